@@ -1,0 +1,46 @@
+package io.mltrace.agent;
+
+import java.lang.instrument.Instrumentation;
+
+/**
+ * The agent's entry points: {@code premain} (launch), {@code agentmain} (dynamic attach) and {@code main} (the
+ * command line). Each does the minimum, catches {@link Throwable} and prints one line on failure: the application
+ * always runs on.
+ *
+ * <p>This class references nothing outside {@code java.base} and this package's {@link BootstrapJar} directly;
+ * the runtime is loaded by name after the bridge is on the bootstrap path.
+ */
+public final class MltraceAgent {
+  private static volatile boolean started;
+
+  private MltraceAgent() {}
+
+  public static void premain(String args, Instrumentation inst) {
+    start(args, inst, false);
+  }
+
+  public static void agentmain(String args, Instrumentation inst) {
+    start(args, inst, true);
+  }
+
+  private static synchronized void start(String args, Instrumentation inst, boolean attached) {
+    try {
+      if (started) {
+        System.err.println("mltrace: agent already running in this JVM; nothing installed twice");
+        return;
+      }
+      started = true;
+      BootstrapJar.append(inst);
+      Class.forName("io.mltrace.agent.AgentRuntime")
+          .getMethod("start", String.class, Instrumentation.class, boolean.class)
+          .invoke(null, args, inst, attached);
+    } catch (Throwable t) {
+      Throwable cause = t instanceof java.lang.reflect.InvocationTargetException ? t.getCause() : t;
+      System.err.println("mltrace: agent disabled: " + cause);
+    }
+  }
+
+  public static void main(String[] args) {
+    System.exit(CommandLine.run(args, System.out, System.err));
+  }
+}

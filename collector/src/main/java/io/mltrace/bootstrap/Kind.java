@@ -1,0 +1,44 @@
+package io.mltrace.bootstrap;
+
+/**
+ * Kinds of recorded activity, as small integers so that they pack into a record header.
+ *
+ * <p>Values are stable: the collector and the exporters switch on them.
+ */
+public final class Kind {
+  /** One whole training iteration, from the end of the previous one (batch fetch included). */
+  public static final int STEP = 1;
+  /** A phase inside a step: forward, backward, optimizer update, or a whole framework call such as trainBatch. */
+  public static final int PHASE = 2;
+  /** Data loading and batching. */
+  public static final int DATA = 3;
+  /** A GEMM-like tensor operation: linear, matmul, batched matmul, dot, convolution, recurrent cells. */
+  public static final int OP_GEMM = 4;
+  /** Any other tensor operation. */
+  public static final int OP_OTHER = 5;
+  /** A host/device copy. */
+  public static final int OP_COPY = 6;
+  /** A layer (block) of the model. */
+  public static final int LAYER = 7;
+
+  private Kind() {}
+
+  /** True for the kinds that are tensor operations. */
+  public static boolean isOp(int kind) {
+    return kind == OP_GEMM || kind == OP_OTHER || kind == OP_COPY;
+  }
+
+  /** A lower-case name for output formats. */
+  public static String name(int kind) {
+    switch (kind) {
+      case STEP: return "step";
+      case PHASE: return "phase";
+      case DATA: return "data";
+      case OP_GEMM: return "gemm";
+      case OP_OTHER: return "op";
+      case OP_COPY: return "copy";
+      case LAYER: return "layer";
+      default: return "unknown";
+    }
+  }
+}

@@ -1,0 +1,188 @@
+package io.mltrace.bootstrap;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The static entry points that advice calls. Every method is safe to call from any thread at any time, including
+ * before the collector starts (nothing is recorded then) and never throws on the recording path.
+ *
+ * <p>Protocol: an {@code enter*} method returns the calling thread's {@link ThreadRecorder}, or {@code null} when
+ * recording is off; the advice keeps it in a local and passes it to the matching {@code exit*} method, which does
+ * nothing for {@code null}. One thread-local look-up per instrumented call.
+ */
+public final class Recorder {
+  private static final List<ThreadRecorder> THREADS = new CopyOnWriteArrayList<>();
+  private static final AtomicLong STEPS = new AtomicLong();
+  private static final ThreadLocal<ThreadRecorder> LOCAL = new ThreadLocal<ThreadRecorder>() {
+    @Override
+    protected ThreadRecorder initialValue() {
+      ThreadRecorder tr = new ThreadRecorder(Thread.currentThread(), THREADS.size(), ringCapacity);
+      THREADS.add(tr);
+      return tr;
+    }
+  };
+
+  private static volatile boolean enabled;
+  private static volatile int ringCapacity = 8192;
+  private static volatile long sampleEvery = 1;
+
+  private Recorder() {}
+
+  // ---- control (agent and collector) ----------------------------------------------------------------------------
+
+  /** Turns recording on or off. Off costs one volatile read per instrumented call. */
+  public static void setEnabled(boolean on) {
+    enabled = on;
+  }
+
+  public static boolean isEnabled() {
+    return enabled;
+  }
+
+  /** Records per thread ring (rounded down to a power of two); applies to threads that record for the first time. */
+  public static void setRingCapacity(int records) {
+    ringCapacity = records;
+  }
+
+  /** Detailed records for every n-th step only; the others keep their always-on counters. */
+  public static void setSampleEvery(long n) {
+    sampleEvery = Math.max(1, n);
+  }
+
+  /** Every thread that has recorded so far (the collector drains and prunes them). */
+  public static List<ThreadRecorder> threads() {
+    return THREADS;
+  }
+
+  /** Forgets a thread that has ended and been drained. */
+  public static void forget(ThreadRecorder tr) {
+    THREADS.remove(tr);
+  }
+
+  /** Steps closed so far in this process. */
+  public static long stepsClosed() {
+    return STEPS.get();
+  }
+
+  // ---- hot path -------------------------------------------------------------------------------------------------
+
+  /** Enters a span that is part of a training step (data, phase): opens the step when none is open. */
+  public static ThreadRecorder enterStepPart() {
+    if (!enabled) {
+      return null;
+    }
+    ThreadRecorder tr = LOCAL.get();
+    long now = System.nanoTime();
+    if (!tr.inStep()) {
+      tr.openStep(now, isSampled(STEPS.get() + 1));
+    }
+    tr.push(now);
+    return tr;
+  }
+
+  /** Enters a span that does not open a step by itself (a layer, or an op). */
+  public static ThreadRecorder enterSpan() {
+    if (!enabled) {
+      return null;
+    }
+    ThreadRecorder tr = LOCAL.get();
+    tr.push(System.nanoTime());
+    return tr;
+  }
+
+  /** Enters a tensor operation. */
+  public static ThreadRecorder enterOp() {
+    if (!enabled) {
+      return null;
+    }
+    ThreadRecorder tr = LOCAL.get();
+    tr.enterOp();
+    tr.push(System.nanoTime());
+    return tr;
+  }
+
+  /** Exits a span entered with {@link #enterStepPart} or {@link #enterSpan}. */
+  public static void exitSpan(ThreadRecorder tr, int kind, String name) {
+    if (tr == null) {
+      return;
+    }
+    int base = tr.pop(System.nanoTime(), kind, 0, 0, 0);
+    if (base >= 0) {
+      tr.commit(base, name);
+    }
+  }
+
+  /** Exits a non-GEMM op entered with {@link #enterOp}. */
+  public static void exitOp(ThreadRecorder tr, int kind, String name) {
+    if (tr == null) {
+      return;
+    }
+    long now = System.nanoTime();
+    long elapsed = now - tr.startOfInnermost();
+    int base = tr.pop(now, kind, 0, 0, 0);
+    tr.exitOp(elapsed, false, 0);
+    if (base >= 0) {
+      tr.commit(base, name);
+    }
+  }
+
+  /** Exits a GEMM-like op entered with {@link #enterOp}; {@code form} is a {@link GemmShapes} constant. */
+  public static void exitGemm(ThreadRecorder tr, String name, int form, long[] a, long[] b) {
+    if (tr == null) {
+      return;
+    }
+    long now = System.nanoTime();
+    long elapsed = now - tr.startOfInnermost();
+    long flops = GemmShapes.flops(form, a, b);
+    int ra = a == null ? 0 : Math.min(a.length, Slots.MAX_DIMS / 2);
+    int rb = b == null ? 0 : Math.min(b.length, Slots.MAX_DIMS / 2);
+    int base = tr.pop(now, Kind.OP_GEMM, ra, rb, 0);
+    tr.exitOp(elapsed, true, flops);
+    if (base >= 0) {
+      long[] r = tr.ring();
+      r[base + Slots.FLOPS] = flops;
+      int d = base + Slots.DIMS;
+      for (int i = 0; i < ra; i++) {
+        r[d++] = a[i];
+      }
+      for (int i = 0; i < rb; i++) {
+        r[d++] = b[i];
+      }
+      tr.commit(base, name);
+    }
+  }
+
+  /**
+   * Exits the span that ends a training iteration (the optimizer update), closes the step, and opens the next one
+   * at the same instant so that consecutive steps tile the training loop.
+   */
+  public static void exitStepEnd(ThreadRecorder tr, String name) {
+    if (tr == null) {
+      return;
+    }
+    long now = System.nanoTime();
+    int base = tr.pop(now, Kind.PHASE, 0, 0, 0);
+    if (base >= 0) {
+      tr.commit(base, name);
+    }
+    if (tr.inStep()) {
+      long number = STEPS.incrementAndGet();
+      tr.closeStep(now, number);
+      tr.openStep(now, isSampled(number + 1));
+    }
+  }
+
+  /** A training loop (re)starts on this thread: an open step that no iteration closed is forgotten. */
+  public static void loopStart() {
+    if (!enabled) {
+      return;
+    }
+    LOCAL.get().abandonStep();
+  }
+
+  private static boolean isSampled(long stepNumber) {
+    return stepNumber % sampleEvery == 0;
+  }
+}

@@ -1,0 +1,47 @@
+package io.mltrace.bootstrap;
+
+/**
+ * The layout of one record in a {@link ThreadRecorder} ring: {@link #WIDTH} longs.
+ *
+ * <p>Every record carries {@link #HEADER} to {@link #STEP_ID}. Span records then carry FLOPs, bytes and up to
+ * {@link #MAX_DIMS} dimensions of up to three input tensors; the header packs the rank of each tensor. Step records
+ * use the tail for the always-on counters of the step ({@link #STEP_GEMM_NS} and friends).
+ */
+public final class Slots {
+  public static final int HEADER = 0;
+  public static final int START = 1;
+  public static final int END = 2;
+  public static final int SPAN_ID = 3;
+  public static final int PARENT_ID = 4;
+  /** Span records: the span id of the step they belong to (0: outside any step). Step records: the step number. */
+  public static final int STEP_ID = 5;
+  public static final int FLOPS = 6;
+  public static final int BYTES = 7;
+  public static final int DIMS = 8;
+  public static final int MAX_DIMS = 12;
+  public static final int WIDTH = DIMS + MAX_DIMS;
+
+  // Step records: counters accumulated on the hot path for every step, sampled or not.
+  public static final int STEP_GEMM_NS = DIMS;
+  public static final int STEP_OP_NS = DIMS + 1;
+  public static final int STEP_DATA_NS = DIMS + 2;
+  public static final int STEP_OP_COUNT = DIMS + 3;
+  public static final int STEP_DETAILED = DIMS + 4;
+  public static final int STEP_DROPPED = DIMS + 5;
+
+  /** Bits 0-7 of the header: the {@link Kind}. */
+  public static int kind(long header) {
+    return (int) (header & 0xff);
+  }
+
+  /** Bits 8+4i to 11+4i of the header: the rank of input tensor {@code i} (0 to 2). */
+  public static int rank(long header, int tensor) {
+    return (int) ((header >>> (8 + 4 * tensor)) & 0xf);
+  }
+
+  static long header(int kind, int rank0, int rank1, int rank2) {
+    return (kind & 0xff) | ((long) (rank0 & 0xf) << 8) | ((long) (rank1 & 0xf) << 12) | ((long) (rank2 & 0xf) << 16);
+  }
+
+  private Slots() {}
+}

@@ -1,0 +1,281 @@
+package io.mltrace.bootstrap;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.lang.ref.WeakReference;
+
+/**
+ * One thread's recording state: its open spans, its current step, and a single-producer single-consumer ring of
+ * fixed-size records.
+ *
+ * <p>WARNING: every method not marked otherwise may only be called by the owning thread (the single producer).
+ * {@link #drain} may only be called by one consumer thread at a time (the collector).
+ */
+public final class ThreadRecorder {
+  /** Deepest span nesting kept; deeper spans are counted as dropped. */
+  static final int MAX_DEPTH = 64;
+
+  private static final VarHandle PUBLISHED;
+  private static final VarHandle CONSUMED;
+
+  static {
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      PUBLISHED = lookup.findVarHandle(ThreadRecorder.class, "published", long.class);
+      CONSUMED = lookup.findVarHandle(ThreadRecorder.class, "consumed", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** Receives the records of a drain; called on the consumer thread. */
+  public interface RecordVisitor {
+    /**
+     * One record: {@code slots[base + Slots.X]}. The name is the interned constant the advice passed.
+     * The array is reused after the call returns.
+     */
+    void visit(ThreadRecorder source, long[] slots, int base, String name);
+  }
+
+  private final long[] ring;
+  private final String[] names;
+  private final int mask;
+  private final WeakReference<Thread> thread;
+  private final long threadId;
+  private final String threadName;
+
+  // Producer-owned; published with release semantics.
+  @SuppressWarnings("unused") // accessed through PUBLISHED
+  private volatile long published;
+  private long written;
+  private long consumedCache;
+  // Consumer-owned; read by the producer to find free space.
+  @SuppressWarnings("unused") // accessed through CONSUMED
+  private volatile long consumed;
+
+  // Producer-owned span stack.
+  private final long[] spanStack = new long[MAX_DEPTH];
+  private final long[] startStack = new long[MAX_DEPTH];
+  private int depth;
+  private int overflowDepth;
+  private final long spanIdBase;
+  private long spanSeq;
+
+  // Producer-owned current step and its always-on counters.
+  private long stepSpanId;
+  private long stepStart;
+  private boolean stepDetailed;
+  private int opDepth;
+  private long gemmNs;
+  private long opNs;
+  private long dataNs;
+  private long opCount;
+  private long stepFlops;
+
+  /** Records lost because the ring was full or nesting was too deep. Written by the producer only. */
+  private volatile long dropped;
+
+  ThreadRecorder(Thread owner, int index, int capacityRecords) {
+    int capacity = Integer.highestOneBit(Math.max(2, capacityRecords));
+    this.ring = new long[capacity * Slots.WIDTH];
+    this.names = new String[capacity];
+    this.mask = capacity - 1;
+    this.thread = new WeakReference<>(owner);
+    this.threadId = owner.getId();
+    this.threadName = owner.getName();
+    // Span ids are unique per process: the thread's registration index in the high bits.
+    this.spanIdBase = ((long) index + 1) << 40;
+  }
+
+  public long threadId() {
+    return threadId;
+  }
+
+  public String threadName() {
+    return threadName;
+  }
+
+  /** True while the owning thread lives. Safe from any thread. */
+  public boolean isAlive() {
+    Thread t = thread.get();
+    return t != null && t.isAlive();
+  }
+
+  /** Records dropped so far. Safe from any thread. */
+  public long dropped() {
+    return dropped;
+  }
+
+  /** Records written and not yet drained. Safe from any thread. */
+  public long pending() {
+    return (long) PUBLISHED.getAcquire(this) - (long) CONSUMED.getAcquire(this);
+  }
+
+  // ---- producer side -------------------------------------------------------------------------------------------
+
+  long nextSpanId() {
+    return spanIdBase | ++spanSeq;
+  }
+
+  boolean inStep() {
+    return stepSpanId != 0;
+  }
+
+  boolean stepDetailed() {
+    return stepDetailed;
+  }
+
+  void openStep(long now, boolean detailed) {
+    stepSpanId = nextSpanId();
+    stepStart = now;
+    stepDetailed = detailed;
+    gemmNs = 0;
+    opNs = 0;
+    dataNs = 0;
+    opCount = 0;
+    stepFlops = 0;
+  }
+
+  /** Forgets an open step without recording it (a new epoch or loop began). */
+  void abandonStep() {
+    stepSpanId = 0;
+  }
+
+  void closeStep(long now, long stepNumber) {
+    int base = claim();
+    if (base >= 0) {
+      long[] r = ring;
+      r[base + Slots.HEADER] = Slots.header(Kind.STEP, 0, 0, 0);
+      r[base + Slots.START] = stepStart;
+      r[base + Slots.END] = now;
+      r[base + Slots.SPAN_ID] = stepSpanId;
+      r[base + Slots.PARENT_ID] = 0;
+      r[base + Slots.STEP_ID] = stepNumber;
+      r[base + Slots.FLOPS] = stepFlops;
+      r[base + Slots.BYTES] = 0;
+      r[base + Slots.STEP_GEMM_NS] = gemmNs;
+      r[base + Slots.STEP_OP_NS] = opNs;
+      r[base + Slots.STEP_DATA_NS] = dataNs;
+      r[base + Slots.STEP_OP_COUNT] = opCount;
+      r[base + Slots.STEP_DETAILED] = stepDetailed ? 1 : 0;
+      r[base + Slots.STEP_DROPPED] = dropped;
+      publish(base, "step");
+    }
+    stepSpanId = 0;
+  }
+
+  /** Opens a span; returns false (and records nothing) when nesting is too deep. */
+  boolean push(long now) {
+    if (depth >= MAX_DEPTH) {
+      overflowDepth++;
+      return false;
+    }
+    spanStack[depth] = nextSpanId();
+    startStack[depth] = now;
+    depth++;
+    return true;
+  }
+
+  /**
+   * Closes the innermost span. Returns the ring offset of a record to fill and {@link #commit}, or -1 when nothing
+   * is to be written (span too deep, step not detailed, or ring full).
+   */
+  int pop(long now, int kind, int ranks0, int ranks1, int ranks2) {
+    if (overflowDepth > 0) {
+      overflowDepth--;
+      dropped++;
+      return -1;
+    }
+    if (depth == 0) {
+      return -1; // unbalanced exit (agent attached mid-call): ignore
+    }
+    depth--;
+    long start = startStack[depth];
+    if (kind == Kind.DATA && opDepth == 0) {
+      dataNs += now - start;
+    }
+    if (stepSpanId != 0 && !stepDetailed) {
+      return -1;
+    }
+    int base = claim();
+    if (base < 0) {
+      return -1;
+    }
+    long[] r = ring;
+    r[base + Slots.HEADER] = Slots.header(kind, ranks0, ranks1, ranks2);
+    r[base + Slots.START] = start;
+    r[base + Slots.END] = now;
+    r[base + Slots.SPAN_ID] = spanStack[depth];
+    r[base + Slots.PARENT_ID] = depth > 0 ? spanStack[depth - 1] : stepSpanId;
+    r[base + Slots.STEP_ID] = stepSpanId;
+    r[base + Slots.FLOPS] = 0;
+    r[base + Slots.BYTES] = 0;
+    return base;
+  }
+
+  long startOfInnermost() {
+    return depth > 0 ? startStack[depth - 1] : 0;
+  }
+
+  void enterOp() {
+    opDepth++;
+  }
+
+  /** Counts an op for the step's always-on counters; nested ops count once, at the outermost level. */
+  void exitOp(long elapsedNs, boolean gemm, long flops) {
+    if (opDepth > 0) {
+      opDepth--;
+    }
+    if (opDepth == 0) {
+      opCount++;
+      if (gemm) {
+        gemmNs += elapsedNs;
+      } else {
+        opNs += elapsedNs;
+      }
+    }
+    stepFlops += flops;
+  }
+
+  long[] ring() {
+    return ring;
+  }
+
+  void commit(int base, String name) {
+    publish(base, name);
+  }
+
+  private int claim() {
+    long w = written;
+    if (w - consumedCache > mask) {
+      consumedCache = (long) CONSUMED.getAcquire(this);
+      if (w - consumedCache > mask) {
+        dropped++;
+        return -1;
+      }
+    }
+    return (int) (w & mask) * Slots.WIDTH;
+  }
+
+  private void publish(int base, String name) {
+    names[base / Slots.WIDTH] = name;
+    written++;
+    PUBLISHED.setRelease(this, written);
+  }
+
+  // ---- consumer side -------------------------------------------------------------------------------------------
+
+  /** Hands every published record to the visitor, oldest first, and frees their slots. Returns the count. */
+  public int drain(RecordVisitor visitor) {
+    long end = (long) PUBLISHED.getAcquire(this);
+    long from = (long) CONSUMED.getAcquire(this);
+    int n = 0;
+    for (long i = from; i < end; i++) {
+      int index = (int) (i & mask);
+      visitor.visit(this, ring, index * Slots.WIDTH, names[index]);
+      n++;
+    }
+    CONSUMED.setRelease(this, end);
+    return n;
+  }
+}

@@ -1,0 +1,32 @@
+package io.mltrace.collector;
+
+/**
+ * Where a step's time went. Categories are listed in priority order: where intervals overlap, the earlier
+ * category takes the time (a GC pause inside an op is {@link #GC}; an op inside data loading is the op's).
+ *
+ * <p>The {@link #key()} names are part of {@code summary.json}'s stable schema.
+ */
+public enum Category {
+  GC("gc"),
+  JIT_SAFEPOINT("jit_safepoint"),
+  MEMCPY("memcpy"),
+  GEMM("gemm"),
+  OTHER_COMPUTE("other_compute"),
+  DATA("data"),
+  IDLE("idle"),
+  /** Host time inside a framework call (a phase or layer span) but outside any op. */
+  FRAMEWORK("framework"),
+  /** Step time inside no recorded span: the rest, reported and never hidden. */
+  UNATTRIBUTED("unattributed");
+
+  private final String key;
+
+  Category(String key) {
+    this.key = key;
+  }
+
+  /** The stable lower-case name used in output files. */
+  public String key() {
+    return key;
+  }
+}

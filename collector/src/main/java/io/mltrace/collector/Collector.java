@@ -1,0 +1,289 @@
+package io.mltrace.collector;
+
+import io.mltrace.bootstrap.Kind;
+import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.Slots;
+import io.mltrace.bootstrap.ThreadRecorder;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Drains the recording rings on its own daemon thread ({@code mltrace-collector}), rebuilds spans, closes steps and
+ * hands them to the sinks.
+ *
+ * <p>Spans arrive before the step that contains them (a span's record is written when it ends, and a step ends
+ * after its spans, on the same thread's ring). They wait in a table keyed by their step's span id until that step's
+ * record arrives. The table is bounded: past {@link #maxPendingSpans} spans, the oldest waiting step is discarded
+ * and counted.
+ */
+public final class Collector implements AutoCloseable {
+  private static final long THREAD_BITS = ~((1L << 40) - 1);
+
+  private final List<StepSink> sinks;
+  private final long drainIntervalNanos;
+  private final long reportIntervalNanos;
+  private final int maxPendingSpans;
+  private final Map<Long, List<Span>> pendingByStep = new HashMap<>();
+  private final Drainer drainer = new Drainer();
+  private final Object lock = new Object();
+  private int pendingSpans;
+  private long sinkErrors;
+  private long stepsDiscarded;
+  private long droppedByEndedThreads;
+  private volatile boolean running;
+  private Thread thread;
+
+  private Collector(List<StepSink> sinks, long drainIntervalNanos, long reportIntervalNanos, int maxPendingSpans) {
+    this.sinks = new CopyOnWriteArrayList<>(sinks);
+    this.drainIntervalNanos = drainIntervalNanos;
+    this.reportIntervalNanos = reportIntervalNanos;
+    this.maxPendingSpans = maxPendingSpans;
+  }
+
+  /** A collector that is not yet running: call {@link #start()}, or {@link #drainOnce()} from a test. */
+  public static Collector create(List<StepSink> sinks, long drainIntervalMillis, long reportIntervalMillis,
+      int maxPendingSpans) {
+    if (drainIntervalMillis <= 0) {
+      throw new IllegalArgumentException("drainIntervalMillis must be positive.");
+    }
+    if (maxPendingSpans <= 0) {
+      throw new IllegalArgumentException("maxPendingSpans must be positive.");
+    }
+    return new Collector(sinks, TimeUnit.MILLISECONDS.toNanos(drainIntervalMillis),
+        TimeUnit.MILLISECONDS.toNanos(Math.max(0, reportIntervalMillis)), maxPendingSpans);
+  }
+
+  /** Starts the daemon thread. */
+  public synchronized void start() {
+    if (thread != null) {
+      return;
+    }
+    running = true;
+    thread = new Thread(this::run, "mltrace-collector");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private void run() {
+    long nextReport = reportIntervalNanos > 0 ? System.nanoTime() + reportIntervalNanos : Long.MAX_VALUE;
+    while (running) {
+      try {
+        TimeUnit.NANOSECONDS.sleep(drainIntervalNanos);
+      } catch (InterruptedException e) {
+        break;
+      }
+      drainOnce();
+      if (System.nanoTime() >= nextReport) {
+        flush();
+        nextReport = System.nanoTime() + reportIntervalNanos;
+      }
+    }
+  }
+
+  /** Drains every ring once. Returns the number of records read. */
+  public int drainOnce() {
+    synchronized (lock) {
+      int n = 0;
+      for (ThreadRecorder tr : Recorder.threads()) {
+        boolean ended = !tr.isAlive();
+        n += tr.drain(drainer);
+        if (ended) {
+          droppedByEndedThreads += tr.dropped();
+          Recorder.forget(tr);
+        }
+      }
+      return n;
+    }
+  }
+
+  /** Asks every sink to write what it has (report interval). */
+  public void flush() {
+    synchronized (lock) {
+      RunStats stats = stats();
+      for (StepSink sink : sinks) {
+        try {
+          sink.flush(stats);
+        } catch (Throwable t) {
+          sinkErrors++;
+        }
+      }
+    }
+  }
+
+  /** The collector's counters now. */
+  public RunStats stats() {
+    synchronized (lock) {
+      long dropped = droppedByEndedThreads;
+      for (ThreadRecorder tr : Recorder.threads()) {
+        dropped += tr.dropped();
+      }
+      return new RunStats(dropped, sinkErrors, stepsDiscarded);
+    }
+  }
+
+  /** Stops the thread, drains what is left, flushes and closes every sink. Idempotent. */
+  @Override
+  public void close() {
+    Thread t;
+    synchronized (this) {
+      running = false;
+      t = thread;
+      thread = null;
+    }
+    if (t != null) {
+      t.interrupt();
+      try {
+        t.join(TimeUnit.SECONDS.toMillis(5));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    synchronized (lock) {
+      drainOnce();
+      for (List<Span> spans : pendingByStep.values()) {
+        for (Span s : spans) {
+          emitOutsideStep(s);
+        }
+      }
+      pendingByStep.clear();
+      pendingSpans = 0;
+      flush();
+      for (StepSink sink : sinks) {
+        try {
+          sink.close();
+        } catch (Throwable e) {
+          sinkErrors++;
+        }
+      }
+      sinks.clear();
+    }
+  }
+
+  // ---- assembly (collector thread, under lock) -----------------------------------------------------------------
+
+  private final class Drainer implements ThreadRecorder.RecordVisitor {
+    @Override
+    public void visit(ThreadRecorder source, long[] r, int base, String name) {
+      long header = r[base + Slots.HEADER];
+      int kind = Slots.kind(header);
+      if (kind == Kind.STEP) {
+        closeStep(source, r, base);
+        return;
+      }
+      long[][] shapes = shapes(header, r, base);
+      Span span = new Span(kind, name, source.threadId(), r[base + Slots.START], r[base + Slots.END],
+          r[base + Slots.SPAN_ID], r[base + Slots.PARENT_ID], r[base + Slots.FLOPS], r[base + Slots.BYTES], shapes);
+      long stepId = r[base + Slots.STEP_ID];
+      if (stepId == 0) {
+        emitOutsideStep(span);
+        return;
+      }
+      pendingByStep.computeIfAbsent(stepId, k -> new ArrayList<>()).add(span);
+      if (++pendingSpans > maxPendingSpans) {
+        discardOldestPendingStep();
+      }
+    }
+  }
+
+  private void closeStep(ThreadRecorder source, long[] r, int base) {
+    long stepSpanId = r[base + Slots.SPAN_ID];
+    releaseAbandonedSteps(stepSpanId);
+    List<Span> spans = pendingByStep.remove(stepSpanId);
+    if (spans == null) {
+      spans = Collections.emptyList();
+    } else {
+      pendingSpans -= spans.size();
+    }
+    long start = r[base + Slots.START];
+    long end = r[base + Slots.END];
+    boolean detailed = r[base + Slots.STEP_DETAILED] != 0;
+    Breakdown breakdown;
+    if (detailed) {
+      List<StepAccounting.Interval> intervals = new ArrayList<>(spans.size());
+      for (Span s : spans) {
+        intervals.add(new StepAccounting.Interval(s.startNs(), s.endNs(), s.category()));
+      }
+      breakdown = StepAccounting.account(start, end, intervals);
+    } else {
+      breakdown = StepAccounting.fromCounters(end - start, r[base + Slots.STEP_GEMM_NS], r[base + Slots.STEP_OP_NS],
+          r[base + Slots.STEP_DATA_NS]);
+    }
+    Step step = new Step(r[base + Slots.STEP_ID], stepSpanId, source.threadId(), source.threadName(), start, end,
+        r[base + Slots.FLOPS], r[base + Slots.STEP_OP_COUNT], detailed, Collections.unmodifiableList(spans),
+        breakdown);
+    for (StepSink sink : sinks) {
+      try {
+        sink.onStep(step);
+      } catch (Throwable t) {
+        sinkErrors++;
+      }
+    }
+  }
+
+  /** Steps of the same thread opened before this one and never closed (a loop restarted): their spans go out. */
+  private void releaseAbandonedSteps(long stepSpanId) {
+    long threadBits = stepSpanId & THREAD_BITS;
+    Iterator<Map.Entry<Long, List<Span>>> it = pendingByStep.entrySet().iterator();
+    while (it.hasNext()) {
+      Map.Entry<Long, List<Span>> e = it.next();
+      long id = e.getKey();
+      if ((id & THREAD_BITS) == threadBits && id < stepSpanId) {
+        it.remove();
+        pendingSpans -= e.getValue().size();
+        for (Span s : e.getValue()) {
+          emitOutsideStep(s);
+        }
+      }
+    }
+  }
+
+  private void discardOldestPendingStep() {
+    Long oldest = null;
+    for (Long id : pendingByStep.keySet()) {
+      if (oldest == null || (id & ~THREAD_BITS) < (oldest & ~THREAD_BITS)) {
+        oldest = id;
+      }
+    }
+    if (oldest != null) {
+      pendingSpans -= pendingByStep.remove(oldest).size();
+      stepsDiscarded++;
+    }
+  }
+
+  private void emitOutsideStep(Span span) {
+    for (StepSink sink : sinks) {
+      try {
+        sink.onSpanOutsideStep(span);
+      } catch (Throwable t) {
+        sinkErrors++;
+      }
+    }
+  }
+
+  private static final long[][] NO_SHAPES = new long[0][];
+
+  private static long[][] shapes(long header, long[] r, int base) {
+    int count = 0;
+    while (count < 3 && Slots.rank(header, count) > 0) {
+      count++;
+    }
+    if (count == 0) {
+      return NO_SHAPES;
+    }
+    long[][] shapes = new long[count][];
+    int d = base + Slots.DIMS;
+    for (int i = 0; i < count; i++) {
+      int rank = Slots.rank(header, i);
+      shapes[i] = new long[rank];
+      System.arraycopy(r, d, shapes[i], 0, rank);
+      d += rank;
+    }
+    return shapes;
+  }
+}

@@ -1,0 +1,86 @@
+package io.mltrace.collector;
+
+import java.util.List;
+
+/** One closed training step: its wall interval, its spans (when it was recorded in detail) and its breakdown. */
+public final class Step {
+  private final long number;
+  private final long spanId;
+  private final long threadId;
+  private final String threadName;
+  private final long startNs;
+  private final long endNs;
+  private final long flops;
+  private final long opCount;
+  private final boolean detailed;
+  private final List<Span> spans;
+  private final Breakdown breakdown;
+
+  Step(long number, long spanId, long threadId, String threadName, long startNs, long endNs, long flops,
+      long opCount, boolean detailed, List<Span> spans, Breakdown breakdown) {
+    this.number = number;
+    this.spanId = spanId;
+    this.threadId = threadId;
+    this.threadName = threadName;
+    this.startNs = startNs;
+    this.endNs = endNs;
+    this.flops = flops;
+    this.opCount = opCount;
+    this.detailed = detailed;
+    this.spans = spans;
+    this.breakdown = breakdown;
+  }
+
+  /** 1-based, in the order steps closed in the process. */
+  public long number() {
+    return number;
+  }
+
+  public long spanId() {
+    return spanId;
+  }
+
+  public long threadId() {
+    return threadId;
+  }
+
+  public String threadName() {
+    return threadName;
+  }
+
+  public long startNs() {
+    return startNs;
+  }
+
+  public long endNs() {
+    return endNs;
+  }
+
+  public long wallNs() {
+    return endNs - startNs;
+  }
+
+  /** FLOPs of the step's GEMM-like ops (forward ops seen by the hooks). */
+  public long flops() {
+    return flops;
+  }
+
+  /** Outermost ops executed in the step. */
+  public long opCount() {
+    return opCount;
+  }
+
+  /** True when the step's spans were recorded (a sampled step). */
+  public boolean detailed() {
+    return detailed;
+  }
+
+  /** The step's spans in the order they ended; empty for a step that was not sampled. */
+  public List<Span> spans() {
+    return spans;
+  }
+
+  public Breakdown breakdown() {
+    return breakdown;
+  }
+}

@@ -1,0 +1,187 @@
+package io.mltrace.collector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mltrace.bootstrap.GemmShapes;
+import io.mltrace.bootstrap.Kind;
+import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.ThreadRecorder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class CollectorTest {
+  private final List<Step> steps = new ArrayList<>();
+  private final List<Span> outside = new ArrayList<>();
+  private Collector collector;
+
+  private final StepSink sink = new StepSink() {
+    @Override
+    public void onStep(Step step) {
+      steps.add(step);
+    }
+
+    @Override
+    public void onSpanOutsideStep(Span span) {
+      outside.add(span);
+    }
+  };
+
+  @BeforeEach
+  void setUp() {
+    Recorder.setEnabled(true);
+    Recorder.setSampleEvery(1);
+    collector = Collector.create(List.of(sink), 10, 0, 10_000);
+  }
+
+  @AfterEach
+  void tearDown() {
+    collector.close();
+    Recorder.setEnabled(false);
+    Recorder.setRingCapacity(8192);
+  }
+
+  /** One iteration as the DJL advice records it: data, a phase with two GEMMs and an op, the optimizer. */
+  private static void iteration() {
+    ThreadRecorder data = Recorder.enterStepPart();
+    Recorder.exitSpan(data, Kind.DATA, "data");
+    ThreadRecorder phase = Recorder.enterStepPart();
+    ThreadRecorder gemm = Recorder.enterOp();
+    Recorder.exitGemm(gemm, "linear", GemmShapes.LINEAR, new long[] {64, 784}, new long[] {128, 784});
+    ThreadRecorder op = Recorder.enterOp();
+    Recorder.exitOp(op, Kind.OP_OTHER, "relu");
+    ThreadRecorder gemm2 = Recorder.enterOp();
+    Recorder.exitGemm(gemm2, "linear", GemmShapes.LINEAR, new long[] {64, 128}, new long[] {10, 128});
+    Recorder.exitSpan(phase, Kind.PHASE, "trainBatch");
+    ThreadRecorder opt = Recorder.enterStepPart();
+    Recorder.exitStepEnd(opt, "optimizer");
+  }
+
+  private static void runInNewThread(Runnable r) throws InterruptedException {
+    AtomicReference<Throwable> error = new AtomicReference<>();
+    Thread t = new Thread(() -> {
+      try {
+        r.run();
+      } catch (Throwable e) {
+        error.set(e);
+      }
+    });
+    t.start();
+    t.join();
+    if (error.get() != null) {
+      throw new AssertionError(error.get());
+    }
+  }
+
+  @Test
+  void assemblesStepsWithNestedSpansShapesAndFlops() throws Exception {
+    runInNewThread(() -> {
+      for (int i = 0; i < 3; i++) {
+        iteration();
+      }
+    });
+    collector.drainOnce();
+    assertEquals(3, steps.size());
+    for (int i = 0; i < steps.size(); i++) {
+      Step step = steps.get(i);
+      assertTrue(step.detailed());
+      assertEquals(6, step.spans().size(), "data, 2 gemm, relu, trainBatch, optimizer");
+      long expectedFlops = 2L * 64 * 128 * 784 + 2L * 64 * 10 * 128;
+      assertEquals(expectedFlops, step.flops());
+      assertEquals(3, step.opCount());
+      Span phase = find(step, "trainBatch");
+      assertEquals(step.spanId(), phase.parentId());
+      for (Span s : step.spans()) {
+        if (s.kind() == Kind.OP_GEMM) {
+          assertEquals(phase.spanId(), s.parentId());
+          assertTrue(s.startNs() >= phase.startNs() && s.endNs() <= phase.endNs());
+        }
+        assertTrue(s.startNs() >= step.startNs() && s.endNs() <= step.endNs());
+      }
+      Span first = step.spans().stream().filter(s -> s.kind() == Kind.OP_GEMM).findFirst().orElseThrow();
+      assertEquals(2, first.inputShapes().length);
+      assertEquals(784, first.inputShapes()[0][1]);
+      assertEquals(128, first.inputShapes()[1][0]);
+      assertEquals(step.wallNs(), step.breakdown().total());
+      if (i > 0) {
+        assertEquals(steps.get(i - 1).endNs(), step.startNs(), "consecutive steps tile the loop");
+        assertEquals(steps.get(i - 1).number() + 1, step.number());
+      }
+    }
+  }
+
+  @Test
+  void unsampledStepsKeepCountersButNoSpans() throws Exception {
+    Recorder.setSampleEvery(1_000_000_000L);
+    runInNewThread(() -> {
+      for (int i = 0; i < 2; i++) {
+        iteration();
+      }
+    });
+    collector.drainOnce();
+    assertEquals(2, steps.size());
+    for (Step step : steps) {
+      assertTrue(!step.detailed());
+      assertTrue(step.spans().isEmpty());
+      assertEquals(3, step.opCount());
+      assertEquals(step.wallNs(), step.breakdown().total());
+      assertTrue(step.breakdown().ns(Category.GEMM) > 0);
+    }
+  }
+
+  @Test
+  void spansOutsideAnyStepGoOutAsSuch() throws Exception {
+    runInNewThread(() -> {
+      ThreadRecorder op = Recorder.enterOp();
+      Recorder.exitGemm(op, "matmul", GemmShapes.MATMUL, new long[] {2, 3}, new long[] {3, 4});
+    });
+    collector.drainOnce();
+    assertEquals(0, steps.size());
+    assertEquals(1, outside.size());
+    assertEquals(48, outside.get(0).flops());
+  }
+
+  @Test
+  void fullRingDropsAndCountsWithoutBlocking() throws Exception {
+    Recorder.setRingCapacity(16);
+    runInNewThread(() -> {
+      for (int i = 0; i < 100; i++) {
+        ThreadRecorder op = Recorder.enterOp();
+        Recorder.exitOp(op, Kind.OP_OTHER, "add");
+      }
+    });
+    long dropped = collector.stats().droppedRecords();
+    assertEquals(100 - 16, dropped);
+    collector.drainOnce();
+    assertEquals(16, outside.size());
+  }
+
+  @Test
+  void aThrowingSinkIsCountedAndTheOthersStillReceive() throws Exception {
+    collector.close();
+    StepSink bad = step -> {
+      throw new IllegalStateException("boom");
+    };
+    collector = Collector.create(List.of(bad, sink), 10, 0, 10_000);
+    runInNewThread(CollectorTest::iteration);
+    collector.drainOnce();
+    assertEquals(1, steps.size());
+    assertEquals(1, collector.stats().sinkErrors());
+  }
+
+  @Test
+  void disabledRecorderRecordsNothing() throws Exception {
+    Recorder.setEnabled(false);
+    runInNewThread(CollectorTest::iteration);
+    collector.drainOnce();
+    assertTrue(steps.isEmpty() && outside.isEmpty());
+  }
+
+  private static Span find(Step step, String name) {
+    return step.spans().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
+  }
+}

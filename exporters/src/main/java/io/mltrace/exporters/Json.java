@@ -1,0 +1,45 @@
+package io.mltrace.exporters;
+
+/** The few JSON helpers the writers need: the exporters carry no JSON library into the agent jar. */
+final class Json {
+  private Json() {}
+
+  /** Appends {@code s} as a JSON string literal. */
+  static StringBuilder string(StringBuilder out, String s) {
+    out.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"': out.append("\\\""); break;
+        case '\\': out.append("\\\\"); break;
+        case '\n': out.append("\\n"); break;
+        case '\r': out.append("\\r"); break;
+        case '\t': out.append("\\t"); break;
+        default:
+          if (c < 0x20) {
+            out.append(String.format("\\u%04x", (int) c));
+          } else {
+            out.append(c);
+          }
+      }
+    }
+    return out.append('"');
+  }
+
+  /** Appends nanoseconds as microseconds with three decimals (Chrome trace units). */
+  static StringBuilder micros(StringBuilder out, long nanos) {
+    if (nanos < 0) {
+      out.append('-');
+      nanos = -nanos;
+    }
+    out.append(nanos / 1000).append('.');
+    long frac = nanos % 1000;
+    if (frac < 100) {
+      out.append('0');
+    }
+    if (frac < 10) {
+      out.append('0');
+    }
+    return out.append(frac);
+  }
+}

@@ -1,0 +1,123 @@
+package io.mltrace.exporters;
+
+import io.mltrace.collector.Category;
+import io.mltrace.collector.RunStats;
+import io.mltrace.collector.Step;
+import io.mltrace.collector.StepSink;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Writes {@code summary.json}: one entry per step and the totals. The schema is documented in
+ * {@code docs/summary-schema.md}; names are stable and only ever added to.
+ *
+ * <p>Memory is bounded: past {@code maxSteps} step entries, later steps still count in the totals and in
+ * {@code steps_omitted}, but get no entry of their own.
+ */
+public final class SummaryWriter implements StepSink {
+  /** Bumped only when a field changes meaning; new fields do not bump it. */
+  static final int SCHEMA_VERSION = 1;
+
+  private final Path file;
+  private final int maxSteps;
+  private final List<Category> measured;
+  private final List<long[]> rows = new ArrayList<>();
+  private final long[] totalBreakdown = new long[Category.values().length];
+  private long totalSteps;
+  private long totalWall;
+  private long totalFlops;
+  private long totalOps;
+  private long omitted;
+  private int writeErrors;
+
+  /**
+   * @param measured the categories this run can measure; the others are present in the file and always 0
+   */
+  public SummaryWriter(Path file, int maxSteps, List<Category> measured) {
+    if (maxSteps < 0) {
+      throw new IllegalArgumentException("maxSteps must not be negative.");
+    }
+    this.file = file;
+    this.maxSteps = maxSteps;
+    this.measured = List.copyOf(measured);
+  }
+
+  @Override
+  public void onStep(Step step) {
+    totalSteps++;
+    totalWall += step.wallNs();
+    totalFlops += step.flops();
+    totalOps += step.opCount();
+    Category[] cats = Category.values();
+    long[] row = new long[5 + cats.length];
+    row[0] = step.number();
+    row[1] = step.wallNs();
+    row[2] = step.flops();
+    row[3] = step.opCount();
+    row[4] = step.detailed() ? 1 : 0;
+    for (Category c : cats) {
+      long ns = step.breakdown().ns(c);
+      row[5 + c.ordinal()] = ns;
+      totalBreakdown[c.ordinal()] += ns;
+    }
+    if (rows.size() < maxSteps) {
+      rows.add(row);
+    } else {
+      omitted++;
+    }
+  }
+
+  @Override
+  public void flush(RunStats stats) {
+    try {
+      AtomicFiles.writeAtomically(file, render(stats));
+    } catch (IOException e) {
+      if (writeErrors++ == 0) {
+        System.err.println("mltrace: cannot write " + file + ": " + e.getMessage());
+      }
+    }
+  }
+
+  String render(RunStats stats) {
+    StringBuilder out = new StringBuilder(256 + rows.size() * 300);
+    out.append("{\n  \"schema_version\": ").append(SCHEMA_VERSION).append(",\n");
+    out.append("  \"time_unit\": \"ns\",\n");
+    out.append("  \"categories\": [");
+    Category[] cats = Category.values();
+    for (int i = 0; i < cats.length; i++) {
+      Json.string(out.append(i == 0 ? "" : ", "), cats[i].key());
+    }
+    out.append("],\n  \"measured_categories\": [");
+    for (int i = 0; i < measured.size(); i++) {
+      Json.string(out.append(i == 0 ? "" : ", "), measured.get(i).key());
+    }
+    out.append("],\n  \"steps\": [");
+    for (int i = 0; i < rows.size(); i++) {
+      long[] row = rows.get(i);
+      out.append(i == 0 ? "\n    " : ",\n    ");
+      out.append("{\"step\": ").append(row[0]).append(", \"wall_ns\": ").append(row[1]);
+      breakdown(out, row, 5);
+      out.append(", \"flops\": ").append(row[2]).append(", \"ops\": ").append(row[3]);
+      out.append(", \"detailed\": ").append(row[4] != 0).append('}');
+    }
+    out.append(rows.isEmpty() ? "],\n" : "\n  ],\n");
+    out.append("  \"totals\": {\"steps\": ").append(totalSteps).append(", \"wall_ns\": ").append(totalWall);
+    breakdown(out, totalBreakdown, 0);
+    out.append(", \"flops\": ").append(totalFlops).append(", \"ops\": ").append(totalOps).append("},\n");
+    out.append("  \"steps_omitted\": ").append(omitted).append(",\n");
+    out.append("  \"dropped_records\": ").append(stats.droppedRecords()).append(",\n");
+    out.append("  \"exporter_errors\": ").append(stats.sinkErrors()).append("\n}\n");
+    return out.toString();
+  }
+
+  private static void breakdown(StringBuilder out, long[] values, int offset) {
+    out.append(", \"breakdown_ns\": {");
+    Category[] cats = Category.values();
+    for (int i = 0; i < cats.length; i++) {
+      Json.string(out.append(i == 0 ? "" : ", "), cats[i].key()).append(": ").append(values[offset + i]);
+    }
+    out.append('}');
+  }
+}
