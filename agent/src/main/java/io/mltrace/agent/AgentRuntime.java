@@ -1,6 +1,8 @@
 package io.mltrace.agent;
 
 import io.mltrace.agent.djl.DjlInstrumentation;
+import io.mltrace.agent.instrument.FrameworkInstrumentation;
+import io.mltrace.agent.instrument.Installer;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.collector.Category;
 import io.mltrace.collector.Collector;
@@ -56,7 +58,12 @@ public final class AgentRuntime {
     }, "mltrace-shutdown"));
 
     Recorder.setEnabled(true);
-    DjlInstrumentation.install(inst, attached);
+    new Installer().install(inst, frameworks());
+  }
+
+  /** Every instrumented framework. Hooks whose classes are absent simply never match. */
+  static List<FrameworkInstrumentation> frameworks() {
+    return List.of(new DjlInstrumentation());
   }
 
   private static Map<String, String> systemProperties() {

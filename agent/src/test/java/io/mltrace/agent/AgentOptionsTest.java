@@ -1,0 +1,49 @@
+package io.mltrace.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Paths;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class AgentOptionsTest {
+  @Test
+  void defaultsApplyWithNothingSet() {
+    AgentOptions o = AgentOptions.parse(null, Map.of(), Map.of());
+    assertTrue(o.problems().isEmpty());
+    assertEquals(Paths.get("mltrace-out"), o.output());
+    assertEquals("steps", o.console());
+    assertEquals(1, o.sampleEvery());
+  }
+
+  @Test
+  void agentArgumentBeatsPropertyBeatsEnvironment() {
+    AgentOptions o = AgentOptions.parse("output=/a", Map.of("mltrace.output", "/b"), Map.of("MLTRACE_OUTPUT", "/c"));
+    assertEquals(Paths.get("/a"), o.output());
+    o = AgentOptions.parse("", Map.of("mltrace.output", "/b"), Map.of("MLTRACE_OUTPUT", "/c"));
+    assertEquals(Paths.get("/b"), o.output());
+    o = AgentOptions.parse("", Map.of(), Map.of("MLTRACE_OUTPUT", "/c"));
+    assertEquals(Paths.get("/c"), o.output());
+  }
+
+  @Test
+  void unknownKeyGivesOneLineNamingTheValidOptions() {
+    AgentOptions o = AgentOptions.parse("output=x,colour=blue", Map.of(), Map.of());
+    assertEquals(1, o.problems().size());
+    assertTrue(o.problems().get(0).contains("unknown option 'colour'"));
+    for (String key : AgentOptions.KEYS) {
+      assertTrue(o.problems().get(0).contains(key), key);
+    }
+    assertEquals(Paths.get("x"), o.output());
+  }
+
+  @Test
+  void badValuesFallBackToTheDefaultWithOneLineEach() {
+    AgentOptions o = AgentOptions.parse("report_interval=soon,sample_every=0,console=loud", Map.of(), Map.of());
+    assertEquals(3, o.problems().size(), o.problems().toString());
+    assertEquals(10, o.reportIntervalSeconds());
+    assertEquals(1, o.sampleEvery());
+    assertEquals("steps", o.console());
+  }
+}

@@ -1,0 +1,68 @@
+package io.mltrace.agent;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs an example main class in a child JVM, optionally with the agent, and captures what it printed. */
+final class ChildJvm {
+  static final Path AGENT_JAR = Paths.get(System.getProperty("mltrace.agent.jar", "target/mltrace-agent.jar"));
+  static final Path EXAMPLES = Paths.get(System.getProperty("mltrace.examples.dir", "../examples/target"));
+
+  final int exitCode;
+  final String stdout;
+  final String stderr;
+
+  private ChildJvm(int exitCode, String stdout, String stderr) {
+    this.exitCode = exitCode;
+    this.stdout = stdout;
+    this.stderr = stderr;
+  }
+
+  static String examplesClasspath() throws IOException {
+    String deps = Files.readString(EXAMPLES.resolve("classpath.txt"), StandardCharsets.UTF_8).trim();
+    return EXAMPLES.resolve("classes") + File.pathSeparator + deps;
+  }
+
+  /**
+   * @param agentArgs null: no agent; otherwise the text after {@code =} in {@code -javaagent:jar=}
+   */
+  static ChildJvm run(String agentArgs, List<String> jvmArgs, String mainClass, String... args)
+      throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xshare:auto");
+    if (agentArgs != null) {
+      cmd.add("-javaagent:" + AGENT_JAR.toAbsolutePath() + (agentArgs.isEmpty() ? "" : "=" + agentArgs));
+    }
+    cmd.addAll(jvmArgs);
+    cmd.add("-cp");
+    cmd.add(examplesClasspath());
+    cmd.add(mainClass);
+    cmd.addAll(List.of(args));
+    Path out = Files.createTempFile("child-out", ".txt");
+    Path err = Files.createTempFile("child-err", ".txt");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+    pb.environment().put("OMP_NUM_THREADS", "1");
+    Process p = pb.start();
+    if (!p.waitFor(180, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("child JVM timed out: " + cmd + "\n" + Files.readString(err));
+    }
+    ChildJvm result = new ChildJvm(p.exitValue(), Files.readString(out), Files.readString(err));
+    Files.deleteIfExists(out);
+    Files.deleteIfExists(err);
+    return result;
+  }
+
+  @Override
+  public String toString() {
+    return "exit " + exitCode + "\n--- stdout\n" + stdout + "\n--- stderr\n" + stderr;
+  }
+}
