@@ -119,13 +119,7 @@ public final class Recorder {
     if (tr == null) {
       return;
     }
-    long now = System.nanoTime();
-    long elapsed = now - tr.startOfInnermost();
-    int base = tr.pop(now, kind, 0, 0, 0);
-    tr.exitOp(elapsed, false, 0);
-    if (base >= 0) {
-      tr.commit(base, name);
-    }
+    exitOp(tr, kind, name, 0, 0, null, null, null);
   }
 
   /** Exits a GEMM-like op entered with {@link #enterOp}; {@code form} is a {@link GemmShapes} constant. */
@@ -133,16 +127,29 @@ public final class Recorder {
     if (tr == null) {
       return;
     }
+    exitOp(tr, Kind.OP_GEMM, name, GemmShapes.flops(form, a, b), 0, a, b, null);
+  }
+
+  /**
+   * Exits an op entered with {@link #enterOp}, with its FLOPs (0 if unknown), bytes moved (0 if none) and up to
+   * three input shapes (any may be null). Dimensions past {@link Slots#MAX_DIMS} in all are not recorded.
+   */
+  public static void exitOp(ThreadRecorder tr, int kind, String name, long flops, long bytes, long[] a, long[] b,
+      long[] c) {
+    if (tr == null) {
+      return;
+    }
     long now = System.nanoTime();
     long elapsed = now - tr.startOfInnermost();
-    long flops = GemmShapes.flops(form, a, b);
-    int ra = a == null ? 0 : Math.min(a.length, Slots.MAX_DIMS / 2);
-    int rb = b == null ? 0 : Math.min(b.length, Slots.MAX_DIMS / 2);
-    int base = tr.pop(now, Kind.OP_GEMM, ra, rb, 0);
-    tr.exitOp(elapsed, true, flops);
+    int ra = rank(a, Slots.MAX_DIMS);
+    int rb = rank(b, Slots.MAX_DIMS - ra);
+    int rc = rank(c, Slots.MAX_DIMS - ra - rb);
+    int base = tr.pop(now, kind, ra, rb, rc);
+    tr.exitOp(elapsed, kind == Kind.OP_GEMM, flops);
     if (base >= 0) {
       long[] r = tr.ring();
       r[base + Slots.FLOPS] = flops;
+      r[base + Slots.BYTES] = bytes;
       int d = base + Slots.DIMS;
       for (int i = 0; i < ra; i++) {
         r[d++] = a[i];
@@ -150,8 +157,16 @@ public final class Recorder {
       for (int i = 0; i < rb; i++) {
         r[d++] = b[i];
       }
+      for (int i = 0; i < rc; i++) {
+        r[d++] = c[i];
+      }
       tr.commit(base, name);
     }
+  }
+
+  /** The rank to record: the array's length, capped by the room left and by the 4-bit rank field. */
+  private static int rank(long[] shape, int room) {
+    return shape == null ? 0 : Math.min(Math.min(shape.length, room), 15);
   }
 
   /**
