@@ -68,8 +68,30 @@ public final class AgentRuntime {
       }
     }, "mltrace-shutdown"));
 
+    if (!attached) {
+      drainWhenMainReturns(Thread.currentThread(), collector);
+    }
     Recorder.setEnabled(true);
     new Installer().install(inst, frameworks());
+  }
+
+  /**
+   * When the application's main thread returns, drains once before the JVM may begin its shutdown. Why: shutdown
+   * hooks run concurrently, and the JVM's own JFR hook stops recordings (the {@code jfr=} file) at once; a
+   * non-daemon thread delays the start of shutdown until it ends, so the last steps reach the early sinks first.
+   * Bounded: it never outlives the main thread by more than one drain.
+   */
+  private static void drainWhenMainReturns(Thread main, Collector collector) {
+    Thread watcher = new Thread(() -> {
+      try {
+        main.join();
+        collector.drainOnce();
+      } catch (Throwable ignored) {
+        // Exiting is what matters here.
+      }
+    }, "mltrace-main-exit");
+    watcher.setDaemon(false);
+    watcher.start();
   }
 
   /** Every instrumented framework. Hooks whose classes are absent simply never match. */

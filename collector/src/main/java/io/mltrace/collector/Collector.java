@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Drains the recording rings on its own daemon thread ({@code mltrace-collector}), rebuilds spans, closes steps and
@@ -41,7 +42,7 @@ public final class Collector implements AutoCloseable {
   private long stepsDiscarded;
   private long droppedByEndedThreads;
   private long sourceErrors;
-  private volatile long closeWaitMillis = 2000;
+  private volatile long closeWaitMillis = 3000;
   private volatile boolean running;
   private Thread thread;
 
@@ -50,7 +51,7 @@ public final class Collector implements AutoCloseable {
     this.drainIntervalNanos = drainIntervalNanos;
     this.reportIntervalNanos = reportIntervalNanos;
     this.maxPendingSpans = maxPendingSpans;
-    this.assembler = new StepAssembler(TimeUnit.SECONDS.toNanos(3), TimeUnit.SECONDS.toNanos(30), 200_000);
+    this.assembler = new StepAssembler(TimeUnit.SECONDS.toNanos(5), TimeUnit.SECONDS.toNanos(30), 200_000);
   }
 
   /**
@@ -83,7 +84,7 @@ public final class Collector implements AutoCloseable {
     earlySinks.add(sink);
   }
 
-  /** How long {@link #close()} waits for the sources to deliver the last steps' activities (default 2 s). */
+  /** How long {@link #close()} waits for the sources to deliver the last steps' activities (default 3 s). */
   public void setCloseWaitMillis(long millis) {
     closeWaitMillis = Math.max(0, millis);
   }
@@ -102,9 +103,8 @@ public final class Collector implements AutoCloseable {
   private void run() {
     long nextReport = reportIntervalNanos > 0 ? System.nanoTime() + reportIntervalNanos : Long.MAX_VALUE;
     while (running) {
-      try {
-        TimeUnit.NANOSECONDS.sleep(drainIntervalNanos);
-      } catch (InterruptedException e) {
+      LockSupport.parkNanos(this, drainIntervalNanos);
+      if (Thread.interrupted()) {
         break;
       }
       drainOnce();

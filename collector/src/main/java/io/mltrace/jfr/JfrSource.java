@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import jdk.jfr.FlightRecorder;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordedStackTrace;
@@ -34,12 +35,14 @@ public final class JfrSource implements ActivitySource {
   private final int maxQueued;
   private final Map<Long, Long> safepointStarts = new HashMap<>();
   private volatile long watermark;
+  private volatile long latestHeartbeat;
   private volatile boolean closed;
 
   private JfrSource(RecordingStream stream, int maxQueued) {
     this.stream = stream;
     this.maxQueued = maxQueued;
     this.watermark = System.nanoTime();
+    this.latestHeartbeat = watermark;
   }
 
   /**
@@ -83,6 +86,9 @@ public final class JfrSource implements ActivitySource {
     rs.onEvent("jdk.ThreadSleep", e -> source.interval(e, Category.IDLE, threadId(e.getThread()), "sleep"));
     rs.onEvent("jdk.ExecutionSample", source::sample);
     rs.onEvent("jdk.NativeMethodSample", source::sample);
+    FlightRecorder.addPeriodicEvent(HeartbeatEvent.class, BEAT);
+    rs.enable(HeartbeatEvent.class).withPeriod(Duration.ofMillis(100));
+    rs.onEvent("mltrace.Heartbeat", source::heartbeat);
     rs.onFlush(source::flushed);
     // RecordingStream.startAsync() would make a thread that inherits the caller's (premain's) non-daemon status
     // and keep the application's JVM alive at exit: run the stream on a daemon thread of our own instead.
@@ -119,6 +125,7 @@ public final class JfrSource implements ActivitySource {
   @Override
   public void close() {
     closed = true;
+    FlightRecorder.removePeriodicEvent(BEAT);
     stream.close();
   }
 
@@ -126,9 +133,19 @@ public final class JfrSource implements ActivitySource {
 
   private void flushed() {
     clock.recalibrate();
-    // Everything committed before this flush has been delivered; allow for events still being written.
-    watermark = System.nanoTime() - 1_000_000;
+    // Only a delivered heartbeat proves how far the stream has come (the handler itself may run late).
+    watermark = latestHeartbeat;
   }
+
+  private void heartbeat(RecordedEvent e) {
+    latestHeartbeat = Math.max(latestHeartbeat, e.getLong("nanoTime"));
+  }
+
+  private static final Runnable BEAT = () -> {
+    HeartbeatEvent e = new HeartbeatEvent();
+    e.nanoTime = System.nanoTime();
+    e.commit();
+  };
 
   private void interval(RecordedEvent e, Category category, long threadId, String name) {
     long start = clock.toNano(e.getStartTime());

@@ -158,7 +158,7 @@ class ActivitySourceMergeTest {
     oneStep();
     collector.drainOnce();
     assertTrue(steps.isEmpty());
-    Thread.sleep(3100);
+    Thread.sleep(5100);
     collector.drainOnce();
     assertEquals(1, steps.size());
     assertEquals(1, collector.stats().stepsClosedBeforeSources());

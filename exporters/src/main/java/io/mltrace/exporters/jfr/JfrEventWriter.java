@@ -35,6 +35,7 @@ public final class JfrEventWriter implements StepSink {
     r.enable(StepEvent.class);
     r.enable(SpanEvent.class);
     r.enable("jdk.GCPhasePause");
+    r.enable("jdk.GarbageCollection");
     r.enable("jdk.SafepointBegin");
     r.enable("jdk.SafepointEnd");
     r.setToDisk(true);
