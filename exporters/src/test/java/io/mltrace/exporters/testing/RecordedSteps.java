@@ -1,4 +1,4 @@
-package io.mltrace.exporters.otel;
+package io.mltrace.exporters.testing;
 
 import io.mltrace.bootstrap.GemmShapes;
 import io.mltrace.bootstrap.Kind;
@@ -15,15 +15,15 @@ import java.util.concurrent.locks.LockSupport;
  * Records real steps through the recorder and the collector: per step a data fetch, a {@code trainBatch} phase
  * holding a {@code dense} layer holding a GEMM, and the optimizer phase that closes the step.
  */
-final class RecordedSteps {
-  static final long GEMM_FLOPS = 2L * 8 * 4 * 16;
+public final class RecordedSteps {
+  public static final long GEMM_FLOPS = 2L * 8 * 4 * 16;
   /** Spans per step, the step span included: step, data, trainBatch, dense, matmul, optimizer. */
-  static final int SPANS_PER_STEP = 6;
+  public static final int SPANS_PER_STEP = 6;
 
-  final List<Step> steps = new ArrayList<>();
+  public final List<Step> steps = new ArrayList<>();
 
   /** Runs {@code count} steps on a {@code trainer-thread} and closes the collector; sinks see every step. */
-  static RecordedSteps run(int count, StepSink... sinks) throws InterruptedException {
+  public static RecordedSteps run(int count, StepSink... sinks) throws InterruptedException {
     RecordedSteps r = new RecordedSteps();
     List<StepSink> all = new ArrayList<>(List.of(sinks));
     all.add(0, r.steps::add);
