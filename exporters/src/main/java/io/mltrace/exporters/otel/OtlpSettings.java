@@ -184,6 +184,11 @@ public final class OtlpSettings {
     return resource;
   }
 
+  /** The resource as the SDK takes it. */
+  public io.opentelemetry.sdk.resources.Resource toResource() {
+    return OtlpExporters.resource(this);
+  }
+
   /** The most spans waiting for export; past it whole steps are dropped and counted. */
   public int queueSpans() {
     return queueSpans;

@@ -45,6 +45,7 @@ public final class OtlpTraceSink implements StepSink {
   private final RateLimitedWarning warning;
   private final Thread worker;
   private volatile boolean closing;
+  private PrintStream reportAtClose;
 
   private final AtomicLong exported = new AtomicLong();
   private final AtomicLong droppedQueueFull = new AtomicLong();
@@ -73,9 +74,11 @@ public final class OtlpTraceSink implements StepSink {
 
   /** A sink exporting to the settings' traces endpoint; warnings go to {@code err}. */
   public static OtlpTraceSink create(OtlpSettings settings, String framework, PrintStream err) {
-    return new OtlpTraceSink(OtlpExporters.spanExporter(settings), settings.tracesEndpoint(),
+    OtlpTraceSink sink = new OtlpTraceSink(OtlpExporters.spanExporter(settings), settings.tracesEndpoint(),
         OtlpExporters.resource(settings), framework, settings.queueSpans(), settings.timeout().toMillis(),
         new RateLimitedWarning(err, System::nanoTime, RateLimitedWarning.ONE_MINUTE_NS));
+    sink.reportAtClose = err;
+    return sink;
   }
 
   @Override
@@ -174,6 +177,9 @@ public final class OtlpTraceSink implements StepSink {
     droppedAtExit.addAndGet(left);
     exporter.shutdown().join(1, TimeUnit.SECONDS);
     provider.shutdown().join(1, TimeUnit.SECONDS);
+    if (reportAtClose != null) {
+      reportAtClose.println(report());
+    }
   }
 
   @Override
@@ -187,6 +193,11 @@ public final class OtlpTraceSink implements StepSink {
         + " exported, " + dropped() + " dropped (queue full " + droppedQueueFull.get() + ", export failed "
         + droppedExportFailed.get() + ", left at exit " + droppedAtExit.get() + "), queue high-water "
         + queueHighWater + " of " + queueSpans + " spans";
+  }
+
+  /** The export thread, for the agent's own CPU-time metric. */
+  public Thread thread() {
+    return worker;
   }
 
   public long exported() {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.mltrace.collector.Category;
 import io.mltrace.collector.Span;
 import io.mltrace.collector.Step;
+import io.mltrace.exporters.testing.Jaeger;
 import io.mltrace.exporters.testing.RecordedSteps;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mltrace.collector.Category;
 import io.mltrace.collector.Step;
+import io.mltrace.exporters.testing.LocalBackend;
 import io.mltrace.exporters.testing.RecordedSteps;
 import io.opentelemetry.sdk.resources.Resource;
 import java.net.URLEncoder;

@@ -1,4 +1,4 @@
-package io.mltrace.exporters.otel;
+package io.mltrace.exporters.testing;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -18,9 +18,9 @@ import java.util.concurrent.TimeUnit;
  * A real backend process on 127.0.0.1: started in its own folder, ready when its ready URL answers 200 (bounded
  * wait), stopped by the pid this class started.
  */
-final class LocalBackend implements AutoCloseable {
-  static final Path TOOLS = Paths.get(System.getProperty("mltrace.tools.dir", "../.tools"));
-  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+public final class LocalBackend implements AutoCloseable {
+  public static final Path TOOLS = Paths.get(System.getProperty("mltrace.tools.dir", "../.tools"));
+  public static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private final String name;
   private final Process process;
@@ -32,21 +32,21 @@ final class LocalBackend implements AutoCloseable {
     this.log = log;
   }
 
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
   }
 
   /** An executable built or installed by {@code .ci/setup}; fails with what to run when it is missing. */
-  static Path tool(Path candidate) {
+  public static Path tool(Path candidate) {
     if (!Files.isExecutable(candidate)) {
       throw new AssertionError(candidate + " is missing: run .ci/setup (./mltrace test runs it) first");
     }
     return candidate;
   }
 
-  static LocalBackend start(String name, List<String> command, Path dir, String readyUrl, Duration maxWait)
+  public static LocalBackend start(String name, List<String> command, Path dir, String readyUrl, Duration maxWait)
       throws IOException, InterruptedException {
     Path log = dir.resolve(name + ".log");
     Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
@@ -70,16 +70,16 @@ final class LocalBackend implements AutoCloseable {
     throw new AssertionError(name + " not ready at " + readyUrl + " within " + maxWait + ":\n" + b.log());
   }
 
-  static HttpResponse<String> get(String url) throws IOException, InterruptedException {
+  public static HttpResponse<String> get(String url) throws IOException, InterruptedException {
     return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
-  String log() {
+  public String log() {
     try {
       return Files.readString(log);
     } catch (IOException e) {

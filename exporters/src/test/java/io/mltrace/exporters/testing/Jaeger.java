@@ -1,4 +1,4 @@
-package io.mltrace.exporters.otel;
+package io.mltrace.exporters.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,14 +12,14 @@ import java.util.List;
  * Jaeger v1.76.0 ({@code cmd/jaeger}, the v2 all-in-one) built by {@code .ci/setup}, with in-memory storage, every
  * listener on 127.0.0.1 on a free port, and its own telemetry off.
  */
-final class Jaeger implements AutoCloseable {
-  static final Path BINARY = LocalBackend.TOOLS.resolve("jaeger-1.76.0/jaeger");
-  static final ObjectMapper JSON = new ObjectMapper();
+public final class Jaeger implements AutoCloseable {
+  public static final Path BINARY = LocalBackend.TOOLS.resolve("jaeger-1.76.0/jaeger");
+  public static final ObjectMapper JSON = new ObjectMapper();
 
-  final int otlpGrpcPort;
-  final int otlpHttpPort;
-  final int queryPort;
-  final LocalBackend process;
+  public final int otlpGrpcPort;
+  public final int otlpHttpPort;
+  public final int queryPort;
+  public final LocalBackend process;
 
   private Jaeger(int grpc, int http, int query, LocalBackend process) {
     this.otlpGrpcPort = grpc;
@@ -29,7 +29,7 @@ final class Jaeger implements AutoCloseable {
   }
 
   /** Starts Jaeger; {@code grpcPort} 0 picks a free one. */
-  static Jaeger start(Path dir, int grpcPort) throws IOException, InterruptedException {
+  public static Jaeger start(Path dir, int grpcPort) throws IOException, InterruptedException {
     int grpc = grpcPort > 0 ? grpcPort : LocalBackend.freePort();
     int http = LocalBackend.freePort();
     int query = LocalBackend.freePort();
@@ -88,7 +88,7 @@ final class Jaeger implements AutoCloseable {
   }
 
   /** The traces of a service, polled until {@code expected} are there or 15 s passed. */
-  JsonNode traces(String service, int expected) throws IOException, InterruptedException {
+  public JsonNode traces(String service, int expected) throws IOException, InterruptedException {
     JsonNode data = null;
     long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
     do {
