@@ -102,7 +102,7 @@ class OtelExportersIT {
       long stepsWhenUp = stepsInSummary(out);
       Child run = Child.await(p, dir);
       assertEquals(0, run.exit, run::toString);
-      assertTrue(run.stdout.contains("final loss after " + steps + " steps"), run::toString);
+      assertTrue(run.stdout.contains("after " + steps + " steps"), run::toString);
       assertTrue(stepsWhenUp < steps, "the endpoint came up during training (at step " + stepsWhenUp + ")");
 
       Matcher m = REPORT.matcher(run.stderr);
