@@ -30,6 +30,14 @@ public final class Jaeger implements AutoCloseable {
 
   /** Starts Jaeger; {@code grpcPort} 0 picks a free one. */
   public static Jaeger start(Path dir, int grpcPort) throws IOException, InterruptedException {
+    return start(dir, grpcPort, 0);
+  }
+
+  /**
+   * Starts Jaeger; with {@code metricsPort} > 0 it also takes OTLP metrics and serves them in Prometheus text
+   * format at {@code http://127.0.0.1:metricsPort/metrics} (its built-in collector's Prometheus exporter).
+   */
+  public static Jaeger start(Path dir, int grpcPort, int metricsPort) throws IOException, InterruptedException {
     int grpc = grpcPort > 0 ? grpcPort : LocalBackend.freePort();
     int http = LocalBackend.freePort();
     int query = LocalBackend.freePort();
@@ -43,6 +51,7 @@ public final class Jaeger implements AutoCloseable {
         "      receivers: [otlp]",
         "      processors: [batch]",
         "      exporters: [jaeger_storage_exporter]",
+        metricsPort > 0 ? "    metrics:\n      receivers: [otlp]\n      exporters: [prometheus]" : "",
         "  telemetry:",
         "    metrics:",
         "      level: none",
@@ -78,6 +87,7 @@ public final class Jaeger implements AutoCloseable {
         "exporters:",
         "  jaeger_storage_exporter:",
         "    trace_storage: memstore",
+        metricsPort > 0 ? "  prometheus:\n    endpoint: 127.0.0.1:" + metricsPort : "",
         "");
     Path file = dir.resolve("jaeger.yaml");
     Files.writeString(file, config);
