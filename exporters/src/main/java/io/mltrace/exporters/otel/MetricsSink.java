@@ -152,7 +152,8 @@ public final class MetricsSink implements StepSink {
 
   @Override
   public void close() {
-    provider.forceFlush().join(5, TimeUnit.SECONDS);
-    provider.shutdown().join(5, TimeUnit.SECONDS);
+    // Bounded: a hung OTLP endpoint must not hold the JVM's exit for long.
+    provider.forceFlush().join(2, TimeUnit.SECONDS);
+    provider.shutdown().join(2, TimeUnit.SECONDS);
   }
 }

@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class OtlpTraceSink implements StepSink {
   static final int MAX_BATCH_SPANS = 512;
+  static final long CLOSE_WAIT_MS = 5000;
   static final long BATCH_DELAY_NS = TimeUnit.MILLISECONDS.toNanos(500);
 
   private final SpanExporter exporter;
@@ -149,12 +150,15 @@ public final class OtlpTraceSink implements StepSink {
         + " (this warning repeats at most once a minute)");
   }
 
-  /** Waits up to the export timeout for what is queued, then stops; what is left counts as dropped at exit. */
+  /**
+   * Waits for what is queued, at most {@link #CLOSE_WAIT_MS} so that a hung endpoint cannot hold the JVM's exit,
+   * then stops; what is left counts as dropped at exit.
+   */
   @Override
   public void close() {
     closing = true;
     try {
-      worker.join(exportTimeoutMs + 2000);
+      worker.join(Math.min(exportTimeoutMs + 2000, CLOSE_WAIT_MS));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
