@@ -60,11 +60,12 @@ class OtlpTraceSinkTest {
       acceptor.setDaemon(true);
       acceptor.start();
       ByteArrayOutputStream err = new ByteArrayOutputStream();
-      OtlpTraceSink sink = sink("http://127.0.0.1:" + silent.getLocalPort(), 128, 1000, err);
+      OtlpTraceSink sink = sink("http://127.0.0.1:" + silent.getLocalPort(), 128, 2000, err);
       AtomicLong worstNs = new AtomicLong();
       RecordedSteps.run(STEPS, step -> timed(sink, step, worstNs));
-      // Every onStep returned at once although the export thread sat in a hung request.
-      assertTrue(worstNs.get() < 20_000_000L, "slowest onStep " + worstNs.get() / 1e6 + " ms");
+      // The export thread sits in a hung request for the 2 s export timeout; an onStep that waited for it would
+      // take that long. A quarter of it leaves room for a loaded machine's scheduling and the first warning line.
+      assertTrue(worstNs.get() < 500_000_000L, "slowest onStep " + worstNs.get() / 1e6 + " ms");
       assertTrue(sink.droppedQueueFull() > 0, "the queue filled while the endpoint hung: " + sink.report());
       assertTrue(sink.queueHighWater() <= 128, sink::report);
       long t0 = System.nanoTime();
