@@ -47,9 +47,12 @@ public final class AgentRuntime {
       sinks.add(new ConsoleReporter(System.out, options.console().equals("steps")));
     }
     JfrSource jvm = options.jvmEvents() ? startJvmEvents(options) : null;
-    sinks.add(new SummaryWriter(out.resolve("summary.json"), options.summaryMaxSteps(),
-        jvm != null ? MEASURED_WITH_JVM : MEASURED));
-    sinks.add(new ChromeTraceWriter(out.resolve("trace.json"), options.traceMaxEvents()));
+    List<Category> measured = jvm != null ? MEASURED_WITH_JVM : MEASURED;
+    sinks.add(new SummaryWriter(out.resolve("summary.json"), options.summaryMaxSteps(), measured,
+        options::peakGflops));
+    String traceName = options.traceGzip() ? "trace.json.gz" : "trace.json";
+    sinks.add(new ChromeTraceWriter(out.resolve(traceName), options.traceMaxEvents(), options.traceGzip()));
+    sinks.addAll(ExporterSinks.create(options, out, measured, frameworkNames(), System.getenv(), System.err));
     Collector collector = Collector.create(sinks, 50, options.reportIntervalSeconds() * 1000, 1_000_000);
     collector.addEarlySink(jfrWriter(options));
     if (jvm != null) {
@@ -61,7 +64,8 @@ public final class AgentRuntime {
       try {
         collector.close();
         if (!options.console().equals("off")) {
-          System.out.println("mltrace: trace " + out.resolve("trace.json") + ", summary " + out.resolve("summary.json"));
+          System.out.println("mltrace: trace " + out.resolve(traceName) + ", summary " + out.resolve("summary.json")
+              + (options.htmlReport() ? ", report " + out.resolve("report.html") : ""));
         }
       } catch (Throwable t) {
         System.err.println("mltrace: could not write the outputs: " + t);
@@ -119,6 +123,15 @@ public final class AgentRuntime {
       }
     }
     return JfrEventWriter.eventsOnly();
+  }
+
+  /** The {@code ml.framework} attribute: the instrumented frameworks' names. */
+  static String frameworkNames() {
+    StringBuilder b = new StringBuilder();
+    for (FrameworkInstrumentation f : frameworks()) {
+      b.append(b.length() == 0 ? "" : ",").append(f.name());
+    }
+    return b.toString();
   }
 
   private static Map<String, String> systemProperties() {
