@@ -178,7 +178,7 @@ public final class Collector implements AutoCloseable {
       }
       long[][] shapes = shapes(header, r, base);
       Span span = new Span(kind, name, source.threadId(), r[base + Slots.START], r[base + Slots.END],
-          r[base + Slots.SPAN_ID], r[base + Slots.PARENT_ID], r[base + Slots.FLOPS], r[base + Slots.BYTES], shapes);
+          r[base + Slots.SPAN_ID], r[base + Slots.PARENT_ID], r[base + Slots.FLOPS], r[base + Slots.BYTES], shapes, Slots.dtype(header));
       long stepId = r[base + Slots.STEP_ID];
       if (stepId == 0) {
         emitOutsideStep(span);
@@ -216,7 +216,8 @@ public final class Collector implements AutoCloseable {
     }
     Step step = new Step(r[base + Slots.STEP_ID], stepSpanId, source.threadId(), source.threadName(), start, end,
         r[base + Slots.FLOPS], r[base + Slots.STEP_OP_COUNT], detailed, Collections.unmodifiableList(spans),
-        breakdown);
+        breakdown, java.util.Arrays.copyOfRange(r, base + Slots.STEP_ATTRIBUTES,
+            base + Slots.STEP_ATTRIBUTES + Slots.STEP_ATTRIBUTE_COUNT));
     for (StepSink sink : sinks) {
       try {
         sink.onStep(step);

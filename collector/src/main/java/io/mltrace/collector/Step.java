@@ -15,9 +15,17 @@ public final class Step {
   private final boolean detailed;
   private final List<Span> spans;
   private final Breakdown breakdown;
+  private final long[] attributes;
 
   Step(long number, long spanId, long threadId, String threadName, long startNs, long endNs, long flops,
       long opCount, boolean detailed, List<Span> spans, Breakdown breakdown) {
+    this(number, spanId, threadId, threadName, startNs, endNs, flops, opCount, detailed, spans, breakdown,
+        new long[io.mltrace.bootstrap.Slots.STEP_ATTRIBUTE_COUNT]);
+  }
+
+  Step(long number, long spanId, long threadId, String threadName, long startNs, long endNs, long flops,
+      long opCount, boolean detailed, List<Span> spans, Breakdown breakdown, long[] attributes) {
+    this.attributes = attributes;
     this.number = number;
     this.spanId = spanId;
     this.threadId = threadId;
@@ -78,6 +86,14 @@ public final class Step {
   /** The step's spans in the order they ended; empty for a step that was not sampled. */
   public List<Span> spans() {
     return spans;
+  }
+
+  /**
+   * A framework-specific attribute ({@code io.mltrace.bootstrap.Slots.ATTR_*}, named by
+   * {@code Slots.attributeName}); 0 when the instrumentation does not set it.
+   */
+  public long attribute(int index) {
+    return attributes[index];
   }
 
   public Breakdown breakdown() {
