@@ -12,6 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * {@code Layer.backpropGradient(epsilon, workspaceMgr)}: one layer's backward pass, named {@code Type[index].backprop},
  * with the shapes of the incoming gradient (none for an output layer) and of the gradient it passes on.
+ * Named through {@link SpanNames}, so the name costs no allocation after the first iteration.
  */
 final class LayerBackpropAdvice {
   private LayerBackpropAdvice() {}
@@ -38,6 +39,7 @@ final class LayerBackpropAdvice {
     } catch (Throwable ignored) {
       // Names and shapes are optional; the span is still closed below.
     }
-    Recorder.exitSpan(tr, Kind.LAYER, name, in, out, null);
+    // An output layer gets no gradient in (it starts from its labels): its one shape is the gradient out.
+    Recorder.exitSpan(tr, Kind.LAYER, name, in == null ? out : in, in == null ? null : out, null);
   }
 }
