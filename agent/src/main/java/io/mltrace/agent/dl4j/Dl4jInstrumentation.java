@@ -99,9 +99,12 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
             .methods("output(5)", named("output").and(takesArguments(5))
                 .and(takesArgument(4, named(MEMORY_WORKSPACE))))
             .advice(OutputAdvice.class),
+        // The graph's three terminal output methods (they do not call each other).
         Hook.on(GRAPH)
-            .methods("output(5)", named("output").and(takesArguments(5))
-                .and(takesArgument(4, named(MEMORY_WORKSPACE))))
+            .methods("output(5)|output(boolean, boolean, INDArray...)|output(List, ...)", named("output").and(
+                takesArguments(5).and(takesArgument(4, named(MEMORY_WORKSPACE)))
+                    .or(takesArguments(3).and(takesArgument(0, boolean.class)).and(takesArgument(1, boolean.class)))
+                    .or(takesArguments(4).and(takesArgument(0, named("java.util.List"))))))
             .advice(OutputAdvice.class),
         // Layers.
         Hook.onTypes("Layer+.activate", layers(activate))
