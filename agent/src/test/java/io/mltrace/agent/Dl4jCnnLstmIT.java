@@ -87,7 +87,8 @@ class Dl4jCnnLstmIT {
       long measuredTotal = measuredForward + gemmFlops(backprop);
       assertEquals(2 * LSTM_STEPS, layer.children("matmul").size(), "two GEMMs per time step");
       double forwardError = Math.abs(measuredForward - forward) / (double) forward;
-      long total = 4 * forward - 4 * LSTM_BATCH * LSTM_HIDDEN * 4 * LSTM_HIDDEN - 4 * LSTM_BATCH * LSTM_IN * LSTM_HIDDEN;
+      long total = 4 * forward - 4 * LSTM_BATCH * LSTM_HIDDEN * 4 * LSTM_HIDDEN
+          - 4 * LSTM_BATCH * LSTM_IN * LSTM_HIDDEN;
       double totalError = Math.abs(measuredTotal - total) / (double) total;
       errors.add(Math.max(forwardError, totalError));
       assertTrue(forwardError < 0.01, "forward " + measuredForward + " vs " + forward);

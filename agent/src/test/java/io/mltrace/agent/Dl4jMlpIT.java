@@ -65,7 +65,8 @@ class Dl4jMlpIT {
       assertEquals("layer", dense.cat());
       assertEquals(List.of("matmul"), names(dense.children, "gemm"));
       Event backward = optimize.children("backward").get(0);
-      assertEquals(List.of("DenseLayer[0].backprop", "OutputLayer[1].backprop"), sorted(names(backward.children, "layer")));
+      assertEquals(List.of("DenseLayer[0].backprop", "OutputLayer[1].backprop"),
+          sorted(names(backward.children, "layer")));
     }
   }
 

@@ -168,7 +168,10 @@ final class Dl4jTrace {
     return all;
   }
 
-  /** 2·M·N·K of a matrix product from its recorded shapes A, B and C = A·B (any transposes): {@code K² = |A||B|/|C|}. */
+  /**
+   * 2·M·N·K of a matrix product from its recorded shapes A, B and C = A·B (any transposes):
+   * {@code K² = |A||B|/|C|}.
+   */
   static long gemmFlopsFromShapes(JsonNode shapes) {
     long[] sizes = new long[3];
     long batch = 1;

@@ -76,7 +76,7 @@ public final class OpFlops {
   }
 
   /**
-   * {@code 2·N·Cout·Hout·Wout·Cin·Kh·Kw} (one group): the output has {@code N·Cout·Hout·Wout} elements and the
+   * {@code 2·N·Cout·Hout·Wout·Cin·Kh·Kw} (one group): the output has {@code N·Cout·Hout·Wout} elements, the
    * weights {@code Cout·Cin·Kh·Kw}, so the count is {@code 2·|out|·|W| / Cout}. Cout is the weights' dimension
    * that the output also has: ND4J's weight layouts put it first or last.
    */

@@ -234,7 +234,10 @@ public final class Recorder {
     exitOp(tr, kind, name, flops, bytes, a, b, c, 0);
   }
 
-  /** As {@link #exitOp(ThreadRecorder, int, String, long, long, long[], long[], long[])}, with a {@link DataTypes} code. */
+  /**
+   * As {@link #exitOp(ThreadRecorder, int, String, long, long, long[], long[], long[])}, with the
+   * {@link DataTypes} code of the first input (header bits 20-27).
+   */
   public static void exitOp(ThreadRecorder tr, int kind, String name, long flops, long bytes, long[] a, long[] b,
       long[] c, int dtype) {
     if (tr == null) {

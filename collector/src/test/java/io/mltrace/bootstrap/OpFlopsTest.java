@@ -14,7 +14,8 @@ class OpFlopsTest {
     assertEquals(expected, OpFlops.matmul(new long[] {64, 784}, new long[] {784, 128}, new long[] {64, 128}));
     assertEquals(expected, OpFlops.matmul(new long[] {784, 64}, new long[] {784, 128}, new long[] {64, 128}));
     assertEquals(expected, OpFlops.matmul(new long[] {64, 784}, new long[] {128, 784}, new long[] {128, 64}));
-    assertEquals(2L * 3 * 5 * 7 * 11, OpFlops.matmul(new long[] {3, 5, 11}, new long[] {3, 11, 7}, new long[] {3, 5, 7}));
+    assertEquals(2L * 3 * 5 * 7 * 11,
+        OpFlops.matmul(new long[] {3, 5, 11}, new long[] {3, 11, 7}, new long[] {3, 5, 7}));
     assertEquals(expected, OpFlops.ofNamedOp("matmul", new long[] {64, 784}, new long[] {784, 128}, null,
         new long[] {64, 128}));
   }

@@ -8,7 +8,8 @@ import org.bytedeco.javacpp.Pointer;
 
 /**
  * {@code Solver.optimize(LayerWorkspaceMgr)}: one training iteration (forward, backward, updater). Its end closes
- * the step, with the process's resident memory (JavaCPP's {@code Pointer.physicalBytes}) as a step attribute, and opens the next.
+ * the step, with the process's resident memory (JavaCPP's {@code Pointer.physicalBytes}) as a step attribute,
+ * and opens the next.
  */
 final class OptimizeAdvice {
   private OptimizeAdvice() {}

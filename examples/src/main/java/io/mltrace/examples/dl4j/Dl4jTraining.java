@@ -15,8 +15,9 @@ import org.nd4j.linalg.dataset.DataSet;
  * <p>{@code --steps N --batch B --epochs E --sleep-us S --async true|false --outputs K --graph true|false --seed S}:
  * N batches per
  * epoch, the iterator sleeping S µs per batch ({@code --async true} lets DL4J prefetch them on another thread),
- * then K calls of {@code output}; {@code --graph true} trains the same network as a {@code ComputationGraph}. Prints {@code final loss <value> after <n> steps} at the end, and the time the
- * iterator measured inside its own {@code next()} ({@code iterator next() ns <n>}).
+ * then K calls of {@code output}; {@code --graph true} trains the same network as a {@code ComputationGraph}.
+ * Prints {@code final loss <value> after <n> steps} at the end, and the time the iterator measured inside its
+ * own {@code next()} ({@code iterator next() ns <n>}).
  */
 public final class Dl4jTraining {
   private Dl4jTraining() {}
