@@ -1,6 +1,7 @@
 package io.mltrace.agent;
 
 import io.mltrace.agent.djl.DjlInstrumentation;
+import io.mltrace.agent.dl4j.Dl4jInstrumentation;
 import io.mltrace.agent.instrument.FrameworkInstrumentation;
 import io.mltrace.agent.instrument.Installer;
 import io.mltrace.bootstrap.Recorder;
@@ -100,7 +101,7 @@ public final class AgentRuntime {
 
   /** Every instrumented framework. Hooks whose classes are absent simply never match. */
   static List<FrameworkInstrumentation> frameworks() {
-    return List.of(new DjlInstrumentation());
+    return List.of(new DjlInstrumentation(), new Dl4jInstrumentation());
   }
 
   /** JVM events from JFR; when JFR is unavailable, one line and the rest runs without them. */

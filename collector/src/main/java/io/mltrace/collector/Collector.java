@@ -281,7 +281,8 @@ public final class Collector implements AutoCloseable {
       }
       long[][] shapes = shapes(header, r, base);
       Span span = new Span(kind, name, source.threadId(), r[base + Slots.START], r[base + Slots.END],
-          r[base + Slots.SPAN_ID], r[base + Slots.PARENT_ID], r[base + Slots.FLOPS], r[base + Slots.BYTES], shapes);
+          r[base + Slots.SPAN_ID], r[base + Slots.PARENT_ID], r[base + Slots.FLOPS], r[base + Slots.BYTES], shapes,
+          Slots.dtype(header));
       long stepId = r[base + Slots.STEP_ID];
       if (stepId == 0) {
         emitOutsideStep(span);
@@ -308,6 +309,8 @@ public final class Collector implements AutoCloseable {
         source.threadName(), r[base + Slots.START], r[base + Slots.END], r[base + Slots.FLOPS],
         r[base + Slots.STEP_OP_COUNT], r[base + Slots.STEP_DETAILED] != 0, Collections.unmodifiableList(spans),
         counters, System.nanoTime());
+    draft.attributes = java.util.Arrays.copyOfRange(r, base + Slots.STEP_ATTRIBUTES,
+        base + Slots.STEP_ATTRIBUTES + Slots.STEP_ATTRIBUTE_COUNT);
     assembler.add(draft);
     if (!earlySinks.isEmpty()) {
       Step early = assembler.fromRecordsOnly(draft);

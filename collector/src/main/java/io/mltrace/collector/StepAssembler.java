@@ -35,6 +35,8 @@ final class StepAssembler {
     final List<Span> spans;
     final long[] counters;
     final long arrivedNs;
+    /** The step record's framework-specific attributes ({@code Slots.ATTR_*}). */
+    long[] attributes = new long[io.mltrace.bootstrap.Slots.STEP_ATTRIBUTE_COUNT];
 
     Draft(long number, long spanId, long threadId, String threadName, long startNs, long endNs, long flops,
         long opCount, boolean detailed, List<Span> spans, long[] counters, long arrivedNs) {
@@ -159,7 +161,7 @@ final class StepAssembler {
       breakdown = StepAccounting.fromCounters(d.endNs - d.startNs, d.counters[0], d.counters[1], d.counters[2]);
     }
     return new Step(d.number, d.spanId, d.threadId, d.threadName, d.startNs, d.endNs, d.flops, d.opCount,
-        d.detailed, d.spans, breakdown, Collections.emptyList(), Collections.emptyMap());
+        d.detailed, d.spans, breakdown, Collections.emptyList(), Collections.emptyMap(), d.attributes);
   }
 
   private Step assemble(Draft d) {
@@ -201,7 +203,7 @@ final class StepAssembler {
     }
     Map<String, Integer> frames = d.detailed ? hostFrames(d, external, segments) : Collections.emptyMap();
     return new Step(d.number, d.spanId, d.threadId, d.threadName, d.startNs, d.endNs, d.flops, d.opCount,
-        d.detailed, d.spans, breakdown, Collections.unmodifiableList(external), frames);
+        d.detailed, d.spans, breakdown, Collections.unmodifiableList(external), frames, d.attributes);
   }
 
   /** GPU records launched by the step's spans, and uncorrelated ones that overlap it. */

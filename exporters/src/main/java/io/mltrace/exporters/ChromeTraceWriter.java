@@ -1,6 +1,8 @@
 package io.mltrace.exporters;
 
+import io.mltrace.bootstrap.DataTypes;
 import io.mltrace.bootstrap.Kind;
+import io.mltrace.bootstrap.Slots;
 import io.mltrace.collector.RunStats;
 import io.mltrace.collector.Span;
 import io.mltrace.collector.Step;
@@ -141,7 +143,13 @@ public final class ChromeTraceWriter implements StepSink {
       out.append(",\n{\"ph\": \"X\", \"cat\": \"step\", \"name\": \"step ").append(step.number()).append('"');
       times(out, step.threadId(), step.startNs(), step.endNs());
       out.append(", \"args\": {\"step\": ").append(step.number()).append(", \"flops\": ").append(step.flops());
-      out.append(", \"span_id\": ").append(step.spanId()).append("}}");
+      out.append(", \"span_id\": ").append(step.spanId());
+      for (int a = 0; a < Slots.STEP_ATTRIBUTE_COUNT; a++) {
+        if (step.attribute(a) != 0) {
+          out.append(", \"").append(Slots.attributeName(a)).append("\": ").append(step.attribute(a));
+        }
+      }
+      out.append("}}");
       for (Span s : step.spans()) {
         span(out, s, step.number());
       }
@@ -174,6 +182,10 @@ public final class ChromeTraceWriter implements StepSink {
     }
     if (s.flops() > 0) {
       out.append(", \"flops\": ").append(s.flops());
+    }
+    String dtype = DataTypes.name(s.dtype());
+    if (dtype != null) {
+      out.append(", \"dtype\": \"").append(dtype).append('"');
     }
     long[][] shapes = s.inputShapes();
     if (shapes.length > 0) {
