@@ -53,7 +53,9 @@ public final class AgentRuntime {
         options::peakGflops));
     String traceName = options.traceGzip() ? "trace.json.gz" : "trace.json";
     sinks.add(new ChromeTraceWriter(out.resolve(traceName), options.traceMaxEvents(), options.traceGzip()));
-    sinks.addAll(ExporterSinks.create(options, out, measured, frameworkNames(), System.getenv(), System.err));
+    Installer installer = new Installer();
+    sinks.addAll(ExporterSinks.create(options, out, measured, installer::appliedFrameworks, System.getenv(),
+        System.err));
     Collector collector = Collector.create(sinks, 50, options.reportIntervalSeconds() * 1000, 1_000_000);
     collector.addEarlySink(jfrWriter(options));
     if (jvm != null) {
@@ -77,7 +79,7 @@ public final class AgentRuntime {
       drainWhenMainReturns(Thread.currentThread(), collector);
     }
     Recorder.setEnabled(true);
-    new Installer().install(inst, frameworks());
+    installer.install(inst, frameworks());
   }
 
   /**
@@ -124,15 +126,6 @@ public final class AgentRuntime {
       }
     }
     return JfrEventWriter.eventsOnly();
-  }
-
-  /** The {@code ml.framework} attribute: the instrumented frameworks' names. */
-  static String frameworkNames() {
-    StringBuilder b = new StringBuilder();
-    for (FrameworkInstrumentation f : frameworks()) {
-      b.append(b.length() == 0 ? "" : ",").append(f.name());
-    }
-    return b.toString();
   }
 
   private static Map<String, String> systemProperties() {

@@ -8,6 +8,7 @@ import io.mltrace.exporters.otel.OtlpSettings;
 import io.mltrace.exporters.otel.OtlpTraceSink;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +24,7 @@ final class ExporterSinks {
 
   private ExporterSinks() {}
 
-  static List<StepSink> create(AgentOptions options, Path out, List<Category> measured, String framework,
+  static List<StepSink> create(AgentOptions options, Path out, List<Category> measured, Supplier<String> framework,
       Map<String, String> env, PrintStream err) {
     List<StepSink> sinks = new ArrayList<>();
     if (options.htmlReport()) {

@@ -114,9 +114,12 @@ final class Dl4jTrace {
   }
 
   /** Runs the example with the agent writing to {@code out}; asserts that it completed. */
+  /** JVM flags for a DL4J child: native libraries unpacked once, under the build folder. */
+  static final List<String> JVM_FLAGS =
+      List.of("-Dorg.bytedeco.javacpp.cachedir=" + ChildJvm.EXAMPLES.resolve("javacpp-cache"));
+
   static Dl4jTrace run(Path out, String... args) throws Exception {
-    List<String> jvm = List.of("-Dorg.bytedeco.javacpp.cachedir=" + ChildJvm.EXAMPLES.resolve("javacpp-cache"));
-    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,console=summary", jvm, MAIN, args);
+    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,console=summary", JVM_FLAGS, MAIN, args);
     assertEquals(0, run.exitCode, run::toString);
     return new Dl4jTrace(run, JSON.readTree(out.resolve("summary.json").toFile()),
         JSON.readTree(out.resolve("trace.json").toFile()));

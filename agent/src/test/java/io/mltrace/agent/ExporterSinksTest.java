@@ -28,7 +28,7 @@ class ExporterSinksTest {
   private List<StepSink> create(String args, Map<String, String> env) {
     AgentOptions o = AgentOptions.parse(args, Map.of(), Map.of());
     assertTrue(o.problems().isEmpty(), o.problems()::toString);
-    return ExporterSinks.create(o, dir, List.of(Category.GEMM), "djl", env,
+    return ExporterSinks.create(o, dir, List.of(Category.GEMM), () -> "djl", env,
         new PrintStream(err, true, StandardCharsets.UTF_8));
   }
 

@@ -21,6 +21,12 @@ import net.bytebuddy.utility.JavaModule;
 /** Installs the hooks of several frameworks with one Byte Buddy agent builder. */
 public final class Installer {
   private final Set<String> reported = ConcurrentHashMap.newKeySet();
+  private final Set<String> applied = new java.util.concurrent.ConcurrentSkipListSet<>();
+
+  /** The frameworks with at least one hook applied so far, comma-separated (for example {@code djl}). */
+  public String appliedFrameworks() {
+    return String.join(",", applied);
+  }
   private final ConcurrentMap<ClassLoader, TypePool.CacheProvider> poolCaches = new ConcurrentHashMap<>();
   /** One caching pool per class loader for the reference checks (the bootstrap loader under a marker key). */
   private final ConcurrentMap<Object, TypePool> referencePools = new ConcurrentHashMap<>();
@@ -68,6 +74,7 @@ public final class Installer {
         skip(missing);
         return builder;
       }
+      applied.add(framework);
       return new AgentBuilder.Transformer.ForAdvice()
           .include(Installer.class.getClassLoader())
           .advice(hook.methods, hook.adviceClass)

@@ -16,6 +16,8 @@ import org.nd4j.linalg.dataset.DataSet;
  * N batches per
  * epoch, the iterator sleeping S µs per batch ({@code --async true} lets DL4J prefetch them on another thread),
  * then K calls of {@code output}; {@code --graph true} trains the same network as a {@code ComputationGraph}.
+ * {@code --gc-steps 4,8 --listener-busy-ms M} add a listener that calls {@code System.gc()} after those steps and
+ * spins M ms after every step (injected ground truth for the accounting tests).
  * Prints {@code final loss <value> after <n> steps} at the end, and the time the iterator measured inside its
  * own {@code next()} ({@code iterator next() ns <n>}).
  */
@@ -36,6 +38,17 @@ public final class Dl4jTraining {
     List<DataSet> batches = Dl4jModels.batches(model, steps, batch, seed);
     MultiLayerNetwork net = new MultiLayerNetwork(Dl4jModels.config(model, seed));
     net.init();
+    // Injected ground truth for the accounting tests: System.gc() after chosen steps, a listener that spins.
+    java.util.Set<Integer> gcSteps = new java.util.HashSet<>();
+    for (String s : stringArg(args, "--gc-steps", "").split(",")) {
+      if (!s.isBlank()) {
+        gcSteps.add(Integer.parseInt(s.trim()));
+      }
+    }
+    long busyMillis = longArg(args, "--listener-busy-ms", 0);
+    if (!gcSteps.isEmpty() || busyMillis > 0) {
+      net.setListeners(new io.mltrace.examples.groundtruth.Dl4jGroundTruthListener(gcSteps, busyMillis));
+    }
     // The same network as a ComputationGraph, trained through the graph's own fit and output.
     ComputationGraph cg = graph ? net.toComputationGraph() : null;
     SyntheticIterator iterator = new SyntheticIterator(batches, sleepMicros, async);

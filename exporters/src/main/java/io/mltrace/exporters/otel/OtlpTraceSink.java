@@ -13,6 +13,7 @@ import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.PrintStream;
+import java.util.function.Supplier;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -55,7 +56,7 @@ public final class OtlpTraceSink implements StepSink {
   private final AtomicLong accepted = new AtomicLong();
   private volatile long queueHighWater;
 
-  OtlpTraceSink(SpanExporter exporter, String destination, Resource resource, String framework, int queueSpans,
+  OtlpTraceSink(SpanExporter exporter, String destination, Resource resource, Supplier<String> framework, int queueSpans,
       long exportTimeoutMs, RateLimitedWarning warning) {
     if (queueSpans <= 0) {
       throw new IllegalArgumentException("queueSpans must be positive.");
@@ -74,7 +75,7 @@ public final class OtlpTraceSink implements StepSink {
   }
 
   /** A sink exporting to the settings' traces endpoint; warnings go to {@code err}. */
-  public static OtlpTraceSink create(OtlpSettings settings, String framework, PrintStream err) {
+  public static OtlpTraceSink create(OtlpSettings settings, Supplier<String> framework, PrintStream err) {
     OtlpTraceSink sink = new OtlpTraceSink(OtlpExporters.spanExporter(settings), settings.tracesEndpoint(),
         OtlpExporters.resource(settings), framework, settings.queueSpans(), settings.timeout().toMillis(),
         new RateLimitedWarning(err, System::nanoTime, RateLimitedWarning.ONE_MINUTE_NS));

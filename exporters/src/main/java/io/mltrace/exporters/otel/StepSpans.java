@@ -10,6 +10,7 @@ import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
+import java.util.function.Supplier;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -45,13 +46,13 @@ final class StepSpans {
   }
 
   private final Tracer tracer;
-  private final String framework;
+  private final Supplier<String> framework;
   private final long epochMinusNanoTime;
 
   /**
    * @param epochMinusNanoTime epoch nanoseconds minus {@link System#nanoTime()} at one instant
    */
-  StepSpans(Tracer tracer, String framework, long epochMinusNanoTime) {
+  StepSpans(Tracer tracer, Supplier<String> framework, long epochMinusNanoTime) {
     this.tracer = tracer;
     this.framework = framework;
     this.epochMinusNanoTime = epochMinusNanoTime;
@@ -71,7 +72,7 @@ final class StepSpans {
   void emit(Step step) {
     AttributesBuilder a = Attributes.builder()
         .put(STEP_NUMBER, step.number())
-        .put(FRAMEWORK, framework)
+        .put(FRAMEWORK, framework.get())
         .put(THREAD, step.threadName())
         .put(STEP_FLOPS, step.flops())
         .put(STEP_OPS, step.opCount())

@@ -56,7 +56,7 @@ class JaegerRoundTripTest {
     OtlpSettings settings = OtlpSettings.resolve("", "", 0, env);
     assertTrue(settings.problems().isEmpty(), settings.problems()::toString);
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    OtlpTraceSink sink = OtlpTraceSink.create(settings, "djl", new PrintStream(err, true));
+    OtlpTraceSink sink = OtlpTraceSink.create(settings, () -> "djl", new PrintStream(err, true));
     RecordedSteps recorded = RecordedSteps.run(STEPS, sink);
     sink.close();
     assertEquals(STEPS * RecordedSteps.SPANS_PER_STEP, sink.exported(), sink.report() + err);

@@ -25,7 +25,7 @@ class OtlpTraceSinkTest {
   private static OtlpTraceSink sink(String endpoint, int queueSpans, long timeoutMs, ByteArrayOutputStream err) {
     OtlpSettings s = OtlpSettings.resolve(endpoint, "grpc", queueSpans,
         Map.of("OTEL_EXPORTER_OTLP_TIMEOUT", String.valueOf(timeoutMs)));
-    return OtlpTraceSink.create(s, "test", new PrintStream(err, true, StandardCharsets.UTF_8));
+    return OtlpTraceSink.create(s, () -> "test", new PrintStream(err, true, StandardCharsets.UTF_8));
   }
 
   @Test
