@@ -58,6 +58,8 @@ public final class ThreadRecorder {
   private final long[] startStack = new long[MAX_DEPTH];
   private int depth;
   private int overflowDepth;
+  /** Bit d set: the span at depth d pushed a GPU correlation id, so closing it pops one (balanced per thread). */
+  private long gpuPushed;
   private final long spanIdBase;
   private long spanSeq;
 
@@ -170,8 +172,13 @@ public final class ThreadRecorder {
       overflowDepth++;
       return false;
     }
-    spanStack[depth] = nextSpanId();
+    long id = nextSpanId();
+    spanStack[depth] = id;
     startStack[depth] = now;
+    if (GpuCorrelation.active) {
+      GpuNative.push0(id);
+      gpuPushed |= 1L << depth;
+    }
     depth++;
     return true;
   }
@@ -190,6 +197,10 @@ public final class ThreadRecorder {
       return -1; // unbalanced exit (agent attached mid-call): ignore
     }
     depth--;
+    if (gpuPushed != 0 && (gpuPushed & (1L << depth)) != 0) {
+      GpuNative.pop0();
+      gpuPushed &= ~(1L << depth);
+    }
     long start = startStack[depth];
     if (kind == Kind.DATA && opDepth == 0) {
       dataNs += now - start;
