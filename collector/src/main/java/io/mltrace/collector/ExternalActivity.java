@@ -11,6 +11,12 @@ public final class ExternalActivity {
   /** Where an activity comes from. */
   public enum Origin { JVM, GPU }
 
+  /**
+   * Name of an execution sample: a point in time ({@code start == end}) on one thread, whose {@link #detail()} is
+   * the sampled stack's top frame. Samples claim no time; they explain {@code framework} and {@code unattributed}.
+   */
+  public static final String SAMPLE = "sample";
+
   /** Thread id of an activity that stops every Java thread (a GC pause, a safepoint). */
   public static final long ALL_THREADS = 0;
 
@@ -94,6 +100,11 @@ public final class ExternalActivity {
 
   public String detail() {
     return detail;
+  }
+
+  /** True for an execution sample (see {@link #SAMPLE}). */
+  public boolean isSample() {
+    return SAMPLE.equals(name);
   }
 
   @Override
