@@ -202,10 +202,11 @@ static void pending_add(const gpu_rec *r) {
   pending_count++;
 }
 
-/* Joins what can be joined now. After a forced flush every buffer is in, and a correlation record is emitted at
- * the launch, before the GPU work it names can complete: what is still unjoined then never will be (work launched
- * outside any span), so the final sweep gives up on it. */
-static void pending_sweep(int final) {
+/* Joins what can be joined now. A correlation record is emitted at the launch, before the GPU work it names can
+ * complete, and a forced flush hands over every buffer: a GPU record that ended before the flush began and is
+ * still unjoined after it never will be (work launched outside any span), so the sweep after a forced flush gives
+ * up on those ending before `settle_before` (agent clock; other threads keep launching while the flush runs). */
+static void pending_sweep(int64_t settle_before) {
   uint32_t n = pending_count;
   int64_t min_end = INT64_MAX;
   for (uint32_t i = 0; i < n; i++) {
@@ -217,7 +218,7 @@ static void pending_sweep(int final) {
       e.rec.external_id = (int64_t) ext;
       e.rec.flags = 1;
       ring_write(&e.rec);
-    } else if (final) {
+    } else if (e.rec.end < settle_before) {
       emit_unresolved(&e.rec);
     } else {
       pending[(pending_head + pending_count) % pending_capacity] = e;
@@ -350,7 +351,7 @@ static void buffer_completed(void *context, uint32_t stream, uint8_t *buffer, si
     }
     buffers_completed++;
     counters[C_BUFFERS] = (int64_t) buffers_completed;
-    pending_sweep(0);
+    pending_sweep(INT64_MIN);
   }
   counters[C_PARSE_NS] += monotonic_ns() - t0;
   pthread_mutex_unlock(&parse_lock);
@@ -560,11 +561,12 @@ JNIEXPORT void JNICALL Java_io_mltrace_bootstrap_GpuNative_flush0(JNIEnv *env, j
     return;
   }
   measure_clock_offset();
+  int64_t flush_start = monotonic_ns();
   cupti.flush_all(forced ? MT_FLUSH_FORCED : 0);
   if (forced) {
     pthread_mutex_lock(&parse_lock);
     if (ring != NULL) {
-      pending_sweep(1);
+      pending_sweep(flush_start);
     }
     pthread_mutex_unlock(&parse_lock);
   }

@@ -25,6 +25,8 @@ final class AgentOptions {
   static final String TRACE_MAX_EVENTS = "trace_max_events";
   static final String SUMMARY_MAX_STEPS = "summary_max_steps";
   static final String RING_CAPACITY = "ring_capacity";
+  static final String GPU = "gpu";
+  static final String CUPTI_PATH = "cupti_path";
 
   /** Every valid key with its default, in the order the usage text lists them. */
   private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
@@ -37,10 +39,13 @@ final class AgentOptions {
     DEFAULTS.put(TRACE_MAX_EVENTS, "500000");
     DEFAULTS.put(SUMMARY_MAX_STEPS, "100000");
     DEFAULTS.put(RING_CAPACITY, "8192");
+    DEFAULTS.put(GPU, "auto");
+    DEFAULTS.put(CUPTI_PATH, "");
   }
 
   static final List<String> KEYS = List.copyOf(DEFAULTS.keySet());
   static final List<String> CONSOLE_VALUES = List.of("steps", "summary", "off");
+  static final List<String> GPU_VALUES = List.of("auto", "off");
 
   private final Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
   private final List<String> problems = new ArrayList<>();
@@ -86,6 +91,9 @@ final class AgentOptions {
     positiveLong(RING_CAPACITY, false);
     if (!CONSOLE_VALUES.contains(values.get(CONSOLE))) {
       reject(CONSOLE, "must be one of " + String.join(", ", CONSOLE_VALUES));
+    }
+    if (!GPU_VALUES.contains(values.get(GPU))) {
+      reject(GPU, "must be one of " + String.join(", ", GPU_VALUES));
     }
     if (values.get(OUTPUT).isEmpty()) {
       reject(OUTPUT, "must name a folder");
@@ -141,5 +149,16 @@ final class AgentOptions {
 
   int ringCapacity() {
     return Integer.parseInt(values.get(RING_CAPACITY));
+  }
+
+  /** {@code auto}: trace GPU work through CUPTI where it is available (sampled steps); {@code off}: never. */
+  String gpu() {
+    return values.get(GPU);
+  }
+
+  /** The libcupti file to load; null: an already-loaded copy, then the default library search. */
+  String cuptiPath() {
+    String p = values.get(CUPTI_PATH);
+    return p.isEmpty() ? null : p;
   }
 }

@@ -10,6 +10,7 @@ import io.mltrace.collector.StepSink;
 import io.mltrace.exporters.ChromeTraceWriter;
 import io.mltrace.exporters.ConsoleReporter;
 import io.mltrace.exporters.SummaryWriter;
+import io.mltrace.gpu.GpuTracing;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,11 +45,18 @@ public final class AgentRuntime {
     sinks.add(new SummaryWriter(out.resolve("summary.json"), options.summaryMaxSteps(), MEASURED));
     sinks.add(new ChromeTraceWriter(out.resolve("trace.json"), options.traceMaxEvents()));
     Collector collector = Collector.create(sinks, 50, options.reportIntervalSeconds() * 1000, 1_000_000);
+    GpuTracing gpu = startGpu(options, collector);
     collector.start();
 
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
+        if (gpu != null) {
+          gpu.finish(); // the last window's records reach the collector before it closes
+        }
         collector.close();
+        if (gpu != null && !options.console().equals("off")) {
+          System.out.println("mltrace: " + gpu.stats());
+        }
         if (!options.console().equals("off")) {
           System.out.println("mltrace: trace " + out.resolve("trace.json") + ", summary " + out.resolve("summary.json"));
         }
@@ -59,6 +67,23 @@ public final class AgentRuntime {
 
     Recorder.setEnabled(true);
     new Installer().install(inst, frameworks());
+  }
+
+  /**
+   * GPU tracing through CUPTI for the sampled steps, when {@code gpu=auto} and it is available; else null (and one
+   * line {@code GPU tracing unavailable: <reason>} on stderr).
+   */
+  private static GpuTracing startGpu(AgentOptions options, Collector collector) {
+    if (options.gpu().equals("off")) {
+      return null;
+    }
+    GpuTracing gpu = GpuTracing.start(new GpuTracing.Options().cuptiPath(options.cuptiPath()), System.err::println);
+    if (!gpu.available()) {
+      return null;
+    }
+    collector.addSource(gpu.source());
+    gpu.followSampledSteps();
+    return gpu;
   }
 
   /** Every instrumented framework. Hooks whose classes are absent simply never match. */
