@@ -85,6 +85,7 @@ static uint64_t corr_mask;
 static pending_entry *pending;
 static uint32_t pending_capacity, pending_head, pending_count;
 static uint64_t buffers_completed;
+static int correlations_since_sweep; /* a sweep can join nothing new without them */
 static volatile int64_t clock_offset; /* agent clock minus CUPTI clock; 0 with the monotonic callback */
 
 static char *name_keys[MT_NAME_CAPACITY]; /* open addressing by string hash */
@@ -92,7 +93,7 @@ static uint32_t name_ids[MT_NAME_CAPACITY];
 static char *names_by_id[MT_NAME_CAPACITY + 1];
 static uint32_t name_count;
 
-static volatile int64_t counters[C_COUNT];
+static int64_t counters[C_COUNT]; /* written under parse_lock (POOL_EMPTY atomically), read relaxed */
 
 static const uint32_t ENABLED_KINDS[] = {MT_KIND_CONCURRENT_KERNEL, MT_KIND_MEMCPY, MT_KIND_MEMSET,
                                          MT_KIND_EXTERNAL_CORRELATION, MT_KIND_RUNTIME, MT_KIND_DRIVER};
@@ -169,6 +170,7 @@ static void corr_put(uint32_t correlation, uint64_t external_id) {
   e->correlation = correlation;
   e->external_id = external_id;
   counters[C_CORRELATIONS]++;
+  correlations_since_sweep = 1;
 }
 
 static int corr_get(uint32_t correlation, uint64_t *external_id) {
@@ -200,6 +202,7 @@ static void pending_add(const gpu_rec *r) {
   pending_entry *e = &pending[(pending_head + pending_count) % pending_capacity];
   e->rec = *r;
   pending_count++;
+  counters[C_PENDING_NOW] = pending_count;
 }
 
 /* Joins what can be joined now. A correlation record is emitted at the launch, before the GPU work it names can
@@ -207,6 +210,10 @@ static void pending_add(const gpu_rec *r) {
  * still unjoined after it never will be (work launched outside any span), so the sweep after a forced flush gives
  * up on those ending before `settle_before` (agent clock; other threads keep launching while the flush runs). */
 static void pending_sweep(int64_t settle_before) {
+  if (!correlations_since_sweep && settle_before == INT64_MIN) {
+    return;
+  }
+  correlations_since_sweep = 0;
   uint32_t n = pending_count;
   int64_t min_end = INT64_MAX;
   for (uint32_t i = 0; i < n; i++) {
@@ -234,10 +241,31 @@ static void pending_sweep(int64_t settle_before) {
 
 /* ---- kernel names, interned once ------------------------------------------------------------------------------ */
 
+/* CUPTI documents a kernel record's name as "shared across all activity records representing the same kernel":
+ * one pointer per kernel, so a pointer-keyed cache skips hashing long mangled names for every launch. */
+#define MT_NAME_CACHE 1024
+static const char *name_cache_key[MT_NAME_CACHE];
+static uint32_t name_cache_id[MT_NAME_CACHE];
+
+static uint32_t intern_by_content(const char *name);
+
 static uint32_t intern(const char *name) {
   if (name == NULL) {
     return 0;
   }
+  uint32_t slot = (uint32_t) (((uintptr_t) name >> 3) * 2654435761u) & (MT_NAME_CACHE - 1);
+  if (name_cache_key[slot] == name) {
+    return name_cache_id[slot];
+  }
+  uint32_t id = intern_by_content(name);
+  if (id != 0) {
+    name_cache_key[slot] = name;
+    name_cache_id[slot] = id;
+  }
+  return id;
+}
+
+static uint32_t intern_by_content(const char *name) {
   uint64_t h = 1469598103934665603ULL;
   for (const char *p = name; *p; p++) {
     h = (h ^ (uint8_t) *p) * 1099511628211ULL;
@@ -506,7 +534,8 @@ JNIEXPORT jstring JNICALL Java_io_mltrace_bootstrap_GpuNative_open0(JNIEnv *env,
     return reason(env, "bad bridge configuration%s%s", "", "");
   }
   pthread_mutex_lock(&parse_lock);
-  memset((void *) counters, 0, sizeof counters);
+  memset(counters, 0, sizeof counters);
+  memset(name_cache_key, 0, sizeof name_cache_key); /* another libcupti may own other strings at these addresses */
   int allocated = allocate((int) records, buffers, bytes, pending_cap, corr_cap);
   pthread_mutex_unlock(&parse_lock);
   if (!allocated) {

@@ -4,7 +4,10 @@ import io.mltrace.bootstrap.GpuNative;
 import io.mltrace.collector.ActivitySource;
 import io.mltrace.collector.Category;
 import io.mltrace.collector.ExternalActivity;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * GPU records from the bridge's ring as {@link ExternalActivity}s, on the collector thread.
@@ -18,6 +21,8 @@ final class CuptiActivitySource implements ActivitySource {
   private final GpuRecordRing ring;
   private final long flushIntervalNs;
   private String[] names = new String[64];
+  private boolean[] gemmById = new boolean[64];
+  private final Map<Long, String> launchShapes = new HashMap<>();
   private long lastFlushStart;
   private volatile long completeUpTo;
   private long drained;
@@ -74,10 +79,12 @@ final class CuptiActivitySource implements ActivitySource {
     int type = r.type(at);
     long span = r.joined(at) ? r.externalId(at) : 0;
     if (type == GpuRecordRing.TYPE_KERNEL) {
-      String name = kernelName(r.nameId(at));
-      Category category = GemmKernels.isGemm(name) ? Category.GEMM : Category.OTHER_COMPUTE;
+      int id = r.nameId(at);
+      String name = kernelName(id);
+      Category category = id > 0 && gemmById[id] || id <= 0 && GemmKernels.isGemm(name)
+          ? Category.GEMM : Category.OTHER_COMPUTE;
       return new ExternalActivity(ExternalActivity.Origin.GPU, category, name, 0, r.startNs(at), r.endNs(at), span,
-          r.device(at), r.stream(at), 0, "grid " + r.gridX(at) + " block " + r.blockX(at));
+          r.device(at), r.stream(at), 0, launchShape(r.gridX(at), r.blockX(at)));
     }
     if (type == GpuRecordRing.TYPE_MEMCPY) {
       String direction = CopyKind.name(r.copyKind(at));
@@ -88,18 +95,33 @@ final class CuptiActivitySource implements ActivitySource {
         r.endNs(at), span, r.device(at), r.stream(at), r.bytes(at), null);
   }
 
+  /** "grid G block B", one string per distinct shape (bounded: past 4096 shapes, built each time). */
+  private String launchShape(int grid, int block) {
+    long key = (long) grid << 32 | (block & 0xffffffffL);
+    String s = launchShapes.get(key);
+    if (s == null) {
+      s = "grid " + grid + " block " + block;
+      if (launchShapes.size() < 4096) {
+        launchShapes.put(key, s);
+      }
+    }
+    return s;
+  }
+
   private String kernelName(int id) {
     if (id <= 0) {
       return "kernel";
     }
     if (id >= names.length) {
-      names = java.util.Arrays.copyOf(names, Math.max(id + 1, names.length * 2));
+      names = Arrays.copyOf(names, Math.max(id + 1, names.length * 2));
+      gemmById = Arrays.copyOf(gemmById, names.length);
     }
     String n = names[id];
     if (n == null) {
       n = GpuNative.kernelName0(id);
       names[id] = n == null ? "kernel" : n;
       n = names[id];
+      gemmById[id] = GemmKernels.isGemm(n); // classified once per kernel name
     }
     return n;
   }
