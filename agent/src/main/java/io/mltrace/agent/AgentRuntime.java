@@ -10,6 +10,7 @@ import io.mltrace.collector.StepSink;
 import io.mltrace.exporters.ChromeTraceWriter;
 import io.mltrace.exporters.ConsoleReporter;
 import io.mltrace.exporters.SummaryWriter;
+import io.mltrace.gpu.GpuReport;
 import io.mltrace.gpu.GpuTracing;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Path;
@@ -44,8 +45,15 @@ public final class AgentRuntime {
     }
     sinks.add(new SummaryWriter(out.resolve("summary.json"), options.summaryMaxSteps(), MEASURED));
     sinks.add(new ChromeTraceWriter(out.resolve("trace.json"), options.traceMaxEvents()));
+    GpuTracing gpu = startGpu(options);
+    if (gpu != null && !options.console().equals("off")) {
+      sinks.add(new GpuReport(System.out));
+    }
     Collector collector = Collector.create(sinks, 50, options.reportIntervalSeconds() * 1000, 1_000_000);
-    GpuTracing gpu = startGpu(options, collector);
+    if (gpu != null) {
+      collector.addSource(gpu.source());
+      gpu.followSampledSteps();
+    }
     collector.start();
 
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -73,17 +81,12 @@ public final class AgentRuntime {
    * GPU tracing through CUPTI for the sampled steps, when {@code gpu=auto} and it is available; else null (and one
    * line {@code GPU tracing unavailable: <reason>} on stderr).
    */
-  private static GpuTracing startGpu(AgentOptions options, Collector collector) {
+  private static GpuTracing startGpu(AgentOptions options) {
     if (options.gpu().equals("off")) {
       return null;
     }
     GpuTracing gpu = GpuTracing.start(new GpuTracing.Options().cuptiPath(options.cuptiPath()), System.err::println);
-    if (!gpu.available()) {
-      return null;
-    }
-    collector.addSource(gpu.source());
-    gpu.followSampledSteps();
-    return gpu;
+    return gpu.available() ? gpu : null;
   }
 
   /** Every instrumented framework. Hooks whose classes are absent simply never match. */

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 class GpuWindowTest {
   private final List<Step> steps = new ArrayList<>();
   private final List<String> log = new ArrayList<>();
+  private final GpuReport report = new GpuReport(System.out);
   private Collector collector;
   private GpuTracing gpu;
 
@@ -35,7 +36,7 @@ class GpuWindowTest {
       public void onStep(Step step) {
         steps.add(step);
       }
-    }), 10, 0, 100_000);
+    }, report), 10, 0, 100_000);
   }
 
   @AfterEach
@@ -103,6 +104,12 @@ class GpuWindowTest {
     assertTrue(stats.disables() >= 3, stats::toString);
     assertEquals(0, stats.unresolved(), stats::toString);
     assertTrue(log.isEmpty(), log::toString);
+    long sampled = steps.stream().filter(s -> Recorder.isSampled(s.number())).count();
+    String line = report.line();
+    assertTrue(line.startsWith("mltrace gpu: " + sampled + " steps with " + (2 * sampled) + " GPU records; kernels "),
+        line);
+    assertTrue(line.matches(".*\\(gemm [0-9.]*[1-9][0-9.]* ms, other 0\\.000 ms\\); copies h2d [0-9.]*[1-9][0-9.]* ms.*"),
+        line);
   }
 
   @Test
