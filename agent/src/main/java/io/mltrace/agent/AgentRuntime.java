@@ -10,8 +10,10 @@ import io.mltrace.collector.StepSink;
 import io.mltrace.exporters.ChromeTraceWriter;
 import io.mltrace.exporters.ConsoleReporter;
 import io.mltrace.exporters.SummaryWriter;
+import io.mltrace.exporters.jfr.JfrEventWriter;
 import io.mltrace.gpu.GpuReport;
 import io.mltrace.gpu.GpuTracing;
+import io.mltrace.jfr.JfrSource;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,6 +29,9 @@ public final class AgentRuntime {
   /** The categories the current instrumentation measures; the others stay 0 in the outputs. */
   static final List<Category> MEASURED = List.of(Category.GEMM, Category.OTHER_COMPUTE, Category.DATA,
       Category.FRAMEWORK, Category.UNATTRIBUTED);
+  /** What JVM events add to {@link #MEASURED}. */
+  static final List<Category> MEASURED_WITH_JVM = List.of(Category.GC, Category.JIT_SAFEPOINT, Category.GEMM,
+      Category.OTHER_COMPUTE, Category.DATA, Category.IDLE, Category.FRAMEWORK, Category.UNATTRIBUTED);
 
   private AgentRuntime() {}
 
@@ -43,13 +48,19 @@ public final class AgentRuntime {
     if (!options.console().equals("off")) {
       sinks.add(new ConsoleReporter(System.out, options.console().equals("steps")));
     }
-    sinks.add(new SummaryWriter(out.resolve("summary.json"), options.summaryMaxSteps(), MEASURED));
+    JfrSource jvm = options.jvmEvents() ? startJvmEvents(options) : null;
+    sinks.add(new SummaryWriter(out.resolve("summary.json"), options.summaryMaxSteps(),
+        jvm != null ? MEASURED_WITH_JVM : MEASURED));
     sinks.add(new ChromeTraceWriter(out.resolve("trace.json"), options.traceMaxEvents()));
     GpuTracing gpu = startGpu(options);
     if (gpu != null && !options.console().equals("off")) {
       sinks.add(new GpuReport(System.out));
     }
     Collector collector = Collector.create(sinks, 50, options.reportIntervalSeconds() * 1000, 1_000_000);
+    collector.addEarlySink(jfrWriter(options));
+    if (jvm != null) {
+      collector.addSource(jvm);
+    }
     if (gpu != null) {
       collector.addSource(gpu.source());
       gpu.followSampledSteps();
@@ -92,6 +103,28 @@ public final class AgentRuntime {
   /** Every instrumented framework. Hooks whose classes are absent simply never match. */
   static List<FrameworkInstrumentation> frameworks() {
     return List.of(new DjlInstrumentation());
+  }
+
+  /** JVM events from JFR; when JFR is unavailable, one line and the rest runs without them. */
+  private static JfrSource startJvmEvents(AgentOptions options) {
+    try {
+      return JfrSource.start(options.samplePeriodMillis(), options.waitThresholdMillis(), 200_000);
+    } catch (Throwable t) {
+      System.err.println("mltrace: JVM events unavailable (" + t + "); continuing without gc/jit_safepoint/idle");
+      return null;
+    }
+  }
+
+  private static StepSink jfrWriter(AgentOptions options) {
+    Path file = options.jfrFile();
+    if (file != null) {
+      try {
+        return JfrEventWriter.toFile(file.toAbsolutePath());
+      } catch (Throwable t) {
+        System.err.println("mltrace: cannot record " + file + " (" + t + "); JFR events stay available to jcmd");
+      }
+    }
+    return JfrEventWriter.eventsOnly();
   }
 
   private static Map<String, String> systemProperties() {

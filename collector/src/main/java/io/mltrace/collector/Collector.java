@@ -26,6 +26,7 @@ public final class Collector implements AutoCloseable {
   private static final long THREAD_BITS = ~((1L << 40) - 1);
 
   private final List<StepSink> sinks;
+  private final List<StepSink> earlySinks = new CopyOnWriteArrayList<>();
   private final long drainIntervalNanos;
   private final long reportIntervalNanos;
   private final int maxPendingSpans;
@@ -71,6 +72,15 @@ public final class Collector implements AutoCloseable {
     }
     return new Collector(sinks, TimeUnit.MILLISECONDS.toNanos(drainIntervalMillis),
         TimeUnit.MILLISECONDS.toNanos(Math.max(0, reportIntervalMillis)), maxPendingSpans);
+  }
+
+  /**
+   * Adds a sink that receives each step as soon as its record is drained, before JVM and GPU activities join it
+   * ({@link Step#external()} is empty and the breakdown comes from the step's own spans). For outputs that must not
+   * lag, such as JFR events that a recording stopped at exit would otherwise miss.
+   */
+  public void addEarlySink(StepSink sink) {
+    earlySinks.add(sink);
   }
 
   /** How long {@link #close()} waits for the sources to deliver the last steps' activities (default 2 s). */
@@ -239,6 +249,14 @@ public final class Collector implements AutoCloseable {
       pendingByStep.clear();
       pendingSpans = 0;
       flush();
+      for (StepSink sink : earlySinks) {
+        try {
+          sink.close();
+        } catch (Throwable e) {
+          sinkErrors++;
+        }
+      }
+      earlySinks.clear();
       for (StepSink sink : sinks) {
         try {
           sink.close();
@@ -286,10 +304,21 @@ public final class Collector implements AutoCloseable {
       pendingSpans -= spans.size();
     }
     long[] counters = {r[base + Slots.STEP_GEMM_NS], r[base + Slots.STEP_OP_NS], r[base + Slots.STEP_DATA_NS]};
-    assembler.add(new StepAssembler.Draft(r[base + Slots.STEP_ID], stepSpanId, source.threadId(),
+    StepAssembler.Draft draft = new StepAssembler.Draft(r[base + Slots.STEP_ID], stepSpanId, source.threadId(),
         source.threadName(), r[base + Slots.START], r[base + Slots.END], r[base + Slots.FLOPS],
         r[base + Slots.STEP_OP_COUNT], r[base + Slots.STEP_DETAILED] != 0, Collections.unmodifiableList(spans),
-        counters, System.nanoTime()));
+        counters, System.nanoTime());
+    assembler.add(draft);
+    if (!earlySinks.isEmpty()) {
+      Step early = assembler.fromRecordsOnly(draft);
+      for (StepSink sink : earlySinks) {
+        try {
+          sink.onStep(early);
+        } catch (Throwable t) {
+          sinkErrors++;
+        }
+      }
+    }
   }
 
   private void deliver(Step step) {

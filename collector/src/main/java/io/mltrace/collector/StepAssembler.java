@@ -132,6 +132,22 @@ final class StepAssembler {
     return waiting.size();
   }
 
+  /** The step as its own ring records show it, before any external activity joins it. */
+  Step fromRecordsOnly(Draft d) {
+    List<StepAccounting.Interval> intervals = new ArrayList<>(d.spans.size());
+    Breakdown breakdown;
+    if (d.detailed) {
+      for (Span s : d.spans) {
+        intervals.add(new StepAccounting.Interval(s.startNs(), s.endNs(), s.category()));
+      }
+      breakdown = StepAccounting.account(d.startNs, d.endNs, intervals);
+    } else {
+      breakdown = StepAccounting.fromCounters(d.endNs - d.startNs, d.counters[0], d.counters[1], d.counters[2]);
+    }
+    return new Step(d.number, d.spanId, d.threadId, d.threadName, d.startNs, d.endNs, d.flops, d.opCount,
+        d.detailed, d.spans, breakdown, Collections.emptyList(), Collections.emptyMap());
+  }
+
   private Step assemble(Draft d) {
     List<ExternalActivity> external = new ArrayList<>();
     for (ExternalActivity a : host) {
