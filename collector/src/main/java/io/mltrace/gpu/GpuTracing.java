@@ -95,6 +95,10 @@ public final class GpuTracing implements GpuCorrelation.WindowControl {
    */
   public static GpuTracing start(Options o, Consumer<String> log) {
     try {
+      if (o.cuptiPath == null && !CuptiLocator.anywhere()) {
+        return new GpuTracing(log, "libcupti not found (set cupti_path, or add its folder to LD_LIBRARY_PATH)",
+            null, 0);
+      }
       String why = BridgeLibrary.load(o.bridgePath);
       if (why != null) {
         return new GpuTracing(log, why, null, 0);
