@@ -35,9 +35,11 @@ if [[ -z "$jni" ]]; then
   exit 0
 fi
 
-flags=(-std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -fvisibility=default -I"$jni" -I"$jni/linux")
+flags=(-std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -I"$jni" -I"$jni/linux")
 mkdir -p "$out" "$test_out"
-gcc "${flags[@]}" -o "$out/libmltrace_cupti.so" "$src/mltrace_cupti.c" -ldl -lpthread
+# The bridge exports its JNI functions only; the fake exports the CUPTI functions it stands in for.
+gcc "${flags[@]}" -fvisibility=hidden -o "$out/libmltrace_cupti.so" "$src/mltrace_cupti.c" "$src/gpu_records.c" \
+  -ldl -lpthread
 gcc "${flags[@]}" -I"$test_src" -o "$test_out/libcupti_fake.so" "$test_src/fake_cupti.c" -lpthread
 
 # Offset checks against real CUPTI headers: a CUDA toolkit, and the CUPTI wheels .ci/setup fetches into .tools/.
