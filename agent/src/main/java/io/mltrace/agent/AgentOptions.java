@@ -36,6 +36,8 @@ final class AgentOptions {
   static final String PEAK_GFLOPS = "peak_gflops";
   static final String HTML_REPORT = "html_report";
   static final String TRACE_GZIP = "trace_gzip";
+  static final String GPU = "gpu";
+  static final String CUPTI_PATH = "cupti_path";
 
   /** Every valid key with its default, in the order the usage text lists them. */
   private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
@@ -60,11 +62,14 @@ final class AgentOptions {
     DEFAULTS.put(PEAK_GFLOPS, "0");
     DEFAULTS.put(HTML_REPORT, "true");
     DEFAULTS.put(TRACE_GZIP, "false");
+    DEFAULTS.put(GPU, "auto");
+    DEFAULTS.put(CUPTI_PATH, "");
   }
 
   static final List<String> KEYS = List.copyOf(DEFAULTS.keySet());
   static final List<String> CONSOLE_VALUES = List.of("steps", "summary", "off");
   static final List<String> ON_OFF = List.of("on", "off");
+  static final List<String> GPU_VALUES = List.of("auto", "off");
 
   private final Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
   private final List<String> problems = new ArrayList<>();
@@ -115,6 +120,9 @@ final class AgentOptions {
     }
     if (!CONSOLE_VALUES.contains(values.get(CONSOLE))) {
       reject(CONSOLE, "must be one of " + String.join(", ", CONSOLE_VALUES));
+    }
+    if (!GPU_VALUES.contains(values.get(GPU))) {
+      reject(GPU, "must be one of " + String.join(", ", GPU_VALUES));
     }
     if (values.get(OUTPUT).isEmpty()) {
       reject(OUTPUT, "must name a folder");
@@ -261,5 +269,16 @@ final class AgentOptions {
 
   boolean traceGzip() {
     return Boolean.parseBoolean(values.get(TRACE_GZIP));
+  }
+
+  /** {@code auto}: trace GPU work through CUPTI where it is available (sampled steps); {@code off}: never. */
+  String gpu() {
+    return values.get(GPU);
+  }
+
+  /** The libcupti file to load; null: an already-loaded copy, then the default library search. */
+  String cuptiPath() {
+    String p = values.get(CUPTI_PATH);
+    return p.isEmpty() ? null : p;
   }
 }

@@ -12,6 +12,8 @@ import io.mltrace.exporters.ChromeTraceWriter;
 import io.mltrace.exporters.ConsoleReporter;
 import io.mltrace.exporters.SummaryWriter;
 import io.mltrace.exporters.jfr.JfrEventWriter;
+import io.mltrace.gpu.GpuReport;
+import io.mltrace.gpu.GpuTracing;
 import io.mltrace.jfr.JfrSource;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Path;
@@ -56,16 +58,30 @@ public final class AgentRuntime {
     Installer installer = new Installer();
     sinks.addAll(ExporterSinks.create(options, out, measured, installer::appliedFrameworks, System.getenv(),
         System.err));
+    GpuTracing gpu = startGpu(options);
+    if (gpu != null && !options.console().equals("off")) {
+      sinks.add(new GpuReport(System.out));
+    }
     Collector collector = Collector.create(sinks, 50, options.reportIntervalSeconds() * 1000, 1_000_000);
     collector.addEarlySink(jfrWriter(options));
     if (jvm != null) {
       collector.addSource(jvm);
     }
+    if (gpu != null) {
+      collector.addSource(gpu.source());
+      gpu.followSampledSteps();
+    }
     collector.start();
 
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
+        if (gpu != null) {
+          gpu.finish(); // the last window's records reach the collector before it closes
+        }
         collector.close();
+        if (gpu != null && !options.console().equals("off")) {
+          System.out.println("mltrace: " + gpu.stats());
+        }
         if (!options.console().equals("off")) {
           System.out.println("mltrace: trace " + out.resolve(traceName) + ", summary " + out.resolve("summary.json")
               + (options.htmlReport() ? ", report " + out.resolve("report.html") : ""));
@@ -99,6 +115,18 @@ public final class AgentRuntime {
     }, "mltrace-main-exit");
     watcher.setDaemon(false);
     watcher.start();
+  }
+
+  /**
+   * GPU tracing through CUPTI for the sampled steps, when {@code gpu=auto} and it is available; else null (and one
+   * line {@code GPU tracing unavailable: <reason>} on stderr).
+   */
+  private static GpuTracing startGpu(AgentOptions options) {
+    if (options.gpu().equals("off")) {
+      return null;
+    }
+    GpuTracing gpu = GpuTracing.start(new GpuTracing.Options().cuptiPath(options.cuptiPath()), System.err::println);
+    return gpu.available() ? gpu : null;
   }
 
   /** Every instrumented framework. Hooks whose classes are absent simply never match. */

@@ -2,6 +2,7 @@ package io.mltrace.bootstrap;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -15,10 +16,12 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Recorder {
   private static final List<ThreadRecorder> THREADS = new CopyOnWriteArrayList<>();
   private static final AtomicLong STEPS = new AtomicLong();
+  /** Registrations so far: a thread's index, never reused (THREADS shrinks as ended threads are forgotten). */
+  private static final AtomicInteger REGISTERED = new AtomicInteger();
   private static final ThreadLocal<ThreadRecorder> LOCAL = new ThreadLocal<ThreadRecorder>() {
     @Override
     protected ThreadRecorder initialValue() {
-      ThreadRecorder tr = new ThreadRecorder(Thread.currentThread(), THREADS.size(), ringCapacity);
+      ThreadRecorder tr = new ThreadRecorder(Thread.currentThread(), REGISTERED.getAndIncrement(), ringCapacity);
       THREADS.add(tr);
       return tr;
     }
@@ -295,6 +298,7 @@ public final class Recorder {
       long number = STEPS.incrementAndGet();
       tr.closeStep(now, number);
       tr.openStep(now, isSampled(number + 1));
+      GpuCorrelation.stepBoundary(number);
     }
   }
 
@@ -319,7 +323,8 @@ public final class Recorder {
     LOCAL.get().abandonStep();
   }
 
-  private static boolean isSampled(long stepNumber) {
+  /** True when step {@code stepNumber} (1-based) records spans under the current {@code sample_every}. */
+  public static boolean isSampled(long stepNumber) {
     return stepNumber % sampleEvery == 0;
   }
 }

@@ -60,6 +60,8 @@ public final class ThreadRecorder {
   private final Object[] ownerStack = new Object[MAX_DEPTH];
   private int depth;
   private int overflowDepth;
+  /** Bit d set: the span at depth d pushed a GPU correlation id, so closing it pops one (balanced per thread). */
+  private long gpuPushed;
   private final long spanIdBase;
   private long spanSeq;
 
@@ -228,8 +230,13 @@ public final class ThreadRecorder {
       overflowDepth++;
       return false;
     }
-    spanStack[depth] = nextSpanId();
+    long id = nextSpanId();
+    spanStack[depth] = id;
     startStack[depth] = now;
+    if (GpuCorrelation.active) {
+      GpuNative.push0(id);
+      gpuPushed |= 1L << depth;
+    }
     depth++;
     return true;
   }
@@ -249,6 +256,10 @@ public final class ThreadRecorder {
     }
     depth--;
     ownerStack[depth] = null;
+    if (gpuPushed != 0 && (gpuPushed & (1L << depth)) != 0) {
+      GpuNative.pop0();
+      gpuPushed &= ~(1L << depth);
+    }
     long start = startStack[depth];
     if (kind == Kind.DATA && opDepth == 0) {
       dataNs += now - start;
