@@ -51,8 +51,9 @@ public final class AgentRuntime {
     }
     JfrSource jvm = options.jvmEvents() ? startJvmEvents(options) : null;
     List<Category> measured = jvm != null ? MEASURED_WITH_JVM : MEASURED;
+    GemmCalibration calibration = new GemmCalibration(inst, calibrationCache());
     sinks.add(new SummaryWriter(out.resolve("summary.json"), options.summaryMaxSteps(), measured,
-        options::peakGflops));
+        () -> options.peakGflops() > 0 ? options.peakGflops() : calibration.peakGflops()));
     String traceName = options.traceGzip() ? "trace.json.gz" : "trace.json";
     sinks.add(new ChromeTraceWriter(out.resolve(traceName), options.traceMaxEvents(), options.traceGzip()));
     Installer installer = new Installer();
@@ -64,6 +65,9 @@ public final class AgentRuntime {
     }
     Collector collector = Collector.create(sinks, 50, options.reportIntervalSeconds() * 1000, 1_000_000);
     collector.addEarlySink(jfrWriter(options));
+    if (options.peakGflops() <= 0) {
+      collector.addEarlySink(calibration);
+    }
     if (jvm != null) {
       collector.addSource(jvm);
     }
@@ -154,6 +158,13 @@ public final class AgentRuntime {
       }
     }
     return JfrEventWriter.eventsOnly();
+  }
+
+  /** Where calibrations are cached: {@code $XDG_CACHE_HOME/mltrace} or {@code ~/.cache/mltrace}. */
+  private static Path calibrationCache() {
+    String xdg = System.getenv("XDG_CACHE_HOME");
+    Path base = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+    return base.resolve("mltrace").resolve("calibration.properties");
   }
 
   private static Map<String, String> systemProperties() {
