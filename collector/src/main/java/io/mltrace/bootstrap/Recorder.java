@@ -136,6 +136,15 @@ public final class Recorder {
    */
   public static void exitOp(ThreadRecorder tr, int kind, String name, long flops, long bytes, long[] a, long[] b,
       long[] c) {
+    exitOp(tr, kind, name, flops, bytes, a, b, c, 0);
+  }
+
+  /**
+   * As {@link #exitOp(ThreadRecorder, int, String, long, long, long[], long[], long[])}, with the {@link DataTypes}
+   * code of the first input (0: not recorded).
+   */
+  public static void exitOp(ThreadRecorder tr, int kind, String name, long flops, long bytes, long[] a, long[] b,
+      long[] c, int dtype) {
     if (tr == null) {
       return;
     }
@@ -160,7 +169,74 @@ public final class Recorder {
       for (int i = 0; i < rc; i++) {
         r[d++] = c[i];
       }
+      if (dtype != 0) {
+        r[base + Slots.HEADER] = Slots.withDtype(r[base + Slots.HEADER], dtype);
+      }
       tr.commit(base, name);
+    }
+  }
+
+  /**
+   * True when the span just entered will be written as a record (outside a step, or in a sampled step): advice
+   * reads what only the record needs (shapes of non-GEMM ops, layer shapes, types) only then.
+   */
+  public static boolean recordsSpans(ThreadRecorder tr) {
+    return tr != null && tr.recordsSpans();
+  }
+
+  /** Exits a layer (or any span entered with {@link #enterSpan}) with its input and output shapes (either may be null). */
+  public static void exitLayer(ThreadRecorder tr, String name, long[] input, long[] output) {
+    if (tr == null) {
+      return;
+    }
+    int ra = rank(input, Slots.MAX_DIMS);
+    int rb = rank(output, Slots.MAX_DIMS - ra);
+    int base = tr.pop(System.nanoTime(), Kind.LAYER, ra, rb, 0);
+    if (base >= 0) {
+      long[] r = tr.ring();
+      int d = base + Slots.DIMS;
+      for (int i = 0; i < ra; i++) {
+        r[d++] = input[i];
+      }
+      for (int i = 0; i < rb; i++) {
+        r[d++] = output[i];
+      }
+      tr.commit(base, name);
+    }
+  }
+
+  /**
+   * Exits the backward pass (entered with {@link #enterSpan}) and splits it: a backward pass that is one native
+   * call hides its GEMMs, so an estimated GEMM span ({@link Slots#FLAG_ESTIMATE}) is recorded as its child at its
+   * end. Estimated FLOPs: twice the forward GEMM FLOPs since the step opened or the previous backward pass;
+   * estimated time: those FLOPs at the throughput the forward GEMMs achieved in that window, at most the backward
+   * span. The estimated time counts as GEMM in the step's counters; the step's FLOPs stay the measured ones.
+   */
+  public static void exitBackward(ThreadRecorder tr, String name, String estimateName) {
+    if (tr == null) {
+      return;
+    }
+    long now = System.nanoTime();
+    long start = tr.startOfInnermost();
+    long spanId = tr.innermostSpanId();
+    int base = tr.pop(now, Kind.PHASE, 0, 0, 0);
+    if (base >= 0) {
+      tr.commit(base, name);
+    }
+    long forwardFlops = tr.gemmFlopsSinceBackward();
+    long forwardNs = tr.gemmNsSinceBackward();
+    long estimatedNs = 0;
+    if (forwardFlops > 0 && forwardNs > 0 && spanId != 0) {
+      estimatedNs = Math.min(now - start, (long) (2.0 * forwardNs));
+    }
+    tr.closeBackwardWindow(estimatedNs);
+    if (estimatedNs > 0) {
+      int est = tr.claimDerived(Slots.header(Kind.OP_GEMM, 0, 0, 0) | Slots.FLAG_ESTIMATE, now - estimatedNs, now,
+          spanId);
+      if (est >= 0) {
+        tr.ring()[est + Slots.FLOPS] = 2 * forwardFlops;
+        tr.commit(est, estimateName);
+      }
     }
   }
 

@@ -39,6 +39,30 @@ public final class Slots {
     return (int) ((header >>> (8 + 4 * tensor)) & 0xf);
   }
 
+  /** Header bit 20: the span's time and FLOPs are an estimate, not a measurement (backward GEMM on CPU). */
+  public static final long FLAG_ESTIMATE = 1L << 20;
+  /** Header bits 24-31: the {@link DataTypes} code of the op's first input (0: not recorded). */
+  static final int DTYPE_SHIFT = 24;
+
+  /** True when the record's time and FLOPs are estimated. */
+  public static boolean isEstimate(long header) {
+    return (header & FLAG_ESTIMATE) != 0;
+  }
+
+  /** The {@link DataTypes} code of the op's first input, 0 when not recorded. */
+  public static int dtype(long header) {
+    return (int) ((header >>> DTYPE_SHIFT) & 0xff);
+  }
+
+  static long withDtype(long header, int dtype) {
+    return header | ((long) (dtype & 0xff) << DTYPE_SHIFT);
+  }
+
+  /** A header of this kind with no ranks, flags or type. */
+  public static long header(int kind) {
+    return kind & 0xff;
+  }
+
   static long header(int kind, int rank0, int rank1, int rank2) {
     return (kind & 0xff) | ((long) (rank0 & 0xf) << 8) | ((long) (rank1 & 0xf) << 12) | ((long) (rank2 & 0xf) << 16);
   }

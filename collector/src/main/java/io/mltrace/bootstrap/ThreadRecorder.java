@@ -71,6 +71,9 @@ public final class ThreadRecorder {
   private long dataNs;
   private long opCount;
   private long stepFlops;
+  // Forward GEMM work since the step opened or the last backward pass: the base of the backward estimate.
+  private long gemmFlopsSinceBackward;
+  private long gemmNsSinceBackward;
 
   /** Records lost because the ring was full or nesting was too deep. Written by the producer only. */
   private volatile long dropped;
@@ -134,6 +137,8 @@ public final class ThreadRecorder {
     dataNs = 0;
     opCount = 0;
     stepFlops = 0;
+    gemmFlopsSinceBackward = 0;
+    gemmNsSinceBackward = 0;
   }
 
   /** Forgets an open step without recording it (a new epoch or loop began). */
@@ -230,11 +235,61 @@ public final class ThreadRecorder {
       opCount++;
       if (gemm) {
         gemmNs += elapsedNs;
+        gemmNsSinceBackward += elapsedNs;
+        gemmFlopsSinceBackward += flops;
       } else {
         opNs += elapsedNs;
       }
     }
     stepFlops += flops;
+  }
+
+  /** True when spans end up in records now: outside any step, or inside a detailed (sampled) step. */
+  boolean recordsSpans() {
+    return stepSpanId == 0 || stepDetailed;
+  }
+
+  long innermostSpanId() {
+    return depth > 0 ? spanStack[depth - 1] : 0;
+  }
+
+  long gemmFlopsSinceBackward() {
+    return gemmFlopsSinceBackward;
+  }
+
+  long gemmNsSinceBackward() {
+    return gemmNsSinceBackward;
+  }
+
+  /** A backward pass consumed the forward window; its estimated GEMM time counts as GEMM in the step. */
+  void closeBackwardWindow(long estimatedGemmNs) {
+    gemmFlopsSinceBackward = 0;
+    gemmNsSinceBackward = 0;
+    gemmNs += estimatedGemmNs;
+  }
+
+  /**
+   * Claims a record for a span that was never pushed (an estimate derived from other spans), with {@code parentId}
+   * as its parent. Returns -1 when nothing is to be written; otherwise fill it and {@link #commit}.
+   */
+  int claimDerived(long header, long start, long end, long parentId) {
+    if (!recordsSpans()) {
+      return -1;
+    }
+    int base = claim();
+    if (base < 0) {
+      return -1;
+    }
+    long[] r = ring;
+    r[base + Slots.HEADER] = header;
+    r[base + Slots.START] = start;
+    r[base + Slots.END] = end;
+    r[base + Slots.SPAN_ID] = nextSpanId();
+    r[base + Slots.PARENT_ID] = parentId;
+    r[base + Slots.STEP_ID] = stepSpanId;
+    r[base + Slots.FLOPS] = 0;
+    r[base + Slots.BYTES] = 0;
+    return base;
   }
 
   long[] ring() {

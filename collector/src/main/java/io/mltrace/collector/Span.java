@@ -1,6 +1,8 @@
 package io.mltrace.collector;
 
+import io.mltrace.bootstrap.DataTypes;
 import io.mltrace.bootstrap.Kind;
+import io.mltrace.bootstrap.Slots;
 
 /**
  * One recorded interval on one thread, rebuilt by the collector from a ring record. Times are
@@ -17,10 +19,19 @@ public final class Span {
   private final long flops;
   private final long bytes;
   private final long[][] inputShapes;
+  private final long header;
 
+  /** A span with no flags and no recorded element type. */
   public Span(int kind, String name, long threadId, long startNs, long endNs, long spanId, long parentId,
       long flops, long bytes, long[][] inputShapes) {
-    this.kind = kind;
+    this(Slots.header(kind), name, threadId, startNs, endNs, spanId, parentId, flops, bytes, inputShapes);
+  }
+
+  /** A span from a record header: its {@link Kind}, flags ({@link Slots#isEstimate}) and element type. */
+  public Span(long header, String name, long threadId, long startNs, long endNs, long spanId, long parentId,
+      long flops, long bytes, long[][] inputShapes) {
+    this.header = header;
+    this.kind = Slots.kind(header);
     this.name = name;
     this.threadId = threadId;
     this.startNs = startNs;
@@ -72,6 +83,16 @@ public final class Span {
 
   public long bytes() {
     return bytes;
+  }
+
+  /** True when this span's time and FLOPs are an estimate (the GEMMs hidden in a native backward pass). */
+  public boolean estimated() {
+    return Slots.isEstimate(header);
+  }
+
+  /** The element type of the first input (such as {@code float32}), or null when not recorded. */
+  public String dtype() {
+    return DataTypes.name(Slots.dtype(header));
   }
 
   /** Shapes of the recorded inputs; empty when none were recorded. Do not modify. */

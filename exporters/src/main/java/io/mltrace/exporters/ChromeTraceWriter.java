@@ -123,9 +123,20 @@ public final class ChromeTraceWriter implements StepSink {
     if (s.flops() > 0) {
       out.append(", \"flops\": ").append(s.flops());
     }
+    if (s.bytes() > 0) {
+      out.append(", \"bytes\": ").append(s.bytes());
+    }
+    if (s.estimated()) {
+      out.append(", \"estimate\": true");
+    }
+    if (s.dtype() != null) {
+      out.append(", \"dtype\": ");
+      Json.string(out, s.dtype());
+    }
     long[][] shapes = s.inputShapes();
     if (shapes.length > 0) {
-      out.append(", \"input_shapes\": [");
+      // A layer records its input and its output shape; an op records its inputs.
+      out.append(s.kind() == Kind.LAYER ? ", \"shapes\": [" : ", \"input_shapes\": [");
       for (int i = 0; i < shapes.length; i++) {
         out.append(i == 0 ? "[" : ", [");
         for (int j = 0; j < shapes[i].length; j++) {

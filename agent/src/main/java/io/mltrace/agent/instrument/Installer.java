@@ -2,6 +2,7 @@ package io.mltrace.agent.instrument;
 
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.not;
 
 import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
@@ -30,7 +31,9 @@ public final class Installer {
         .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
         .with(AgentBuilder.TypeStrategy.Default.DECORATE)
         .with(new ErrorsOnce())
-        .ignore(nameStartsWith("io.mltrace.").or(nameStartsWith("java.")).or(nameStartsWith("jdk."))
+        // The agent's own classes are never instrumented; the example jobs (user code) are.
+        .ignore(nameStartsWith("io.mltrace.").and(not(nameStartsWith("io.mltrace.examples.")))
+            .or(nameStartsWith("java.")).or(nameStartsWith("jdk."))
             .or(nameStartsWith("sun.")).or(nameStartsWith("com.sun.")).or(nameStartsWith("net.bytebuddy.")));
     for (FrameworkInstrumentation f : frameworks) {
       for (Hook hook : f.hooks()) {
