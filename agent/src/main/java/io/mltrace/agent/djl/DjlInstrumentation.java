@@ -56,13 +56,15 @@ public final class DjlInstrumentation implements FrameworkInstrumentation {
   public List<Hook> hooks() {
     return List.of(
         // ---- ops --------------------------------------------------------------------------------------------
-        jni("linear(3)", named("linear").and(takesArguments(3)), LinearAdvice.class),
-        jni("matmul|bmm|dot(2)", namedOneOf("matmul", "bmm", "dot").and(takesArguments(2)), MatmulAdvice.class),
-        jni("convolution(7)", named("convolution").and(takesArguments(7)), ConvolutionAdvice.class)
+        jni("linear(3)", named("linear").and(takesArguments(3)).and(arrays(0, 1)), LinearAdvice.class),
+        jni("matmul|bmm|dot(2)", namedOneOf("matmul", "bmm", "dot").and(takesArguments(2)).and(arrays(0, 1)),
+            MatmulAdvice.class),
+        jni("convolution(7)", named("convolution").and(takesArguments(7)).and(arrays(0, 1)), ConvolutionAdvice.class)
             .requires(NDARRAY, "getShape").requires(SHAPE, "getShape"),
-        jni("lstm", named("lstm"), RecurrentAdvice.class).requires(NDLIST, "get"),
-        jni("gru|rnn", namedOneOf("gru", "rnn"), RecurrentAdvice.class).requires(NDLIST, "get"),
-        jni("to(3)", named("to").and(takesArguments(3)), CopyAdvice.class)
+        jni("lstm", named("lstm").and(recurrentArguments()), RecurrentAdvice.class).requires(NDLIST, "get"),
+        jni("gru|rnn", namedOneOf("gru", "rnn").and(recurrentArguments()), RecurrentAdvice.class).requires(NDLIST, "get"),
+        jni("to(3)", named("to").and(takesArguments(3)).and(takesArgument(0, named(PT_NDARRAY))),
+            CopyAdvice.class)
             .requires(SHAPE, "size").requires(DATA_TYPE, "getNumOfBytes"),
         jni("set|createNdFromByteBuffer", namedOneOf("set", "createNdFromByteBuffer")
             .and(takesArgument(1, named("java.nio.ByteBuffer"))), HostCopyAdvice.class),
@@ -118,6 +120,19 @@ public final class DjlInstrumentation implements FrameworkInstrumentation {
             .methods("processOutput", named("processOutput").and(takesArguments(2)).and(not(isAbstract()))
                 .and(not(isBridge())))
             .advice(PostprocessAdvice.class));
+  }
+
+  /**
+   * The advice casts these arguments to DJL arrays: a version whose signature differs does not match, and the
+   * hook is reported as skipped instead of recording wrong values.
+   */
+  private static ElementMatcher.Junction<MethodDescription> arrays(int first, int second) {
+    return takesArgument(first, named(PT_NDARRAY)).and(takesArgument(second, named(PT_NDARRAY)));
+  }
+
+  /** {@code lstm/gru/rnn(input, hx, params, ...)}: the advice reads the input array and the weight list. */
+  private static ElementMatcher.Junction<MethodDescription> recurrentArguments() {
+    return takesArgument(0, named(PT_NDARRAY)).and(takesArgument(2, named(NDLIST)));
   }
 
   /** A hook on a public static method of {@code JniUtils}; every op advice reads shapes of DJL arrays. */
