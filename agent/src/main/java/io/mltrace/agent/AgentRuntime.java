@@ -23,8 +23,8 @@ import java.util.Map;
  */
 public final class AgentRuntime {
   /** The categories the current instrumentation measures; the others stay 0 in the outputs. */
-  static final List<Category> MEASURED = List.of(Category.GEMM, Category.OTHER_COMPUTE, Category.DATA,
-      Category.FRAMEWORK, Category.UNATTRIBUTED);
+  static final List<Category> MEASURED = List.of(Category.GEMM, Category.OTHER_COMPUTE, Category.MEMCPY,
+      Category.DATA, Category.FRAMEWORK, Category.UNATTRIBUTED);
 
   private AgentRuntime() {}
 
