@@ -25,6 +25,7 @@ final class AgentOptions {
   static final String TRACE_MAX_EVENTS = "trace_max_events";
   static final String SUMMARY_MAX_STEPS = "summary_max_steps";
   static final String RING_CAPACITY = "ring_capacity";
+  static final String DJL_PROFILE_EVERY = "djl_profile_every";
 
   /** Every valid key with its default, in the order the usage text lists them. */
   private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
@@ -37,6 +38,7 @@ final class AgentOptions {
     DEFAULTS.put(TRACE_MAX_EVENTS, "500000");
     DEFAULTS.put(SUMMARY_MAX_STEPS, "100000");
     DEFAULTS.put(RING_CAPACITY, "8192");
+    DEFAULTS.put(DJL_PROFILE_EVERY, "0");
   }
 
   static final List<String> KEYS = List.copyOf(DEFAULTS.keySet());
@@ -84,6 +86,7 @@ final class AgentOptions {
     positiveLong(TRACE_MAX_EVENTS, false);
     positiveLong(SUMMARY_MAX_STEPS, true);
     positiveLong(RING_CAPACITY, false);
+    positiveLong(DJL_PROFILE_EVERY, true);
     if (!CONSOLE_VALUES.contains(values.get(CONSOLE))) {
       reject(CONSOLE, "must be one of " + String.join(", ", CONSOLE_VALUES));
     }
@@ -141,5 +144,10 @@ final class AgentOptions {
 
   int ringCapacity() {
     return Integer.parseInt(values.get(RING_CAPACITY));
+  }
+
+  /** Drive PyTorch's profiler in every n-th step (sampled ones only); 0: never. */
+  long djlProfileEvery() {
+    return Long.parseLong(values.get(DJL_PROFILE_EVERY));
   }
 }

@@ -35,6 +35,7 @@ public final class AgentRuntime {
     }
     Recorder.setRingCapacity(options.ringCapacity());
     Recorder.setSampleEvery(options.sampleEvery());
+    Recorder.setProfileEvery(options.djlProfileEvery());
 
     Path out = options.output().toAbsolutePath();
     List<StepSink> sinks = new ArrayList<>();

@@ -27,6 +27,7 @@ public final class Recorder {
   private static volatile boolean enabled;
   private static volatile int ringCapacity = 8192;
   private static volatile long sampleEvery = 1;
+  private static volatile long profileEvery;
 
   private Recorder() {}
 
@@ -49,6 +50,11 @@ public final class Recorder {
   /** Detailed records for every n-th step only; the others keep their always-on counters. */
   public static void setSampleEvery(long n) {
     sampleEvery = Math.max(1, n);
+  }
+
+  /** Drive the engine's own profiler in every n-th step, sampled ones only (0: never); see {@link EngineProfile}. */
+  public static void setProfileEvery(long n) {
+    profileEvery = Math.max(0, n);
   }
 
   /** Every thread that has recorded so far (the collector drains and prunes them). */
@@ -77,6 +83,7 @@ public final class Recorder {
     long now = System.nanoTime();
     if (!tr.inStep()) {
       tr.openStep(now, isSampled(STEPS.get() + 1));
+      tr.setStepProfiled(false); // only a step opened by the previous one's end can have the profiler running
     }
     tr.push(now);
     return tr;
@@ -223,6 +230,12 @@ public final class Recorder {
     if (base >= 0) {
       tr.commit(base, name);
     }
+    if (tr.stepProfiled()) {
+      // The engine's profiler measures this backward pass: its GEMMs are merged at the step's end, not estimated.
+      tr.rememberBackward(spanId, start, now);
+      tr.closeBackwardWindow(0);
+      return;
+    }
     long forwardFlops = tr.gemmFlopsSinceBackward();
     long forwardNs = tr.gemmNsSinceBackward();
     long estimatedNs = 0;
@@ -238,6 +251,40 @@ public final class Recorder {
         tr.commit(est, estimateName);
       }
     }
+  }
+
+  /** The calling thread's recorder, or null when recording is off; opens nothing. */
+  public static ThreadRecorder current() {
+    return enabled ? LOCAL.get() : null;
+  }
+
+  /** True when the engine's profiler is to run during the thread's current step. */
+  public static boolean profiling(ThreadRecorder tr) {
+    return tr != null && tr.stepProfiled();
+  }
+
+  /** The advice started the engine's profiler now: its event times count from here. */
+  public static void profileStarted(ThreadRecorder tr, long nanoTime) {
+    if (tr != null) {
+      tr.setProfileOrigin(nanoTime);
+    }
+  }
+
+  /** Where the advice asks the engine to write this thread's profile (read and deleted by {@link #mergeProfile}). */
+  public static String profileFile(ThreadRecorder tr) {
+    return System.getProperty("java.io.tmpdir") + java.io.File.separator + "mltrace-profile-" + ProcessHandle
+        .current().pid() + "-" + tr.threadId() + ".json";
+  }
+
+  /**
+   * Merges the engine profile the advice just wrote into the current step (see {@link EngineProfile}); returns the
+   * number of spans added. Runs on the training thread in profiled steps only.
+   */
+  public static int mergeProfile(ThreadRecorder tr, String file) {
+    if (tr == null || !tr.stepProfiled() || tr.profileOriginNs() == 0) {
+      return 0;
+    }
+    return EngineProfile.merge(tr, file);
   }
 
   /** The rank to record: the array's length, capped by the room left and by the 4-bit rank field. */
@@ -262,6 +309,8 @@ public final class Recorder {
       long number = STEPS.incrementAndGet();
       tr.closeStep(now, number);
       tr.openStep(now, isSampled(number + 1));
+      long every = profileEvery;
+      tr.setStepProfiled(every > 0 && isSampled(number + 1) && (number + 1) % every == 0);
     }
   }
 

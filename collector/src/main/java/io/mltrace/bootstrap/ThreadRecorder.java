@@ -74,6 +74,12 @@ public final class ThreadRecorder {
   // Forward GEMM work since the step opened or the last backward pass: the base of the backward estimate.
   private long gemmFlopsSinceBackward;
   private long gemmNsSinceBackward;
+  // Engine profiling of the current step (a sampled step chosen by Recorder.setProfileEvery).
+  private boolean stepProfiled;
+  private long profileOriginNs;
+  private long backwardSpanId;
+  private long backwardStartNs;
+  private long backwardEndNs;
 
   /** Records lost because the ring was full or nesting was too deep. Written by the producer only. */
   private volatile long dropped;
@@ -259,6 +265,47 @@ public final class ThreadRecorder {
 
   long gemmNsSinceBackward() {
     return gemmNsSinceBackward;
+  }
+
+  boolean stepProfiled() {
+    return stepSpanId != 0 && stepProfiled;
+  }
+
+  void setStepProfiled(boolean profiled) {
+    stepProfiled = profiled;
+    profileOriginNs = 0;
+    backwardSpanId = 0;
+  }
+
+  void setProfileOrigin(long nanoTime) {
+    profileOriginNs = nanoTime;
+  }
+
+  long profileOriginNs() {
+    return profileOriginNs;
+  }
+
+  void rememberBackward(long spanId, long start, long end) {
+    backwardSpanId = spanId;
+    backwardStartNs = start;
+    backwardEndNs = end;
+  }
+
+  long backwardSpanId() {
+    return backwardSpanId;
+  }
+
+  long backwardStartNs() {
+    return backwardStartNs;
+  }
+
+  long backwardEndNs() {
+    return backwardEndNs;
+  }
+
+  /** A GEMM the engine's profiler measured inside the backward pass: counts as GEMM in the step's counters. */
+  void countProfiledGemm(long ns) {
+    gemmNs += ns;
   }
 
   /** A backward pass consumed the forward window; its estimated GEMM time counts as GEMM in the step. */
