@@ -36,7 +36,8 @@ public final class AdvicePathCpuTime {
       }
     }
     Arrays.sort(clock);
-    System.out.println(String.format(Locale.ROOT, "%-20s median %7.1f ns/op  range %.1f-%.1f  (%d)", "2x System.nanoTime",
+    System.out.println(String.format(Locale.ROOT, "%-20s median %7.1f ns/op  range %.1f-%.1f  (%d)",
+        "2x System.nanoTime",
         clock[rounds / 2], clock[0], clock[rounds - 1], sink == 42 ? 0 : rounds));
     for (String mode : new String[] {"off", "counting", "recording"}) {
       DjlAdviceBenchmark b = new DjlAdviceBenchmark();

@@ -32,9 +32,9 @@ public final class GemmShapes {
   }
 
   /**
-   * FLOPs of a convolution from its output {@code [N, Cout, spatial...]} and weight {@code [Cout, Cin/groups,
-   * kernel...]}: {@code 2·N·Cout·Hout·Wout·Cin·Kh·Kw/groups} for 2-D, the same product for 1-D and 3-D. 0 when the
-   * shapes do not fit the form.
+   * FLOPs of a convolution from its output {@code [N, Cout, spatial...]} and weight
+   * {@code [Cout, Cin/groups, kernel...]}: {@code 2·N·Cout·Hout·Wout·Cin·Kh·Kw/groups} for 2-D, the same product
+   * for 1-D and 3-D. 0 when the shapes do not fit the form.
    */
   public static long convolution(long[] output, long[] weight) {
     if (output == null || weight == null || output.length < 3 || weight.length != output.length) {

@@ -191,7 +191,7 @@ public final class Recorder {
     return tr != null && tr.recordsSpans();
   }
 
-  /** Exits a layer (or any span entered with {@link #enterSpan}) with its input and output shapes (either may be null). */
+  /** Exits a layer entered with {@link #enterSpan}, with its input and output shapes (either may be null). */
   public static void exitLayer(ThreadRecorder tr, String name, long[] input, long[] output) {
     if (tr == null) {
       return;

@@ -62,7 +62,8 @@ public final class DjlInstrumentation implements FrameworkInstrumentation {
         jni("convolution(7)", named("convolution").and(takesArguments(7)).and(arrays(0, 1)), ConvolutionAdvice.class)
             .requires(NDARRAY, "getShape").requires(SHAPE, "getShape"),
         jni("lstm", named("lstm").and(recurrentArguments()), RecurrentAdvice.class).requires(NDLIST, "get"),
-        jni("gru|rnn", namedOneOf("gru", "rnn").and(recurrentArguments()), RecurrentAdvice.class).requires(NDLIST, "get"),
+        jni("gru|rnn", namedOneOf("gru", "rnn").and(recurrentArguments()), RecurrentAdvice.class)
+            .requires(NDLIST, "get"),
         jni("to(3)", named("to").and(takesArguments(3)).and(takesArgument(0, named(PT_NDARRAY))),
             CopyAdvice.class)
             .requires(SHAPE, "size").requires(DATA_TYPE, "getNumOfBytes"),
