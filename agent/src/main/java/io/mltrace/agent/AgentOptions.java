@@ -25,6 +25,10 @@ final class AgentOptions {
   static final String TRACE_MAX_EVENTS = "trace_max_events";
   static final String SUMMARY_MAX_STEPS = "summary_max_steps";
   static final String RING_CAPACITY = "ring_capacity";
+  static final String JVM_EVENTS = "jvm_events";
+  static final String JFR = "jfr";
+  static final String SAMPLE_PERIOD_MS = "sample_period_ms";
+  static final String WAIT_THRESHOLD_MS = "wait_threshold_ms";
   static final String DJL_PROFILE_EVERY = "djl_profile_every";
 
   /** Every valid key with its default, in the order the usage text lists them. */
@@ -38,11 +42,16 @@ final class AgentOptions {
     DEFAULTS.put(TRACE_MAX_EVENTS, "500000");
     DEFAULTS.put(SUMMARY_MAX_STEPS, "100000");
     DEFAULTS.put(RING_CAPACITY, "8192");
+    DEFAULTS.put(JVM_EVENTS, "on");
+    DEFAULTS.put(JFR, "");
+    DEFAULTS.put(SAMPLE_PERIOD_MS, "20");
+    DEFAULTS.put(WAIT_THRESHOLD_MS, "1");
     DEFAULTS.put(DJL_PROFILE_EVERY, "0");
   }
 
   static final List<String> KEYS = List.copyOf(DEFAULTS.keySet());
   static final List<String> CONSOLE_VALUES = List.of("steps", "summary", "off");
+  static final List<String> ON_OFF = List.of("on", "off");
 
   private final Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
   private final List<String> problems = new ArrayList<>();
@@ -86,6 +95,11 @@ final class AgentOptions {
     positiveLong(TRACE_MAX_EVENTS, false);
     positiveLong(SUMMARY_MAX_STEPS, true);
     positiveLong(RING_CAPACITY, false);
+    positiveLong(SAMPLE_PERIOD_MS, true);
+    positiveLong(WAIT_THRESHOLD_MS, true);
+    if (!ON_OFF.contains(values.get(JVM_EVENTS))) {
+      reject(JVM_EVENTS, "must be on or off");
+    }
     positiveLong(DJL_PROFILE_EVERY, true);
     if (!CONSOLE_VALUES.contains(values.get(CONSOLE))) {
       reject(CONSOLE, "must be one of " + String.join(", ", CONSOLE_VALUES));
@@ -140,6 +154,24 @@ final class AgentOptions {
 
   int summaryMaxSteps() {
     return Integer.parseInt(values.get(SUMMARY_MAX_STEPS));
+  }
+
+  boolean jvmEvents() {
+    return values.get(JVM_EVENTS).equals("on");
+  }
+
+  /** The .jfr file to write at exit, or null. */
+  Path jfrFile() {
+    String v = values.get(JFR);
+    return v.isEmpty() ? null : Paths.get(v);
+  }
+
+  long samplePeriodMillis() {
+    return Long.parseLong(values.get(SAMPLE_PERIOD_MS));
+  }
+
+  long waitThresholdMillis() {
+    return Long.parseLong(values.get(WAIT_THRESHOLD_MS));
   }
 
   int ringCapacity() {

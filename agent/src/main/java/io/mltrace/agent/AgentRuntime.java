@@ -10,6 +10,8 @@ import io.mltrace.collector.StepSink;
 import io.mltrace.exporters.ChromeTraceWriter;
 import io.mltrace.exporters.ConsoleReporter;
 import io.mltrace.exporters.SummaryWriter;
+import io.mltrace.exporters.jfr.JfrEventWriter;
+import io.mltrace.jfr.JfrSource;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,6 +27,9 @@ public final class AgentRuntime {
   /** The categories the current instrumentation measures; the others stay 0 in the outputs. */
   static final List<Category> MEASURED = List.of(Category.GEMM, Category.OTHER_COMPUTE, Category.MEMCPY,
       Category.DATA, Category.FRAMEWORK, Category.UNATTRIBUTED);
+  /** What JVM events add to {@link #MEASURED}. */
+  static final List<Category> MEASURED_WITH_JVM = List.of(Category.GC, Category.JIT_SAFEPOINT, Category.MEMCPY,
+      Category.GEMM, Category.OTHER_COMPUTE, Category.DATA, Category.IDLE, Category.FRAMEWORK, Category.UNATTRIBUTED);
 
   private AgentRuntime() {}
 
@@ -42,9 +47,15 @@ public final class AgentRuntime {
     if (!options.console().equals("off")) {
       sinks.add(new ConsoleReporter(System.out, options.console().equals("steps")));
     }
-    sinks.add(new SummaryWriter(out.resolve("summary.json"), options.summaryMaxSteps(), MEASURED));
+    JfrSource jvm = options.jvmEvents() ? startJvmEvents(options) : null;
+    sinks.add(new SummaryWriter(out.resolve("summary.json"), options.summaryMaxSteps(),
+        jvm != null ? MEASURED_WITH_JVM : MEASURED));
     sinks.add(new ChromeTraceWriter(out.resolve("trace.json"), options.traceMaxEvents()));
     Collector collector = Collector.create(sinks, 50, options.reportIntervalSeconds() * 1000, 1_000_000);
+    collector.addEarlySink(jfrWriter(options));
+    if (jvm != null) {
+      collector.addSource(jvm);
+    }
     collector.start();
 
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -58,13 +69,57 @@ public final class AgentRuntime {
       }
     }, "mltrace-shutdown"));
 
+    if (!attached) {
+      drainWhenMainReturns(Thread.currentThread(), collector);
+    }
     Recorder.setEnabled(true);
     new Installer().install(inst, frameworks());
+  }
+
+  /**
+   * When the application's main thread returns, drains once before the JVM may begin its shutdown. Why: shutdown
+   * hooks run concurrently, and the JVM's own JFR hook stops recordings (the {@code jfr=} file) at once; a
+   * non-daemon thread delays the start of shutdown until it ends, so the last steps reach the early sinks first.
+   * Bounded: it never outlives the main thread by more than one drain.
+   */
+  private static void drainWhenMainReturns(Thread main, Collector collector) {
+    Thread watcher = new Thread(() -> {
+      try {
+        main.join();
+        collector.drainOnce();
+      } catch (Throwable ignored) {
+        // Exiting is what matters here.
+      }
+    }, "mltrace-main-exit");
+    watcher.setDaemon(false);
+    watcher.start();
   }
 
   /** Every instrumented framework. Hooks whose classes are absent simply never match. */
   static List<FrameworkInstrumentation> frameworks() {
     return List.of(new DjlInstrumentation());
+  }
+
+  /** JVM events from JFR; when JFR is unavailable, one line and the rest runs without them. */
+  private static JfrSource startJvmEvents(AgentOptions options) {
+    try {
+      return JfrSource.start(options.samplePeriodMillis(), options.waitThresholdMillis(), 200_000);
+    } catch (Throwable t) {
+      System.err.println("mltrace: JVM events unavailable (" + t + "); continuing without gc/jit_safepoint/idle");
+      return null;
+    }
+  }
+
+  private static StepSink jfrWriter(AgentOptions options) {
+    Path file = options.jfrFile();
+    if (file != null) {
+      try {
+        return JfrEventWriter.toFile(file.toAbsolutePath());
+      } catch (Throwable t) {
+        System.err.println("mltrace: cannot record " + file + " (" + t + "); JFR events stay available to jcmd");
+      }
+    }
+    return JfrEventWriter.eventsOnly();
   }
 
   private static Map<String, String> systemProperties() {

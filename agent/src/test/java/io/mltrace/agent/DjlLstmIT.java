@@ -66,8 +66,7 @@ class DjlLstmIT {
   @Test
   void listenerCallbacksAreAPhaseOfEveryStep() {
     for (Event step : trace.steps.values()) {
-      Event trainBatch = trace.children(step).stream().filter(e -> e.name.equals("trainBatch")).findFirst()
-          .orElseThrow();
+      Event trainBatch = trace.child(step, "trainBatch");
       assertTrue(trace.children(trainBatch).stream().anyMatch(e -> e.name.equals("listeners")),
           "onTrainingBatch callbacks in step " + step.step);
     }

@@ -124,6 +124,28 @@ final class DjlTrace {
         || e.cat.equals("copy"))).collect(Collectors.groupingBy(e -> e.name, TreeMap::new, Collectors.counting()));
   }
 
+  /**
+   * The phases and data fetches directly under a step, in order, with repeats of the same name in a row folded
+   * (a fetch may be several data spans: {@code hasNext} and {@code next}); releasing the previous batch
+   * ({@code batch.close}) is left out.
+   */
+  List<String> phaseNames(Event step) {
+    List<String> names = new ArrayList<>();
+    for (Event e : children(step)) {
+      if ((e.cat.equals("phase") || e.cat.equals("data")) && !e.name.equals("batch.close")
+          && (names.isEmpty() || !names.get(names.size() - 1).equals(e.name))) {
+        names.add(e.name);
+      }
+    }
+    return names;
+  }
+
+  /** The first direct child of {@code parent} with this name. */
+  Event child(Event parent, String name) {
+    return children(parent).stream().filter(e -> e.name.equals(name)).findFirst()
+        .orElseThrow(() -> new AssertionError("no " + name + " under " + parent));
+  }
+
   /** Share of the step's wall time covered by the union of its direct children. */
   double childCoverage(Event step) {
     List<Event> kids = children(step);

@@ -122,6 +122,11 @@ public final class ThreadRecorder {
 
   // ---- producer side -------------------------------------------------------------------------------------------
 
+  /** The innermost open span's id, or the open step's id, or 0. Owning thread only. */
+  public long currentSpanId() {
+    return depth > 0 ? spanStack[depth - 1] : stepSpanId;
+  }
+
   long nextSpanId() {
     return spanIdBase | ++spanSeq;
   }

@@ -1,6 +1,7 @@
 package io.mltrace.collector;
 
 import java.util.List;
+import java.util.Map;
 
 /** One closed training step: its wall interval, its spans (when it was recorded in detail) and its breakdown. */
 public final class Step {
@@ -15,9 +16,12 @@ public final class Step {
   private final boolean detailed;
   private final List<Span> spans;
   private final Breakdown breakdown;
+  private final List<ExternalActivity> external;
+  private final Map<String, Integer> hostFrames;
 
   Step(long number, long spanId, long threadId, String threadName, long startNs, long endNs, long flops,
-      long opCount, boolean detailed, List<Span> spans, Breakdown breakdown) {
+      long opCount, boolean detailed, List<Span> spans, Breakdown breakdown, List<ExternalActivity> external,
+      Map<String, Integer> hostFrames) {
     this.number = number;
     this.spanId = spanId;
     this.threadId = threadId;
@@ -29,6 +33,8 @@ public final class Step {
     this.detailed = detailed;
     this.spans = spans;
     this.breakdown = breakdown;
+    this.external = external;
+    this.hostFrames = hostFrames;
   }
 
   /** 1-based, in the order steps closed in the process. */
@@ -82,5 +88,21 @@ public final class Step {
 
   public Breakdown breakdown() {
     return breakdown;
+  }
+
+  /**
+   * Activities from the {@link ActivitySource}s placed in this step: JVM events on its thread or stopping all
+   * threads, execution samples, and GPU records launched by its spans.
+   */
+  public List<ExternalActivity> external() {
+    return external;
+  }
+
+  /**
+   * Top frames of the execution samples that fell in this step's {@code framework} or {@code unattributed} time,
+   * with their sample counts, most frequent first. Empty without a sampling source.
+   */
+  public Map<String, Integer> hostFrames() {
+    return hostFrames;
   }
 }

@@ -76,17 +76,39 @@ public final class StepAccounting {
     return new Breakdown(ns);
   }
 
-  /** The breakdown of a step recorded with counters only: what the counters name, the rest unattributed. */
-  public static Breakdown fromCounters(long wallNs, long gemmNs, long otherOpNs, long dataNs) {
-    long[] ns = new long[Category.values().length];
-    long gemm = clamp(gemmNs, wallNs);
-    long other = clamp(otherOpNs, wallNs - gemm);
-    long data = clamp(dataNs, wallNs - gemm - other);
-    ns[Category.GEMM.ordinal()] = gemm;
-    ns[Category.OTHER_COMPUTE.ordinal()] = other;
-    ns[Category.DATA.ordinal()] = data;
-    ns[Category.UNATTRIBUTED.ordinal()] = wallNs - gemm - other - data;
+  /**
+   * The breakdown of a step recorded with counters only (not sampled): the JVM intervals that overlap it (GC,
+   * safepoints, waits) take their time first, then the counters name GEMM, other ops and data within what is
+   * left, and the rest is unattributed (the counters cannot tell framework time from time outside any call).
+   */
+  public static Breakdown fromCounters(long wallNs, long gemmNs, long otherOpNs, long dataNs,
+      List<Interval> jvmIntervals, long stepStart, long stepEnd) {
+    long[] ns = account(stepStart, stepEnd, jvmIntervals).copy();
+    long left = ns[Category.UNATTRIBUTED.ordinal()];
+    long gemm = clamp(gemmNs, left);
+    long other = clamp(otherOpNs, left - gemm);
+    long data = clamp(dataNs, left - gemm - other);
+    ns[Category.GEMM.ordinal()] += gemm;
+    ns[Category.OTHER_COMPUTE.ordinal()] += other;
+    ns[Category.DATA.ordinal()] += data;
+    ns[Category.UNATTRIBUTED.ordinal()] = left - gemm - other - data;
     return new Breakdown(ns);
+  }
+
+  /** The breakdown of a counters-only step without JVM intervals. */
+  public static Breakdown fromCounters(long wallNs, long gemmNs, long otherOpNs, long dataNs) {
+    return fromCounters(wallNs, gemmNs, otherOpNs, dataNs, List.of(), 0, wallNs);
+  }
+
+  /** The category that owns instant {@code t}: the highest-priority interval covering it, else unattributed. */
+  public static Category categoryAt(long t, List<Interval> intervals) {
+    int best = Category.UNATTRIBUTED.ordinal();
+    for (Interval iv : intervals) {
+      if (iv.start <= t && t < iv.end && iv.category.ordinal() < best) {
+        best = iv.category.ordinal();
+      }
+    }
+    return Category.values()[best];
   }
 
   private static long clamp(long v, long max) {

@@ -92,6 +92,12 @@ public final class DjlInstrumentation implements FrameworkInstrumentation {
         Hook.on("ai.djl.training.dataset.DataIterable")
             .methods("next()", named("next").and(takesArguments(0)).and(not(isBridge())))
             .advice(DataAdvice.class),
+        Hook.on("ai.djl.training.dataset.DataIterable")
+            .methods("hasNext()", named("hasNext").and(takesArguments(0)))
+            .advice(DataAdvice.class),
+        Hook.on("ai.djl.training.dataset.Batch")
+            .methods("close()", named("close").and(takesArguments(0)))
+            .advice(BatchCloseAdvice.class),
         Hook.onTypes("Batchifier implementations", implementing("ai.djl.translate.Batchifier", "batchify"))
             .methods("batchify", named("batchify").and(not(isAbstract())))
             .advice(BatchifyAdvice.class),
