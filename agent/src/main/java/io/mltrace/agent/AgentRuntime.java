@@ -1,6 +1,7 @@
 package io.mltrace.agent;
 
 import io.mltrace.agent.djl.DjlInstrumentation;
+import io.mltrace.agent.dl4j.Dl4jInstrumentation;
 import io.mltrace.agent.instrument.FrameworkInstrumentation;
 import io.mltrace.agent.instrument.Installer;
 import io.mltrace.bootstrap.Recorder;
@@ -11,6 +12,8 @@ import io.mltrace.exporters.ChromeTraceWriter;
 import io.mltrace.exporters.ConsoleReporter;
 import io.mltrace.exporters.SummaryWriter;
 import io.mltrace.exporters.jfr.JfrEventWriter;
+import io.mltrace.gpu.GpuReport;
+import io.mltrace.gpu.GpuTracing;
 import io.mltrace.jfr.JfrSource;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Path;
@@ -48,21 +51,41 @@ public final class AgentRuntime {
       sinks.add(new ConsoleReporter(System.out, options.console().equals("steps")));
     }
     JfrSource jvm = options.jvmEvents() ? startJvmEvents(options) : null;
-    sinks.add(new SummaryWriter(out.resolve("summary.json"), options.summaryMaxSteps(),
-        jvm != null ? MEASURED_WITH_JVM : MEASURED));
-    sinks.add(new ChromeTraceWriter(out.resolve("trace.json"), options.traceMaxEvents()));
+    List<Category> measured = jvm != null ? MEASURED_WITH_JVM : MEASURED;
+    sinks.add(new SummaryWriter(out.resolve("summary.json"), options.summaryMaxSteps(), measured,
+        options::peakGflops));
+    String traceName = options.traceGzip() ? "trace.json.gz" : "trace.json";
+    sinks.add(new ChromeTraceWriter(out.resolve(traceName), options.traceMaxEvents(), options.traceGzip()));
+    Installer installer = new Installer();
+    sinks.addAll(ExporterSinks.create(options, out, measured, installer::appliedFrameworks, System.getenv(),
+        System.err));
+    GpuTracing gpu = startGpu(options);
+    if (gpu != null && !options.console().equals("off")) {
+      sinks.add(new GpuReport(System.out));
+    }
     Collector collector = Collector.create(sinks, 50, options.reportIntervalSeconds() * 1000, 1_000_000);
     collector.addEarlySink(jfrWriter(options));
     if (jvm != null) {
       collector.addSource(jvm);
     }
+    if (gpu != null) {
+      collector.addSource(gpu.source());
+      gpu.followSampledSteps();
+    }
     collector.start();
 
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
+        if (gpu != null) {
+          gpu.finish(); // the last window's records reach the collector before it closes
+        }
         collector.close();
+        if (gpu != null && !options.console().equals("off")) {
+          System.out.println("mltrace: " + gpu.stats());
+        }
         if (!options.console().equals("off")) {
-          System.out.println("mltrace: trace " + out.resolve("trace.json") + ", summary " + out.resolve("summary.json"));
+          System.out.println("mltrace: trace " + out.resolve(traceName) + ", summary " + out.resolve("summary.json")
+              + (options.htmlReport() ? ", report " + out.resolve("report.html") : ""));
         }
       } catch (Throwable t) {
         System.err.println("mltrace: could not write the outputs: " + t);
@@ -73,7 +96,7 @@ public final class AgentRuntime {
       drainWhenMainReturns(Thread.currentThread(), collector);
     }
     Recorder.setEnabled(true);
-    new Installer().install(inst, frameworks());
+    installer.install(inst, frameworks());
   }
 
   /**
@@ -95,9 +118,21 @@ public final class AgentRuntime {
     watcher.start();
   }
 
+  /**
+   * GPU tracing through CUPTI for the sampled steps, when {@code gpu=auto} and it is available; else null (and one
+   * line {@code GPU tracing unavailable: <reason>} on stderr).
+   */
+  private static GpuTracing startGpu(AgentOptions options) {
+    if (options.gpu().equals("off")) {
+      return null;
+    }
+    GpuTracing gpu = GpuTracing.start(new GpuTracing.Options().cuptiPath(options.cuptiPath()), System.err::println);
+    return gpu.available() ? gpu : null;
+  }
+
   /** Every instrumented framework. Hooks whose classes are absent simply never match. */
   static List<FrameworkInstrumentation> frameworks() {
-    return List.of(new DjlInstrumentation());
+    return List.of(new DjlInstrumentation(), new Dl4jInstrumentation());
   }
 
   /** JVM events from JFR; when JFR is unavailable, one line and the rest runs without them. */

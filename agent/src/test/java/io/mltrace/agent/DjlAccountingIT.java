@@ -6,12 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import jdk.jfr.consumer.RecordedEvent;
@@ -61,7 +58,7 @@ class DjlAccountingIT {
   }
 
   private static long ns(JsonNode step, String category) {
-    return step.get("breakdown_ns").get(category).asLong();
+    return GroundTruth.ns(step, category);
   }
 
   @Test
@@ -79,24 +76,7 @@ class DjlAccountingIT {
 
   @Test
   void gcInChosenStepsIsRecoveredWithinFivePercentOfTheJfrPauses() throws Exception {
-    // Ground truth from the JVM: the pauses of the collections that System.gc() caused, in time order.
-    Set<Long> systemGcIds = new HashSet<>();
-    List<RecordedEvent> pauses = new ArrayList<>();
-    for (RecordedEvent e : RecordingFile.readAllEvents(out.resolve("run.jfr"))) {
-      String type = e.getEventType().getName();
-      if (type.equals("jdk.GarbageCollection") && "System.gc()".equals(e.getString("cause"))) {
-        systemGcIds.add(e.getLong("gcId"));
-      } else if (type.equals("jdk.GCPhasePause")) {
-        pauses.add(e);
-      }
-    }
-    List<Long> systemGcPauseNs = new ArrayList<>();
-    pauses.sort((a, b) -> a.getStartTime().compareTo(b.getStartTime()));
-    for (RecordedEvent p : pauses) {
-      if (systemGcIds.contains(p.getLong("gcId"))) {
-        systemGcPauseNs.add(p.getDuration().toNanos());
-      }
-    }
+    List<Long> systemGcPauseNs = GroundTruth.systemGcPauseNanos(out.resolve("run.jfr"));
     assertEquals(GC_STEPS.size(), systemGcPauseNs.size(), "one System.gc() pause per chosen step");
     for (int i = 0; i < GC_STEPS.size(); i++) {
       long gc = ns(step(GC_STEPS.get(i)), "gc");

@@ -43,7 +43,7 @@ final class DjlTrace {
       bytes = a.path("bytes").asLong(0);
       estimate = a.path("estimate").asBoolean(false);
       dtype = a.has("dtype") ? a.get("dtype").asText() : null;
-      JsonNode s = a.has("input_shapes") ? a.get("input_shapes") : a.path("shapes");
+      JsonNode s = a.path("input_shapes");
       shapes = new long[s.size()][];
       for (int i = 0; i < s.size(); i++) {
         shapes[i] = new long[s.get(i).size()];

@@ -2,6 +2,7 @@ package io.mltrace.bootstrap;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -15,10 +16,12 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Recorder {
   private static final List<ThreadRecorder> THREADS = new CopyOnWriteArrayList<>();
   private static final AtomicLong STEPS = new AtomicLong();
+  /** Registrations so far: a thread's index, never reused (THREADS shrinks as ended threads are forgotten). */
+  private static final AtomicInteger REGISTERED = new AtomicInteger();
   private static final ThreadLocal<ThreadRecorder> LOCAL = new ThreadLocal<ThreadRecorder>() {
     @Override
     protected ThreadRecorder initialValue() {
-      ThreadRecorder tr = new ThreadRecorder(Thread.currentThread(), THREADS.size(), ringCapacity);
+      ThreadRecorder tr = new ThreadRecorder(Thread.currentThread(), REGISTERED.getAndIncrement(), ringCapacity);
       THREADS.add(tr);
       return tr;
     }
@@ -81,12 +84,108 @@ public final class Recorder {
     }
     ThreadRecorder tr = LOCAL.get();
     long now = System.nanoTime();
-    if (!tr.inStep()) {
+    if (!tr.inStep() && tr.rootDepth() == 0) {
       tr.openStep(now, isSampled(STEPS.get() + 1));
       tr.setStepProfiled(false); // only a step opened by the previous one's end can have the profiler running
     }
     tr.push(now);
     return tr;
+  }
+
+  /**
+   * Enters a part of a training loop that may also run elsewhere (a batch fetch, which a prefetch thread runs
+   * too): on a thread that runs a training loop (it called {@link #loopStart} or closed a step) it is a step part
+   * and opens the step when none is open; on any other thread it is a plain span outside steps.
+   */
+  public static ThreadRecorder enterLoopPart() {
+    if (!enabled) {
+      return null;
+    }
+    ThreadRecorder tr = LOCAL.get();
+    long now = System.nanoTime();
+    if (!tr.inStep() && tr.loopThread() && tr.rootDepth() == 0) {
+      tr.openStep(now, isSampled(STEPS.get() + 1));
+      tr.setStepProfiled(false);
+    }
+    tr.push(now);
+    return tr;
+  }
+
+  /**
+   * Enters a root span outside any training step (an inference call): a step left open on this thread is
+   * forgotten, and no step opens until the root exits with {@link #exitRoot}.
+   */
+  public static ThreadRecorder enterRoot() {
+    if (!enabled) {
+      return null;
+    }
+    ThreadRecorder tr = LOCAL.get();
+    if (tr.rootDepth() == 0) {
+      tr.abandonStep();
+    }
+    tr.enterRoot();
+    tr.push(System.nanoTime());
+    return tr;
+  }
+
+  /** Exits a span entered with {@link #enterRoot}. */
+  public static void exitRoot(ThreadRecorder tr, int kind, String name) {
+    if (tr == null) {
+      return;
+    }
+    tr.exitRoot();
+    exitSpan(tr, kind, name);
+  }
+
+  /**
+   * Enters a span opened by {@code owner} (a layer), unless the innermost open span was opened by the same owner
+   * (an override calling {@code super}): then it returns null and the matching exit records nothing.
+   */
+  public static ThreadRecorder enterOwnedSpan(Object owner) {
+    if (!enabled) {
+      return null;
+    }
+    ThreadRecorder tr = LOCAL.get();
+    if (tr.innermostOwnedBy(owner)) {
+      return null;
+    }
+    if (tr.push(System.nanoTime())) {
+      tr.ownInnermost(owner);
+    }
+    return tr;
+  }
+
+  /** Exits a span entered with {@link #enterSpan} or {@link #enterOwnedSpan}, with up to three shapes. */
+  public static void exitSpan(ThreadRecorder tr, int kind, String name, long[] a, long[] b, long[] c) {
+    if (tr == null) {
+      return;
+    }
+    int ra = rank(a, Slots.MAX_DIMS);
+    int rb = rank(b, Slots.MAX_DIMS - ra);
+    int rc = rank(c, Slots.MAX_DIMS - ra - rb);
+    int base = tr.pop(System.nanoTime(), kind, ra, rb, rc);
+    if (base >= 0) {
+      writeDims(tr.ring(), base, a, ra, b, rb, c, rc);
+      tr.commit(base, name);
+    }
+  }
+
+  /** Sets an attribute of the thread's open step ({@code Slots.ATTR_*}); no-op when none is open. */
+  public static void setStepAttribute(ThreadRecorder tr, int index, long value) {
+    if (tr != null && tr.inStep()) {
+      tr.setStepAttribute(index, value);
+    }
+  }
+
+  /** Adds to an attribute of the calling thread's open step ({@code Slots.ATTR_*}); no-op when none is open. */
+  public static void addToStepAttribute(int index, long delta) {
+    if (!enabled) {
+      return;
+    }
+    ThreadRecorder tr = LOCAL.get();
+    if (tr.inStep()) {
+      tr.addToStepAttribute(index, delta);
+    }
   }
 
   /** Enters a span that does not open a step by itself (a layer, or an op). */
@@ -147,8 +246,8 @@ public final class Recorder {
   }
 
   /**
-   * As {@link #exitOp(ThreadRecorder, int, String, long, long, long[], long[], long[])}, with the {@link DataTypes}
-   * code of the first input (0: not recorded).
+   * As {@link #exitOp(ThreadRecorder, int, String, long, long, long[], long[], long[])}, with the
+   * {@link DataTypes} code of the first input (header bits 20-27; 0: not recorded).
    */
   public static void exitOp(ThreadRecorder tr, int kind, String name, long flops, long bytes, long[] a, long[] b,
       long[] c, int dtype) {
@@ -164,21 +263,10 @@ public final class Recorder {
     tr.exitOp(elapsed, kind == Kind.OP_GEMM, flops);
     if (base >= 0) {
       long[] r = tr.ring();
+      r[base + Slots.HEADER] = Slots.withDtype(r[base + Slots.HEADER], dtype);
       r[base + Slots.FLOPS] = flops;
       r[base + Slots.BYTES] = bytes;
-      int d = base + Slots.DIMS;
-      for (int i = 0; i < ra; i++) {
-        r[d++] = a[i];
-      }
-      for (int i = 0; i < rb; i++) {
-        r[d++] = b[i];
-      }
-      for (int i = 0; i < rc; i++) {
-        r[d++] = c[i];
-      }
-      if (dtype != 0) {
-        r[base + Slots.HEADER] = Slots.withDtype(r[base + Slots.HEADER], dtype);
-      }
+      writeDims(r, base, a, ra, b, rb, c, rc);
       tr.commit(base, name);
     }
   }
@@ -200,14 +288,7 @@ public final class Recorder {
     int rb = rank(output, Slots.MAX_DIMS - ra);
     int base = tr.pop(System.nanoTime(), Kind.LAYER, ra, rb, 0);
     if (base >= 0) {
-      long[] r = tr.ring();
-      int d = base + Slots.DIMS;
-      for (int i = 0; i < ra; i++) {
-        r[d++] = input[i];
-      }
-      for (int i = 0; i < rb; i++) {
-        r[d++] = output[i];
-      }
+      writeDims(tr.ring(), base, input, ra, output, rb, null, 0);
       tr.commit(base, name);
     }
   }
@@ -287,6 +368,19 @@ public final class Recorder {
     return EngineProfile.merge(tr, file);
   }
 
+  private static void writeDims(long[] r, int base, long[] a, int ra, long[] b, int rb, long[] c, int rc) {
+    int d = base + Slots.DIMS;
+    for (int i = 0; i < ra; i++) {
+      r[d++] = a[i];
+    }
+    for (int i = 0; i < rb; i++) {
+      r[d++] = b[i];
+    }
+    for (int i = 0; i < rc; i++) {
+      r[d++] = c[i];
+    }
+  }
+
   /** The rank to record: the array's length, capped by the room left and by the 4-bit rank field. */
   private static int rank(long[] shape, int room) {
     return shape == null ? 0 : Math.min(Math.min(shape.length, room), 15);
@@ -311,6 +405,7 @@ public final class Recorder {
       tr.openStep(now, isSampled(number + 1));
       long every = profileEvery;
       tr.setStepProfiled(every > 0 && isSampled(number + 1) && (number + 1) % every == 0);
+      GpuCorrelation.stepBoundary(number);
     }
   }
 
@@ -319,10 +414,24 @@ public final class Recorder {
     if (!enabled) {
       return;
     }
+    ThreadRecorder tr = LOCAL.get();
+    tr.abandonStep();
+    tr.markLoopThread();
+  }
+
+  /**
+   * A training loop ended on this thread: the step opened by its last iteration, which no iteration will close,
+   * is forgotten (its spans go out as spans outside any step).
+   */
+  public static void loopEnd() {
+    if (!enabled) {
+      return;
+    }
     LOCAL.get().abandonStep();
   }
 
-  private static boolean isSampled(long stepNumber) {
+  /** True when step {@code stepNumber} (1-based) records spans under the current {@code sample_every}. */
+  public static boolean isSampled(long stepNumber) {
     return stepNumber % sampleEvery == 0;
   }
 }

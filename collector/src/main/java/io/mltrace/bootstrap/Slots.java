@@ -4,7 +4,8 @@ package io.mltrace.bootstrap;
  * The layout of one record in a {@link ThreadRecorder} ring: {@link #WIDTH} longs.
  *
  * <p>Every record carries {@link #HEADER} to {@link #STEP_ID}. Span records then carry FLOPs, bytes and up to
- * {@link #MAX_DIMS} dimensions of up to three input tensors; the header packs the rank of each tensor. Step records
+ * {@link #MAX_DIMS} dimensions of up to three input tensors. The header packs the {@link Kind} (bits 0-7), the rank
+ * of each tensor (bits 8-19), the element type (bits 20-27) and {@link #FLAG_ESTIMATE} (bit 28). Step records
  * use the tail for the always-on counters of the step ({@link #STEP_GEMM_NS} and friends).
  */
 public final class Slots {
@@ -28,6 +29,30 @@ public final class Slots {
   public static final int STEP_OP_COUNT = DIMS + 3;
   public static final int STEP_DETAILED = DIMS + 4;
   public static final int STEP_DROPPED = DIMS + 5;
+  /**
+   * Step records: framework-specific attributes of the step from here on, {@link #STEP_ATTRIBUTE_COUNT} of them
+   * (0 when unused): memory figures, set by the advice through {@link Recorder#setStepAttribute}.
+   */
+  public static final int STEP_ATTRIBUTES = DIMS + 6;
+  public static final int STEP_ATTRIBUTE_COUNT = 6;
+  /** Step attribute: bytes handed out by ND4J workspaces during the step. */
+  public static final int ATTR_WORKSPACE_ALLOC_BYTES = 0;
+  /** Step attribute: workspace allocations during the step. */
+  public static final int ATTR_WORKSPACE_ALLOCS = 1;
+  /**
+   * Step attribute: the process's resident memory at the step's end, heap and native together (ND4J's data
+   * buffers are allocated natively and counted nowhere else).
+   */
+  public static final int ATTR_RSS_BYTES = 2;
+  /** A lower-case name of a step attribute for output formats. */
+  public static String attributeName(int index) {
+    switch (index) {
+      case ATTR_WORKSPACE_ALLOC_BYTES: return "workspace_alloc_bytes";
+      case ATTR_WORKSPACE_ALLOCS: return "workspace_allocs";
+      case ATTR_RSS_BYTES: return "rss_bytes";
+      default: return "attribute_" + index;
+    }
+  }
 
   /** Bits 0-7 of the header: the {@link Kind}. */
   public static int kind(long header) {
@@ -39,22 +64,23 @@ public final class Slots {
     return (int) ((header >>> (8 + 4 * tensor)) & 0xf);
   }
 
-  /** Header bit 20: the span's time and FLOPs are an estimate, not a measurement (backward GEMM on CPU). */
-  public static final long FLAG_ESTIMATE = 1L << 20;
-  /** Header bits 24-31: the {@link DataTypes} code of the op's first input (0: not recorded). */
-  static final int DTYPE_SHIFT = 24;
+  /** Bits 20-27 of a span header: the {@link DataTypes} code of its first input (0: unknown, not recorded). */
+  static final int DTYPE_SHIFT = 20;
+  /** Header bit 28: the span's time and FLOPs are an estimate, not a measurement (backward GEMM on CPU). */
+  public static final long FLAG_ESTIMATE = 1L << 28;
 
   /** True when the record's time and FLOPs are estimated. */
   public static boolean isEstimate(long header) {
     return (header & FLAG_ESTIMATE) != 0;
   }
 
-  /** The {@link DataTypes} code of the op's first input, 0 when not recorded. */
+  /** The {@link DataTypes} code of a span record (0: unknown, not recorded). */
   public static int dtype(long header) {
     return (int) ((header >>> DTYPE_SHIFT) & 0xff);
   }
 
-  static long withDtype(long header, int dtype) {
+  /** The header with the {@link DataTypes} code {@code dtype} in bits 20-27 (which must be clear). */
+  public static long withDtype(long header, int dtype) {
     return header | ((long) (dtype & 0xff) << DTYPE_SHIFT);
   }
 

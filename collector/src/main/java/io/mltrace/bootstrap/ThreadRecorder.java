@@ -56,8 +56,12 @@ public final class ThreadRecorder {
   // Producer-owned span stack.
   private final long[] spanStack = new long[MAX_DEPTH];
   private final long[] startStack = new long[MAX_DEPTH];
+  /** The object that opened each span, where one did ({@link Recorder#enterOwnedSpan}); cleared on exit. */
+  private final Object[] ownerStack = new Object[MAX_DEPTH];
   private int depth;
   private int overflowDepth;
+  /** Bit d set: the span at depth d pushed a GPU correlation id, so closing it pops one (balanced per thread). */
+  private long gpuPushed;
   private final long spanIdBase;
   private long spanSeq;
 
@@ -80,6 +84,12 @@ public final class ThreadRecorder {
   private long backwardSpanId;
   private long backwardStartNs;
   private long backwardEndNs;
+  /** Framework-specific step attributes, written to {@link Slots#STEP_ATTRIBUTES} of the step record. */
+  private final long[] stepAttributes = new long[Slots.STEP_ATTRIBUTE_COUNT];
+  /** True once this thread ran a training loop (or closed a step): its loop parts may open steps. */
+  private boolean loopThread;
+  /** Open inference roots ({@link Recorder#enterRoot}); while any is open no step opens on this thread. */
+  private int rootDepth;
 
   /** Records lost because the ring was full or nesting was too deep. Written by the producer only. */
   private volatile long dropped;
@@ -150,6 +160,7 @@ public final class ThreadRecorder {
     stepFlops = 0;
     gemmFlopsSinceBackward = 0;
     gemmNsSinceBackward = 0;
+    java.util.Arrays.fill(stepAttributes, 0);
   }
 
   /** Forgets an open step without recording it (a new epoch or loop began). */
@@ -175,9 +186,53 @@ public final class ThreadRecorder {
       r[base + Slots.STEP_OP_COUNT] = opCount;
       r[base + Slots.STEP_DETAILED] = stepDetailed ? 1 : 0;
       r[base + Slots.STEP_DROPPED] = dropped;
+      System.arraycopy(stepAttributes, 0, r, base + Slots.STEP_ATTRIBUTES, Slots.STEP_ATTRIBUTE_COUNT);
       publish(base, "step");
     }
     stepSpanId = 0;
+    loopThread = true;
+  }
+
+  boolean loopThread() {
+    return loopThread;
+  }
+
+  void markLoopThread() {
+    loopThread = true;
+  }
+
+  int rootDepth() {
+    return rootDepth;
+  }
+
+  void enterRoot() {
+    rootDepth++;
+  }
+
+  void exitRoot() {
+    if (rootDepth > 0) {
+      rootDepth--;
+    }
+  }
+
+  void addToStepAttribute(int index, long delta) {
+    stepAttributes[index] += delta;
+  }
+
+  void setStepAttribute(int index, long value) {
+    stepAttributes[index] = value;
+  }
+
+  /** True when the innermost open span was opened by this object. */
+  boolean innermostOwnedBy(Object owner) {
+    return depth > 0 && ownerStack[depth - 1] == owner;
+  }
+
+  /** Marks the innermost open span as opened by {@code owner} (the slot is cleared when that span closes). */
+  void ownInnermost(Object owner) {
+    if (depth > 0) {
+      ownerStack[depth - 1] = owner;
+    }
   }
 
   /** Opens a span; returns false (and records nothing) when nesting is too deep. */
@@ -186,8 +241,13 @@ public final class ThreadRecorder {
       overflowDepth++;
       return false;
     }
-    spanStack[depth] = nextSpanId();
+    long id = nextSpanId();
+    spanStack[depth] = id;
     startStack[depth] = now;
+    if (GpuCorrelation.active) {
+      GpuNative.push0(id);
+      gpuPushed |= 1L << depth;
+    }
     depth++;
     return true;
   }
@@ -206,6 +266,11 @@ public final class ThreadRecorder {
       return -1; // unbalanced exit (agent attached mid-call): ignore
     }
     depth--;
+    ownerStack[depth] = null;
+    if (gpuPushed != 0 && (gpuPushed & (1L << depth)) != 0) {
+      GpuNative.pop0();
+      gpuPushed &= ~(1L << depth);
+    }
     long start = startStack[depth];
     if (kind == Kind.DATA && opDepth == 0) {
       dataNs += now - start;

@@ -308,6 +308,8 @@ public final class Collector implements AutoCloseable {
         source.threadName(), r[base + Slots.START], r[base + Slots.END], r[base + Slots.FLOPS],
         r[base + Slots.STEP_OP_COUNT], r[base + Slots.STEP_DETAILED] != 0, Collections.unmodifiableList(spans),
         counters, System.nanoTime());
+    draft.attributes = java.util.Arrays.copyOfRange(r, base + Slots.STEP_ATTRIBUTES,
+        base + Slots.STEP_ATTRIBUTES + Slots.STEP_ATTRIBUTE_COUNT);
     assembler.add(draft);
     if (!earlySinks.isEmpty()) {
       Step early = assembler.fromRecordsOnly(draft);

@@ -27,6 +27,13 @@ public final class Span {
     this(Slots.header(kind), name, threadId, startNs, endNs, spanId, parentId, flops, bytes, inputShapes);
   }
 
+  /** A span with no flags, with the {@link DataTypes} code of the first input. */
+  public Span(int kind, String name, long threadId, long startNs, long endNs, long spanId, long parentId,
+      long flops, long bytes, long[][] inputShapes, int dtype) {
+    this(Slots.withDtype(Slots.header(kind), dtype), name, threadId, startNs, endNs, spanId, parentId, flops, bytes,
+        inputShapes);
+  }
+
   /** A span from a record header: its {@link Kind}, flags ({@link Slots#isEstimate}) and element type. */
   public Span(long header, String name, long threadId, long startNs, long endNs, long spanId, long parentId,
       long flops, long bytes, long[][] inputShapes) {
@@ -90,14 +97,17 @@ public final class Span {
     return Slots.isEstimate(header);
   }
 
-  /** The element type of the first input (such as {@code float32}), or null when not recorded. */
-  public String dtype() {
-    return DataTypes.name(Slots.dtype(header));
-  }
-
   /** Shapes of the recorded inputs; empty when none were recorded. Do not modify. */
   public long[][] inputShapes() {
     return inputShapes;
+  }
+
+  /**
+   * The {@link DataTypes} code of the first input (header bits 20-27); 0 when unknown. {@link DataTypes#name}
+   * turns it into a name such as {@code float32}.
+   */
+  public int dtype() {
+    return Slots.dtype(header);
   }
 
   /** The accounting category of the time inside this span when nothing of higher priority overlaps it. */

@@ -18,10 +18,20 @@ public final class Step {
   private final Breakdown breakdown;
   private final List<ExternalActivity> external;
   private final Map<String, Integer> hostFrames;
+  private final long[] attributes;
 
   Step(long number, long spanId, long threadId, String threadName, long startNs, long endNs, long flops,
       long opCount, boolean detailed, List<Span> spans, Breakdown breakdown, List<ExternalActivity> external,
       Map<String, Integer> hostFrames) {
+    this(number, spanId, threadId, threadName, startNs, endNs, flops, opCount, detailed, spans, breakdown, external,
+        hostFrames, new long[io.mltrace.bootstrap.Slots.STEP_ATTRIBUTE_COUNT]);
+  }
+
+  /** As the other constructor, with the step's framework-specific attributes ({@code Slots.ATTR_*}). */
+  Step(long number, long spanId, long threadId, String threadName, long startNs, long endNs, long flops,
+      long opCount, boolean detailed, List<Span> spans, Breakdown breakdown, List<ExternalActivity> external,
+      Map<String, Integer> hostFrames, long[] attributes) {
+    this.attributes = attributes;
     this.number = number;
     this.spanId = spanId;
     this.threadId = threadId;
@@ -84,6 +94,14 @@ public final class Step {
   /** The step's spans in the order they ended; empty for a step that was not sampled. */
   public List<Span> spans() {
     return spans;
+  }
+
+  /**
+   * A framework-specific attribute ({@code io.mltrace.bootstrap.Slots.ATTR_*}, named by
+   * {@code Slots.attributeName}); 0 when the instrumentation does not set it.
+   */
+  public long attribute(int index) {
+    return attributes[index];
   }
 
   public Breakdown breakdown() {

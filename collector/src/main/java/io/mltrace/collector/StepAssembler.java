@@ -35,6 +35,8 @@ final class StepAssembler {
     final List<Span> spans;
     final long[] counters;
     final long arrivedNs;
+    /** The step record's framework-specific attributes ({@code Slots.ATTR_*}). */
+    long[] attributes = new long[io.mltrace.bootstrap.Slots.STEP_ATTRIBUTE_COUNT];
 
     Draft(long number, long spanId, long threadId, String threadName, long startNs, long endNs, long flops,
         long opCount, boolean detailed, List<Span> spans, long[] counters, long arrivedNs) {
@@ -57,7 +59,10 @@ final class StepAssembler {
   private final long retentionNanos;
   private final int maxActivities;
   private final ArrayDeque<Draft> waiting = new ArrayDeque<>();
-  private final ArrayDeque<ExternalActivity> host = new ArrayDeque<>();
+  /** Host activities sorted by start; entries before {@link #hostFirst} are pruned. */
+  private final ArrayList<ExternalActivity> host = new ArrayList<>();
+  private int hostFirst;
+  private long longestHostNs;
   private final Map<Long, List<ExternalActivity>> gpuBySpan = new HashMap<>();
   private final ArrayDeque<ExternalActivity> gpuUncorrelated = new ArrayDeque<>();
   private int gpuCount;
@@ -75,6 +80,7 @@ final class StepAssembler {
   }
 
   void addActivities(List<ExternalActivity> activities) {
+    int hostBefore = host.size();
     for (ExternalActivity a : activities) {
       if (a.origin() == ExternalActivity.Origin.GPU) {
         if (a.correlatedSpanId() != 0) {
@@ -85,12 +91,22 @@ final class StepAssembler {
         gpuCount++;
       } else {
         host.add(a);
+        longestHostNs = Math.max(longestHostNs, a.durationNs());
       }
     }
-    while (host.size() > maxActivities) {
-      host.poll();
-      activitiesDropped++;
+    if (host.size() > hostBefore && hostBefore > hostFirst
+        && host.get(hostBefore).startNs() < host.get(hostBefore - 1).startNs()) {
+      // Sources deliver nearly in order: a sort of the live part is cheap (TimSort on runs).
+      host.subList(hostFirst, host.size()).sort((x, y) -> Long.compare(x.startNs(), y.startNs()));
+    } else if (host.size() > hostBefore) {
+      host.subList(hostBefore, host.size()).sort((x, y) -> Long.compare(x.startNs(), y.startNs()));
     }
+    int live = host.size() - hostFirst;
+    if (live > maxActivities) {
+      activitiesDropped += live - maxActivities;
+      hostFirst += live - maxActivities;
+    }
+    compactHost();
     while (gpuCount > maxActivities && !gpuUncorrelated.isEmpty()) {
       gpuUncorrelated.poll();
       gpuCount--;
@@ -145,12 +161,16 @@ final class StepAssembler {
       breakdown = StepAccounting.fromCounters(d.endNs - d.startNs, d.counters[0], d.counters[1], d.counters[2]);
     }
     return new Step(d.number, d.spanId, d.threadId, d.threadName, d.startNs, d.endNs, d.flops, d.opCount,
-        d.detailed, d.spans, breakdown, Collections.emptyList(), Collections.emptyMap());
+        d.detailed, d.spans, breakdown, Collections.emptyList(), Collections.emptyMap(), d.attributes);
   }
 
   private Step assemble(Draft d) {
     List<ExternalActivity> external = new ArrayList<>();
-    for (ExternalActivity a : host) {
+    for (int i = firstStartingAfter(d.startNs - longestHostNs); i < host.size(); i++) {
+      ExternalActivity a = host.get(i);
+      if (a.startNs() >= d.endNs) {
+        break;
+      }
       boolean onThread = a.threadId() == d.threadId || a.threadId() == ExternalActivity.ALL_THREADS;
       boolean overlaps = a.isSample() ? a.startNs() >= d.startNs && a.startNs() < d.endNs
           : a.endNs() > d.startNs && a.startNs() < d.endNs;
@@ -173,15 +193,17 @@ final class StepAssembler {
         intervals.add(new StepAccounting.Interval(a.startNs(), a.endNs(), a.category()));
       }
     }
+    StepAccounting.Segments segments = null;
     if (d.detailed) {
-      breakdown = StepAccounting.account(d.startNs, d.endNs, intervals);
+      segments = StepAccounting.segments(d.startNs, d.endNs, intervals);
+      breakdown = segments.breakdown();
     } else {
       breakdown = StepAccounting.fromCounters(d.endNs - d.startNs, d.counters[0], d.counters[1], d.counters[2],
           intervals, d.startNs, d.endNs);
     }
-    Map<String, Integer> frames = d.detailed ? hostFrames(d, external, intervals) : Collections.emptyMap();
+    Map<String, Integer> frames = d.detailed ? hostFrames(d, external, segments) : Collections.emptyMap();
     return new Step(d.number, d.spanId, d.threadId, d.threadName, d.startNs, d.endNs, d.flops, d.opCount,
-        d.detailed, d.spans, breakdown, Collections.unmodifiableList(external), frames);
+        d.detailed, d.spans, breakdown, Collections.unmodifiableList(external), frames, d.attributes);
   }
 
   /** GPU records launched by the step's spans, and uncorrelated ones that overlap it. */
@@ -210,13 +232,13 @@ final class StepAssembler {
 
   /** Samples in framework or unattributed time, by top frame, most frequent first. */
   private static Map<String, Integer> hostFrames(Draft d, List<ExternalActivity> external,
-      List<StepAccounting.Interval> intervals) {
+      StepAccounting.Segments segments) {
     Map<String, Integer> counts = new HashMap<>();
     for (ExternalActivity a : external) {
       if (!a.isSample() || a.threadId() != d.threadId || a.detail() == null) {
         continue;
       }
-      Category c = StepAccounting.categoryAt(a.startNs(), intervals);
+      Category c = segments.categoryAt(a.startNs());
       if (c == Category.FRAMEWORK || c == Category.UNATTRIBUTED) {
         counts.merge(a.detail(), 1, Integer::sum);
       }
@@ -233,15 +255,38 @@ final class StepAssembler {
     return Collections.unmodifiableMap(out);
   }
 
+  /** Index of the first live host activity starting at or after {@code t}. */
+  private int firstStartingAfter(long t) {
+    int lo = hostFirst;
+    int hi = host.size();
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (host.get(mid).startNs() < t) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  private void compactHost() {
+    if (hostFirst > 1024 && hostFirst > host.size() / 2) {
+      host.subList(0, hostFirst).clear();
+      hostFirst = 0;
+    }
+  }
+
   /** Host activities older than the retention, and GPU records of spans long gone, are dropped. */
   private void prune(long nowNs) {
     long horizon = nowNs - retentionNanos;
     if (!waiting.isEmpty()) {
       horizon = Math.min(horizon, waiting.peek().startNs);
     }
-    while (!host.isEmpty() && host.peek().endNs() < horizon) {
-      host.poll();
+    while (hostFirst < host.size() && host.get(hostFirst).startNs() + longestHostNs < horizon) {
+      hostFirst++;
     }
+    compactHost();
     while (!gpuUncorrelated.isEmpty() && gpuUncorrelated.peek().endNs() < horizon) {
       gpuUncorrelated.poll();
       gpuCount--;

@@ -29,7 +29,13 @@ class JfrSourceTest {
   void gcPausesAndSamplesArriveOnTheAgentClock() throws Exception {
     JfrSource source = JfrSource.start(10, 1, 100_000);
     try {
-      Thread.sleep(500); // let the stream start
+      // Wait until the stream runs: its watermark moves only when it delivers a heartbeat.
+      long started = System.nanoTime();
+      long deadline0 = started + 20_000_000_000L;
+      while (source.completeUpToNs() <= started && System.nanoTime() < deadline0) {
+        Thread.sleep(20);
+      }
+      assertTrue(source.completeUpToNs() > started, "the stream delivered a heartbeat");
       long before = System.nanoTime();
       System.gc();
       spinHere(400_000_000L);

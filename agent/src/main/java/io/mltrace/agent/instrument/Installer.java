@@ -9,6 +9,7 @@ import java.security.ProtectionDomain;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
 import net.bytebuddy.description.type.TypeDescription;
@@ -20,6 +21,16 @@ import net.bytebuddy.utility.JavaModule;
 /** Installs the hooks of several frameworks with one Byte Buddy agent builder. */
 public final class Installer {
   private final Set<String> reported = ConcurrentHashMap.newKeySet();
+  private final Set<String> applied = new java.util.concurrent.ConcurrentSkipListSet<>();
+
+  /** The frameworks with at least one hook applied so far, comma-separated (for example {@code djl}). */
+  public String appliedFrameworks() {
+    return String.join(",", applied);
+  }
+  private final ConcurrentMap<ClassLoader, TypePool.CacheProvider> poolCaches = new ConcurrentHashMap<>();
+  /** One caching pool per class loader for the reference checks (the bootstrap loader under a marker key). */
+  private final ConcurrentMap<Object, TypePool> referencePools = new ConcurrentHashMap<>();
+  private static final Object BOOTSTRAP = new Object();
 
   /**
    * Installs every hook. Already-loaded classes are retransformed (the attach case); classes loaded later are
@@ -30,6 +41,9 @@ public final class Installer {
         .disableClassFormatChanges()
         .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
         .with(AgentBuilder.TypeStrategy.Default.DECORATE)
+        // Type matchers that walk a hierarchy (every subclass of an interface) parse each class file once, not
+        // once per class being loaded: without this cache, ND4J's thousands of op classes took seconds.
+        .with(new AgentBuilder.PoolStrategy.WithTypePoolCache.Simple(TypePool.Default.ReaderMode.FAST, poolCaches))
         .with(new ErrorsOnce())
         // The agent's own classes are never instrumented; the example jobs (user code) are.
         .ignore(nameStartsWith("io.mltrace.").and(not(nameStartsWith("io.mltrace.examples.")))
@@ -61,6 +75,7 @@ public final class Installer {
         skip(missing);
         return builder;
       }
+      applied.add(framework);
       return new AgentBuilder.Transformer.ForAdvice()
           .include(Installer.class.getClassLoader())
           .advice(hook.methods, hook.adviceClass)
@@ -73,7 +88,8 @@ public final class Installer {
           && !type.isAbstract()) {
         return type.getName() + " has no method " + hook.methodsLabel;
       }
-      TypePool pool = TypePool.Default.of(ClassFileLocator.ForClassLoader.of(loader));
+      TypePool pool = referencePools.computeIfAbsent(loader == null ? BOOTSTRAP : loader,
+          k -> TypePool.Default.of(ClassFileLocator.ForClassLoader.of(loader)));
       for (String[] ref : hook.references) {
         TypePool.Resolution r = pool.describe(ref[0]);
         if (!r.isResolved()) {
