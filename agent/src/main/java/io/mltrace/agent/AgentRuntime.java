@@ -28,11 +28,11 @@ import java.util.Map;
  */
 public final class AgentRuntime {
   /** The categories the current instrumentation measures; the others stay 0 in the outputs. */
-  static final List<Category> MEASURED = List.of(Category.GEMM, Category.OTHER_COMPUTE, Category.DATA,
-      Category.FRAMEWORK, Category.UNATTRIBUTED);
+  static final List<Category> MEASURED = List.of(Category.GEMM, Category.OTHER_COMPUTE, Category.MEMCPY,
+      Category.DATA, Category.FRAMEWORK, Category.UNATTRIBUTED);
   /** What JVM events add to {@link #MEASURED}. */
-  static final List<Category> MEASURED_WITH_JVM = List.of(Category.GC, Category.JIT_SAFEPOINT, Category.GEMM,
-      Category.OTHER_COMPUTE, Category.DATA, Category.IDLE, Category.FRAMEWORK, Category.UNATTRIBUTED);
+  static final List<Category> MEASURED_WITH_JVM = List.of(Category.GC, Category.JIT_SAFEPOINT, Category.MEMCPY,
+      Category.GEMM, Category.OTHER_COMPUTE, Category.DATA, Category.IDLE, Category.FRAMEWORK, Category.UNATTRIBUTED);
 
   private AgentRuntime() {}
 
@@ -43,6 +43,7 @@ public final class AgentRuntime {
     }
     Recorder.setRingCapacity(options.ringCapacity());
     Recorder.setSampleEvery(options.sampleEvery());
+    Recorder.setProfileEvery(options.djlProfileEvery());
 
     Path out = options.output().toAbsolutePath();
     List<StepSink> sinks = new ArrayList<>();
