@@ -2,7 +2,8 @@ package io.mltrace.collector;
 
 /**
  * Where a step's time went. Categories are listed in priority order: where intervals overlap, the earlier
- * category takes the time (a GC pause inside an op is {@link #GC}; an op inside data loading is the op's).
+ * category takes the time (a GC pause inside an op is {@link #GC}; an op run by the data pipeline is {@link #DATA};
+ * a host/device copy is {@link #MEMCPY} wherever it happens).
  *
  * <p>The {@link #key()} names are part of {@code summary.json}'s stable schema.
  */
@@ -10,9 +11,10 @@ public enum Category {
   GC("gc"),
   JIT_SAFEPOINT("jit_safepoint"),
   MEMCPY("memcpy"),
+  /** Fetching and batching data, including the tensor ops the data pipeline runs (batchify's stack, transforms). */
+  DATA("data"),
   GEMM("gemm"),
   OTHER_COMPUTE("other_compute"),
-  DATA("data"),
   IDLE("idle"),
   /** Host time inside a framework call (a phase or layer span) but outside any op. */
   FRAMEWORK("framework"),

@@ -41,12 +41,16 @@ class StepAccountingTest {
   }
 
   @Test
-  void opInsideDataLoadingIsTheOps() {
+  void opsRunByTheDataPipelineAreDataButCopiesStayCopies() {
     Breakdown b = StepAccounting.account(0, 100, List.of(
         new Interval(0, 100, Category.DATA),
-        new Interval(10, 30, Category.OTHER_COMPUTE)));
-    assertEquals(20, b.ns(Category.OTHER_COMPUTE));
-    assertEquals(80, b.ns(Category.DATA));
+        new Interval(10, 30, Category.OTHER_COMPUTE),
+        new Interval(40, 50, Category.GEMM),
+        new Interval(60, 65, Category.MEMCPY)));
+    assertEquals(0, b.ns(Category.OTHER_COMPUTE));
+    assertEquals(0, b.ns(Category.GEMM));
+    assertEquals(5, b.ns(Category.MEMCPY));
+    assertEquals(95, b.ns(Category.DATA));
   }
 
   @Test
