@@ -33,7 +33,9 @@ import java.util.TreeSet;
  * are complete events of category {@code jvm}: on the thread they happened on, or, when they stopped every thread,
  * on the {@code JVM (all threads)} track. GPU records are complete events on their own process, {@code GPU
  * <device>}, one track per stream ({@code stream <n>}), and a flow arrow ({@code "ph": "s"} inside the op span that
- * launched the record, {@code "ph": "f"} with {@code "bp": "e"} inside the record) joins each to its op.
+ * launched the record, {@code "ph": "f"} with {@code "bp": "e"} inside the record) joins each to its op. Their
+ * {@code args} name the step as {@code in_step} and carry {@code span_id} 0 (not a recorded span), so that readers
+ * that collect a step's spans by {@code args.step} and {@code span_id} see only recorded spans.
  *
  * <p>Bounded: at most {@code maxEvents} events are kept; past that, steps are counted instead of stored, and the
  * file says so twice: a metadata note ({@code otherData.mltrace_truncated}) and a global instant event named
@@ -266,7 +268,7 @@ public final class ChromeTraceWriter implements StepSink {
     out.append(",\n{\"ph\": \"X\", \"cat\": \"jvm\", \"name\": ");
     Json.string(out, a.name());
     times(out, 1, a.threadId(), a.startNs(), a.endNs());
-    out.append(", \"args\": {\"step\": ").append(stepNumber);
+    out.append(", \"args\": {\"span_id\": 0, \"in_step\": ").append(stepNumber);
     if (a.category() != null) {
       out.append(", \"category\": \"").append(a.category().key()).append('"');
     }
@@ -282,7 +284,8 @@ public final class ChromeTraceWriter implements StepSink {
     out.append(",\n{\"ph\": \"X\", \"cat\": \"").append(gpuCategory(a)).append("\", \"name\": ");
     Json.string(out, a.name());
     times(out, pid, a.stream(), a.startNs(), a.endNs());
-    out.append(", \"args\": {\"step\": ").append(stepNumber).append(", \"device\": ").append(a.device())
+    out.append(", \"args\": {\"span_id\": 0, \"in_step\": ").append(stepNumber).append(", \"device\": ")
+        .append(a.device())
         .append(", \"stream\": ").append(a.stream()).append(", \"launched_by\": ").append(a.correlatedSpanId());
     if (a.bytes() > 0) {
       out.append(", \"bytes\": ").append(a.bytes());

@@ -79,6 +79,7 @@ class ChromeTraceActivitiesTest {
       assertEquals(gpuPid, k.get("pid").asInt());
       assertEquals(RecordedSteps.KERNEL_STREAM, k.get("tid").asInt());
       assertEquals(RecordedSteps.KERNEL_NS / 1000.0, k.get("dur").asDouble(), 1e-9);
+      assertStepOf(k, recorded);
     }
     for (JsonNode c : copies) {
       assertEquals(RecordedSteps.COPY_STREAM, c.get("tid").asInt());
@@ -107,6 +108,7 @@ class ChromeTraceActivitiesTest {
       assertEquals(ExternalActivity.ALL_THREADS, g.get("tid").asLong());
       assertEquals(RecordedSteps.GC_NS / 1000.0, g.get("dur").asDouble(), 1e-9);
       assertEquals("gc", g.get("args").get("category").asText());
+      assertStepOf(g, recorded);
     }
   }
 
@@ -126,6 +128,15 @@ class ChromeTraceActivitiesTest {
     }
     assertEquals(2, kernels, "two whole steps fit, with their GPU records");
     assertTrue(root.get("otherData").get("mltrace_truncated").asText().contains("1 steps"), root::toString);
+  }
+
+  /** Names its step as {@code in_step}; {@code span_id} 0 and no {@code step}: it is not a recorded span. */
+  private static void assertStepOf(JsonNode event, RecordedSteps recorded) {
+    JsonNode args = event.get("args");
+    assertEquals(0, args.get("span_id").asLong(), event::toString);
+    assertTrue(!args.has("step"), event::toString);
+    long step = args.get("in_step").asLong();
+    assertTrue(recorded.steps.stream().anyMatch(s -> s.number() == step), event::toString);
   }
 
   /** The complete event among {@code slices} on the same track whose interval strictly contains the point's ts. */
