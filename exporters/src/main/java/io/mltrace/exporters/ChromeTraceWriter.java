@@ -16,10 +16,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.zip.GZIPOutputStream;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -187,6 +190,8 @@ public final class ChromeTraceWriter implements StepSink {
       Json.micros(out, h[0] - baseNs).append(", \"args\": {\"used_mb\": ");
       out.append(h[1] / (1024 * 1024)).append('.').append((h[1] % (1024 * 1024)) * 10 / (1024 * 1024)).append("}}");
     }
+    // A GC pause or safepoint overlapping two steps (or steps of two threads) is one activity: written once.
+    Set<ExternalActivity> jvmWritten = Collections.newSetFromMap(new IdentityHashMap<>());
     for (Step step : steps) {
       out.append(",\n{\"ph\": \"X\", \"cat\": \"step\", \"name\": \"step ").append(step.number()).append('"');
       times(out, step.threadId(), step.startNs(), step.endNs());
@@ -206,7 +211,7 @@ public final class ChromeTraceWriter implements StepSink {
       for (ExternalActivity a : step.external()) {
         if (a.origin() == ExternalActivity.Origin.GPU) {
           gpu(out, a, byId.get(a.correlatedSpanId()), step.number());
-        } else if (!a.isSample()) {
+        } else if (!a.isSample() && jvmWritten.add(a)) {
           jvm(out, a, step.number());
         }
       }

@@ -130,6 +130,20 @@ class ChromeTraceActivitiesTest {
     assertTrue(root.get("otherData").get("mltrace_truncated").asText().contains("1 steps"), root::toString);
   }
 
+  @Test
+  void aGcPauseOverlappingTwoStepsIsWrittenOnce() throws Exception {
+    Path file = dir.resolve("trace.json");
+    RecordedSteps recorded = RecordedSteps.runWithActivities(2, true, new ChromeTraceWriter(file, 100_000));
+    ExternalActivity across = recorded.steps.get(0).external().stream()
+        .filter(x -> x.name().equals(RecordedSteps.GC_ACROSS)).findFirst().orElseThrow();
+    assertTrue(recorded.steps.get(1).external().contains(across), "both steps hold the pause");
+    int written = 0;
+    for (JsonNode e : JSON.readTree(file.toFile()).get("traceEvents")) {
+      written += e.path("name").asText().equals(RecordedSteps.GC_ACROSS) ? 1 : 0;
+    }
+    assertEquals(1, written);
+  }
+
   /** Names its step as {@code in_step}; {@code span_id} 0 and no {@code step}: it is not a recorded span. */
   private static void assertStepOf(JsonNode event, RecordedSteps recorded) {
     JsonNode args = event.get("args");

@@ -31,6 +31,8 @@ public final class RecordedSteps {
   public static final String KERNEL = "volta_sgemm_128x64_nn";
   public static final String COPY = "memcpy H2D";
   public static final String GC_PAUSE = "Pause Young";
+  /** A second GC pause, spanning the boundary between the first and second step (see {@link #runWithActivities}). */
+  public static final String GC_ACROSS = "Pause Full";
   public static final String FRAME = "com.example.Listener.onBatch";
   public static final int DEVICE = 0;
   public static final int KERNEL_STREAM = 7;
@@ -47,15 +49,21 @@ public final class RecordedSteps {
 
   /** Runs {@code count} steps on a {@code trainer-thread} and closes the collector; sinks see every step. */
   public static RecordedSteps run(int count, StepSink... sinks) throws InterruptedException {
-    return run(count, null, sinks);
+    return run(count, null, false, sinks);
   }
 
   /** As {@link #run}, with JVM events and GPU records delivered by a scripted source (see the class comment). */
   public static RecordedSteps runWithActivities(int count, StepSink... sinks) throws InterruptedException {
-    return run(count, new ScriptedActivities(), sinks);
+    return run(count, new ScriptedActivities(), false, sinks);
   }
 
-  private static RecordedSteps run(int count, ScriptedActivities source, StepSink... sinks)
+  /** As above; with {@code gcAcrossSteps}, also a pause {@link #GC_ACROSS} over the end of the first step. */
+  public static RecordedSteps runWithActivities(int count, boolean gcAcrossSteps, StepSink... sinks)
+      throws InterruptedException {
+    return run(count, new ScriptedActivities(), gcAcrossSteps, sinks);
+  }
+
+  private static RecordedSteps run(int count, ScriptedActivities source, boolean gcAcrossSteps, StepSink... sinks)
       throws InterruptedException {
     RecordedSteps r = new RecordedSteps();
     List<StepSink> all = new ArrayList<>(List.of(sinks));
@@ -71,6 +79,11 @@ public final class RecordedSteps {
       Thread t = new Thread(() -> {
         for (int i = 0; i < count; i++) {
           oneStep(source);
+          if (i == 0 && gcAcrossSteps) {
+            long boundary = System.nanoTime();
+            source.add(new ExternalActivity(ExternalActivity.Origin.JVM, Category.GC, GC_ACROSS,
+                ExternalActivity.ALL_THREADS, boundary - 50_000, boundary + 50_000, 0, -1, -1, 0, null));
+          }
         }
       }, "trainer-thread");
       t.start();
