@@ -37,6 +37,9 @@ final class ChildJvm {
   static final ThreadLocal<java.util.Map<String, String>> EXTRA_ENV =
       ThreadLocal.withInitial(java.util.HashMap::new);
 
+  /** A class path appended to the examples' for the children this thread starts (set by a test, cleared after). */
+  static final ThreadLocal<String> EXTRA_CLASSPATH = ThreadLocal.withInitial(() -> "");
+
   static ChildJvm run(String agentArgs, List<String> jvmArgs, String mainClass, String... args)
       throws IOException, InterruptedException {
     return runWithClasspath(agentArgs, jvmArgs, examplesClasspath(), mainClass, args);
@@ -53,7 +56,8 @@ final class ChildJvm {
     }
     cmd.addAll(jvmArgs);
     cmd.add("-cp");
-    cmd.add(classpath);
+    String extra = EXTRA_CLASSPATH.get();
+    cmd.add(classpath + (extra.isEmpty() ? "" : File.pathSeparator + extra));
     cmd.add(mainClass);
     cmd.addAll(List.of(args));
     Path out = Files.createTempFile("child-out", ".txt");

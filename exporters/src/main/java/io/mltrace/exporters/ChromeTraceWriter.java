@@ -3,6 +3,7 @@ package io.mltrace.exporters;
 import io.mltrace.bootstrap.DataTypes;
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Slots;
+import io.mltrace.collector.ExternalActivity;
 import io.mltrace.collector.RunStats;
 import io.mltrace.collector.Span;
 import io.mltrace.collector.Step;
@@ -15,15 +16,29 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.zip.GZIPOutputStream;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Writes a Chrome/Perfetto trace ({@code traceEvents}, complete events {@code "ph": "X"}, microsecond
  * {@code ts}/{@code dur}): one named track per thread (sorted in the order threads were first seen), each detailed
  * step as an event with its spans nested inside, and a {@code jvm heap} counter track (heap in use, sampled by the
  * collector as it closes each sampled step).
+ *
+ * <p>JVM events of a stored step (GC pauses, safepoints, compilations, parks, class loads; not execution samples)
+ * are complete events of category {@code jvm}: on the thread they happened on, or, when they stopped every thread,
+ * on the {@code JVM (all threads)} track. GPU records are complete events on their own process, {@code GPU
+ * <device>}, one track per stream ({@code stream <n>}), and a flow arrow ({@code "ph": "s"} inside the op span that
+ * launched the record, {@code "ph": "f"} with {@code "bp": "e"} inside the record) joins each to its op. Their
+ * {@code args} name the step as {@code in_step} and carry {@code span_id} 0 (not a recorded span), so that readers
+ * that collect a step's spans by {@code args.step} and {@code span_id} see only recorded spans.
  *
  * <p>Bounded: at most {@code maxEvents} events are kept; past that, steps are counted instead of stored, and the
  * file says so twice: a metadata note ({@code otherData.mltrace_truncated}) and a global instant event named
@@ -43,6 +58,10 @@ public final class ChromeTraceWriter implements StepSink {
   private long stepsNotStored;
   private long spansNotStored;
   private long baseNs = Long.MIN_VALUE;
+  private long flowIds;
+  private boolean jvmTrack;
+  /** Device → streams seen on it, for the GPU tracks' names. */
+  private final Map<Integer, TreeSet<Integer>> gpuStreams = new TreeMap<>();
   private int writeErrors;
 
   public ChromeTraceWriter(Path file, int maxEvents) {
@@ -63,13 +82,26 @@ public final class ChromeTraceWriter implements StepSink {
     if (!step.detailed()) {
       return;
     }
-    if (events + 2 + step.spans().size() > maxEvents) {
+    long cost = 2 + step.spans().size();
+    for (ExternalActivity a : step.external()) {
+      cost += a.isSample() ? 0 : a.origin() == ExternalActivity.Origin.GPU ? 3 : 1;
+    }
+    if (events + cost > maxEvents) {
       stepsNotStored++;
       return;
     }
     base(step.startNs());
-    events += 2 + step.spans().size();
+    events += cost;
     steps.add(step);
+    for (ExternalActivity a : step.external()) {
+      if (a.origin() == ExternalActivity.Origin.GPU) {
+        base(a.startNs());
+        gpuStreams.computeIfAbsent(a.device(), d -> new TreeSet<>()).add(a.stream());
+      } else if (!a.isSample()) {
+        base(a.startNs());
+        jvmTrack |= a.threadId() == ExternalActivity.ALL_THREADS;
+      }
+    }
     Runtime rt = Runtime.getRuntime();
     heap.add(new long[] {System.nanoTime(), rt.totalMemory() - rt.freeMemory()});
     threadNames.putIfAbsent(step.threadId(), step.threadName());
@@ -134,11 +166,32 @@ public final class ChromeTraceWriter implements StepSink {
       out.append(",\n{\"ph\": \"M\", \"name\": \"thread_sort_index\", \"pid\": 1, \"tid\": ").append(t.getKey())
           .append(", \"args\": {\"sort_index\": ").append(sortIndex++).append("}}");
     }
+    if (jvmTrack) {
+      out.append(",\n{\"ph\": \"M\", \"name\": \"thread_name\", \"pid\": 1, \"tid\": ")
+          .append(ExternalActivity.ALL_THREADS).append(", \"args\": {\"name\": \"JVM (all threads)\"}}");
+      out.append(",\n{\"ph\": \"M\", \"name\": \"thread_sort_index\", \"pid\": 1, \"tid\": ")
+          .append(ExternalActivity.ALL_THREADS).append(", \"args\": {\"sort_index\": ").append(sortIndex)
+          .append("}}");
+    }
+    for (Map.Entry<Integer, TreeSet<Integer>> d : gpuStreams.entrySet()) {
+      int pid = gpuPid(d.getKey());
+      out.append(",\n{\"ph\": \"M\", \"name\": \"process_name\", \"pid\": ").append(pid)
+          .append(", \"args\": {\"name\": \"GPU ").append(d.getKey()).append("\"}}");
+      out.append(",\n{\"ph\": \"M\", \"name\": \"process_sort_index\", \"pid\": ").append(pid)
+          .append(", \"args\": {\"sort_index\": ").append(pid).append("}}");
+      for (int stream : d.getValue()) {
+        out.append(",\n{\"ph\": \"M\", \"name\": \"thread_name\", \"pid\": ").append(pid)
+            .append(", \"tid\": ").append(stream).append(", \"args\": {\"name\": \"stream ").append(stream)
+            .append("\"}}");
+      }
+    }
     for (long[] h : heap) {
       out.append(",\n{\"ph\": \"C\", \"name\": \"jvm heap\", \"pid\": 1, \"ts\": ");
       Json.micros(out, h[0] - baseNs).append(", \"args\": {\"used_mb\": ");
       out.append(h[1] / (1024 * 1024)).append('.').append((h[1] % (1024 * 1024)) * 10 / (1024 * 1024)).append("}}");
     }
+    // A GC pause or safepoint overlapping two steps (or steps of two threads) is one activity: written once.
+    Set<ExternalActivity> jvmWritten = Collections.newSetFromMap(new IdentityHashMap<>());
     for (Step step : steps) {
       out.append(",\n{\"ph\": \"X\", \"cat\": \"step\", \"name\": \"step ").append(step.number()).append('"');
       times(out, step.threadId(), step.startNs(), step.endNs());
@@ -150,8 +203,17 @@ public final class ChromeTraceWriter implements StepSink {
         }
       }
       out.append("}}");
+      Map<Long, Span> byId = new HashMap<>();
       for (Span s : step.spans()) {
         span(out, s, step.number());
+        byId.put(s.spanId(), s);
+      }
+      for (ExternalActivity a : step.external()) {
+        if (a.origin() == ExternalActivity.Origin.GPU) {
+          gpu(out, a, byId.get(a.correlatedSpanId()), step.number());
+        } else if (!a.isSample() && jvmWritten.add(a)) {
+          jvm(out, a, step.number());
+        }
       }
     }
     for (Span s : outside) {
@@ -209,8 +271,70 @@ public final class ChromeTraceWriter implements StepSink {
     out.append("}}");
   }
 
+  /** A distinct pid per device, after the process's own (pid 1). */
+  static int gpuPid(int device) {
+    return 1000 + Math.max(0, device);
+  }
+
+  private void jvm(StringBuilder out, ExternalActivity a, long stepNumber) {
+    out.append(",\n{\"ph\": \"X\", \"cat\": \"jvm\", \"name\": ");
+    Json.string(out, a.name());
+    times(out, 1, a.threadId(), a.startNs(), a.endNs());
+    out.append(", \"args\": {\"span_id\": 0, \"in_step\": ").append(stepNumber);
+    if (a.category() != null) {
+      out.append(", \"category\": \"").append(a.category().key()).append('"');
+    }
+    if (a.detail() != null) {
+      Json.string(out.append(", \"detail\": "), a.detail());
+    }
+    out.append("}}");
+  }
+
+  /** The record on its stream's track and, when its launching op was stored, a flow arrow from the op to it. */
+  private void gpu(StringBuilder out, ExternalActivity a, Span launcher, long stepNumber) {
+    int pid = gpuPid(a.device());
+    out.append(",\n{\"ph\": \"X\", \"cat\": \"").append(gpuCategory(a)).append("\", \"name\": ");
+    Json.string(out, a.name());
+    times(out, pid, a.stream(), a.startNs(), a.endNs());
+    out.append(", \"args\": {\"span_id\": 0, \"in_step\": ").append(stepNumber).append(", \"device\": ")
+        .append(a.device())
+        .append(", \"stream\": ").append(a.stream()).append(", \"launched_by\": ").append(a.correlatedSpanId());
+    if (a.bytes() > 0) {
+      out.append(", \"bytes\": ").append(a.bytes());
+    }
+    if (a.detail() != null) {
+      Json.string(out.append(", \"detail\": "), a.detail());
+    }
+    out.append("}}");
+    if (launcher == null) {
+      return;
+    }
+    long id = ++flowIds;
+    // Bind points strictly inside both slices, so each end attaches to the intended one.
+    long from = launcher.startNs() + launcher.durationNs() / 2;
+    long to = a.startNs() + a.durationNs() / 2;
+    out.append(",\n{\"ph\": \"s\", \"cat\": \"launch\", \"name\": \"launch\", \"id\": ").append(id)
+        .append(", \"pid\": 1, \"tid\": ").append(launcher.threadId()).append(", \"ts\": ");
+    Json.micros(out, from - baseNs).append('}');
+    out.append(",\n{\"ph\": \"f\", \"bp\": \"e\", \"cat\": \"launch\", \"name\": \"launch\", \"id\": ")
+        .append(id).append(", \"pid\": ").append(pid).append(", \"tid\": ").append(a.stream())
+        .append(", \"ts\": ");
+    Json.micros(out, to - baseNs).append('}');
+  }
+
+  private static String gpuCategory(ExternalActivity a) {
+    if (a.category() == io.mltrace.collector.Category.MEMCPY) {
+      return "gpu.memcpy";
+    }
+    return "memset".equals(a.name()) ? "gpu.memset" : "gpu.kernel";
+  }
+
   private void times(StringBuilder out, long tid, long start, long end) {
-    out.append(", \"pid\": 1, \"tid\": ").append(tid).append(", \"ts\": ");
+    times(out, 1, tid, start, end);
+  }
+
+  private void times(StringBuilder out, int pid, long tid, long start, long end) {
+    out.append(", \"pid\": ").append(pid).append(", \"tid\": ").append(tid).append(", \"ts\": ");
     Json.micros(out, start - baseNs).append(", \"dur\": ");
     Json.micros(out, end - start);
   }

@@ -2,10 +2,12 @@ package io.mltrace.exporters.html;
 
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.collector.Category;
+import io.mltrace.collector.ExternalActivity;
 import io.mltrace.collector.RunStats;
 import io.mltrace.collector.Span;
 import io.mltrace.collector.Step;
 import io.mltrace.collector.StepSink;
+import io.mltrace.exporters.RunAggregates;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -23,7 +25,8 @@ import java.util.Map;
 /**
  * Writes {@code report.html}: one self-contained file (its script and charts are inline; nothing is fetched when it
  * is opened) with the run summary, the breakdown as a stacked bar per step and a donut overall, the top ops by time
- * and by FLOPs, and the timeline of one sampled step.
+ * and by FLOPs, the top host frames of framework and unattributed time (execution samples, by top frame), and
+ * the timeline of one sampled step with its GPU records on one row per device stream.
  *
  * <p>Memory is bounded: at most {@code maxSteps} step rows, {@link #MAX_OP_NAMES} op names and
  * {@link #MAX_TIMELINE_SPANS} timeline spans are kept; the totals count every step.
@@ -31,6 +34,7 @@ import java.util.Map;
 public final class HtmlReportWriter implements StepSink {
   static final int MAX_OP_NAMES = 1000;
   static final int MAX_TIMELINE_SPANS = 5000;
+  static final int TOP_FRAMES = 15;
   static final String TEMPLATE = "report-template.html";
   static final String DATA_MARKER = "/*MLTRACE_DATA*/null";
 
@@ -46,6 +50,7 @@ public final class HtmlReportWriter implements StepSink {
   private long flops;
   private long opNamesOmitted;
   private Step timeline;
+  private final RunAggregates frames = new RunAggregates();
   private int writeErrors;
 
   public HtmlReportWriter(Path file, int maxSteps, List<Category> measured) {
@@ -78,6 +83,9 @@ public final class HtmlReportWriter implements StepSink {
       return;
     }
     detailedSteps++;
+    if (!step.hostFrames().isEmpty()) {
+      frames.add(step);
+    }
     for (Span s : step.spans()) {
       if (!Kind.isOp(s.kind())) {
         continue;
@@ -97,7 +105,7 @@ public final class HtmlReportWriter implements StepSink {
       agg[2] += s.flops();
     }
     // The latest sampled step: past the first ones, it shows the steady state rather than warm-up.
-    if (step.spans().size() <= MAX_TIMELINE_SPANS) {
+    if (step.spans().size() + step.external().size() <= MAX_TIMELINE_SPANS) {
       timeline = step;
     }
   }
@@ -170,7 +178,13 @@ public final class HtmlReportWriter implements StepSink {
       string(out, kindName[1]).append(", \"count\": ").append(a[0]).append(", \"ns\": ").append(a[1])
           .append(", \"flops\": ").append(a[2]).append('}');
     }
-    out.append("], \"frames\": [], \"timeline\": ");
+    out.append("], \"frame_samples\": ").append(frames.frameSamples()).append(", \"frames\": [");
+    int f = 0;
+    for (Map.Entry<String, Integer> e : frames.topFrames(TOP_FRAMES).entrySet()) {
+      out.append(f++ == 0 ? "{" : ", {").append("\"frame\": ");
+      string(out, e.getKey()).append(", \"samples\": ").append(e.getValue()).append('}');
+    }
+    out.append("], \"timeline\": ");
     timeline(out);
     return out.append('}').toString();
   }
@@ -199,7 +213,30 @@ public final class HtmlReportWriter implements StepSink {
           .append(", \"dur\": ").append(s.durationNs()).append(", \"depth\": ").append(d)
           .append(", \"flops\": ").append(s.flops()).append('}');
     }
+    out.append("], \"gpu\": [");
+    int g = 0;
+    for (ExternalActivity a : t.external()) {
+      if (a.origin() != ExternalActivity.Origin.GPU) {
+        continue;
+      }
+      out.append(g++ == 0 ? "{" : ", {").append("\"name\": ");
+      string(out, a.name()).append(", \"kind\": \"").append(gpuKind(a)).append("\", \"device\": ")
+          .append(a.device()).append(", \"stream\": ").append(a.stream()).append(", \"start\": ")
+          .append(a.startNs() - t.startNs()).append(", \"dur\": ").append(a.durationNs())
+          .append(", \"bytes\": ").append(a.bytes()).append('}');
+    }
     out.append("]}");
+  }
+
+  /** {@code gemm} or {@code kernel} for kernels (GEMM by name or by launching op), {@code memcpy}, {@code memset}. */
+  private static String gpuKind(ExternalActivity a) {
+    if (a.category() == Category.MEMCPY) {
+      return "memcpy";
+    }
+    if ("memset".equals(a.name())) {
+      return "memset";
+    }
+    return a.category() == Category.GEMM ? "gemm" : "kernel";
   }
 
   private static void longs(StringBuilder out, long[] v, int from, int to) {

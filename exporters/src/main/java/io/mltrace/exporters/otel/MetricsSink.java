@@ -1,9 +1,11 @@
 package io.mltrace.exporters.otel;
 
 import io.mltrace.collector.Category;
+import io.mltrace.collector.ExternalActivity;
 import io.mltrace.collector.RunStats;
 import io.mltrace.collector.Step;
 import io.mltrace.collector.StepSink;
+import io.mltrace.gpu.GpuTimeline;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleCounter;
@@ -33,6 +35,10 @@ import java.util.function.LongSupplier;
  *   <li>{@code ml.steps}, {@code ml.flops} counters [{@code ml_steps_total}, {@code ml_flops_total}]</li>
  *   <li>{@code ml.step.gflops} gauge: achieved GFLOP/s of the last step [{@code ml_step_gflops}];
  *       {@code ml.step.utilization} gauge against {@code peak_gflops} when it is set</li>
+ *   <li>for steps with GPU records: {@code ml.gpu.busy_ratio} gauge, the share of the last such step's wall time
+ *       in which the device ran a kernel, copy or memset [{@code ml_gpu_busy_ratio}]; {@code ml.gpu.time} counter
+ *       per device {@code use} (GEMM kernels, other kernels, copies by direction, idle), seconds
+ *       [{@code ml_gpu_time_seconds_total}]</li>
  *   <li>{@code mltrace.agent.cpu_time} counter per agent {@code thread}, seconds; {@code mltrace.agent.dropped}
  *       counter per {@code what} (ring records, OTLP spans, discarded steps); {@code mltrace.agent.exporter_errors}</li>
  * </ul>
@@ -43,6 +49,7 @@ public final class MetricsSink implements StepSink {
   static final AttributeKey<String> CATEGORY = AttributeKey.stringKey("category");
   static final AttributeKey<String> THREAD = AttributeKey.stringKey("thread");
   static final AttributeKey<String> WHAT = AttributeKey.stringKey("what");
+  static final AttributeKey<String> USE = AttributeKey.stringKey("use");
   static final List<Double> STEP_BUCKETS_S = List.of(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0,
       2.0, 5.0, 10.0, 30.0, 60.0);
 
@@ -54,6 +61,9 @@ public final class MetricsSink implements StepSink {
   private final LongCounter flops;
   private final DoubleGauge gflops;
   private final DoubleGauge utilization;
+  private final DoubleGauge gpuBusy;
+  private final DoubleCounter gpuTime;
+  private final Map<GpuTimeline.DeviceUse, Attributes> useAttributes = new EnumMap<>(GpuTimeline.DeviceUse.class);
   private final double peakGflops;
   private final Map<Category, Attributes> categoryAttributes = new EnumMap<>(Category.class);
   private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
@@ -94,6 +104,14 @@ public final class MetricsSink implements StepSink {
         .setDescription("Achieved GFLOP/s of the last step over the configured peak").build();
     for (Category c : Category.values()) {
       categoryAttributes.put(c, Attributes.of(CATEGORY, c.key()));
+    }
+    gpuBusy = meter.gaugeBuilder("ml.gpu.busy_ratio")
+        .setDescription("Share of the last GPU step's wall time in which the device ran a kernel, copy or memset")
+        .build();
+    gpuTime = meter.counterBuilder("ml.gpu.time").ofDoubles().setUnit("s")
+        .setDescription("Device time of steps with GPU records, per use; the uses sum to the step time").build();
+    for (GpuTimeline.DeviceUse u : GpuTimeline.DeviceUse.values()) {
+      useAttributes.put(u, Attributes.of(USE, u.key()));
     }
     meter.counterBuilder("mltrace.agent.cpu_time").ofDoubles().setUnit("s")
         .setDescription("CPU time of the agent's own threads").buildWithCallback(m -> {
@@ -136,6 +154,7 @@ public final class MetricsSink implements StepSink {
     }
     steps.add(1);
     flops.add(step.flops());
+    gpu(step);
     if (step.wallNs() > 0 && step.flops() > 0) {
       double achieved = step.flops() / (double) step.wallNs();
       gflops.set(achieved);
@@ -143,6 +162,21 @@ public final class MetricsSink implements StepSink {
         utilization.set(achieved / peakGflops);
       }
     }
+  }
+
+  private void gpu(Step step) {
+    boolean any = false;
+    for (ExternalActivity x : step.external()) {
+      any |= x.origin() == ExternalActivity.Origin.GPU;
+    }
+    if (!any || step.wallNs() <= 0) {
+      return;
+    }
+    GpuTimeline t = GpuTimeline.of(step.startNs(), step.endNs(), step.spans(), step.external());
+    for (GpuTimeline.DeviceUse u : GpuTimeline.DeviceUse.values()) {
+      gpuTime.add(t.deviceNs(u) / 1e9, useAttributes.get(u));
+    }
+    gpuBusy.set(StepSpans.busyRatio(t, step.wallNs()));
   }
 
   @Override

@@ -88,7 +88,7 @@ public final class OtlpTraceSink implements StepSink {
     if (!step.detailed()) {
       return;
     }
-    long spans = 1L + step.spans().size();
+    long spans = StepSpans.spanCount(step);
     // Only this thread adds; the worker only subtracts, so the check cannot be overtaken.
     if (closing || queuedSpans.get() + spans > queueSpans || !queue.offer(step)) {
       droppedQueueFull.addAndGet(spans);
@@ -112,7 +112,7 @@ public final class OtlpTraceSink implements StepSink {
             batchStart = System.nanoTime();
           }
           mapping.emit(step);
-          queuedSpans.addAndGet(-(1L + step.spans().size()));
+          queuedSpans.addAndGet(-StepSpans.spanCount(step));
         }
         boolean due = !converted.isEmpty()
             && (converted.size() >= MAX_BATCH_SPANS || System.nanoTime() - batchStart >= BATCH_DELAY_NS
@@ -173,7 +173,7 @@ public final class OtlpTraceSink implements StepSink {
     }
     long left = 0;
     for (Step s; (s = queue.poll()) != null; ) {
-      left += 1 + s.spans().size();
+      left += StepSpans.spanCount(s);
     }
     if (!worker.isAlive()) {
       left += converted.size();

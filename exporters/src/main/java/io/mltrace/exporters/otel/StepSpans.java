@@ -2,8 +2,10 @@ package io.mltrace.exporters.otel;
 
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.collector.Category;
+import io.mltrace.collector.ExternalActivity;
 import io.mltrace.collector.Span;
 import io.mltrace.collector.Step;
+import io.mltrace.gpu.GpuTimeline;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
@@ -23,8 +25,11 @@ import java.util.concurrent.TimeUnit;
  * of its recorded parent (step → phase → layer → op), attributes under {@code ml.}. Times are converted from the
  * {@link System#nanoTime()} domain to epoch nanoseconds here, in one place.
  *
- * <p>A new kind of activity (JVM event, GPU kernel) is one more case in {@link #kindName} and, if it carries
- * attributes of its own, in {@link #attributes(Span)}.
+ * <p>GPU records (kernels, copies, memsets) become child spans of the span that launched them ({@code gpu.*}
+ * attributes), and the step span then carries the step's GPU timeline ({@code ml.gpu.*}). JVM events (GC pauses,
+ * safepoints, compilations, parks, class loads; not execution samples) become span events on the step span at
+ * their start, with their duration in {@code ml.jvm.duration_ns}; the SDK's per-span event limit (128 by default)
+ * bounds them.
  */
 final class StepSpans {
   static final AttributeKey<Long> STEP_NUMBER = AttributeKey.longKey("ml.step.number");
@@ -37,11 +42,30 @@ final class StepSpans {
   static final AttributeKey<Long> OP_FLOPS = AttributeKey.longKey("ml.op.flops");
   static final AttributeKey<Long> OP_BYTES = AttributeKey.longKey("ml.op.bytes");
   static final AttributeKey<List<String>> OP_SHAPES = AttributeKey.stringArrayKey("ml.op.input_shapes");
+  static final AttributeKey<String> GPU_KERNEL_NAME = AttributeKey.stringKey("gpu.kernel.name");
+  static final AttributeKey<String> GPU_DETAIL = AttributeKey.stringKey("gpu.detail");
+  static final AttributeKey<Long> GPU_STREAM = AttributeKey.longKey("gpu.stream");
+  static final AttributeKey<Long> GPU_DEVICE = AttributeKey.longKey("gpu.device");
+  static final AttributeKey<Long> GPU_BYTES = AttributeKey.longKey("gpu.bytes");
+  static final AttributeKey<Long> GPU_LAUNCHED_BY = AttributeKey.longKey("gpu.launched_by");
+  static final AttributeKey<Double> GPU_BUSY_RATIO = AttributeKey.doubleKey("ml.gpu.busy_ratio");
+  static final AttributeKey<Long> JVM_DURATION = AttributeKey.longKey("ml.jvm.duration_ns");
+  static final AttributeKey<String> JVM_CATEGORY = AttributeKey.stringKey("ml.jvm.category");
+  static final AttributeKey<Long> JVM_THREAD = AttributeKey.longKey("ml.jvm.thread_id");
+  static final AttributeKey<String> JVM_DETAIL = AttributeKey.stringKey("ml.jvm.detail");
   private static final Map<Category, AttributeKey<Long>> BREAKDOWN = new HashMap<>();
+  private static final Map<GpuTimeline.DeviceUse, AttributeKey<Long>> GPU_USE = new HashMap<>();
+  private static final Map<GpuTimeline.IdleReason, AttributeKey<Long>> GPU_IDLE = new HashMap<>();
 
   static {
     for (Category c : Category.values()) {
       BREAKDOWN.put(c, AttributeKey.longKey("ml.breakdown." + c.key() + "_ns"));
+    }
+    for (GpuTimeline.DeviceUse u : GpuTimeline.DeviceUse.values()) {
+      GPU_USE.put(u, AttributeKey.longKey("ml.gpu." + u.key() + "_ns"));
+    }
+    for (GpuTimeline.IdleReason r : GpuTimeline.IdleReason.values()) {
+      GPU_IDLE.put(r, AttributeKey.longKey("ml.gpu.idle." + r.key() + "_ns"));
     }
   }
 
@@ -101,10 +125,84 @@ final class StepSpans {
       started.put(s.spanId(), span);
       toEnd.add(span);
     }
+    boolean gpu = false;
+    for (ExternalActivity x : step.external()) {
+      if (x.origin() == ExternalActivity.Origin.GPU) {
+        gpu = true;
+        gpuSpan(x, started.getOrDefault(x.correlatedSpanId(), root));
+      } else if (!x.isSample()) {
+        root.addEvent(x.name(), jvmAttributes(x), epoch(x.startNs()), TimeUnit.NANOSECONDS);
+      }
+    }
+    if (gpu) {
+      GpuTimeline t = GpuTimeline.of(step.startNs(), step.endNs(), step.spans(), step.external());
+      for (GpuTimeline.DeviceUse u : GpuTimeline.DeviceUse.values()) {
+        root.setAttribute(GPU_USE.get(u), t.deviceNs(u));
+      }
+      for (GpuTimeline.IdleReason r : GpuTimeline.IdleReason.values()) {
+        root.setAttribute(GPU_IDLE.get(r), t.idleNs(r));
+      }
+      root.setAttribute(GPU_BUSY_RATIO, busyRatio(t, step.wallNs()));
+    }
     for (int i = 0; i < byStart.size(); i++) {
       toEnd.get(i).end(epoch(byStart.get(i).endNs()), TimeUnit.NANOSECONDS);
     }
     root.end(epoch(step.endNs()), TimeUnit.NANOSECONDS);
+  }
+
+  /** The spans {@link #emit} makes of a step: the step span, its recorded spans and its GPU records. */
+  static long spanCount(Step step) {
+    long n = 1L + step.spans().size();
+    for (ExternalActivity x : step.external()) {
+      n += x.origin() == ExternalActivity.Origin.GPU ? 1 : 0;
+    }
+    return n;
+  }
+
+  /** The share of the step's wall time in which the device was doing something (kernel, copy or memset). */
+  static double busyRatio(GpuTimeline t, long wallNs) {
+    return wallNs <= 0 ? 0 : (double) (wallNs - t.deviceNs(GpuTimeline.DeviceUse.IDLE)) / wallNs;
+  }
+
+  private void gpuSpan(ExternalActivity x, io.opentelemetry.api.trace.Span parent) {
+    String kind = gpuKind(x);
+    AttributesBuilder a = Attributes.builder().put(KIND, kind)
+        .put(GPU_DEVICE, (long) x.device())
+        .put(GPU_STREAM, (long) x.stream())
+        .put(GPU_LAUNCHED_BY, x.correlatedSpanId());
+    if (kind.equals("gpu.kernel")) {
+      a.put(GPU_KERNEL_NAME, x.name());
+    }
+    if (x.bytes() > 0) {
+      a.put(GPU_BYTES, x.bytes());
+    }
+    if (x.detail() != null) {
+      a.put(GPU_DETAIL, x.detail());
+    }
+    tracer.spanBuilder(x.name())
+        .setParent(Context.root().with(parent))
+        .setAllAttributes(a.build())
+        .setStartTimestamp(epoch(x.startNs()), TimeUnit.NANOSECONDS)
+        .startSpan()
+        .end(epoch(x.endNs()), TimeUnit.NANOSECONDS);
+  }
+
+  static String gpuKind(ExternalActivity x) {
+    if (x.category() == Category.MEMCPY) {
+      return "gpu.memcpy";
+    }
+    return "memset".equals(x.name()) ? "gpu.memset" : "gpu.kernel";
+  }
+
+  private static Attributes jvmAttributes(ExternalActivity x) {
+    AttributesBuilder a = Attributes.builder().put(JVM_DURATION, x.durationNs()).put(JVM_THREAD, x.threadId());
+    if (x.category() != null) {
+      a.put(JVM_CATEGORY, x.category().key());
+    }
+    if (x.detail() != null) {
+      a.put(JVM_DETAIL, x.detail());
+    }
+    return a.build();
   }
 
   private Attributes attributes(Span s) {

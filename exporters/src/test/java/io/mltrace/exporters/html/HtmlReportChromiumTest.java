@@ -62,6 +62,33 @@ class HtmlReportChromiumTest {
     assertTrue(Files.size(shot) > 10_000, "a screenshot with content: " + Files.size(shot) + " bytes");
   }
 
+  @Test
+  void hostFramesAndGpuRecordsOfTheSampledStepAreDrawn() throws Exception {
+    Path report = dir.resolve("report.html");
+    RecordedSteps recorded = RecordedSteps.runWithActivities(STEPS,
+        new HtmlReportWriter(report, 1000, List.of(Category.GEMM, Category.DATA, Category.FRAMEWORK)));
+    for (Step s : recorded.steps) {
+      assertEquals(1, s.hostFrames().get(RecordedSteps.FRAME), "the sample fell in framework time: " + s.hostFrames());
+    }
+    String dom = chromium("--dump-dom", report);
+    assertTrue(dom.contains("data-rendered=\"ok\""), dom);
+    assertFalse(dom.contains("data-errors=\""), dom);
+    assertEquals(1, count(dom, "class=\"frame-bar\""), "one bar for the one sampled frame");
+    assertTrue(dom.contains(">" + RecordedSteps.FRAME + "<"), "the frame is named");
+    assertTrue(dom.contains(">100.0%<"), "all " + STEPS + " samples have that top frame");
+    assertTrue(dom.contains(STEPS + " execution samples fell in framework"), dom);
+    assertEquals(RecordedSteps.GPU_RECORDS_PER_STEP, count(dom, "class=\"gpu\""),
+        "the sampled step's kernel and copy on the timeline");
+    assertTrue(dom.contains(">GPU 0 stream " + RecordedSteps.KERNEL_STREAM + "<"), "a row per stream");
+    assertTrue(dom.contains(">GPU 0 stream " + RecordedSteps.COPY_STREAM + "<"), "a row per stream");
+    assertTrue(dom.contains(">" + RecordedSteps.KERNEL + " (gemm, GPU 0 stream 7): 0.200 ms<"), dom);
+    assertEquals(RecordedSteps.SPANS_PER_STEP, count(dom, "class=\"span\""), "the host spans are unchanged");
+    Path shot = Paths.get("target", "report-gpu-screenshot.png").toAbsolutePath();
+    Files.deleteIfExists(shot);
+    chromium("--screenshot=" + shot, report);
+    assertTrue(Files.size(shot) > 10_000, "a screenshot with content: " + Files.size(shot) + " bytes");
+  }
+
   private String chromium(String what, Path report) throws Exception {
     if (!Files.isExecutable(CHROMIUM)) {
       throw new AssertionError(CHROMIUM + " is missing: run .ci/setup (./mltrace test runs it) first");

@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mltrace.collector.Category;
+import io.mltrace.collector.ExternalActivity;
 import io.mltrace.collector.Span;
 import io.mltrace.collector.Step;
 import io.mltrace.exporters.testing.Jaeger;
 import io.mltrace.exporters.testing.RecordedSteps;
+import io.mltrace.gpu.GpuTimeline;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -83,6 +85,80 @@ class JaegerRoundTripTest {
     }
     for (Step step : recorded.steps) {
       checkStep(step, byStepNumber.get(step.number()));
+    }
+  }
+
+  @Test
+  void gpuRecordsAreChildrenOfTheirOpsAndJvmEventsAreLogsOfTheStep() throws Exception {
+    String service = "mltrace-gpu-test";
+    OtlpSettings settings = OtlpSettings.resolve("", "", 0, Map.of("OTEL_EXPORTER_OTLP_ENDPOINT",
+        "http://127.0.0.1:" + jaeger.otlpGrpcPort, "OTEL_EXPORTER_OTLP_PROTOCOL", OtlpSettings.GRPC,
+        "OTEL_SERVICE_NAME", service));
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    OtlpTraceSink sink = OtlpTraceSink.create(settings, () -> "djl", new PrintStream(err, true));
+    RecordedSteps recorded = RecordedSteps.runWithActivities(2, sink);
+    sink.close();
+    int perStep = RecordedSteps.SPANS_PER_STEP + RecordedSteps.GPU_RECORDS_PER_STEP;
+    assertEquals(2 * perStep, sink.exported(), sink.report() + err);
+    assertEquals(0, sink.dropped(), sink::report);
+
+    JsonNode traces = jaeger.traces(service, 2);
+    assertEquals(2, traces.size(), jaeger.process::log);
+    for (JsonNode trace : traces) {
+      assertEquals(perStep, trace.get("spans").size());
+      Map<String, JsonNode> byName = new HashMap<>();
+      Map<String, String> nameById = new HashMap<>();
+      for (JsonNode span : trace.get("spans")) {
+        byName.put(span.get("operationName").asText(), span);
+        nameById.put(span.get("spanID").asText(), span.get("operationName").asText());
+      }
+      JsonNode root = byName.get("step");
+      long number = tags(root).get("ml.step.number").asLong();
+      Step step = recorded.steps.stream().filter(x -> x.number() == number).findFirst().orElseThrow();
+
+      JsonNode kernel = byName.get(RecordedSteps.KERNEL);
+      assertNotNull(kernel, trace::toString);
+      assertEquals("matmul", nameById.get(kernel.get("references").get(0).get("spanID").asText()),
+          "the kernel is a child of the op that launched it");
+      Map<String, JsonNode> k = tags(kernel);
+      assertEquals("gpu.kernel", k.get("ml.kind").asText());
+      assertEquals(RecordedSteps.KERNEL, k.get("gpu.kernel.name").asText());
+      assertEquals(RecordedSteps.KERNEL_STREAM, k.get("gpu.stream").asLong());
+      assertEquals(RecordedSteps.DEVICE, k.get("gpu.device").asLong());
+      assertEquals(RecordedSteps.KERNEL_NS / 1000.0, kernel.get("duration").asLong(), 1.5);
+      ExternalActivity kernelRecord = step.external().stream()
+          .filter(x -> x.name().equals(RecordedSteps.KERNEL)).findFirst().orElseThrow();
+      assertEquals((kernelRecord.startNs() - step.startNs()) / 1000.0,
+          kernel.get("startTime").asLong() - root.get("startTime").asLong(), 1.5, "kernel start");
+
+      JsonNode copy = byName.get(RecordedSteps.COPY);
+      assertEquals("matmul", nameById.get(copy.get("references").get(0).get("spanID").asText()));
+      assertEquals("gpu.memcpy", tags(copy).get("ml.kind").asText());
+      assertEquals(RecordedSteps.COPY_BYTES, tags(copy).get("gpu.bytes").asLong());
+      assertEquals(RecordedSteps.COPY_STREAM, tags(copy).get("gpu.stream").asLong());
+
+      GpuTimeline t = GpuTimeline.of(step.startNs(), step.endNs(), step.spans(), step.external());
+      Map<String, JsonNode> rootTags = tags(root);
+      assertEquals(RecordedSteps.KERNEL_NS, t.deviceNs(GpuTimeline.DeviceUse.GEMM_KERNELS));
+      assertEquals(RecordedSteps.KERNEL_NS, rootTags.get("ml.gpu.gemm_kernels_ns").asLong());
+      assertEquals(RecordedSteps.COPY_NS, rootTags.get("ml.gpu.copy_h2d_ns").asLong());
+      assertEquals(t.deviceNs(GpuTimeline.DeviceUse.IDLE), rootTags.get("ml.gpu.idle_ns").asLong());
+      assertEquals((double) (RecordedSteps.KERNEL_NS + RecordedSteps.COPY_NS) / step.wallNs(),
+          rootTags.get("ml.gpu.busy_ratio").asDouble(), 1e-9);
+
+      JsonNode logs = root.get("logs");
+      assertEquals(RecordedSteps.JVM_EVENTS_PER_STEP, logs.size(), "the GC pause, and no sample: " + logs);
+      Map<String, JsonNode> fields = new HashMap<>();
+      for (JsonNode f : logs.get(0).get("fields")) {
+        fields.put(f.get("key").asText(), f.get("value"));
+      }
+      assertEquals(RecordedSteps.GC_PAUSE, fields.get("event").asText());
+      assertEquals(RecordedSteps.GC_NS, fields.get("ml.jvm.duration_ns").asLong());
+      assertEquals("gc", fields.get("ml.jvm.category").asText());
+      ExternalActivity gc = step.external().stream().filter(x -> x.name().equals(RecordedSteps.GC_PAUSE))
+          .findFirst().orElseThrow();
+      assertEquals((gc.startNs() - step.startNs()) / 1000.0,
+          logs.get(0).get("timestamp").asLong() - root.get("startTime").asLong(), 1.5, "GC pause time");
     }
   }
 

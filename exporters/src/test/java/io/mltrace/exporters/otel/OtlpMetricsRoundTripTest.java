@@ -35,7 +35,7 @@ class OtlpMetricsRoundTripTest {
       MetricsSink sink = new MetricsSink(settings.toResource(), settings, null, 0, 0, null, null);
       RecordedSteps recorded;
       try {
-        recorded = RecordedSteps.run(STEPS, sink);
+        recorded = RecordedSteps.runWithActivities(STEPS, sink);
       } finally {
         sink.close(); // flushes the last push
       }
@@ -56,6 +56,13 @@ class OtlpMetricsRoundTripTest {
       double gemm = recorded.steps.stream().mapToLong(s -> s.breakdown().ns(Category.GEMM)).sum() / 1e9;
       assertEquals(gemm, sample(text, "ml_step_time_seconds_total", "category=\"gemm\""), 1e-6);
       assertEquals(STEPS * RecordedSteps.GEMM_FLOPS, sample(text, "ml_flops_total", ""), 0.0);
+      Step last = recorded.steps.get(STEPS - 1);
+      assertEquals((double) (RecordedSteps.KERNEL_NS + RecordedSteps.COPY_NS) / last.wallNs(),
+          sample(text, "ml_gpu_busy_ratio", ""), 1e-9, "the busy ratio of the last step with GPU records");
+      assertEquals(STEPS * RecordedSteps.KERNEL_NS / 1e9,
+          sample(text, "ml_gpu_time_seconds_total", "use=\"gemm_kernels\""), 1e-9);
+      assertEquals(STEPS * RecordedSteps.COPY_NS / 1e9,
+          sample(text, "ml_gpu_time_seconds_total", "use=\"copy_h2d\""), 1e-9);
       assertTrue(text.contains("job=\"metrics-test\""), "the service name travels as the job: " + text);
     }
   }

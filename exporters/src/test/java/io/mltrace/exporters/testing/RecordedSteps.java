@@ -4,36 +4,86 @@ import io.mltrace.bootstrap.GemmShapes;
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.ThreadRecorder;
+import io.mltrace.collector.ActivitySource;
+import io.mltrace.collector.Category;
 import io.mltrace.collector.Collector;
+import io.mltrace.collector.ExternalActivity;
 import io.mltrace.collector.Step;
 import io.mltrace.collector.StepSink;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * Records real steps through the recorder and the collector: per step a data fetch, a {@code trainBatch} phase
  * holding a {@code dense} layer holding a GEMM, and the optimizer phase that closes the step.
+ *
+ * <p>With {@link #runWithActivities}, a scripted {@link ActivitySource} also delivers, per step, what JFR and CUPTI
+ * would: a GC pause stopping all threads during the data fetch, an execution sample in framework time, and two GPU
+ * records launched by the GEMM op (a host-to-device copy on one stream, then a kernel on another).
  */
 public final class RecordedSteps {
   public static final long GEMM_FLOPS = 2L * 8 * 4 * 16;
   /** Spans per step, the step span included: step, data, trainBatch, dense, matmul, optimizer. */
   public static final int SPANS_PER_STEP = 6;
+  public static final String KERNEL = "volta_sgemm_128x64_nn";
+  public static final String COPY = "memcpy H2D";
+  public static final String GC_PAUSE = "Pause Young";
+  /** A second GC pause, spanning the boundary between the first and second step (see {@link #runWithActivities}). */
+  public static final String GC_ACROSS = "Pause Full";
+  public static final String FRAME = "com.example.Listener.onBatch";
+  public static final int DEVICE = 0;
+  public static final int KERNEL_STREAM = 7;
+  public static final int COPY_STREAM = 8;
+  public static final long COPY_BYTES = 4096;
+  public static final long KERNEL_NS = 200_000;
+  public static final long COPY_NS = 30_000;
+  public static final long GC_NS = 100_000;
+  /** GPU records per step (copy and kernel) and JVM intervals per step (the GC pause); samples come on top. */
+  public static final int GPU_RECORDS_PER_STEP = 2;
+  public static final int JVM_EVENTS_PER_STEP = 1;
 
   public final List<Step> steps = new ArrayList<>();
 
   /** Runs {@code count} steps on a {@code trainer-thread} and closes the collector; sinks see every step. */
   public static RecordedSteps run(int count, StepSink... sinks) throws InterruptedException {
+    return run(count, null, false, sinks);
+  }
+
+  /** As {@link #run}, with JVM events and GPU records delivered by a scripted source (see the class comment). */
+  public static RecordedSteps runWithActivities(int count, StepSink... sinks) throws InterruptedException {
+    return run(count, new ScriptedActivities(), false, sinks);
+  }
+
+  /** As above; with {@code gcAcrossSteps}, also a pause {@link #GC_ACROSS} over the end of the first step. */
+  public static RecordedSteps runWithActivities(int count, boolean gcAcrossSteps, StepSink... sinks)
+      throws InterruptedException {
+    return run(count, new ScriptedActivities(), gcAcrossSteps, sinks);
+  }
+
+  private static RecordedSteps run(int count, ScriptedActivities source, boolean gcAcrossSteps, StepSink... sinks)
+      throws InterruptedException {
     RecordedSteps r = new RecordedSteps();
     List<StepSink> all = new ArrayList<>(List.of(sinks));
     all.add(0, r.steps::add);
     Recorder.setEnabled(true);
     Recorder.setSampleEvery(1);
     Collector c = Collector.create(all, 10, 0, 10_000);
+    if (source != null) {
+      c.addSource(source);
+      c.setCloseWaitMillis(0);
+    }
     try {
       Thread t = new Thread(() -> {
         for (int i = 0; i < count; i++) {
-          oneStep();
+          oneStep(source);
+          if (i == 0 && gcAcrossSteps) {
+            long boundary = System.nanoTime();
+            source.add(new ExternalActivity(ExternalActivity.Origin.JVM, Category.GC, GC_ACROSS,
+                ExternalActivity.ALL_THREADS, boundary - 50_000, boundary + 50_000, 0, -1, -1, 0, null));
+          }
         }
       }, "trainer-thread");
       t.start();
@@ -45,18 +95,62 @@ public final class RecordedSteps {
     return r;
   }
 
-  private static void oneStep() {
+  private static void oneStep(ScriptedActivities source) {
     ThreadRecorder d = Recorder.enterStepPart();
+    long dataStart = System.nanoTime();
     LockSupport.parkNanos(200_000);
     Recorder.exitSpan(d, Kind.DATA, "data");
     ThreadRecorder p = Recorder.enterStepPart();
     ThreadRecorder layer = Recorder.enterSpan();
+    LockSupport.parkNanos(50_000);
+    long inFramework = System.nanoTime();
+    LockSupport.parkNanos(50_000);
     ThreadRecorder g = Recorder.enterOp();
+    long opSpan = g.currentSpanId();
+    long opStart = System.nanoTime();
     LockSupport.parkNanos(300_000);
     Recorder.exitGemm(g, "matmul", GemmShapes.MATMUL, new long[] {8, 16}, new long[] {16, 4});
     Recorder.exitSpan(layer, Kind.LAYER, "dense");
     Recorder.exitSpan(p, Kind.PHASE, "trainBatch");
     ThreadRecorder o = Recorder.enterStepPart();
     Recorder.exitStepEnd(o, "optimizer");
+    if (source == null) {
+      return;
+    }
+    long thread = Thread.currentThread().getId();
+    source.add(new ExternalActivity(ExternalActivity.Origin.JVM, Category.GC, GC_PAUSE, ExternalActivity.ALL_THREADS,
+        dataStart + 50_000, dataStart + 50_000 + GC_NS, 0, -1, -1, 0, null));
+    source.add(new ExternalActivity(ExternalActivity.Origin.JVM, null, ExternalActivity.SAMPLE, thread, inFramework,
+        inFramework, 0, -1, -1, 0, FRAME));
+    source.add(new ExternalActivity(ExternalActivity.Origin.GPU, Category.MEMCPY, COPY, 0, opStart + 10_000,
+        opStart + 10_000 + COPY_NS, opSpan, DEVICE, COPY_STREAM, COPY_BYTES, "H2D"));
+    source.add(new ExternalActivity(ExternalActivity.Origin.GPU, Category.GEMM, KERNEL, 0, opStart + 50_000,
+        opStart + 50_000 + KERNEL_NS, opSpan, DEVICE, KERNEL_STREAM, 0, "grid 4 block 128"));
+  }
+
+  /** Delivers what the trainer thread adds; everything is delivered by the time the collector closes. */
+  static final class ScriptedActivities implements ActivitySource {
+    private final Queue<ExternalActivity> ready = new ConcurrentLinkedQueue<>();
+
+    void add(ExternalActivity a) {
+      ready.add(a);
+    }
+
+    @Override
+    public String name() {
+      return "scripted";
+    }
+
+    @Override
+    public void drainTo(List<ExternalActivity> out) {
+      for (ExternalActivity a; (a = ready.poll()) != null; ) {
+        out.add(a);
+      }
+    }
+
+    @Override
+    public long completeUpToNs() {
+      return Long.MAX_VALUE;
+    }
   }
 }

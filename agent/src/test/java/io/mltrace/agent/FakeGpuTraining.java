@@ -1,0 +1,38 @@
+package io.mltrace.agent;
+
+import io.mltrace.bootstrap.GemmShapes;
+import io.mltrace.bootstrap.Kind;
+import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.ThreadRecorder;
+import io.mltrace.gpu.FakeCupti;
+
+/**
+ * A child-JVM main for {@link GpuExportIT}: a training loop whose GEMM op launches a host-to-device copy and a
+ * kernel through the fake libcupti, recorded through the recorder the agent put on the bootstrap class path (what
+ * the framework hooks call). Arguments: the number of steps.
+ */
+public final class FakeGpuTraining {
+  static final String KERNEL = "volta_sgemm_128x64_nn";
+  static final long KERNEL_NS = 300_000;
+  static final long COPY_NS = 50_000;
+  static final long COPY_BYTES = 65_536;
+
+  private FakeGpuTraining() {}
+
+  public static void main(String[] args) {
+    int steps = Integer.parseInt(args[0]);
+    Recorder.loopStart();
+    for (int i = 0; i < steps; i++) {
+      ThreadRecorder phase = Recorder.enterStepPart();
+      ThreadRecorder op = Recorder.enterOp();
+      FakeCupti.copy(FakeCupti.COPY_H2D, COPY_BYTES, COPY_NS);
+      FakeCupti.launchKernel(KERNEL, KERNEL_NS);
+      Recorder.exitGemm(op, "matmul", GemmShapes.MATMUL, new long[] {64, 64}, new long[] {64, 64});
+      Recorder.exitSpan(phase, Kind.PHASE, "trainBatch");
+      ThreadRecorder optimizer = Recorder.enterStepPart();
+      Recorder.exitStepEnd(optimizer, "optimizer");
+    }
+    Recorder.loopEnd();
+    System.out.println("fake gpu training: " + steps + " steps");
+  }
+}
