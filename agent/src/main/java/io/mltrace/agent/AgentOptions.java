@@ -25,6 +25,12 @@ final class AgentOptions {
   static final String TRACE_MAX_EVENTS = "trace_max_events";
   static final String SUMMARY_MAX_STEPS = "summary_max_steps";
   static final String RING_CAPACITY = "ring_capacity";
+  static final String MODE = "mode";
+  static final String SAMPLE_INTERVAL = "sample_interval";
+  static final String TAIL_PERCENTILE = "tail_percentile";
+  static final String TAIL_WINDOW = "tail_window";
+  static final String OVERHEAD_BUDGET = "overhead_budget";
+  static final String ATTACH_BATCH = "attach_batch";
 
   /** Every valid key with its default, in the order the usage text lists them. */
   private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
@@ -37,10 +43,21 @@ final class AgentOptions {
     DEFAULTS.put(TRACE_MAX_EVENTS, "500000");
     DEFAULTS.put(SUMMARY_MAX_STEPS, "100000");
     DEFAULTS.put(RING_CAPACITY, "8192");
+    DEFAULTS.put(MODE, "default");
+    DEFAULTS.put(SAMPLE_INTERVAL, "0");
+    DEFAULTS.put(TAIL_PERCENTILE, "0");
+    DEFAULTS.put(TAIL_WINDOW, "200");
+    DEFAULTS.put(OVERHEAD_BUDGET, "1");
+    DEFAULTS.put(ATTACH_BATCH, "1");
   }
+
+  /** Options a running agent can change (a second attach); the others are fixed when the agent starts. */
+  static final List<String> RECONFIGURABLE = List.of(CONSOLE, SAMPLE_EVERY, MODE, SAMPLE_INTERVAL, TAIL_PERCENTILE,
+      TAIL_WINDOW, OVERHEAD_BUDGET);
 
   static final List<String> KEYS = List.copyOf(DEFAULTS.keySet());
   static final List<String> CONSOLE_VALUES = List.of("steps", "summary", "off");
+  static final List<String> MODE_VALUES = List.of("off", "default", "full");
 
   private final Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
   private final List<String> problems = new ArrayList<>();
@@ -89,6 +106,27 @@ final class AgentOptions {
     }
     if (values.get(OUTPUT).isEmpty()) {
       reject(OUTPUT, "must name a folder");
+    }
+    if (!MODE_VALUES.contains(values.get(MODE))) {
+      reject(MODE, "must be one of " + String.join(", ", MODE_VALUES));
+    }
+    positiveLong(TAIL_WINDOW, false);
+    positiveLong(ATTACH_BATCH, false);
+    if (Durations.parseNanos(values.get(SAMPLE_INTERVAL)) < 0) {
+      reject(SAMPLE_INTERVAL, "must be a duration such as 0, 500ms, 10s or 2m");
+    }
+    number(TAIL_PERCENTILE, 0, 100, "must be 0 (off) or a percentile below 100, such as 99");
+    number(OVERHEAD_BUDGET, 0, 100, "must be a percentage from 0 (guard off) to 100");
+  }
+
+  private void number(String key, double min, double maxExclusive, String why) {
+    try {
+      double d = Double.parseDouble(values.get(key));
+      if (!(d >= min && d < maxExclusive)) {
+        reject(key, why);
+      }
+    } catch (NumberFormatException e) {
+      reject(key, why);
     }
   }
 
@@ -141,5 +179,40 @@ final class AgentOptions {
 
   int ringCapacity() {
     return Integer.parseInt(values.get(RING_CAPACITY));
+  }
+
+  String mode() {
+    return values.get(MODE);
+  }
+
+  long sampleIntervalNanos() {
+    return Durations.parseNanos(values.get(SAMPLE_INTERVAL));
+  }
+
+  double tailPercentile() {
+    return Double.parseDouble(values.get(TAIL_PERCENTILE));
+  }
+
+  int tailWindow() {
+    return Integer.parseInt(values.get(TAIL_WINDOW));
+  }
+
+  double overheadBudgetPercent() {
+    return Double.parseDouble(values.get(OVERHEAD_BUDGET));
+  }
+
+  int attachBatch() {
+    return Integer.parseInt(values.get(ATTACH_BATCH));
+  }
+
+  /** Every value as {@code mltrace.key} properties: the base that a reconfiguration's arguments override. */
+  Map<String, String> asProperties() {
+    Map<String, String> m = new LinkedHashMap<>();
+    values.forEach((k, v) -> m.put("mltrace." + k, v));
+    return m;
+  }
+
+  String get(String key) {
+    return values.get(key);
   }
 }
