@@ -207,6 +207,11 @@ public final class Commands {
     return b.toString();
   }
 
+  // Visible for testing
+  public static String withDefaultsForTest(String options) {
+    return withDefaults(options, ATTACH_DEFAULTS);
+  }
+
   String agentJar() {
     return agentJar;
   }

@@ -1,5 +1,6 @@
 package io.mltrace.agent.cli.attach;
 
+import com.sun.tools.attach.VirtualMachine;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,10 +47,19 @@ final class TargetCheck {
           + "' (for example: sudo -u " + owner + " ./mltrace ...)");
     }
     Boolean jvm = runsJvm(pid);
-    if (jvm != null && !jvm) {
+    if (jvm == null) {
+      jvm = listedJvm(pid);
+    }
+    if (!jvm) {
       String command = handle.get().info().command().orElse("unknown command");
       throw new CliFailure(ExitCodes.NO_JVM, "process " + pid + " (" + command + ") is not a Java VM");
     }
+  }
+
+  /** Whether the Attach API lists the pid (its hsperfdata file): the check where {@code /proc} cannot be read. */
+  static boolean listedJvm(long pid) {
+    String id = String.valueOf(pid);
+    return VirtualMachine.list().stream().anyMatch(d -> d.id().equals(id));
   }
 
   /** True or false from {@code /proc/<pid>/maps} (is libjvm mapped?); null where that cannot be read. */
