@@ -24,8 +24,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * A real training job started without the agent; the command line attaches, takes a 10-step window, reconfigures
  * (a second attach), and stops to the cheapest mode; the job must end with the same final loss as its unattached
- * twin (run alongside, once per job and JDK). On JDK 17 (the JDK running the tests) and, where installed, on JDK 25 with and without
- * {@code -XX:+EnableDynamicAgentLoading}.
+ * twin (run alongside, once per job and JDK). On JDK 17 (the JDK running the tests) and, where installed, on
+ * JDK 25 with and without {@code -XX:+EnableDynamicAgentLoading}.
  */
 class AttachIT {
   /** A job to attach to: its main class takes {@code --steps N} and prints {@code final loss <value>}. */

@@ -29,10 +29,14 @@ final class PauseProbe implements Runnable {
   @Override
   public void run() {
     long longest = 0;
+    long before = System.nanoTime();
     while (running) {
-      long before = System.nanoTime();
       LockSupport.parkNanos(TICK_NANOS);
-      long late = System.nanoTime() - before - TICK_NANOS;
+      long now = System.nanoTime();
+      long late = now - before - TICK_NANOS;
+      // The next interval starts where this one ended: a pause that stops this thread while it runs (not only
+      // while it sleeps) still falls inside a measured interval.
+      before = now;
       if (resetRequested) {
         resetRequested = false;
         longest = 0;

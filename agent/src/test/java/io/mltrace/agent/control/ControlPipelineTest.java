@@ -73,7 +73,7 @@ class ControlPipelineTest {
     Recorder.setTimeWindow(Long.MAX_VALUE, Long.MIN_VALUE);
   }
 
-  /** Runs {@code steps} iterations on a new thread; iteration i sleeps {@code sleepMillis.applyAsInt(i)} in trainBatch. */
+  /** Runs {@code steps} iterations on a new thread; iteration i sleeps {@code sleepMillis(i)} ms in trainBatch. */
   private void train(int steps, IntUnaryOperator sleepMillis) throws Exception {
     Thread t = new Thread(() -> {
       for (int i = 0; i < steps; i++) {

@@ -45,10 +45,12 @@ public final class OverheadHarness {
     int attachRuns = intArg(args, "--attach-runs", 5);
     String modes = stringArg(args, "--modes", "off,default,full");
     OverheadHarness h = new OverheadHarness();
-    System.out.println("| mode | agent options | pairs | median ratio | min | max | per pair |");
-    System.out.println("|---|---|---|---|---|---|---|");
-    for (String mode : modes.split(",")) {
-      h.modeRow(mode, pairs, steps);
+    if (pairs > 0) {
+      System.out.println("| mode | agent options | pairs | median ratio | min | max | per pair |");
+      System.out.println("|---|---|---|---|---|---|---|");
+      for (String mode : modes.split(",")) {
+        h.modeRow(mode, pairs, steps);
+      }
     }
     if (attachRuns > 0) {
       h.attachRows(attachRuns);
