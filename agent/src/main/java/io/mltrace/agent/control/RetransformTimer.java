@@ -16,7 +16,8 @@ import net.bytebuddy.agent.builder.AgentBuilder;
  * includes the transformation itself, which runs on the attaching thread while the application runs on, so it
  * overstates the pause. The <em>pause</em>: while batches run, a probe thread sleeps {@link PauseProbe#TICK_NANOS}
  * at a time and notes how late it wakes; a Java thread cannot resume during a safepoint, so the longest lateness
- * during a batch is the longest stop the application could have felt (plus the OS's scheduling delay).
+ * during a batch estimates the longest stop the application felt. It is an estimate: it adds the OS's scheduling
+ * delay, and has also read below the JVM's own {@code -Xlog:safepoint} figure (docs/benchmarks.md).
  */
 public final class RetransformTimer implements AgentBuilder.RedefinitionStrategy.Listener {
   private final long restMillis;
