@@ -31,6 +31,19 @@ final class AgentOptions {
   static final String TAIL_WINDOW = "tail_window";
   static final String OVERHEAD_BUDGET = "overhead_budget";
   static final String ATTACH_BATCH = "attach_batch";
+  static final String JVM_EVENTS = "jvm_events";
+  static final String JFR = "jfr";
+  static final String SAMPLE_PERIOD_MS = "sample_period_ms";
+  static final String WAIT_THRESHOLD_MS = "wait_threshold_ms";
+  static final String OTLP_ENDPOINT = "otlp_endpoint";
+  static final String OTLP_PROTOCOL = "otlp_protocol";
+  static final String OTLP_QUEUE_SPANS = "otlp_queue_spans";
+  static final String PROMETHEUS = "prometheus";
+  static final String PEAK_GFLOPS = "peak_gflops";
+  static final String HTML_REPORT = "html_report";
+  static final String TRACE_GZIP = "trace_gzip";
+  static final String GPU = "gpu";
+  static final String CUPTI_PATH = "cupti_path";
 
   /** Every valid key with its default, in the order the usage text lists them. */
   private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
@@ -49,6 +62,20 @@ final class AgentOptions {
     DEFAULTS.put(TAIL_WINDOW, "200");
     DEFAULTS.put(OVERHEAD_BUDGET, "1");
     DEFAULTS.put(ATTACH_BATCH, "1");
+    DEFAULTS.put(JVM_EVENTS, "on");
+    DEFAULTS.put(JFR, "");
+    DEFAULTS.put(SAMPLE_PERIOD_MS, "20");
+    DEFAULTS.put(WAIT_THRESHOLD_MS, "1");
+    // "" : not set here; the standard OTEL_EXPORTER_OTLP_* variables then decide (see OtlpSettings).
+    DEFAULTS.put(OTLP_ENDPOINT, "");
+    DEFAULTS.put(OTLP_PROTOCOL, "");
+    DEFAULTS.put(OTLP_QUEUE_SPANS, "0");
+    DEFAULTS.put(PROMETHEUS, "");
+    DEFAULTS.put(PEAK_GFLOPS, "0");
+    DEFAULTS.put(HTML_REPORT, "true");
+    DEFAULTS.put(TRACE_GZIP, "false");
+    DEFAULTS.put(GPU, "auto");
+    DEFAULTS.put(CUPTI_PATH, "");
   }
 
   /** Options a running agent can change (a second attach); the others are fixed when the agent starts. */
@@ -58,6 +85,8 @@ final class AgentOptions {
   static final List<String> KEYS = List.copyOf(DEFAULTS.keySet());
   static final List<String> CONSOLE_VALUES = List.of("steps", "summary", "off");
   static final List<String> MODE_VALUES = List.of("off", "default", "full");
+  static final List<String> ON_OFF = List.of("on", "off");
+  static final List<String> GPU_VALUES = List.of("auto", "off");
 
   private final Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
   private final List<String> problems = new ArrayList<>();
@@ -101,8 +130,16 @@ final class AgentOptions {
     positiveLong(TRACE_MAX_EVENTS, false);
     positiveLong(SUMMARY_MAX_STEPS, true);
     positiveLong(RING_CAPACITY, false);
+    positiveLong(SAMPLE_PERIOD_MS, true);
+    positiveLong(WAIT_THRESHOLD_MS, true);
+    if (!ON_OFF.contains(values.get(JVM_EVENTS))) {
+      reject(JVM_EVENTS, "must be on or off");
+    }
     if (!CONSOLE_VALUES.contains(values.get(CONSOLE))) {
       reject(CONSOLE, "must be one of " + String.join(", ", CONSOLE_VALUES));
+    }
+    if (!GPU_VALUES.contains(values.get(GPU))) {
+      reject(GPU, "must be one of " + String.join(", ", GPU_VALUES));
     }
     if (values.get(OUTPUT).isEmpty()) {
       reject(OUTPUT, "must name a folder");
@@ -117,6 +154,23 @@ final class AgentOptions {
     }
     number(TAIL_PERCENTILE, 0, 100, "must be 0 (off) or a percentile below 100, such as 99");
     number(OVERHEAD_BUDGET, 0, 100, "must be a percentage from 0 (guard off) to 100");
+    positiveLong(OTLP_QUEUE_SPANS, true);
+    bool(HTML_REPORT);
+    bool(TRACE_GZIP);
+    if (!values.get(OTLP_PROTOCOL).isEmpty() && !List.of("grpc", "http/protobuf").contains(values.get(OTLP_PROTOCOL))) {
+      reject(OTLP_PROTOCOL, "must be grpc or http/protobuf");
+    }
+    try {
+      double peak = Double.parseDouble(values.get(PEAK_GFLOPS));
+      if (!(peak >= 0) || Double.isInfinite(peak)) {
+        reject(PEAK_GFLOPS, "must be a number from 0");
+      }
+    } catch (NumberFormatException e) {
+      reject(PEAK_GFLOPS, "must be a number from 0");
+    }
+    if (!values.get(PROMETHEUS).isEmpty() && prometheusPort() < 0) {
+      reject(PROMETHEUS, "must be PORT or HOST:PORT with a port from 1 to 65535");
+    }
   }
 
   private void number(String key, double min, double maxExclusive, String why) {
@@ -127,6 +181,12 @@ final class AgentOptions {
       }
     } catch (NumberFormatException e) {
       reject(key, why);
+    }
+  }
+
+  private void bool(String key) {
+    if (!values.get(key).equals("true") && !values.get(key).equals("false")) {
+      reject(key, "must be true or false");
     }
   }
 
@@ -177,6 +237,24 @@ final class AgentOptions {
     return Integer.parseInt(values.get(SUMMARY_MAX_STEPS));
   }
 
+  boolean jvmEvents() {
+    return values.get(JVM_EVENTS).equals("on");
+  }
+
+  /** The .jfr file to write at exit, or null. */
+  Path jfrFile() {
+    String v = values.get(JFR);
+    return v.isEmpty() ? null : Paths.get(v);
+  }
+
+  long samplePeriodMillis() {
+    return Long.parseLong(values.get(SAMPLE_PERIOD_MS));
+  }
+
+  long waitThresholdMillis() {
+    return Long.parseLong(values.get(WAIT_THRESHOLD_MS));
+  }
+
   int ringCapacity() {
     return Integer.parseInt(values.get(RING_CAPACITY));
   }
@@ -214,5 +292,66 @@ final class AgentOptions {
 
   String get(String key) {
     return values.get(key);
+  }
+
+  /** "" when not given (the OTEL_* variables decide). */
+  String otlpEndpoint() {
+    return values.get(OTLP_ENDPOINT);
+  }
+
+  String otlpProtocol() {
+    return values.get(OTLP_PROTOCOL);
+  }
+
+  /** 0 when not given. */
+  int otlpQueueSpans() {
+    return Integer.parseInt(values.get(OTLP_QUEUE_SPANS));
+  }
+
+  /** The scrape endpoint's host: loopback unless the option names another. Null when there is no endpoint. */
+  String prometheusHost() {
+    String v = values.get(PROMETHEUS);
+    if (v.isEmpty()) {
+      return null;
+    }
+    int colon = v.lastIndexOf(':');
+    return colon <= 0 ? "127.0.0.1" : v.substring(0, colon);
+  }
+
+  /** -1 when there is no endpoint or the value is bad. */
+  int prometheusPort() {
+    String v = values.get(PROMETHEUS);
+    if (v.isEmpty()) {
+      return -1;
+    }
+    try {
+      int port = Integer.parseInt(v.substring(v.lastIndexOf(':') + 1));
+      return port >= 1 && port <= 65535 ? port : -1;
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  double peakGflops() {
+    return Double.parseDouble(values.get(PEAK_GFLOPS));
+  }
+
+  boolean htmlReport() {
+    return Boolean.parseBoolean(values.get(HTML_REPORT));
+  }
+
+  boolean traceGzip() {
+    return Boolean.parseBoolean(values.get(TRACE_GZIP));
+  }
+
+  /** {@code auto}: trace GPU work through CUPTI where it is available (sampled steps); {@code off}: never. */
+  String gpu() {
+    return values.get(GPU);
+  }
+
+  /** The libcupti file to load; null: an already-loaded copy, then the default library search. */
+  String cuptiPath() {
+    String p = values.get(CUPTI_PATH);
+    return p.isEmpty() ? null : p;
   }
 }

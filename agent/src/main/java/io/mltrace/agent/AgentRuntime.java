@@ -9,6 +9,7 @@ import io.mltrace.agent.control.RetransformTimer;
 import io.mltrace.agent.control.TailFilter;
 import io.mltrace.agent.control.WindowSinks;
 import io.mltrace.agent.djl.DjlInstrumentation;
+import io.mltrace.agent.dl4j.Dl4jInstrumentation;
 import io.mltrace.agent.instrument.FrameworkInstrumentation;
 import io.mltrace.agent.instrument.Installer;
 import io.mltrace.bootstrap.Recorder;
@@ -18,6 +19,12 @@ import io.mltrace.collector.StepSink;
 import io.mltrace.exporters.ChromeTraceWriter;
 import io.mltrace.exporters.ConsoleReporter;
 import io.mltrace.exporters.SummaryWriter;
+import io.mltrace.exporters.html.HtmlReportWriter;
+import io.mltrace.exporters.jfr.JfrEventWriter;
+import io.mltrace.exporters.otel.OtlpTraceSink;
+import io.mltrace.gpu.GpuReport;
+import io.mltrace.gpu.GpuTracing;
+import io.mltrace.jfr.JfrSource;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +33,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.DoubleSupplier;
 
 /**
  * Wires one agent instance: options, sinks, the collector thread, the instrumentation, and the shutdown hook that
@@ -39,17 +47,23 @@ public final class AgentRuntime {
       Category.FRAMEWORK, Category.UNATTRIBUTED);
   /** Rest between two retransformation batches on attach, so the application runs between pauses. */
   static final long ATTACH_BATCH_REST_MILLIS = 10;
+  /** What JVM events add to {@link #MEASURED}. */
+  static final List<Category> MEASURED_WITH_JVM = List.of(Category.GC, Category.JIT_SAFEPOINT, Category.GEMM,
+      Category.OTHER_COMPUTE, Category.DATA, Category.IDLE, Category.FRAMEWORK, Category.UNATTRIBUTED);
 
   private static volatile AgentRuntime current;
 
   private volatile AgentOptions options;
   private final DetailControl control;
   private final WindowSinks windows;
+  /** GPU tracing, or null when off or unavailable. */
+  private final GpuTracing gpu;
 
-  private AgentRuntime(AgentOptions options, DetailControl control, WindowSinks windows) {
+  private AgentRuntime(AgentOptions options, DetailControl control, WindowSinks windows, GpuTracing gpu) {
     this.options = options;
     this.control = control;
     this.windows = windows;
+    this.gpu = gpu;
   }
 
   public static void start(String args, Instrumentation inst, boolean attached) {
@@ -61,45 +75,80 @@ public final class AgentRuntime {
     Recorder.setRingCapacity(options.ringCapacity());
     DetailControl control = new DetailControl(System.err);
     control.configure(policy(options));
-    WindowSinks windows = new WindowSinks(control, dir -> List.of(
-        new SummaryWriter(dir.resolve("summary.json"), options.summaryMaxSteps(), MEASURED),
-        new ChromeTraceWriter(dir.resolve("trace.json"), options.traceMaxEvents())));
-    OverheadGuard guard = new OverheadGuard(control, windows, options.overheadBudgetPercent());
 
     Path out = options.output().toAbsolutePath();
     List<StepSink> sinks = new ArrayList<>();
     if (!options.console().equals("off")) {
       sinks.add(new ConsoleReporter(System.out, options.console().equals("steps")));
     }
-    sinks.add(new SummaryWriter(out.resolve("summary.json"), options.summaryMaxSteps(), MEASURED));
-    sinks.add(new TailFilter(new ChromeTraceWriter(out.resolve("trace.json"), options.traceMaxEvents()), control,
-        windows));
+    JfrSource jvm = options.jvmEvents() ? startJvmEvents(options) : null;
+    List<Category> measured = jvm != null ? MEASURED_WITH_JVM : MEASURED;
+    GemmCalibration calibration = new GemmCalibration(inst, calibrationCache());
+    DoubleSupplier peakGflops = () -> options.peakGflops() > 0 ? options.peakGflops() : calibration.peakGflops();
+    String traceName = options.traceGzip() ? "trace.json.gz" : "trace.json";
+    // An on-demand window (mltrace trace) gets the per-run files: summary, trace, and the HTML report if on.
+    WindowSinks windows = new WindowSinks(control, dir -> windowSinks(options, dir, measured, peakGflops, traceName));
+    OverheadGuard guard = new OverheadGuard(control, windows, options.overheadBudgetPercent());
+    sinks.add(new SummaryWriter(out.resolve("summary.json"), options.summaryMaxSteps(), measured, peakGflops));
+    sinks.add(new TailFilter(new ChromeTraceWriter(out.resolve(traceName), options.traceMaxEvents(),
+        options.traceGzip()), control, windows));
+    Installer installer = new Installer();
+    for (StepSink sink : ExporterSinks.create(options, out, measured, installer::appliedFrameworks, System.getenv(),
+        System.err)) {
+      // OTLP traces keep the same steps as trace.json under tail sampling; metrics and the report see every step.
+      sinks.add(sink instanceof OtlpTraceSink ? new TailFilter(sink, control, windows) : sink);
+    }
+    GpuTracing gpu = startGpu(options);
+    if (gpu != null && !options.console().equals("off")) {
+      sinks.add(new GpuReport(System.out));
+    }
     sinks.add(windows);
     sinks.add(guard);
     Collector collector = Collector.create(sinks, 50, options.reportIntervalSeconds() * 1000, 1_000_000);
     windows.setStats(collector::stats);
+    collector.addEarlySink(jfrWriter(options));
+    if (options.peakGflops() <= 0) {
+      collector.addEarlySink(calibration);
+    }
+    if (jvm != null) {
+      collector.addSource(jvm);
+    }
+    if (gpu != null) {
+      collector.addSource(gpu.source());
+      gpu.followSampledSteps(); // follows the detail decisions: head sampling, tail, full, on-demand windows
+    }
     collector.start();
 
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
+        if (gpu != null) {
+          gpu.finish(); // the last window's records reach the collector before it closes
+        }
         collector.close();
+        if (gpu != null && !options.console().equals("off")) {
+          System.out.println("mltrace: " + gpu.stats());
+        }
         if (!options.console().equals("off")) {
-          System.out.println("mltrace: trace " + out.resolve("trace.json") + ", summary " + out.resolve("summary.json"));
+          System.out.println("mltrace: trace " + out.resolve(traceName) + ", summary " + out.resolve("summary.json")
+              + (options.htmlReport() ? ", report " + out.resolve("report.html") : ""));
         }
       } catch (Throwable t) {
         System.err.println("mltrace: could not write the outputs: " + t);
       }
     }, "mltrace-shutdown"));
 
+    if (!attached) {
+      drainWhenMainReturns(Thread.currentThread(), collector);
+    }
     Recorder.setEnabled(true);
     RetransformTimer timer = new RetransformTimer(attached ? ATTACH_BATCH_REST_MILLIS : 0);
-    new Installer().install(inst, frameworks(), options.attachBatch(), timer);
+    installer.install(inst, frameworks(), options.attachBatch(), timer);
     AgentStatus.publish(AgentStatus.VERSION, CommandLine.version());
     AgentStatus.publish(AgentStatus.OUTPUT, out.toString());
     AgentStatus.publish(AgentStatus.ATTACH, timer.report());
     AgentStatus.publish(AgentStatus.ATTACH_PAUSE_NS, String.valueOf(timer.longestPauseNs()));
     startCalibration(guard);
-    current = new AgentRuntime(options, control, windows);
+    current = new AgentRuntime(options, control, windows, gpu);
     String started = (attached ? "attached: " : "started: ") + timer.report() + "; " + control.policy().describe();
     if (attached) {
       System.err.println("mltrace: " + started);
@@ -107,9 +156,81 @@ public final class AgentRuntime {
     reply(request, true, started);
   }
 
+  /**
+   * When the application's main thread returns, drains once before the JVM may begin its shutdown. Why: shutdown
+   * hooks run concurrently, and the JVM's own JFR hook stops recordings (the {@code jfr=} file) at once; a
+   * non-daemon thread delays the start of shutdown until it ends, so the last steps reach the early sinks first.
+   * Bounded: it never outlives the main thread by more than one drain.
+   */
+  private static void drainWhenMainReturns(Thread main, Collector collector) {
+    Thread watcher = new Thread(() -> {
+      try {
+        main.join();
+        collector.drainOnce();
+      } catch (Throwable ignored) {
+        // Exiting is what matters here.
+      }
+    }, "mltrace-main-exit");
+    watcher.setDaemon(false);
+    watcher.start();
+  }
+
+  /**
+   * GPU tracing through CUPTI for the sampled steps, when {@code gpu=auto} and it is available; else null (and one
+   * line {@code GPU tracing unavailable: <reason>} on stderr).
+   */
+  private static GpuTracing startGpu(AgentOptions options) {
+    if (options.gpu().equals("off")) {
+      return null;
+    }
+    GpuTracing gpu = GpuTracing.start(new GpuTracing.Options().cuptiPath(options.cuptiPath()), System.err::println);
+    return gpu.available() ? gpu : null;
+  }
+
+  /** The files of an on-demand window, written into {@code dir}. */
+  private static List<StepSink> windowSinks(AgentOptions options, Path dir, List<Category> measured,
+      DoubleSupplier peakGflops, String traceName) {
+    List<StepSink> sinks = new ArrayList<>();
+    sinks.add(new SummaryWriter(dir.resolve("summary.json"), options.summaryMaxSteps(), measured, peakGflops));
+    sinks.add(new ChromeTraceWriter(dir.resolve(traceName), options.traceMaxEvents(), options.traceGzip()));
+    if (options.htmlReport()) {
+      sinks.add(new HtmlReportWriter(dir.resolve("report.html"), ExporterSinks.HTML_MAX_STEPS, measured));
+    }
+    return sinks;
+  }
+
   /** Every instrumented framework. Hooks whose classes are absent simply never match. */
   static List<FrameworkInstrumentation> frameworks() {
-    return List.of(new DjlInstrumentation());
+    return List.of(new DjlInstrumentation(), new Dl4jInstrumentation());
+  }
+
+  /** JVM events from JFR; when JFR is unavailable, one line and the rest runs without them. */
+  private static JfrSource startJvmEvents(AgentOptions options) {
+    try {
+      return JfrSource.start(options.samplePeriodMillis(), options.waitThresholdMillis(), 200_000);
+    } catch (Throwable t) {
+      System.err.println("mltrace: JVM events unavailable (" + t + "); continuing without gc/jit_safepoint/idle");
+      return null;
+    }
+  }
+
+  private static StepSink jfrWriter(AgentOptions options) {
+    Path file = options.jfrFile();
+    if (file != null) {
+      try {
+        return JfrEventWriter.toFile(file.toAbsolutePath());
+      } catch (Throwable t) {
+        System.err.println("mltrace: cannot record " + file + " (" + t + "); JFR events stay available to jcmd");
+      }
+    }
+    return JfrEventWriter.eventsOnly();
+  }
+
+  /** Where calibrations are cached: {@code $XDG_CACHE_HOME/mltrace} or {@code ~/.cache/mltrace}. */
+  private static Path calibrationCache() {
+    String xdg = System.getenv("XDG_CACHE_HOME");
+    Path base = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+    return base.resolve("mltrace").resolve("calibration.properties");
   }
 
   /**
@@ -149,7 +270,13 @@ public final class AgentRuntime {
       case "stop": {
         String closed = windows.closeOpen("stopped");
         control.configure(DetailPolicy.off());
-        return "detail off (" + control.policy().describe() + ")" + (closed == null ? "" : "; " + closed);
+        String gpuOff = "";
+        if (gpu != null && gpu.collecting()) {
+          // Now rather than at the next step boundary; the records already made still reach the collector.
+          gpu.disable();
+          gpuOff = "; GPU collection off";
+        }
+        return "detail off (" + control.policy().describe() + ")" + gpuOff + (closed == null ? "" : "; " + closed);
       }
       default:
         throw new IllegalArgumentException("unknown command '" + request.command() + "'");

@@ -46,4 +46,19 @@ class AgentOptionsTest {
     assertEquals(1, o.sampleEvery());
     assertEquals("steps", o.console());
   }
+
+  @Test
+  void gpuOptionsDefaultToAutoAndRejectUnknownModes() {
+    AgentOptions o = AgentOptions.parse(null, Map.of(), Map.of());
+    assertEquals("auto", o.gpu());
+    assertEquals(null, o.cuptiPath());
+    o = AgentOptions.parse("gpu=off,cupti_path=/opt/cuda/lib64/libcupti.so.13", Map.of(), Map.of());
+    assertTrue(o.problems().isEmpty());
+    assertEquals("off", o.gpu());
+    assertEquals("/opt/cuda/lib64/libcupti.so.13", o.cuptiPath());
+    o = AgentOptions.parse("gpu=always", Map.of(), Map.of());
+    assertEquals(1, o.problems().size());
+    assertTrue(o.problems().get(0).contains("gpu='always' must be one of auto, off"), o.problems().get(0));
+    assertEquals("auto", o.gpu());
+  }
 }

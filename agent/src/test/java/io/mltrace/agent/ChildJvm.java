@@ -33,6 +33,10 @@ final class ChildJvm {
   /**
    * @param agentArgs null: no agent; otherwise the text after {@code =} in {@code -javaagent:jar=}
    */
+  /** Environment variables added to the children this thread starts (set by a test, cleared after it). */
+  static final ThreadLocal<java.util.Map<String, String>> EXTRA_ENV =
+      ThreadLocal.withInitial(java.util.HashMap::new);
+
   static ChildJvm run(String agentArgs, List<String> jvmArgs, String mainClass, String... args)
       throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
@@ -50,6 +54,7 @@ final class ChildJvm {
     Path err = Files.createTempFile("child-err", ".txt");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
     pb.environment().put("OMP_NUM_THREADS", "1");
+    pb.environment().putAll(EXTRA_ENV.get());
     Process p = pb.start();
     if (!p.waitFor(180, TimeUnit.SECONDS)) {
       p.destroyForcibly();

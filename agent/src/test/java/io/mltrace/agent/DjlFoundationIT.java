@@ -64,6 +64,23 @@ class DjlFoundationIT {
   }
 
   @Test
+  void unattributedTimeIsAtMostFivePercentOfStepTime() {
+    long wall = summary.get("totals").get("wall_ns").asLong();
+    long unattributed = summary.get("totals").get("breakdown_ns").get("unattributed").asLong();
+    double share = (double) unattributed / wall;
+    System.out.printf("unattributed share on the MLP example: %.2f%% of %d steps%n", 100 * share, STEPS);
+    assertTrue(share <= 0.05, "unattributed " + share + " " + summary.get("totals"));
+  }
+
+  @Test
+  void jvmEventsAreMeasuredCategories() {
+    List<String> measured = new java.util.ArrayList<>();
+    summary.get("measured_categories").forEach(n -> measured.add(n.asText()));
+    assertTrue(measured.containsAll(List.of("gc", "jit_safepoint", "idle", "gemm", "data", "framework")), measured
+        .toString());
+  }
+
+  @Test
   void consoleHasOneLinePerStepAndASummary() {
     Matcher m = Pattern.compile("(?m)^mltrace step (\\d+)  wall ([0-9.]+) ms  gemm ([0-9.]+) ms  rest ([0-9.]+) ms  gemm ([0-9.]+)%$")
         .matcher(run.stdout);

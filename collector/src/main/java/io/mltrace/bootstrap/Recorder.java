@@ -2,6 +2,7 @@ package io.mltrace.bootstrap;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -15,10 +16,12 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Recorder {
   private static final List<ThreadRecorder> THREADS = new CopyOnWriteArrayList<>();
   private static final AtomicLong STEPS = new AtomicLong();
+  /** Registrations so far: a thread's index, never reused (THREADS shrinks as ended threads are forgotten). */
+  private static final AtomicInteger REGISTERED = new AtomicInteger();
   private static final ThreadLocal<ThreadRecorder> LOCAL = new ThreadLocal<ThreadRecorder>() {
     @Override
     protected ThreadRecorder initialValue() {
-      ThreadRecorder tr = new ThreadRecorder(Thread.currentThread(), THREADS.size(), ringCapacity);
+      ThreadRecorder tr = new ThreadRecorder(Thread.currentThread(), REGISTERED.getAndIncrement(), ringCapacity);
       THREADS.add(tr);
       return tr;
     }
@@ -38,6 +41,8 @@ public final class Recorder {
   /** Head sampling by time: a step every this many ns (0: off). */
   private static volatile long sampleIntervalNanos;
   private static volatile long lastIntervalSample = Long.MIN_VALUE / 2;
+  /** The last step that a rule by time (interval, window by time) detailed when it opened. */
+  private static volatile long timeSampledStep = -1;
   /** An on-demand window by step number, inclusive; empty when first > last. */
   private static volatile long windowFirstStep = Long.MAX_VALUE;
   private static volatile long windowLastStep = -1;
@@ -166,11 +171,106 @@ public final class Recorder {
     }
     ThreadRecorder tr = LOCAL.get();
     long now = System.nanoTime();
-    if (!tr.inStep()) {
+    if (!tr.inStep() && tr.rootDepth() == 0) {
       tr.openStep(now, isSampled(STEPS.get() + 1, now));
     }
     tr.push(now);
     return tr;
+  }
+
+  /**
+   * Enters a part of a training loop that may also run elsewhere (a batch fetch, which a prefetch thread runs
+   * too): on a thread that runs a training loop (it called {@link #loopStart} or closed a step) it is a step part
+   * and opens the step when none is open; on any other thread it is a plain span outside steps.
+   */
+  public static ThreadRecorder enterLoopPart() {
+    if (!enabled) {
+      return null;
+    }
+    ThreadRecorder tr = LOCAL.get();
+    long now = System.nanoTime();
+    if (!tr.inStep() && tr.loopThread() && tr.rootDepth() == 0) {
+      tr.openStep(now, isSampled(STEPS.get() + 1, now));
+    }
+    tr.push(now);
+    return tr;
+  }
+
+  /**
+   * Enters a root span outside any training step (an inference call): a step left open on this thread is
+   * forgotten, and no step opens until the root exits with {@link #exitRoot}.
+   */
+  public static ThreadRecorder enterRoot() {
+    if (!enabled) {
+      return null;
+    }
+    ThreadRecorder tr = LOCAL.get();
+    if (tr.rootDepth() == 0) {
+      tr.abandonStep();
+    }
+    tr.enterRoot();
+    tr.push(System.nanoTime());
+    return tr;
+  }
+
+  /** Exits a span entered with {@link #enterRoot}. */
+  public static void exitRoot(ThreadRecorder tr, int kind, String name) {
+    if (tr == null) {
+      return;
+    }
+    tr.exitRoot();
+    exitSpan(tr, kind, name);
+  }
+
+  /**
+   * Enters a span opened by {@code owner} (a layer), unless the innermost open span was opened by the same owner
+   * (an override calling {@code super}): then it returns null and the matching exit records nothing.
+   */
+  public static ThreadRecorder enterOwnedSpan(Object owner) {
+    if (!enabled) {
+      return null;
+    }
+    ThreadRecorder tr = LOCAL.get();
+    if (tr.innermostOwnedBy(owner)) {
+      return null;
+    }
+    if (tr.push(System.nanoTime())) {
+      tr.ownInnermost(owner);
+    }
+    return tr;
+  }
+
+  /** Exits a span entered with {@link #enterSpan} or {@link #enterOwnedSpan}, with up to three shapes. */
+  public static void exitSpan(ThreadRecorder tr, int kind, String name, long[] a, long[] b, long[] c) {
+    if (tr == null) {
+      return;
+    }
+    int ra = rank(a, Slots.MAX_DIMS);
+    int rb = rank(b, Slots.MAX_DIMS - ra);
+    int rc = rank(c, Slots.MAX_DIMS - ra - rb);
+    int base = tr.pop(System.nanoTime(), kind, ra, rb, rc);
+    if (base >= 0) {
+      writeDims(tr.ring(), base, a, ra, b, rb, c, rc);
+      tr.commit(base, name);
+    }
+  }
+
+  /** Sets an attribute of the thread's open step ({@code Slots.ATTR_*}); no-op when none is open. */
+  public static void setStepAttribute(ThreadRecorder tr, int index, long value) {
+    if (tr != null && tr.inStep()) {
+      tr.setStepAttribute(index, value);
+    }
+  }
+
+  /** Adds to an attribute of the calling thread's open step ({@code Slots.ATTR_*}); no-op when none is open. */
+  public static void addToStepAttribute(int index, long delta) {
+    if (!enabled) {
+      return;
+    }
+    ThreadRecorder tr = LOCAL.get();
+    if (tr.inStep()) {
+      tr.addToStepAttribute(index, delta);
+    }
   }
 
   /** Enters a span that does not open a step by itself (a layer, or an op). */
@@ -227,6 +327,15 @@ public final class Recorder {
    */
   public static void exitOp(ThreadRecorder tr, int kind, String name, long flops, long bytes, long[] a, long[] b,
       long[] c) {
+    exitOp(tr, kind, name, flops, bytes, a, b, c, 0);
+  }
+
+  /**
+   * As {@link #exitOp(ThreadRecorder, int, String, long, long, long[], long[], long[])}, with the
+   * {@link DataTypes} code of the first input (header bits 20-27).
+   */
+  public static void exitOp(ThreadRecorder tr, int kind, String name, long flops, long bytes, long[] a, long[] b,
+      long[] c, int dtype) {
     if (tr == null) {
       return;
     }
@@ -239,19 +348,24 @@ public final class Recorder {
     tr.exitOp(elapsed, kind == Kind.OP_GEMM, flops);
     if (base >= 0) {
       long[] r = tr.ring();
+      r[base + Slots.HEADER] |= ((long) dtype & 0xff) << Slots.DTYPE_SHIFT;
       r[base + Slots.FLOPS] = flops;
       r[base + Slots.BYTES] = bytes;
-      int d = base + Slots.DIMS;
-      for (int i = 0; i < ra; i++) {
-        r[d++] = a[i];
-      }
-      for (int i = 0; i < rb; i++) {
-        r[d++] = b[i];
-      }
-      for (int i = 0; i < rc; i++) {
-        r[d++] = c[i];
-      }
+      writeDims(r, base, a, ra, b, rb, c, rc);
       tr.commit(base, name);
+    }
+  }
+
+  private static void writeDims(long[] r, int base, long[] a, int ra, long[] b, int rb, long[] c, int rc) {
+    int d = base + Slots.DIMS;
+    for (int i = 0; i < ra; i++) {
+      r[d++] = a[i];
+    }
+    for (int i = 0; i < rb; i++) {
+      r[d++] = b[i];
+    }
+    for (int i = 0; i < rc; i++) {
+      r[d++] = c[i];
     }
   }
 
@@ -277,11 +391,25 @@ public final class Recorder {
       long number = STEPS.incrementAndGet();
       tr.closeStep(now, number);
       tr.openStep(now, isSampled(number + 1, now));
+      GpuCorrelation.stepBoundary(number);
     }
   }
 
   /** A training loop (re)starts on this thread: an open step that no iteration closed is forgotten. */
   public static void loopStart() {
+    if (!enabled) {
+      return;
+    }
+    ThreadRecorder tr = LOCAL.get();
+    tr.abandonStep();
+    tr.markLoopThread();
+  }
+
+  /**
+   * A training loop ended on this thread: the step opened by its last iteration, which no iteration will close,
+   * is forgotten (its spans go out as spans outside any step).
+   */
+  public static void loopEnd() {
     if (!enabled) {
       return;
     }
@@ -294,24 +422,34 @@ public final class Recorder {
    * time), or by head sampling (every n-th step, or the first step after each interval).
    */
   public static boolean isSampled(long stepNumber, long now) {
+    if (isSampled(stepNumber)) {
+      return true;
+    }
+    boolean byTime = now >= windowStartNanos && now < windowEndNanos;
+    long interval = sampleIntervalNanos;
+    if (!byTime && interval > 0 && now - lastIntervalSample >= interval) {
+      lastIntervalSample = now; // a benign race: two threads may both take the same interval's sample
+      byTime = true;
+    }
+    if (byTime) {
+      timeSampledStep = stepNumber;
+    }
+    return byTime;
+  }
+
+  /**
+   * True when step {@code stepNumber} (1-based) records spans: by the rules that depend on the number alone (every
+   * step, a window by number, every n-th step), or because the rules by time chose it when it opened. No side
+   * effect, so the GPU window ({@code GpuTracing}) may ask it at each step boundary.
+   */
+  public static boolean isSampled(long stepNumber) {
     if (detailAll) {
       return true;
     }
     if (stepNumber >= windowFirstStep && stepNumber <= windowLastStep) {
       return true;
     }
-    if (now >= windowStartNanos && now < windowEndNanos) {
-      return true;
-    }
     long every = sampleEvery;
-    if (every > 0 && stepNumber % every == 0) {
-      return true;
-    }
-    long interval = sampleIntervalNanos;
-    if (interval > 0 && now - lastIntervalSample >= interval) {
-      lastIntervalSample = now; // a benign race: two threads may both take the same interval's sample
-      return true;
-    }
-    return false;
+    return every > 0 && stepNumber % every == 0 || stepNumber == timeSampledStep;
   }
 }

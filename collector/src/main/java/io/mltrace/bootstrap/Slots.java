@@ -28,6 +28,38 @@ public final class Slots {
   public static final int STEP_OP_COUNT = DIMS + 3;
   public static final int STEP_DETAILED = DIMS + 4;
   public static final int STEP_DROPPED = DIMS + 5;
+  /**
+   * Step records: framework-specific attributes of the step from here on, {@link #STEP_ATTRIBUTE_COUNT} of them
+   * (0 when unused): memory figures, set by the advice through {@link Recorder#setStepAttribute}.
+   */
+  public static final int STEP_ATTRIBUTES = DIMS + 6;
+  public static final int STEP_ATTRIBUTE_COUNT = 6;
+  /** Step attribute: bytes handed out by ND4J workspaces during the step. */
+  public static final int ATTR_WORKSPACE_ALLOC_BYTES = 0;
+  /** Step attribute: workspace allocations during the step. */
+  public static final int ATTR_WORKSPACE_ALLOCS = 1;
+  /**
+   * Step attribute: the process's resident memory at the step's end, heap and native together (ND4J's data
+   * buffers are allocated natively and counted nowhere else).
+   */
+  public static final int ATTR_RSS_BYTES = 2;
+  /** A lower-case name of a step attribute for output formats. */
+  public static String attributeName(int index) {
+    switch (index) {
+      case ATTR_WORKSPACE_ALLOC_BYTES: return "workspace_alloc_bytes";
+      case ATTR_WORKSPACE_ALLOCS: return "workspace_allocs";
+      case ATTR_RSS_BYTES: return "rss_bytes";
+      default: return "attribute_" + index;
+    }
+  }
+
+  /** Bits 20-27 of a span header: the data type of its first input ({@link DataTypes}; 0: unknown). */
+  static final int DTYPE_SHIFT = 20;
+
+  /** The {@link DataTypes} code of a span record (0: unknown). */
+  public static int dtype(long header) {
+    return (int) ((header >>> DTYPE_SHIFT) & 0xff);
+  }
 
   /** Bits 0-7 of the header: the {@link Kind}. */
   public static int kind(long header) {

@@ -56,8 +56,12 @@ public final class ThreadRecorder {
   // Producer-owned span stack.
   private final long[] spanStack = new long[MAX_DEPTH];
   private final long[] startStack = new long[MAX_DEPTH];
+  /** The object that opened each span, where one did ({@link Recorder#enterOwnedSpan}); cleared on exit. */
+  private final Object[] ownerStack = new Object[MAX_DEPTH];
   private int depth;
   private int overflowDepth;
+  /** Bit d set: the span at depth d pushed a GPU correlation id, so closing it pops one (balanced per thread). */
+  private long gpuPushed;
   private final long spanIdBase;
   private long spanSeq;
 
@@ -71,6 +75,12 @@ public final class ThreadRecorder {
   private long dataNs;
   private long opCount;
   private long stepFlops;
+  /** Framework-specific step attributes, written to {@link Slots#STEP_ATTRIBUTES} of the step record. */
+  private final long[] stepAttributes = new long[Slots.STEP_ATTRIBUTE_COUNT];
+  /** True once this thread ran a training loop (or closed a step): its loop parts may open steps. */
+  private boolean loopThread;
+  /** Open inference roots ({@link Recorder#enterRoot}); while any is open no step opens on this thread. */
+  private int rootDepth;
 
   /** Records lost because the ring was full or nesting was too deep. Written by the producer only. */
   private volatile long dropped;
@@ -113,6 +123,11 @@ public final class ThreadRecorder {
 
   // ---- producer side -------------------------------------------------------------------------------------------
 
+  /** The innermost open span's id, or the open step's id, or 0. Owning thread only. */
+  public long currentSpanId() {
+    return depth > 0 ? spanStack[depth - 1] : stepSpanId;
+  }
+
   long nextSpanId() {
     return spanIdBase | ++spanSeq;
   }
@@ -134,6 +149,7 @@ public final class ThreadRecorder {
     dataNs = 0;
     opCount = 0;
     stepFlops = 0;
+    java.util.Arrays.fill(stepAttributes, 0);
   }
 
   /** Forgets an open step without recording it (a new epoch or loop began). */
@@ -159,9 +175,53 @@ public final class ThreadRecorder {
       r[base + Slots.STEP_OP_COUNT] = opCount;
       r[base + Slots.STEP_DETAILED] = stepDetailed ? 1 : 0;
       r[base + Slots.STEP_DROPPED] = dropped;
+      System.arraycopy(stepAttributes, 0, r, base + Slots.STEP_ATTRIBUTES, Slots.STEP_ATTRIBUTE_COUNT);
       publish(base, "step");
     }
     stepSpanId = 0;
+    loopThread = true;
+  }
+
+  boolean loopThread() {
+    return loopThread;
+  }
+
+  void markLoopThread() {
+    loopThread = true;
+  }
+
+  int rootDepth() {
+    return rootDepth;
+  }
+
+  void enterRoot() {
+    rootDepth++;
+  }
+
+  void exitRoot() {
+    if (rootDepth > 0) {
+      rootDepth--;
+    }
+  }
+
+  void addToStepAttribute(int index, long delta) {
+    stepAttributes[index] += delta;
+  }
+
+  void setStepAttribute(int index, long value) {
+    stepAttributes[index] = value;
+  }
+
+  /** True when the innermost open span was opened by this object. */
+  boolean innermostOwnedBy(Object owner) {
+    return depth > 0 && ownerStack[depth - 1] == owner;
+  }
+
+  /** Marks the innermost open span as opened by {@code owner} (the slot is cleared when that span closes). */
+  void ownInnermost(Object owner) {
+    if (depth > 0) {
+      ownerStack[depth - 1] = owner;
+    }
   }
 
   /** Opens a span; returns false (and records nothing) when nesting is too deep. */
@@ -170,8 +230,13 @@ public final class ThreadRecorder {
       overflowDepth++;
       return false;
     }
-    spanStack[depth] = nextSpanId();
+    long id = nextSpanId();
+    spanStack[depth] = id;
     startStack[depth] = now;
+    if (GpuCorrelation.active) {
+      GpuNative.push0(id);
+      gpuPushed |= 1L << depth;
+    }
     depth++;
     return true;
   }
@@ -190,6 +255,11 @@ public final class ThreadRecorder {
       return -1; // unbalanced exit (agent attached mid-call): ignore
     }
     depth--;
+    ownerStack[depth] = null;
+    if (gpuPushed != 0 && (gpuPushed & (1L << depth)) != 0) {
+      GpuNative.pop0();
+      gpuPushed &= ~(1L << depth);
+    }
     long start = startStack[depth];
     if (kind == Kind.DATA && opDepth == 0) {
       dataNs += now - start;
@@ -223,6 +293,11 @@ public final class ThreadRecorder {
       return -1;
     }
     depth--;
+    ownerStack[depth] = null;
+    if (gpuPushed != 0 && (gpuPushed & (1L << depth)) != 0) {
+      GpuNative.pop0();
+      gpuPushed &= ~(1L << depth);
+    }
     if (kind == Kind.DATA && opDepth == 0) {
       dataNs += now - startStack[depth];
     }

@@ -15,6 +15,10 @@ public final class Breakdown {
     return ns[c.ordinal()];
   }
 
+  long[] copy() {
+    return ns.clone();
+  }
+
   public long total() {
     long t = 0;
     for (long v : ns) {

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Drains the recording rings on its own daemon thread ({@code mltrace-collector}), rebuilds spans, closes steps and
@@ -26,16 +27,22 @@ public final class Collector implements AutoCloseable {
   private static final long THREAD_BITS = ~((1L << 40) - 1);
 
   private final List<StepSink> sinks;
+  private final List<StepSink> earlySinks = new CopyOnWriteArrayList<>();
   private final long drainIntervalNanos;
   private final long reportIntervalNanos;
   private final int maxPendingSpans;
   private final Map<Long, List<Span>> pendingByStep = new HashMap<>();
   private final Drainer drainer = new Drainer();
   private final Object lock = new Object();
+  private final List<ActivitySource> sources = new CopyOnWriteArrayList<>();
+  private final List<ExternalActivity> polled = new ArrayList<>();
+  private final StepAssembler assembler;
   private int pendingSpans;
   private long sinkErrors;
   private long stepsDiscarded;
   private long droppedByEndedThreads;
+  private long sourceErrors;
+  private volatile long closeWaitMillis = 3000;
   private volatile boolean running;
   private Thread thread;
 
@@ -44,6 +51,15 @@ public final class Collector implements AutoCloseable {
     this.drainIntervalNanos = drainIntervalNanos;
     this.reportIntervalNanos = reportIntervalNanos;
     this.maxPendingSpans = maxPendingSpans;
+    this.assembler = new StepAssembler(TimeUnit.SECONDS.toNanos(5), TimeUnit.SECONDS.toNanos(30), 200_000);
+  }
+
+  /**
+   * Adds a source of JVM or GPU activities, before {@link #start()}. Closed steps then wait (at most 3 s) until the
+   * source has delivered what ends before them.
+   */
+  public void addSource(ActivitySource source) {
+    sources.add(source);
   }
 
   /** A collector that is not yet running: call {@link #start()}, or {@link #drainOnce()} from a test. */
@@ -57,6 +73,20 @@ public final class Collector implements AutoCloseable {
     }
     return new Collector(sinks, TimeUnit.MILLISECONDS.toNanos(drainIntervalMillis),
         TimeUnit.MILLISECONDS.toNanos(Math.max(0, reportIntervalMillis)), maxPendingSpans);
+  }
+
+  /**
+   * Adds a sink that receives each step as soon as its record is drained, before JVM and GPU activities join it
+   * ({@link Step#external()} is empty and the breakdown comes from the step's own spans). For outputs that must not
+   * lag, such as JFR events that a recording stopped at exit would otherwise miss.
+   */
+  public void addEarlySink(StepSink sink) {
+    earlySinks.add(sink);
+  }
+
+  /** How long {@link #close()} waits for the sources to deliver the last steps' activities (default 3 s). */
+  public void setCloseWaitMillis(long millis) {
+    closeWaitMillis = Math.max(0, millis);
   }
 
   /** Starts the daemon thread. */
@@ -73,9 +103,8 @@ public final class Collector implements AutoCloseable {
   private void run() {
     long nextReport = reportIntervalNanos > 0 ? System.nanoTime() + reportIntervalNanos : Long.MAX_VALUE;
     while (running) {
-      try {
-        TimeUnit.NANOSECONDS.sleep(drainIntervalNanos);
-      } catch (InterruptedException e) {
+      LockSupport.parkNanos(this, drainIntervalNanos);
+      if (Thread.interrupted()) {
         break;
       }
       drainOnce();
@@ -86,9 +115,18 @@ public final class Collector implements AutoCloseable {
     }
   }
 
-  /** Drains every ring once. Returns the number of records read. */
+  /** Drains every ring and source once and hands the steps that may close to the sinks. Returns records read. */
   public int drainOnce() {
+    return drain(false);
+  }
+
+  private int drain(boolean force) {
     synchronized (lock) {
+      // The watermark is read before draining: whatever a source delivers below it is then already polled.
+      long watermark = Long.MAX_VALUE;
+      for (ActivitySource source : sources) {
+        watermark = Math.min(watermark, safeWatermark(source));
+      }
       int n = 0;
       for (ThreadRecorder tr : Recorder.threads()) {
         boolean ended = !tr.isAlive();
@@ -98,8 +136,56 @@ public final class Collector implements AutoCloseable {
           Recorder.forget(tr);
         }
       }
+      for (ActivitySource source : sources) {
+        try {
+          source.drainTo(polled);
+        } catch (Throwable t) {
+          sourceErrors++;
+        }
+      }
+      n += polled.size();
+      assembler.addActivities(polled);
+      polled.clear();
+      for (Step step : assembler.release(watermark, System.nanoTime(), force)) {
+        deliver(step);
+      }
       return n;
     }
+  }
+
+  private long safeWatermark(ActivitySource source) {
+    try {
+      return source.completeUpToNs();
+    } catch (Throwable t) {
+      sourceErrors++;
+      return Long.MAX_VALUE;
+    }
+  }
+
+  /**
+   * Waits (at most {@code timeoutMillis}) until every source has delivered what ends before now, so that the last
+   * steps get their activities; then closes every waiting step.
+   */
+  private void settle(long timeoutMillis) {
+    long target = System.nanoTime();
+    long deadline = target + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    while (System.nanoTime() < deadline) {
+      long watermark = Long.MAX_VALUE;
+      for (ActivitySource source : sources) {
+        watermark = Math.min(watermark, safeWatermark(source));
+      }
+      if (watermark >= target) {
+        break;
+      }
+      drain(false);
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    drain(true);
   }
 
   /** Asks every sink to write what it has (report interval). */
@@ -123,7 +209,8 @@ public final class Collector implements AutoCloseable {
       for (ThreadRecorder tr : Recorder.threads()) {
         dropped += tr.dropped();
       }
-      return new RunStats(dropped, sinkErrors, stepsDiscarded);
+      return new RunStats(dropped, sinkErrors, stepsDiscarded, assembler.activitiesDropped(),
+          assembler.stepsReleasedEarly(), sourceErrors);
     }
   }
 
@@ -144,8 +231,16 @@ public final class Collector implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    settle(closeWaitMillis);
+    for (ActivitySource source : sources) {
+      try {
+        source.close();
+      } catch (Throwable e) {
+        sourceErrors++;
+      }
+    }
     synchronized (lock) {
-      drainOnce();
+      drain(true);
       for (List<Span> spans : pendingByStep.values()) {
         for (Span s : spans) {
           emitOutsideStep(s);
@@ -154,6 +249,14 @@ public final class Collector implements AutoCloseable {
       pendingByStep.clear();
       pendingSpans = 0;
       flush();
+      for (StepSink sink : earlySinks) {
+        try {
+          sink.close();
+        } catch (Throwable e) {
+          sinkErrors++;
+        }
+      }
+      earlySinks.clear();
       for (StepSink sink : sinks) {
         try {
           sink.close();
@@ -178,7 +281,8 @@ public final class Collector implements AutoCloseable {
       }
       long[][] shapes = shapes(header, r, base);
       Span span = new Span(kind, name, source.threadId(), r[base + Slots.START], r[base + Slots.END],
-          r[base + Slots.SPAN_ID], r[base + Slots.PARENT_ID], r[base + Slots.FLOPS], r[base + Slots.BYTES], shapes);
+          r[base + Slots.SPAN_ID], r[base + Slots.PARENT_ID], r[base + Slots.FLOPS], r[base + Slots.BYTES], shapes,
+          Slots.dtype(header));
       long stepId = r[base + Slots.STEP_ID];
       if (stepId == 0) {
         emitOutsideStep(span);
@@ -200,23 +304,27 @@ public final class Collector implements AutoCloseable {
     } else {
       pendingSpans -= spans.size();
     }
-    long start = r[base + Slots.START];
-    long end = r[base + Slots.END];
-    boolean detailed = r[base + Slots.STEP_DETAILED] != 0;
-    Breakdown breakdown;
-    if (detailed) {
-      List<StepAccounting.Interval> intervals = new ArrayList<>(spans.size());
-      for (Span s : spans) {
-        intervals.add(new StepAccounting.Interval(s.startNs(), s.endNs(), s.category()));
+    long[] counters = {r[base + Slots.STEP_GEMM_NS], r[base + Slots.STEP_OP_NS], r[base + Slots.STEP_DATA_NS]};
+    StepAssembler.Draft draft = new StepAssembler.Draft(r[base + Slots.STEP_ID], stepSpanId, source.threadId(),
+        source.threadName(), r[base + Slots.START], r[base + Slots.END], r[base + Slots.FLOPS],
+        r[base + Slots.STEP_OP_COUNT], r[base + Slots.STEP_DETAILED] != 0, Collections.unmodifiableList(spans),
+        counters, System.nanoTime());
+    draft.attributes = java.util.Arrays.copyOfRange(r, base + Slots.STEP_ATTRIBUTES,
+        base + Slots.STEP_ATTRIBUTES + Slots.STEP_ATTRIBUTE_COUNT);
+    assembler.add(draft);
+    if (!earlySinks.isEmpty()) {
+      Step early = assembler.fromRecordsOnly(draft);
+      for (StepSink sink : earlySinks) {
+        try {
+          sink.onStep(early);
+        } catch (Throwable t) {
+          sinkErrors++;
+        }
       }
-      breakdown = StepAccounting.account(start, end, intervals);
-    } else {
-      breakdown = StepAccounting.fromCounters(end - start, r[base + Slots.STEP_GEMM_NS], r[base + Slots.STEP_OP_NS],
-          r[base + Slots.STEP_DATA_NS]);
     }
-    Step step = new Step(r[base + Slots.STEP_ID], stepSpanId, source.threadId(), source.threadName(), start, end,
-        r[base + Slots.FLOPS], r[base + Slots.STEP_OP_COUNT], detailed, Collections.unmodifiableList(spans),
-        breakdown);
+  }
+
+  private void deliver(Step step) {
     for (StepSink sink : sinks) {
       try {
         sink.onStep(step);

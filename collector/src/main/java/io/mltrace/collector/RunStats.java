@@ -5,11 +5,33 @@ public final class RunStats {
   private final long droppedRecords;
   private final long sinkErrors;
   private final long stepsDiscarded;
+  private final long activitiesDropped;
+  private final long stepsClosedBeforeSources;
+  private final long sourceErrors;
 
-  RunStats(long droppedRecords, long sinkErrors, long stepsDiscarded) {
+  RunStats(long droppedRecords, long sinkErrors, long stepsDiscarded, long activitiesDropped,
+      long stepsClosedBeforeSources, long sourceErrors) {
     this.droppedRecords = droppedRecords;
     this.sinkErrors = sinkErrors;
     this.stepsDiscarded = stepsDiscarded;
+    this.activitiesDropped = activitiesDropped;
+    this.stepsClosedBeforeSources = stepsClosedBeforeSources;
+    this.sourceErrors = sourceErrors;
+  }
+
+  /** JVM or GPU activities dropped because the collector's bound on held activities was reached. */
+  public long activitiesDropped() {
+    return activitiesDropped;
+  }
+
+  /** Steps closed after the bounded wait, before every source had delivered up to their end. */
+  public long stepsClosedBeforeSources() {
+    return stepsClosedBeforeSources;
+  }
+
+  /** Exceptions thrown by activity sources (each caught). */
+  public long sourceErrors() {
+    return sourceErrors;
   }
 
   /** Records the hot path dropped because a ring was full or spans nested too deep. */

@@ -17,9 +17,17 @@ public final class Span {
   private final long flops;
   private final long bytes;
   private final long[][] inputShapes;
+  private final int dtype;
 
   public Span(int kind, String name, long threadId, long startNs, long endNs, long spanId, long parentId,
       long flops, long bytes, long[][] inputShapes) {
+    this(kind, name, threadId, startNs, endNs, spanId, parentId, flops, bytes, inputShapes, 0);
+  }
+
+  /** As the other constructor, with the {@link io.mltrace.bootstrap.DataTypes} code of the first input. */
+  public Span(int kind, String name, long threadId, long startNs, long endNs, long spanId, long parentId,
+      long flops, long bytes, long[][] inputShapes, int dtype) {
+    this.dtype = dtype;
     this.kind = kind;
     this.name = name;
     this.threadId = threadId;
@@ -77,6 +85,11 @@ public final class Span {
   /** Shapes of the recorded inputs; empty when none were recorded. Do not modify. */
   public long[][] inputShapes() {
     return inputShapes;
+  }
+
+  /** The {@link io.mltrace.bootstrap.DataTypes} code of the first input; 0 when unknown. */
+  public int dtype() {
+    return dtype;
   }
 
   /** The accounting category of the time inside this span when nothing of higher priority overlaps it. */

@@ -1,6 +1,7 @@
 package io.mltrace.collector;
 
 import java.util.List;
+import java.util.Map;
 
 /** One closed training step: its wall interval, its spans (when it was recorded in detail) and its breakdown. */
 public final class Step {
@@ -15,9 +16,22 @@ public final class Step {
   private final boolean detailed;
   private final List<Span> spans;
   private final Breakdown breakdown;
+  private final List<ExternalActivity> external;
+  private final Map<String, Integer> hostFrames;
+  private final long[] attributes;
 
   Step(long number, long spanId, long threadId, String threadName, long startNs, long endNs, long flops,
-      long opCount, boolean detailed, List<Span> spans, Breakdown breakdown) {
+      long opCount, boolean detailed, List<Span> spans, Breakdown breakdown, List<ExternalActivity> external,
+      Map<String, Integer> hostFrames) {
+    this(number, spanId, threadId, threadName, startNs, endNs, flops, opCount, detailed, spans, breakdown, external,
+        hostFrames, new long[io.mltrace.bootstrap.Slots.STEP_ATTRIBUTE_COUNT]);
+  }
+
+  /** As the other constructor, with the step's framework-specific attributes ({@code Slots.ATTR_*}). */
+  Step(long number, long spanId, long threadId, String threadName, long startNs, long endNs, long flops,
+      long opCount, boolean detailed, List<Span> spans, Breakdown breakdown, List<ExternalActivity> external,
+      Map<String, Integer> hostFrames, long[] attributes) {
+    this.attributes = attributes;
     this.number = number;
     this.spanId = spanId;
     this.threadId = threadId;
@@ -29,6 +43,8 @@ public final class Step {
     this.detailed = detailed;
     this.spans = spans;
     this.breakdown = breakdown;
+    this.external = external;
+    this.hostFrames = hostFrames;
   }
 
   /** 1-based, in the order steps closed in the process. */
@@ -80,7 +96,31 @@ public final class Step {
     return spans;
   }
 
+  /**
+   * A framework-specific attribute ({@code io.mltrace.bootstrap.Slots.ATTR_*}, named by
+   * {@code Slots.attributeName}); 0 when the instrumentation does not set it.
+   */
+  public long attribute(int index) {
+    return attributes[index];
+  }
+
   public Breakdown breakdown() {
     return breakdown;
+  }
+
+  /**
+   * Activities from the {@link ActivitySource}s placed in this step: JVM events on its thread or stopping all
+   * threads, execution samples, and GPU records launched by its spans.
+   */
+  public List<ExternalActivity> external() {
+    return external;
+  }
+
+  /**
+   * Top frames of the execution samples that fell in this step's {@code framework} or {@code unattributed} time,
+   * with their sample counts, most frequent first. Empty without a sampling source.
+   */
+  public Map<String, Integer> hostFrames() {
+    return hostFrames;
   }
 }

@@ -29,64 +29,119 @@ public final class StepAccounting {
 
   /** The breakdown of the step {@code [stepStart, stepEnd)}. */
   public static Breakdown account(long stepStart, long stepEnd, List<Interval> intervals) {
-    long[] ns = new long[Category.values().length];
+    return segments(stepStart, stepEnd, intervals).breakdown();
+  }
+
+  /** The step cut into segments, each owned by one category; for breakdowns and point look-ups. */
+  public static Segments segments(long stepStart, long stepEnd, List<Interval> intervals) {
+    int cats = Category.values().length;
     if (stepEnd <= stepStart) {
-      return new Breakdown(ns);
+      return new Segments(new long[0], new byte[0], 0, stepStart, stepStart);
     }
-    // Events encoded as (time, +1/-1, category) in parallel arrays sorted by time.
+    // Each boundary packs (time since step start, category, start or end) into one long, so that a primitive
+    // sort orders them: bits 5+ time, bits 1-4 category, bit 0 set for a start.
+    long[] events = new long[intervals.size() * 2];
     int n = 0;
-    long[] times = new long[intervals.size() * 2];
-    int[] deltas = new int[times.length];
     for (Interval iv : intervals) {
       long s = Math.max(iv.start, stepStart);
       long e = Math.min(iv.end, stepEnd);
       if (e <= s) {
         continue;
       }
-      int c = iv.category.ordinal() + 1;
-      times[n] = s;
-      deltas[n++] = c;
-      times[n] = e;
-      deltas[n++] = -c;
+      long c = iv.category.ordinal();
+      events[n++] = ((s - stepStart) << 5) | (c << 1) | 1;
+      events[n++] = ((e - stepStart) << 5) | (c << 1);
     }
-    Integer[] order = new Integer[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    final long[] t = times;
-    Arrays.sort(order, (x, y) -> Long.compare(t[x], t[y]));
-
-    int[] active = new int[Category.values().length];
+    Arrays.sort(events, 0, n);
+    long[] starts = new long[n + 1];
+    byte[] owners = new byte[n + 1];
+    int count = 0;
+    int[] active = new int[cats];
     long cursor = stepStart;
     for (int i = 0; i < n; i++) {
-      int ev = order[i];
-      long time = times[ev];
+      long time = stepStart + (events[i] >>> 5);
       if (time > cursor) {
-        ns[top(active)] += time - cursor;
+        starts[count] = cursor;
+        owners[count++] = (byte) top(active);
         cursor = time;
       }
-      int d = deltas[ev];
-      if (d > 0) {
-        active[d - 1]++;
-      } else {
-        active[-d - 1]--;
-      }
+      int c = (int) ((events[i] >>> 1) & 0xf);
+      active[c] += (events[i] & 1) != 0 ? 1 : -1;
     }
-    ns[top(active)] += stepEnd - cursor;
+    if (stepEnd > cursor) {
+      starts[count] = cursor;
+      owners[count++] = (byte) top(active);
+    }
+    return new Segments(starts, owners, count, stepStart, stepEnd);
+  }
+
+  /** A step's time cut into consecutive segments, each owned by the category that wins it. */
+  public static final class Segments {
+    private final long[] starts;
+    private final byte[] owners;
+    private final int count;
+    private final long start;
+    private final long end;
+
+    Segments(long[] starts, byte[] owners, int count, long start, long end) {
+      this.starts = starts;
+      this.owners = owners;
+      this.count = count;
+      this.start = start;
+      this.end = end;
+    }
+
+    /** Time per category; sums exactly to the step's wall time. */
+    public Breakdown breakdown() {
+      long[] ns = new long[Category.values().length];
+      for (int i = 0; i < count; i++) {
+        long segEnd = i + 1 < count ? starts[i + 1] : end;
+        ns[owners[i]] += segEnd - starts[i];
+      }
+      return new Breakdown(ns);
+    }
+
+    /** The category owning instant {@code t}; unattributed outside the step. */
+    public Category categoryAt(long t) {
+      if (t < start || t >= end || count == 0) {
+        return Category.UNATTRIBUTED;
+      }
+      int lo = 0;
+      int hi = count - 1;
+      while (lo < hi) {
+        int mid = (lo + hi + 1) >>> 1;
+        if (starts[mid] <= t) {
+          lo = mid;
+        } else {
+          hi = mid - 1;
+        }
+      }
+      return Category.values()[owners[lo]];
+    }
+  }
+
+  /**
+   * The breakdown of a step recorded with counters only (not sampled): the JVM intervals that overlap it (GC,
+   * safepoints, waits) take their time first, then the counters name GEMM, other ops and data within what is
+   * left, and the rest is unattributed (the counters cannot tell framework time from time outside any call).
+   */
+  public static Breakdown fromCounters(long wallNs, long gemmNs, long otherOpNs, long dataNs,
+      List<Interval> jvmIntervals, long stepStart, long stepEnd) {
+    long[] ns = account(stepStart, stepEnd, jvmIntervals).copy();
+    long left = ns[Category.UNATTRIBUTED.ordinal()];
+    long gemm = clamp(gemmNs, left);
+    long other = clamp(otherOpNs, left - gemm);
+    long data = clamp(dataNs, left - gemm - other);
+    ns[Category.GEMM.ordinal()] += gemm;
+    ns[Category.OTHER_COMPUTE.ordinal()] += other;
+    ns[Category.DATA.ordinal()] += data;
+    ns[Category.UNATTRIBUTED.ordinal()] = left - gemm - other - data;
     return new Breakdown(ns);
   }
 
-  /** The breakdown of a step recorded with counters only: what the counters name, the rest unattributed. */
+  /** The breakdown of a counters-only step without JVM intervals. */
   public static Breakdown fromCounters(long wallNs, long gemmNs, long otherOpNs, long dataNs) {
-    long[] ns = new long[Category.values().length];
-    long gemm = clamp(gemmNs, wallNs);
-    long other = clamp(otherOpNs, wallNs - gemm);
-    long data = clamp(dataNs, wallNs - gemm - other);
-    ns[Category.GEMM.ordinal()] = gemm;
-    ns[Category.OTHER_COMPUTE.ordinal()] = other;
-    ns[Category.DATA.ordinal()] = data;
-    ns[Category.UNATTRIBUTED.ordinal()] = wallNs - gemm - other - data;
-    return new Breakdown(ns);
+    return fromCounters(wallNs, gemmNs, otherOpNs, dataNs, List.of(), 0, wallNs);
   }
 
   private static long clamp(long v, long max) {

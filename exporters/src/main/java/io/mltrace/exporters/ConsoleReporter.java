@@ -7,6 +7,7 @@ import io.mltrace.collector.Step;
 import io.mltrace.collector.StepSink;
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * A line per step (step number, wall, GEMM, the rest, GEMM share) and, at exit, the run's breakdown as a table.
@@ -18,6 +19,7 @@ public final class ConsoleReporter implements StepSink {
   private long steps;
   private long wall;
   private long flops;
+  private final RunAggregates aggregates = new RunAggregates();
 
   public ConsoleReporter(PrintStream out, boolean perStep) {
     this.out = out;
@@ -27,6 +29,7 @@ public final class ConsoleReporter implements StepSink {
   @Override
   public void onStep(Step step) {
     steps++;
+    aggregates.add(step);
     wall += step.wallNs();
     flops += step.flops();
     Breakdown b = step.breakdown();
@@ -68,6 +71,13 @@ public final class ConsoleReporter implements StepSink {
     long gemm = totals[Category.GEMM.ordinal()];
     sb.append(String.format(Locale.ROOT, "  GEMM share %.1f%% of step time; GEMM FLOPs %.3g (%.2f GFLOP/s inside GEMM ops)%n",
         percent(gemm, wall), (double) flops, gemm == 0 ? 0.0 : flops / (double) gemm));
+    long samples = aggregates.frameSamples();
+    if (samples > 0) {
+      sb.append(String.format(Locale.ROOT, "  top host frames in framework/unattributed time (%d samples):%n", samples));
+      for (Map.Entry<String, Integer> e : aggregates.topFrames(5).entrySet()) {
+        sb.append(String.format(Locale.ROOT, "    %5.1f%%  %s%n", percent(e.getValue(), samples), e.getKey()));
+      }
+    }
     return sb.toString();
   }
 

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.DoubleSupplier;
 
 /**
  * Writes {@code summary.json}: one entry per step and the totals. The schema is documented in
@@ -24,6 +26,9 @@ public final class SummaryWriter implements StepSink {
   private final int maxSteps;
   private final List<Category> measured;
   private final List<long[]> rows = new ArrayList<>();
+  private final List<Map<String, Integer>> rowFrames = new ArrayList<>();
+  private final RunAggregates aggregates = new RunAggregates();
+  private final DoubleSupplier peakGflops;
   private final long[] totalBreakdown = new long[Category.values().length];
   private long totalSteps;
   private long totalWall;
@@ -36,6 +41,15 @@ public final class SummaryWriter implements StepSink {
    * @param measured the categories this run can measure; the others are present in the file and always 0
    */
   public SummaryWriter(Path file, int maxSteps, List<Category> measured) {
+    this(file, maxSteps, measured, () -> 0);
+  }
+
+  /**
+   * @param peakGflops the peak GEMM throughput that utilization is measured against, read at each write; 0 when
+   *     unknown (then no utilization is written)
+   */
+  public SummaryWriter(Path file, int maxSteps, List<Category> measured, DoubleSupplier peakGflops) {
+    this.peakGflops = peakGflops;
     if (maxSteps < 0) {
       throw new IllegalArgumentException("maxSteps must not be negative.");
     }
@@ -62,8 +76,10 @@ public final class SummaryWriter implements StepSink {
       row[5 + c.ordinal()] = ns;
       totalBreakdown[c.ordinal()] += ns;
     }
+    aggregates.add(step);
     if (rows.size() < maxSteps) {
       rows.add(row);
+      rowFrames.add(top(step.hostFrames(), 3));
     } else {
       omitted++;
     }
@@ -81,6 +97,7 @@ public final class SummaryWriter implements StepSink {
   }
 
   String render(RunStats stats) {
+    double peak = peakGflops.getAsDouble();
     StringBuilder out = new StringBuilder(256 + rows.size() * 300);
     out.append("{\n  \"schema_version\": ").append(SCHEMA_VERSION).append(",\n");
     out.append("  \"time_unit\": \"ns\",\n");
@@ -100,16 +117,76 @@ public final class SummaryWriter implements StepSink {
       out.append("{\"step\": ").append(row[0]).append(", \"wall_ns\": ").append(row[1]);
       breakdown(out, row, 5);
       out.append(", \"flops\": ").append(row[2]).append(", \"ops\": ").append(row[3]);
-      out.append(", \"detailed\": ").append(row[4] != 0).append('}');
+      out.append(", \"detailed\": ").append(row[4] != 0);
+      if (peak > 0 && row[1] > 0) {
+        out.append(", \"utilization\": ").append(ratio(row[2], row[1] * peak));
+      }
+      if (!rowFrames.get(i).isEmpty()) {
+        out.append(", \"top_frames\": ");
+        frames(out, rowFrames.get(i));
+      }
+      out.append('}');
     }
     out.append(rows.isEmpty() ? "],\n" : "\n  ],\n");
     out.append("  \"totals\": {\"steps\": ").append(totalSteps).append(", \"wall_ns\": ").append(totalWall);
     breakdown(out, totalBreakdown, 0);
-    out.append(", \"flops\": ").append(totalFlops).append(", \"ops\": ").append(totalOps).append("},\n");
+    out.append(", \"flops\": ").append(totalFlops).append(", \"ops\": ").append(totalOps);
+    if (peak > 0 && totalWall > 0) {
+      out.append(", \"utilization\": ").append(ratio(totalFlops, totalWall * peak));
+    }
+    out.append("},\n");
+    if (peak > 0) {
+      out.append("  \"peak_gflops\": ").append(String.format(java.util.Locale.ROOT, "%.3f", peak)).append(",\n");
+    }
+    out.append("  \"op_stats\": [");
+    List<RunAggregates.OpStats> ops = aggregates.opsByTime();
+    for (int i = 0; i < ops.size(); i++) {
+      RunAggregates.OpStats o = ops.get(i);
+      out.append(i == 0 ? "\n    {" : ",\n    {");
+      Json.string(out.append("\"kind\": "), o.kind);
+      Json.string(out.append(", \"name\": "), o.name);
+      out.append(", \"count\": ").append(o.count).append(", \"total_ns\": ").append(o.totalNs)
+          .append(", \"mean_ns\": ").append(o.meanNs()).append(", \"flops\": ").append(o.flops)
+          .append(", \"gflops\": ").append(String.format(java.util.Locale.ROOT, "%.3f", o.gflops())).append('}');
+    }
+    out.append(ops.isEmpty() ? "],\n" : "\n  ],\n");
+    out.append("  \"top_frames\": ");
+    frames(out, aggregates.topFrames(10));
+    out.append(",\n");
     out.append("  \"steps_omitted\": ").append(omitted).append(",\n");
     out.append("  \"dropped_records\": ").append(stats.droppedRecords()).append(",\n");
+    out.append("  \"dropped_activities\": ").append(stats.activitiesDropped()).append(",\n");
+    out.append("  \"steps_closed_before_sources\": ").append(stats.stepsClosedBeforeSources()).append(",\n");
     out.append("  \"exporter_errors\": ").append(stats.sinkErrors()).append("\n}\n");
     return out.toString();
+  }
+
+  private static String ratio(long flops, double nsTimesGflops) {
+    return String.format(java.util.Locale.ROOT, "%.6f", flops / nsTimesGflops);
+  }
+
+  private static Map<String, Integer> top(Map<String, Integer> frames, int n) {
+    if (frames.isEmpty()) {
+      return frames;
+    }
+    Map<String, Integer> out = new java.util.LinkedHashMap<>();
+    for (Map.Entry<String, Integer> e : frames.entrySet()) {
+      if (out.size() == n) {
+        break;
+      }
+      out.put(e.getKey(), e.getValue());
+    }
+    return out;
+  }
+
+  private static void frames(StringBuilder out, Map<String, Integer> frames) {
+    out.append('[');
+    int i = 0;
+    for (Map.Entry<String, Integer> e : frames.entrySet()) {
+      Json.string(out.append(i++ == 0 ? "{\"frame\": " : ", {\"frame\": "), e.getKey());
+      out.append(", \"samples\": ").append(e.getValue()).append('}');
+    }
+    out.append(']');
   }
 
   private static void breakdown(StringBuilder out, long[] values, int offset) {

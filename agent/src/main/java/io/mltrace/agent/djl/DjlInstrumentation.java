@@ -49,6 +49,12 @@ public final class DjlInstrumentation implements FrameworkInstrumentation {
         Hook.on("ai.djl.training.dataset.DataIterable")
             .methods("next()", named("next").and(takesArguments(0)).and(not(isBridge())))
             .advice(DataAdvice.class),
+        Hook.on("ai.djl.training.dataset.DataIterable")
+            .methods("hasNext()", named("hasNext").and(takesArguments(0)))
+            .advice(DataAdvice.class),
+        Hook.on("ai.djl.training.dataset.Batch")
+            .methods("close()", named("close").and(takesArguments(0)))
+            .advice(BatchCloseAdvice.class),
         Hook.on("ai.djl.pytorch.engine.PtGradientCollector")
             .methods("backward(1)", named("backward").and(takesArguments(1)))
             .advice(BackwardAdvice.class));

@@ -2,12 +2,14 @@ package io.mltrace.agent.instrument;
 
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.not;
 
 import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
 import net.bytebuddy.description.type.TypeDescription;
@@ -19,6 +21,16 @@ import net.bytebuddy.utility.JavaModule;
 /** Installs the hooks of several frameworks with one Byte Buddy agent builder. */
 public final class Installer {
   private final Set<String> reported = ConcurrentHashMap.newKeySet();
+  private final Set<String> applied = new java.util.concurrent.ConcurrentSkipListSet<>();
+
+  /** The frameworks with at least one hook applied so far, comma-separated (for example {@code djl}). */
+  public String appliedFrameworks() {
+    return String.join(",", applied);
+  }
+  private final ConcurrentMap<ClassLoader, TypePool.CacheProvider> poolCaches = new ConcurrentHashMap<>();
+  /** One caching pool per class loader for the reference checks (the bootstrap loader under a marker key). */
+  private final ConcurrentMap<Object, TypePool> referencePools = new ConcurrentHashMap<>();
+  private static final Object BOOTSTRAP = new Object();
 
   /**
    * Installs every hook. Already-loaded classes are retransformed (the attach case); classes loaded later are
@@ -40,8 +52,12 @@ public final class Installer {
         .with(AgentBuilder.RedefinitionStrategy.BatchAllocator.ForFixedSize.ofSize(Math.max(1, batchSize)))
         .with(listener)
         .with(AgentBuilder.TypeStrategy.Default.DECORATE)
+        // Type matchers that walk a hierarchy (every subclass of an interface) parse each class file once, not
+        // once per class being loaded: without this cache, ND4J's thousands of op classes took seconds.
+        .with(new AgentBuilder.PoolStrategy.WithTypePoolCache.Simple(TypePool.Default.ReaderMode.FAST, poolCaches))
         .with(new ErrorsOnce())
-        .ignore(nameStartsWith("io.mltrace.").or(nameStartsWith("java.")).or(nameStartsWith("jdk."))
+        .ignore(nameStartsWith("io.mltrace.").and(not(nameStartsWith("io.mltrace.examples.")))
+            .or(nameStartsWith("java.")).or(nameStartsWith("jdk."))
             .or(nameStartsWith("sun.")).or(nameStartsWith("com.sun.")).or(nameStartsWith("net.bytebuddy.")));
     for (FrameworkInstrumentation f : frameworks) {
       for (Hook hook : f.hooks()) {
@@ -69,6 +85,7 @@ public final class Installer {
         skip(missing);
         return builder;
       }
+      applied.add(framework);
       return new AgentBuilder.Transformer.ForAdvice()
           .include(Installer.class.getClassLoader())
           .advice(hook.methods, hook.adviceClass)
@@ -81,7 +98,8 @@ public final class Installer {
           && !type.isAbstract()) {
         return type.getName() + " has no method " + hook.methodsLabel;
       }
-      TypePool pool = TypePool.Default.of(ClassFileLocator.ForClassLoader.of(loader));
+      TypePool pool = referencePools.computeIfAbsent(loader == null ? BOOTSTRAP : loader,
+          k -> TypePool.Default.of(ClassFileLocator.ForClassLoader.of(loader)));
       for (String[] ref : hook.references) {
         TypePool.Resolution r = pool.describe(ref[0]);
         if (!r.isResolved()) {

@@ -1,0 +1,156 @@
+package io.mltrace.agent.dl4j;
+
+import static net.bytebuddy.matcher.ElementMatchers.declaresMethod;
+import static net.bytebuddy.matcher.ElementMatchers.hasSuperType;
+import static net.bytebuddy.matcher.ElementMatchers.isBridge;
+import static net.bytebuddy.matcher.ElementMatchers.isInterface;
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
+import static net.bytebuddy.matcher.ElementMatchers.not;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+import io.mltrace.agent.instrument.FrameworkInstrumentation;
+import io.mltrace.agent.instrument.Hook;
+import java.util.List;
+import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+
+/**
+ * The Deeplearning4j / ND4J hooks (written against 1.0.0-M2.1; see the package documentation for what each
+ * becomes). Every hook names the classes and methods its advice calls, so a release without them skips that hook
+ * with one stderr line.
+ */
+public final class Dl4jInstrumentation implements FrameworkInstrumentation {
+  static final String MLN = "org.deeplearning4j.nn.multilayer.MultiLayerNetwork";
+  static final String GRAPH = "org.deeplearning4j.nn.graph.ComputationGraph";
+  static final String LAYER = "org.deeplearning4j.nn.api.Layer";
+  static final String WORKSPACE_MGR = "org.deeplearning4j.nn.workspace.LayerWorkspaceMgr";
+  static final String INDARRAY = "org.nd4j.linalg.api.ndarray.INDArray";
+  static final String EXECUTIONER = "org.nd4j.linalg.cpu.nativecpu.ops.NativeOpExecutioner";
+  static final String CUSTOM_OP = "org.nd4j.linalg.api.ops.CustomOp";
+  static final String OP = "org.nd4j.linalg.api.ops.Op";
+  static final String OP_CONTEXT = "org.nd4j.linalg.api.ops.OpContext";
+  static final String DATA_SET_ITERATOR = "org.nd4j.linalg.dataset.api.iterator.DataSetIterator";
+  static final String MULTI_DATA_SET_ITERATOR = "org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator";
+  static final String MEMORY_WORKSPACE = "org.nd4j.linalg.api.memory.MemoryWorkspace";
+  static final String DATA_TYPE = "org.nd4j.linalg.api.buffer.DataType";
+
+  @Override
+  public String name() {
+    return "dl4j";
+  }
+
+  @Override
+  public List<Hook> hooks() {
+    // activate(training, mgr), and activate(input, training, mgr), which recurrent layers override directly.
+    ElementMatcher.Junction<MethodDescription> activate = named("activate").and(
+        takesArguments(2).and(takesArgument(0, boolean.class)).and(takesArgument(1, named(WORKSPACE_MGR)))
+            .or(takesArguments(3).and(takesArgument(0, named(INDARRAY))).and(takesArgument(1, boolean.class))
+                .and(takesArgument(2, named(WORKSPACE_MGR)))));
+    ElementMatcher.Junction<MethodDescription> backprop = named("backpropGradient").and(takesArguments(2))
+        .and(takesArgument(0, named(INDARRAY))).and(takesArgument(1, named(WORKSPACE_MGR)));
+    ElementMatcher.Junction<MethodDescription> fetch = named("next").and(takesArguments(0)).and(not(isBridge()))
+        .or(named("hasNext").and(takesArguments(0)));
+    ElementMatcher.Junction<MethodDescription> legacyExec = named("exec").and(takesArgument(1, named(OP_CONTEXT)))
+        .and(not(takesArgument(0, named(OP)))).and(not(takesArgument(0, named(CUSTOM_OP))));
+    return List.of(
+        // Steps and phases.
+        Hook.on("org.deeplearning4j.optimize.Solver")
+            .methods("optimize(1)", named("optimize").and(takesArguments(1)))
+            .advice(OptimizeAdvice.class)
+            .requires("org.bytedeco.javacpp.Pointer", "physicalBytes"),
+        Hook.on(MLN)
+            .methods("fit(DataSetIterator)", named("fit").and(takesArguments(1))
+                .and(takesArgument(0, named(DATA_SET_ITERATOR))))
+            .advice(FitLoopAdvice.class),
+        Hook.on(GRAPH)
+            .methods("fit(MultiDataSetIterator)", named("fit").and(takesArguments(1))
+                .and(takesArgument(0, named(DATA_SET_ITERATOR)).or(takesArgument(0, named(MULTI_DATA_SET_ITERATOR)))))
+            .advice(FitLoopAdvice.class),
+        Hook.onTypes("DataSetIterator+", concrete(DATA_SET_ITERATOR, fetch))
+            .methods("next()|hasNext()", fetch)
+            .advice(DataAdvice.class),
+        Hook.onTypes("MultiDataSetIterator+", concrete(MULTI_DATA_SET_ITERATOR, fetch))
+            .methods("next()|hasNext()", fetch)
+            .advice(DataAdvice.class),
+        Hook.on(MLN)
+            .methods("ffToLayerActivationsInWs", named("ffToLayerActivationsInWs"))
+            .advice(ForwardAdvice.class),
+        Hook.on(GRAPH)
+            .methods("ffToLayerActivationsInWS", named("ffToLayerActivationsInWS"))
+            .advice(ForwardAdvice.class),
+        Hook.on(MLN)
+            .methods("calcBackpropGradients", named("calcBackpropGradients"))
+            .advice(BackwardAdvice.class),
+        Hook.on(GRAPH)
+            .methods("calcBackpropGradients", named("calcBackpropGradients"))
+            .advice(BackwardAdvice.class),
+        Hook.on("org.deeplearning4j.nn.updater.BaseMultiLayerUpdater")
+            .methods("update(6)", named("update").and(takesArguments(6)))
+            .advice(UpdaterAdvice.class),
+        Hook.onTypes("StepFunction+", concrete("org.deeplearning4j.optimize.api.StepFunction",
+                named("step").and(takesArguments(2))))
+            .methods("step(2)", named("step").and(takesArguments(2)))
+            .advice(UpdaterAdvice.class),
+        // Inference.
+        Hook.on(MLN)
+            .methods("output(5)", named("output").and(takesArguments(5))
+                .and(takesArgument(4, named(MEMORY_WORKSPACE))))
+            .advice(OutputAdvice.class),
+        // The graph's three terminal output methods (they do not call each other).
+        Hook.on(GRAPH)
+            .methods("output(5)|output(boolean, boolean, INDArray...)|output(List, ...)", named("output").and(
+                takesArguments(5).and(takesArgument(4, named(MEMORY_WORKSPACE)))
+                    .or(takesArguments(3).and(takesArgument(0, boolean.class)).and(takesArgument(1, boolean.class)))
+                    .or(takesArguments(4).and(takesArgument(0, named("java.util.List"))))))
+            .advice(OutputAdvice.class),
+        // Layers.
+        Hook.onTypes("Layer+.activate", layers(activate))
+            .methods("activate(2|3)", activate)
+            .advice(LayerActivateAdvice.class)
+            .requires(LAYER, "getIndex").requires(LAYER, "input").requires(INDARRAY, "shape"),
+        Hook.onTypes("Layer+.backpropGradient", layers(backprop))
+            .methods("backpropGradient(2)", backprop)
+            .advice(LayerBackpropAdvice.class)
+            .requires(LAYER, "getIndex").requires(INDARRAY, "shape")
+            .requires("org.nd4j.common.primitives.Pair", "getSecond"),
+        // Ops, at the executioner just before the native calls.
+        Hook.on(EXECUTIONER)
+            .methods("exec(CustomOp, OpContext)", named("exec").and(takesArguments(2))
+                .and(takesArgument(0, named(CUSTOM_OP))).and(takesArgument(1, named(OP_CONTEXT))))
+            .advice(CustomOpAdvice.class)
+            .requires(CUSTOM_OP, "opName").requires(OP_CONTEXT, "getInputArray")
+            .requires(OP_CONTEXT, "numInputArguments").requires(INDARRAY, "shape").requires(INDARRAY, "dataType"),
+        Hook.on(EXECUTIONER)
+            .methods("exec(XxxOp, OpContext...)", legacyExec)
+            .advice(LegacyOpAdvice.class)
+            .requires(OP, "opName").requires(OP, "x").requires(OP, "z").requires(INDARRAY, "shape")
+            .requires(INDARRAY, "dataType"),
+        // Memory.
+        Hook.on("org.nd4j.linalg.api.memory.abstracts.Nd4jWorkspace")
+            .methods("alloc(4)", named("alloc").and(takesArguments(4)).and(takesArgument(0, long.class)))
+            .advice(WorkspaceAllocAdvice.class));
+  }
+
+  /**
+   * Classes (not interfaces) below {@code superType} that declare a method the matcher accepts. The name test
+   * comes first and is cheap: it keeps the hierarchy walk away from ND4J's thousands of op classes and from
+   * JavaCPP's bindings, none of which are iterators, layers or step functions.
+   */
+  private static ElementMatcher.Junction<TypeDescription> concrete(String superType,
+      ElementMatcher<? super MethodDescription> method) {
+    return not(nameStartsWith("org.nd4j.linalg.api.ops.")).and(not(nameStartsWith("org.nd4j.autodiff.")))
+        .and(not(nameStartsWith("org.nd4j.linalg.cpu.nativecpu.bindings."))).and(not(nameStartsWith("org.bytedeco.")))
+        .and(not(nameStartsWith("org.nd4j.shade."))).and(not(nameStartsWith("org.nd4j.ir.")))
+        .and(not(nameStartsWith("org.nd4j.imports."))).and(not(nameStartsWith("org.nd4j.nativeblas.")))
+        .and(not(isInterface())).and(declaresMethod(method)).and(hasSuperType(named(superType)))
+        .and(not(named(superType)));
+  }
+
+  /** Layers: DL4J's own ({@code org.deeplearning4j.nn.layers}); the ops of other layers are still recorded. */
+  private static ElementMatcher.Junction<TypeDescription> layers(ElementMatcher<? super MethodDescription> method) {
+    return nameStartsWith("org.deeplearning4j.nn.layers.").and(concrete(LAYER, method));
+  }
+}

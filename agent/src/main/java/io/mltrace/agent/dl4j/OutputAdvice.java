@@ -1,0 +1,21 @@
+package io.mltrace.agent.dl4j;
+
+import io.mltrace.bootstrap.Kind;
+import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.ThreadRecorder;
+import net.bytebuddy.asm.Advice;
+
+/** The network's {@code output(...)}: inference, a root span outside any training step. */
+final class OutputAdvice {
+  private OutputAdvice() {}
+
+  @Advice.OnMethodEnter(suppress = Throwable.class)
+  static ThreadRecorder enter() {
+    return Recorder.enterRoot();
+  }
+
+  @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+  static void exit(@Advice.Enter ThreadRecorder tr) {
+    Recorder.exitRoot(tr, Kind.PHASE, "output");
+  }
+}

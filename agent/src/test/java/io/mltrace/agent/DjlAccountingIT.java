@@ -1,0 +1,141 @@
+package io.mltrace.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real DJL job with injected ground truth: a data loader that sleeps, System.gc() in chosen steps, a listener that
+ * spins. The breakdown must recover each, and the .jfr file must hold the same steps and spans as the trace.
+ */
+class DjlAccountingIT {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final int STEPS = 24;
+  static final int SLEEP_MS = 20;
+  static final int BUSY_MS = 15;
+  static final List<Integer> GC_STEPS = List.of(8, 16);
+
+  @TempDir
+  static Path out;
+  static ChildJvm run;
+  static JsonNode summary;
+  static final Map<Integer, Long> fetchNs = new HashMap<>();
+
+  @BeforeAll
+  static void runGroundTruthJob() throws Exception {
+    run = ChildJvm.run("output=" + out + ",report_interval=0,console=summary,sample_period_ms=10,jfr="
+        + out.resolve("run.jfr"), List.of(), "io.mltrace.examples.groundtruth.DjlGroundTruth",
+        "--steps", String.valueOf(STEPS), "--data-sleep-ms", String.valueOf(SLEEP_MS),
+        "--gc-steps", "8,16", "--listener-busy-ms", String.valueOf(BUSY_MS));
+    assertEquals(0, run.exitCode, run::toString);
+    summary = JSON.readTree(out.resolve("summary.json").toFile());
+    // A step's data work: fetching its batch, and releasing the previous step's batch (closed after the optimizer).
+    Matcher m = Pattern.compile("groundtruth step (\\d+) fetch_ns (\\d+) close_ns (\\d+)").matcher(run.stdout);
+    long previousClose = 0;
+    while (m.find()) {
+      fetchNs.put(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)) + previousClose);
+      previousClose = Long.parseLong(m.group(3));
+    }
+    assertEquals(STEPS, fetchNs.size(), run::toString);
+    assertEquals(STEPS, summary.get("steps").size(), run::toString);
+  }
+
+  private static JsonNode step(int n) {
+    return summary.get("steps").get(n - 1);
+  }
+
+  private static long ns(JsonNode step, String category) {
+    return GroundTruth.ns(step, category);
+  }
+
+  @Test
+  void dataLoadingIsRecoveredWithinFivePercentOfWhatTheApplicationMeasured() {
+    // Step 1's first fetch also loads and initialises classes (jit_safepoint ranks above data): it is checked
+    // for the sleep only.
+    assertTrue(ns(step(1), "data") >= SLEEP_MS * 1_000_000L, step(1).toString());
+    for (int n = 2; n <= STEPS; n++) {
+      long truth = fetchNs.get(n);
+      long data = ns(step(n), "data");
+      assertTrue(truth >= SLEEP_MS * 1_000_000L, "the loader slept");
+      assertTrue(Math.abs(data - truth) <= 0.05 * truth, "step " + n + ": data " + data + " vs fetch " + truth);
+    }
+  }
+
+  @Test
+  void gcInChosenStepsIsRecoveredWithinFivePercentOfTheJfrPauses() throws Exception {
+    List<Long> systemGcPauseNs = GroundTruth.systemGcPauseNanos(out.resolve("run.jfr"));
+    assertEquals(GC_STEPS.size(), systemGcPauseNs.size(), "one System.gc() pause per chosen step");
+    for (int i = 0; i < GC_STEPS.size(); i++) {
+      long gc = ns(step(GC_STEPS.get(i)), "gc");
+      long truth = systemGcPauseNs.get(i);
+      assertTrue(Math.abs(gc - truth) <= 0.05 * truth, "step " + GC_STEPS.get(i) + ": gc " + gc + " vs " + truth);
+    }
+  }
+
+  @Test
+  void aBusyListenerIsFrameworkTimeWithItsFrameOnTop() {
+    for (int n = 1; n <= STEPS; n++) {
+      assertTrue(ns(step(n), "framework") >= BUSY_MS * 1_000_000L, "step " + n + " " + step(n));
+    }
+    JsonNode top = summary.get("top_frames").get(0);
+    assertTrue(top.get("frame").asText().endsWith("DjlGroundTruth$BusyListener.spin"), summary.get("top_frames")
+        .toString());
+    assertTrue(run.stdout.contains("DjlGroundTruth$BusyListener.spin"), "console names the frame");
+  }
+
+  @Test
+  void everyBreakdownSumsToItsWallTime() {
+    for (JsonNode s : summary.get("steps")) {
+      long sum = 0;
+      for (JsonNode v : s.get("breakdown_ns")) {
+        sum += v.asLong();
+      }
+      assertEquals(s.get("wall_ns").asLong(), sum);
+    }
+  }
+
+  @Test
+  void theJfrFileHoldsTheSameStepsAndSpansAsTheTrace() throws Exception {
+    JsonNode trace = JSON.readTree(out.resolve("trace.json").toFile());
+    Map<Long, Double> traceDurUs = new HashMap<>();
+    int traceSteps = 0;
+    for (JsonNode e : trace.get("traceEvents")) {
+      if (!"X".equals(e.get("ph").asText()) || !e.get("args").has("step")) {
+        continue;
+      }
+      if ("step".equals(e.get("cat").asText())) {
+        traceSteps++;
+      } else {
+        traceDurUs.put(e.get("args").get("span_id").asLong(), e.get("dur").asDouble());
+      }
+    }
+    int jfrSteps = 0;
+    int jfrSpans = 0;
+    for (RecordedEvent e : RecordingFile.readAllEvents(out.resolve("run.jfr"))) {
+      String type = e.getEventType().getName();
+      if (type.equals("mltrace.Step")) {
+        jfrSteps++;
+      } else if (type.equals("mltrace.Span")) {
+        jfrSpans++;
+        Double dur = traceDurUs.get(e.getLong("spanId"));
+        assertTrue(dur != null, "span in the trace: " + e);
+        assertEquals(dur, e.getLong("spanDuration") / 1000.0, 0.0011);
+      }
+    }
+    assertEquals(traceSteps, jfrSteps);
+    assertEquals(traceDurUs.size(), jfrSpans);
+  }
+}

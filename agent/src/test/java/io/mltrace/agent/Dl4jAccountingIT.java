@@ -1,0 +1,90 @@
+package io.mltrace.agent;
+
+import static io.mltrace.agent.GroundTruth.ns;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real DL4J job with injected ground truth: an iterator that sleeps in next(), System.gc() after chosen
+ * iterations, and a listener that spins after every iteration. The breakdown must recover each.
+ */
+class Dl4jAccountingIT {
+  static final int STEPS = 16;
+  static final int SLEEP_MS = 20;
+  static final int BUSY_MS = 15;
+  static final List<Integer> GC_STEPS = List.of(5, 10);
+
+  @TempDir
+  static Path out;
+  static ChildJvm run;
+  static JsonNode summary;
+
+  @BeforeAll
+  static void runGroundTruthJob() throws Exception {
+    run = ChildJvm.run("output=" + out + ",report_interval=0,console=summary,sample_period_ms=10,jfr="
+        + out.resolve("run.jfr"), Dl4jTrace.JVM_FLAGS, "io.mltrace.examples.dl4j.Dl4jTraining",
+        "--model", "mlp", "--steps", String.valueOf(STEPS), "--sleep-us", String.valueOf(SLEEP_MS * 1000),
+        "--gc-steps", "5,10", "--listener-busy-ms", String.valueOf(BUSY_MS), "--outputs", "0");
+    assertEquals(0, run.exitCode, run::toString);
+    summary = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
+    assertEquals(STEPS, summary.get("steps").size(), run::toString);
+  }
+
+  @Test
+  void etlIsRecoveredWithinFivePercentOfWhatTheIteratorMeasured() {
+    Matcher m = Pattern.compile("iterator next\\(\\) ns (\\d+)").matcher(run.stdout);
+    assertTrue(m.find(), run::toString);
+    long truth = Long.parseLong(m.group(1));
+    long data = 0;
+    for (JsonNode s : summary.get("steps")) {
+      data += ns(s, "data");
+    }
+    assertTrue(truth >= STEPS * SLEEP_MS * 1_000_000L, "the iterator slept");
+    assertTrue(Math.abs(data - truth) <= 0.05 * truth, "data " + data + " vs iterator " + truth);
+  }
+
+  @Test
+  void gcAfterChosenIterationsIsRecoveredWithinFivePercentOfTheJfrPauses() throws Exception {
+    List<Long> pauses = GroundTruth.systemGcPauseNanos(out.resolve("run.jfr"));
+    assertEquals(GC_STEPS.size(), pauses.size(), "one System.gc() pause per chosen step");
+    for (int i = 0; i < GC_STEPS.size(); i++) {
+      long gc = ns(summary.get("steps").get(GC_STEPS.get(i) - 1), "gc");
+      long truth = pauses.get(i);
+      assertTrue(Math.abs(gc - truth) <= 0.05 * truth, "step " + GC_STEPS.get(i) + ": gc " + gc + " vs " + truth);
+    }
+  }
+
+  @Test
+  void aBusyListenerIsFrameworkTimeWithItsFrameOnTop() {
+    for (JsonNode s : summary.get("steps")) {
+      assertTrue(ns(s, "framework") >= BUSY_MS * 1_000_000L, s.toString());
+    }
+    assertTrue(summary.get("top_frames").get(0).get("frame").asText().endsWith("Dl4jGroundTruthListener.spin"),
+        summary.get("top_frames").toString());
+  }
+
+  @Test
+  void breakdownsSumToWallTimeAndUnattributedIsSmall() {
+    for (JsonNode s : summary.get("steps")) {
+      long sum = 0;
+      for (JsonNode v : s.get("breakdown_ns")) {
+        sum += v.asLong();
+      }
+      assertEquals(s.get("wall_ns").asLong(), sum);
+    }
+    long wall = summary.get("totals").get("wall_ns").asLong();
+    long unattributed = summary.get("totals").get("breakdown_ns").get("unattributed").asLong();
+    System.out.printf("unattributed share on the DL4J ground-truth job: %.2f%%%n", 100.0 * unattributed / wall);
+    assertTrue(unattributed <= 0.05 * wall, summary.get("totals").toString());
+  }
+}

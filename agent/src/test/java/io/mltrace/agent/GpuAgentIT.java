@@ -1,0 +1,84 @@
+package io.mltrace.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent's GPU wiring in a child JVM running the DJL example on the CPU: the bridge is loaded from the agent
+ * jar into the bootstrap loader, and every span pushes and pops its correlation id through it; or GPU tracing is
+ * unavailable, with one line, and the trace is whole either way.
+ */
+class GpuAgentIT {
+  static final String MLP = "io.mltrace.examples.djl.MlpTraining";
+  static final Path FAKE_CUPTI = Paths.get("../collector/target/native-test/libcupti_fake.so").toAbsolutePath();
+  static final int STEPS = 6;
+
+  @TempDir
+  Path out;
+
+  @Test
+  void missingLibcuptiGivesOneLineAndEveryStepIsStillRecorded() throws Exception {
+    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,cupti_path=/nonexistent/libcupti.so",
+        List.of(), MLP, "--steps", String.valueOf(STEPS));
+    assertEquals(0, run.exitCode, run::toString);
+    List<String> lines = run.stderr.lines().filter(l -> l.contains("GPU tracing")).toList();
+    assertEquals(1, lines.size(), run::toString);
+    assertTrue(lines.get(0).startsWith("GPU tracing unavailable: cannot load /nonexistent/libcupti.so: "),
+        lines.get(0));
+    assertStepsRecorded();
+  }
+
+  @Test
+  void byDefaultAMachineWithoutCudaGetsOneLine() throws Exception {
+    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0", List.of(), MLP, "--steps",
+        String.valueOf(STEPS));
+    assertEquals(0, run.exitCode, run::toString);
+    List<String> lines = run.stderr.lines().filter(l -> l.contains("GPU tracing")).toList();
+    // This project's CI machines have no NVIDIA driver: whichever step fails first, it is one line.
+    assertEquals(1, lines.size(), run::toString);
+    assertTrue(lines.get(0).startsWith("GPU tracing unavailable: "), lines.get(0));
+    assertStepsRecorded();
+  }
+
+  @Test
+  void withCuptiTheBridgeRunsFromTheBootstrapLoaderAndSpansPushTheirIds() throws Exception {
+    assertTrue(Files.isRegularFile(FAKE_CUPTI), "the collector build makes " + FAKE_CUPTI);
+    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,cupti_path=" + FAKE_CUPTI, List.of(), MLP,
+        "--steps", String.valueOf(STEPS));
+    assertEquals(0, run.exitCode, run::toString);
+    assertTrue(run.stderr.lines().noneMatch(l -> l.contains("GPU tracing")), run::toString);
+    // DJL on the CPU launches no CUDA work: collection ran (one window for all steps) and found none.
+    assertTrue(run.stdout.contains("mltrace: gpu records 0 (drained 0, unresolved 0, pending overflow 0, "
+        + "ring full 0, CUPTI dropped 0), enables 1"), run::toString);
+    assertStepsRecorded();
+  }
+
+  @Test
+  void gpuOffLoadsNothing() throws Exception {
+    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,gpu=off,cupti_path=/nonexistent/x.so",
+        List.of(), MLP, "--steps", String.valueOf(STEPS));
+    assertEquals(0, run.exitCode, run::toString);
+    assertTrue(run.stderr.lines().noneMatch(l -> l.contains("GPU")), run::toString);
+    assertTrue(!run.stdout.contains("gpu records"), run::toString);
+    assertStepsRecorded();
+  }
+
+  private void assertStepsRecorded() throws Exception {
+    JsonNode summary = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
+    assertEquals(STEPS, summary.get("steps").size());
+    for (JsonNode step : summary.get("steps")) {
+      // Every op was recorded in detail: the span path (where correlation ids are pushed) worked throughout.
+      assertTrue(step.get("detailed").asBoolean(), step::toString);
+      assertTrue(step.get("ops").asLong() >= 2 && step.get("flops").asLong() > 0, step::toString);
+    }
+  }
+}

@@ -1,0 +1,213 @@
+package io.mltrace.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mltrace.exporters.testing.Jaeger;
+import io.mltrace.exporters.testing.LocalBackend;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The shaded agent in a child JVM training the DJL example, exporting to a real Jaeger over OTLP: a 20-step run
+ * with every output, and a run whose OTLP endpoint is down for its first part.
+ */
+class OtelExportersIT {
+  static final String MLP = "io.mltrace.examples.djl.MlpTraining";
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final Pattern REPORT = Pattern.compile("mltrace: OTLP traces to \\S+: (\\d+) spans queued, (\\d+) exported, "
+      + "(\\d+) dropped \\(queue full (\\d+), export failed (\\d+), left at exit (\\d+)\\), queue high-water (\\d+) of "
+      + "(\\d+) spans");
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void twentyDjlStepsGoToJaegerAndEveryFileIsWrittenSmall() throws Exception {
+    try (Jaeger jaeger = Jaeger.start(Files.createDirectories(dir.resolve("jaeger")), 0)) {
+      Path out = dir.resolve("out");
+      Process p = start("output=" + out + ",report_interval=0,console=summary,otlp_endpoint=http://127.0.0.1:"
+          + jaeger.otlpGrpcPort, Map.of("OTEL_SERVICE_NAME", "mlp-20", "OTEL_RESOURCE_ATTRIBUTES", "run=it"), 20);
+      Child run = Child.await(p, dir);
+      assertEquals(0, run.exit, run::toString);
+      assertTrue(run.stdout.contains("final loss"), run::toString);
+
+      long traceBytes = Files.size(out.resolve("trace.json"));
+      System.out.println("mltrace IT: trace.json of 20 DJL steps: " + traceBytes + " bytes");
+      assertTrue(traceBytes < 20L * 1024 * 1024, "trace.json " + traceBytes + " bytes");
+      String html = Files.readString(out.resolve("report.html"));
+      assertTrue(html.contains("\"steps\": 20,") || html.contains("\"steps\": 20, "), "report.html has the run");
+
+      Matcher m = REPORT.matcher(run.stderr);
+      assertTrue(m.find(), run::toString);
+      long produced = stepSpansInTrace(out.resolve("trace.json"));
+      assertEquals(produced, Long.parseLong(m.group(2)), "every span exported: " + m.group());
+      assertEquals(0, Long.parseLong(m.group(3)), m.group());
+
+      JsonNode traces = jaeger.traces("mlp-20", 20);
+      assertEquals(20, traces.size(), jaeger.process::log);
+      Set<Long> numbers = new HashSet<>();
+      long spans = 0;
+      for (JsonNode trace : traces) {
+        spans += trace.get("spans").size();
+        for (JsonNode span : trace.get("spans")) {
+          Map<String, JsonNode> tags = tags(span);
+          if (span.get("references").isEmpty()) {
+            assertEquals("step", span.get("operationName").asText());
+            assertEquals("djl", tags.get("ml.framework").asText());
+            numbers.add(tags.get("ml.step.number").asLong());
+          } else if ("linear".equals(span.get("operationName").asText())) {
+            long flops = tags.get("ml.op.flops").asLong();
+            assertTrue(flops == 2L * 64 * 128 * 784 || flops == 2L * 64 * 10 * 128, "linear FLOPs " + flops);
+          }
+        }
+      }
+      assertEquals(produced, spans, "Jaeger holds every span the agent produced");
+      for (long i = 1; i <= 20; i++) {
+        assertTrue(numbers.contains(i), "step " + i + " in " + numbers);
+      }
+    }
+  }
+
+  @Test
+  void anOtlpOutageDropsExactlyTheCountedSpansAndWarnsOnce() throws Exception {
+    int grpcPort = LocalBackend.freePort();
+    Path out = dir.resolve("out");
+    int steps = 1500;
+    Process p = start("output=" + out + ",report_interval=1,console=summary,otlp_queue_spans=256,otlp_endpoint="
+        + "http://127.0.0.1:" + grpcPort, Map.of("OTEL_SERVICE_NAME", "mlp-outage"), steps);
+    Jaeger jaeger = null;
+    try {
+      // The endpoint stays down until the job has closed 100 steps, then comes up while it trains on.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (stepsInSummary(out) < 100) {
+        assertTrue(p.isAlive() && System.nanoTime() < deadline, "the job trains while the endpoint is down");
+        Thread.sleep(200);
+      }
+      jaeger = Jaeger.start(Files.createDirectories(dir.resolve("jaeger")), grpcPort);
+      long stepsWhenUp = stepsInSummary(out);
+      Child run = Child.await(p, dir);
+      assertEquals(0, run.exit, run::toString);
+      assertTrue(run.stdout.contains("after " + steps + " steps"), run::toString);
+      assertTrue(stepsWhenUp < steps, "the endpoint came up during training (at step " + stepsWhenUp + ")");
+
+      Matcher m = REPORT.matcher(run.stderr);
+      assertTrue(m.find(), run::toString);
+      long queued = Long.parseLong(m.group(1));
+      long exported = Long.parseLong(m.group(2));
+      long dropped = Long.parseLong(m.group(3));
+      long produced = stepSpansInTrace(out.resolve("trace.json"));
+      assertTrue(dropped > 0, "the outage dropped spans: " + m.group());
+      assertEquals(produced, exported + dropped, "every span is exported or counted as dropped: " + m.group());
+      assertEquals(produced, queued + Long.parseLong(m.group(4)), m.group());
+      assertTrue(Long.parseLong(m.group(7)) <= 256, "queue stayed within its bound: " + m.group());
+
+      JsonNode traces = jaeger.traces("mlp-outage", 1);
+      long inJaeger = 0;
+      for (JsonNode trace : traces) {
+        inJaeger += trace.get("spans").size();
+      }
+      long deadlineJ = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+      while (inJaeger < exported && System.nanoTime() < deadlineJ) {
+        Thread.sleep(300);
+        inJaeger = 0;
+        for (JsonNode trace : jaeger.traces("mlp-outage", 1)) {
+          inJaeger += trace.get("spans").size();
+        }
+      }
+      assertEquals(exported, inJaeger, "Jaeger received exactly the spans counted as exported");
+      long warnings = run.stderr.lines().filter(l -> l.startsWith("mltrace: OTLP spans dropped")).count();
+      assertEquals(1, warnings, "one warning for an outage shorter than a minute:\n" + run.stderr);
+      assertTrue(run.stderr.lines().noneMatch(l -> l.contains("io.mltrace.shaded.io.opentelemetry")),
+          "the SDK's own per-batch failure logs stay off:\n" + run.stderr);
+    } finally {
+      if (p.isAlive()) {
+        p.destroyForcibly();
+      }
+      if (jaeger != null) {
+        jaeger.close();
+      }
+    }
+  }
+
+  private static long stepsInSummary(Path out) {
+    try {
+      return JSON.readTree(out.resolve("summary.json").toFile()).get("totals").get("steps").asLong();
+    } catch (IOException | NullPointerException notYet) {
+      return 0;
+    }
+  }
+
+  /** Spans of sampled steps in trace.json (each step event and the spans inside it). */
+  private static long stepSpansInTrace(Path trace) throws IOException {
+    JsonNode root = JSON.readTree(trace.toFile());
+    assertTrue(root.get("otherData").get("mltrace_truncated") == null, "trace.json holds every span");
+    long n = 0;
+    for (JsonNode e : root.get("traceEvents")) {
+      if ("X".equals(e.get("ph").asText()) && (e.get("cat").asText().equals("step") || e.get("args").has("step"))) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private Process start(String agentArgs, Map<String, String> env, int steps) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx512m", "-javaagent:" + ChildJvm.AGENT_JAR.toAbsolutePath() + "=" + agentArgs, "-cp",
+        ChildJvm.examplesClasspath(), MLP, "--steps", String.valueOf(steps)));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(dir.resolve("child.out").toFile())
+        .redirectError(dir.resolve("child.err").toFile());
+    pb.environment().put("OMP_NUM_THREADS", "1");
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+
+  static Map<String, JsonNode> tags(JsonNode span) {
+    Map<String, JsonNode> m = new java.util.HashMap<>();
+    for (JsonNode t : span.get("tags")) {
+      m.put(t.get("key").asText(), t.get("value"));
+    }
+    return m;
+  }
+
+  /** A finished child JVM and what it printed. */
+  static final class Child {
+    final int exit;
+    final String stdout;
+    final String stderr;
+
+    private Child(int exit, String stdout, String stderr) {
+      this.exit = exit;
+      this.stdout = stdout;
+      this.stderr = stderr;
+    }
+
+    static Child await(Process p, Path dir) throws Exception {
+      if (!p.waitFor(240, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new AssertionError("child JVM timed out:\n" + Files.readString(dir.resolve("child.err")));
+      }
+      return new Child(p.exitValue(), Files.readString(dir.resolve("child.out")),
+          Files.readString(dir.resolve("child.err")));
+    }
+
+    @Override
+    public String toString() {
+      return "exit " + exit + "\n--- stdout\n" + stdout + "\n--- stderr\n" + stderr;
+    }
+  }
+}

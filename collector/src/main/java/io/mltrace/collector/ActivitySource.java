@@ -1,0 +1,27 @@
+package io.mltrace.collector;
+
+import java.util.List;
+
+/**
+ * A producer of {@link ExternalActivity}s that the collector merges into steps: JFR (JVM events), CUPTI (GPU).
+ *
+ * <p>Sources deliver late: JFR flushes about once a second, CUPTI when a buffer completes. The collector therefore
+ * holds a closed step until every source reports {@link #completeUpToNs()} past the step's end (or a bounded wait
+ * passes), then attaches the activities that overlap the step or were launched by one of its spans.
+ */
+public interface ActivitySource {
+  /** A short name for messages and counters. */
+  String name();
+
+  /** Moves every activity available now into {@code out}. Called on the collector thread only. */
+  void drainTo(List<ExternalActivity> out);
+
+  /**
+   * Every activity that ends before this time (agent clock) has been delivered by {@link #drainTo}. A source with
+   * nothing pending may return {@link System#nanoTime()}; a source that has stopped returns {@link Long#MAX_VALUE}.
+   */
+  long completeUpToNs();
+
+  /** Stops producing; called once at shutdown. */
+  default void close() {}
+}

@@ -1,0 +1,114 @@
+package io.mltrace.collector;
+
+/**
+ * An interval recorded outside the per-thread rings and placed on the agent's clock ({@link System#nanoTime()}):
+ * a JVM event read from JFR (GC pause, safepoint, compilation, park) or a GPU record from CUPTI (kernel, copy,
+ * memset).
+ *
+ * <p>Conversion to the agent's clock happens once, in the {@link ActivitySource} that produces it.
+ */
+public final class ExternalActivity {
+  /** Where an activity comes from. */
+  public enum Origin { JVM, GPU }
+
+  /**
+   * Name of an execution sample: a point in time ({@code start == end}) on one thread, whose {@link #detail()} is
+   * the sampled stack's top frame. Samples claim no time; they explain {@code framework} and {@code unattributed}.
+   */
+  public static final String SAMPLE = "sample";
+
+  /** Thread id of an activity that stops every Java thread (a GC pause, a safepoint). */
+  public static final long ALL_THREADS = 0;
+
+  private final Origin origin;
+  private final Category category;
+  private final String name;
+  private final long threadId;
+  private final long startNs;
+  private final long endNs;
+  private final long correlatedSpanId;
+  private final int device;
+  private final int stream;
+  private final long bytes;
+  private final String detail;
+
+  /**
+   * @param threadId the Java thread it happened on, {@link #ALL_THREADS}, or for GPU records the launching thread
+   *     when known (0 otherwise)
+   * @param correlatedSpanId the span that launched a GPU record (external correlation), 0 when none
+   * @param detail free text (a top frame, a GC cause, a kernel's grid), or null
+   */
+  public ExternalActivity(Origin origin, Category category, String name, long threadId, long startNs, long endNs,
+      long correlatedSpanId, int device, int stream, long bytes, String detail) {
+    this.origin = origin;
+    this.category = category;
+    this.name = name;
+    this.threadId = threadId;
+    this.startNs = startNs;
+    this.endNs = endNs;
+    this.correlatedSpanId = correlatedSpanId;
+    this.device = device;
+    this.stream = stream;
+    this.bytes = bytes;
+    this.detail = detail;
+  }
+
+  public Origin origin() {
+    return origin;
+  }
+
+  /** The category the interval claims in a step's breakdown (host timeline for JVM, device timeline for GPU). */
+  public Category category() {
+    return category;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public long threadId() {
+    return threadId;
+  }
+
+  public long startNs() {
+    return startNs;
+  }
+
+  public long endNs() {
+    return endNs;
+  }
+
+  public long durationNs() {
+    return endNs - startNs;
+  }
+
+  public long correlatedSpanId() {
+    return correlatedSpanId;
+  }
+
+  public int device() {
+    return device;
+  }
+
+  public int stream() {
+    return stream;
+  }
+
+  public long bytes() {
+    return bytes;
+  }
+
+  public String detail() {
+    return detail;
+  }
+
+  /** True for an execution sample (see {@link #SAMPLE}). */
+  public boolean isSample() {
+    return SAMPLE.equals(name);
+  }
+
+  @Override
+  public String toString() {
+    return origin + ":" + name + "[" + startNs + ".." + endNs + "]";
+  }
+}

@@ -1,0 +1,303 @@
+package io.mltrace.collector;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns closed step records and external activities into {@link Step}s. Not thread-safe: the collector calls it
+ * under its lock.
+ *
+ * <p>A step whose record has arrived waits in {@link #waiting} until every source has delivered what ends before
+ * the step's end (the watermark), or until {@code maxHoldNanos} passed. Host-side activities (JVM events, samples)
+ * are kept in time order for {@code retentionNanos}; GPU activities are keyed by the span that launched them. Both
+ * are bounded; overflow drops the oldest and counts it.
+ */
+final class StepAssembler {
+  /** A closed step waiting for its external activities. */
+  static final class Draft {
+    final long number;
+    final long spanId;
+    final long threadId;
+    final String threadName;
+    final long startNs;
+    final long endNs;
+    final long flops;
+    final long opCount;
+    final boolean detailed;
+    final List<Span> spans;
+    final long[] counters;
+    final long arrivedNs;
+    /** The step record's framework-specific attributes ({@code Slots.ATTR_*}). */
+    long[] attributes = new long[io.mltrace.bootstrap.Slots.STEP_ATTRIBUTE_COUNT];
+
+    Draft(long number, long spanId, long threadId, String threadName, long startNs, long endNs, long flops,
+        long opCount, boolean detailed, List<Span> spans, long[] counters, long arrivedNs) {
+      this.number = number;
+      this.spanId = spanId;
+      this.threadId = threadId;
+      this.threadName = threadName;
+      this.startNs = startNs;
+      this.endNs = endNs;
+      this.flops = flops;
+      this.opCount = opCount;
+      this.detailed = detailed;
+      this.spans = spans;
+      this.counters = counters;
+      this.arrivedNs = arrivedNs;
+    }
+  }
+
+  private final long maxHoldNanos;
+  private final long retentionNanos;
+  private final int maxActivities;
+  private final ArrayDeque<Draft> waiting = new ArrayDeque<>();
+  /** Host activities sorted by start; entries before {@link #hostFirst} are pruned. */
+  private final ArrayList<ExternalActivity> host = new ArrayList<>();
+  private int hostFirst;
+  private long longestHostNs;
+  private final Map<Long, List<ExternalActivity>> gpuBySpan = new HashMap<>();
+  private final ArrayDeque<ExternalActivity> gpuUncorrelated = new ArrayDeque<>();
+  private int gpuCount;
+  private long activitiesDropped;
+  private long stepsReleasedEarly;
+
+  StepAssembler(long maxHoldNanos, long retentionNanos, int maxActivities) {
+    this.maxHoldNanos = maxHoldNanos;
+    this.retentionNanos = retentionNanos;
+    this.maxActivities = maxActivities;
+  }
+
+  void add(Draft draft) {
+    waiting.add(draft);
+  }
+
+  void addActivities(List<ExternalActivity> activities) {
+    int hostBefore = host.size();
+    for (ExternalActivity a : activities) {
+      if (a.origin() == ExternalActivity.Origin.GPU) {
+        if (a.correlatedSpanId() != 0) {
+          gpuBySpan.computeIfAbsent(a.correlatedSpanId(), k -> new ArrayList<>()).add(a);
+        } else {
+          gpuUncorrelated.add(a);
+        }
+        gpuCount++;
+      } else {
+        host.add(a);
+        longestHostNs = Math.max(longestHostNs, a.durationNs());
+      }
+    }
+    if (host.size() > hostBefore && hostBefore > hostFirst
+        && host.get(hostBefore).startNs() < host.get(hostBefore - 1).startNs()) {
+      // Sources deliver nearly in order: a sort of the live part is cheap (TimSort on runs).
+      host.subList(hostFirst, host.size()).sort((x, y) -> Long.compare(x.startNs(), y.startNs()));
+    } else if (host.size() > hostBefore) {
+      host.subList(hostBefore, host.size()).sort((x, y) -> Long.compare(x.startNs(), y.startNs()));
+    }
+    int live = host.size() - hostFirst;
+    if (live > maxActivities) {
+      activitiesDropped += live - maxActivities;
+      hostFirst += live - maxActivities;
+    }
+    compactHost();
+    while (gpuCount > maxActivities && !gpuUncorrelated.isEmpty()) {
+      gpuUncorrelated.poll();
+      gpuCount--;
+      activitiesDropped++;
+    }
+  }
+
+  /**
+   * Steps that may close now: those ending before {@code watermarkNs}, those held longer than the bound, or all of
+   * them when {@code force}. Steps close in arrival order.
+   */
+  List<Step> release(long watermarkNs, long nowNs, boolean force) {
+    List<Step> out = new ArrayList<>();
+    while (!waiting.isEmpty()) {
+      Draft d = waiting.peek();
+      boolean ready = d.endNs <= watermarkNs;
+      if (!ready && !force && nowNs - d.arrivedNs < maxHoldNanos) {
+        break;
+      }
+      if (!ready && !force) {
+        stepsReleasedEarly++;
+      }
+      waiting.poll();
+      out.add(assemble(d));
+    }
+    prune(nowNs);
+    return out;
+  }
+
+  long activitiesDropped() {
+    return activitiesDropped;
+  }
+
+  long stepsReleasedEarly() {
+    return stepsReleasedEarly;
+  }
+
+  int waitingSteps() {
+    return waiting.size();
+  }
+
+  /** The step as its own ring records show it, before any external activity joins it. */
+  Step fromRecordsOnly(Draft d) {
+    List<StepAccounting.Interval> intervals = new ArrayList<>(d.spans.size());
+    Breakdown breakdown;
+    if (d.detailed) {
+      for (Span s : d.spans) {
+        intervals.add(new StepAccounting.Interval(s.startNs(), s.endNs(), s.category()));
+      }
+      breakdown = StepAccounting.account(d.startNs, d.endNs, intervals);
+    } else {
+      breakdown = StepAccounting.fromCounters(d.endNs - d.startNs, d.counters[0], d.counters[1], d.counters[2]);
+    }
+    return new Step(d.number, d.spanId, d.threadId, d.threadName, d.startNs, d.endNs, d.flops, d.opCount,
+        d.detailed, d.spans, breakdown, Collections.emptyList(), Collections.emptyMap(), d.attributes);
+  }
+
+  private Step assemble(Draft d) {
+    List<ExternalActivity> external = new ArrayList<>();
+    for (int i = firstStartingAfter(d.startNs - longestHostNs); i < host.size(); i++) {
+      ExternalActivity a = host.get(i);
+      if (a.startNs() >= d.endNs) {
+        break;
+      }
+      boolean onThread = a.threadId() == d.threadId || a.threadId() == ExternalActivity.ALL_THREADS;
+      boolean overlaps = a.isSample() ? a.startNs() >= d.startNs && a.startNs() < d.endNs
+          : a.endNs() > d.startNs && a.startNs() < d.endNs;
+      if (overlaps && (onThread || !a.isSample() && a.category() == null)) {
+        external.add(a);
+      }
+    }
+    takeGpu(d, external);
+
+    List<StepAccounting.Interval> intervals = new ArrayList<>(d.spans.size() + external.size());
+    Breakdown breakdown;
+    if (d.detailed) {
+      for (Span s : d.spans) {
+        intervals.add(new StepAccounting.Interval(s.startNs(), s.endNs(), s.category()));
+      }
+    }
+    for (ExternalActivity a : external) {
+      if (a.origin() == ExternalActivity.Origin.JVM && a.category() != null && !a.isSample()
+          && (a.threadId() == d.threadId || a.threadId() == ExternalActivity.ALL_THREADS)) {
+        intervals.add(new StepAccounting.Interval(a.startNs(), a.endNs(), a.category()));
+      }
+    }
+    StepAccounting.Segments segments = null;
+    if (d.detailed) {
+      segments = StepAccounting.segments(d.startNs, d.endNs, intervals);
+      breakdown = segments.breakdown();
+    } else {
+      breakdown = StepAccounting.fromCounters(d.endNs - d.startNs, d.counters[0], d.counters[1], d.counters[2],
+          intervals, d.startNs, d.endNs);
+    }
+    Map<String, Integer> frames = d.detailed ? hostFrames(d, external, segments) : Collections.emptyMap();
+    return new Step(d.number, d.spanId, d.threadId, d.threadName, d.startNs, d.endNs, d.flops, d.opCount,
+        d.detailed, d.spans, breakdown, Collections.unmodifiableList(external), frames, d.attributes);
+  }
+
+  /** GPU records launched by the step's spans, and uncorrelated ones that overlap it. */
+  private void takeGpu(Draft d, List<ExternalActivity> external) {
+    if (gpuCount == 0) {
+      return;
+    }
+    Set<Long> ids = new HashSet<>();
+    ids.add(d.spanId);
+    for (Span s : d.spans) {
+      ids.add(s.spanId());
+    }
+    for (Long id : ids) {
+      List<ExternalActivity> list = gpuBySpan.remove(id);
+      if (list != null) {
+        external.addAll(list);
+        gpuCount -= list.size();
+      }
+    }
+    for (ExternalActivity a : gpuUncorrelated) {
+      if (a.endNs() > d.startNs && a.startNs() < d.endNs) {
+        external.add(a);
+      }
+    }
+  }
+
+  /** Samples in framework or unattributed time, by top frame, most frequent first. */
+  private static Map<String, Integer> hostFrames(Draft d, List<ExternalActivity> external,
+      StepAccounting.Segments segments) {
+    Map<String, Integer> counts = new HashMap<>();
+    for (ExternalActivity a : external) {
+      if (!a.isSample() || a.threadId() != d.threadId || a.detail() == null) {
+        continue;
+      }
+      Category c = segments.categoryAt(a.startNs());
+      if (c == Category.FRAMEWORK || c == Category.UNATTRIBUTED) {
+        counts.merge(a.detail(), 1, Integer::sum);
+      }
+    }
+    if (counts.isEmpty()) {
+      return Collections.emptyMap();
+    }
+    List<Map.Entry<String, Integer>> sorted = new ArrayList<>(counts.entrySet());
+    sorted.sort((x, y) -> y.getValue() - x.getValue());
+    Map<String, Integer> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Integer> e : sorted) {
+      out.put(e.getKey(), e.getValue());
+    }
+    return Collections.unmodifiableMap(out);
+  }
+
+  /** Index of the first live host activity starting at or after {@code t}. */
+  private int firstStartingAfter(long t) {
+    int lo = hostFirst;
+    int hi = host.size();
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (host.get(mid).startNs() < t) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  private void compactHost() {
+    if (hostFirst > 1024 && hostFirst > host.size() / 2) {
+      host.subList(0, hostFirst).clear();
+      hostFirst = 0;
+    }
+  }
+
+  /** Host activities older than the retention, and GPU records of spans long gone, are dropped. */
+  private void prune(long nowNs) {
+    long horizon = nowNs - retentionNanos;
+    if (!waiting.isEmpty()) {
+      horizon = Math.min(horizon, waiting.peek().startNs);
+    }
+    while (hostFirst < host.size() && host.get(hostFirst).startNs() + longestHostNs < horizon) {
+      hostFirst++;
+    }
+    compactHost();
+    while (!gpuUncorrelated.isEmpty() && gpuUncorrelated.peek().endNs() < horizon) {
+      gpuUncorrelated.poll();
+      gpuCount--;
+    }
+    Iterator<Map.Entry<Long, List<ExternalActivity>>> it = gpuBySpan.entrySet().iterator();
+    while (it.hasNext()) {
+      List<ExternalActivity> list = it.next().getValue();
+      if (list.get(list.size() - 1).endNs() < horizon) {
+        gpuCount -= list.size();
+        it.remove();
+      }
+    }
+  }
+}

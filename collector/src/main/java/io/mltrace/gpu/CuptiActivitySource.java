@@ -1,0 +1,143 @@
+package io.mltrace.gpu;
+
+import io.mltrace.bootstrap.GpuNative;
+import io.mltrace.collector.ActivitySource;
+import io.mltrace.collector.Category;
+import io.mltrace.collector.ExternalActivity;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * GPU records from the bridge's ring as {@link ExternalActivity}s, on the collector thread.
+ *
+ * <p>Each drain first asks CUPTI for its buffers when a window has been open since the last flush and the flush
+ * interval has passed: a forced flush hands over every record of work completed before it started and settles
+ * every join, which is what {@link #completeUpToNs} promises.
+ */
+final class CuptiActivitySource implements ActivitySource {
+  private final GpuTracing tracing;
+  private final GpuRecordRing ring;
+  private final long flushIntervalNs;
+  private String[] names = new String[64];
+  private boolean[] gemmById = new boolean[64];
+  private final Map<Long, String> launchShapes = new HashMap<>();
+  private long lastFlushStart;
+  private volatile long completeUpTo;
+  private long drained;
+  private boolean closed;
+
+  CuptiActivitySource(GpuTracing tracing, GpuRecordRing ring, long flushIntervalNs) {
+    this.tracing = tracing;
+    this.ring = ring;
+    this.flushIntervalNs = flushIntervalNs;
+    this.lastFlushStart = System.nanoTime();
+    this.completeUpTo = lastFlushStart;
+  }
+
+  @Override
+  public String name() {
+    return "cupti";
+  }
+
+  @Override
+  public synchronized void drainTo(List<ExternalActivity> out) {
+    if (closed) {
+      return;
+    }
+    long now = System.nanoTime();
+    boolean collecting = tracing.collectedSinceFlush();
+    if (collecting && now - lastFlushStart >= flushIntervalNs) {
+      flush(now);
+    } else if (!collecting) {
+      completeUpTo = now; // nothing was collected since the last forced flush
+    }
+    drainRing(out);
+  }
+
+  /** Hands over everything CUPTI holds, then drains; used at the end of a window and at shutdown. */
+  synchronized void flushNow(List<ExternalActivity> out) {
+    if (!closed) {
+      flush(System.nanoTime());
+      drainRing(out);
+    }
+  }
+
+  private void flush(long start) {
+    tracing.clearCollectedSinceFlush();
+    GpuNative.flush0(true);
+    lastFlushStart = start;
+    completeUpTo = start;
+  }
+
+  private void drainRing(List<ExternalActivity> out) {
+    drained += ring.drain((r, at) -> out.add(toActivity(r, at)));
+  }
+
+  private ExternalActivity toActivity(GpuRecordRing r, int at) {
+    int type = r.type(at);
+    long span = r.joined(at) ? r.externalId(at) : 0;
+    if (type == GpuRecordRing.TYPE_KERNEL) {
+      int id = r.nameId(at);
+      String name = kernelName(id);
+      Category category = id > 0 && gemmById[id] || id <= 0 && GemmKernels.isGemm(name)
+          ? Category.GEMM : Category.OTHER_COMPUTE;
+      return new ExternalActivity(ExternalActivity.Origin.GPU, category, name, 0, r.startNs(at), r.endNs(at), span,
+          r.device(at), r.stream(at), 0, launchShape(r.gridX(at), r.blockX(at)));
+    }
+    if (type == GpuRecordRing.TYPE_MEMCPY) {
+      String direction = CopyKind.name(r.copyKind(at));
+      return new ExternalActivity(ExternalActivity.Origin.GPU, Category.MEMCPY, "memcpy " + direction, 0,
+          r.startNs(at), r.endNs(at), span, r.device(at), r.stream(at), r.bytes(at), direction);
+    }
+    return new ExternalActivity(ExternalActivity.Origin.GPU, Category.OTHER_COMPUTE, "memset", 0, r.startNs(at),
+        r.endNs(at), span, r.device(at), r.stream(at), r.bytes(at), null);
+  }
+
+  /** "grid G block B", one string per distinct shape (bounded: past 4096 shapes, built each time). */
+  private String launchShape(int grid, int block) {
+    long key = (long) grid << 32 | (block & 0xffffffffL);
+    String s = launchShapes.get(key);
+    if (s == null) {
+      s = "grid " + grid + " block " + block;
+      if (launchShapes.size() < 4096) {
+        launchShapes.put(key, s);
+      }
+    }
+    return s;
+  }
+
+  private String kernelName(int id) {
+    if (id <= 0) {
+      return "kernel";
+    }
+    if (id >= names.length) {
+      names = Arrays.copyOf(names, Math.max(id + 1, names.length * 2));
+      gemmById = Arrays.copyOf(gemmById, names.length);
+    }
+    String n = names[id];
+    if (n == null) {
+      n = GpuNative.kernelName0(id);
+      names[id] = n == null ? "kernel" : n;
+      n = names[id];
+      gemmById[id] = GemmKernels.isGemm(n); // classified once per kernel name
+    }
+    return n;
+  }
+
+  @Override
+  public long completeUpToNs() {
+    return closed ? Long.MAX_VALUE : completeUpTo;
+  }
+
+  long drained() {
+    return drained;
+  }
+
+  @Override
+  public synchronized void close() {
+    closed = true;
+    tracing.close();
+  }
+}

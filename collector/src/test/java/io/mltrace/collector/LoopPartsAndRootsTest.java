@@ -1,0 +1,138 @@
+package io.mltrace.collector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mltrace.bootstrap.DataTypes;
+import io.mltrace.bootstrap.Kind;
+import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.Slots;
+import io.mltrace.bootstrap.ThreadRecorder;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The recorder paths the DL4J advice uses: loop parts, inference roots, owned spans, step attributes, dtype. */
+class LoopPartsAndRootsTest {
+  private final List<Step> steps = new ArrayList<>();
+  private final List<Span> outside = new ArrayList<>();
+  private Collector collector;
+
+  @BeforeEach
+  void setUp() {
+    Recorder.setEnabled(true);
+    Recorder.setSampleEvery(1);
+    collector = Collector.create(List.of(new StepSink() {
+      @Override
+      public void onStep(Step step) {
+        steps.add(step);
+      }
+
+      @Override
+      public void onSpanOutsideStep(Span span) {
+        outside.add(span);
+      }
+    }), 10, 0, 10_000);
+  }
+
+  @AfterEach
+  void tearDown() {
+    collector.close();
+    Recorder.setEnabled(false);
+  }
+
+  /** Runs on a fresh thread, so that no step is left open by another test. */
+  private static void onNewThread(Runnable body) throws InterruptedException {
+    Thread t = new Thread(body);
+    t.start();
+    t.join();
+  }
+
+  private static void iteration() {
+    Recorder.exitSpan(Recorder.enterLoopPart(), Kind.DATA, "etl");
+    ThreadRecorder opt = Recorder.enterStepPart();
+    ThreadRecorder op = Recorder.enterOp();
+    Recorder.exitOp(op, Kind.OP_GEMM, "matmul", 100, 0, new long[] {2, 5}, new long[] {5, 10}, new long[] {2, 10},
+        DataTypes.FLOAT32);
+    Recorder.setStepAttribute(opt, Slots.ATTR_RSS_BYTES, 12345);
+    Recorder.exitStepEnd(opt, "optimize");
+  }
+
+  @Test
+  void aPrefetchThreadsFetchesOpenNoStep() throws Exception {
+    onNewThread(() -> Recorder.exitSpan(Recorder.enterLoopPart(), Kind.DATA, "etl"));
+    collector.drainOnce();
+    assertEquals(0, steps.size());
+    assertEquals(1, outside.size());
+    assertEquals("etl", outside.get(0).name());
+    assertEquals(0, outside.get(0).parentId());
+  }
+
+  @Test
+  void onATrainingThreadTheFetchOpensTheStepAndTheLoopEndDropsTheTrailingStep() throws Exception {
+    onNewThread(() -> {
+      Recorder.loopStart();
+      iteration();
+      iteration();
+      Recorder.exitSpan(Recorder.enterLoopPart(), Kind.DATA, "etl.hasNext");
+      Recorder.loopEnd();
+      Recorder.exitSpan(Recorder.enterLoopPart(), Kind.DATA, "etl");
+      Recorder.exitStepEnd(Recorder.enterStepPart(), "optimize");
+    });
+    collector.drainOnce();
+    assertEquals(3, steps.size(), "two iterations, then one opened by the fetch after the loop ended");
+    Step first = steps.get(0);
+    assertEquals(List.of("etl", "matmul", "optimize"), first.spans().stream().map(Span::name).toList());
+    assertEquals(first.startNs(), first.spans().get(0).startNs(), "the fetch opened the step");
+    Span gemm = first.spans().get(1);
+    assertEquals(DataTypes.FLOAT32, gemm.dtype());
+    assertEquals(3, gemm.inputShapes().length);
+    assertEquals(12345, first.attribute(Slots.ATTR_RSS_BYTES));
+    assertEquals(0, first.attribute(Slots.ATTR_WORKSPACE_ALLOCS));
+    assertTrue(steps.get(2).spans().stream().noneMatch(s -> s.name().equals("etl.hasNext")),
+        "the trailing hasNext was in the step the loop end dropped");
+  }
+
+  @Test
+  void anInferenceRootIsOutsideStepsAndOpensNone() throws Exception {
+    onNewThread(() -> {
+      Recorder.loopStart();
+      iteration();
+      ThreadRecorder root = Recorder.enterRoot();
+      Recorder.exitSpan(Recorder.enterLoopPart(), Kind.DATA, "etl");
+      Recorder.exitSpan(Recorder.enterStepPart(), Kind.PHASE, "forward");
+      Recorder.exitRoot(root, Kind.PHASE, "output");
+    });
+    collector.close();
+    assertEquals(1, steps.size());
+    List<String> names = outside.stream().map(Span::name).toList();
+    assertTrue(names.containsAll(List.of("etl", "forward", "output")), names::toString);
+    Span output = outside.stream().filter(s -> s.name().equals("output")).findFirst().orElseThrow();
+    assertEquals(0, output.parentId(), "a root");
+  }
+
+  @Test
+  void aSpanOwnedByAnObjectIsNotOpenedTwiceByIt() throws Exception {
+    Object layer = new Object();
+    onNewThread(() -> {
+      Recorder.loopStart();
+      ThreadRecorder outer = Recorder.enterOwnedSpan(layer);
+      ThreadRecorder inner = Recorder.enterOwnedSpan(layer);
+      assertNull(inner, "same owner: no second span");
+      ThreadRecorder other = Recorder.enterOwnedSpan(new Object());
+      Recorder.exitSpan(other, Kind.LAYER, "wrapped", new long[] {1, 2}, null, null);
+      Recorder.exitSpan(inner, Kind.LAYER, "ignored", null, null, null);
+      Recorder.exitSpan(outer, Kind.LAYER, "layer", new long[] {4, 8}, new long[] {4, 2}, null);
+      ThreadRecorder again = Recorder.enterOwnedSpan(layer);
+      Recorder.exitSpan(again, Kind.LAYER, "layer", null, null, null);
+    });
+    collector.drainOnce();
+    List<String> names = outside.stream().map(Span::name).toList();
+    assertEquals(List.of("wrapped", "layer", "layer"), names);
+    assertEquals(outside.get(1).spanId(), outside.get(0).parentId());
+    assertEquals(2, outside.get(1).inputShapes().length);
+  }
+}

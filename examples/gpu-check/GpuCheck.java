@@ -1,0 +1,189 @@
+import io.mltrace.bootstrap.GpuNative;
+import io.mltrace.bootstrap.Kind;
+import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.ThreadRecorder;
+import io.mltrace.collector.Collector;
+import io.mltrace.collector.ExternalActivity;
+import io.mltrace.collector.Span;
+import io.mltrace.collector.Step;
+import io.mltrace.collector.StepSink;
+import io.mltrace.gpu.GpuStats;
+import io.mltrace.gpu.GpuTimeline;
+import io.mltrace.gpu.GpuTracing;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The real-GPU check (see README.md). {@code direct}: GPU tracing in this JVM, then every record is checked against
+ * the span that launched it and the costs are printed. {@code agent}: the same steps under the agent, whose exit
+ * line run.sh checks. Exit code 0 only when every check passed.
+ */
+public final class GpuCheck {
+  static final int N = 1024;
+  static final int STEPS = 20;
+
+  static native String init(int n);
+  static native int copyToDevice();
+  static native int sgemm();
+  static native int scale();
+  static native int copyOnDevice();
+  static native int copyToHost();
+  static native int synchronize();
+  static native float hostValue(int i);
+
+  public static void main(String[] args) throws Exception {
+    System.loadLibrary("gpucheck");
+    String why = init(N);
+    if (why != null) {
+      System.out.println("gpu-check: CUDA unavailable: " + why);
+      System.exit(2);
+    }
+    if (args.length > 0 && args[0].equals("agent")) {
+      for (int i = 0; i < STEPS; i++) {
+        step();
+      }
+      System.out.println("gpu-check: ran " + STEPS + " steps under the agent");
+      return;
+    }
+    System.exit(direct(args.length > 1 ? args[1] : null) ? 0 : 1);
+  }
+
+  /** One training-like step: a data span with two H2D copies, a GEMM op, an elementwise op, two copy ops. */
+  static void step() {
+    ThreadRecorder data = Recorder.enterStepPart();
+    check(copyToDevice());
+    Recorder.exitSpan(data, Kind.DATA, "batch");
+    ThreadRecorder gemm = Recorder.enterOp();
+    check(sgemm());
+    Recorder.exitOp(gemm, Kind.OP_GEMM, "sgemm", 2L * N * N * N, 0, new long[] {N, N}, new long[] {N, N}, null);
+    ThreadRecorder scale = Recorder.enterOp();
+    check(scale());
+    Recorder.exitOp(scale, Kind.OP_OTHER, "scale");
+    ThreadRecorder dev = Recorder.enterOp();
+    check(copyOnDevice());
+    Recorder.exitOp(dev, Kind.OP_COPY, "copyOnDevice");
+    ThreadRecorder back = Recorder.enterOp();
+    check(copyToHost());
+    Recorder.exitOp(back, Kind.OP_COPY, "toHost");
+    ThreadRecorder opt = Recorder.enterStepPart();
+    check(synchronize());
+    Recorder.exitStepEnd(opt, "optimizer");
+  }
+
+  static void check(int rc) {
+    if (rc != 0) {
+      throw new IllegalStateException("CUDA call failed: " + rc);
+    }
+  }
+
+  static boolean direct(String cuptiPath) {
+    List<Step> steps = new ArrayList<>();
+    Collector collector = Collector.create(List.of(new StepSink() {
+      @Override
+      public void onStep(Step s) {
+        steps.add(s);
+      }
+    }), 20, 0, 1_000_000);
+    Recorder.setEnabled(true);
+    for (int i = 0; i < 5; i++) {
+      step(); // CUDA and cuBLAS warm-up, outside the measurement
+    }
+    long off = timeSteps();
+
+    GpuTracing gpu = GpuTracing.start(new GpuTracing.Options().cuptiPath(cuptiPath), System.out::println);
+    if (!gpu.available()) {
+      return false;
+    }
+    collector.addSource(gpu.source());
+    collector.start();
+    long enableStart = System.nanoTime();
+    boolean enabled = gpu.enable();
+    long enableNs = System.nanoTime() - enableStart;
+    if (!enabled) {
+      return false;
+    }
+    long pushPop = timePushPop();
+    long skip = Recorder.stepsClosed();
+    long on = timeSteps();
+    gpu.finish();
+    collector.close();
+    GpuStats stats = gpu.stats();
+
+    boolean ok = true;
+    int records = 0;
+    int joined = 0;
+    int badTiming = 0;
+    Map<String, Integer> kinds = new HashMap<>();
+    GpuTimeline last = null;
+    for (Step s : steps) {
+      if (s.number() <= skip) {
+        continue;
+      }
+      Map<Long, Span> byId = new HashMap<>();
+      for (Span sp : s.spans()) {
+        byId.put(sp.spanId(), sp);
+      }
+      for (ExternalActivity a : s.external()) {
+        if (a.origin() != ExternalActivity.Origin.GPU) {
+          continue;
+        }
+        records++;
+        Span launcher = byId.get(a.correlatedSpanId());
+        if (launcher == null) {
+          continue;
+        }
+        joined++;
+        String kind = a.category().key() + (a.detail() != null && a.name().startsWith("memcpy") ? " " + a.detail() : "")
+            + (a.name().equals("memset") ? " memset" : "");
+        kinds.merge(kind, 1, Integer::sum);
+        // Work cannot start before its launch; a D2H copy to pageable memory is complete when the call returns.
+        boolean late = a.startNs() < launcher.startNs() - 10_000;
+        boolean d2hOutside = "D2H".equals(a.detail()) && a.endNs() > launcher.endNs() + 10_000;
+        if (late || d2hOutside) {
+          badTiming++;
+          System.out.println("gpu-check: timing off: " + a + " launched by " + launcher);
+        }
+      }
+      last = GpuTimeline.of(s.startNs(), s.endNs(), s.spans(), s.external());
+    }
+    System.out.println("gpu-check: records in steps " + records + ", joined to their span " + joined
+        + ", kinds " + kinds);
+    System.out.println("gpu-check: " + stats);
+    System.out.println("gpu-check: last step " + last);
+    System.out.printf("gpu-check: first enable %.1f ms; push+pop through CUPTI %.1f ns; bridge parse %.1f ns per "
+        + "GPU record; step %.3f ms without GPU tracing, %.3f ms with (%+.1f%%)%n", enableNs / 1e6, pushPop / 1e3,
+        (double) stats.parseNs() / Math.max(1, stats.gpuRecordsParsed()), off / 1e6 / STEPS, on / 1e6 / STEPS,
+        100.0 * (on - off) / off);
+    ok &= records >= STEPS * 6 && joined == records && badTiming == 0;
+    ok &= stats.unresolved() == 0 && stats.ringFull() == 0 && stats.cuptiDropped() == 0;
+    ok &= kinds.containsKey("gemm") && kinds.containsKey("other_compute") && kinds.containsKey("memcpy H2D")
+        && kinds.containsKey("memcpy D2H") && kinds.containsKey("memcpy D2D");
+    System.out.println(ok ? "gpu-check: PASS" : "gpu-check: FAIL");
+    return ok;
+  }
+
+  static long timeSteps() {
+    long t0 = System.nanoTime();
+    for (int i = 0; i < STEPS; i++) {
+      step();
+    }
+    return System.nanoTime() - t0;
+  }
+
+  /** Total ns for 1000 push+pop pairs through the bridge into CUPTI (reported per pair x 1000). */
+  static long timePushPop() {
+    for (int i = 0; i < 100_000; i++) {
+      GpuNative.push0(i);
+      GpuNative.pop0();
+    }
+    int rounds = 1_000_000;
+    long t0 = System.nanoTime();
+    for (int i = 0; i < rounds; i++) {
+      GpuNative.push0(i);
+      GpuNative.pop0();
+    }
+    return (System.nanoTime() - t0) * 1000 / rounds;
+  }
+}

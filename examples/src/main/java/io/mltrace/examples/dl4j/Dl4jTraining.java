@@ -1,0 +1,86 @@
+package io.mltrace.examples.dl4j;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * Trains one of the example networks ({@code --model mlp|cnn|lstm}) with {@code MultiLayerNetwork.fit} over a
+ * data set iterator, then runs inference with {@code output(...)}.
+ *
+ * <p>{@code --steps N --batch B --epochs E --sleep-us S --async true|false --outputs K --graph true|false --seed S}:
+ * N batches per
+ * epoch, the iterator sleeping S µs per batch ({@code --async true} lets DL4J prefetch them on another thread),
+ * then K calls of {@code output}; {@code --graph true} trains the same network as a {@code ComputationGraph}.
+ * {@code --gc-steps 4,8 --listener-busy-ms M} add a listener that calls {@code System.gc()} after those steps and
+ * spins M ms after every step (injected ground truth for the accounting tests).
+ * Prints {@code final loss <value> after <n> steps} at the end, and the time the iterator measured inside its
+ * own {@code next()} ({@code iterator next() ns <n>}).
+ */
+public final class Dl4jTraining {
+  private Dl4jTraining() {}
+
+  public static void main(String[] args) {
+    String model = stringArg(args, "--model", "mlp");
+    int steps = (int) longArg(args, "--steps", 20);
+    int batch = (int) longArg(args, "--batch", model.equals("lstm") ? 16 : 64);
+    int epochs = (int) longArg(args, "--epochs", 1);
+    long sleepMicros = longArg(args, "--sleep-us", 0);
+    boolean async = Boolean.parseBoolean(stringArg(args, "--async", "false"));
+    int outputs = (int) longArg(args, "--outputs", 1);
+    long seed = longArg(args, "--seed", 42);
+    boolean graph = Boolean.parseBoolean(stringArg(args, "--graph", "false"));
+
+    List<DataSet> batches = Dl4jModels.batches(model, steps, batch, seed);
+    MultiLayerNetwork net = new MultiLayerNetwork(Dl4jModels.config(model, seed));
+    net.init();
+    // Injected ground truth for the accounting tests: System.gc() after chosen steps, a listener that spins.
+    java.util.Set<Integer> gcSteps = new java.util.HashSet<>();
+    for (String s : stringArg(args, "--gc-steps", "").split(",")) {
+      if (!s.isBlank()) {
+        gcSteps.add(Integer.parseInt(s.trim()));
+      }
+    }
+    long busyMillis = longArg(args, "--listener-busy-ms", 0);
+    if (!gcSteps.isEmpty() || busyMillis > 0) {
+      net.setListeners(new io.mltrace.examples.groundtruth.Dl4jGroundTruthListener(gcSteps, busyMillis));
+    }
+    // The same network as a ComputationGraph, trained through the graph's own fit and output.
+    ComputationGraph cg = graph ? net.toComputationGraph() : null;
+    SyntheticIterator iterator = new SyntheticIterator(batches, sleepMicros, async);
+    for (int e = 0; e < epochs; e++) {
+      iterator.reset();
+      if (graph) {
+        cg.fit(iterator);
+      } else {
+        net.fit(iterator);
+      }
+    }
+    DataSet first = batches.get(0);
+    INDArray predicted = null;
+    for (int i = 0; i < outputs; i++) {
+      predicted = graph ? cg.outputSingle(first.getFeatures()) : net.output(first.getFeatures());
+    }
+    double loss = graph ? cg.score(first) : net.score(first);
+    System.out.println(String.format(Locale.ROOT, "final loss %.6f after %d steps%s", loss, steps * epochs,
+        predicted == null ? "" : ", output " + Arrays.toString(predicted.shape())));
+    System.out.println("iterator next() ns " + iterator.nanosInNext());
+  }
+
+  static String stringArg(String[] args, String name, String fallback) {
+    for (int i = 0; i + 1 < args.length; i++) {
+      if (args[i].equals(name)) {
+        return args[i + 1];
+      }
+    }
+    return fallback;
+  }
+
+  static long longArg(String[] args, String name, long fallback) {
+    return Long.parseLong(stringArg(args, name, String.valueOf(fallback)));
+  }
+}

@@ -1,0 +1,107 @@
+package io.mltrace.exporters;
+
+import io.mltrace.bootstrap.Kind;
+import io.mltrace.collector.Span;
+import io.mltrace.collector.Step;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Run-wide aggregates that several outputs share: per op (kind and name) count, time and FLOPs; the top host
+ * frames of framework and unattributed time. Fed on the collector thread; bounded by the number of distinct op
+ * names and frames (at most {@code maxKeys} each, the rest counted under {@code "(other)"}).
+ */
+public final class RunAggregates {
+  /** Totals for one op name. */
+  public static final class OpStats {
+    public final String kind;
+    public final String name;
+    public long count;
+    public long totalNs;
+    public long flops;
+
+    OpStats(String kind, String name) {
+      this.kind = kind;
+      this.name = name;
+    }
+
+    public long meanNs() {
+      return count == 0 ? 0 : totalNs / count;
+    }
+
+    /** Achieved GFLOP/s inside this op (FLOPs per nanosecond); 0 without FLOPs. */
+    public double gflops() {
+      return totalNs == 0 ? 0 : (double) flops / totalNs;
+    }
+  }
+
+  private static final int DEFAULT_MAX_KEYS = 1000;
+  private final int maxKeys;
+  private final Map<String, OpStats> ops = new HashMap<>();
+  private final Map<String, Integer> frames = new HashMap<>();
+
+  public RunAggregates() {
+    this(DEFAULT_MAX_KEYS);
+  }
+
+  RunAggregates(int maxKeys) {
+    this.maxKeys = maxKeys;
+  }
+
+  public void add(Step step) {
+    for (Span s : step.spans()) {
+      if (!Kind.isOp(s.kind())) {
+        continue;
+      }
+      String kind = Kind.name(s.kind());
+      String key = kind + "/" + s.name();
+      OpStats o = ops.get(key);
+      if (o == null) {
+        if (ops.size() >= maxKeys) {
+          key = kind + "/(other)";
+          o = ops.computeIfAbsent(key, k -> new OpStats(kind, "(other)"));
+        } else {
+          o = new OpStats(kind, s.name());
+          ops.put(key, o);
+        }
+      }
+      o.count++;
+      o.totalNs += s.durationNs();
+      o.flops += s.flops();
+    }
+    for (Map.Entry<String, Integer> e : step.hostFrames().entrySet()) {
+      String frame = frames.containsKey(e.getKey()) || frames.size() < maxKeys ? e.getKey() : "(other)";
+      frames.merge(frame, e.getValue(), Integer::sum);
+    }
+  }
+
+  /** Ops by total time, largest first. */
+  public List<OpStats> opsByTime() {
+    List<OpStats> list = new ArrayList<>(ops.values());
+    list.sort((a, b) -> Long.compare(b.totalNs, a.totalNs));
+    return list;
+  }
+
+  /** The {@code n} most sampled host frames with their sample counts. */
+  public Map<String, Integer> topFrames(int n) {
+    List<Map.Entry<String, Integer>> list = new ArrayList<>(frames.entrySet());
+    list.sort((a, b) -> b.getValue() - a.getValue());
+    Map<String, Integer> out = new LinkedHashMap<>();
+    for (int i = 0; i < Math.min(n, list.size()); i++) {
+      out.put(list.get(i).getKey(), list.get(i).getValue());
+    }
+    return out;
+  }
+
+  /** Samples counted in framework or unattributed time over the run. */
+  public long frameSamples() {
+    long n = 0;
+    for (int v : frames.values()) {
+      n += v;
+    }
+    return n;
+  }
+}

@@ -1,0 +1,227 @@
+package io.mltrace.exporters.html;
+
+import io.mltrace.bootstrap.Kind;
+import io.mltrace.collector.Category;
+import io.mltrace.collector.RunStats;
+import io.mltrace.collector.Span;
+import io.mltrace.collector.Step;
+import io.mltrace.collector.StepSink;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes {@code report.html}: one self-contained file (its script and charts are inline; nothing is fetched when it
+ * is opened) with the run summary, the breakdown as a stacked bar per step and a donut overall, the top ops by time
+ * and by FLOPs, and the timeline of one sampled step.
+ *
+ * <p>Memory is bounded: at most {@code maxSteps} step rows, {@link #MAX_OP_NAMES} op names and
+ * {@link #MAX_TIMELINE_SPANS} timeline spans are kept; the totals count every step.
+ */
+public final class HtmlReportWriter implements StepSink {
+  static final int MAX_OP_NAMES = 1000;
+  static final int MAX_TIMELINE_SPANS = 5000;
+  static final String TEMPLATE = "report-template.html";
+  static final String DATA_MARKER = "/*MLTRACE_DATA*/null";
+
+  private final Path file;
+  private final int maxSteps;
+  private final List<Category> measured;
+  private final List<long[]> rows = new ArrayList<>();
+  private final long[] total = new long[Category.values().length];
+  private final Map<String, long[]> ops = new LinkedHashMap<>();
+  private long steps;
+  private long detailedSteps;
+  private long wallNs;
+  private long flops;
+  private long opNamesOmitted;
+  private Step timeline;
+  private int writeErrors;
+
+  public HtmlReportWriter(Path file, int maxSteps, List<Category> measured) {
+    if (maxSteps <= 0) {
+      throw new IllegalArgumentException("maxSteps must be positive.");
+    }
+    this.file = file;
+    this.maxSteps = maxSteps;
+    this.measured = List.copyOf(measured);
+  }
+
+  @Override
+  public void onStep(Step step) {
+    steps++;
+    wallNs += step.wallNs();
+    flops += step.flops();
+    Category[] cats = Category.values();
+    long[] row = new long[3 + cats.length];
+    row[0] = step.number();
+    row[1] = step.wallNs();
+    row[2] = step.flops();
+    for (Category c : cats) {
+      row[3 + c.ordinal()] = step.breakdown().ns(c);
+      total[c.ordinal()] += step.breakdown().ns(c);
+    }
+    if (rows.size() < maxSteps) {
+      rows.add(row);
+    }
+    if (!step.detailed()) {
+      return;
+    }
+    detailedSteps++;
+    for (Span s : step.spans()) {
+      if (!Kind.isOp(s.kind())) {
+        continue;
+      }
+      String key = Kind.name(s.kind()) + "\u0000" + s.name();
+      long[] agg = ops.get(key);
+      if (agg == null) {
+        if (ops.size() >= MAX_OP_NAMES) {
+          opNamesOmitted++;
+          continue;
+        }
+        agg = new long[3];
+        ops.put(key, agg);
+      }
+      agg[0]++;
+      agg[1] += s.durationNs();
+      agg[2] += s.flops();
+    }
+    // The latest sampled step: past the first ones, it shows the steady state rather than warm-up.
+    if (step.spans().size() <= MAX_TIMELINE_SPANS) {
+      timeline = step;
+    }
+  }
+
+  @Override
+  public void flush(RunStats stats) {
+    try {
+      Path dir = file.toAbsolutePath().getParent();
+      Files.createDirectories(dir);
+      Path tmp = dir.resolve(file.getFileName() + ".tmp");
+      Files.write(tmp, render(stats).getBytes(StandardCharsets.UTF_8));
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | UncheckedIOException e) {
+      if (writeErrors++ == 0) {
+        System.err.println("mltrace: cannot write " + file + ": " + e.getMessage());
+      }
+    }
+  }
+
+  String render(RunStats stats) {
+    String data = data(stats).replace("</", "<\\/");
+    return template().replace(DATA_MARKER, data);
+  }
+
+  private static String template() {
+    try (InputStream in = HtmlReportWriter.class.getResourceAsStream(TEMPLATE)) {
+      if (in == null) {
+        throw new UncheckedIOException(new IOException("resource " + TEMPLATE + " missing from the agent jar"));
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private String data(RunStats stats) {
+    StringBuilder out = new StringBuilder(4096 + rows.size() * 120);
+    out.append("{\"generated\": ");
+    string(out, Instant.now().toString());
+    out.append(", \"categories\": [");
+    Category[] cats = Category.values();
+    for (int i = 0; i < cats.length; i++) {
+      string(out.append(i == 0 ? "" : ", "), cats[i].key());
+    }
+    out.append("], \"measured\": [");
+    for (int i = 0; i < measured.size(); i++) {
+      string(out.append(i == 0 ? "" : ", "), measured.get(i).key());
+    }
+    out.append("], \"totals\": {\"steps\": ").append(steps).append(", \"detailed_steps\": ").append(detailedSteps)
+        .append(", \"wall_ns\": ").append(wallNs).append(", \"flops\": ").append(flops).append(", \"breakdown_ns\": ");
+    longs(out, total, 0, total.length);
+    out.append("}, \"dropped_records\": ").append(stats.droppedRecords())
+        .append(", \"op_names_omitted\": ").append(opNamesOmitted)
+        .append(", \"steps_shown\": ").append(rows.size()).append(", \"steps\": [");
+    for (int i = 0; i < rows.size(); i++) {
+      long[] r = rows.get(i);
+      out.append(i == 0 ? "" : ", ").append("[").append(r[0]).append(", ").append(r[1]).append(", ").append(r[2])
+          .append(", ");
+      longs(out, r, 3, r.length);
+      out.append(']');
+    }
+    out.append("], \"ops\": [");
+    List<Map.Entry<String, long[]>> opList = new ArrayList<>(ops.entrySet());
+    opList.sort(Comparator.comparingLong((Map.Entry<String, long[]> e) -> e.getValue()[1]).reversed());
+    for (int i = 0; i < opList.size(); i++) {
+      String[] kindName = opList.get(i).getKey().split("\u0000", 2);
+      long[] a = opList.get(i).getValue();
+      out.append(i == 0 ? "{" : ", {").append("\"kind\": ");
+      string(out, kindName[0]).append(", \"name\": ");
+      string(out, kindName[1]).append(", \"count\": ").append(a[0]).append(", \"ns\": ").append(a[1])
+          .append(", \"flops\": ").append(a[2]).append('}');
+    }
+    out.append("], \"frames\": [], \"timeline\": ");
+    timeline(out);
+    return out.append('}').toString();
+  }
+
+  private void timeline(StringBuilder out) {
+    if (timeline == null) {
+      out.append("null");
+      return;
+    }
+    Step t = timeline;
+    out.append("{\"step\": ").append(t.number()).append(", \"thread\": ");
+    string(out, t.threadName()).append(", \"wall_ns\": ").append(t.wallNs()).append(", \"spans\": [");
+    List<Span> spans = t.spans();
+    Map<Long, Integer> depth = new LinkedHashMap<>();
+    List<Span> byStart = new ArrayList<>(spans);
+    byStart.sort(Comparator.comparingLong(Span::startNs).thenComparing(Comparator.comparingLong(Span::endNs)
+        .reversed()));
+    for (int i = 0; i < byStart.size(); i++) {
+      Span s = byStart.get(i);
+      int d = depth.getOrDefault(s.parentId(), 0) + 1;
+      depth.put(s.spanId(), d);
+      out.append(i == 0 ? "{" : ", {").append("\"name\": ");
+      string(out, s.name()).append(", \"kind\": ");
+      string(out, Kind.name(s.kind())).append(", \"category\": ");
+      string(out, s.category().key()).append(", \"start\": ").append(s.startNs() - t.startNs())
+          .append(", \"dur\": ").append(s.durationNs()).append(", \"depth\": ").append(d)
+          .append(", \"flops\": ").append(s.flops()).append('}');
+    }
+    out.append("]}");
+  }
+
+  private static void longs(StringBuilder out, long[] v, int from, int to) {
+    out.append('[');
+    for (int i = from; i < to; i++) {
+      out.append(i == from ? "" : ", ").append(v[i]);
+    }
+    out.append(']');
+  }
+
+  static StringBuilder string(StringBuilder out, String s) {
+    out.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '"' || c == '\\') {
+        out.append('\\').append(c);
+      } else if (c < 0x20 || c == '\u2028' || c == '\u2029') {
+        out.append(String.format("\\u%04x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return out.append('"');
+  }
+}

@@ -1,0 +1,110 @@
+package io.mltrace.exporters.jfr;
+
+import io.mltrace.bootstrap.Kind;
+import io.mltrace.collector.Span;
+import io.mltrace.collector.Step;
+import io.mltrace.collector.StepSink;
+import java.nio.file.Path;
+import java.util.Arrays;
+import jdk.jfr.EventType;
+import jdk.jfr.Recording;
+
+/**
+ * Commits a {@link StepEvent} per step and a {@link SpanEvent} per span, when a recording enables them. With a
+ * file, it also runs its own recording (mltrace events, GC pauses, safepoints) that the JVM writes there at exit.
+ */
+public final class JfrEventWriter implements StepSink {
+  /** Kept so that the recording is reachable until the JVM writes it at exit. */
+  private final Recording recording;
+  private long committed;
+
+  private JfrEventWriter(Recording recording) {
+    this.recording = recording;
+  }
+
+  /** Events only: visible to any recording the user starts (for example with {@code jcmd JFR.start}). */
+  public static JfrEventWriter eventsOnly() {
+    return new JfrEventWriter(null);
+  }
+
+  /** Events, recorded by a recording of our own and written to {@code file} when the JVM exits. */
+  public static JfrEventWriter toFile(Path file) throws java.io.IOException {
+    java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
+    Recording r = new Recording();
+    r.setName("mltrace");
+    r.enable(StepEvent.class);
+    r.enable(SpanEvent.class);
+    r.enable("jdk.GCPhasePause");
+    r.enable("jdk.GarbageCollection");
+    r.enable("jdk.SafepointBegin");
+    r.enable("jdk.SafepointEnd");
+    r.setToDisk(true);
+    // The JVM's JFR shutdown hook stops every recording and deletes its repository, possibly before our hook runs:
+    // let JFR write the file itself at exit. Steps reach this sink within one drain interval of closing.
+    r.setDestination(file);
+    r.setDumpOnExit(true);
+    r.start();
+    return new JfrEventWriter(r);
+  }
+
+  @Override
+  public void onStep(Step step) {
+    if (!EventType.getEventType(StepEvent.class).isEnabled()) {
+      return;
+    }
+    StepEvent e = new StepEvent();
+    if (e.shouldCommit()) {
+      e.step = step.number();
+      e.startNanoTime = step.startNs();
+      e.wall = step.wallNs();
+      e.javaThreadId = step.threadId();
+      e.flops = step.flops();
+      e.ops = step.opCount();
+      e.commit();
+      committed++;
+    }
+    if (!EventType.getEventType(SpanEvent.class).isEnabled()) {
+      return;
+    }
+    for (Span s : step.spans()) {
+      SpanEvent se = new SpanEvent();
+      if (!se.shouldCommit()) {
+        return;
+      }
+      se.step = step.number();
+      se.kind = Kind.name(s.kind());
+      se.name = s.name();
+      se.startNanoTime = s.startNs();
+      se.spanDuration = s.durationNs();
+      se.javaThreadId = s.threadId();
+      se.spanId = s.spanId();
+      se.parentSpanId = s.parentId();
+      se.flops = s.flops();
+      se.shapes = shapes(s.inputShapes());
+      se.commit();
+      committed++;
+    }
+  }
+
+  private static String shapes(long[][] shapes) {
+    if (shapes.length == 0) {
+      return null;
+    }
+    StringBuilder sb = new StringBuilder();
+    for (long[] s : shapes) {
+      sb.append(sb.length() == 0 ? "" : " ").append(Arrays.toString(s));
+    }
+    return sb.toString();
+  }
+
+  /** Events committed so far. */
+  long committed() {
+    return committed;
+  }
+
+  @Override
+  public void close() {
+    // Nothing to do: the recording is written by the JVM at exit (see toFile), and a recording must stay open
+    // until then.
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * OpenTelemetry export: one trace per sampled step over OTLP gRPC or HTTP/protobuf ({@link
+ * io.mltrace.exporters.otel.OtlpTraceSink}), always-on step metrics over OTLP and a Prometheus scrape endpoint
+ * ({@link io.mltrace.exporters.otel.MetricsSink}), configured by the agent's options and the standard
+ * {@code OTEL_*} variables ({@link io.mltrace.exporters.otel.OtlpSettings}).
+ *
+ * <p>Threads: the sinks are called on the collector thread and never wait there. Trace conversion and export run
+ * on the {@code mltrace-otlp} thread behind a queue bounded in spans; metric export runs on the SDK's reader
+ * threads. Inside the agent jar the SDK and its dependencies are relocated under {@code io.mltrace.shaded}.
+ *
+ * <p>Attribute names: {@code ml.step.number}, {@code ml.framework}, {@code ml.thread.name}, {@code ml.step.flops},
+ * {@code ml.step.ops}, {@code ml.breakdown.<category>_ns} on the step span; {@code ml.kind} on every span;
+ * {@code ml.op.name}, {@code ml.op.flops}, {@code ml.op.bytes}, {@code ml.op.input_shapes} on op spans.
+ */
+package io.mltrace.exporters.otel;

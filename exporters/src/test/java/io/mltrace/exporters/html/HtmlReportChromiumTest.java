@@ -1,0 +1,100 @@
+package io.mltrace.exporters.html;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mltrace.collector.Category;
+import io.mltrace.collector.Step;
+import io.mltrace.exporters.testing.RecordedSteps;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The report of real steps, opened from a file URL by a real headless Chromium (Debian's package): the script runs
+ * without errors and draws every chart; a screenshot is kept in {@code target/report-screenshot.png}.
+ */
+class HtmlReportChromiumTest {
+  static final Path CHROMIUM = Paths.get("/usr/bin/chromium");
+  static final int STEPS = 6;
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void chromiumRendersEveryChartWithoutScriptErrors() throws Exception {
+    Path report = dir.resolve("report.html");
+    RecordedSteps recorded = RecordedSteps.run(STEPS,
+        new HtmlReportWriter(report, 1000, List.of(Category.GEMM, Category.DATA, Category.FRAMEWORK)));
+    String html = Files.readString(report);
+    assertFalse(Pattern.compile("(src|href)\\s*=\\s*[\"']?(https?:)?//").matcher(html).find(),
+        "the report loads nothing from the network");
+
+    String dom = chromium("--dump-dom", report);
+    assertTrue(dom.contains("data-rendered=\"ok\""), dom);
+    assertFalse(dom.contains("data-errors=\""), dom);
+    assertTrue(dom.contains("<div id=\"errors\"></div>"), "no script error shown");
+    int segments = 0;
+    for (Step s : recorded.steps) {
+      for (Category c : Category.values()) {
+        segments += s.breakdown().ns(c) > 0 ? 1 : 0;
+      }
+    }
+    assertEquals(segments, count(dom, "class=\"seg\""), "one stacked segment per non-zero category per step");
+    assertTrue(count(dom, "class=\"arc\"") >= 2, "donut has an arc per non-zero category");
+    assertEquals(2, count(dom, "class=\"bar\""), "the GEMM bar in the by-time and in the by-FLOPs chart");
+    assertEquals(RecordedSteps.SPANS_PER_STEP, count(dom, "class=\"span\""), "the step and its five spans");
+    Matcher d = Pattern.compile("<path d=\"M [^\"]+\"").matcher(dom);
+    assertTrue(d.find(), "non-empty SVG path data");
+    assertTrue(dom.contains(">matmul<"), "the op is named in the top-ops chart");
+
+    Path shot = Paths.get("target", "report-screenshot.png").toAbsolutePath();
+    Files.deleteIfExists(shot);
+    chromium("--screenshot=" + shot, report);
+    assertTrue(Files.size(shot) > 10_000, "a screenshot with content: " + Files.size(shot) + " bytes");
+  }
+
+  private String chromium(String what, Path report) throws Exception {
+    if (!Files.isExecutable(CHROMIUM)) {
+      throw new AssertionError(CHROMIUM + " is missing: run .ci/setup (./mltrace test runs it) first");
+    }
+    List<String> cmd = new ArrayList<>(List.of(CHROMIUM.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+        "--no-first-run", "--disable-extensions", "--disable-dev-shm-usage",
+        "--user-data-dir=" + dir.resolve("profile"), "--window-size=1280,1900", "--virtual-time-budget=5000",
+        what, report.toUri().toString()));
+    Path out = dir.resolve("chromium.out");
+    Path err = dir.resolve("chromium.err");
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(out.toFile())
+        .redirectError(err.toFile()).start();
+    if (!p.waitFor(90, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("chromium timed out: " + Files.readString(err));
+    }
+    assertEquals(0, p.exitValue(), () -> "chromium failed: " + readQuietly(err));
+    return Files.readString(out);
+  }
+
+  private static String readQuietly(Path p) {
+    try {
+      return Files.readString(p);
+    } catch (Exception e) {
+      return e.toString();
+    }
+  }
+
+  private static int count(String text, String needle) {
+    int n = 0;
+    for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
+      n++;
+    }
+    return n;
+  }
+}

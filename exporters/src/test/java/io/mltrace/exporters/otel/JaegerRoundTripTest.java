@@ -1,0 +1,141 @@
+package io.mltrace.exporters.otel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mltrace.collector.Category;
+import io.mltrace.collector.Span;
+import io.mltrace.collector.Step;
+import io.mltrace.exporters.testing.Jaeger;
+import io.mltrace.exporters.testing.RecordedSteps;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Steps go out over OTLP gRPC and OTLP HTTP into a real Jaeger and come back from its query API intact. */
+class JaegerRoundTripTest {
+  static final int STEPS = 4;
+
+  @TempDir
+  static Path dir;
+  static Jaeger jaeger;
+
+  @BeforeAll
+  static void startJaeger() throws Exception {
+    jaeger = Jaeger.start(dir, 0);
+  }
+
+  @AfterAll
+  static void stopJaeger() throws Exception {
+    if (jaeger != null) {
+      jaeger.close();
+    }
+  }
+
+  @Test
+  void stepsRoundTripOverGrpc() throws Exception {
+    roundTrip(OtlpSettings.GRPC, "http://127.0.0.1:" + jaeger.otlpGrpcPort, "mltrace-grpc-test");
+  }
+
+  @Test
+  void stepsRoundTripOverHttpProtobuf() throws Exception {
+    roundTrip(OtlpSettings.HTTP_PROTOBUF, "http://127.0.0.1:" + jaeger.otlpHttpPort, "mltrace-http-test");
+  }
+
+  private void roundTrip(String protocol, String endpoint, String service) throws Exception {
+    Map<String, String> env = Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint, "OTEL_EXPORTER_OTLP_PROTOCOL", protocol,
+        "OTEL_SERVICE_NAME", service, "OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=test,team=ml%20infra");
+    OtlpSettings settings = OtlpSettings.resolve("", "", 0, env);
+    assertTrue(settings.problems().isEmpty(), settings.problems()::toString);
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    OtlpTraceSink sink = OtlpTraceSink.create(settings, () -> "djl", new PrintStream(err, true));
+    RecordedSteps recorded = RecordedSteps.run(STEPS, sink);
+    sink.close();
+    assertEquals(STEPS * RecordedSteps.SPANS_PER_STEP, sink.exported(), sink.report() + err);
+    assertEquals(0, sink.dropped(), sink::report);
+
+    JsonNode traces = jaeger.traces(service, STEPS);
+    assertEquals(STEPS, traces.size(), jaeger.process::log);
+    Map<Long, JsonNode> byStepNumber = new HashMap<>();
+    for (JsonNode trace : traces) {
+      JsonNode root = null;
+      for (JsonNode span : trace.get("spans")) {
+        if (span.get("references").isEmpty()) {
+          root = span;
+        }
+      }
+      assertNotNull(root, "every trace has its step span as root");
+      assertEquals("step", root.get("operationName").asText());
+      byStepNumber.put(tags(root).get("ml.step.number").asLong(), trace);
+      JsonNode process = trace.get("processes").get(root.get("processID").asText());
+      assertEquals(service, process.get("serviceName").asText());
+      Map<String, JsonNode> processTags = tags(process);
+      assertEquals("test", processTags.get("deployment.environment").asText());
+      assertEquals("ml infra", processTags.get("team").asText());
+    }
+    for (Step step : recorded.steps) {
+      checkStep(step, byStepNumber.get(step.number()));
+    }
+  }
+
+  /** Names, nesting (parent span ids), attributes and times (to the microsecond Jaeger keeps) survive. */
+  private static void checkStep(Step step, JsonNode trace) {
+    assertNotNull(trace, "trace of step " + step.number());
+    assertEquals(RecordedSteps.SPANS_PER_STEP, trace.get("spans").size());
+    Map<String, JsonNode> byName = new HashMap<>();
+    Map<String, String> nameById = new HashMap<>();
+    for (JsonNode span : trace.get("spans")) {
+      byName.put(span.get("operationName").asText(), span);
+      nameById.put(span.get("spanID").asText(), span.get("operationName").asText());
+    }
+    JsonNode root = byName.get("step");
+    Map<String, JsonNode> rootTags = tags(root);
+    assertEquals("djl", rootTags.get("ml.framework").asText());
+    assertEquals(step.flops(), rootTags.get("ml.step.flops").asLong());
+    assertEquals("trainer-thread", rootTags.get("ml.thread.name").asText());
+    long sum = 0;
+    for (Category c : Category.values()) {
+      long ns = rootTags.get("ml.breakdown." + c.key() + "_ns").asLong();
+      assertEquals(step.breakdown().ns(c), ns, c.key());
+      sum += ns;
+    }
+    assertEquals(step.wallNs(), sum, "the breakdown on the step span sums to its wall time");
+    assertEquals(step.wallNs() / 1000, root.get("duration").asLong(), 1);
+
+    Map<String, String> expectedParent = Map.of("data", "step", "trainBatch", "step", "dense", "trainBatch",
+        "matmul", "dense", "optimizer", "step");
+    long rootStartUs = root.get("startTime").asLong();
+    for (Span s : step.spans()) {
+      JsonNode span = byName.get(s.name());
+      assertNotNull(span, s.name());
+      String parentId = span.get("references").get(0).get("spanID").asText();
+      assertEquals(expectedParent.get(s.name()), nameById.get(parentId), "parent of " + s.name());
+      assertEquals((s.startNs() - step.startNs()) / 1000.0, span.get("startTime").asLong() - rootStartUs, 1.5,
+          "start of " + s.name());
+      assertEquals(s.durationNs() / 1000.0, span.get("duration").asLong(), 1.5, "duration of " + s.name());
+    }
+    Map<String, JsonNode> gemm = tags(byName.get("matmul"));
+    assertEquals("matmul", gemm.get("ml.op.name").asText());
+    assertEquals("op.gemm", gemm.get("ml.kind").asText());
+    assertEquals(RecordedSteps.GEMM_FLOPS, gemm.get("ml.op.flops").asLong());
+    assertTrue(gemm.get("ml.op.input_shapes").asText().contains("[8, 16]"), gemm.toString());
+    assertEquals("layer", tags(byName.get("dense")).get("ml.kind").asText());
+    assertEquals("phase", tags(byName.get("trainBatch")).get("ml.kind").asText());
+  }
+
+  static Map<String, JsonNode> tags(JsonNode spanOrProcess) {
+    Map<String, JsonNode> m = new HashMap<>();
+    for (JsonNode t : spanOrProcess.get("tags")) {
+      m.put(t.get("key").asText(), t.get("value"));
+    }
+    return m;
+  }
+}

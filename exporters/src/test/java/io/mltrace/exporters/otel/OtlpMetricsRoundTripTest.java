@@ -1,0 +1,73 @@
+package io.mltrace.exporters.otel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mltrace.collector.Category;
+import io.mltrace.collector.Step;
+import io.mltrace.exporters.testing.Jaeger;
+import io.mltrace.exporters.testing.LocalBackend;
+import io.mltrace.exporters.testing.RecordedSteps;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Step metrics pushed over OTLP (HTTP/protobuf) into a real OpenTelemetry collector pipeline (the one built into
+ * Jaeger v1.76.0: OTLP receiver → Prometheus exporter), read back from its Prometheus text endpoint.
+ */
+class OtlpMetricsRoundTripTest {
+  static final int STEPS = 5;
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void stepMetricsSurviveAnOtlpPush() throws Exception {
+    int metricsPort = LocalBackend.freePort();
+    try (Jaeger jaeger = Jaeger.start(dir, 0, metricsPort)) {
+      OtlpSettings settings = OtlpSettings.resolve("http://127.0.0.1:" + jaeger.otlpHttpPort, "http/protobuf", 0,
+          Map.of("OTEL_METRIC_EXPORT_INTERVAL", "500", "OTEL_SERVICE_NAME", "metrics-test"));
+      MetricsSink sink = new MetricsSink(settings.toResource(), settings, null, 0, 0, null, null);
+      RecordedSteps recorded;
+      try {
+        recorded = RecordedSteps.run(STEPS, sink);
+      } finally {
+        sink.close(); // flushes the last push
+      }
+      String url = "http://127.0.0.1:" + metricsPort + "/metrics";
+      String text = "";
+      long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+      while (System.nanoTime() < deadline) {
+        text = LocalBackend.get(url).body();
+        if (sample(text, "ml_steps_total", "") == STEPS) {
+          break;
+        }
+        Thread.sleep(200);
+      }
+      assertEquals(STEPS, sample(text, "ml_steps_total", ""), text);
+      assertEquals(STEPS, sample(text, "ml_step_duration_seconds_count", ""), text);
+      double wall = recorded.steps.stream().mapToLong(Step::wallNs).sum() / 1e9;
+      assertEquals(wall, sample(text, "ml_step_duration_seconds_sum", ""), 1e-6);
+      double gemm = recorded.steps.stream().mapToLong(s -> s.breakdown().ns(Category.GEMM)).sum() / 1e9;
+      assertEquals(gemm, sample(text, "ml_step_time_seconds_total", "category=\"gemm\""), 1e-6);
+      assertEquals(STEPS * RecordedSteps.GEMM_FLOPS, sample(text, "ml_flops_total", ""), 0.0);
+      assertTrue(text.contains("job=\"metrics-test\""), "the service name travels as the job: " + text);
+    }
+  }
+
+  /** The value of the first sample of {@code name} whose labels contain {@code label}; NaN when absent. */
+  static double sample(String text, String name, String label) {
+    Matcher m = Pattern.compile("(?m)^" + name + "(\\{[^}]*\\})? ([0-9.eE+-]+)").matcher(text);
+    while (m.find()) {
+      if (m.group(1) == null ? label.isEmpty() : m.group(1).contains(label)) {
+        return Double.parseDouble(m.group(2));
+      }
+    }
+    return Double.NaN;
+  }
+}

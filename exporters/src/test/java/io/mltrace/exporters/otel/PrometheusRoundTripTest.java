@@ -1,0 +1,129 @@
+package io.mltrace.exporters.otel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mltrace.collector.Category;
+import io.mltrace.collector.Step;
+import io.mltrace.exporters.testing.LocalBackend;
+import io.mltrace.exporters.testing.RecordedSteps;
+import io.opentelemetry.sdk.resources.Resource;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The metrics of real steps, scraped from the agent's endpoint by a real Prometheus (Debian's package) and queried
+ * back through its HTTP API; the Grafana dashboard's queries name only metrics that exist there.
+ */
+class PrometheusRoundTripTest {
+  static final Path PROMETHEUS = Paths.get("/usr/bin/prometheus");
+  static final Path DASHBOARD = Paths.get(System.getProperty("mltrace.repo.dir", "..")
+      + "/docs/grafana/mltrace-dashboard.json");
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final int STEPS = 7;
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void prometheusScrapesStepMetricsThatMatchTheSteps() throws Exception {
+    int scrapePort = LocalBackend.freePort();
+    MetricsSink metrics = new MetricsSink(Resource.getDefault(), null, "127.0.0.1", scrapePort, 100.0, () -> 3,
+        null);
+    try {
+      // The lambda keeps the endpoint open after the collector closes its sinks.
+      RecordedSteps recorded = RecordedSteps.run(STEPS, step -> metrics.onStep(step));
+      int promPort = LocalBackend.freePort();
+      Files.writeString(dir.resolve("prom.yml"), String.join("\n",
+          "global:",
+          "  scrape_interval: 1s",
+          "scrape_configs:",
+          "  - job_name: mltrace",
+          "    static_configs:",
+          "      - targets: ['127.0.0.1:" + scrapePort + "']",
+          ""));
+      try (LocalBackend prom = LocalBackend.start("prometheus", List.of(LocalBackend.tool(PROMETHEUS).toString(),
+          "--config.file=" + dir.resolve("prom.yml"), "--storage.tsdb.path=" + dir.resolve("data"),
+          "--web.listen-address=127.0.0.1:" + promPort), dir, "http://127.0.0.1:" + promPort + "/-/ready",
+          Duration.ofSeconds(30))) {
+        String api = "http://127.0.0.1:" + promPort;
+        assertEquals(STEPS, value(api, "ml_steps_total", STEPS), 0.0, prom::log);
+        assertEquals(STEPS, value(api, "ml_step_duration_seconds_count", STEPS), 0.0);
+        double wall = 0;
+        long flops = 0;
+        for (Step s : recorded.steps) {
+          wall += s.wallNs() / 1e9;
+          flops += s.flops();
+        }
+        assertEquals(wall, value(api, "ml_step_duration_seconds_sum", -1), 1e-6);
+        assertEquals(wall, value(api, "sum(ml_step_time_seconds_total)", -1), 1e-6,
+            "the categories sum to the step time");
+        double gemm = recorded.steps.stream().mapToLong(s -> s.breakdown().ns(Category.GEMM)).sum() / 1e9;
+        assertEquals(gemm, value(api, "ml_step_time_seconds_total{category=\"gemm\"}", -1), 1e-6);
+        assertEquals(flops, value(api, "ml_flops_total", -1), 0.0);
+        Step last = recorded.steps.get(STEPS - 1);
+        double lastGflops = last.flops() / (double) last.wallNs();
+        assertEquals(lastGflops, value(api, "ml_step_gflops", -1), lastGflops * 1e-6);
+        assertEquals(lastGflops / 100.0, value(api, "ml_step_utilization", -1), lastGflops * 1e-8);
+        assertEquals(3, value(api, "mltrace_agent_dropped_total{what=\"otlp_spans\"}", -1), 0.0);
+        assertTrue(value(api, "mltrace_agent_cpu_time_seconds_total{thread=\"collector\"}", -1) > 0);
+        dashboardQueriesNameExistingMetrics(api);
+      }
+    } finally {
+      metrics.close();
+    }
+  }
+
+  /** Every metric a dashboard panel queries is one Prometheus has. */
+  private static void dashboardQueriesNameExistingMetrics(String api) throws Exception {
+    JsonNode names = JSON.readTree(LocalBackend.get(api + "/api/v1/label/__name__/values").body()).get("data");
+    Set<String> known = new HashSet<>();
+    names.forEach(n -> known.add(n.asText()));
+    JsonNode dashboard = JSON.readTree(DASHBOARD.toFile());
+    int queries = 0;
+    Pattern metric = Pattern.compile("\\b(ml_[a-z_]+|mltrace_[a-z_]+)");
+    for (JsonNode panel : dashboard.get("panels")) {
+      for (JsonNode target : panel.path("targets")) {
+        Matcher m = metric.matcher(target.get("expr").asText());
+        while (m.find()) {
+          queries++;
+          assertTrue(known.contains(m.group(1)), "panel '" + panel.get("title").asText() + "' queries "
+              + m.group(1) + ", which Prometheus does not have; it has " + known);
+        }
+      }
+    }
+    assertTrue(queries >= 6, "the dashboard has queries: " + queries);
+  }
+
+  /** The first sample of an instant query, polled until it reaches {@code atLeast} (or once when negative). */
+  static double value(String api, String query, double atLeast) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    String body = "";
+    while (System.nanoTime() < deadline) {
+      body = LocalBackend.get(api + "/api/v1/query?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8))
+          .body();
+      JsonNode result = JSON.readTree(body).path("data").path("result");
+      if (result.size() > 0) {
+        double v = Double.parseDouble(result.get(0).get("value").get(1).asText());
+        if (atLeast < 0 || v >= atLeast) {
+          return v;
+        }
+      }
+      Thread.sleep(300);
+    }
+    throw new AssertionError("no value for " + query + ": " + body);
+  }
+}

@@ -1,0 +1,103 @@
+package io.mltrace.exporters.testing;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real backend process on 127.0.0.1: started in its own folder, ready when its ready URL answers 200 (bounded
+ * wait), stopped by the pid this class started.
+ */
+public final class LocalBackend implements AutoCloseable {
+  public static final Path TOOLS = Paths.get(System.getProperty("mltrace.tools.dir", "../.tools"));
+  public static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  private final String name;
+  private final Process process;
+  private final Path log;
+
+  private LocalBackend(String name, Process process, Path log) {
+    this.name = name;
+    this.process = process;
+    this.log = log;
+  }
+
+  public static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** An executable built or installed by {@code .ci/setup}; fails with what to run when it is missing. */
+  public static Path tool(Path candidate) {
+    if (!Files.isExecutable(candidate)) {
+      throw new AssertionError(candidate + " is missing: run .ci/setup (./mltrace test runs it) first");
+    }
+    return candidate;
+  }
+
+  public static LocalBackend start(String name, List<String> command, Path dir, String readyUrl, Duration maxWait)
+      throws IOException, InterruptedException {
+    Path log = dir.resolve(name + ".log");
+    Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+        .redirectOutput(log.toFile()).start();
+    LocalBackend b = new LocalBackend(name, p, log);
+    long deadline = System.nanoTime() + maxWait.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!p.isAlive()) {
+        throw new AssertionError(name + " exited with " + p.exitValue() + ":\n" + b.log());
+      }
+      try {
+        if (get(readyUrl).statusCode() == 200) {
+          return b;
+        }
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      Thread.sleep(100);
+    }
+    b.close();
+    throw new AssertionError(name + " not ready at " + readyUrl + " within " + maxWait + ":\n" + b.log());
+  }
+
+  public static HttpResponse<String> get(String url) throws IOException, InterruptedException {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public String log() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      process.waitFor(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return name + " (pid " + pid() + ")";
+  }
+}
