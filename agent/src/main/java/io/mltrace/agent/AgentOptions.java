@@ -35,6 +35,7 @@ final class AgentOptions {
   static final String JFR = "jfr";
   static final String SAMPLE_PERIOD_MS = "sample_period_ms";
   static final String WAIT_THRESHOLD_MS = "wait_threshold_ms";
+  static final String DJL_PROFILE_EVERY = "djl_profile_every";
   static final String OTLP_ENDPOINT = "otlp_endpoint";
   static final String OTLP_PROTOCOL = "otlp_protocol";
   static final String OTLP_QUEUE_SPANS = "otlp_queue_spans";
@@ -66,6 +67,7 @@ final class AgentOptions {
     DEFAULTS.put(JFR, "");
     DEFAULTS.put(SAMPLE_PERIOD_MS, "20");
     DEFAULTS.put(WAIT_THRESHOLD_MS, "1");
+    DEFAULTS.put(DJL_PROFILE_EVERY, "0");
     // "" : not set here; the standard OTEL_EXPORTER_OTLP_* variables then decide (see OtlpSettings).
     DEFAULTS.put(OTLP_ENDPOINT, "");
     DEFAULTS.put(OTLP_PROTOCOL, "");
@@ -135,6 +137,7 @@ final class AgentOptions {
     if (!ON_OFF.contains(values.get(JVM_EVENTS))) {
       reject(JVM_EVENTS, "must be on or off");
     }
+    positiveLong(DJL_PROFILE_EVERY, true);
     if (!CONSOLE_VALUES.contains(values.get(CONSOLE))) {
       reject(CONSOLE, "must be one of " + String.join(", ", CONSOLE_VALUES));
     }
@@ -292,6 +295,11 @@ final class AgentOptions {
 
   String get(String key) {
     return values.get(key);
+  }
+
+  /** Drive PyTorch's profiler in every n-th step (sampled ones only); 0: never. */
+  long djlProfileEvery() {
+    return Long.parseLong(values.get(DJL_PROFILE_EVERY));
   }
 
   /** "" when not given (the OTEL_* variables decide). */

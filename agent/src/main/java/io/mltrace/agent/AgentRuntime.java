@@ -43,13 +43,13 @@ import java.util.function.DoubleSupplier;
  */
 public final class AgentRuntime {
   /** The categories the current instrumentation measures; the others stay 0 in the outputs. */
-  static final List<Category> MEASURED = List.of(Category.GEMM, Category.OTHER_COMPUTE, Category.DATA,
-      Category.FRAMEWORK, Category.UNATTRIBUTED);
+  static final List<Category> MEASURED = List.of(Category.GEMM, Category.OTHER_COMPUTE, Category.MEMCPY,
+      Category.DATA, Category.FRAMEWORK, Category.UNATTRIBUTED);
   /** Rest between two retransformation batches on attach, so the application runs between pauses. */
   static final long ATTACH_BATCH_REST_MILLIS = 10;
   /** What JVM events add to {@link #MEASURED}. */
-  static final List<Category> MEASURED_WITH_JVM = List.of(Category.GC, Category.JIT_SAFEPOINT, Category.GEMM,
-      Category.OTHER_COMPUTE, Category.DATA, Category.IDLE, Category.FRAMEWORK, Category.UNATTRIBUTED);
+  static final List<Category> MEASURED_WITH_JVM = List.of(Category.GC, Category.JIT_SAFEPOINT, Category.MEMCPY,
+      Category.GEMM, Category.OTHER_COMPUTE, Category.DATA, Category.IDLE, Category.FRAMEWORK, Category.UNATTRIBUTED);
 
   private static volatile AgentRuntime current;
 
@@ -75,6 +75,7 @@ public final class AgentRuntime {
     Recorder.setRingCapacity(options.ringCapacity());
     DetailControl control = new DetailControl(System.err);
     control.configure(policy(options));
+    Recorder.setProfileEvery(options.djlProfileEvery());
 
     Path out = options.output().toAbsolutePath();
     List<StepSink> sinks = new ArrayList<>();

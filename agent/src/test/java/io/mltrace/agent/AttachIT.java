@@ -28,8 +28,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * JDK 25 with and without {@code -XX:+EnableDynamicAgentLoading}.
  */
 class AttachIT {
-  /** A job to attach to: its main class takes {@code --steps N} and prints {@code final loss <value>}. */
-  record Job(String label, String mainClass, String trainingFrame, List<String> args) {
+  /**
+   * A job to attach to: its main class prints {@code final loss <value>}; {@code trainingFrame} is a frame of its
+   * training loop, {@code jvmFlags} what its JVM needs whether attached or not.
+   */
+  record Job(String label, String mainClass, String trainingFrame, List<String> jvmFlags, List<String> args) {
     @Override
     public String toString() {
       return label;
@@ -49,8 +52,12 @@ class AttachIT {
    * window and the stop to happen while it trains. Another framework's job is one more line here.
    */
   static final List<Job> JOBS = List.of(
-      new Job("djl-mlp", "io.mltrace.examples.djl.MlpTraining", "ai.djl.training.",
-          List.of("--steps", "2500", "--batch", "8", "--hidden", "2048", "--seed", "7")));
+      new Job("djl-mlp", "io.mltrace.examples.djl.MlpTraining", "ai.djl.training.", List.of(),
+          List.of("--steps", "2500", "--batch", "8", "--hidden", "2048", "--seed", "7")),
+      // 250 batches, 40 epochs: 10000 steps of about 5 ms (unloaded), so it trains well past the commands.
+      new Job("dl4j-mlp", Dl4jTrace.MAIN, "org.deeplearning4j.nn.multilayer.MultiLayerNetwork.fit",
+          Dl4jTrace.JVM_FLAGS,
+          List.of("--model", "mlp", "--steps", "250", "--epochs", "40", "--seed", "7")));
 
   /** The unattached twin's final loss per job and JDK: a JVM flag does not change the arithmetic, one run each. */
   static final Map<String, String> TWIN_LOSS = new ConcurrentHashMap<>();
@@ -83,11 +90,12 @@ class AttachIT {
   void attachWindowAndStopLeaveTheTrainingResultUnchanged(Job job, Jvm jvm, @TempDir Path dir) throws Exception {
     Path safepoints = dir.resolve("safepoints.log");
     List<String> flags = new ArrayList<>(jvm.flags());
+    flags.addAll(job.jvmFlags());
     flags.add("-Xlog:safepoint:file=" + safepoints);
     Path window = dir.resolve("window");
     String twinKey = job.label() + "@" + jvm.home();
     try (TrainingProcess twin = TWIN_LOSS.containsKey(twinKey) ? null
-            : TrainingProcess.start(jvm.home(), List.of(), job.mainClass(), job.args());
+            : TrainingProcess.start(jvm.home(), job.jvmFlags(), job.mainClass(), job.args());
         TrainingProcess target = TrainingProcess.start(jvm.home(), flags, job.mainClass(), job.args())) {
       target.awaitFrame(job.trainingFrame(), 120);
       String pid = String.valueOf(target.pid());

@@ -39,6 +39,12 @@ final class ChildJvm {
 
   static ChildJvm run(String agentArgs, List<String> jvmArgs, String mainClass, String... args)
       throws IOException, InterruptedException {
+    return runWithClasspath(agentArgs, jvmArgs, examplesClasspath(), mainClass, args);
+  }
+
+  /** As {@link #run}, with the class path given (for a class path that differs from the examples' one). */
+  static ChildJvm runWithClasspath(String agentArgs, List<String> jvmArgs, String classpath, String mainClass,
+      String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xshare:auto");
@@ -47,7 +53,7 @@ final class ChildJvm {
     }
     cmd.addAll(jvmArgs);
     cmd.add("-cp");
-    cmd.add(examplesClasspath());
+    cmd.add(classpath);
     cmd.add(mainClass);
     cmd.addAll(List.of(args));
     Path out = Files.createTempFile("child-out", ".txt");

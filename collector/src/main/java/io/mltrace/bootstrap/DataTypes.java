@@ -16,13 +16,16 @@ public final class DataTypes {
   public static final int INT64 = 8;
   public static final int UINT8 = 9;
   public static final int BOOL = 10;
+  public static final int COMPLEX64 = 11;
+  public static final int STRING = 12;
 
   private DataTypes() {}
 
   /**
    * The code of a framework's type name: ND4J's {@code DataType.name()} ({@code FLOAT}, {@code DOUBLE},
-   * {@code HALF}, {@code INT}, {@code LONG}, ...) and DJL's ({@code FLOAT32}, {@code INT64}, ...) both map.
-   * Allocation-free.
+   * {@code HALF}, {@code INT}, {@code LONG}, ...) and DJL's ({@code FLOAT32}, {@code INT64}, {@code BOOLEAN},
+   * {@code COMPLEX64}, ...) both map. Case-sensitive, as both enums are upper-case; names not listed map to
+   * {@link #UNKNOWN}. Allocation-free.
    */
   public static int code(String name) {
     if (name == null) {
@@ -39,6 +42,8 @@ public final class DataTypes {
       case "LONG": case "INT64": return INT64;
       case "UBYTE": case "UINT8": return UINT8;
       case "BOOL": case "BOOLEAN": return BOOL;
+      case "COMPLEX64": return COMPLEX64;
+      case "STRING": return STRING;
       default: return UNKNOWN;
     }
   }
@@ -56,6 +61,8 @@ public final class DataTypes {
       case INT64: return "int64";
       case UINT8: return "uint8";
       case BOOL: return "bool";
+      case COMPLEX64: return "complex64";
+      case STRING: return "string";
       default: return null;
     }
   }

@@ -31,6 +31,33 @@ public final class GemmShapes {
     return 2 * batch * m * n * k;
   }
 
+  /**
+   * FLOPs of a convolution from its output {@code [N, Cout, spatial...]} and weight
+   * {@code [Cout, Cin/groups, kernel...]}: {@code 2·N·Cout·Hout·Wout·Cin·Kh·Kw/groups} for 2-D, the same product
+   * for 1-D and 3-D. 0 when the shapes do not fit the form.
+   */
+  public static long convolution(long[] output, long[] weight) {
+    if (output == null || weight == null || output.length < 3 || weight.length != output.length) {
+      return 0;
+    }
+    return 2 * product(output, 0, output.length) * product(weight, 1, weight.length);
+  }
+
+  /**
+   * FLOPs of a recurrent layer stack (RNN, GRU, LSTM) over a sequence. For every sample and time step each 2-D
+   * weight matrix {@code [gates·h, in]} costs {@code 2·gates·h·in}, so one LSTM layer and direction costs
+   * {@code 8·h·(in+h)}: {@code perStepFlops} is that sum over the stack's weight matrices (biases add no GEMM work),
+   * and {@code samplesTimesSteps} the product of the input's leading dimensions ({@link #leadingProduct}).
+   */
+  public static long recurrent(long samplesTimesSteps, long perStepFlops) {
+    return samplesTimesSteps * perStepFlops;
+  }
+
+  /** The product of all but the last dimension (samples × time steps of a sequence input). */
+  public static long leadingProduct(long[] shape) {
+    return shape == null || shape.length == 0 ? 0 : product(shape, 0, shape.length - 1);
+  }
+
   private static long product(long[] dims, int from, int to) {
     long p = 1;
     for (int i = from; i < to; i++) {

@@ -20,6 +20,8 @@ public final class Kind {
   public static final int OP_COPY = 6;
   /** A layer (block) of the model. */
   public static final int LAYER = 7;
+  /** A root span of inference: one {@code Predictor.predict}/{@code batchPredict} call. */
+  public static final int INFERENCE = 8;
 
   private Kind() {}
 
@@ -38,6 +40,7 @@ public final class Kind {
       case OP_OTHER: return "op";
       case OP_COPY: return "copy";
       case LAYER: return "layer";
+      case INFERENCE: return "inference";
       default: return "unknown";
     }
   }

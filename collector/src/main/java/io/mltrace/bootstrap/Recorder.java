@@ -30,6 +30,7 @@ public final class Recorder {
   private static volatile boolean enabled;
   private static volatile int ringCapacity = 8192;
   private static volatile long sampleEvery = 1;
+  private static volatile long profileEvery;
 
   // Detail control (agent), read once per step open or once per op: see isSampled and enterOp.
   /** False in the cheapest mode: ops cost one volatile read and are neither timed nor counted. */
@@ -147,6 +148,11 @@ public final class Recorder {
     return best;
   }
 
+  /** Drive the engine's own profiler in every n-th step, sampled ones only (0: never); see {@link EngineProfile}. */
+  public static void setProfileEvery(long n) {
+    profileEvery = Math.max(0, n);
+  }
+
   /** Every thread that has recorded so far (the collector drains and prunes them). */
   public static List<ThreadRecorder> threads() {
     return THREADS;
@@ -173,6 +179,7 @@ public final class Recorder {
     long now = System.nanoTime();
     if (!tr.inStep() && tr.rootDepth() == 0) {
       tr.openStep(now, isSampled(STEPS.get() + 1, now));
+      tr.setStepProfiled(false); // only a step opened by the previous one's end can have the profiler running
     }
     tr.push(now);
     return tr;
@@ -191,6 +198,7 @@ public final class Recorder {
     long now = System.nanoTime();
     if (!tr.inStep() && tr.loopThread() && tr.rootDepth() == 0) {
       tr.openStep(now, isSampled(STEPS.get() + 1, now));
+      tr.setStepProfiled(false);
     }
     tr.push(now);
     return tr;
@@ -332,7 +340,7 @@ public final class Recorder {
 
   /**
    * As {@link #exitOp(ThreadRecorder, int, String, long, long, long[], long[], long[])}, with the
-   * {@link DataTypes} code of the first input (header bits 20-27).
+   * {@link DataTypes} code of the first input (header bits 20-27; 0: not recorded).
    */
   public static void exitOp(ThreadRecorder tr, int kind, String name, long flops, long bytes, long[] a, long[] b,
       long[] c, int dtype) {
@@ -348,12 +356,109 @@ public final class Recorder {
     tr.exitOp(elapsed, kind == Kind.OP_GEMM, flops);
     if (base >= 0) {
       long[] r = tr.ring();
-      r[base + Slots.HEADER] |= ((long) dtype & 0xff) << Slots.DTYPE_SHIFT;
+      r[base + Slots.HEADER] = Slots.withDtype(r[base + Slots.HEADER], dtype);
       r[base + Slots.FLOPS] = flops;
       r[base + Slots.BYTES] = bytes;
       writeDims(r, base, a, ra, b, rb, c, rc);
       tr.commit(base, name);
     }
+  }
+
+  /**
+   * True when the span just entered will be written as a record (outside a step, or in a sampled step): advice
+   * reads what only the record needs (shapes of non-GEMM ops, layer shapes, types) only then.
+   */
+  public static boolean recordsSpans(ThreadRecorder tr) {
+    return tr != null && tr.recordsSpans();
+  }
+
+  /** Exits a layer entered with {@link #enterSpan}, with its input and output shapes (either may be null). */
+  public static void exitLayer(ThreadRecorder tr, String name, long[] input, long[] output) {
+    if (tr == null) {
+      return;
+    }
+    int ra = rank(input, Slots.MAX_DIMS);
+    int rb = rank(output, Slots.MAX_DIMS - ra);
+    int base = tr.pop(System.nanoTime(), Kind.LAYER, ra, rb, 0);
+    if (base >= 0) {
+      writeDims(tr.ring(), base, input, ra, output, rb, null, 0);
+      tr.commit(base, name);
+    }
+  }
+
+  /**
+   * Exits the backward pass (entered with {@link #enterSpan}) and splits it: a backward pass that is one native
+   * call hides its GEMMs, so an estimated GEMM span ({@link Slots#FLAG_ESTIMATE}) is recorded as its child at its
+   * end. Estimated FLOPs: twice the forward GEMM FLOPs since the step opened or the previous backward pass;
+   * estimated time: those FLOPs at the throughput the forward GEMMs achieved in that window, at most the backward
+   * span. The estimated time counts as GEMM in the step's counters; the step's FLOPs stay the measured ones.
+   */
+  public static void exitBackward(ThreadRecorder tr, String name, String estimateName) {
+    if (tr == null) {
+      return;
+    }
+    long now = System.nanoTime();
+    long start = tr.startOfInnermost();
+    long spanId = tr.innermostSpanId();
+    int base = tr.pop(now, Kind.PHASE, 0, 0, 0);
+    if (base >= 0) {
+      tr.commit(base, name);
+    }
+    if (tr.stepProfiled()) {
+      // The engine's profiler measures this backward pass: its GEMMs are merged at the step's end, not estimated.
+      tr.rememberBackward(spanId, start, now);
+      tr.closeBackwardWindow(0);
+      return;
+    }
+    long forwardFlops = tr.gemmFlopsSinceBackward();
+    long forwardNs = tr.gemmNsSinceBackward();
+    long estimatedNs = 0;
+    if (forwardFlops > 0 && forwardNs > 0 && spanId != 0) {
+      estimatedNs = Math.min(now - start, (long) (2.0 * forwardNs));
+    }
+    tr.closeBackwardWindow(estimatedNs);
+    if (estimatedNs > 0) {
+      int est = tr.claimDerived(Slots.header(Kind.OP_GEMM, 0, 0, 0) | Slots.FLAG_ESTIMATE, now - estimatedNs, now,
+          spanId);
+      if (est >= 0) {
+        tr.ring()[est + Slots.FLOPS] = 2 * forwardFlops;
+        tr.commit(est, estimateName);
+      }
+    }
+  }
+
+  /** The calling thread's recorder, or null when recording is off; opens nothing. */
+  public static ThreadRecorder current() {
+    return enabled ? LOCAL.get() : null;
+  }
+
+  /** True when the engine's profiler is to run during the thread's current step. */
+  public static boolean profiling(ThreadRecorder tr) {
+    return tr != null && tr.stepProfiled();
+  }
+
+  /** The advice started the engine's profiler now: its event times count from here. */
+  public static void profileStarted(ThreadRecorder tr, long nanoTime) {
+    if (tr != null) {
+      tr.setProfileOrigin(nanoTime);
+    }
+  }
+
+  /** Where the advice asks the engine to write this thread's profile (read and deleted by {@link #mergeProfile}). */
+  public static String profileFile(ThreadRecorder tr) {
+    return System.getProperty("java.io.tmpdir") + java.io.File.separator + "mltrace-profile-" + ProcessHandle
+        .current().pid() + "-" + tr.threadId() + ".json";
+  }
+
+  /**
+   * Merges the engine profile the advice just wrote into the current step (see {@link EngineProfile}); returns the
+   * number of spans added. Runs on the training thread in profiled steps only.
+   */
+  public static int mergeProfile(ThreadRecorder tr, String file) {
+    if (tr == null || !tr.stepProfiled() || tr.profileOriginNs() == 0) {
+      return 0;
+    }
+    return EngineProfile.merge(tr, file);
   }
 
   private static void writeDims(long[] r, int base, long[] a, int ra, long[] b, int rb, long[] c, int rc) {
@@ -391,6 +496,8 @@ public final class Recorder {
       long number = STEPS.incrementAndGet();
       tr.closeStep(now, number);
       tr.openStep(now, isSampled(number + 1, now));
+      long every = profileEvery;
+      tr.setStepProfiled(every > 0 && isSampled(number + 1) && (number + 1) % every == 0);
       GpuCorrelation.stepBoundary(number);
     }
   }

@@ -4,7 +4,8 @@ package io.mltrace.bootstrap;
  * The layout of one record in a {@link ThreadRecorder} ring: {@link #WIDTH} longs.
  *
  * <p>Every record carries {@link #HEADER} to {@link #STEP_ID}. Span records then carry FLOPs, bytes and up to
- * {@link #MAX_DIMS} dimensions of up to three input tensors; the header packs the rank of each tensor. Step records
+ * {@link #MAX_DIMS} dimensions of up to three input tensors. The header packs the {@link Kind} (bits 0-7), the rank
+ * of each tensor (bits 8-19), the element type (bits 20-27) and {@link #FLAG_ESTIMATE} (bit 28). Step records
  * use the tail for the always-on counters of the step ({@link #STEP_GEMM_NS} and friends).
  */
 public final class Slots {
@@ -53,14 +54,6 @@ public final class Slots {
     }
   }
 
-  /** Bits 20-27 of a span header: the data type of its first input ({@link DataTypes}; 0: unknown). */
-  static final int DTYPE_SHIFT = 20;
-
-  /** The {@link DataTypes} code of a span record (0: unknown). */
-  public static int dtype(long header) {
-    return (int) ((header >>> DTYPE_SHIFT) & 0xff);
-  }
-
   /** Bits 0-7 of the header: the {@link Kind}. */
   public static int kind(long header) {
     return (int) (header & 0xff);
@@ -69,6 +62,31 @@ public final class Slots {
   /** Bits 8+4i to 11+4i of the header: the rank of input tensor {@code i} (0 to 2). */
   public static int rank(long header, int tensor) {
     return (int) ((header >>> (8 + 4 * tensor)) & 0xf);
+  }
+
+  /** Bits 20-27 of a span header: the {@link DataTypes} code of its first input (0: unknown, not recorded). */
+  static final int DTYPE_SHIFT = 20;
+  /** Header bit 28: the span's time and FLOPs are an estimate, not a measurement (backward GEMM on CPU). */
+  public static final long FLAG_ESTIMATE = 1L << 28;
+
+  /** True when the record's time and FLOPs are estimated. */
+  public static boolean isEstimate(long header) {
+    return (header & FLAG_ESTIMATE) != 0;
+  }
+
+  /** The {@link DataTypes} code of a span record (0: unknown, not recorded). */
+  public static int dtype(long header) {
+    return (int) ((header >>> DTYPE_SHIFT) & 0xff);
+  }
+
+  /** The header with the {@link DataTypes} code {@code dtype} in bits 20-27 (which must be clear). */
+  public static long withDtype(long header, int dtype) {
+    return header | ((long) (dtype & 0xff) << DTYPE_SHIFT);
+  }
+
+  /** A header of this kind with no ranks, flags or type. */
+  public static long header(int kind) {
+    return kind & 0xff;
   }
 
   static long header(int kind, int rank0, int rank1, int rank2) {

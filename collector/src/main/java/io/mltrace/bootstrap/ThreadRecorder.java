@@ -75,6 +75,15 @@ public final class ThreadRecorder {
   private long dataNs;
   private long opCount;
   private long stepFlops;
+  // Forward GEMM work since the step opened or the last backward pass: the base of the backward estimate.
+  private long gemmFlopsSinceBackward;
+  private long gemmNsSinceBackward;
+  // Engine profiling of the current step (a sampled step chosen by Recorder.setProfileEvery).
+  private boolean stepProfiled;
+  private long profileOriginNs;
+  private long backwardSpanId;
+  private long backwardStartNs;
+  private long backwardEndNs;
   /** Framework-specific step attributes, written to {@link Slots#STEP_ATTRIBUTES} of the step record. */
   private final long[] stepAttributes = new long[Slots.STEP_ATTRIBUTE_COUNT];
   /** True once this thread ran a training loop (or closed a step): its loop parts may open steps. */
@@ -149,6 +158,8 @@ public final class ThreadRecorder {
     dataNs = 0;
     opCount = 0;
     stepFlops = 0;
+    gemmFlopsSinceBackward = 0;
+    gemmNsSinceBackward = 0;
     java.util.Arrays.fill(stepAttributes, 0);
   }
 
@@ -321,11 +332,102 @@ public final class ThreadRecorder {
       opCount++;
       if (gemm) {
         gemmNs += elapsedNs;
+        gemmNsSinceBackward += elapsedNs;
+        gemmFlopsSinceBackward += flops;
       } else {
         opNs += elapsedNs;
       }
     }
     stepFlops += flops;
+  }
+
+  /** True when spans end up in records now: outside any step, or inside a detailed (sampled) step. */
+  boolean recordsSpans() {
+    return stepSpanId == 0 || stepDetailed;
+  }
+
+  long innermostSpanId() {
+    return depth > 0 ? spanStack[depth - 1] : 0;
+  }
+
+  long gemmFlopsSinceBackward() {
+    return gemmFlopsSinceBackward;
+  }
+
+  long gemmNsSinceBackward() {
+    return gemmNsSinceBackward;
+  }
+
+  boolean stepProfiled() {
+    return stepSpanId != 0 && stepProfiled;
+  }
+
+  void setStepProfiled(boolean profiled) {
+    stepProfiled = profiled;
+    profileOriginNs = 0;
+    backwardSpanId = 0;
+  }
+
+  void setProfileOrigin(long nanoTime) {
+    profileOriginNs = nanoTime;
+  }
+
+  long profileOriginNs() {
+    return profileOriginNs;
+  }
+
+  void rememberBackward(long spanId, long start, long end) {
+    backwardSpanId = spanId;
+    backwardStartNs = start;
+    backwardEndNs = end;
+  }
+
+  long backwardSpanId() {
+    return backwardSpanId;
+  }
+
+  long backwardStartNs() {
+    return backwardStartNs;
+  }
+
+  long backwardEndNs() {
+    return backwardEndNs;
+  }
+
+  /** A GEMM the engine's profiler measured inside the backward pass: counts as GEMM in the step's counters. */
+  void countProfiledGemm(long ns) {
+    gemmNs += ns;
+  }
+
+  /** A backward pass consumed the forward window; its estimated GEMM time counts as GEMM in the step. */
+  void closeBackwardWindow(long estimatedGemmNs) {
+    gemmFlopsSinceBackward = 0;
+    gemmNsSinceBackward = 0;
+    gemmNs += estimatedGemmNs;
+  }
+
+  /**
+   * Claims a record for a span that was never pushed (an estimate derived from other spans), with {@code parentId}
+   * as its parent. Returns -1 when nothing is to be written; otherwise fill it and {@link #commit}.
+   */
+  int claimDerived(long header, long start, long end, long parentId) {
+    if (!recordsSpans()) {
+      return -1;
+    }
+    int base = claim();
+    if (base < 0) {
+      return -1;
+    }
+    long[] r = ring;
+    r[base + Slots.HEADER] = header;
+    r[base + Slots.START] = start;
+    r[base + Slots.END] = end;
+    r[base + Slots.SPAN_ID] = nextSpanId();
+    r[base + Slots.PARENT_ID] = parentId;
+    r[base + Slots.STEP_ID] = stepSpanId;
+    r[base + Slots.FLOPS] = 0;
+    r[base + Slots.BYTES] = 0;
+    return base;
   }
 
   long[] ring() {

@@ -280,9 +280,8 @@ public final class Collector implements AutoCloseable {
         return;
       }
       long[][] shapes = shapes(header, r, base);
-      Span span = new Span(kind, name, source.threadId(), r[base + Slots.START], r[base + Slots.END],
-          r[base + Slots.SPAN_ID], r[base + Slots.PARENT_ID], r[base + Slots.FLOPS], r[base + Slots.BYTES], shapes,
-          Slots.dtype(header));
+      Span span = new Span(header, name, source.threadId(), r[base + Slots.START], r[base + Slots.END],
+          r[base + Slots.SPAN_ID], r[base + Slots.PARENT_ID], r[base + Slots.FLOPS], r[base + Slots.BYTES], shapes);
       long stepId = r[base + Slots.STEP_ID];
       if (stepId == 0) {
         emitOutsideStep(span);

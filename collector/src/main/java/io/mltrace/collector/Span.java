@@ -1,6 +1,8 @@
 package io.mltrace.collector;
 
+import io.mltrace.bootstrap.DataTypes;
 import io.mltrace.bootstrap.Kind;
+import io.mltrace.bootstrap.Slots;
 
 /**
  * One recorded interval on one thread, rebuilt by the collector from a ring record. Times are
@@ -17,18 +19,26 @@ public final class Span {
   private final long flops;
   private final long bytes;
   private final long[][] inputShapes;
-  private final int dtype;
+  private final long header;
 
+  /** A span with no flags and no recorded element type. */
   public Span(int kind, String name, long threadId, long startNs, long endNs, long spanId, long parentId,
       long flops, long bytes, long[][] inputShapes) {
-    this(kind, name, threadId, startNs, endNs, spanId, parentId, flops, bytes, inputShapes, 0);
+    this(Slots.header(kind), name, threadId, startNs, endNs, spanId, parentId, flops, bytes, inputShapes);
   }
 
-  /** As the other constructor, with the {@link io.mltrace.bootstrap.DataTypes} code of the first input. */
+  /** A span with no flags, with the {@link DataTypes} code of the first input. */
   public Span(int kind, String name, long threadId, long startNs, long endNs, long spanId, long parentId,
       long flops, long bytes, long[][] inputShapes, int dtype) {
-    this.dtype = dtype;
-    this.kind = kind;
+    this(Slots.withDtype(Slots.header(kind), dtype), name, threadId, startNs, endNs, spanId, parentId, flops, bytes,
+        inputShapes);
+  }
+
+  /** A span from a record header: its {@link Kind}, flags ({@link Slots#isEstimate}) and element type. */
+  public Span(long header, String name, long threadId, long startNs, long endNs, long spanId, long parentId,
+      long flops, long bytes, long[][] inputShapes) {
+    this.header = header;
+    this.kind = Slots.kind(header);
     this.name = name;
     this.threadId = threadId;
     this.startNs = startNs;
@@ -82,14 +92,22 @@ public final class Span {
     return bytes;
   }
 
+  /** True when this span's time and FLOPs are an estimate (the GEMMs hidden in a native backward pass). */
+  public boolean estimated() {
+    return Slots.isEstimate(header);
+  }
+
   /** Shapes of the recorded inputs; empty when none were recorded. Do not modify. */
   public long[][] inputShapes() {
     return inputShapes;
   }
 
-  /** The {@link io.mltrace.bootstrap.DataTypes} code of the first input; 0 when unknown. */
+  /**
+   * The {@link DataTypes} code of the first input (header bits 20-27); 0 when unknown. {@link DataTypes#name}
+   * turns it into a name such as {@code float32}.
+   */
   public int dtype() {
-    return dtype;
+    return Slots.dtype(header);
   }
 
   /** The accounting category of the time inside this span when nothing of higher priority overlaps it. */

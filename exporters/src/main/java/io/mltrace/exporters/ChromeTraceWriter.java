@@ -183,12 +183,19 @@ public final class ChromeTraceWriter implements StepSink {
     if (s.flops() > 0) {
       out.append(", \"flops\": ").append(s.flops());
     }
+    if (s.bytes() > 0) {
+      out.append(", \"bytes\": ").append(s.bytes());
+    }
+    if (s.estimated()) {
+      out.append(", \"estimate\": true");
+    }
     String dtype = DataTypes.name(s.dtype());
     if (dtype != null) {
       out.append(", \"dtype\": \"").append(dtype).append('"');
     }
     long[][] shapes = s.inputShapes();
     if (shapes.length > 0) {
+      // An op records its inputs; a layer (DJL and DL4J alike) its input and then its output shape.
       out.append(", \"input_shapes\": [");
       for (int i = 0; i < shapes.length; i++) {
         out.append(i == 0 ? "[" : ", [");

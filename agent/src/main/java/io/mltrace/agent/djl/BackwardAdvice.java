@@ -1,13 +1,13 @@
 package io.mltrace.agent.djl;
 
-import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.ThreadRecorder;
 import net.bytebuddy.asm.Advice;
 
 /**
  * {@code PtGradientCollector.backward}: the whole backward pass is one native call, so its GEMMs are not seen as
- * ops here; the span shows where it is.
+ * ops here. The span is split: an estimated GEMM child ({@code backward_gemm}, flagged as an estimate) at its end,
+ * twice the forward GEMM work at the forward GEMM throughput; the rest stays backward framework time.
  */
 final class BackwardAdvice {
   private BackwardAdvice() {}
@@ -19,6 +19,6 @@ final class BackwardAdvice {
 
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
   static void exit(@Advice.Enter ThreadRecorder tr) {
-    Recorder.exitSpan(tr, Kind.PHASE, "backward");
+    Recorder.exitBackward(tr, "backward", "backward_gemm");
   }
 }

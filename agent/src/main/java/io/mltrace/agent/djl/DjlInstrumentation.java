@@ -1,24 +1,51 @@
 package io.mltrace.agent.djl;
 
+import static net.bytebuddy.matcher.ElementMatchers.declaresMethod;
+import static net.bytebuddy.matcher.ElementMatchers.hasSuperType;
+import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
 import static net.bytebuddy.matcher.ElementMatchers.isBridge;
+import static net.bytebuddy.matcher.ElementMatchers.isInterface;
+import static net.bytebuddy.matcher.ElementMatchers.isPublic;
 import static net.bytebuddy.matcher.ElementMatchers.isStatic;
 import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
 import static net.bytebuddy.matcher.ElementMatchers.not;
+import static net.bytebuddy.matcher.ElementMatchers.returns;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import io.mltrace.agent.instrument.FrameworkInstrumentation;
 import io.mltrace.agent.instrument.Hook;
 import java.util.List;
+import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.matcher.ElementMatcher;
 
 /**
- * The DJL hooks: the training step ({@code Trainer.step} ends an iteration), the data fetch, the
- * {@code EasyTrain.trainBatch} phase, backward, and the GEMM-like calls of the PyTorch engine's {@code JniUtils}
- * (the Java methods around the native calls: native methods cannot take advice).
+ * The DJL hooks (PyTorch engine), by class and method name.
+ *
+ * <p>Training: the step ({@code Trainer.step} ends an iteration), its phases (data, forward, loss, backward,
+ * optimizer, listener callbacks, and {@code EasyTrain.trainBatch} around forward, loss and backward), the model's
+ * blocks as layers, and every tensor operation at {@code JniUtils}, the Java methods around the engine's native
+ * calls (native methods cannot take advice): GEMM-like ones with shapes, type and FLOPs, copies with bytes, the
+ * rest as other compute. Inference: {@code Predictor.batchPredict} as a root span with the translator's pre- and
+ * post-processing and the model forward inside.
  */
 public final class DjlInstrumentation implements FrameworkInstrumentation {
   static final String JNI_UTILS = "ai.djl.pytorch.jni.JniUtils";
+  static final String PT_NDARRAY = "ai.djl.pytorch.engine.PtNDArray";
   static final String NDARRAY = "ai.djl.ndarray.NDArray";
+  static final String NDLIST = "ai.djl.ndarray.NDList";
   static final String SHAPE = "ai.djl.ndarray.types.Shape";
+  static final String DATA_TYPE = "ai.djl.ndarray.types.DataType";
+
+  /** JniUtils methods with their own advice: not generic ops. */
+  static final String[] GEMM_OPS = {"linear", "matmul", "bmm", "dot", "convolution", "lstm", "gru", "rnn"};
+  /** JniUtils methods that return arrays but are no compute op (gradient handles) or have their own advice. */
+  static final String[] NOT_OPS = {"getGradient", "detachGradient", "to", "createNdFromByteBuffer",
+      "moduleGetParams"};
+  /** JniUtils methods that return nothing but change an array in place. */
+  static final String[] IN_PLACE_OPS = {"addi", "subi", "muli", "divi", "remainderi", "powi", "signi", "negi",
+      "indexSet", "indexAdvPut", "booleanMaskSet", "zeroGrad", "sgdUpdate", "adamUpdate"};
 
   @Override
   public String name() {
@@ -28,24 +55,40 @@ public final class DjlInstrumentation implements FrameworkInstrumentation {
   @Override
   public List<Hook> hooks() {
     return List.of(
-        Hook.on(JNI_UTILS)
-            .methods("linear(3)", named("linear").and(isStatic()).and(takesArguments(3)))
-            .advice(LinearAdvice.class)
+        // ---- ops --------------------------------------------------------------------------------------------
+        jni("linear(3)", named("linear").and(takesArguments(3)).and(arrays(0, 1)), LinearAdvice.class),
+        jni("matmul|bmm|dot(2)", namedOneOf("matmul", "bmm", "dot").and(takesArguments(2)).and(arrays(0, 1)),
+            MatmulAdvice.class),
+        jni("convolution(7)", named("convolution").and(takesArguments(7)).and(arrays(0, 1)), ConvolutionAdvice.class)
             .requires(NDARRAY, "getShape").requires(SHAPE, "getShape"),
-        Hook.on(JNI_UTILS)
-            .methods("matmul|bmm|dot(2)",
-                named("matmul").or(named("bmm")).or(named("dot")).and(isStatic()).and(takesArguments(2)))
-            .advice(MatmulAdvice.class)
-            .requires(NDARRAY, "getShape").requires(SHAPE, "getShape"),
-        Hook.on("ai.djl.training.EasyTrain")
-            .methods("trainBatch", named("trainBatch").and(isStatic()))
-            .advice(TrainBatchAdvice.class),
+        jni("lstm", named("lstm").and(recurrentArguments()), RecurrentAdvice.class).requires(NDLIST, "get"),
+        jni("gru|rnn", namedOneOf("gru", "rnn").and(recurrentArguments()), RecurrentAdvice.class)
+            .requires(NDLIST, "get"),
+        jni("to(3)", named("to").and(takesArguments(3)).and(takesArgument(0, named(PT_NDARRAY))),
+            CopyAdvice.class)
+            .requires(SHAPE, "size").requires(DATA_TYPE, "getNumOfBytes"),
+        jni("set|createNdFromByteBuffer", namedOneOf("set", "createNdFromByteBuffer")
+            .and(takesArgument(1, named("java.nio.ByteBuffer"))), HostCopyAdvice.class),
+        jni("getByteBuffer", named("getByteBuffer"), ReadOutAdvice.class),
+        jni("other ops", otherOps(), OpAdvice.class),
+        // ---- layers -----------------------------------------------------------------------------------------
+        Hook.on("ai.djl.nn.AbstractBaseBlock")
+            .methods("forward(4)", named("forward").and(takesArguments(4)).and(takesArgument(1, named(NDLIST))))
+            .advice(LayerAdvice.class)
+            .requires(NDLIST, "get").requires(NDARRAY, "getShape").requires(SHAPE, "getShape"),
+        // ---- training step and phases -----------------------------------------------------------------------
         Hook.on("ai.djl.training.Trainer")
             .methods("step()", named("step").and(takesArguments(0)))
             .advice(StepEndAdvice.class),
         Hook.on("ai.djl.training.Trainer")
             .methods("iterateDataset", named("iterateDataset"))
             .advice(LoopStartAdvice.class),
+        Hook.on("ai.djl.training.Trainer")
+            .methods("forward", named("forward").and(takesArgument(0, named(NDLIST))))
+            .advice(ForwardAdvice.class),
+        Hook.on("ai.djl.training.Trainer")
+            .methods("notifyListeners", named("notifyListeners"))
+            .advice(ListenersAdvice.class),
         Hook.on("ai.djl.training.dataset.DataIterable")
             .methods("next()", named("next").and(takesArguments(0)).and(not(isBridge())))
             .advice(DataAdvice.class),
@@ -55,8 +98,75 @@ public final class DjlInstrumentation implements FrameworkInstrumentation {
         Hook.on("ai.djl.training.dataset.Batch")
             .methods("close()", named("close").and(takesArguments(0)))
             .advice(BatchCloseAdvice.class),
+        Hook.onTypes("Batchifier implementations", implementing("ai.djl.translate.Batchifier", "batchify"))
+            .methods("batchify", named("batchify").and(not(isAbstract())))
+            .advice(BatchifyAdvice.class),
+        Hook.on("ai.djl.training.EasyTrain")
+            .methods("trainBatch", named("trainBatch").and(isStatic()))
+            .advice(TrainBatchAdvice.class),
+        Hook.onTypes("Loss subclasses", implementing("ai.djl.training.loss.Loss", "evaluate"))
+            .methods("evaluate(2)", named("evaluate").and(takesArguments(2)).and(not(isAbstract()))
+                .and(not(isBridge())))
+            .advice(LossAdvice.class),
         Hook.on("ai.djl.pytorch.engine.PtGradientCollector")
             .methods("backward(1)", named("backward").and(takesArguments(1)))
-            .advice(BackwardAdvice.class));
+            .advice(BackwardAdvice.class),
+        // ---- inference --------------------------------------------------------------------------------------
+        Hook.on("ai.djl.inference.Predictor")
+            .methods("batchPredict", named("batchPredict").and(takesArguments(1)))
+            .advice(PredictAdvice.class),
+        Hook.on("ai.djl.inference.Predictor")
+            .methods("predictInternal", named("predictInternal"))
+            .advice(PredictForwardAdvice.class),
+        Hook.onTypes("PreProcessor implementations", implementing("ai.djl.translate.PreProcessor", "processInput"))
+            .methods("processInput", named("processInput").and(takesArguments(2)).and(not(isAbstract()))
+                .and(not(isBridge())))
+            .advice(PreprocessAdvice.class),
+        Hook.onTypes("PostProcessor implementations",
+                implementing("ai.djl.translate.PostProcessor", "processOutput"))
+            .methods("processOutput", named("processOutput").and(takesArguments(2)).and(not(isAbstract()))
+                .and(not(isBridge())))
+            .advice(PostprocessAdvice.class));
+  }
+
+  /**
+   * The advice casts these arguments to DJL arrays: a version whose signature differs does not match, and the
+   * hook is reported as skipped instead of recording wrong values.
+   */
+  private static ElementMatcher.Junction<MethodDescription> arrays(int first, int second) {
+    return takesArgument(first, named(PT_NDARRAY)).and(takesArgument(second, named(PT_NDARRAY)));
+  }
+
+  /** {@code lstm/gru/rnn(input, hx, params, ...)}: the advice reads the input array and the weight list. */
+  private static ElementMatcher.Junction<MethodDescription> recurrentArguments() {
+    return takesArgument(0, named(PT_NDARRAY)).and(takesArgument(2, named(NDLIST)));
+  }
+
+  /** A hook on a public static method of {@code JniUtils}; every op advice reads shapes of DJL arrays. */
+  private static Hook jni(String label, ElementMatcher.Junction<MethodDescription> methods, Class<?> advice) {
+    return Hook.on(JNI_UTILS)
+        .methods(label, methods.and(isStatic()).and(isPublic()))
+        .advice(advice)
+        .requires(NDARRAY, "getShape").requires(SHAPE, "getShape");
+  }
+
+  /**
+   * Every other op: methods that return an array or a list of arrays, or change an array in place, and take a
+   * DJL type first. Metadata reads (shape, type, device) return other types and are not matched, so the advice's
+   * own shape reads are never recorded as ops.
+   */
+  static ElementMatcher.Junction<MethodDescription> otherOps() {
+    return not(namedOneOf(GEMM_OPS)).and(not(namedOneOf(NOT_OPS)))
+        .and(returns(named(PT_NDARRAY)).or(returns(named(NDLIST))).or(namedOneOf(IN_PLACE_OPS)))
+        .and(not(takesArguments(0)))
+        .and(takesArgument(0, net.bytebuddy.matcher.ElementMatchers.nameStartsWith("ai.djl.")));
+  }
+
+  /** Concrete classes below {@code superType} that declare {@code method} themselves. */
+  private static ElementMatcher.Junction<net.bytebuddy.description.type.TypeDescription> implementing(
+      String superType, String method) {
+    // The cheap declared-method test first: the super type walk only runs for the few classes that pass it.
+    return declaresMethod(named(method).and(not(isAbstract()))).and(not(isInterface()))
+        .and(hasSuperType(named(superType)));
   }
 }

@@ -1,12 +1,20 @@
 package io.mltrace.agent.djl;
 
 import ai.djl.ndarray.NDArray;
+import io.mltrace.bootstrap.DataTypes;
 import io.mltrace.bootstrap.GemmShapes;
+import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.ThreadRecorder;
 import net.bytebuddy.asm.Advice;
 
-/** {@code JniUtils.linear(input, weight, bias)}: a GEMM of {@code 2·M·N·K} FLOPs. */
+/**
+ * {@code JniUtils.linear(input, weight, bias)}: a GEMM of {@code 2·M·N·K} FLOPs.
+ *
+ * <p>The shapes are read on every call, sampled or not, because the step's always-on FLOPs counter needs them: the
+ * weight's shape is cached by DJL (a parameter), the input's costs one native call the first time it is read
+ * (a fresh activation), which is small next to the GEMM itself. The type is read only when the span is recorded.
+ */
 final class LinearAdvice {
   private LinearAdvice() {}
 
@@ -23,12 +31,16 @@ final class LinearAdvice {
     }
     long[] a = null;
     long[] b = null;
+    int dtype = 0;
     try {
       a = ((NDArray) input).getShape().getShape();
       b = ((NDArray) weight).getShape().getShape();
+      if (Recorder.recordsSpans(tr)) {
+        dtype = DataTypes.code(((NDArray) input).getDataType().name());
+      }
     } catch (Throwable ignored) {
       // Shapes are optional; the span is still closed below.
     }
-    Recorder.exitGemm(tr, "linear", GemmShapes.LINEAR, a, b);
+    Recorder.exitOp(tr, Kind.OP_GEMM, "linear", GemmShapes.flops(GemmShapes.LINEAR, a, b), 0, a, b, null, dtype);
   }
 }

@@ -1,12 +1,20 @@
 package io.mltrace.agent.djl;
 
 import ai.djl.ndarray.NDArray;
+import io.mltrace.bootstrap.DataTypes;
 import io.mltrace.bootstrap.GemmShapes;
+import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.ThreadRecorder;
 import net.bytebuddy.asm.Advice;
 
-/** {@code JniUtils.matmul/bmm/dot(a, b)}: batched {@code 2·M·N·K} FLOPs. */
+/**
+ * {@code JniUtils.matmul/bmm/dot(a, b)}: batched {@code 2·M·N·K} FLOPs (numpy broadcasting).
+ *
+ * <p>The shapes are read on every call, sampled or not, because the step's always-on FLOPs counter needs them: each
+ * input's costs one native call the first time it is read (a fresh array), small next to the GEMM itself. The type
+ * is read only when the span is recorded.
+ */
 final class MatmulAdvice {
   private MatmulAdvice() {}
 
@@ -23,12 +31,16 @@ final class MatmulAdvice {
     }
     long[] a = null;
     long[] b = null;
+    int dtype = 0;
     try {
       a = ((NDArray) left).getShape().getShape();
       b = ((NDArray) right).getShape().getShape();
+      if (Recorder.recordsSpans(tr)) {
+        dtype = DataTypes.code(((NDArray) left).getDataType().name());
+      }
     } catch (Throwable ignored) {
       // Shapes are optional; the span is still closed below.
     }
-    Recorder.exitGemm(tr, name, GemmShapes.MATMUL, a, b);
+    Recorder.exitOp(tr, Kind.OP_GEMM, name, GemmShapes.flops(GemmShapes.MATMUL, a, b), 0, a, b, null, dtype);
   }
 }

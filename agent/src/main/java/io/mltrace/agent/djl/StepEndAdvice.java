@@ -1,20 +1,51 @@
 package io.mltrace.agent.djl;
 
+import ai.djl.pytorch.jni.JniUtils;
+import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.ThreadRecorder;
 import net.bytebuddy.asm.Advice;
 
-/** {@code Trainer.step()}: the optimizer update, which ends a training iteration. */
+/**
+ * {@code Trainer.step()}: the optimizer update, which ends a training iteration.
+ *
+ * <p>With {@code djl_profile_every}, PyTorch's own profiler runs during chosen steps: it is started right after the
+ * step before them ends, and stopped (its trace merged into the step by {@link Recorder#mergeProfile}) before this
+ * step's optimizer phase begins. The engine calls sit in their own try blocks: with another engine (no
+ * {@code JniUtils}) they fail alone and the step is still closed.
+ */
 final class StepEndAdvice {
   private StepEndAdvice() {}
 
   @Advice.OnMethodEnter(suppress = Throwable.class)
   static ThreadRecorder enter() {
+    ThreadRecorder current = Recorder.current();
+    if (Recorder.profiling(current)) {
+      // The profiler's own cost (writing and reading its trace) shows as a phase of the step, not as a gap.
+      ThreadRecorder span = Recorder.enterSpan();
+      try {
+        String file = Recorder.profileFile(current);
+        JniUtils.stopProfile(file);
+        Recorder.mergeProfile(current, file);
+      } catch (Throwable ignored) {
+        // No profile for this step; the recording goes on.
+      } finally {
+        Recorder.exitSpan(span, Kind.PHASE, "engine_profiler");
+      }
+    }
     return Recorder.enterStepPart();
   }
 
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
   static void exit(@Advice.Enter ThreadRecorder tr) {
     Recorder.exitStepEnd(tr, "optimizer");
+    if (Recorder.profiling(tr)) {
+      try {
+        JniUtils.startProfile(false, false, false);
+        Recorder.profileStarted(tr, System.nanoTime());
+      } catch (Throwable ignored) {
+        // The next step is recorded without the engine's profile (and gets the backward estimate instead).
+      }
+    }
   }
 }

@@ -56,6 +56,7 @@ public final class Installer {
         // once per class being loaded: without this cache, ND4J's thousands of op classes took seconds.
         .with(new AgentBuilder.PoolStrategy.WithTypePoolCache.Simple(TypePool.Default.ReaderMode.FAST, poolCaches))
         .with(new ErrorsOnce())
+        // The agent's own classes are never instrumented; the example jobs (user code) are.
         .ignore(nameStartsWith("io.mltrace.").and(not(nameStartsWith("io.mltrace.examples.")))
             .or(nameStartsWith("java.")).or(nameStartsWith("jdk."))
             .or(nameStartsWith("sun.")).or(nameStartsWith("com.sun.")).or(nameStartsWith("net.bytebuddy.")));

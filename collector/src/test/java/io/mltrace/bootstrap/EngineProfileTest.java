@@ -1,0 +1,67 @@
+package io.mltrace.bootstrap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Merging a PyTorch profiler trace (the format DJL's {@code stopProfile} writes) under the backward span. */
+class EngineProfileTest {
+  /** Three events as PyTorch writes them: a forward mm (before backward), an autograd function and its mm. */
+  static final String TRACE = "[\n\n{\n  \"name\": \"aten::mm\",\n  \"ph\": \"X\",\n  \"ts\": 100.5,\n"
+      + "  \"dur\": 50.0,\n  \"tid\": 1,\n  \"pid\": \"CPU Functions\",\n  \"shape\": [[64, 784], [784, 128]],\n"
+      + "  \"cpu mem\": \"0 b\",\n  \"args\": {}\n},\n\n"
+      + "{\n  \"name\": \"autograd::engine::evaluate_function: MmBackward0\",\n  \"ph\": \"X\",\n"
+      + "  \"ts\": 1000.0,\n  \"dur\": 300.0,\n  \"tid\": 1,\n  \"args\": {}\n},\n\n"
+      + "{\n  \"name\": \"aten::mm\",\n  \"ph\": \"X\",\n  \"ts\": 1010.0,\n  \"dur\": 280.0,\n  \"args\": {}\n}\n]\n";
+
+  @Test
+  void eventsInsideBackwardBecomeMeasuredChildrenAndTheFileIsRemoved(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("profile.json");
+    Files.writeString(file, TRACE);
+    ThreadRecorder tr = new ThreadRecorder(Thread.currentThread(), 0, 64);
+    long origin = 1_000_000_000L;
+    tr.openStep(origin - 5_000, true);
+    tr.setStepProfiled(true);
+    tr.setProfileOrigin(origin);
+    long backwardId = 77;
+    tr.rememberBackward(backwardId, origin + 900_000, origin + 1_200_000);
+
+    assertEquals(2, EngineProfile.merge(tr, file.toString()));
+    assertFalse(Files.exists(file));
+
+    List<String> names = new ArrayList<>();
+    List<long[]> records = new ArrayList<>();
+    tr.drain((source, r, base, name) -> {
+      names.add(name);
+      records.add(new long[] {Slots.kind(r[base + Slots.HEADER]), r[base + Slots.START], r[base + Slots.END],
+          r[base + Slots.PARENT_ID], r[base + Slots.HEADER]});
+    });
+    assertEquals(List.of("MmBackward0", "aten::mm"), names, "the forward mm lies outside backward");
+    assertEquals(Kind.OP_OTHER, records.get(0)[0]);
+    assertEquals(origin + 1_000_000, records.get(0)[1]);
+    assertEquals(origin + 1_200_000, records.get(0)[2], "clipped to the end of backward");
+    assertEquals(Kind.OP_GEMM, records.get(1)[0]);
+    assertEquals(origin + 1_010_000, records.get(1)[1]);
+    assertEquals(origin + 1_200_000, records.get(1)[2]);
+    assertEquals(backwardId, records.get(1)[3]);
+    assertFalse(Slots.isEstimate(records.get(1)[4]), "measured, not estimated");
+  }
+
+  @Test
+  void nothingIsMergedWithoutABackwardSpanOrAFile(@TempDir Path dir) throws Exception {
+    ThreadRecorder tr = new ThreadRecorder(Thread.currentThread(), 0, 64);
+    tr.openStep(1, true);
+    tr.setStepProfiled(true);
+    tr.setProfileOrigin(10);
+    assertEquals(0, EngineProfile.merge(tr, dir.resolve("absent.json").toString()));
+    Path file = dir.resolve("profile.json");
+    Files.writeString(file, TRACE);
+    assertEquals(0, EngineProfile.merge(tr, file.toString()), "no backward pass was recorded in the step");
+  }
+}
