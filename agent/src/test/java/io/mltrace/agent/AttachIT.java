@@ -119,6 +119,7 @@ class AttachIT {
           window.toString());
       assertEquals(0, trace.exitCode, () -> trace + "\n" + target);
       assertTrue(trace.stdout.contains("summary: " + window.resolve("summary.json")), trace::toString);
+      assertTrue(trace.stdout.contains("report: " + window.resolve("report.html")), trace::toString);
 
       Cli stop = Cli.run(jvm.home(), "stop", pid);
       assertEquals(0, stop.exitCode, stop::toString);

@@ -3,6 +3,7 @@ package io.mltrace.agent.cli.attach;
 import io.mltrace.agent.Durations;
 import io.mltrace.agent.control.AgentStatus;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.LocalDateTime;
@@ -17,7 +18,8 @@ import java.util.regex.Pattern;
 /**
  * {@code trace <pid> --steps N | --duration D [--out DIR] [--timeout D]}: opens an on-demand window in the target
  * (attaching first, in the cheapest mode, when mltrace is not loaded), shows its progress on stderr until it
- * closes, then prints where its {@code trace.json} and {@code summary.json} are.
+ * closes, then prints where its {@code trace.json} (or {@code trace.json.gz}), {@code summary.json} and, when
+ * written, {@code report.html} are.
  */
 final class TraceCommand {
   static final long POLL_MILLIS = 250;
@@ -146,8 +148,13 @@ final class TraceCommand {
       }
       if (state.equals("done")) {
         out.println("mltrace: window " + id + " done: " + taken + " steps in " + folder);
-        out.println("trace: " + folder.resolve("trace.json"));
+        // trace_gzip and html_report were fixed when the agent started: name the files the window wrote.
+        Path gzipped = folder.resolve("trace.json.gz");
+        out.println("trace: " + (Files.exists(gzipped) ? gzipped : folder.resolve("trace.json")));
         out.println("summary: " + folder.resolve("summary.json"));
+        if (Files.exists(folder.resolve("report.html"))) {
+          out.println("report: " + folder.resolve("report.html"));
+        }
         return ExitCodes.OK;
       }
       if (!state.equals("open")) {
