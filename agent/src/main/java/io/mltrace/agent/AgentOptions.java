@@ -25,6 +25,12 @@ final class AgentOptions {
   static final String TRACE_MAX_EVENTS = "trace_max_events";
   static final String SUMMARY_MAX_STEPS = "summary_max_steps";
   static final String RING_CAPACITY = "ring_capacity";
+  static final String MODE = "mode";
+  static final String SAMPLE_INTERVAL = "sample_interval";
+  static final String TAIL_PERCENTILE = "tail_percentile";
+  static final String TAIL_WINDOW = "tail_window";
+  static final String OVERHEAD_BUDGET = "overhead_budget";
+  static final String ATTACH_BATCH = "attach_batch";
   static final String JVM_EVENTS = "jvm_events";
   static final String JFR = "jfr";
   static final String SAMPLE_PERIOD_MS = "sample_period_ms";
@@ -51,6 +57,12 @@ final class AgentOptions {
     DEFAULTS.put(TRACE_MAX_EVENTS, "500000");
     DEFAULTS.put(SUMMARY_MAX_STEPS, "100000");
     DEFAULTS.put(RING_CAPACITY, "8192");
+    DEFAULTS.put(MODE, "default");
+    DEFAULTS.put(SAMPLE_INTERVAL, "0");
+    DEFAULTS.put(TAIL_PERCENTILE, "0");
+    DEFAULTS.put(TAIL_WINDOW, "200");
+    DEFAULTS.put(OVERHEAD_BUDGET, "1");
+    DEFAULTS.put(ATTACH_BATCH, "1");
     DEFAULTS.put(JVM_EVENTS, "on");
     DEFAULTS.put(JFR, "");
     DEFAULTS.put(SAMPLE_PERIOD_MS, "20");
@@ -68,8 +80,13 @@ final class AgentOptions {
     DEFAULTS.put(CUPTI_PATH, "");
   }
 
+  /** Options a running agent can change (a second attach); the others are fixed when the agent starts. */
+  static final List<String> RECONFIGURABLE = List.of(CONSOLE, SAMPLE_EVERY, MODE, SAMPLE_INTERVAL, TAIL_PERCENTILE,
+      TAIL_WINDOW, OVERHEAD_BUDGET);
+
   static final List<String> KEYS = List.copyOf(DEFAULTS.keySet());
   static final List<String> CONSOLE_VALUES = List.of("steps", "summary", "off");
+  static final List<String> MODE_VALUES = List.of("off", "default", "full");
   static final List<String> ON_OFF = List.of("on", "off");
   static final List<String> GPU_VALUES = List.of("auto", "off");
 
@@ -130,6 +147,16 @@ final class AgentOptions {
     if (values.get(OUTPUT).isEmpty()) {
       reject(OUTPUT, "must name a folder");
     }
+    if (!MODE_VALUES.contains(values.get(MODE))) {
+      reject(MODE, "must be one of " + String.join(", ", MODE_VALUES));
+    }
+    positiveLong(TAIL_WINDOW, false);
+    positiveLong(ATTACH_BATCH, false);
+    if (Durations.parseNanos(values.get(SAMPLE_INTERVAL)) < 0) {
+      reject(SAMPLE_INTERVAL, "must be a duration such as 0, 500ms, 10s or 2m");
+    }
+    number(TAIL_PERCENTILE, 0, 100, "must be 0 (off) or a percentile below 100, such as 99");
+    number(OVERHEAD_BUDGET, 0, 100, "must be a percentage from 0 (guard off) to 100");
     positiveLong(OTLP_QUEUE_SPANS, true);
     bool(HTML_REPORT);
     bool(TRACE_GZIP);
@@ -146,6 +173,17 @@ final class AgentOptions {
     }
     if (!values.get(PROMETHEUS).isEmpty() && prometheusPort() < 0) {
       reject(PROMETHEUS, "must be PORT or HOST:PORT with a port from 1 to 65535");
+    }
+  }
+
+  private void number(String key, double min, double maxExclusive, String why) {
+    try {
+      double d = Double.parseDouble(values.get(key));
+      if (!(d >= min && d < maxExclusive)) {
+        reject(key, why);
+      }
+    } catch (NumberFormatException e) {
+      reject(key, why);
     }
   }
 
@@ -222,6 +260,41 @@ final class AgentOptions {
 
   int ringCapacity() {
     return Integer.parseInt(values.get(RING_CAPACITY));
+  }
+
+  String mode() {
+    return values.get(MODE);
+  }
+
+  long sampleIntervalNanos() {
+    return Durations.parseNanos(values.get(SAMPLE_INTERVAL));
+  }
+
+  double tailPercentile() {
+    return Double.parseDouble(values.get(TAIL_PERCENTILE));
+  }
+
+  int tailWindow() {
+    return Integer.parseInt(values.get(TAIL_WINDOW));
+  }
+
+  double overheadBudgetPercent() {
+    return Double.parseDouble(values.get(OVERHEAD_BUDGET));
+  }
+
+  int attachBatch() {
+    return Integer.parseInt(values.get(ATTACH_BATCH));
+  }
+
+  /** Every value as {@code mltrace.key} properties: the base that a reconfiguration's arguments override. */
+  Map<String, String> asProperties() {
+    Map<String, String> m = new LinkedHashMap<>();
+    values.forEach((k, v) -> m.put("mltrace." + k, v));
+    return m;
+  }
+
+  String get(String key) {
+    return values.get(key);
   }
 
   /** Drive PyTorch's profiler in every n-th step (sampled ones only); 0: never. */

@@ -1,5 +1,13 @@
 package io.mltrace.agent;
 
+import io.mltrace.agent.control.AgentStatus;
+import io.mltrace.agent.control.DetailControl;
+import io.mltrace.agent.control.DetailPolicy;
+import io.mltrace.agent.control.Mode;
+import io.mltrace.agent.control.OverheadGuard;
+import io.mltrace.agent.control.RetransformTimer;
+import io.mltrace.agent.control.TailFilter;
+import io.mltrace.agent.control.WindowSinks;
 import io.mltrace.agent.djl.DjlInstrumentation;
 import io.mltrace.agent.dl4j.Dl4jInstrumentation;
 import io.mltrace.agent.instrument.FrameworkInstrumentation;
@@ -11,38 +19,62 @@ import io.mltrace.collector.StepSink;
 import io.mltrace.exporters.ChromeTraceWriter;
 import io.mltrace.exporters.ConsoleReporter;
 import io.mltrace.exporters.SummaryWriter;
+import io.mltrace.exporters.html.HtmlReportWriter;
 import io.mltrace.exporters.jfr.JfrEventWriter;
+import io.mltrace.exporters.otel.OtlpTraceSink;
 import io.mltrace.gpu.GpuReport;
 import io.mltrace.gpu.GpuTracing;
 import io.mltrace.jfr.JfrSource;
 import java.lang.instrument.Instrumentation;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.DoubleSupplier;
 
 /**
  * Wires one agent instance: options, sinks, the collector thread, the instrumentation, and the shutdown hook that
- * writes the files at exit. Called once, by {@link MltraceAgent}, after the bridge is on the bootstrap path.
+ * writes the files at exit. Started once, by {@link MltraceAgent}, after the bridge is on the bootstrap path; every
+ * later {@code agentmain} (a second attach, or a command of {@code mltrace trace/status/stop}) goes to
+ * {@link #command}, which reconfigures this instance and never installs anything twice.
  */
 public final class AgentRuntime {
   /** The categories the current instrumentation measures; the others stay 0 in the outputs. */
   static final List<Category> MEASURED = List.of(Category.GEMM, Category.OTHER_COMPUTE, Category.MEMCPY,
       Category.DATA, Category.FRAMEWORK, Category.UNATTRIBUTED);
+  /** Rest between two retransformation batches on attach, so the application runs between pauses. */
+  static final long ATTACH_BATCH_REST_MILLIS = 10;
   /** What JVM events add to {@link #MEASURED}. */
   static final List<Category> MEASURED_WITH_JVM = List.of(Category.GC, Category.JIT_SAFEPOINT, Category.MEMCPY,
       Category.GEMM, Category.OTHER_COMPUTE, Category.DATA, Category.IDLE, Category.FRAMEWORK, Category.UNATTRIBUTED);
 
-  private AgentRuntime() {}
+  private static volatile AgentRuntime current;
+
+  private volatile AgentOptions options;
+  private final DetailControl control;
+  private final WindowSinks windows;
+  /** GPU tracing, or null when off or unavailable. */
+  private final GpuTracing gpu;
+
+  private AgentRuntime(AgentOptions options, DetailControl control, WindowSinks windows, GpuTracing gpu) {
+    this.options = options;
+    this.control = control;
+    this.windows = windows;
+    this.gpu = gpu;
+  }
 
   public static void start(String args, Instrumentation inst, boolean attached) {
-    AgentOptions options = AgentOptions.parse(args, systemProperties(), System.getenv());
+    ControlArgs request = ControlArgs.split(args);
+    AgentOptions options = AgentOptions.parse(request.options, systemProperties(), System.getenv());
     for (String problem : options.problems()) {
       System.err.println(problem);
     }
     Recorder.setRingCapacity(options.ringCapacity());
-    Recorder.setSampleEvery(options.sampleEvery());
+    DetailControl control = new DetailControl(System.err);
+    control.configure(policy(options));
     Recorder.setProfileEvery(options.djlProfileEvery());
 
     Path out = options.output().toAbsolutePath();
@@ -53,18 +85,28 @@ public final class AgentRuntime {
     JfrSource jvm = options.jvmEvents() ? startJvmEvents(options) : null;
     List<Category> measured = jvm != null ? MEASURED_WITH_JVM : MEASURED;
     GemmCalibration calibration = new GemmCalibration(inst, calibrationCache());
-    sinks.add(new SummaryWriter(out.resolve("summary.json"), options.summaryMaxSteps(), measured,
-        () -> options.peakGflops() > 0 ? options.peakGflops() : calibration.peakGflops()));
+    DoubleSupplier peakGflops = () -> options.peakGflops() > 0 ? options.peakGflops() : calibration.peakGflops();
     String traceName = options.traceGzip() ? "trace.json.gz" : "trace.json";
-    sinks.add(new ChromeTraceWriter(out.resolve(traceName), options.traceMaxEvents(), options.traceGzip()));
+    // An on-demand window (mltrace trace) gets the per-run files: summary, trace, and the HTML report if on.
+    WindowSinks windows = new WindowSinks(control, dir -> windowSinks(options, dir, measured, peakGflops, traceName));
+    OverheadGuard guard = new OverheadGuard(control, windows, options.overheadBudgetPercent());
+    sinks.add(new SummaryWriter(out.resolve("summary.json"), options.summaryMaxSteps(), measured, peakGflops));
+    sinks.add(new TailFilter(new ChromeTraceWriter(out.resolve(traceName), options.traceMaxEvents(),
+        options.traceGzip()), control, windows));
     Installer installer = new Installer();
-    sinks.addAll(ExporterSinks.create(options, out, measured, installer::appliedFrameworks, System.getenv(),
-        System.err));
+    for (StepSink sink : ExporterSinks.create(options, out, measured, installer::appliedFrameworks, System.getenv(),
+        System.err)) {
+      // OTLP traces keep the same steps as trace.json under tail sampling; metrics and the report see every step.
+      sinks.add(sink instanceof OtlpTraceSink ? new TailFilter(sink, control, windows) : sink);
+    }
     GpuTracing gpu = startGpu(options);
     if (gpu != null && !options.console().equals("off")) {
       sinks.add(new GpuReport(System.out));
     }
+    sinks.add(windows);
+    sinks.add(guard);
     Collector collector = Collector.create(sinks, 50, options.reportIntervalSeconds() * 1000, 1_000_000);
+    windows.setStats(collector::stats);
     collector.addEarlySink(jfrWriter(options));
     if (options.peakGflops() <= 0) {
       collector.addEarlySink(calibration);
@@ -74,7 +116,7 @@ public final class AgentRuntime {
     }
     if (gpu != null) {
       collector.addSource(gpu.source());
-      gpu.followSampledSteps();
+      gpu.followSampledSteps(); // follows the detail decisions: head sampling, tail, full, on-demand windows
     }
     collector.start();
 
@@ -100,7 +142,19 @@ public final class AgentRuntime {
       drainWhenMainReturns(Thread.currentThread(), collector);
     }
     Recorder.setEnabled(true);
-    installer.install(inst, frameworks());
+    RetransformTimer timer = new RetransformTimer(attached ? ATTACH_BATCH_REST_MILLIS : 0);
+    installer.install(inst, frameworks(), options.attachBatch(), timer);
+    AgentStatus.publish(AgentStatus.VERSION, CommandLine.version());
+    AgentStatus.publish(AgentStatus.OUTPUT, out.toString());
+    AgentStatus.publish(AgentStatus.ATTACH, timer.report());
+    AgentStatus.publish(AgentStatus.ATTACH_PAUSE_NS, String.valueOf(timer.longestPauseNs()));
+    startCalibration(guard);
+    current = new AgentRuntime(options, control, windows, gpu);
+    String started = (attached ? "attached: " : "started: ") + timer.report() + "; " + control.policy().describe();
+    if (attached) {
+      System.err.println("mltrace: " + started);
+    }
+    reply(request, true, started);
   }
 
   /**
@@ -132,6 +186,18 @@ public final class AgentRuntime {
     }
     GpuTracing gpu = GpuTracing.start(new GpuTracing.Options().cuptiPath(options.cuptiPath()), System.err::println);
     return gpu.available() ? gpu : null;
+  }
+
+  /** The files of an on-demand window, written into {@code dir}. */
+  private static List<StepSink> windowSinks(AgentOptions options, Path dir, List<Category> measured,
+      DoubleSupplier peakGflops, String traceName) {
+    List<StepSink> sinks = new ArrayList<>();
+    sinks.add(new SummaryWriter(dir.resolve("summary.json"), options.summaryMaxSteps(), measured, peakGflops));
+    sinks.add(new ChromeTraceWriter(dir.resolve(traceName), options.traceMaxEvents(), options.traceGzip()));
+    if (options.htmlReport()) {
+      sinks.add(new HtmlReportWriter(dir.resolve("report.html"), ExporterSinks.HTML_MAX_STEPS, measured));
+    }
+    return sinks;
   }
 
   /** Every instrumented framework. Hooks whose classes are absent simply never match. */
@@ -168,10 +234,135 @@ public final class AgentRuntime {
     return base.resolve("mltrace").resolve("calibration.properties");
   }
 
+  /**
+   * A later {@code agentmain} in a JVM where the agent already runs: {@code configure} (the default: a second
+   * attach with options), {@code trace}, {@code window_close}, {@code stop} or {@code status}. The outcome goes to
+   * the {@code mltrace.agent.reply} property, tagged with the caller's {@code reply} token.
+   */
+  public static void command(String args) {
+    ControlArgs request = ControlArgs.split(args);
+    AgentRuntime rt = current;
+    if (rt == null) {
+      reply(request, false, "mltrace is loaded but did not start; see the target's stderr");
+      return;
+    }
+    try {
+      reply(request, true, rt.execute(request));
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      reply(request, false, e.getMessage());
+    } catch (Throwable t) {
+      reply(request, false, "command failed: " + t);
+    }
+  }
+
+  private String execute(ControlArgs request) throws Exception {
+    AgentStatus.publish(AgentStatus.STEPS, String.valueOf(Recorder.stepsClosed()));
+    switch (request.command()) {
+      case "configure":
+        return reconfigure(request.options);
+      case "status":
+        return control.policy().describe();
+      case "trace":
+        return openWindow(request);
+      case "window_close": {
+        String closed = windows.closeOpen("done");
+        return closed == null ? "no window was open" : closed;
+      }
+      case "stop": {
+        String closed = windows.closeOpen("stopped");
+        control.configure(DetailPolicy.off());
+        String gpuOff = "";
+        if (gpu != null && gpu.collecting()) {
+          // Now rather than at the next step boundary; the records already made still reach the collector.
+          gpu.disable();
+          gpuOff = "; GPU collection off";
+        }
+        return "detail off (" + control.policy().describe() + ")" + gpuOff + (closed == null ? "" : "; " + closed);
+      }
+      default:
+        throw new IllegalArgumentException("unknown command '" + request.command() + "'");
+    }
+  }
+
+  private String reconfigure(String args) {
+    AgentOptions next = AgentOptions.parse(args, options.asProperties(), Map.of());
+    if (!next.problems().isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", next.problems()) + "; nothing changed");
+    }
+    List<String> fixed = new ArrayList<>();
+    for (String key : AgentOptions.KEYS) {
+      if (!AgentOptions.RECONFIGURABLE.contains(key) && !next.get(key).equals(options.get(key))) {
+        fixed.add(key);
+      }
+    }
+    if (!fixed.isEmpty()) {
+      throw new IllegalArgumentException("options fixed when the agent started cannot change: "
+          + String.join(", ", fixed) + "; nothing changed");
+    }
+    options = next;
+    control.configure(policy(next));
+    return "reconfigured: " + control.policy().describe();
+  }
+
+  private String openWindow(ControlArgs request) throws Exception {
+    String dir = request.get(ControlArgs.OUT);
+    if (dir == null || dir.isEmpty()) {
+      throw new IllegalArgumentException("trace needs out=<folder>");
+    }
+    Path out = Paths.get(dir).toAbsolutePath();
+    Files.createDirectories(out);
+    String steps = request.get(ControlArgs.STEPS);
+    if (steps != null) {
+      int n;
+      try {
+        n = Integer.parseInt(steps);
+      } catch (NumberFormatException e) {
+        n = -1;
+      }
+      if (n <= 0) {
+        throw new IllegalArgumentException("steps must be a positive whole number, not '" + steps + "'");
+      }
+      return windows.openSteps(n, out);
+    }
+    long nanos = Durations.parseNanos(request.get(ControlArgs.DURATION));
+    if (nanos <= 0) {
+      throw new IllegalArgumentException("trace needs steps=N or duration=D (such as 30s)");
+    }
+    return windows.openDuration(nanos, out);
+  }
+
+  static DetailPolicy policy(AgentOptions o) {
+    return new DetailPolicy(Mode.of(o.mode()), o.sampleEvery(), o.sampleIntervalNanos(), o.tailPercentile(),
+        o.tailWindow(), true);
+  }
+
+  /** Measures the hot path's cost per call off the training threads, for the overhead guard's estimate. */
+  private static void startCalibration(OverheadGuard guard) {
+    Thread t = new Thread(() -> {
+      try {
+        double[] ns = Recorder.calibrate(20_000, 5);
+        // The advice adds a thread-local look-up and a volatile read per call; count them in.
+        guard.setCosts(ns[0] + 10, ns[1] + 10);
+      } catch (Throwable e) {
+        System.err.println("mltrace: hot-path calibration failed, the overhead guard keeps its defaults: " + e);
+      }
+    }, "mltrace-calibrate");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private static void reply(ControlArgs request, boolean ok, String message) {
+    AgentStatus.publish(AgentStatus.STEPS, String.valueOf(Recorder.stepsClosed()));
+    String token = request.get(ControlArgs.REPLY);
+    if (token != null) {
+      AgentStatus.publish(AgentStatus.REPLY, token + (ok ? " ok " : " error ") + message);
+    }
+  }
+
   private static Map<String, String> systemProperties() {
     Map<String, String> m = new HashMap<>();
     for (String name : System.getProperties().stringPropertyNames()) {
-      if (name.startsWith("mltrace.")) {
+      if (name.startsWith("mltrace.") && !name.startsWith(AgentStatus.PREFIX)) {
         m.put(name, System.getProperty(name));
       }
     }

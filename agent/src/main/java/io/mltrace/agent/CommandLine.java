@@ -1,11 +1,21 @@
 package io.mltrace.agent;
 
+import java.io.File;
 import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
 
-/** {@code java -jar mltrace-agent.jar ...}: today only {@code version} and {@code help}. */
+/**
+ * {@code java -jar mltrace-agent.jar <command>} (also {@code ./mltrace <command>}): {@code list}, {@code attach},
+ * {@code trace}, {@code status}, {@code stop}, {@code version}, {@code help}. The attach commands live in
+ * {@code cli.attach}, the only code that needs the {@code jdk.attach} module; it is loaded only when one runs.
+ */
 final class CommandLine {
   static final int OK = 0;
   static final int USAGE = 2;
+  /** The JVM or the runtime refused: here, a Java runtime without the jdk.attach module. */
+  static final int REFUSED = 5;
+  static final List<String> ATTACH_COMMANDS = List.of("list", "attach", "trace", "status", "stop");
 
   private CommandLine() {}
 
@@ -22,9 +32,30 @@ final class CommandLine {
         out.println(usage());
         return OK;
       default:
+        if (ATTACH_COMMANDS.contains(command)) {
+          return attachCommand(command, Arrays.asList(args).subList(1, args.length), out, err);
+        }
         err.println("mltrace: unknown command '" + command + "'");
         err.println(usage());
         return USAGE;
+    }
+  }
+
+  private static int attachCommand(String command, List<String> rest, PrintStream out, PrintStream err) {
+    String jar;
+    try {
+      File self = new File(MltraceAgent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      jar = self.getAbsolutePath();
+    } catch (Exception e) {
+      err.println("mltrace: cannot locate the agent jar: " + e);
+      return REFUSED;
+    }
+    try {
+      return new io.mltrace.agent.cli.attach.Commands(jar, out, err).run(command, rest);
+    } catch (NoClassDefFoundError e) {
+      err.println("mltrace: this Java runtime has no jdk.attach module (the Attach API); run the command with a"
+          + " full JDK: " + e.getMessage());
+      return REFUSED;
     }
   }
 
@@ -33,7 +64,21 @@ final class CommandLine {
         "mltrace " + version() + ": where every millisecond of a JVM training step goes.",
         "usage:",
         "  java -javaagent:mltrace-agent.jar[=key=value,...] -cp <your classpath> <main class>",
-        "  java -jar mltrace-agent.jar version | help",
+        "  java -jar mltrace-agent.jar <command>   (or ./mltrace <command>)",
+        "commands:",
+        "  list                               JVMs of this user; whether mltrace is loaded, its version and mode",
+        "  attach <pid> [key=value ...]       load the agent into a running JVM (defaults: console=off,"
+            + " sample_every=100); if loaded, reconfigure it",
+        "  trace <pid> --steps N | --duration D [--out DIR] [--timeout D]",
+        "                                     a detailed window; shows progress, then where trace.json and"
+            + " summary.json are",
+        "  status <pid>                       mode, sampling, overhead guard, attach pause, window",
+        "  stop <pid>                         end detailed tracing; the agent returns to mode=off",
+        "  version | help",
+        "exit codes: 0 ok, 1 the agent refused the command, 2 usage, 3 no such JVM, 4 another user's process,",
+        "  5 the JVM refused the attach or the agent, 6 mltrace not loaded, 7 trace window incomplete",
+        "JDK 21+: attaching prints a dynamic-agent warning in the target unless it runs with"
+            + " -XX:+EnableDynamicAgentLoading (JEP 451)",
         "options: " + String.join(", ", AgentOptions.KEYS));
   }
 

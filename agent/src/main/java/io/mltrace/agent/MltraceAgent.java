@@ -19,6 +19,7 @@ public final class MltraceAgent {
     start(args, inst, false);
   }
 
+  /** Dynamic attach; also every later command of the command line ({@code trace}, {@code status}, ...). */
   public static void agentmain(String args, Instrumentation inst) {
     start(args, inst, true);
   }
@@ -26,7 +27,8 @@ public final class MltraceAgent {
   private static synchronized void start(String args, Instrumentation inst, boolean attached) {
     try {
       if (started) {
-        System.err.println("mltrace: agent already running in this JVM; nothing installed twice");
+        // A second attach or a command-line call: reconfigure the running agent, never install twice.
+        Class.forName("io.mltrace.agent.AgentRuntime").getMethod("command", String.class).invoke(null, args);
         return;
       }
       started = true;

@@ -32,6 +32,25 @@ public final class Recorder {
   private static volatile long sampleEvery = 1;
   private static volatile long profileEvery;
 
+  // Detail control (agent), read once per step open or once per op: see isSampled and enterOp.
+  /** False in the cheapest mode: ops cost one volatile read and are neither timed nor counted. */
+  private static volatile boolean opsTimed = true;
+  /** False: ops of detailed steps are timed and counted but write no record of their own. */
+  private static volatile boolean opSpans = true;
+  /** True: every step is detailed (full mode, or tail sampling, which needs every step's spans). */
+  private static volatile boolean detailAll;
+  /** Head sampling by time: a step every this many ns (0: off). */
+  private static volatile long sampleIntervalNanos;
+  private static volatile long lastIntervalSample = Long.MIN_VALUE / 2;
+  /** The last step that a rule by time (interval, window by time) detailed when it opened. */
+  private static volatile long timeSampledStep = -1;
+  /** An on-demand window by step number, inclusive; empty when first > last. */
+  private static volatile long windowFirstStep = Long.MAX_VALUE;
+  private static volatile long windowLastStep = -1;
+  /** An on-demand window by time: steps opening in [start, end). */
+  private static volatile long windowStartNanos = Long.MAX_VALUE;
+  private static volatile long windowEndNanos = Long.MIN_VALUE;
+
   private Recorder() {}
 
   // ---- control (agent and collector) ----------------------------------------------------------------------------
@@ -53,6 +72,80 @@ public final class Recorder {
   /** Detailed records for every n-th step only; the others keep their always-on counters. */
   public static void setSampleEvery(long n) {
     sampleEvery = Math.max(1, n);
+  }
+
+  /**
+   * Head sampling: a detailed step every {@code every} steps (0: none by count) and one every {@code intervalNanos}
+   * (0: none by time). Unlike {@link #setSampleEvery}, 0 turns count sampling off.
+   */
+  public static void setHeadSampling(long every, long intervalNanos) {
+    sampleEvery = Math.max(0, every);
+    sampleIntervalNanos = Math.max(0, intervalNanos);
+  }
+
+  /** Every step detailed, whatever the head sampling says (full mode; tail sampling). */
+  public static void setDetailAll(boolean on) {
+    detailAll = on;
+  }
+
+  /** Whether ops are timed and counted at all (false: the cheapest mode, step counters only). */
+  public static void setOpsTimed(boolean on) {
+    opsTimed = on;
+  }
+
+  /** Whether ops of detailed steps write records (false: their time still counts in the step's counters). */
+  public static void setOpSpans(boolean on) {
+    opSpans = on;
+  }
+
+  /** Details the steps numbered {@code first} to {@code last} inclusive; {@code first > last} clears it. */
+  public static void setStepWindow(long first, long last) {
+    windowLastStep = -1;
+    windowFirstStep = first;
+    windowLastStep = last;
+  }
+
+  /** Details the steps that open at a {@link System#nanoTime} in [{@code start}, {@code end}). */
+  public static void setTimeWindow(long start, long end) {
+    windowEndNanos = Long.MIN_VALUE;
+    windowStartNanos = start;
+    windowEndNanos = end;
+  }
+
+  /**
+   * Estimates the hot path's own cost on this machine, in ns per call: {@code [0]} an op recorded in a detailed
+   * step (enter, exit, one record), {@code [1]} an op only counted. Runs on the caller's thread against a private
+   * recorder that no collector sees; takes a few milliseconds.
+   */
+  public static double[] calibrate(int callsPerRound, int rounds) {
+    ThreadRecorder tr = new ThreadRecorder(Thread.currentThread(), 0xfffff, 1024);
+    ThreadRecorder.RecordVisitor discard = (source, slots, base, name) -> { };
+    double[] best = {Double.MAX_VALUE, Double.MAX_VALUE};
+    for (int round = 0; round < rounds; round++) {
+      for (int detailed = 0; detailed < 2; detailed++) {
+        tr.openStep(System.nanoTime(), detailed == 0);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < callsPerRound; i++) {
+          tr.enterOp();
+          tr.push(System.nanoTime());
+          long now = System.nanoTime();
+          long elapsed = now - tr.startOfInnermost();
+          int base = tr.pop(now, Kind.OP_OTHER, 0, 0, 0);
+          tr.exitOp(elapsed, false, 0);
+          if (base >= 0) {
+            tr.commit(base, "calibration");
+          }
+          if ((i & 511) == 511) {
+            tr.drain(discard);
+          }
+        }
+        double perCall = (double) (System.nanoTime() - t0) / callsPerRound;
+        best[detailed] = Math.min(best[detailed], perCall);
+        tr.abandonStep();
+        tr.drain(discard);
+      }
+    }
+    return best;
   }
 
   /** Drive the engine's own profiler in every n-th step, sampled ones only (0: never); see {@link EngineProfile}. */
@@ -85,7 +178,7 @@ public final class Recorder {
     ThreadRecorder tr = LOCAL.get();
     long now = System.nanoTime();
     if (!tr.inStep() && tr.rootDepth() == 0) {
-      tr.openStep(now, isSampled(STEPS.get() + 1));
+      tr.openStep(now, isSampled(STEPS.get() + 1, now));
       tr.setStepProfiled(false); // only a step opened by the previous one's end can have the profiler running
     }
     tr.push(now);
@@ -104,7 +197,7 @@ public final class Recorder {
     ThreadRecorder tr = LOCAL.get();
     long now = System.nanoTime();
     if (!tr.inStep() && tr.loopThread() && tr.rootDepth() == 0) {
-      tr.openStep(now, isSampled(STEPS.get() + 1));
+      tr.openStep(now, isSampled(STEPS.get() + 1, now));
       tr.setStepProfiled(false);
     }
     tr.push(now);
@@ -200,7 +293,7 @@ public final class Recorder {
 
   /** Enters a tensor operation. */
   public static ThreadRecorder enterOp() {
-    if (!enabled) {
+    if (!enabled || !opsTimed) {
       return null;
     }
     ThreadRecorder tr = LOCAL.get();
@@ -259,7 +352,7 @@ public final class Recorder {
     int ra = rank(a, Slots.MAX_DIMS);
     int rb = rank(b, Slots.MAX_DIMS - ra);
     int rc = rank(c, Slots.MAX_DIMS - ra - rb);
-    int base = tr.pop(now, kind, ra, rb, rc);
+    int base = opSpans ? tr.pop(now, kind, ra, rb, rc) : tr.popWithoutRecord(now, kind);
     tr.exitOp(elapsed, kind == Kind.OP_GEMM, flops);
     if (base >= 0) {
       long[] r = tr.ring();
@@ -402,7 +495,7 @@ public final class Recorder {
     if (tr.inStep()) {
       long number = STEPS.incrementAndGet();
       tr.closeStep(now, number);
-      tr.openStep(now, isSampled(number + 1));
+      tr.openStep(now, isSampled(number + 1, now));
       long every = profileEvery;
       tr.setStepProfiled(every > 0 && isSampled(number + 1) && (number + 1) % every == 0);
       GpuCorrelation.stepBoundary(number);
@@ -430,8 +523,40 @@ public final class Recorder {
     LOCAL.get().abandonStep();
   }
 
-  /** True when step {@code stepNumber} (1-based) records spans under the current {@code sample_every}. */
+  /**
+   * The sampling decision, taken once when a step opens: detailed (spans recorded) or counters only. A step is
+   * detailed when every step is (full mode, tail sampling), when it falls in an on-demand window (by number or by
+   * time), or by head sampling (every n-th step, or the first step after each interval).
+   */
+  public static boolean isSampled(long stepNumber, long now) {
+    if (isSampled(stepNumber)) {
+      return true;
+    }
+    boolean byTime = now >= windowStartNanos && now < windowEndNanos;
+    long interval = sampleIntervalNanos;
+    if (!byTime && interval > 0 && now - lastIntervalSample >= interval) {
+      lastIntervalSample = now; // a benign race: two threads may both take the same interval's sample
+      byTime = true;
+    }
+    if (byTime) {
+      timeSampledStep = stepNumber;
+    }
+    return byTime;
+  }
+
+  /**
+   * True when step {@code stepNumber} (1-based) records spans: by the rules that depend on the number alone (every
+   * step, a window by number, every n-th step), or because the rules by time chose it when it opened. No side
+   * effect, so the GPU window ({@code GpuTracing}) may ask it at each step boundary.
+   */
   public static boolean isSampled(long stepNumber) {
-    return stepNumber % sampleEvery == 0;
+    if (detailAll) {
+      return true;
+    }
+    if (stepNumber >= windowFirstStep && stepNumber <= windowLastStep) {
+      return true;
+    }
+    long every = sampleEvery;
+    return every > 0 && stepNumber % every == 0 || stepNumber == timeSampledStep;
   }
 }

@@ -294,6 +294,27 @@ public final class ThreadRecorder {
     return base;
   }
 
+  /** Closes the innermost span like {@link #pop} but writes no record (op spans turned off). */
+  int popWithoutRecord(long now, int kind) {
+    if (overflowDepth > 0) {
+      overflowDepth--;
+      return -1;
+    }
+    if (depth == 0) {
+      return -1;
+    }
+    depth--;
+    ownerStack[depth] = null;
+    if (gpuPushed != 0 && (gpuPushed & (1L << depth)) != 0) {
+      GpuNative.pop0();
+      gpuPushed &= ~(1L << depth);
+    }
+    if (kind == Kind.DATA && opDepth == 0) {
+      dataNs += now - startStack[depth];
+    }
+    return -1;
+  }
+
   long startOfInnermost() {
     return depth > 0 ? startStack[depth - 1] : 0;
   }

@@ -14,7 +14,8 @@ import java.util.function.Consumer;
  * active, or enabling fails, it logs one line {@code GPU tracing unavailable: <reason>} and stays off for good:
  * no CUPTI call is made again (on a host without a driver each one would re-probe it).
  *
- * <p>Windows: {@link #followSampledSteps} collects during the steps that record spans ({@code sample_every});
+ * <p>Windows: {@link #followSampledSteps} collects during the steps that record spans (every detail decision of
+ * {@link Recorder#isSampled(long)}: head or tail sampling, a mode, an on-demand window);
  * {@link #requestSteps} opens an on-demand window of n whole steps. Both toggle CUPTI at step boundaries on the
  * training thread; each enable and disable is timed ({@link #stats}).
  */

@@ -37,9 +37,20 @@ public final class Installer {
    * transformed as they load.
    */
   public ResettableClassFileTransformer install(Instrumentation inst, List<FrameworkInstrumentation> frameworks) {
+    return install(inst, frameworks, Integer.MAX_VALUE, AgentBuilder.RedefinitionStrategy.Listener.NoOp.INSTANCE);
+  }
+
+  /**
+   * As {@link #install(Instrumentation, List)}, retransforming already-loaded classes in batches of at most
+   * {@code batchSize}, each announced to {@code listener} (the attach path times them).
+   */
+  public ResettableClassFileTransformer install(Instrumentation inst, List<FrameworkInstrumentation> frameworks,
+      int batchSize, AgentBuilder.RedefinitionStrategy.Listener listener) {
     AgentBuilder builder = new AgentBuilder.Default()
         .disableClassFormatChanges()
         .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+        .with(AgentBuilder.RedefinitionStrategy.BatchAllocator.ForFixedSize.ofSize(Math.max(1, batchSize)))
+        .with(listener)
         .with(AgentBuilder.TypeStrategy.Default.DECORATE)
         // Type matchers that walk a hierarchy (every subclass of an interface) parse each class file once, not
         // once per class being loaded: without this cache, ND4J's thousands of op classes took seconds.

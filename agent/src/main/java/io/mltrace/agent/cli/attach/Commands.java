@@ -1,0 +1,218 @@
+package io.mltrace.agent.cli.attach;
+
+import com.sun.tools.attach.VirtualMachine;
+import com.sun.tools.attach.VirtualMachineDescriptor;
+import io.mltrace.agent.control.AgentStatus;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+
+/**
+ * {@code list}, {@code attach}, {@code status}, {@code stop}; {@code trace} is {@link TraceCommand}. Each returns an
+ * {@link ExitCodes exit code}; results go to {@code out}, progress and errors to {@code err}, one line each.
+ */
+public final class Commands {
+  /** Applied by {@code attach} unless given: a production job wants no per-step console lines and sampled detail. */
+  static final String ATTACH_DEFAULTS = "console=off,sample_every=100";
+  /** {@code trace} on a JVM without mltrace attaches in the cheapest mode first. */
+  static final String TRACE_ATTACH = "mode=off,console=off";
+
+  private final String agentJar;
+  private final PrintStream out;
+  private final PrintStream err;
+
+  public Commands(String agentJar, PrintStream out, PrintStream err) {
+    this.agentJar = agentJar;
+    this.out = out;
+    this.err = err;
+  }
+
+  /** Runs {@code command} with its arguments; never throws. */
+  public int run(String command, List<String> args) {
+    try {
+      switch (command) {
+        case "list":
+          return list();
+        case "attach":
+          return attach(args);
+        case "status":
+          return status(args);
+        case "stop":
+          return stop(args);
+        case "trace":
+          return new TraceCommand(this, out, err).run(args);
+        default:
+          throw new CliFailure(ExitCodes.USAGE, "unknown command '" + command + "'");
+      }
+    } catch (CliFailure f) {
+      err.println("mltrace: " + f.getMessage());
+      return f.exitCode;
+    }
+  }
+
+  private int list() {
+    long self = ProcessHandle.current().pid();
+    out.println(String.format(Locale.ROOT, "%-8s %-16s %-8s %s", "PID", "MLTRACE", "MODE", "MAIN"));
+    for (VirtualMachineDescriptor d : VirtualMachine.list()) {
+      long pid;
+      try {
+        pid = Long.parseLong(d.id());
+      } catch (NumberFormatException e) {
+        continue;
+      }
+      if (pid == self) {
+        continue;
+      }
+      String version;
+      String mode;
+      try (AttachClient c = AttachClient.connect(pid)) {
+        Properties p = c.systemProperties();
+        version = p.getProperty(AgentStatus.VERSION, "-");
+        mode = p.getProperty(AgentStatus.MODE, "-");
+      } catch (CliFailure f) {
+        version = "?";
+        mode = "?";
+        err.println("mltrace: " + f.getMessage());
+      }
+      out.println(String.format(Locale.ROOT, "%-8d %-16s %-8s %s", pid, version, mode, d.displayName()));
+    }
+    return ExitCodes.OK;
+  }
+
+  private int attach(List<String> args) throws CliFailure {
+    if (args.isEmpty()) {
+      throw new CliFailure(ExitCodes.USAGE, "attach needs a pid: attach <pid> [key=value ...]");
+    }
+    long pid = TargetCheck.parsePid(args.get(0));
+    String options = options(args.subList(1, args.size()));
+    try (AttachClient c = AttachClient.connect(pid)) {
+      if (c.agentLoaded()) {
+        String answer = c.loadAgent(agentJar, "command=configure" + (options.isEmpty() ? "" : "," + options));
+        out.println("mltrace: already loaded in " + pid + " (one agent per JVM): " + answer);
+        return ExitCodes.OK;
+      }
+      String answer = load(c, withDefaults(options, ATTACH_DEFAULTS));
+      out.println("mltrace: " + answer.replaceFirst("^attached: ", "attached to " + pid + ": "));
+      return ExitCodes.OK;
+    }
+  }
+
+  /** Loads the agent into a JVM that does not have it, after saying what the JVM will print on JDK 21+. */
+  String load(AttachClient c, String options) throws CliFailure {
+    explainDynamicLoadingWarning(c);
+    return c.loadAgent(agentJar, options);
+  }
+
+  private void explainDynamicLoadingWarning(AttachClient c) throws CliFailure {
+    Properties sys = c.systemProperties();
+    int feature = featureVersion(sys.getProperty("java.specification.version", "17"));
+    if (feature < 21) {
+      return;
+    }
+    Properties agent = c.agentProperties();
+    String flags = agent.getProperty("sun.jvm.flags", "") + " " + agent.getProperty("sun.jvm.args", "");
+    if (flags.contains("EnableDynamicAgentLoading")) {
+      return; // + : no warning; - : the JVM refuses, and the refusal says why
+    }
+    err.println("mltrace: note: JVM " + c.pid + " runs Java " + feature + ". Since JDK 21 a JVM prints 'WARNING: A"
+        + " Java agent has been loaded dynamically' on its stderr when an agent is attached (JEP 451); the warning"
+        + " is harmless. Start the job with -XX:+EnableDynamicAgentLoading to allow attaching without it; a future"
+        + " JDK will refuse dynamic agents unless that flag is given.");
+  }
+
+  static int featureVersion(String spec) {
+    try {
+      return Integer.parseInt(spec.startsWith("1.") ? spec.substring(2) : spec.replaceFirst("\\..*", ""));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  private int status(List<String> args) throws CliFailure {
+    long pid = onePid("status", args);
+    try (AttachClient c = AttachClient.connect(pid)) {
+      Properties p = c.systemProperties();
+      if (p.getProperty(AgentStatus.VERSION) == null) {
+        throw new CliFailure(ExitCodes.NOT_LOADED, "mltrace is not loaded in JVM " + pid
+            + " (attach it with: attach " + pid + ")");
+      }
+      out.println("pid: " + pid);
+      line(p, "version", AgentStatus.VERSION);
+      line(p, "mode", AgentStatus.MODE);
+      line(p, "detail", AgentStatus.DETAIL);
+      line(p, "steps", AgentStatus.STEPS);
+      line(p, "overhead", AgentStatus.OVERHEAD);
+      line(p, "guard", AgentStatus.GUARD);
+      line(p, "attach", AgentStatus.ATTACH);
+      line(p, "output", AgentStatus.OUTPUT);
+      if (p.getProperty(AgentStatus.WINDOW_ID) != null) {
+        out.println("window: " + p.getProperty(AgentStatus.WINDOW_ID) + " " + p.getProperty(AgentStatus.WINDOW_STATE)
+            + ", " + p.getProperty(AgentStatus.WINDOW_STEPS) + " of " + p.getProperty(AgentStatus.WINDOW_TARGET)
+            + " in " + p.getProperty(AgentStatus.WINDOW_OUT));
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  private void line(Properties p, String label, String key) {
+    String v = p.getProperty(key);
+    if (v != null) {
+      out.println(label + ": " + v);
+    }
+  }
+
+  private int stop(List<String> args) throws CliFailure {
+    long pid = onePid("stop", args);
+    try (AttachClient c = AttachClient.connect(pid)) {
+      if (!c.agentLoaded()) {
+        throw new CliFailure(ExitCodes.NOT_LOADED, "mltrace is not loaded in JVM " + pid + "; nothing to stop");
+      }
+      out.println("mltrace: stopped in " + pid + ": " + c.loadAgent(agentJar, "command=stop"));
+      return ExitCodes.OK;
+    }
+  }
+
+  private static long onePid(String command, List<String> args) throws CliFailure {
+    if (args.size() != 1) {
+      throw new CliFailure(ExitCodes.USAGE, command + " needs exactly one pid: " + command + " <pid>");
+    }
+    return TargetCheck.parsePid(args.get(0));
+  }
+
+  /** {@code key=value} arguments joined for the agent; a comma inside a value cannot be passed. */
+  static String options(List<String> pairs) throws CliFailure {
+    List<String> kept = new ArrayList<>();
+    for (String a : pairs) {
+      if (!a.contains("=") || a.contains(",")) {
+        throw new CliFailure(ExitCodes.USAGE, "option '" + a + "' must be key=value, without commas");
+      }
+      kept.add(a);
+    }
+    return String.join(",", kept);
+  }
+
+  /** The options, plus each default whose key they do not set. */
+  static String withDefaults(String options, String defaults) {
+    StringBuilder b = new StringBuilder(options);
+    for (String pair : defaults.split(",")) {
+      String key = pair.substring(0, pair.indexOf('='));
+      boolean given = ("," + options).contains("," + key + "=");
+      boolean intervalGiven = key.equals("sample_every") && ("," + options).contains(",sample_interval=");
+      if (!given && !intervalGiven) {
+        b.append(b.length() == 0 ? "" : ",").append(pair);
+      }
+    }
+    return b.toString();
+  }
+
+  // Visible for testing
+  public static String withDefaultsForTest(String options) {
+    return withDefaults(options, ATTACH_DEFAULTS);
+  }
+
+  String agentJar() {
+    return agentJar;
+  }
+}

@@ -1,0 +1,79 @@
+package io.mltrace.agent.control;
+
+import java.io.PrintStream;
+
+/**
+ * The one owner of the recorder's detail switches. A reconfiguration ({@link #configure}), the overhead guard
+ * ({@link #lowerForOverhead}), an on-demand window ({@link #windowOpened}/{@link #windowClosed}) and {@code stop}
+ * all go through here, so the recorder always reflects one consistent policy. Thread-safe.
+ */
+public final class DetailControl {
+  private final PrintStream err;
+  private volatile DetailPolicy policy = DetailPolicy.off();
+  private int windowsOpen;
+  private int guardActions;
+  private volatile String guardReport = "within budget";
+
+  public DetailControl(PrintStream err) {
+    this.err = err;
+  }
+
+  /** Replaces the policy (a start or a reconfiguration); the guard's earlier lowering is forgotten. */
+  public synchronized void configure(DetailPolicy next) {
+    policy = next;
+    guardActions = 0;
+    guardReport = "within budget";
+    apply();
+  }
+
+  public DetailPolicy policy() {
+    return policy;
+  }
+
+  /**
+   * Called by the guard when the hot path's share of step time passed the budget: moves one step down the
+   * {@link DetailPolicy#lowered()} ladder and reports it on one stderr line. Returns false at the floor.
+   */
+  synchronized boolean lowerForOverhead(String measured) {
+    DetailPolicy lower = policy.lowered();
+    if (lower == null) {
+      if (!guardReport.startsWith("at the floor")) {
+        guardReport = "at the floor: " + measured + "; nothing cheaper keeps the counters";
+        err.println("mltrace: overhead guard: " + guardReport);
+        publish();
+      }
+      return false;
+    }
+    policy = lower;
+    guardActions++;
+    guardReport = "lowered " + guardActions + "x: " + measured + "; now " + lower.describe();
+    err.println("mltrace: overhead guard: " + measured + "; detail lowered to " + lower.describe());
+    apply();
+    return true;
+  }
+
+  public String guardReport() {
+    return guardReport;
+  }
+
+  synchronized void windowOpened() {
+    windowsOpen++;
+    apply();
+  }
+
+  synchronized void windowClosed() {
+    windowsOpen = Math.max(0, windowsOpen - 1);
+    apply();
+  }
+
+  private void apply() {
+    policy.applyTo(windowsOpen > 0);
+    publish();
+  }
+
+  private void publish() {
+    AgentStatus.publish(AgentStatus.MODE, policy.mode().key());
+    AgentStatus.publish(AgentStatus.DETAIL, policy.describe());
+    AgentStatus.publish(AgentStatus.GUARD, guardReport);
+  }
+}

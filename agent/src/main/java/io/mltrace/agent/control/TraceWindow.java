@@ -1,0 +1,114 @@
+package io.mltrace.agent.control;
+
+import io.mltrace.collector.RunStats;
+import io.mltrace.collector.Step;
+import io.mltrace.collector.StepSink;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One on-demand window: either the next {@code n} detailed steps from step {@code first}, or the detailed steps
+ * that open within a time range. It owns its own sinks (a summary and a trace writing into its folder), so its
+ * files cover exactly its steps. Used under the {@link WindowSinks} monitor.
+ */
+final class TraceWindow {
+  /** Steps past the window's count that the hot path also details: slack for a step opening as the window opens. */
+  static final int SLACK_STEPS = 2;
+
+  final long id;
+  final Path dir;
+  final long firstStep;
+  final int wantedSteps;
+  final long startNanos;
+  final long endNanos;
+  private final List<StepSink> sinks;
+  private int taken;
+  private boolean past;
+
+  private TraceWindow(long id, Path dir, long firstStep, int wantedSteps, long startNanos, long endNanos,
+      List<StepSink> sinks) {
+    this.id = id;
+    this.dir = dir;
+    this.firstStep = firstStep;
+    this.wantedSteps = wantedSteps;
+    this.startNanos = startNanos;
+    this.endNanos = endNanos;
+    this.sinks = sinks;
+  }
+
+  static TraceWindow ofSteps(long id, Path dir, long firstStep, int steps, List<StepSink> sinks) {
+    return new TraceWindow(id, dir, firstStep, steps, Long.MAX_VALUE, Long.MIN_VALUE, sinks);
+  }
+
+  static TraceWindow ofDuration(long id, Path dir, long startNanos, long endNanos, List<StepSink> sinks) {
+    return new TraceWindow(id, dir, Long.MAX_VALUE, 0, startNanos, endNanos, sinks);
+  }
+
+  boolean bySteps() {
+    return wantedSteps > 0;
+  }
+
+  /** True when the hot path was told to detail this step for the window. */
+  boolean covers(Step step) {
+    if (bySteps()) {
+      return step.number() >= firstStep && step.number() < firstStep + wantedSteps + SLACK_STEPS;
+    }
+    return step.startNs() >= startNanos && step.startNs() < endNanos;
+  }
+
+  /** Takes the step when it belongs to the window (detailed, in range, room left). */
+  void offer(Step step) {
+    if (complete()) {
+      return;
+    }
+    if (!bySteps() && step.startNs() >= endNanos) {
+      past = true;
+      return;
+    }
+    if (!step.detailed() || !covers(step)) {
+      return;
+    }
+    taken++;
+    for (StepSink s : sinks) {
+      try {
+        s.onStep(step);
+      } catch (Throwable t) {
+        // A window's writer failing must not reach the collector; its file says what it got.
+      }
+    }
+  }
+
+  boolean complete() {
+    return bySteps() ? taken >= wantedSteps : past;
+  }
+
+  int taken() {
+    return taken;
+  }
+
+  String target() {
+    return bySteps() ? wantedSteps + " steps" : String.format(java.util.Locale.ROOT, "%.3g s",
+        (endNanos - startNanos) / 1e9);
+  }
+
+  void flush(RunStats stats) {
+    for (StepSink s : sinks) {
+      try {
+        s.flush(stats);
+      } catch (Throwable t) {
+        // see offer
+      }
+    }
+  }
+
+  void close(RunStats stats) {
+    flush(stats);
+    for (StepSink s : sinks) {
+      try {
+        s.close();
+      } catch (Throwable t) {
+        // see offer
+      }
+    }
+  }
+}

@@ -1,0 +1,133 @@
+package io.mltrace.agent.control;
+
+import io.mltrace.bootstrap.Recorder;
+import io.mltrace.collector.RunStats;
+import io.mltrace.collector.Step;
+import io.mltrace.collector.StepSink;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The on-demand windows of {@code mltrace trace}: one sink in the collector's list that hands each step to the
+ * open window, if any. Opening a window tells the recorder to detail the window's steps (whatever the mode);
+ * the window closes by itself when it has its steps (or its time is past), or early on {@link #closeOpen}.
+ *
+ * <p>Lock order: the collector's lock, then this monitor; {@link #closeOpen} reads the collector's stats before
+ * taking the monitor, never inside it.
+ */
+public final class WindowSinks implements StepSink {
+  private final DetailControl control;
+  private final Function<Path, List<StepSink>> sinkFactory;
+  private volatile Supplier<RunStats> stats;
+  private volatile TraceWindow open;
+  private long lastId;
+
+  /** @param sinkFactory makes a window's sinks (a summary and a trace) writing into the given folder */
+  public WindowSinks(DetailControl control, Function<Path, List<StepSink>> sinkFactory) {
+    this.control = control;
+    this.sinkFactory = sinkFactory;
+  }
+
+  /** Where a window's summary gets the collector's counters from (set once the collector exists). */
+  public void setStats(Supplier<RunStats> stats) {
+    this.stats = stats;
+  }
+
+  /** Opens a window of the next {@code steps} steps; throws IllegalStateException when one is open. */
+  public synchronized String openSteps(int steps, Path dir) {
+    checkNoneOpen();
+    long first = Recorder.stepsClosed() + 2; // the step open now was decided already: start with the next
+    TraceWindow w = TraceWindow.ofSteps(++lastId, dir, first, steps, sinkFactory.apply(dir));
+    Recorder.setStepWindow(first, first + steps + TraceWindow.SLACK_STEPS - 1);
+    return opened(w);
+  }
+
+  /** Opens a window of the steps that start within the next {@code nanos}. */
+  public synchronized String openDuration(long nanos, Path dir) {
+    checkNoneOpen();
+    long start = System.nanoTime();
+    TraceWindow w = TraceWindow.ofDuration(++lastId, dir, start, start + nanos, sinkFactory.apply(dir));
+    Recorder.setTimeWindow(start, start + nanos);
+    return opened(w);
+  }
+
+  private void checkNoneOpen() {
+    TraceWindow w = open;
+    if (w != null) {
+      throw new IllegalStateException("window " + w.id + " (" + w.target() + " into " + w.dir
+          + ") is still open; wait for it, or run stop");
+    }
+  }
+
+  private String opened(TraceWindow w) {
+    open = w;
+    control.windowOpened();
+    AgentStatus.publish(AgentStatus.WINDOW_ID, String.valueOf(w.id));
+    AgentStatus.publish(AgentStatus.WINDOW_TARGET, w.target());
+    AgentStatus.publish(AgentStatus.WINDOW_OUT, w.dir.toString());
+    AgentStatus.publish(AgentStatus.WINDOW_STEPS, "0");
+    AgentStatus.publish(AgentStatus.WINDOW_STATE, "open");
+    return "window " + w.id + " open: " + w.target() + " into " + w.dir;
+  }
+
+  /** Closes the open window with what it has; returns a description, or null when none was open. */
+  public String closeOpen(String state) {
+    Supplier<RunStats> s = stats;
+    RunStats now = s == null ? null : s.get();
+    synchronized (this) {
+      TraceWindow w = open;
+      if (w == null) {
+        return null;
+      }
+      finish(w, state, now);
+      return "window " + w.id + " " + state + " after " + w.taken() + " steps: " + w.dir;
+    }
+  }
+
+  /** True when an open window asked the recorder to detail this step. Safe from the collector thread. */
+  boolean covers(Step step) {
+    TraceWindow w = open;
+    return w != null && w.covers(step);
+  }
+
+  @Override
+  public synchronized void onStep(Step step) {
+    TraceWindow w = open;
+    if (w == null) {
+      return;
+    }
+    w.offer(step);
+    AgentStatus.publish(AgentStatus.WINDOW_STEPS, String.valueOf(w.taken()));
+    if (w.complete()) {
+      Supplier<RunStats> s = stats;
+      finish(w, "done", s == null ? null : s.get());
+    }
+  }
+
+  private void finish(TraceWindow w, String state, RunStats now) {
+    open = null;
+    Recorder.setStepWindow(Long.MAX_VALUE, -1);
+    Recorder.setTimeWindow(Long.MAX_VALUE, Long.MIN_VALUE);
+    if (now != null) {
+      w.close(now);
+    }
+    control.windowClosed();
+    AgentStatus.publish(AgentStatus.WINDOW_STEPS, String.valueOf(w.taken()));
+    AgentStatus.publish(AgentStatus.WINDOW_STATE, state);
+  }
+
+  @Override
+  public synchronized void flush(RunStats now) {
+    TraceWindow w = open;
+    if (w != null) {
+      w.flush(now);
+    }
+  }
+
+  @Override
+  public void close() {
+    closeOpen("incomplete");
+  }
+}
