@@ -38,11 +38,12 @@ public final class Jaeger implements AutoCloseable {
    * format at {@code http://127.0.0.1:metricsPort/metrics} (its built-in collector's Prometheus exporter).
    */
   public static Jaeger start(Path dir, int grpcPort, int metricsPort) throws IOException, InterruptedException {
-    int grpc = grpcPort > 0 ? grpcPort : LocalBackend.freePort();
-    int http = LocalBackend.freePort();
-    int query = LocalBackend.freePort();
-    int queryGrpc = LocalBackend.freePort();
-    int health = LocalBackend.freePort();
+    int[] ports = LocalBackend.freePorts(5);
+    int grpc = grpcPort > 0 ? grpcPort : ports[0];
+    int http = ports[1];
+    int query = ports[2];
+    int queryGrpc = ports[3];
+    int health = ports[4];
     String config = String.join("\n",
         "service:",
         "  extensions: [jaeger_storage, jaeger_query, healthcheckv2]",

@@ -32,6 +32,28 @@ public final class LocalBackend implements AutoCloseable {
     this.log = log;
   }
 
+  /**
+   * {@code n} distinct free loopback ports: all sockets are held open together, so that the OS cannot hand out the
+   * same port twice (it may, to consecutive {@link #freePort()} calls).
+   */
+  public static int[] freePorts(int n) throws IOException {
+    ServerSocket[] sockets = new ServerSocket[n];
+    int[] ports = new int[n];
+    try {
+      for (int i = 0; i < n; i++) {
+        sockets[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        ports[i] = sockets[i].getLocalPort();
+      }
+    } finally {
+      for (ServerSocket s : sockets) {
+        if (s != null) {
+          s.close();
+        }
+      }
+    }
+    return ports;
+  }
+
   public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
