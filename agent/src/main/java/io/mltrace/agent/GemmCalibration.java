@@ -20,8 +20,9 @@ import java.util.Properties;
  * <p>Why through the engine: the peak that matters is what this engine's GEMM reaches on this machine with these
  * threads; a Java loop measures something else. Why after the first step: the engine is loaded and initialised
  * then. The calibration runs once on its own daemon thread ({@code mltrace-calibration}; a few 512×512 products,
- * tens of milliseconds), so its ops appear in the trace on that thread, outside any step. Any failure leaves the
- * peak unknown (0) and utilization unreported.
+ * tens of milliseconds), so its ops appear in the trace on that thread, outside any step. Its operands are ones,
+ * not random: drawing from the engine's generator would change the job's random sequence (a GEMM's speed does not
+ * depend on the values). Any failure leaves the peak unknown (0) and utilization unreported.
  */
 final class GemmCalibration implements StepSink {
   static final int N = 512;
@@ -116,9 +117,9 @@ final class GemmCalibration implements StepSink {
     Object manager = managerType.getMethod("newBaseManager").invoke(null);
     try {
       Object shape = shapeType.getConstructor(long[].class).newInstance((Object) new long[] {N, N});
-      Method uniform = managerType.getMethod("randomUniform", float.class, float.class, shapeType);
-      Object a = uniform.invoke(manager, 0f, 1f, shape);
-      Object b = uniform.invoke(manager, 0f, 1f, shape);
+      Method ones = managerType.getMethod("ones", shapeType);
+      Object a = ones.invoke(manager, shape);
+      Object b = ones.invoke(manager, shape);
       Method matMul = arrayType.getMethod("matMul", arrayType);
       Method close = arrayType.getMethod("close");
       return best(() -> close.invoke(matMul.invoke(a, b)));
@@ -130,9 +131,9 @@ final class GemmCalibration implements StepSink {
   private static double measureNd4j(Class<?> nd4j) throws Exception {
     ClassLoader loader = nd4j.getClassLoader();
     Class<?> arrayType = Class.forName("org.nd4j.linalg.api.ndarray.INDArray", true, loader);
-    Method rand = nd4j.getMethod("rand", long[].class);
-    Object a = rand.invoke(null, (Object) new long[] {N, N});
-    Object b = rand.invoke(null, (Object) new long[] {N, N});
+    Method ones = nd4j.getMethod("ones", long[].class);
+    Object a = ones.invoke(null, (Object) new long[] {N, N});
+    Object b = ones.invoke(null, (Object) new long[] {N, N});
     Method mmul = arrayType.getMethod("mmul", arrayType);
     Method close = arrayType.getMethod("close");
     try {
