@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -60,20 +62,32 @@ final class ChildJvm {
     cmd.add(classpath + (extra.isEmpty() ? "" : File.pathSeparator + extra));
     cmd.add(mainClass);
     cmd.addAll(List.of(args));
+    Map<String, String> env = new HashMap<>(EXTRA_ENV.get());
+    env.putIfAbsent("OMP_NUM_THREADS", "1");
+    return execute(cmd, env, "child JVM");
+  }
+
+  /**
+   * Runs a command with extra environment variables, waits at most 180 s, and returns its exit code and output
+   * (shared by the child-JVM and command-line test helpers).
+   */
+  static ChildJvm execute(List<String> cmd, Map<String, String> env, String what)
+      throws IOException, InterruptedException {
     Path out = Files.createTempFile("child-out", ".txt");
     Path err = Files.createTempFile("child-err", ".txt");
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
-    pb.environment().put("OMP_NUM_THREADS", "1");
-    pb.environment().putAll(EXTRA_ENV.get());
-    Process p = pb.start();
-    if (!p.waitFor(180, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("child JVM timed out: " + cmd + "\n" + Files.readString(err));
+    try {
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+      pb.environment().putAll(env);
+      Process p = pb.start();
+      if (!p.waitFor(180, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new AssertionError(what + " timed out: " + cmd + "\n" + Files.readString(err));
+      }
+      return new ChildJvm(p.exitValue(), Files.readString(out), Files.readString(err));
+    } finally {
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
     }
-    ChildJvm result = new ChildJvm(p.exitValue(), Files.readString(out), Files.readString(err));
-    Files.deleteIfExists(out);
-    Files.deleteIfExists(err);
-    return result;
   }
 
   @Override

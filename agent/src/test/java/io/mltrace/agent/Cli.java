@@ -1,11 +1,10 @@
 package io.mltrace.agent;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 /** Runs the command line ({@code java -jar mltrace-agent.jar ...}) with a given JDK and captures what it printed. */
 final class Cli {
@@ -25,17 +24,8 @@ final class Cli {
     cmd.add("-jar");
     cmd.add(ChildJvm.AGENT_JAR.toAbsolutePath().toString());
     cmd.addAll(List.of(args));
-    Path out = Files.createTempFile("cli-out", ".txt");
-    Path err = Files.createTempFile("cli-err", ".txt");
-    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    if (!p.waitFor(180, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("command line timed out: " + cmd + "\n" + Files.readString(err));
-    }
-    Cli result = new Cli(p.exitValue(), Files.readString(out), Files.readString(err));
-    Files.deleteIfExists(out);
-    Files.deleteIfExists(err);
-    return result;
+    ChildJvm run = ChildJvm.execute(cmd, Map.of(), "command line");
+    return new Cli(run.exitCode, run.stdout, run.stderr);
   }
 
   @Override

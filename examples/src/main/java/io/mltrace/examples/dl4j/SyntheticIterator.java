@@ -19,6 +19,7 @@ final class SyntheticIterator implements DataSetIterator {
   private final boolean async;
   private int cursor;
   private long nanosInNext;
+  private DataSetPreProcessor preProcessor;
 
   SyntheticIterator(List<DataSet> batches, long sleepMicros, boolean async) {
     this.batches = new ArrayList<>(batches);
@@ -38,6 +39,10 @@ final class SyntheticIterator implements DataSetIterator {
       sleep(sleepMicros);
     }
     DataSet batch = batches.get(cursor++);
+    if (preProcessor != null) {
+      // Batches are reused across epochs: a pre-processor set here must be idempotent.
+      preProcessor.preProcess(batch);
+    }
     nanosInNext += System.nanoTime() - start;
     return batch;
   }
@@ -99,12 +104,12 @@ final class SyntheticIterator implements DataSetIterator {
 
   @Override
   public void setPreProcessor(DataSetPreProcessor preProcessor) {
-    throw new UnsupportedOperationException("no pre-processing in this example");
+    this.preProcessor = preProcessor;
   }
 
   @Override
   public DataSetPreProcessor getPreProcessor() {
-    return null;
+    return preProcessor;
   }
 
   @Override
