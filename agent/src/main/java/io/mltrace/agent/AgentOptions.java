@@ -31,6 +31,7 @@ final class AgentOptions {
   static final String TAIL_WINDOW = "tail_window";
   static final String OVERHEAD_BUDGET = "overhead_budget";
   static final String ATTACH_BATCH = "attach_batch";
+  static final String OP_TIMING_EVERY = "op_timing_every";
   static final String JVM_EVENTS = "jvm_events";
   static final String JFR = "jfr";
   static final String SAMPLE_PERIOD_MS = "sample_period_ms";
@@ -63,6 +64,7 @@ final class AgentOptions {
     DEFAULTS.put(TAIL_WINDOW, "200");
     DEFAULTS.put(OVERHEAD_BUDGET, "1");
     DEFAULTS.put(ATTACH_BATCH, "1");
+    DEFAULTS.put(OP_TIMING_EVERY, "16");
     DEFAULTS.put(JVM_EVENTS, "on");
     DEFAULTS.put(JFR, "");
     DEFAULTS.put(SAMPLE_PERIOD_MS, "20");
@@ -82,7 +84,7 @@ final class AgentOptions {
 
   /** Options a running agent can change (a second attach); the others are fixed when the agent starts. */
   static final List<String> RECONFIGURABLE = List.of(CONSOLE, SAMPLE_EVERY, MODE, SAMPLE_INTERVAL, TAIL_PERCENTILE,
-      TAIL_WINDOW, OVERHEAD_BUDGET);
+      TAIL_WINDOW, OVERHEAD_BUDGET, OP_TIMING_EVERY);
 
   static final List<String> KEYS = List.copyOf(DEFAULTS.keySet());
   static final List<String> CONSOLE_VALUES = List.of("steps", "summary", "off");
@@ -152,6 +154,7 @@ final class AgentOptions {
     }
     positiveLong(TAIL_WINDOW, false);
     positiveLong(ATTACH_BATCH, false);
+    positiveLong(OP_TIMING_EVERY, false);
     if (Durations.parseNanos(values.get(SAMPLE_INTERVAL)) < 0) {
       reject(SAMPLE_INTERVAL, "must be a duration such as 0, 500ms, 10s or 2m");
     }
@@ -284,6 +287,11 @@ final class AgentOptions {
 
   int attachBatch() {
     return Integer.parseInt(values.get(ATTACH_BATCH));
+  }
+
+  /** In steps that are not detailed, one op in this many is timed and the rest estimated; 1: every op timed. */
+  int opTimingEvery() {
+    return Integer.parseInt(values.get(OP_TIMING_EVERY));
   }
 
   /** Every value as {@code mltrace.key} properties: the base that a reconfiguration's arguments override. */

@@ -76,6 +76,7 @@ public final class AgentRuntime {
     DetailControl control = new DetailControl(System.err);
     control.configure(policy(options));
     Recorder.setProfileEvery(options.djlProfileEvery());
+    Recorder.setOpTimingEvery(options.opTimingEvery());
 
     Path out = options.output().toAbsolutePath();
     List<StepSink> sinks = new ArrayList<>();
@@ -300,6 +301,7 @@ public final class AgentRuntime {
           + String.join(", ", fixed) + "; nothing changed");
     }
     options = next;
+    Recorder.setOpTimingEvery(next.opTimingEvery());
     control.configure(policy(next));
     return "reconfigured: " + control.policy().describe();
   }

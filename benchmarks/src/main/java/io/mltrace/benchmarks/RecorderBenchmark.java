@@ -21,8 +21,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The recording path of one GEMM op as the advice calls it ({@code enterOp} then {@code exitGemm}), in three
- * modes: recording off, counting only (the step is not sampled), and recording the full span. A collector thread
+ * The recording path of one GEMM op as the advice calls it ({@code enterOp} then {@code exitGemm}), in four
+ * modes: recording off, counting only (the step is not sampled; one op in 16 timed, the agent's default),
+ * counting with every op timed ({@code op_timing_every=1}), and recording the full span. A collector thread
  * drains the ring meanwhile, as in the agent.
  */
 @State(Scope.Thread)
@@ -32,7 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class RecorderBenchmark {
-  @Param({"off", "counting", "recording"})
+  @Param({"off", "counting", "counting_exact", "recording"})
   public String mode;
 
   private final long[] input = {64, 784};
@@ -43,6 +44,7 @@ public class RecorderBenchmark {
   public void setUp() {
     Recorder.setEnabled(!mode.equals("off"));
     Recorder.setSampleEvery(mode.equals("recording") ? 1 : Long.MAX_VALUE);
+    Recorder.setOpTimingEvery(mode.equals("counting_exact") ? 1 : 16);
     collector = Collector.create(List.of(step -> { }), 1, 0, 100_000);
     collector.start();
     // Open a step so that ops are counted (and, when sampled, recorded) as inside it.

@@ -31,6 +31,8 @@ public final class Recorder {
   private static volatile int ringCapacity = 8192;
   private static volatile long sampleEvery = 1;
   private static volatile long profileEvery;
+  /** In steps that are not detailed, one outermost op in this many (on average) is timed; 1: every op. */
+  private static volatile int opTimingEvery = 16;
 
   // Detail control (agent), read once per step open or once per op: see isSampled and enterOp.
   /** False in the cheapest mode: ops cost one volatile read and are neither timed nor counted. */
@@ -93,6 +95,20 @@ public final class Recorder {
     opsTimed = on;
   }
 
+  /**
+   * In steps that are not detailed, time one outermost op in {@code n} on average, at random, and estimate the
+   * time of the others from the ns per FLOP (GEMM) and per op (others) that timed ops of this thread showed
+   * recently (detailed steps time every op and teach the rates too). 1 times every op: exact counters, at the
+   * cost of two clock reads per op. Applies from the next step that opens.
+   */
+  public static void setOpTimingEvery(int n) {
+    opTimingEvery = Math.max(1, n);
+  }
+
+  static int opTimingEvery() {
+    return opTimingEvery;
+  }
+
   /** Whether ops of detailed steps write records (false: their time still counts in the step's counters). */
   public static void setOpSpans(boolean on) {
     opSpans = on;
@@ -126,14 +142,19 @@ public final class Recorder {
         tr.openStep(System.nanoTime(), detailed == 0);
         long t0 = System.nanoTime();
         for (int i = 0; i < callsPerRound; i++) {
-          tr.enterOp();
-          tr.push(System.nanoTime());
-          long now = System.nanoTime();
-          long elapsed = now - tr.startOfInnermost();
-          int base = tr.pop(now, Kind.OP_OTHER, 0, 0, 0);
-          tr.exitOp(elapsed, false, 0);
-          if (base >= 0) {
-            tr.commit(base, "calibration");
+          // What enterOp and exitOp do, on the private recorder.
+          if (!tr.enterCountedOp()) {
+            tr.enterOp();
+            tr.push(System.nanoTime());
+          }
+          if (!tr.exitCountedOp("calibration", false, 0)) {
+            long now = System.nanoTime();
+            long elapsed = now - tr.startOfInnermost();
+            int base = tr.pop(now, Kind.OP_OTHER, 0, 0, 0);
+            tr.exitOp("calibration", elapsed, false, 0);
+            if (base >= 0) {
+              tr.commit(base, "calibration");
+            }
           }
           if ((i & 511) == 511) {
             tr.drain(discard);
@@ -297,8 +318,10 @@ public final class Recorder {
       return null;
     }
     ThreadRecorder tr = LOCAL.get();
-    tr.enterOp();
-    tr.push(System.nanoTime());
+    if (!tr.enterCountedOp()) {
+      tr.enterOp();
+      tr.push(System.nanoTime());
+    }
     return tr;
   }
 
@@ -344,7 +367,7 @@ public final class Recorder {
    */
   public static void exitOp(ThreadRecorder tr, int kind, String name, long flops, long bytes, long[] a, long[] b,
       long[] c, int dtype) {
-    if (tr == null) {
+    if (tr == null || tr.exitCountedOp(name, kind == Kind.OP_GEMM, flops)) {
       return;
     }
     long now = System.nanoTime();
@@ -353,7 +376,7 @@ public final class Recorder {
     int rb = rank(b, Slots.MAX_DIMS - ra);
     int rc = rank(c, Slots.MAX_DIMS - ra - rb);
     int base = opSpans ? tr.pop(now, kind, ra, rb, rc) : tr.popWithoutRecord(now, kind);
-    tr.exitOp(elapsed, kind == Kind.OP_GEMM, flops);
+    tr.exitOp(name, elapsed, kind == Kind.OP_GEMM, flops);
     if (base >= 0) {
       long[] r = tr.ring();
       r[base + Slots.HEADER] = Slots.withDtype(r[base + Slots.HEADER], dtype);

@@ -44,12 +44,18 @@ public final class Slots {
    * buffers are allocated natively and counted nowhere else).
    */
   public static final int ATTR_RSS_BYTES = 2;
+  /**
+   * Step attribute, set by the recorder: outermost ops whose time was measured. Equal to the op count in a
+   * detailed step; in a step that is not, the rest of the op time is estimated ({@link Recorder#setOpTimingEvery}).
+   */
+  public static final int ATTR_OPS_TIMED = 3;
   /** A lower-case name of a step attribute for output formats. */
   public static String attributeName(int index) {
     switch (index) {
       case ATTR_WORKSPACE_ALLOC_BYTES: return "workspace_alloc_bytes";
       case ATTR_WORKSPACE_ALLOCS: return "workspace_allocs";
       case ATTR_RSS_BYTES: return "rss_bytes";
+      case ATTR_OPS_TIMED: return "ops_timed";
       default: return "attribute_" + index;
     }
   }

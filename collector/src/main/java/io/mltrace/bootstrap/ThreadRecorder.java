@@ -91,6 +91,31 @@ public final class ThreadRecorder {
   /** Open inference roots ({@link Recorder#enterRoot}); while any is open no step opens on this thread. */
   private int rootDepth;
 
+  // Counting: in a step that is not detailed, ops take a path without a span and without clock reads (two
+  // System.nanoTime() calls cost about as much as the rest of the advice together). One outermost op in
+  // opTimingEvery on average, at random gaps so that a loop's fixed op order cannot alias with the sampling, is
+  // timed; the step's op time is what the timed ops took plus what the others cost at the rates they taught.
+  private boolean countingStep;
+  private int opTimingEvery;
+  /** Bit d set: the op open at op depth d took the counting path (so its exit takes it too). */
+  private long countedOpBits;
+  private int opsUntilTimed = 1;
+  /** When the open outermost counted op started; 0 when it is not timed. */
+  private long timedOpStart;
+  private long random;
+  private final OpCosts opCosts = new OpCosts();
+  /** Outermost ops of the step whose time was measured (all of them in a detailed step). */
+  private long opsTimed;
+  // Untimed ops: estimated by position as they close, or left for the rates (OpCosts) when no position knew them.
+  private long untimedGemmEstimateNs;
+  private long untimedOtherEstimateNs;
+  private long untimedGemmEstimateNsSinceBackward;
+  private long untimedGemmFlops;
+  private long untimedGemmWithoutFlops;
+  private long untimedOtherOps;
+  private long untimedGemmFlopsSinceBackward;
+  private long untimedGemmWithoutFlopsSinceBackward;
+
   /** Records lost because the ring was full or nesting was too deep. Written by the producer only. */
   private volatile long dropped;
 
@@ -104,6 +129,7 @@ public final class ThreadRecorder {
     this.threadName = owner.getName();
     // Span ids are unique per process: the thread's registration index in the high bits.
     this.spanIdBase = ((long) index + 1) << 40;
+    this.random = (spanIdBase ^ System.nanoTime()) | 1;
   }
 
   public long threadId() {
@@ -153,6 +179,17 @@ public final class ThreadRecorder {
     stepSpanId = nextSpanId();
     stepStart = now;
     stepDetailed = detailed;
+    opTimingEvery = Recorder.opTimingEvery();
+    countingStep = !detailed && opTimingEvery > 1;
+    opsTimed = 0;
+    untimedGemmEstimateNs = 0;
+    untimedOtherEstimateNs = 0;
+    untimedGemmEstimateNsSinceBackward = 0;
+    untimedGemmFlops = 0;
+    untimedGemmWithoutFlops = 0;
+    untimedOtherOps = 0;
+    untimedGemmFlopsSinceBackward = 0;
+    untimedGemmWithoutFlopsSinceBackward = 0;
     gemmNs = 0;
     opNs = 0;
     dataNs = 0;
@@ -166,6 +203,7 @@ public final class ThreadRecorder {
   /** Forgets an open step without recording it (a new epoch or loop began). */
   void abandonStep() {
     stepSpanId = 0;
+    countingStep = false;
   }
 
   void closeStep(long now, long stepNumber) {
@@ -180,16 +218,19 @@ public final class ThreadRecorder {
       r[base + Slots.STEP_ID] = stepNumber;
       r[base + Slots.FLOPS] = stepFlops;
       r[base + Slots.BYTES] = 0;
-      r[base + Slots.STEP_GEMM_NS] = gemmNs;
-      r[base + Slots.STEP_OP_NS] = opNs;
+      r[base + Slots.STEP_GEMM_NS] = gemmNs + untimedGemmEstimateNs
+          + opCosts.gemmNs(untimedGemmFlops, untimedGemmWithoutFlops);
+      r[base + Slots.STEP_OP_NS] = opNs + untimedOtherEstimateNs + opCosts.otherNs(untimedOtherOps);
       r[base + Slots.STEP_DATA_NS] = dataNs;
       r[base + Slots.STEP_OP_COUNT] = opCount;
       r[base + Slots.STEP_DETAILED] = stepDetailed ? 1 : 0;
       r[base + Slots.STEP_DROPPED] = dropped;
+      stepAttributes[Slots.ATTR_OPS_TIMED] = opsTimed;
       System.arraycopy(stepAttributes, 0, r, base + Slots.STEP_ATTRIBUTES, Slots.STEP_ATTRIBUTE_COUNT);
       publish(base, "step");
     }
     stepSpanId = 0;
+    countingStep = false;
     loopThread = true;
   }
 
@@ -324,21 +365,106 @@ public final class ThreadRecorder {
   }
 
   /** Counts an op for the step's always-on counters; nested ops count once, at the outermost level. */
-  void exitOp(long elapsedNs, boolean gemm, long flops) {
+  void exitOp(String name, long elapsedNs, boolean gemm, long flops) {
     if (opDepth > 0) {
       opDepth--;
     }
     if (opDepth == 0) {
-      opCount++;
-      if (gemm) {
-        gemmNs += elapsedNs;
-        gemmNsSinceBackward += elapsedNs;
-        gemmFlopsSinceBackward += flops;
-      } else {
-        opNs += elapsedNs;
-      }
+      countTimedOp(name, gemm, flops, elapsedNs);
     }
     stepFlops += flops;
+  }
+
+  /** Counts an outermost op whose time was measured, and learns from it when it ran inside a step. */
+  private void countTimedOp(String name, boolean gemm, long flops, long elapsedNs) {
+    if (stepSpanId != 0) { // outside steps (a model's first forward pass while it initializes) is no guide
+      opCosts.learn((int) Math.min(opCount, Integer.MAX_VALUE), name, gemm, flops, elapsedNs);
+    }
+    opCount++;
+    opsTimed++;
+    if (gemm) {
+      gemmNs += elapsedNs;
+      gemmNsSinceBackward += elapsedNs;
+      gemmFlopsSinceBackward += flops;
+    } else {
+      opNs += elapsedNs;
+    }
+  }
+
+  /**
+   * Enters an op on the counting path when the open step is not detailed (and GPU correlation, which needs each
+   * op's span id, is off): no span, and a clock read only for the outermost ops chosen to be timed. Returns false
+   * when the op must take the span path ({@link #enterOp} and {@link #push}).
+   */
+  boolean enterCountedOp() {
+    int d = opDepth;
+    if (!countingStep || d >= 64 || GpuCorrelation.active) {
+      return false;
+    }
+    opDepth = d + 1;
+    countedOpBits |= 1L << d;
+    if (d == 0 && --opsUntilTimed <= 0) {
+      opsUntilTimed = nextTimingGap();
+      timedOpStart = System.nanoTime();
+    }
+    return true;
+  }
+
+  /**
+   * Exits an op if it was entered by {@link #enterCountedOp}, counting it; returns false (and does nothing) when
+   * it took the span path.
+   */
+  boolean exitCountedOp(String name, boolean gemm, long flops) {
+    int d = opDepth - 1;
+    if (d < 0 || d >= 64 || (countedOpBits & (1L << d)) == 0) {
+      return false;
+    }
+    countedOpBits &= ~(1L << d);
+    opDepth = d;
+    stepFlops += flops;
+    if (d != 0) {
+      return true;
+    }
+    long start = timedOpStart;
+    if (start != 0) {
+      timedOpStart = 0;
+      countTimedOp(name, gemm, flops, System.nanoTime() - start);
+      return true;
+    }
+    int position = (int) Math.min(opCount, Integer.MAX_VALUE);
+    opCount++;
+    if (gemm) {
+      gemmFlopsSinceBackward += flops;
+    }
+    long estimate = opCosts.recall(position, name, flops);
+    if (estimate >= 0) {
+      if (gemm) {
+        untimedGemmEstimateNs += estimate;
+        untimedGemmEstimateNsSinceBackward += estimate;
+      } else {
+        untimedOtherEstimateNs += estimate;
+      }
+    } else if (!gemm) {
+      untimedOtherOps++;
+    } else if (flops > 0) {
+      untimedGemmFlops += flops;
+      untimedGemmFlopsSinceBackward += flops;
+    } else {
+      untimedGemmWithoutFlops++;
+      untimedGemmWithoutFlopsSinceBackward++;
+    }
+    return true;
+  }
+
+  /** A gap from 1 to 2n-1 ops (mean n = opTimingEvery), from a xorshift generator: no fixed stride. */
+  private int nextTimingGap() {
+    long x = random;
+    x ^= x << 13;
+    x ^= x >>> 7;
+    x ^= x << 17;
+    random = x;
+    long span = 2L * opTimingEvery - 1;
+    return (int) ((x >>> 1) % span) + 1;
   }
 
   /** True when spans end up in records now: outside any step, or inside a detailed (sampled) step. */
@@ -354,8 +480,10 @@ public final class ThreadRecorder {
     return gemmFlopsSinceBackward;
   }
 
+  /** Forward GEMM time since the step opened or the last backward pass: measured, plus the untimed ops' estimate. */
   long gemmNsSinceBackward() {
-    return gemmNsSinceBackward;
+    return gemmNsSinceBackward + untimedGemmEstimateNsSinceBackward
+        + opCosts.gemmNs(untimedGemmFlopsSinceBackward, untimedGemmWithoutFlopsSinceBackward);
   }
 
   boolean stepProfiled() {
@@ -403,6 +531,9 @@ public final class ThreadRecorder {
   void closeBackwardWindow(long estimatedGemmNs) {
     gemmFlopsSinceBackward = 0;
     gemmNsSinceBackward = 0;
+    untimedGemmFlopsSinceBackward = 0;
+    untimedGemmWithoutFlopsSinceBackward = 0;
+    untimedGemmEstimateNsSinceBackward = 0;
     gemmNs += estimatedGemmNs;
   }
 

@@ -1,5 +1,6 @@
 package io.mltrace.exporters;
 
+import io.mltrace.bootstrap.Slots;
 import io.mltrace.collector.Category;
 import io.mltrace.collector.RunStats;
 import io.mltrace.collector.Step;
@@ -21,6 +22,8 @@ import java.util.function.DoubleSupplier;
 public final class SummaryWriter implements StepSink {
   /** Bumped only when a field changes meaning; new fields do not bump it. */
   static final int SCHEMA_VERSION = 1;
+  /** A step row: number, wall, FLOPs, ops, detailed, ops timed; then the breakdown by category. */
+  private static final int COLUMNS = 6;
 
   private final Path file;
   private final int maxSteps;
@@ -34,6 +37,7 @@ public final class SummaryWriter implements StepSink {
   private long totalWall;
   private long totalFlops;
   private long totalOps;
+  private long totalOpsTimed;
   private long omitted;
   private int writeErrors;
 
@@ -64,16 +68,19 @@ public final class SummaryWriter implements StepSink {
     totalWall += step.wallNs();
     totalFlops += step.flops();
     totalOps += step.opCount();
+    long opsTimed = step.attribute(Slots.ATTR_OPS_TIMED);
+    totalOpsTimed += opsTimed;
     Category[] cats = Category.values();
-    long[] row = new long[5 + cats.length];
+    long[] row = new long[COLUMNS + cats.length];
     row[0] = step.number();
     row[1] = step.wallNs();
     row[2] = step.flops();
     row[3] = step.opCount();
     row[4] = step.detailed() ? 1 : 0;
+    row[5] = opsTimed;
     for (Category c : cats) {
       long ns = step.breakdown().ns(c);
-      row[5 + c.ordinal()] = ns;
+      row[COLUMNS + c.ordinal()] = ns;
       totalBreakdown[c.ordinal()] += ns;
     }
     aggregates.add(step);
@@ -115,8 +122,9 @@ public final class SummaryWriter implements StepSink {
       long[] row = rows.get(i);
       out.append(i == 0 ? "\n    " : ",\n    ");
       out.append("{\"step\": ").append(row[0]).append(", \"wall_ns\": ").append(row[1]);
-      breakdown(out, row, 5);
+      breakdown(out, row, COLUMNS);
       out.append(", \"flops\": ").append(row[2]).append(", \"ops\": ").append(row[3]);
+      out.append(", \"ops_timed\": ").append(row[5]);
       out.append(", \"detailed\": ").append(row[4] != 0);
       if (peak > 0 && row[1] > 0) {
         out.append(", \"utilization\": ").append(ratio(row[2], row[1] * peak));
@@ -131,6 +139,7 @@ public final class SummaryWriter implements StepSink {
     out.append("  \"totals\": {\"steps\": ").append(totalSteps).append(", \"wall_ns\": ").append(totalWall);
     breakdown(out, totalBreakdown, 0);
     out.append(", \"flops\": ").append(totalFlops).append(", \"ops\": ").append(totalOps);
+    out.append(", \"ops_timed\": ").append(totalOpsTimed);
     if (peak > 0 && totalWall > 0) {
       out.append(", \"utilization\": ").append(ratio(totalFlops, totalWall * peak));
     }

@@ -1,0 +1,179 @@
+package io.mltrace.bootstrap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The counting path of steps that are not detailed: which ops it times, and how it estimates the others. */
+class OpTimingTest {
+  private final ThreadRecorder tr = new ThreadRecorder(Thread.currentThread(), 7, 1024);
+
+  @AfterEach
+  void restoreDefault() {
+    Recorder.setOpTimingEvery(16);
+  }
+
+  /** The step records drained from the recorder. */
+  private List<long[]> drainSteps() {
+    List<long[]> steps = new ArrayList<>();
+    tr.drain((source, slots, base, name) -> {
+      if (Slots.kind(slots[base + Slots.HEADER]) == Kind.STEP) {
+        long[] copy = new long[Slots.WIDTH];
+        System.arraycopy(slots, base, copy, 0, Slots.WIDTH);
+        steps.add(copy);
+      }
+    });
+    return steps;
+  }
+
+  private static long opsTimed(long[] step) {
+    return step[Slots.STEP_ATTRIBUTES + Slots.ATTR_OPS_TIMED];
+  }
+
+  private static void spinNanos(long ns) {
+    long end = System.nanoTime() + ns;
+    while (System.nanoTime() < end) {
+      Thread.onSpinWait();
+    }
+  }
+
+  @Test
+  void aStepThatIsNotDetailedTimesAboutOneOpInNAndCountsEveryOne() {
+    Recorder.setOpTimingEvery(16);
+    tr.openStep(System.nanoTime(), false);
+    for (int i = 0; i < 16_000; i++) {
+      assertTrue(tr.enterCountedOp());
+      assertTrue(tr.exitCountedOp(i % 4 == 0 ? "matmul" : "relu", i % 4 == 0, i % 4 == 0 ? 100 : 0));
+    }
+    tr.closeStep(System.nanoTime(), 1);
+    long[] step = drainSteps().get(0);
+    assertEquals(16_000, step[Slots.STEP_OP_COUNT]);
+    assertEquals(4_000 * 100, step[Slots.FLOPS]);
+    // Gaps are uniform in 1..31 (mean 16, sd 9): 1000 timed ops expected, sd about 18.
+    long timed = opsTimed(step);
+    assertTrue(timed > 850 && timed < 1150, "ops timed: " + timed);
+  }
+
+  @Test
+  void everyOpTakesTheSpanPathWhenNIsOneOrTheStepIsDetailed() {
+    Recorder.setOpTimingEvery(1);
+    tr.openStep(System.nanoTime(), false);
+    assertFalse(tr.enterCountedOp());
+    tr.abandonStep();
+    Recorder.setOpTimingEvery(16);
+    tr.openStep(System.nanoTime(), true);
+    assertFalse(tr.enterCountedOp(), "a detailed step records every op's span");
+    tr.abandonStep();
+    assertFalse(tr.enterCountedOp(), "outside a step ops are spans");
+  }
+
+  @Test
+  void nestedOpsCountOnceAndUnwindThroughTheRightPath() {
+    Recorder.setOpTimingEvery(16);
+    tr.openStep(System.nanoTime(), false);
+    for (int i = 0; i < 100; i++) {
+      assertTrue(tr.enterCountedOp());
+      assertTrue(tr.enterCountedOp());
+      assertTrue(tr.exitCountedOp("matmul", true, 10));
+      assertTrue(tr.exitCountedOp("linear", true, 0));
+    }
+    assertFalse(tr.exitCountedOp("relu", false, 0), "nothing is open");
+    tr.closeStep(System.nanoTime(), 1);
+    long[] step = drainSteps().get(0);
+    assertEquals(100, step[Slots.STEP_OP_COUNT], "only outermost ops count");
+    assertEquals(1000, step[Slots.FLOPS], "nested FLOPs still add up");
+  }
+
+  /**
+   * A loop whose op order repeats every 16 ops: a large GEMM, a small one (mostly fixed cost, so far dearer per
+   * FLOP) and fourteen short ops. A sampler with a fixed stride of 16 would time the same position every time; the
+   * random gaps time them all. The first step is slow, as a job's first step is (every op of it 20 times dearer),
+   * and a few timed ops later on are slow too (a thread descheduled inside them). The GEMM time estimated over the
+   * later steps lands between the GEMMs' nominal cost and the time they really took (more than nominal when the
+   * machine is busy and the test thread waits for a core inside an op: typical samples leave that out).
+   */
+  @Test
+  void estimatesTheUntimedOpsOfARepeatingLoop() {
+    Recorder.setOpTimingEvery(16);
+    long largeFlops = 2L * 64 * 128 * 784;
+    long smallFlops = 2L * 64 * 10 * 128;
+    long trueGemmNs = 0;
+    long nominalGemmNs = 0;
+    long estimatedGemmNs = 0;
+    long estimatedOtherNs = 0;
+    long timed = 0;
+    int ops = 0;
+    for (int stepNo = 1; stepNo <= 120; stepNo++) {
+      long stepTrueGemm = 0;
+      long stepNominalGemm = 0;
+      tr.openStep(System.nanoTime(), false);
+      for (int i = 0; i < 20; i++) {
+        for (int position = 0; position < 16; position++) {
+          boolean gemm = position == 0 || position == 8;
+          long cost = position == 0 ? 60_000 : position == 8 ? 15_000 : 0;
+          if (stepNo == 1 || ++ops % 997 == 0) {
+            cost = Math.max(cost, 1_000) * 20;
+          }
+          long t0 = System.nanoTime();
+          tr.enterCountedOp();
+          spinNanos(cost);
+          tr.exitCountedOp(position == 0 ? "linear" : position == 8 ? "matmul" : "relu", gemm,
+              position == 0 ? largeFlops : position == 8 ? smallFlops : 0);
+          if (gemm) {
+            stepTrueGemm += System.nanoTime() - t0;
+            stepNominalGemm += cost;
+          }
+        }
+      }
+      tr.closeStep(System.nanoTime(), stepNo);
+      long[] step = drainSteps().get(0);
+      timed += opsTimed(step);
+      if (stepNo > 20) {
+        trueGemmNs += stepTrueGemm;
+        nominalGemmNs += stepNominalGemm;
+        estimatedGemmNs += step[Slots.STEP_GEMM_NS];
+        estimatedOtherNs += step[Slots.STEP_OP_NS];
+      }
+    }
+    assertTrue(timed > 2_100 && timed < 2_700, "about 2,400 of 38,400 ops timed: " + timed);
+    assertTrue(estimatedGemmNs > 0.75 * nominalGemmNs && estimatedGemmNs < 1.25 * trueGemmNs, "GEMM time estimated "
+        + estimatedGemmNs + " ns, nominal " + nominalGemmNs + " ns, true " + trueGemmNs + " ns");
+    assertTrue(estimatedOtherNs > 0, "short ops were timed too");
+    assertTrue(estimatedOtherNs < estimatedGemmNs / 4, "short ops estimated as short: " + estimatedOtherNs);
+  }
+
+  @Test
+  void aDetailedStepTeachesTheRatesThatTheNextStepsUse() {
+    Recorder.setOpTimingEvery(1_000_000); // in the counting step below, almost surely only its first op is timed
+    tr.openStep(System.nanoTime(), true);
+    for (int i = 0; i < 10; i++) {
+      tr.enterOp();
+      tr.push(System.nanoTime());
+      spinNanos(20_000);
+      long now = System.nanoTime();
+      long elapsed = now - tr.startOfInnermost();
+      tr.pop(now, Kind.OP_GEMM, 0, 0, 0);
+      tr.exitOp("linear", elapsed, true, 1_000_000);
+    }
+    tr.closeStep(System.nanoTime(), 1);
+    tr.openStep(System.nanoTime(), false);
+    for (int i = 0; i < 10; i++) {
+      tr.enterCountedOp();
+      tr.exitCountedOp("linear", true, 1_000_000);
+    }
+    tr.closeStep(System.nanoTime(), 2);
+    List<long[]> steps = drainSteps();
+    long detailedGemm = steps.get(0)[Slots.STEP_GEMM_NS];
+    assertEquals(10, opsTimed(steps.get(0)));
+    assertTrue(opsTimed(steps.get(1)) <= 1);
+    assertTrue(detailedGemm >= 10 * 20_000);
+    // The counting step's ops took almost no time; but the ones not timed cost what the detailed step taught.
+    assertTrue(steps.get(1)[Slots.STEP_GEMM_NS] >= detailedGemm / 2, "estimated from the taught rate: "
+        + steps.get(1)[Slots.STEP_GEMM_NS] + " vs " + detailedGemm);
+  }
+}
