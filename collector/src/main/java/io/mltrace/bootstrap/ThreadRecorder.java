@@ -181,6 +181,9 @@ public final class ThreadRecorder {
     stepDetailed = detailed;
     opTimingEvery = Recorder.opTimingEvery();
     countingStep = !detailed && opTimingEvery > 1;
+    if (countingStep && opsUntilTimed >= 2 * opTimingEvery) {
+      opsUntilTimed = nextTimingGap(); // op_timing_every was lowered: do not wait out a gap drawn for the old one
+    }
     opsTimed = 0;
     untimedGemmEstimateNs = 0;
     untimedOtherEstimateNs = 0;
