@@ -104,6 +104,8 @@ public final class ThreadRecorder {
   private long timedOpStart;
   private long random;
   private final OpCosts opCosts = new OpCosts();
+  /** Steps this thread closed: its first step's ops run for the first time (loading, allocating) and teach nothing. */
+  private long stepsClosedHere;
   /** Outermost ops of the step whose time was measured (all of them in a detailed step). */
   private long opsTimed;
   // Untimed ops: estimated by position as they close, or left for the rates (OpCosts) when no position knew them.
@@ -235,6 +237,7 @@ public final class ThreadRecorder {
     stepSpanId = 0;
     countingStep = false;
     loopThread = true;
+    stepsClosedHere++;
   }
 
   boolean loopThread() {
@@ -380,7 +383,9 @@ public final class ThreadRecorder {
 
   /** Counts an outermost op whose time was measured, and learns from it when it ran inside a step. */
   private void countTimedOp(String name, boolean gemm, long flops, long elapsedNs) {
-    if (stepSpanId != 0) { // outside steps (a model's first forward pass while it initializes) is no guide
+    // Ops outside steps (a model's first forward pass while it initializes) and in the thread's first step are no
+    // guide to the steps that follow.
+    if (stepSpanId != 0 && stepsClosedHere > 0) {
       opCosts.learn((int) Math.min(opCount, Integer.MAX_VALUE), name, gemm, flops, elapsedNs);
     }
     opCount++;
