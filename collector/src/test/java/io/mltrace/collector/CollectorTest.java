@@ -43,6 +43,7 @@ class CollectorTest {
     collector.close();
     Recorder.setEnabled(false);
     Recorder.setRingCapacity(8192);
+    Recorder.setOpTimingEvery(16);
   }
 
   /** One iteration as the DJL advice records it: data, a phase with two GEMMs and an op, the optimizer. */
@@ -117,6 +118,7 @@ class CollectorTest {
   @Test
   void unsampledStepsKeepCountersButNoSpans() throws Exception {
     Recorder.setSampleEvery(1_000_000_000L);
+    Recorder.setOpTimingEvery(1); // every op timed: exact counters (estimates have their own test, OpTimingTest)
     runInNewThread(() -> {
       for (int i = 0; i < 2; i++) {
         iteration();
