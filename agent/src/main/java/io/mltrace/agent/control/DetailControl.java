@@ -13,6 +13,8 @@ public final class DetailControl {
   private int windowsOpen;
   private int guardActions;
   private volatile String guardReport = "within budget";
+  /** {@link System#nanoTime} when the recorder's switches last changed: steps opened before ran under older ones. */
+  private volatile long appliedAtNanos = Long.MIN_VALUE;
 
   public DetailControl(PrintStream err) {
     this.err = err;
@@ -68,7 +70,17 @@ public final class DetailControl {
 
   private void apply() {
     policy.applyTo(windowsOpen > 0);
+    appliedAtNanos = System.nanoTime();
     publish();
+  }
+
+  /**
+   * When the switches last changed ({@link System#nanoTime}). A step that opened earlier took its sampling decision
+   * under the previous switches; the overhead guard leaves such steps out, or it would judge a policy by steps
+   * recorded before it applied (the collector hands steps over up to seconds late, while it waits for JVM events).
+   */
+  public long appliedAtNanos() {
+    return appliedAtNanos;
   }
 
   private void publish() {

@@ -14,7 +14,9 @@ import java.util.Locale;
  * calls × cost: its recorded spans, its counted ops, and its phases (learnt from detailed steps). Every
  * {@link #STEPS_PER_CHECK} steps the share is compared with the budget; past it, {@link DetailControl} moves one step
  * down its ladder and says so on stderr. Steps of an on-demand window are not counted: their detail was asked for.
- * Runs on the collector thread.
+ * Nor are steps that opened before the policy last changed ({@link DetailControl#appliedAtNanos}): steps reach the
+ * guard up to seconds after they ran, and judging a lowered policy by steps recorded under the previous one walked
+ * the whole ladder down within a second. Runs on the collector thread.
  */
 public final class OverheadGuard implements StepSink {
   static final int STEPS_PER_CHECK = 50;
@@ -46,7 +48,7 @@ public final class OverheadGuard implements StepSink {
 
   @Override
   public void onStep(Step step) {
-    if (windows.covers(step)) {
+    if (windows.covers(step) || step.startNs() < control.appliedAtNanos()) {
       return;
     }
     long spans = step.spans().size();

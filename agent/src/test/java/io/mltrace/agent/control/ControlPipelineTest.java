@@ -75,6 +75,11 @@ class ControlPipelineTest {
 
   /** Runs {@code steps} iterations on a new thread; iteration i sleeps {@code sleepMillis(i)} ms in trainBatch. */
   private void train(int steps, IntUnaryOperator sleepMillis) throws Exception {
+    train(steps, sleepMillis, 20);
+  }
+
+  /** As {@link #train(int, IntUnaryOperator)}, draining every {@code drainEvery} steps (and at the end). */
+  private void train(int steps, IntUnaryOperator sleepMillis, int drainEvery) throws Exception {
     Thread t = new Thread(() -> {
       for (int i = 0; i < steps; i++) {
         ThreadRecorder data = Recorder.enterStepPart();
@@ -93,7 +98,7 @@ class ControlPipelineTest {
         Recorder.exitSpan(phase, Kind.PHASE, "trainBatch");
         ThreadRecorder opt = Recorder.enterStepPart();
         Recorder.exitStepEnd(opt, "optimizer");
-        if (i % 20 == 19) {
+        if (i % drainEvery == drainEvery - 1) {
           collector.drainOnce();
         }
       }
@@ -163,6 +168,26 @@ class ControlPipelineTest {
     assertTrue(err.contains("mltrace: overhead guard: hot path at") && err.contains("detail lowered to"), err);
     assertTrue(control.guardReport().startsWith("lowered"), control.guardReport());
     assertTrue(guard.lastShare() > 0.01, "share " + guard.lastShare());
+  }
+
+  /**
+   * Steps reach the guard late (the collector waits for JVM events): a lowered policy must be judged by steps that
+   * ran under it, not by the backlog recorded before it applied.
+   */
+  @Test
+  void theGuardJudgesAPolicyOnlyByStepsThatRanUnderIt() throws Exception {
+    pipeline(1.0);
+    guard.setCosts(1_000_000, 1_000_000);
+    control.configure(new DetailPolicy(Mode.FULL, 0, 0, 0, 200, true));
+    // 150 steps handed over at once, as after a pause in the pipeline: all of them ran in full mode.
+    train(OverheadGuard.STEPS_PER_CHECK * 3, i -> 0, Integer.MAX_VALUE);
+    String err = errBytes.toString(StandardCharsets.UTF_8);
+    assertEquals(1, err.split("detail lowered to", -1).length - 1, "one lowering for one policy's steps: " + err);
+    assertEquals(new DetailPolicy(Mode.FULL, 0, 0, 0, 200, true).lowered().describe(), control.policy().describe());
+    // Steps that run under the lowered policy are judged again (and, at this cost, lower it once more).
+    train(OverheadGuard.STEPS_PER_CHECK + 5, i -> 0, 10);
+    err = errBytes.toString(StandardCharsets.UTF_8);
+    assertEquals(2, err.split("detail lowered to", -1).length - 1, err);
   }
 
   @Test
