@@ -57,6 +57,24 @@ class GemmCalibrationIT {
     assertEquals(123.0, second.get("peak_gflops").asDouble(), 0.001);
   }
 
+  /** ND4J's GEMM outside the training loop needs classes the training loop does not (flatbuffers, once missing). */
+  @Test
+  void aDl4jJobIsCalibratedThroughNd4j(@TempDir Path cache, @TempDir Path out) throws Exception {
+    ChildJvm.EXTRA_ENV.get().putAll(Map.of("XDG_CACHE_HOME", cache.toString()));
+    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,console=off", Dl4jTrace.JVM_FLAGS,
+        Dl4jTrace.MAIN, "--steps", "30");
+    assertEquals(0, run.exitCode, run::toString);
+    assertTrue(!run.stderr.contains("GEMM calibration failed"), run::toString);
+    Properties p = new Properties();
+    try (var in = Files.newInputStream(cache.resolve("mltrace/calibration.properties"))) {
+      p.load(in);
+    }
+    String key = p.stringPropertyNames().iterator().next();
+    assertTrue(key.startsWith("nd4j|"), key);
+    JsonNode summary = JSON.readTree(out.resolve("summary.json").toFile());
+    assertEquals(Double.parseDouble(p.getProperty(key)), summary.get("peak_gflops").asDouble(), 0.001);
+  }
+
   @Test
   void anExplicitPeakWinsAndNothingIsCalibrated(@TempDir Path cache, @TempDir Path a) throws Exception {
     ChildJvm.EXTRA_ENV.get().putAll(Map.of("XDG_CACHE_HOME", cache.toString()));

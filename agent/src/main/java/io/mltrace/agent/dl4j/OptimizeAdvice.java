@@ -22,7 +22,9 @@ final class OptimizeAdvice {
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
   static void exit(@Advice.Enter ThreadRecorder tr) {
     try {
-      Recorder.setStepAttribute(tr, Slots.ATTR_RSS_BYTES, Pointer.physicalBytes());
+      if (tr != null) { // a native call (about 0.6 us): not when recording is off
+        Recorder.setStepAttribute(tr, Slots.ATTR_RSS_BYTES, Pointer.physicalBytes());
+      }
     } catch (Throwable ignored) {
       // The attribute is optional; the step is still closed below.
     }
