@@ -59,9 +59,17 @@ final class LockstepPair {
 
     /** The median over the measured steps of A's step time over B's same-numbered step: the pair's figure. */
     double medianStepRatio() {
-      double[] r = new double[a.stepNs.length];
+      return medianStepRatio(0, a.stepNs.length);
+    }
+
+    /**
+     * The same over measured steps {@code from} (inclusive) to {@code to}: halves of a pair that agree while
+     * pairs disagree point at a difference between the JVMs rather than at the machine's noise.
+     */
+    double medianStepRatio(int from, int to) {
+      double[] r = new double[to - from];
       for (int i = 0; i < r.length; i++) {
-        r[i] = (double) a.stepNs[i] / b.stepNs[i];
+        r[i] = (double) a.stepNs[from + i] / b.stepNs[from + i];
       }
       Arrays.sort(r);
       return r.length % 2 == 1 ? r[r.length / 2] : (r[r.length / 2 - 1] + r[r.length / 2]) / 2;

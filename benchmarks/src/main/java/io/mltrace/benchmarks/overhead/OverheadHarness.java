@@ -7,8 +7,10 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -77,10 +79,10 @@ public final class OverheadHarness {
         System.out.println("|---|---|---|---|---|---|---|---|---|");
       }
       for (String job : jobs.split(",")) {
-        for (String mode : modes.split(",")) {
-          if (lockstep) {
-            h.lockstepRow(job, mode, pairs, warmup, steps);
-          } else {
+        if (lockstep) {
+          h.lockstepRows(job, List.of(modes.split(",")), pairs, warmup, steps);
+        } else {
+          for (String mode : modes.split(",")) {
             h.sequentialRow(job, mode, pairs, steps);
           }
         }
@@ -109,41 +111,58 @@ public final class OverheadHarness {
     }
   }
 
-  private void lockstepRow(String job, String mode, int pairs, int warmup, int steps) throws Exception {
-    List<Double> ratios = new ArrayList<>();
-    List<Double> cpuRatios = new ArrayList<>();
-    double loadMin = Double.MAX_VALUE;
-    double loadMax = 0;
-    String[] shown = null;
-    for (int i = 0; i < pairs; i++) {
-      String[] options = sides(job, mode, i + 1);
-      shown = options;
-      double load = loadAverage();
-      loadMin = Math.min(loadMin, load);
-      loadMax = Math.max(loadMax, load);
-      Path errA = work.resolve(job + "-" + mode + "-" + (i + 1) + "-a.err");
-      Path errB = work.resolve(job + "-" + mode + "-" + (i + 1) + "-b.err");
-      LockstepPair.Result r = LockstepPair.run(command(job, options[0], true), command(job, options[1], true),
-          warmup, steps, errA, errB);
-      ratios.add(r.medianStepRatio());
-      cpuRatios.add(r.cpuRatio());
-      System.err.printf(Locale.ROOT, "%s %s pair %d (load %.2f): median step A %.3f ms, B %.3f ms; per-step ratio "
-          + "median %.4f; total ratio %.4f; CPU A %.2f s, B %.2f s, ratio %.4f%n", job, mode, i + 1, load,
-          r.a.medianStepNs() / 1e6, r.b.medianStepNs() / 1e6, r.medianStepRatio(), r.totalRatio(), r.a.cpuNs / 1e9,
-          r.b.cpuNs / 1e9, r.cpuRatio());
-      for (String line : r.a.agentLines) {
-        System.err.println("  A: " + line);
-      }
-      for (String line : r.b.agentLines) {
-        System.err.println("  B: " + line);
+  /**
+   * Pair {@code i} of every comparison runs before pair {@code i + 1} of any, so a change in the machine's load over
+   * the batch (a build starting next door) falls on all comparisons alike, the A/A control included.
+   */
+  private void lockstepRows(String job, List<String> modes, int pairs, int warmup, int steps) throws Exception {
+    Map<String, List<LockstepPair.Result>> results = new LinkedHashMap<>();
+    Map<String, List<Double>> loads = new LinkedHashMap<>();
+    for (String mode : modes) {
+      sides(job, mode, 0); // rejects an unknown comparison before the first pair runs
+      results.put(mode, new ArrayList<>());
+      loads.put(mode, new ArrayList<>());
+    }
+    for (int i = 1; i <= pairs; i++) {
+      for (String mode : modes) {
+        String[] options = sides(job, mode, i);
+        double load = loadAverage();
+        Path errA = work.resolve(job + "-" + mode + "-" + i + "-a.err");
+        Path errB = work.resolve(job + "-" + mode + "-" + i + "-b.err");
+        LockstepPair.Result r = LockstepPair.run(command(job, options[0], true), command(job, options[1], true),
+            warmup, steps, errA, errB);
+        results.get(mode).add(r);
+        loads.get(mode).add(load);
+        System.err.printf(Locale.ROOT, "%s %s pair %d (load %.2f): median step A %.3f ms, B %.3f ms; per-step "
+            + "ratio median %.4f (halves %.4f, %.4f); total ratio %.4f; CPU A %.2f s, B %.2f s, ratio %.4f%n", job,
+            mode, i, load, r.a.medianStepNs() / 1e6, r.b.medianStepNs() / 1e6, r.medianStepRatio(),
+            r.medianStepRatio(0, steps / 2), r.medianStepRatio(steps / 2, steps), r.totalRatio(),
+            r.a.cpuNs / 1e9, r.b.cpuNs / 1e9, r.cpuRatio());
+        for (String line : r.a.agentLines) {
+          System.err.println("  A: " + line);
+        }
+        for (String line : r.b.agentLines) {
+          System.err.println("  B: " + line);
+        }
       }
     }
-    List<Double> sorted = sorted(ratios);
-    List<Double> cpuSorted = sorted(cpuRatios);
-    System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %d | %.4fx | %.4f | %.4f | %s | %.3f (%.3f–%.3f) | %.2f–%.2f |%n",
-        job, mode, shownOptions(shown[0]), shownOptions(shown[1]), pairs, median(sorted), sorted.get(0),
-        sorted.get(sorted.size() - 1), joined(ratios, "%.4f"), median(cpuSorted), cpuSorted.get(0),
-        cpuSorted.get(cpuSorted.size() - 1), loadMin, loadMax);
+    for (String mode : modes) {
+      List<Double> ratios = new ArrayList<>();
+      List<Double> cpuRatios = new ArrayList<>();
+      for (LockstepPair.Result r : results.get(mode)) {
+        ratios.add(r.medianStepRatio());
+        cpuRatios.add(r.cpuRatio());
+      }
+      List<Double> sorted = sorted(ratios);
+      List<Double> cpuSorted = sorted(cpuRatios);
+      List<Double> load = sorted(loads.get(mode));
+      String[] shown = sides(job, mode, 0);
+      System.out.printf(Locale.ROOT,
+          "| %s | %s | %s | %s | %d | %.4fx | %.4f | %.4f | %s | %.3f (%.3f–%.3f) | %.2f–%.2f |%n", job, mode,
+          shownOptions(shown[0]), shownOptions(shown[1]), pairs, median(sorted), sorted.get(0),
+          sorted.get(sorted.size() - 1), joined(ratios, "%.4f"), median(cpuSorted), cpuSorted.get(0),
+          cpuSorted.get(cpuSorted.size() - 1), load.get(0), load.get(load.size() - 1));
+    }
     System.out.flush();
   }
 

@@ -9,9 +9,9 @@ import java.nio.charset.StandardCharsets;
  * The job's side of the lockstep protocol that {@link LockstepPair} drives. Free-running (the default), a job
  * simply takes its {@code --steps}. With {@code --lockstep true} it prints {@code ready} once its setup is done,
  * then before every step blocks until the harness writes {@code step} on its standard input, and after the step
- * prints {@code done <ns>}; {@code stop} (or the end of its input) ends the loop. The wait sits outside the timed
- * step and, for the agent, between two training steps, so it neither lengthens the step the job reports nor the
- * one the agent sees.
+ * prints {@code done <ns>}; {@code stop} (or the end of its input) ends the loop. The wait sits outside the step
+ * the job times. The agent, whose steps run back to back (the end of one opens the next), counts it in its own
+ * step as unattributed time: its overhead guard therefore sees a smaller share than in a free-running job.
  */
 final class StepGate {
   private final boolean lockstep;
