@@ -5,15 +5,19 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
+import java.nio.file.DirectoryStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,16 +31,23 @@ import java.util.concurrent.TimeUnit;
  */
 final class LockstepPair {
   private static final long TURN_TIMEOUT_MINUTES = 5;
+  /** Linux's USER_HZ, the unit of {@code /proc/<pid>/task/<tid>/stat}'s CPU times, is 100 on every common build. */
+  private static final long NANOS_PER_TICK = 10_000_000L;
 
-  /** One side's measured steps (after the warm-up), its CPU time over them, and its {@code mltrace:} lines. */
+  /**
+   * One side's measured steps (after the warm-up), its CPU time over them, in all and per thread name, and its
+   * {@code mltrace:} lines.
+   */
   static final class Side {
     final long[] stepNs;
     final long cpuNs;
+    final Map<String, Long> threadCpuNs;
     final Set<String> agentLines;
 
-    Side(long[] stepNs, long cpuNs, Set<String> agentLines) {
+    Side(long[] stepNs, long cpuNs, Map<String, Long> threadCpuNs, Set<String> agentLines) {
       this.stepNs = stepNs;
       this.cpuNs = cpuNs;
+      this.threadCpuNs = threadCpuNs;
       this.agentLines = agentLines;
     }
 
@@ -103,6 +114,26 @@ final class LockstepPair {
       this.in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.US_ASCII);
     }
 
+    /**
+     * Pins the job's Java threads named {@code java} (the launcher's and the one running {@code main}, which trains)
+     * to one CPU with {@code taskset}; its other threads (JIT, GC, the agent's) stay free.
+     */
+    void pinTrainingThread(int cpu) throws IOException, InterruptedException {
+      Path tasks = Paths.get("/proc", String.valueOf(process.pid()), "task");
+      try (DirectoryStream<Path> threads = Files.newDirectoryStream(tasks)) {
+        for (Path task : threads) {
+          if (Files.readString(task.resolve("comm")).trim().equals("java")) {
+            Process taskset = new ProcessBuilder("taskset", "-p", "-c", String.valueOf(cpu),
+                task.getFileName().toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+            if (taskset.waitFor() != 0) {
+              throw new IllegalStateException("taskset failed for thread " + task.getFileName());
+            }
+          }
+        }
+      }
+    }
+
     /** Reads stdout up to a line starting with {@code prefix}; the rest of that line. */
     String await(String prefix) throws IOException {
       for (String line = out.readLine(); line != null; line = out.readLine()) {
@@ -124,6 +155,32 @@ final class LockstepPair {
     long cpuNs() {
       return process.info().totalCpuDuration().map(Duration::toNanos)
           .orElseThrow(() -> new IllegalStateException("no CPU time for process " + process.pid()));
+    }
+
+    /**
+     * CPU time per thread name (threads of one name summed), from {@code /proc/<pid>/task}: which threads the
+     * agent's extra CPU time goes to. Empty where there is no {@code /proc}. Clock ticks, so 10 ms resolution.
+     */
+    Map<String, Long> threadCpuNs() {
+      Map<String, Long> byName = new TreeMap<>();
+      Path tasks = Paths.get("/proc", String.valueOf(process.pid()), "task");
+      try (DirectoryStream<Path> threads = Files.newDirectoryStream(tasks)) {
+        for (Path task : threads) {
+          try {
+            String stat = Files.readString(task.resolve("stat"));
+            // The name, in parentheses, may hold spaces: the fields after it are counted from its closing one.
+            String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime
+            byName.merge(name, ticks * NANOS_PER_TICK, Long::sum);
+          } catch (IOException | RuntimeException threadEnded) {
+            // A thread that ended between the listing and the read had no more CPU time to give.
+          }
+        }
+      } catch (IOException noProc) {
+        return Map.of();
+      }
+      return byName;
     }
 
     Set<String> agentLines() throws IOException {
@@ -151,26 +208,42 @@ final class LockstepPair {
 
   private LockstepPair() {}
 
+  private static Map<String, Long> since(Map<String, Long> now, Map<String, Long> before) {
+    Map<String, Long> delta = new TreeMap<>();
+    now.forEach((name, ns) -> delta.put(name, ns - before.getOrDefault(name, 0L)));
+    return delta;
+  }
+
   /**
    * Runs {@code commandA} and {@code commandB} (each with {@code --lockstep true}) in lockstep for
-   * {@code warmup + measured} turns each; {@code errA}/{@code errB} receive their stderr.
+   * {@code warmup + measured} turns each; {@code errA}/{@code errB} receive their stderr. With {@code pinCpu} ≥ 0
+   * both training threads run on that CPU: on a quiet VM each tends to stay on its own vCPU, and two vCPUs need
+   * not be equally fast, which lockstep does not cancel.
    */
-  static Result run(List<String> commandA, List<String> commandB, int warmup, int measured, Path errA, Path errB)
-      throws Exception {
+  static Result run(List<String> commandA, List<String> commandB, int warmup, int measured, int pinCpu, Path errA,
+      Path errB) throws Exception {
     Job a = new Job(commandA, errA);
     Job b = null;
     try {
       b = new Job(commandB, errB);
       a.await("ready");
       b.await("ready");
+      if (pinCpu >= 0) {
+        a.pinTrainingThread(pinCpu);
+        b.pinTrainingThread(pinCpu);
+      }
       long[] aNs = new long[measured];
       long[] bNs = new long[measured];
       long cpuA0 = 0;
       long cpuB0 = 0;
+      Map<String, Long> threadsA0 = Map.of();
+      Map<String, Long> threadsB0 = Map.of();
       for (int i = 0; i < warmup + measured; i++) {
         if (i == warmup) {
           cpuA0 = a.cpuNs();
           cpuB0 = b.cpuNs();
+          threadsA0 = a.threadCpuNs();
+          threadsB0 = b.threadCpuNs();
         }
         long first;
         long second;
@@ -188,9 +261,12 @@ final class LockstepPair {
       }
       long cpuA = a.cpuNs() - cpuA0;
       long cpuB = b.cpuNs() - cpuB0;
+      Map<String, Long> threadsA = since(a.threadCpuNs(), threadsA0);
+      Map<String, Long> threadsB = since(b.threadCpuNs(), threadsB0);
       a.stop();
       b.stop();
-      return new Result(new Side(aNs, cpuA, a.agentLines()), new Side(bNs, cpuB, b.agentLines()));
+      return new Result(new Side(aNs, cpuA, threadsA, a.agentLines()),
+          new Side(bNs, cpuB, threadsB, b.agentLines()));
     } finally {
       a.process.destroyForcibly();
       if (b != null) {

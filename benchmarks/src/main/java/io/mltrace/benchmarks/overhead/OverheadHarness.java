@@ -29,11 +29,13 @@ import java.util.regex.Pattern;
  * <p>Run from the repository root after {@code mvn -B -q package -DskipTests}:
  * {@code java -cp benchmarks/target/classes io.mltrace.benchmarks.overhead.OverheadHarness [--method lockstep]
  * [--jobs djl,dl4j] [--modes aa,off,default,full,jfr] [--pairs 5] [--warmup 1000] [--steps 3000]
- * [--jvm-args "-Xms1g -Xmx1g"] [--attach-runs 0]}. Comparisons ({@code --modes}): {@code aa} is the A/A control
- * (no agent on either side: the method's noise floor); {@code off}, {@code default}, {@code full} are that mode
- * against no agent; {@code jfr} is {@code mode=off} against {@code mode=off,jvm_events=off} (the cost of the JFR
- * streaming that every mode starts). {@code --steps} counts measured turns per side in lockstep (after
- * {@code --warmup} turns) and all steps of a run in sequential (default 600; its warm-up is the job's 100).
+ * [--jvm-args "-Xms1g -Xmx1g"] [--pin-cpu 1] [--attach-runs 0]}. Comparisons ({@code --modes}): {@code aa} is the
+ * A/A control (no agent on either side: the method's noise floor); {@code off}, {@code default}, {@code full} are
+ * that mode against no agent, as is {@code off-nojfr} ({@code mode=off,jvm_events=off}); {@code jfr} is
+ * {@code mode=off} against {@code mode=off,jvm_events=off} (the cost of the JFR streaming that every mode starts).
+ * {@code --steps} counts measured turns per side in lockstep (after {@code --warmup} turns) and all steps of a run
+ * in sequential (default 600; its warm-up is the job's 100). {@code --pin-cpu N} runs both training threads on
+ * CPU N ({@link LockstepPair}).
  */
 public final class OverheadHarness {
   private static final Pattern STEP_NS = Pattern.compile("step_ns median=(\\d+)");
@@ -45,12 +47,14 @@ public final class OverheadHarness {
   private final String classpath;
   private final Path work;
   private final List<String> jvmArgs;
+  private final int pinCpu;
 
-  private OverheadHarness(List<String> jvmArgs) throws IOException {
+  private OverheadHarness(List<String> jvmArgs, int pinCpu) throws IOException {
     String examples = Files.readString(Paths.get("examples/target/classpath.txt")).trim();
     classpath = Paths.get("benchmarks/target/classes").toAbsolutePath() + File.pathSeparator + examples;
     work = Files.createTempDirectory("mltrace-overhead");
     this.jvmArgs = jvmArgs;
+    this.pinCpu = pinCpu;
   }
 
   public static void main(String[] args) throws Exception {
@@ -66,9 +70,12 @@ public final class OverheadHarness {
     String modes = stringArg(args, "--modes", "aa,off,default,full");
     String jobs = stringArg(args, "--jobs", "djl");
     String extraJvmArgs = stringArg(args, "--jvm-args", "").trim();
-    OverheadHarness h = new OverheadHarness(extraJvmArgs.isEmpty() ? List.of() : List.of(extraJvmArgs.split("\\s+")));
-    System.out.printf(Locale.ROOT, "%s; JDK %s; %d CPUs; JVM flags %s%n", method, System.getProperty("java.version"),
-        Runtime.getRuntime().availableProcessors(), h.jvmArgs);
+    int pinCpu = intArg(args, "--pin-cpu", -1);
+    OverheadHarness h = new OverheadHarness(
+        extraJvmArgs.isEmpty() ? List.of() : List.of(extraJvmArgs.split("\\s+")), pinCpu);
+    System.out.printf(Locale.ROOT, "%s; JDK %s; %d CPUs; JVM flags %s; warm-up %d, measured %d; training threads "
+        + "pinned to CPU %s%n", method, System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
+        h.jvmArgs, warmup, steps, pinCpu < 0 ? "none" : String.valueOf(pinCpu));
     if (pairs > 0) {
       if (lockstep) {
         System.out.println("| job | comparison | side A | side B | pairs | median ratio A/B | min | max | per pair "
@@ -104,10 +111,13 @@ public final class OverheadHarness {
         return new String[] {"mode=" + mode + common, null};
       case "default":
         return new String[] {"mode=default" + common + ",sample_every=100", null};
+      case "off-nojfr":
+        return new String[] {"mode=off,jvm_events=off" + common, null};
       case "jfr":
         return new String[] {"mode=off" + common + "-a", "mode=off,jvm_events=off" + common + "-b"};
       default:
-        throw new IllegalArgumentException("unknown comparison '" + mode + "' (aa, off, default, full, jfr)");
+        throw new IllegalArgumentException(
+            "unknown comparison '" + mode + "' (aa, off, off-nojfr, default, full, jfr)");
     }
   }
 
@@ -130,7 +140,7 @@ public final class OverheadHarness {
         Path errA = work.resolve(job + "-" + mode + "-" + i + "-a.err");
         Path errB = work.resolve(job + "-" + mode + "-" + i + "-b.err");
         LockstepPair.Result r = LockstepPair.run(command(job, options[0], true), command(job, options[1], true),
-            warmup, steps, errA, errB);
+            warmup, steps, pinCpu, errA, errB);
         results.get(mode).add(r);
         loads.get(mode).add(load);
         System.err.printf(Locale.ROOT, "%s %s pair %d (load %.2f): median step A %.3f ms, B %.3f ms; per-step "
@@ -138,6 +148,8 @@ public final class OverheadHarness {
             mode, i, load, r.a.medianStepNs() / 1e6, r.b.medianStepNs() / 1e6, r.medianStepRatio(),
             r.medianStepRatio(0, steps / 2), r.medianStepRatio(steps / 2, steps), r.totalRatio(),
             r.a.cpuNs / 1e9, r.b.cpuNs / 1e9, r.cpuRatio());
+        printThreads("A", r.a);
+        printThreads("B", r.b);
         for (String line : r.a.agentLines) {
           System.err.println("  A: " + line);
         }
@@ -164,6 +176,16 @@ public final class OverheadHarness {
           cpuSorted.get(cpuSorted.size() - 1), load.get(0), load.get(load.size() - 1));
     }
     System.out.flush();
+  }
+
+  /** The threads of one side that took at least 50 ms of CPU over the measured steps. */
+  private static void printThreads(String side, LockstepPair.Side s) {
+    StringBuilder line = new StringBuilder();
+    s.threadCpuNs.entrySet().stream()
+        .filter(e -> e.getValue() >= 50_000_000L)
+        .sorted((x, y) -> Long.compare(y.getValue(), x.getValue()))
+        .forEach(e -> line.append(String.format(Locale.ROOT, " %s %.2f s;", e.getKey(), e.getValue() / 1e9)));
+    System.err.println("  " + side + " threads:" + line);
   }
 
   private void sequentialRow(String job, String mode, int pairs, int steps) throws Exception {
