@@ -7,21 +7,35 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Measures the agent's cost on {@link StepTimeJob}: per mode, the ratio of the median step time with the agent to
- * that without, over interleaved pairs of runs (the order alternates within pairs, so drift in the machine's load
- * hits both sides); then the attach cost on running jobs (the pause the agent reports, the longest
- * {@code RedefineClasses} safepoint the JVM logs, and the command's wall time). Prints Markdown rows.
+ * Measures the agent's cost on the step-time jobs ({@link StepTimeJob} for DJL, {@link Dl4jStepTimeJob} for DL4J):
+ * per comparison, the ratio of step times with the agent to those without; then, optionally, the attach cost on
+ * running DJL jobs (the pause the agent reports, the longest {@code RedefineClasses} safepoint the JVM logs, and the
+ * command's wall time). Prints Markdown rows on stdout and each pair's details on stderr.
+ *
+ * <p>Two methods. {@code lockstep} (the default) runs the two JVMs of a pair at once, taking turns step by step
+ * ({@link LockstepPair}); a pair's figure is the median over the measured steps of the per-step ratio. It resolves
+ * about 1 % on a shared 2-core VM where {@code sequential}, the earlier method (one JVM after the other, the
+ * ratio of their median step times; the order alternates from pair to pair), spread by ±25 %.
  *
  * <p>Run from the repository root after {@code mvn -B -q package -DskipTests}:
- * {@code java -cp benchmarks/target/classes io.mltrace.benchmarks.overhead.OverheadHarness [--pairs 5]
- * [--steps 600] [--modes off,default,full] [--attach-runs 5]}.
+ * {@code java -cp benchmarks/target/classes io.mltrace.benchmarks.overhead.OverheadHarness [--method lockstep]
+ * [--jobs djl,dl4j] [--modes aa,off,default,full,jfr] [--pairs 5] [--warmup 1000] [--steps 3000]
+ * [--jvm-args "-Xms1g -Xmx1g"] [--pin-cpu 1] [--attach-runs 0]}. Comparisons ({@code --modes}): {@code aa} is the
+ * A/A control (no agent on either side: the method's noise floor); {@code off}, {@code default}, {@code full} are
+ * that mode against no agent, as is {@code off-nojfr} ({@code mode=off,jvm_events=off}); {@code jfr} is
+ * {@code mode=off} against {@code mode=off,jvm_events=off} (the cost of the JFR streaming that every mode starts).
+ * {@code --steps} counts measured turns per side in lockstep (after {@code --warmup} turns) and all steps of a run
+ * in sequential (default 600; its warm-up is the job's 100). {@code --pin-cpu N} runs both training threads on
+ * CPU N ({@link LockstepPair}).
  */
 public final class OverheadHarness {
   private static final Pattern STEP_NS = Pattern.compile("step_ns median=(\\d+)");
@@ -32,24 +46,53 @@ public final class OverheadHarness {
   private final Path agent = Paths.get("agent/target/mltrace-agent.jar").toAbsolutePath();
   private final String classpath;
   private final Path work;
+  private final List<String> jvmArgs;
+  private final int pinCpu;
 
-  private OverheadHarness() throws IOException {
+  private OverheadHarness(List<String> jvmArgs, int pinCpu) throws IOException {
     String examples = Files.readString(Paths.get("examples/target/classpath.txt")).trim();
     classpath = Paths.get("benchmarks/target/classes").toAbsolutePath() + File.pathSeparator + examples;
     work = Files.createTempDirectory("mltrace-overhead");
+    this.jvmArgs = jvmArgs;
+    this.pinCpu = pinCpu;
   }
 
   public static void main(String[] args) throws Exception {
+    String method = stringArg(args, "--method", "lockstep");
+    boolean lockstep = method.equals("lockstep");
+    if (!lockstep && !method.equals("sequential")) {
+      throw new IllegalArgumentException("--method must be lockstep or sequential");
+    }
     int pairs = intArg(args, "--pairs", 5);
-    int steps = intArg(args, "--steps", 600);
-    int attachRuns = intArg(args, "--attach-runs", 5);
-    String modes = stringArg(args, "--modes", "off,default,full");
-    OverheadHarness h = new OverheadHarness();
+    int steps = intArg(args, "--steps", lockstep ? 3000 : 600);
+    int warmup = intArg(args, "--warmup", 1000);
+    int attachRuns = intArg(args, "--attach-runs", 0);
+    String modes = stringArg(args, "--modes", "aa,off,default,full");
+    String jobs = stringArg(args, "--jobs", "djl");
+    String extraJvmArgs = stringArg(args, "--jvm-args", "").trim();
+    int pinCpu = intArg(args, "--pin-cpu", -1);
+    OverheadHarness h = new OverheadHarness(
+        extraJvmArgs.isEmpty() ? List.of() : List.of(extraJvmArgs.split("\\s+")), pinCpu);
+    System.out.printf(Locale.ROOT, "%s; JDK %s; %d CPUs; JVM flags %s; warm-up %d, measured %d; training threads "
+        + "pinned to CPU %s%n", method, System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
+        h.jvmArgs, warmup, steps, pinCpu < 0 ? "none" : String.valueOf(pinCpu));
     if (pairs > 0) {
-      System.out.println("| mode | agent options | pairs | median ratio | min | max | per pair |");
-      System.out.println("|---|---|---|---|---|---|---|");
-      for (String mode : modes.split(",")) {
-        h.modeRow(mode, pairs, steps);
+      if (lockstep) {
+        System.out.println("| job | comparison | side A | side B | pairs | median ratio A/B | min | max | per pair "
+            + "(median of per-step ratios) | CPU-time ratio, median (min–max) | load avg (1 min) |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+      } else {
+        System.out.println("| job | comparison | side A | side B | pairs | median ratio A/B | min | max | per pair |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|");
+      }
+      for (String job : jobs.split(",")) {
+        if (lockstep) {
+          h.lockstepRows(job, List.of(modes.split(",")), pairs, warmup, steps);
+        } else {
+          for (String mode : modes.split(",")) {
+            h.sequentialRow(job, mode, pairs, steps);
+          }
+        }
       }
     }
     if (attachRuns > 0) {
@@ -57,47 +100,163 @@ public final class OverheadHarness {
     }
   }
 
-  private void modeRow(String mode, int pairs, int steps) throws Exception {
-    String options = "mode=" + mode + ",console=off,report_interval=0,output=" + work.resolve(mode)
-        + (mode.equals("default") ? ",sample_every=100" : "");
-    List<Double> ratios = new ArrayList<>();
-    for (int i = 0; i < pairs; i++) {
-      long with;
-      long without;
-      if (i % 2 == 0) {
-        without = stepNs(null, steps);
-        with = stepNs(options, steps);
-      } else {
-        with = stepNs(options, steps);
-        without = stepNs(null, steps);
-      }
-      ratios.add((double) with / without);
-      System.err.printf(Locale.ROOT, "%s pair %d: with %d ns, without %d ns%n", mode, i + 1, with, without);
+  /** Side A's and side B's agent options ({@code null}: no agent) for a comparison named on the command line. */
+  private String[] sides(String job, String mode, int pair) {
+    String common = ",console=off,report_interval=0,output=" + work.resolve(job + "-" + mode + "-" + pair);
+    switch (mode) {
+      case "aa":
+        return new String[] {null, null};
+      case "off":
+      case "full":
+        return new String[] {"mode=" + mode + common, null};
+      case "default":
+        return new String[] {"mode=default" + common + ",sample_every=100", null};
+      case "off-nojfr":
+        return new String[] {"mode=off,jvm_events=off" + common, null};
+      case "jfr":
+        return new String[] {"mode=off" + common + "-a", "mode=off,jvm_events=off" + common + "-b"};
+      default:
+        throw new IllegalArgumentException(
+            "unknown comparison '" + mode + "' (aa, off, off-nojfr, default, full, jfr)");
     }
-    List<Double> sorted = new ArrayList<>(ratios);
-    Collections.sort(sorted);
-    StringBuilder each = new StringBuilder();
-    for (double r : ratios) {
-      each.append(each.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.3f", r));
-    }
-    System.out.printf(Locale.ROOT, "| %s | `%s` | %d | %.3fx | %.3f | %.3f | %s |%n", mode,
-        options.replace(work.toString(), "<tmp>"), pairs, median(sorted), sorted.get(0),
-        sorted.get(sorted.size() - 1), each);
   }
 
-  /** One run of the job; its median step time in ns (with the agent when {@code agentOptions} is not null). */
-  private long stepNs(String agentOptions, int steps) throws Exception {
+  /**
+   * Pair {@code i} of every comparison runs before pair {@code i + 1} of any, so a change in the machine's load over
+   * the batch (a build starting next door) falls on all comparisons alike, the A/A control included.
+   */
+  private void lockstepRows(String job, List<String> modes, int pairs, int warmup, int steps) throws Exception {
+    Map<String, List<LockstepPair.Result>> results = new LinkedHashMap<>();
+    Map<String, List<Double>> loads = new LinkedHashMap<>();
+    for (String mode : modes) {
+      sides(job, mode, 0); // rejects an unknown comparison before the first pair runs
+      results.put(mode, new ArrayList<>());
+      loads.put(mode, new ArrayList<>());
+    }
+    for (int i = 1; i <= pairs; i++) {
+      for (String mode : modes) {
+        String[] options = sides(job, mode, i);
+        double load = loadAverage();
+        Path errA = work.resolve(job + "-" + mode + "-" + i + "-a.err");
+        Path errB = work.resolve(job + "-" + mode + "-" + i + "-b.err");
+        LockstepPair.Result r = LockstepPair.run(command(job, options[0], true), command(job, options[1], true),
+            warmup, steps, pinCpu, errA, errB);
+        results.get(mode).add(r);
+        loads.get(mode).add(load);
+        System.err.printf(Locale.ROOT, "%s %s pair %d (load %.2f): median step A %.3f ms, B %.3f ms; per-step "
+            + "ratio median %.4f (halves %.4f, %.4f); total ratio %.4f; CPU A %.2f s, B %.2f s, ratio %.4f%n", job,
+            mode, i, load, r.a.medianStepNs() / 1e6, r.b.medianStepNs() / 1e6, r.medianStepRatio(),
+            r.medianStepRatio(0, steps / 2), r.medianStepRatio(steps / 2, steps), r.totalRatio(),
+            r.a.cpuNs / 1e9, r.b.cpuNs / 1e9, r.cpuRatio());
+        printThreads("A", r.a);
+        printThreads("B", r.b);
+        for (String line : r.a.agentLines) {
+          System.err.println("  A: " + line);
+        }
+        for (String line : r.b.agentLines) {
+          System.err.println("  B: " + line);
+        }
+      }
+    }
+    for (String mode : modes) {
+      List<Double> ratios = new ArrayList<>();
+      List<Double> cpuRatios = new ArrayList<>();
+      for (LockstepPair.Result r : results.get(mode)) {
+        ratios.add(r.medianStepRatio());
+        cpuRatios.add(r.cpuRatio());
+      }
+      List<Double> sorted = sorted(ratios);
+      List<Double> cpuSorted = sorted(cpuRatios);
+      List<Double> load = sorted(loads.get(mode));
+      String[] shown = sides(job, mode, 0);
+      System.out.printf(Locale.ROOT,
+          "| %s | %s | %s | %s | %d | %.4fx | %.4f | %.4f | %s | %.3f (%.3f–%.3f) | %.2f–%.2f |%n", job, mode,
+          shownOptions(shown[0]), shownOptions(shown[1]), pairs, median(sorted), sorted.get(0),
+          sorted.get(sorted.size() - 1), joined(ratios, "%.4f"), median(cpuSorted), cpuSorted.get(0),
+          cpuSorted.get(cpuSorted.size() - 1), load.get(0), load.get(load.size() - 1));
+    }
+    System.out.flush();
+  }
+
+  /** The threads of one side that took at least 50 ms of CPU over the measured steps. */
+  private static void printThreads(String side, LockstepPair.Side s) {
+    StringBuilder line = new StringBuilder();
+    s.threadCpuNs.entrySet().stream()
+        .filter(e -> e.getValue() >= 50_000_000L)
+        .sorted((x, y) -> Long.compare(y.getValue(), x.getValue()))
+        .forEach(e -> line.append(String.format(Locale.ROOT, " %s %.2f s;", e.getKey(), e.getValue() / 1e9)));
+    System.err.println("  " + side + " threads:" + line);
+  }
+
+  private void sequentialRow(String job, String mode, int pairs, int steps) throws Exception {
+    List<Double> ratios = new ArrayList<>();
+    String[] shown = null;
+    for (int i = 0; i < pairs; i++) {
+      String[] options = sides(job, mode, i + 1);
+      shown = options;
+      long a;
+      long b;
+      if (i % 2 == 0) {
+        b = stepNs(job, options[1], steps);
+        a = stepNs(job, options[0], steps);
+      } else {
+        a = stepNs(job, options[0], steps);
+        b = stepNs(job, options[1], steps);
+      }
+      ratios.add((double) a / b);
+      System.err.printf(Locale.ROOT, "%s %s pair %d (load %.2f): A %d ns, B %d ns%n", job, mode, i + 1,
+          loadAverage(), a, b);
+    }
+    List<Double> sorted = sorted(ratios);
+    System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %d | %.3fx | %.3f | %.3f | %s |%n", job, mode,
+        shownOptions(shown[0]), shownOptions(shown[1]), pairs, median(sorted), sorted.get(0),
+        sorted.get(sorted.size() - 1), joined(ratios, "%.3f"));
+  }
+
+  private String shownOptions(String options) {
+    return options == null ? "no agent" : "`" + options.replaceAll("output=[^,]*", "output=<tmp>") + "`";
+  }
+
+  /** The command line of one run of {@code job}, with the agent when {@code agentOptions} is not null. */
+  private List<String> command(String job, String agentOptions, boolean lockstep) {
     List<String> cmd = new ArrayList<>(List.of(java.toString()));
+    cmd.addAll(jvmArgs);
     if (agentOptions != null) {
       cmd.add("-javaagent:" + agent + "=" + agentOptions);
     }
-    cmd.addAll(List.of("-cp", classpath, StepTimeJob.class.getName(), "--steps", String.valueOf(steps)));
+    cmd.addAll(List.of("-cp", classpath, jobClass(job).getName()));
+    if (lockstep) {
+      // The data set is cycled: a fixed size keeps two JVMs' memory small however many turns are taken.
+      cmd.addAll(List.of("--lockstep", "true", "--data-batches", "500"));
+    }
+    return cmd;
+  }
+
+  private static Class<?> jobClass(String job) {
+    switch (job) {
+      case "djl":
+        return StepTimeJob.class;
+      case "dl4j":
+        return Dl4jStepTimeJob.class;
+      default:
+        throw new IllegalArgumentException("unknown job '" + job + "' (djl, dl4j)");
+    }
+  }
+
+  /** One sequential run of the job; its median step time in ns. */
+  private long stepNs(String job, String agentOptions, int steps) throws Exception {
+    List<String> cmd = command(job, agentOptions, false);
+    cmd.addAll(List.of("--steps", String.valueOf(steps)));
     String out = runToEnd(cmd);
     Matcher m = STEP_NS.matcher(out);
     if (!m.find()) {
       throw new IllegalStateException("no step_ns line from " + cmd + ":\n" + out);
     }
     return Long.parseLong(m.group(1));
+  }
+
+  private static double loadAverage() throws IOException {
+    return Double.parseDouble(Files.readString(Paths.get("/proc/loadavg")).split(" ")[0]);
   }
 
   private void attachRows(int runs) throws Exception {
@@ -151,6 +310,20 @@ public final class OverheadHarness {
       throw new IllegalStateException("timed out: " + cmd);
     }
     return Files.readString(out);
+  }
+
+  private static List<Double> sorted(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    Collections.sort(sorted);
+    return sorted;
+  }
+
+  private static String joined(List<Double> values, String format) {
+    StringBuilder each = new StringBuilder();
+    for (double v : values) {
+      each.append(each.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, format, v));
+    }
+    return each.toString();
   }
 
   private static double median(List<Double> sorted) {

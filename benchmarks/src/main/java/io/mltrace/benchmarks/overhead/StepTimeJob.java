@@ -18,16 +18,16 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import java.util.Arrays;
 import java.util.Iterator;
-import java.util.Locale;
 
 /**
  * The DJL example's MLP (784-128-10, batch 64, SGD) with each step timed by the job itself, from the batch fetch
  * to the end of the optimizer update. Prints {@code training} when the loop starts and, at the end,
  * {@code step_ns median=<ns> mean=<ns> steps=<n>} over the steps after the warm-up.
  *
- * <p>{@code --steps N --warmup W --batch B --hidden H --seed S}.
+ * <p>{@code --steps N --warmup W --batch B --hidden H --seed S --data-batches D --lockstep true|false}: the data
+ * holds D batches (default {@code min(N, 600)}) and is iterated again, as a new epoch, when it runs out;
+ * {@code --lockstep true} takes one step per turn the harness hands out ({@link StepGate}) instead of N steps.
  */
 public final class StepTimeJob {
   private StepTimeJob() {}
@@ -43,9 +43,11 @@ public final class StepTimeJob {
     int hidden = intArg(args, "--hidden", 128);
     Engine engine = Engine.getEngine("PyTorch");
     engine.setRandomSeed(intArg(args, "--seed", 42));
-    long[] stepNs = new long[steps];
+    int dataBatches = intArg(args, "--data-batches", Math.min(steps, 600));
+    StepGate gate = StepGate.fromArgs(args, steps);
+    StepTimes times = new StepTimes();
     try (NDManager manager = NDManager.newBaseManager(); Model model = Model.newInstance("mlp")) {
-      NDArray x = manager.randomNormal(new Shape((long) steps * batch, 784));
+      NDArray x = manager.randomNormal(new Shape((long) dataBatches * batch, 784));
       NDArray y = x.matMul(manager.randomNormal(new Shape(784, 10))).argMax(1).toType(DataType.FLOAT32, false);
       ArrayDataset dataset = new ArrayDataset.Builder().setData(x).optLabels(y).setSampling(batch, false).build();
       model.setBlock(new SequentialBlock()
@@ -57,33 +59,35 @@ public final class StepTimeJob {
           .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.05f)).build());
       try (Trainer trainer = model.newTrainer(config)) {
         trainer.initialize(new Shape(batch, 784));
-        System.out.println("training");
-        System.out.flush();
+        gate.ready();
         Iterator<Batch> it = trainer.iterateDataset(dataset).iterator();
-        for (int i = 0; i < steps && it.hasNext(); i++) {
+        for (int i = 0; gate.awaitTurn(i); i++) {
+          // The batch fetch (hasNext, then next) opens the agent's step; a new epoch starts when the data runs out.
           long t0 = System.nanoTime();
+          if (!it.hasNext()) {
+            it = trainer.iterateDataset(dataset).iterator();
+          }
           Batch b = it.next();
           EasyTrain.trainBatch(trainer, b);
           trainer.step();
           b.close();
-          stepNs[i] = System.nanoTime() - t0;
+          long ns = System.nanoTime() - t0;
+          times.add(ns);
+          gate.stepDone(ns);
         }
       }
     }
-    long[] timed = Arrays.copyOfRange(stepNs, Math.min(warmup, steps), steps);
-    Arrays.sort(timed);
-    long sum = 0;
-    for (long t : timed) {
-      sum += t;
-    }
-    System.out.println(String.format(Locale.ROOT, "step_ns median=%d mean=%d steps=%d", timed[timed.length / 2],
-        sum / timed.length, timed.length));
+    System.out.println(times.summary(warmup));
   }
 
   static int intArg(String[] args, String name, int fallback) {
+    return Integer.parseInt(stringArg(args, name, String.valueOf(fallback)));
+  }
+
+  static String stringArg(String[] args, String name, String fallback) {
     for (int i = 0; i + 1 < args.length; i++) {
       if (args[i].equals(name)) {
-        return Integer.parseInt(args[i + 1]);
+        return args[i + 1];
       }
     }
     return fallback;

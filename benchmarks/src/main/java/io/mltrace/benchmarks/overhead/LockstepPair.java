@@ -1,0 +1,277 @@
+package io.mltrace.benchmarks.overhead;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.file.DirectoryStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Two step-time jobs started together and made to take turns, one step at a time ({@link StepGate}'s protocol):
+ * A, B, then B, A, then A, B… so each side runs as often first as second in its pair of turns, and only one
+ * training thread runs at any moment. Whatever the machine does over seconds (other tenants, frequency, a build
+ * next door) then hits both sides of a step within milliseconds, and the ratio of step {@code i} of A to step
+ * {@code i} of B cancels it. What it does not cancel: a difference between the two JVMs themselves (JIT decisions,
+ * heap layout), which only more pairs reveal, and background threads (JIT, GC, the agent's collector) of one side
+ * that run during the other side's step; the processes' CPU time over the measured steps covers the latter.
+ */
+final class LockstepPair {
+  private static final long TURN_TIMEOUT_MINUTES = 5;
+  /** Linux's USER_HZ, the unit of {@code /proc/<pid>/task/<tid>/stat}'s CPU times, is 100 on every common build. */
+  private static final long NANOS_PER_TICK = 10_000_000L;
+
+  /**
+   * One side's measured steps (after the warm-up), its CPU time over them, in all and per thread name, and its
+   * {@code mltrace:} lines.
+   */
+  static final class Side {
+    final long[] stepNs;
+    final long cpuNs;
+    final Map<String, Long> threadCpuNs;
+    final Set<String> agentLines;
+
+    Side(long[] stepNs, long cpuNs, Map<String, Long> threadCpuNs, Set<String> agentLines) {
+      this.stepNs = stepNs;
+      this.cpuNs = cpuNs;
+      this.threadCpuNs = threadCpuNs;
+      this.agentLines = agentLines;
+    }
+
+    double medianStepNs() {
+      long[] sorted = stepNs.clone();
+      Arrays.sort(sorted);
+      return sorted[sorted.length / 2];
+    }
+  }
+
+  /** Both sides of one pair. */
+  static final class Result {
+    final Side a;
+    final Side b;
+
+    Result(Side a, Side b) {
+      this.a = a;
+      this.b = b;
+    }
+
+    /** The median over the measured steps of A's step time over B's same-numbered step: the pair's figure. */
+    double medianStepRatio() {
+      return medianStepRatio(0, a.stepNs.length);
+    }
+
+    /**
+     * The same over measured steps {@code from} (inclusive) to {@code to}: halves of a pair that agree while
+     * pairs disagree point at a difference between the JVMs rather than at the machine's noise.
+     */
+    double medianStepRatio(int from, int to) {
+      double[] r = new double[to - from];
+      for (int i = 0; i < r.length; i++) {
+        r[i] = (double) a.stepNs[from + i] / b.stepNs[from + i];
+      }
+      Arrays.sort(r);
+      return r.length % 2 == 1 ? r[r.length / 2] : (r[r.length / 2 - 1] + r[r.length / 2]) / 2;
+    }
+
+    /** Total step time of A over that of B (outliers such as GC pauses included). */
+    double totalRatio() {
+      return (double) Arrays.stream(a.stepNs).sum() / Arrays.stream(b.stepNs).sum();
+    }
+
+    /** CPU time of process A over that of B, all threads, over the measured steps. */
+    double cpuRatio() {
+      return (double) a.cpuNs / b.cpuNs;
+    }
+  }
+
+  private static final class Job {
+    final Process process;
+    final BufferedReader out;
+    final Writer in;
+    final Path err;
+    final List<String> otherOutput = new ArrayList<>();
+
+    Job(List<String> cmd, Path err) throws IOException {
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(err.toFile());
+      // One compute thread each, as in the sequential harness: two jobs on a 2-core machine must not oversubscribe.
+      pb.environment().put("OMP_NUM_THREADS", "1");
+      this.process = pb.start();
+      this.err = err;
+      this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      this.in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Pins the job's Java threads named {@code java} (the launcher's and the one running {@code main}, which trains)
+     * to one CPU with {@code taskset}; its other threads (JIT, GC, the agent's) stay free.
+     */
+    void pinTrainingThread(int cpu) throws IOException, InterruptedException {
+      Path tasks = Paths.get("/proc", String.valueOf(process.pid()), "task");
+      try (DirectoryStream<Path> threads = Files.newDirectoryStream(tasks)) {
+        for (Path task : threads) {
+          if (Files.readString(task.resolve("comm")).trim().equals("java")) {
+            Process taskset = new ProcessBuilder("taskset", "-p", "-c", String.valueOf(cpu),
+                task.getFileName().toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+            if (taskset.waitFor() != 0) {
+              throw new IllegalStateException("taskset failed for thread " + task.getFileName());
+            }
+          }
+        }
+      }
+    }
+
+    /** Reads stdout up to a line starting with {@code prefix}; the rest of that line. */
+    String await(String prefix) throws IOException {
+      for (String line = out.readLine(); line != null; line = out.readLine()) {
+        if (line.startsWith(prefix)) {
+          return line.substring(prefix.length()).trim();
+        }
+        otherOutput.add(line);
+      }
+      throw new IllegalStateException("job ended before '" + prefix.trim() + "'; stdout: " + otherOutput
+          + "; stderr:\n" + Files.readString(err));
+    }
+
+    long step() throws IOException {
+      in.write("step\n");
+      in.flush();
+      return Long.parseLong(await("done "));
+    }
+
+    long cpuNs() {
+      return process.info().totalCpuDuration().map(Duration::toNanos)
+          .orElseThrow(() -> new IllegalStateException("no CPU time for process " + process.pid()));
+    }
+
+    /**
+     * CPU time per thread name (threads of one name summed), from {@code /proc/<pid>/task}: which threads the
+     * agent's extra CPU time goes to. Empty where there is no {@code /proc}. Clock ticks, so 10 ms resolution.
+     */
+    Map<String, Long> threadCpuNs() {
+      Map<String, Long> byName = new TreeMap<>();
+      Path tasks = Paths.get("/proc", String.valueOf(process.pid()), "task");
+      try (DirectoryStream<Path> threads = Files.newDirectoryStream(tasks)) {
+        for (Path task : threads) {
+          try {
+            String stat = Files.readString(task.resolve("stat"));
+            // The name, in parentheses, may hold spaces: the fields after it are counted from its closing one.
+            String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime
+            byName.merge(name, ticks * NANOS_PER_TICK, Long::sum);
+          } catch (IOException | RuntimeException threadEnded) {
+            // A thread that ended between the listing and the read had no more CPU time to give.
+          }
+        }
+      } catch (IOException noProc) {
+        return Map.of();
+      }
+      return byName;
+    }
+
+    Set<String> agentLines() throws IOException {
+      Set<String> lines = new LinkedHashSet<>();
+      for (String line : Files.readAllLines(err)) {
+        if (line.startsWith("mltrace")) {
+          lines.add(line);
+        }
+      }
+      return lines;
+    }
+
+    void stop() throws IOException, InterruptedException {
+      try {
+        in.write("stop\n");
+        in.close();
+      } catch (IOException alreadyGone) {
+        // The job ended on its own; waitFor below reports nothing more.
+      }
+      if (!process.waitFor(TURN_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
+        process.destroyForcibly();
+      }
+    }
+  }
+
+  private LockstepPair() {}
+
+  private static Map<String, Long> since(Map<String, Long> now, Map<String, Long> before) {
+    Map<String, Long> delta = new TreeMap<>();
+    now.forEach((name, ns) -> delta.put(name, ns - before.getOrDefault(name, 0L)));
+    return delta;
+  }
+
+  /**
+   * Runs {@code commandA} and {@code commandB} (each with {@code --lockstep true}) in lockstep for
+   * {@code warmup + measured} turns each; {@code errA}/{@code errB} receive their stderr. With {@code pinCpu} ≥ 0
+   * both training threads run on that CPU: on a quiet VM each tends to stay on its own vCPU, and two vCPUs need
+   * not be equally fast, which lockstep does not cancel.
+   */
+  static Result run(List<String> commandA, List<String> commandB, int warmup, int measured, int pinCpu, Path errA,
+      Path errB) throws Exception {
+    Job a = new Job(commandA, errA);
+    Job b = null;
+    try {
+      b = new Job(commandB, errB);
+      a.await("ready");
+      b.await("ready");
+      if (pinCpu >= 0) {
+        a.pinTrainingThread(pinCpu);
+        b.pinTrainingThread(pinCpu);
+      }
+      long[] aNs = new long[measured];
+      long[] bNs = new long[measured];
+      long cpuA0 = 0;
+      long cpuB0 = 0;
+      Map<String, Long> threadsA0 = Map.of();
+      Map<String, Long> threadsB0 = Map.of();
+      for (int i = 0; i < warmup + measured; i++) {
+        if (i == warmup) {
+          cpuA0 = a.cpuNs();
+          cpuB0 = b.cpuNs();
+          threadsA0 = a.threadCpuNs();
+          threadsB0 = b.threadCpuNs();
+        }
+        long first;
+        long second;
+        if (i % 2 == 0) {
+          first = a.step();
+          second = b.step();
+        } else {
+          first = b.step();
+          second = a.step();
+        }
+        if (i >= warmup) {
+          aNs[i - warmup] = i % 2 == 0 ? first : second;
+          bNs[i - warmup] = i % 2 == 0 ? second : first;
+        }
+      }
+      long cpuA = a.cpuNs() - cpuA0;
+      long cpuB = b.cpuNs() - cpuB0;
+      Map<String, Long> threadsA = since(a.threadCpuNs(), threadsA0);
+      Map<String, Long> threadsB = since(b.threadCpuNs(), threadsB0);
+      a.stop();
+      b.stop();
+      return new Result(new Side(aNs, cpuA, threadsA, a.agentLines()),
+          new Side(bNs, cpuB, threadsB, b.agentLines()));
+    } finally {
+      a.process.destroyForcibly();
+      if (b != null) {
+        b.process.destroyForcibly();
+      }
+    }
+  }
+}
