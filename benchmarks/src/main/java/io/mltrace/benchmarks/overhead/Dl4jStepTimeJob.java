@@ -30,12 +30,12 @@ public final class Dl4jStepTimeJob {
   private Dl4jStepTimeJob() {}
 
   public static void main(String[] args) throws Exception {
-    int steps = StepTimeJob.intArg(args, "--steps", 600);
-    int warmup = StepTimeJob.intArg(args, "--warmup", 100);
-    int batch = StepTimeJob.intArg(args, "--batch", 64);
-    int hidden = StepTimeJob.intArg(args, "--hidden", 128);
-    int seed = StepTimeJob.intArg(args, "--seed", 42);
-    int dataBatches = StepTimeJob.intArg(args, "--data-batches", Math.min(steps, 600));
+    int steps = Args.intArg(args, "--steps", 600);
+    int warmup = Args.intArg(args, "--warmup", 100);
+    int batch = Args.intArg(args, "--batch", 64);
+    int hidden = Args.intArg(args, "--hidden", 128);
+    int seed = Args.intArg(args, "--seed", 42);
+    int dataBatches = Args.intArg(args, "--data-batches", Math.min(steps, 600));
     StepGate gate = StepGate.fromArgs(args, steps);
     StepTimes times = new StepTimes();
 

@@ -58,19 +58,19 @@ public final class OverheadHarness {
   }
 
   public static void main(String[] args) throws Exception {
-    String method = stringArg(args, "--method", "lockstep");
+    String method = Args.stringArg(args, "--method", "lockstep");
     boolean lockstep = method.equals("lockstep");
     if (!lockstep && !method.equals("sequential")) {
       throw new IllegalArgumentException("--method must be lockstep or sequential");
     }
-    int pairs = intArg(args, "--pairs", 5);
-    int steps = intArg(args, "--steps", lockstep ? 3000 : 600);
-    int warmup = intArg(args, "--warmup", 1000);
-    int attachRuns = intArg(args, "--attach-runs", 0);
-    String modes = stringArg(args, "--modes", "aa,off,default,full");
-    String jobs = stringArg(args, "--jobs", "djl");
-    String extraJvmArgs = stringArg(args, "--jvm-args", "").trim();
-    int pinCpu = intArg(args, "--pin-cpu", -1);
+    int pairs = Args.intArg(args, "--pairs", 5);
+    int steps = Args.intArg(args, "--steps", lockstep ? 3000 : 600);
+    int warmup = Args.intArg(args, "--warmup", 1000);
+    int attachRuns = Args.intArg(args, "--attach-runs", 0);
+    String modes = Args.stringArg(args, "--modes", "aa,off,default,full");
+    String jobs = Args.stringArg(args, "--jobs", "djl");
+    String extraJvmArgs = Args.stringArg(args, "--jvm-args", "").trim();
+    int pinCpu = Args.intArg(args, "--pin-cpu", -1);
     OverheadHarness h = new OverheadHarness(
         extraJvmArgs.isEmpty() ? List.of() : List.of(extraJvmArgs.split("\\s+")), pinCpu);
     System.out.printf(Locale.ROOT, "%s; JDK %s; %d CPUs; JVM flags %s; warm-up %d, measured %d; training threads "
@@ -329,19 +329,5 @@ public final class OverheadHarness {
   private static double median(List<Double> sorted) {
     int n = sorted.size();
     return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-  }
-
-  private static int intArg(String[] args, String name, int fallback) {
-    String v = stringArg(args, name, null);
-    return v == null ? fallback : Integer.parseInt(v);
-  }
-
-  private static String stringArg(String[] args, String name, String fallback) {
-    for (int i = 0; i + 1 < args.length; i++) {
-      if (args[i].equals(name)) {
-        return args[i + 1];
-      }
-    }
-    return fallback;
   }
 }

@@ -25,7 +25,7 @@ final class StepGate {
   }
 
   static StepGate fromArgs(String[] args, int steps) {
-    String lockstep = StepTimeJob.stringArg(args, "--lockstep", "false");
+    String lockstep = Args.stringArg(args, "--lockstep", "false");
     return new StepGate(Boolean.parseBoolean(lockstep), steps);
   }
 

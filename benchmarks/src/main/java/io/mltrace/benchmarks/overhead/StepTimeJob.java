@@ -37,13 +37,13 @@ public final class StepTimeJob {
     System.setProperty("OPT_OUT_TRACKING", "true");
     System.setProperty("ai.djl.pytorch.num_threads", "1");
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-    int steps = intArg(args, "--steps", 600);
-    int warmup = intArg(args, "--warmup", 100);
-    int batch = intArg(args, "--batch", 64);
-    int hidden = intArg(args, "--hidden", 128);
+    int steps = Args.intArg(args, "--steps", 600);
+    int warmup = Args.intArg(args, "--warmup", 100);
+    int batch = Args.intArg(args, "--batch", 64);
+    int hidden = Args.intArg(args, "--hidden", 128);
     Engine engine = Engine.getEngine("PyTorch");
-    engine.setRandomSeed(intArg(args, "--seed", 42));
-    int dataBatches = intArg(args, "--data-batches", Math.min(steps, 600));
+    engine.setRandomSeed(Args.intArg(args, "--seed", 42));
+    int dataBatches = Args.intArg(args, "--data-batches", Math.min(steps, 600));
     StepGate gate = StepGate.fromArgs(args, steps);
     StepTimes times = new StepTimes();
     try (NDManager manager = NDManager.newBaseManager(); Model model = Model.newInstance("mlp")) {
@@ -80,16 +80,4 @@ public final class StepTimeJob {
     System.out.println(times.summary(warmup));
   }
 
-  static int intArg(String[] args, String name, int fallback) {
-    return Integer.parseInt(stringArg(args, name, String.valueOf(fallback)));
-  }
-
-  static String stringArg(String[] args, String name, String fallback) {
-    for (int i = 0; i + 1 < args.length; i++) {
-      if (args[i].equals(name)) {
-        return args[i + 1];
-      }
-    }
-    return fallback;
-  }
 }

@@ -21,6 +21,7 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import io.mltrace.examples.Args;
 import java.util.Locale;
 
 /**
@@ -35,11 +36,11 @@ public final class CnnTraining {
 
   public static void main(String[] args) throws Exception {
     Offline.apply();
-    int steps = MlpTraining.intArg(args, "--steps", 30);
-    int batch = MlpTraining.intArg(args, "--batch", 32);
-    int filters = MlpTraining.intArg(args, "--filters", 8);
-    int size = MlpTraining.intArg(args, "--size", 28);
-    int seed = MlpTraining.intArg(args, "--seed", 42);
+    int steps = Args.integer(args, "--steps", 30);
+    int batch = Args.integer(args, "--batch", 32);
+    int filters = Args.integer(args, "--filters", 8);
+    int size = Args.integer(args, "--size", 28);
+    int seed = Args.integer(args, "--seed", 42);
     int classes = 10;
 
     Engine.getEngine("PyTorch").setRandomSeed(seed);

@@ -19,6 +19,7 @@ import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import io.mltrace.examples.Args;
 import java.util.Locale;
 
 /**
@@ -34,13 +35,13 @@ public final class LstmTraining {
 
   public static void main(String[] args) throws Exception {
     Offline.apply();
-    int steps = MlpTraining.intArg(args, "--steps", 30);
-    int batch = MlpTraining.intArg(args, "--batch", 16);
-    int seq = MlpTraining.intArg(args, "--seq", 12);
-    int features = MlpTraining.intArg(args, "--features", 16);
-    int hidden = MlpTraining.intArg(args, "--hidden", 32);
-    int layers = MlpTraining.intArg(args, "--layers", 2);
-    int seed = MlpTraining.intArg(args, "--seed", 42);
+    int steps = Args.integer(args, "--steps", 30);
+    int batch = Args.integer(args, "--batch", 16);
+    int seq = Args.integer(args, "--seq", 12);
+    int features = Args.integer(args, "--features", 16);
+    int hidden = Args.integer(args, "--hidden", 32);
+    int layers = Args.integer(args, "--layers", 2);
+    int seed = Args.integer(args, "--seed", 42);
 
     Engine.getEngine("PyTorch").setRandomSeed(seed);
     try (NDManager manager = NDManager.newBaseManager();

@@ -13,6 +13,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.translate.Batchifier;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
+import io.mltrace.examples.Args;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -47,9 +48,9 @@ public final class MlpInference {
 
   public static void main(String[] args) throws Exception {
     Offline.apply();
-    int requests = MlpTraining.intArg(args, "--requests", 20);
-    int batch = MlpTraining.intArg(args, "--batch", 4);
-    int seed = MlpTraining.intArg(args, "--seed", 42);
+    int requests = Args.integer(args, "--requests", 20);
+    int batch = Args.integer(args, "--batch", 4);
+    int seed = Args.integer(args, "--seed", 42);
     int inputs = 784;
 
     Engine.getEngine("PyTorch").setRandomSeed(seed);

@@ -5,12 +5,12 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
@@ -19,6 +19,7 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import io.mltrace.examples.Args;
 import java.util.Locale;
 
 /**
@@ -31,10 +32,10 @@ public final class MlpTraining {
 
   public static void main(String[] args) throws Exception {
     Offline.apply();
-    int steps = intArg(args, "--steps", 50);
-    int batch = intArg(args, "--batch", 64);
-    int hidden = intArg(args, "--hidden", 128);
-    int seed = intArg(args, "--seed", 42);
+    int steps = Args.integer(args, "--steps", 50);
+    int batch = Args.integer(args, "--batch", 64);
+    int hidden = Args.integer(args, "--hidden", 128);
+    int seed = Args.integer(args, "--seed", 42);
     int inputs = 784;
     int classes = 10;
 
@@ -84,12 +85,4 @@ public final class MlpTraining {
     }
   }
 
-  static int intArg(String[] args, String name, int fallback) {
-    for (int i = 0; i + 1 < args.length; i++) {
-      if (args[i].equals(name)) {
-        return Integer.parseInt(args[i + 1]);
-      }
-    }
-    return fallback;
-  }
 }

@@ -1,5 +1,6 @@
 package io.mltrace.examples.dl4j;
 
+import io.mltrace.examples.Args;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -25,27 +26,27 @@ public final class Dl4jTraining {
   private Dl4jTraining() {}
 
   public static void main(String[] args) {
-    String model = stringArg(args, "--model", "mlp");
-    int steps = (int) longArg(args, "--steps", 20);
-    int batch = (int) longArg(args, "--batch", model.equals("lstm") ? 16 : 64);
-    int epochs = (int) longArg(args, "--epochs", 1);
-    long sleepMicros = longArg(args, "--sleep-us", 0);
-    boolean async = Boolean.parseBoolean(stringArg(args, "--async", "false"));
-    int outputs = (int) longArg(args, "--outputs", 1);
-    long seed = longArg(args, "--seed", 42);
-    boolean graph = Boolean.parseBoolean(stringArg(args, "--graph", "false"));
+    String model = Args.string(args, "--model", "mlp");
+    int steps = (int) Args.longValue(args, "--steps", 20);
+    int batch = (int) Args.longValue(args, "--batch", model.equals("lstm") ? 16 : 64);
+    int epochs = (int) Args.longValue(args, "--epochs", 1);
+    long sleepMicros = Args.longValue(args, "--sleep-us", 0);
+    boolean async = Boolean.parseBoolean(Args.string(args, "--async", "false"));
+    int outputs = (int) Args.longValue(args, "--outputs", 1);
+    long seed = Args.longValue(args, "--seed", 42);
+    boolean graph = Boolean.parseBoolean(Args.string(args, "--graph", "false"));
 
     List<DataSet> batches = Dl4jModels.batches(model, steps, batch, seed);
     MultiLayerNetwork net = new MultiLayerNetwork(Dl4jModels.config(model, seed));
     net.init();
     // Injected ground truth for the accounting tests: System.gc() after chosen steps, a listener that spins.
     java.util.Set<Integer> gcSteps = new java.util.HashSet<>();
-    for (String s : stringArg(args, "--gc-steps", "").split(",")) {
+    for (String s : Args.string(args, "--gc-steps", "").split(",")) {
       if (!s.isBlank()) {
         gcSteps.add(Integer.parseInt(s.trim()));
       }
     }
-    long busyMillis = longArg(args, "--listener-busy-ms", 0);
+    long busyMillis = Args.longValue(args, "--listener-busy-ms", 0);
     if (!gcSteps.isEmpty() || busyMillis > 0) {
       net.setListeners(new io.mltrace.examples.groundtruth.Dl4jGroundTruthListener(gcSteps, busyMillis));
     }
@@ -71,16 +72,5 @@ public final class Dl4jTraining {
     System.out.println("iterator next() ns " + iterator.nanosInNext());
   }
 
-  static String stringArg(String[] args, String name, String fallback) {
-    for (int i = 0; i + 1 < args.length; i++) {
-      if (args[i].equals(name)) {
-        return args[i + 1];
-      }
-    }
-    return fallback;
-  }
 
-  static long longArg(String[] args, String name, long fallback) {
-    return Long.parseLong(stringArg(args, name, String.valueOf(fallback)));
-  }
 }

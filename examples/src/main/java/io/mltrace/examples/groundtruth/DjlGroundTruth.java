@@ -21,6 +21,7 @@ import ai.djl.training.listener.TrainingListenerAdapter;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import io.mltrace.examples.Args;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Locale;
@@ -100,12 +101,12 @@ public final class DjlGroundTruth {
     System.setProperty("OPT_OUT_TRACKING", "true");
     System.setProperty("ai.djl.pytorch.num_threads", "1");
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-    int steps = intArg(args, "--steps", 30);
+    int steps = Args.integer(args, "--steps", 30);
     int batch = 64;
-    long sleepMs = intArg(args, "--data-sleep-ms", 0);
-    long busyMs = intArg(args, "--listener-busy-ms", 0);
+    long sleepMs = Args.integer(args, "--data-sleep-ms", 0);
+    long busyMs = Args.integer(args, "--listener-busy-ms", 0);
     Set<Integer> gcSteps = new HashSet<>();
-    for (String s : stringArg(args, "--gc-steps", "").split(",")) {
+    for (String s : Args.string(args, "--gc-steps", "").split(",")) {
       if (!s.isBlank()) {
         gcSteps.add(Integer.parseInt(s.trim()));
       }
@@ -161,16 +162,5 @@ public final class DjlGroundTruth {
     }
   }
 
-  static int intArg(String[] args, String name, int fallback) {
-    return Integer.parseInt(stringArg(args, name, String.valueOf(fallback)));
-  }
 
-  static String stringArg(String[] args, String name, String fallback) {
-    for (int i = 0; i + 1 < args.length; i++) {
-      if (args[i].equals(name)) {
-        return args[i + 1];
-      }
-    }
-    return fallback;
-  }
 }
