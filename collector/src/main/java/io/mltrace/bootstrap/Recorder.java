@@ -27,6 +27,15 @@ public final class Recorder {
     }
   };
 
+  /**
+   * The recorder of the training thread that looked its recorder up last. A hook checks it before the thread-local:
+   * the thread-local map of a training thread is shared with the framework's own thread-locals (DJL's NDScope and
+   * more), and its lookups kept missing the first probe ({@code getEntryAfterMiss} was the hooks' top frame in a
+   * JFR profile of the DJL job). Only loop threads are cached, so a data-loading thread that runs hooks too does
+   * not evict the training thread. A plain field: a thread that reads a stale recorder compares its thread id,
+   * which is final, and falls back to the thread-local.
+   */
+  private static ThreadRecorder lastLoopRecorder;
   private static volatile boolean enabled;
   private static volatile int ringCapacity = 8192;
   private static volatile long sampleEvery = 1;
@@ -179,6 +188,20 @@ public final class Recorder {
     return THREADS;
   }
 
+  /** The calling thread's recorder, created on its first call. */
+  @SuppressWarnings("deprecation") // Thread.getId(): threadId() is JDK 19+, and the agent runs on 17
+  private static ThreadRecorder local() {
+    ThreadRecorder last = lastLoopRecorder;
+    if (last != null && last.threadId() == Thread.currentThread().getId()) {
+      return last;
+    }
+    ThreadRecorder tr = LOCAL.get();
+    if (tr.loopThread()) {
+      lastLoopRecorder = tr;
+    }
+    return tr;
+  }
+
   /** Forgets a thread that has ended and been drained. */
   public static void forget(ThreadRecorder tr) {
     THREADS.remove(tr);
@@ -196,7 +219,7 @@ public final class Recorder {
     if (!enabled) {
       return null;
     }
-    ThreadRecorder tr = LOCAL.get();
+    ThreadRecorder tr = local();
     long now = System.nanoTime();
     if (!tr.inStep() && tr.rootDepth() == 0) {
       tr.openStep(now, isSampled(STEPS.get() + 1, now));
@@ -215,7 +238,7 @@ public final class Recorder {
     if (!enabled) {
       return null;
     }
-    ThreadRecorder tr = LOCAL.get();
+    ThreadRecorder tr = local();
     long now = System.nanoTime();
     if (!tr.inStep() && tr.loopThread() && tr.rootDepth() == 0) {
       tr.openStep(now, isSampled(STEPS.get() + 1, now));
@@ -233,7 +256,7 @@ public final class Recorder {
     if (!enabled) {
       return null;
     }
-    ThreadRecorder tr = LOCAL.get();
+    ThreadRecorder tr = local();
     if (tr.rootDepth() == 0) {
       tr.abandonStep();
     }
@@ -253,14 +276,15 @@ public final class Recorder {
 
   /**
    * Enters a span opened by {@code owner} (a layer), unless the innermost open span was opened by the same owner
-   * (an override calling {@code super}): then it returns null and the matching exit records nothing.
+   * (an override calling {@code super}): then it returns null and the matching exit records nothing. Like
+   * {@link #enterLayer}, it opens nothing in a step that is not detailed.
    */
   public static ThreadRecorder enterOwnedSpan(Object owner) {
     if (!enabled) {
       return null;
     }
-    ThreadRecorder tr = LOCAL.get();
-    if (tr.innermostOwnedBy(owner)) {
+    ThreadRecorder tr = local();
+    if (tr.skipsLayers() || tr.innermostOwnedBy(owner)) {
       return null;
     }
     if (tr.push(System.nanoTime())) {
@@ -296,7 +320,7 @@ public final class Recorder {
     if (!enabled) {
       return;
     }
-    ThreadRecorder tr = LOCAL.get();
+    ThreadRecorder tr = local();
     if (tr.inStep()) {
       tr.addToStepAttribute(index, delta);
     }
@@ -307,7 +331,23 @@ public final class Recorder {
     if (!enabled) {
       return null;
     }
-    ThreadRecorder tr = LOCAL.get();
+    ThreadRecorder tr = local();
+    tr.push(System.nanoTime());
+    return tr;
+  }
+
+  /**
+   * Enters a layer. In a step that is not detailed nothing opens (no clock read, no span: it would record nothing)
+   * and it returns null, so the matching exit does nothing either.
+   */
+  public static ThreadRecorder enterLayer() {
+    if (!enabled) {
+      return null;
+    }
+    ThreadRecorder tr = local();
+    if (tr.skipsLayers()) {
+      return null;
+    }
     tr.push(System.nanoTime());
     return tr;
   }
@@ -317,7 +357,7 @@ public final class Recorder {
     if (!enabled || !opsTimed) {
       return null;
     }
-    ThreadRecorder tr = LOCAL.get();
+    ThreadRecorder tr = local();
     if (!tr.enterCountedOp()) {
       tr.enterOp();
       tr.push(System.nanoTime());
@@ -452,7 +492,7 @@ public final class Recorder {
 
   /** The calling thread's recorder, or null when recording is off; opens nothing. */
   public static ThreadRecorder current() {
-    return enabled ? LOCAL.get() : null;
+    return enabled ? local() : null;
   }
 
   /** True when the engine's profiler is to run during the thread's current step. */
@@ -530,7 +570,7 @@ public final class Recorder {
     if (!enabled) {
       return;
     }
-    ThreadRecorder tr = LOCAL.get();
+    ThreadRecorder tr = local();
     tr.abandonStep();
     tr.markLoopThread();
   }
@@ -543,7 +583,7 @@ public final class Recorder {
     if (!enabled) {
       return;
     }
-    LOCAL.get().abandonStep();
+    local().abandonStep();
   }
 
   /**

@@ -475,6 +475,14 @@ public final class ThreadRecorder {
     return (int) ((x >>> 1) % span) + 1;
   }
 
+  /**
+   * True when a layer span would record nothing and nothing needs its id: inside a step that is not detailed, with
+   * no GPU correlation (whose records name the span that launched them).
+   */
+  boolean skipsLayers() {
+    return stepSpanId != 0 && !stepDetailed && !GpuCorrelation.active;
+  }
+
   /** True when spans end up in records now: outside any step, or inside a detailed (sampled) step. */
   boolean recordsSpans() {
     return stepSpanId == 0 || stepDetailed;

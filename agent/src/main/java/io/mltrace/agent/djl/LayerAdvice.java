@@ -8,14 +8,15 @@ import net.bytebuddy.asm.Advice;
 /**
  * {@code AbstractBaseBlock.forward(...)}: one block of the model, as a layer span named after the block's class
  * ({@code Linear}, {@code Conv2d}, {@code SequentialBlock}...), nested as the blocks nest. The first input's and
- * first output's shapes are read only when the span is recorded (the output is a fresh array: a native call).
+ * first output's shapes are read only when the span is recorded (the output is a fresh array: a native call). In a
+ * step that is not detailed no span opens at all.
  */
 final class LayerAdvice {
   private LayerAdvice() {}
 
   @Advice.OnMethodEnter(suppress = Throwable.class)
   static ThreadRecorder enter() {
-    return Recorder.enterSpan();
+    return Recorder.enterLayer();
   }
 
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
