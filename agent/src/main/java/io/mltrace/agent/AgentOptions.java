@@ -54,7 +54,7 @@ final class AgentOptions {
     DEFAULTS.put(OUTPUT, "mltrace-out");
     DEFAULTS.put(CONSOLE, "steps");
     DEFAULTS.put(REPORT_INTERVAL, "10");
-    DEFAULTS.put(SAMPLE_EVERY, "1");
+    DEFAULTS.put(SAMPLE_EVERY, "100");
     DEFAULTS.put(TRACE_MAX_EVENTS, "500000");
     DEFAULTS.put(SUMMARY_MAX_STEPS, "100000");
     DEFAULTS.put(RING_CAPACITY, "8192");

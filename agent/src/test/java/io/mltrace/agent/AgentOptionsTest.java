@@ -14,7 +14,7 @@ class AgentOptionsTest {
     assertTrue(o.problems().isEmpty());
     assertEquals(Paths.get("mltrace-out"), o.output());
     assertEquals("steps", o.console());
-    assertEquals(1, o.sampleEvery());
+    assertEquals(100, o.sampleEvery(), "production sampling by default: one detailed step in 100");
   }
 
   @Test
@@ -43,7 +43,7 @@ class AgentOptionsTest {
     AgentOptions o = AgentOptions.parse("report_interval=soon,sample_every=0,console=loud", Map.of(), Map.of());
     assertEquals(3, o.problems().size(), o.problems().toString());
     assertEquals(10, o.reportIntervalSeconds());
-    assertEquals(1, o.sampleEvery());
+    assertEquals(100, o.sampleEvery());
     assertEquals("steps", o.console());
   }
 

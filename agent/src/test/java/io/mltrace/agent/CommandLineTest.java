@@ -62,10 +62,8 @@ class CommandLineTest {
 
   @Test
   void attachOnlyAddsTheDefaultsNotGiven() {
-    assertEquals("mode=full,console=off,sample_every=100",
-        io.mltrace.agent.cli.attach.Commands.withDefaultsForTest("mode=full"));
-    assertEquals("console=steps,sample_every=100",
-        io.mltrace.agent.cli.attach.Commands.withDefaultsForTest("console=steps"));
+    assertEquals("mode=full,console=off", io.mltrace.agent.cli.attach.Commands.withDefaultsForTest("mode=full"));
+    assertEquals("console=steps", io.mltrace.agent.cli.attach.Commands.withDefaultsForTest("console=steps"));
     assertEquals("sample_interval=5s,console=off",
         io.mltrace.agent.cli.attach.Commands.withDefaultsForTest("sample_interval=5s"));
   }

@@ -36,7 +36,7 @@ class DjlAccountingIT {
 
   @BeforeAll
   static void runGroundTruthJob() throws Exception {
-    run = ChildJvm.run("output=" + out + ",report_interval=0,console=summary,sample_period_ms=10,jfr="
+    run = ChildJvm.run("output=" + out + ",report_interval=0,sample_every=1,console=summary,sample_period_ms=10,jfr="
         + out.resolve("run.jfr"), List.of(), "io.mltrace.examples.groundtruth.DjlGroundTruth",
         "--steps", String.valueOf(STEPS), "--data-sleep-ms", String.valueOf(SLEEP_MS),
         "--gc-steps", "8,16", "--listener-busy-ms", String.valueOf(BUSY_MS));

@@ -30,7 +30,7 @@ class DjlCnnIT {
 
   @BeforeAll
   static void train() throws Exception {
-    run = ChildJvm.run("output=" + out + ",report_interval=0,console=summary", List.of(), CNN,
+    run = ChildJvm.run("output=" + out + ",report_interval=0,sample_every=1,console=summary", List.of(), CNN,
         "--steps", String.valueOf(STEPS), "--batch", String.valueOf(BATCH), "--filters", String.valueOf(FILTERS));
     assertEquals(0, run.exitCode, run::toString);
     assertTrue(run.stdout.contains("final loss"), run::toString);

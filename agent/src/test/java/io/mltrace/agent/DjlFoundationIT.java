@@ -31,7 +31,8 @@ class DjlFoundationIT {
 
   @BeforeAll
   static void runExampleWithAgent() throws Exception {
-    run = ChildJvm.run("output=" + out + ",report_interval=0", List.of(), MLP, "--steps", String.valueOf(STEPS));
+    run = ChildJvm.run("output=" + out + ",report_interval=0,sample_every=1", List.of(), MLP, "--steps",
+        String.valueOf(STEPS));
     assertEquals(0, run.exitCode, run::toString);
     summary = JSON.readTree(out.resolve("summary.json").toFile());
     trace = JSON.readTree(out.resolve("trace.json").toFile());

@@ -25,7 +25,7 @@ class DjlInferenceIT {
 
   @BeforeAll
   static void predict() throws Exception {
-    run = ChildJvm.run("output=" + out + ",report_interval=0,console=summary", List.of(), INFERENCE,
+    run = ChildJvm.run("output=" + out + ",report_interval=0,sample_every=1,console=summary", List.of(), INFERENCE,
         "--requests", String.valueOf(REQUESTS), "--batch", String.valueOf(BATCH));
     assertEquals(0, run.exitCode, run::toString);
     assertTrue(run.stdout.contains("predictions " + (REQUESTS + REQUESTS / BATCH * BATCH)), run::toString);

@@ -31,7 +31,7 @@ class DjlLstmIT {
 
   @BeforeAll
   static void train() throws Exception {
-    run = ChildJvm.run("output=" + out + ",report_interval=0,console=summary", List.of(), LSTM,
+    run = ChildJvm.run("output=" + out + ",report_interval=0,sample_every=1,console=summary", List.of(), LSTM,
         "--steps", String.valueOf(STEPS), "--batch", String.valueOf(BATCH), "--seq", String.valueOf(SEQ),
         "--features", String.valueOf(FEATURES), "--hidden", String.valueOf(HIDDEN), "--layers", "2");
     assertEquals(0, run.exitCode, run::toString);

@@ -48,7 +48,8 @@ class DjlMismatchedApiIT {
     assertEquals(1, replaced, "the engine jar is on the examples' class path");
 
     Path out = dir.resolve("out");
-    ChildJvm run = ChildJvm.runWithClasspath("output=" + out + ",report_interval=0,console=off", List.of(),
+    ChildJvm run = ChildJvm.runWithClasspath("output=" + out + ",report_interval=0,sample_every=1,console=off",
+        List.of(),
         String.join(File.pathSeparator, classpath), DjlFoundationIT.MLP, "--steps", String.valueOf(STEPS));
     assertEquals(0, run.exitCode, run::toString);
     assertTrue(run.stdout.contains("final loss"), run::toString);

@@ -28,7 +28,8 @@ class DjlMlpIT {
 
   @BeforeAll
   static void train() throws Exception {
-    run = ChildJvm.run("output=" + out + ",report_interval=0,console=summary", List.of(), DjlFoundationIT.MLP,
+    run = ChildJvm.run("output=" + out + ",report_interval=0,sample_every=1,console=summary", List.of(),
+        DjlFoundationIT.MLP,
         "--steps", String.valueOf(STEPS));
     assertEquals(0, run.exitCode, run::toString);
     trace = new DjlTrace(out);

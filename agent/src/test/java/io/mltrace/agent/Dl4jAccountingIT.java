@@ -31,7 +31,7 @@ class Dl4jAccountingIT {
 
   @BeforeAll
   static void runGroundTruthJob() throws Exception {
-    run = ChildJvm.run("output=" + out + ",report_interval=0,console=summary,sample_period_ms=10,jfr="
+    run = ChildJvm.run("output=" + out + ",report_interval=0,sample_every=1,console=summary,sample_period_ms=10,jfr="
         + out.resolve("run.jfr"), Dl4jTrace.JVM_FLAGS, "io.mltrace.examples.dl4j.Dl4jTraining",
         "--model", "mlp", "--steps", String.valueOf(STEPS), "--sleep-us", String.valueOf(SLEEP_MS * 1000),
         "--gc-steps", "5,10", "--listener-busy-ms", String.valueOf(BUSY_MS), "--outputs", "0");

@@ -119,7 +119,8 @@ final class Dl4jTrace {
       List.of("-Dorg.bytedeco.javacpp.cachedir=" + ChildJvm.EXAMPLES.resolve("javacpp-cache"));
 
   static Dl4jTrace run(Path out, String... args) throws Exception {
-    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,console=summary", JVM_FLAGS, MAIN, args);
+    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,sample_every=1,console=summary", JVM_FLAGS,
+        MAIN, args);
     assertEquals(0, run.exitCode, run::toString);
     return new Dl4jTrace(run, JSON.readTree(out.resolve("summary.json").toFile()),
         JSON.readTree(out.resolve("trace.json").toFile()));

@@ -24,7 +24,8 @@ class GemmCalibrationIT {
   }
 
   private static JsonNode train(Path out, String extraArgs) throws Exception {
-    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,console=off" + extraArgs, List.of(),
+    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,sample_every=1,console=off" + extraArgs,
+        List.of(),
         DjlFoundationIT.MLP, "--steps", "30");
     assertEquals(0, run.exitCode, run::toString);
     return JSON.readTree(out.resolve("summary.json").toFile());
@@ -61,7 +62,7 @@ class GemmCalibrationIT {
   @Test
   void aDl4jJobIsCalibratedThroughNd4j(@TempDir Path cache, @TempDir Path out) throws Exception {
     ChildJvm.EXTRA_ENV.get().putAll(Map.of("XDG_CACHE_HOME", cache.toString()));
-    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,console=off", Dl4jTrace.JVM_FLAGS,
+    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,sample_every=1,console=off", Dl4jTrace.JVM_FLAGS,
         Dl4jTrace.MAIN, "--steps", "30");
     assertEquals(0, run.exitCode, run::toString);
     assertTrue(!run.stderr.contains("GEMM calibration failed"), run::toString);

@@ -27,7 +27,8 @@ class GpuAgentIT {
 
   @Test
   void missingLibcuptiGivesOneLineAndEveryStepIsStillRecorded() throws Exception {
-    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,cupti_path=/nonexistent/libcupti.so",
+    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,sample_every=1"
+        + ",cupti_path=/nonexistent/libcupti.so",
         List.of(), MLP, "--steps", String.valueOf(STEPS));
     assertEquals(0, run.exitCode, run::toString);
     List<String> lines = run.stderr.lines().filter(l -> l.contains("GPU tracing")).toList();
@@ -39,7 +40,7 @@ class GpuAgentIT {
 
   @Test
   void byDefaultAMachineWithoutCudaGetsOneLine() throws Exception {
-    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0", List.of(), MLP, "--steps",
+    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,sample_every=1", List.of(), MLP, "--steps",
         String.valueOf(STEPS));
     assertEquals(0, run.exitCode, run::toString);
     List<String> lines = run.stderr.lines().filter(l -> l.contains("GPU tracing")).toList();
@@ -52,7 +53,8 @@ class GpuAgentIT {
   @Test
   void withCuptiTheBridgeRunsFromTheBootstrapLoaderAndSpansPushTheirIds() throws Exception {
     assertTrue(Files.isRegularFile(FAKE_CUPTI), "the collector build makes " + FAKE_CUPTI);
-    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,cupti_path=" + FAKE_CUPTI, List.of(), MLP,
+    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,sample_every=1,cupti_path=" + FAKE_CUPTI,
+        List.of(), MLP,
         "--steps", String.valueOf(STEPS));
     assertEquals(0, run.exitCode, run::toString);
     assertTrue(run.stderr.lines().noneMatch(l -> l.contains("GPU tracing")), run::toString);
@@ -64,7 +66,8 @@ class GpuAgentIT {
 
   @Test
   void gpuOffLoadsNothing() throws Exception {
-    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,gpu=off,cupti_path=/nonexistent/x.so",
+    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,sample_every=1,gpu=off"
+        + ",cupti_path=/nonexistent/x.so",
         List.of(), MLP, "--steps", String.valueOf(STEPS));
     assertEquals(0, run.exitCode, run::toString);
     assertTrue(run.stderr.lines().noneMatch(l -> l.contains("GPU")), run::toString);

@@ -10,14 +10,14 @@ import org.junit.jupiter.api.Test;
 /** The options of modes, sampling and the guard: parsed, checked with one line each, merged on reconfiguration. */
 class ModeOptionsTest {
   @Test
-  void defaultsKeepTheLaunchBehaviourEveryStepDetailed() {
+  void defaultsSampleOneStepInAHundred() {
     AgentOptions o = AgentOptions.parse(null, Map.of(), Map.of());
     assertEquals("default", o.mode());
     assertEquals(0, o.sampleIntervalNanos());
     assertEquals(0.0, o.tailPercentile());
     assertEquals(1.0, o.overheadBudgetPercent());
     assertEquals(1, o.attachBatch());
-    assertEquals("default: 1 step in 1, op spans on", AgentRuntime.policy(o).describe());
+    assertEquals("default: 1 step in 100, op spans on", AgentRuntime.policy(o).describe());
   }
 
   @Test

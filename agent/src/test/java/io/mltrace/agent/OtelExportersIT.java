@@ -40,7 +40,8 @@ class OtelExportersIT {
   void twentyDjlStepsGoToJaegerAndEveryFileIsWrittenSmall() throws Exception {
     try (Jaeger jaeger = Jaeger.start(Files.createDirectories(dir.resolve("jaeger")), 0)) {
       Path out = dir.resolve("out");
-      Process p = start("output=" + out + ",report_interval=0,console=summary,otlp_endpoint=http://127.0.0.1:"
+      Process p = start("output=" + out + ",report_interval=0,console=summary,sample_every=1"
+          + ",otlp_endpoint=http://127.0.0.1:"
           + jaeger.otlpGrpcPort, Map.of("OTEL_SERVICE_NAME", "mlp-20", "OTEL_RESOURCE_ATTRIBUTES", "run=it"), 20);
       Child run = Child.await(p, dir);
       assertEquals(0, run.exit, run::toString);
@@ -88,7 +89,8 @@ class OtelExportersIT {
     int grpcPort = LocalBackend.freePort();
     Path out = dir.resolve("out");
     int steps = 1500;
-    Process p = start("output=" + out + ",report_interval=1,console=summary,otlp_queue_spans=256,otlp_endpoint="
+    Process p = start("output=" + out + ",report_interval=1,console=summary,sample_every=1"
+        + ",otlp_queue_spans=256,otlp_endpoint="
         + "http://127.0.0.1:" + grpcPort, Map.of("OTEL_SERVICE_NAME", "mlp-outage"), steps);
     Jaeger jaeger = null;
     try {

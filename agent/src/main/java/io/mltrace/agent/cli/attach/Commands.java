@@ -14,8 +14,11 @@ import java.util.Properties;
  * {@link ExitCodes exit code}; results go to {@code out}, progress and errors to {@code err}, one line each.
  */
 public final class Commands {
-  /** Applied by {@code attach} unless given: a production job wants no per-step console lines and sampled detail. */
-  static final String ATTACH_DEFAULTS = "console=off,sample_every=100";
+  /**
+   * Applied by {@code attach} unless given: a production job wants no per-step console lines. (Sampled detail, one
+   * step in 100, is every start's default.)
+   */
+  static final String ATTACH_DEFAULTS = "console=off";
   /** {@code trace} on a JVM without mltrace attaches in the cheapest mode first. */
   static final String TRACE_ATTACH = "mode=off,console=off";
 
@@ -198,9 +201,7 @@ public final class Commands {
     StringBuilder b = new StringBuilder(options);
     for (String pair : defaults.split(",")) {
       String key = pair.substring(0, pair.indexOf('='));
-      boolean given = ("," + options).contains("," + key + "=");
-      boolean intervalGiven = key.equals("sample_every") && ("," + options).contains(",sample_interval=");
-      if (!given && !intervalGiven) {
+      if (!("," + options).contains("," + key + "=")) {
         b.append(b.length() == 0 ? "" : ",").append(pair);
       }
     }
