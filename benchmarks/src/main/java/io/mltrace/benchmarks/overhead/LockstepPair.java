@@ -68,6 +68,11 @@ final class LockstepPair {
       this.b = b;
     }
 
+    Result withAgentLines(Set<String> linesA, Set<String> linesB) {
+      return new Result(new Side(a.stepNs, a.cpuNs, a.threadCpuNs, linesA),
+          new Side(b.stepNs, b.cpuNs, b.threadCpuNs, linesB));
+    }
+
     /** The median over the measured steps of A's step time over B's same-numbered step: the pair's figure. */
     double medianStepRatio() {
       return medianStepRatio(0, a.stepNs.length);
@@ -222,6 +227,23 @@ final class LockstepPair {
    */
   static Result run(List<String> commandA, List<String> commandB, int warmup, int measured, int pinCpu, Path errA,
       Path errB) throws Exception {
+    return runAround(commandA, commandB, warmup, measured, pinCpu, errA, errB, null, 0)[0];
+  }
+
+  /** Something done to side A's process between two turns, while both jobs wait for their next one. */
+  interface Intervention {
+    void apply(long pidA) throws Exception;
+  }
+
+  /**
+   * Like {@link #run}, and then, when {@code between} is not null, applies it to side A (such as attaching the agent)
+   * and runs {@code warmupAfter + measured} turns more: the difference-in-differences method. The ratio after
+   * over the ratio before is then free of the difference between the two JVMs, which {@link #run} alone cannot
+   * cancel, as long as that difference holds over the pair's life. Returns the result before and, with
+   * {@code between}, the one after.
+   */
+  static Result[] runAround(List<String> commandA, List<String> commandB, int warmup, int measured, int pinCpu,
+      Path errA, Path errB, Intervention between, int warmupAfter) throws Exception {
     Job a = new Job(commandA, errA);
     Job b = null;
     try {
@@ -232,46 +254,58 @@ final class LockstepPair {
         a.pinTrainingThread(pinCpu);
         b.pinTrainingThread(pinCpu);
       }
-      long[] aNs = new long[measured];
-      long[] bNs = new long[measured];
-      long cpuA0 = 0;
-      long cpuB0 = 0;
-      Map<String, Long> threadsA0 = Map.of();
-      Map<String, Long> threadsB0 = Map.of();
-      for (int i = 0; i < warmup + measured; i++) {
-        if (i == warmup) {
-          cpuA0 = a.cpuNs();
-          cpuB0 = b.cpuNs();
-          threadsA0 = a.threadCpuNs();
-          threadsB0 = b.threadCpuNs();
-        }
-        long first;
-        long second;
-        if (i % 2 == 0) {
-          first = a.step();
-          second = b.step();
-        } else {
-          first = b.step();
-          second = a.step();
-        }
-        if (i >= warmup) {
-          aNs[i - warmup] = i % 2 == 0 ? first : second;
-          bNs[i - warmup] = i % 2 == 0 ? second : first;
-        }
+      Result before = turns(a, b, warmup, measured);
+      Result after = null;
+      if (between != null) {
+        between.apply(a.process.pid());
+        after = turns(a, b, warmupAfter, measured);
       }
-      long cpuA = a.cpuNs() - cpuA0;
-      long cpuB = b.cpuNs() - cpuB0;
-      Map<String, Long> threadsA = since(a.threadCpuNs(), threadsA0);
-      Map<String, Long> threadsB = since(b.threadCpuNs(), threadsB0);
       a.stop();
       b.stop();
-      return new Result(new Side(aNs, cpuA, threadsA, a.agentLines()),
-          new Side(bNs, cpuB, threadsB, b.agentLines()));
+      Set<String> linesA = a.agentLines();
+      Set<String> linesB = b.agentLines();
+      before = before.withAgentLines(linesA, linesB);
+      return after == null ? new Result[] {before} : new Result[] {before, after.withAgentLines(linesA, linesB)};
     } finally {
       a.process.destroyForcibly();
       if (b != null) {
         b.process.destroyForcibly();
       }
     }
+  }
+
+  private static Result turns(Job a, Job b, int warmup, int measured) throws Exception {
+    long[] aNs = new long[measured];
+    long[] bNs = new long[measured];
+    long cpuA0 = 0;
+    long cpuB0 = 0;
+    Map<String, Long> threadsA0 = Map.of();
+    Map<String, Long> threadsB0 = Map.of();
+    for (int i = 0; i < warmup + measured; i++) {
+      if (i == warmup) {
+        cpuA0 = a.cpuNs();
+        cpuB0 = b.cpuNs();
+        threadsA0 = a.threadCpuNs();
+        threadsB0 = b.threadCpuNs();
+      }
+      long first;
+      long second;
+      if (i % 2 == 0) {
+        first = a.step();
+        second = b.step();
+      } else {
+        first = b.step();
+        second = a.step();
+      }
+      if (i >= warmup) {
+        aNs[i - warmup] = i % 2 == 0 ? first : second;
+        bNs[i - warmup] = i % 2 == 0 ? second : first;
+      }
+    }
+    long cpuA = a.cpuNs() - cpuA0;
+    long cpuB = b.cpuNs() - cpuB0;
+    Map<String, Long> threadsA = since(a.threadCpuNs(), threadsA0);
+    Map<String, Long> threadsB = since(b.threadCpuNs(), threadsB0);
+    return new Result(new Side(aNs, cpuA, threadsA, Set.of()), new Side(bNs, cpuB, threadsB, Set.of()));
   }
 }

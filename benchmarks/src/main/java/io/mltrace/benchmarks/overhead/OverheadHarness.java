@@ -48,6 +48,7 @@ public final class OverheadHarness {
   private final Path work;
   private final List<String> jvmArgs;
   private final int pinCpu;
+  private int turnSteps = 1;
 
   private OverheadHarness(List<String> jvmArgs, int pinCpu) throws IOException {
     String examples = Files.readString(Paths.get("examples/target/classpath.txt")).trim();
@@ -59,25 +60,34 @@ public final class OverheadHarness {
 
   public static void main(String[] args) throws Exception {
     String method = Args.stringArg(args, "--method", "lockstep");
-    boolean lockstep = method.equals("lockstep");
+    boolean did = method.equals("attach-did");
+    boolean lockstep = method.equals("lockstep") || did;
     if (!lockstep && !method.equals("sequential")) {
-      throw new IllegalArgumentException("--method must be lockstep or sequential");
+      throw new IllegalArgumentException("--method must be lockstep, attach-did or sequential");
     }
     int pairs = Args.intArg(args, "--pairs", 5);
     int steps = Args.intArg(args, "--steps", lockstep ? 3000 : 600);
     int warmup = Args.intArg(args, "--warmup", 1000);
     int attachRuns = Args.intArg(args, "--attach-runs", 0);
+    int warmupAfter = Args.intArg(args, "--warmup-after", warmup);
     String modes = Args.stringArg(args, "--modes", "aa,off,default,full");
     String jobs = Args.stringArg(args, "--jobs", "djl");
     String extraJvmArgs = Args.stringArg(args, "--jvm-args", "").trim();
     int pinCpu = Args.intArg(args, "--pin-cpu", -1);
     OverheadHarness h = new OverheadHarness(
         extraJvmArgs.isEmpty() ? List.of() : List.of(extraJvmArgs.split("\\s+")), pinCpu);
-    System.out.printf(Locale.ROOT, "%s; JDK %s; %d CPUs; JVM flags %s; warm-up %d, measured %d; training threads "
+    h.turnSteps = Args.intArg(args, "--turn-steps", 1);
+    System.out.printf(Locale.ROOT, "%s; JDK %s; %d CPUs; JVM flags %s; warm-up %d (after attaching: " + warmupAfter
+        + "), measured %d; steps per turn " + h.turnSteps + "; training threads "
         + "pinned to CPU %s%n", method, System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
         h.jvmArgs, warmup, steps, pinCpu < 0 ? "none" : String.valueOf(pinCpu));
     if (pairs > 0) {
-      if (lockstep) {
+      if (did) {
+        System.out.println("| job | attached to side A | pairs | median of after/before | min | max | per pair "
+            + "(after/before) | ratio A/B before attaching, per pair | CPU-time ratio after, median (min–max) "
+            + "| load avg (1 min) |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+      } else if (lockstep) {
         System.out.println("| job | comparison | side A | side B | pairs | median ratio A/B | min | max | per pair "
             + "(median of per-step ratios) | CPU-time ratio, median (min–max) | load avg (1 min) |");
         System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
@@ -86,7 +96,9 @@ public final class OverheadHarness {
         System.out.println("|---|---|---|---|---|---|---|---|---|");
       }
       for (String job : jobs.split(",")) {
-        if (lockstep) {
+        if (did) {
+          h.attachDidRows(job, List.of(modes.split(",")), pairs, warmup, warmupAfter, steps);
+        } else if (lockstep) {
           h.lockstepRows(job, List.of(modes.split(",")), pairs, warmup, steps);
         } else {
           for (String mode : modes.split(",")) {
@@ -178,6 +190,115 @@ public final class OverheadHarness {
     System.out.flush();
   }
 
+  /** What {@code attach-did} attaches to side A for a comparison; {@code null} for the control ({@code aa}). */
+  private String attachOptions(String job, String mode, int pair) {
+    String common = ",console=off,report_interval=0,output=" + work.resolve(job + "-did-" + mode + "-" + pair);
+    switch (mode) {
+      case "aa":
+        return null;
+      case "off":
+      case "full":
+        return "mode=" + mode + common;
+      case "default":
+      case "off>default":
+        return "mode=default" + common + ",sample_every=100";
+      default:
+        throw new IllegalArgumentException(
+            "unknown comparison '" + mode + "' for attach-did (aa, off, default, full, off>default)");
+    }
+  }
+
+  /**
+   * Side A's agent options at launch for {@code attach-did}: {@code off>default} starts A with the agent in mode
+   * {@code off} and then reconfigures it to {@code default}, which measures what {@code default} adds to {@code off}
+   * within one JVM and with the classes instrumented at load; the others start A without the agent.
+   */
+  private String launchOptions(String job, String mode, int pair) {
+    return mode.equals("off>default")
+        ? "mode=off,console=off,report_interval=0,output=" + work.resolve(job + "-did-" + mode + "-" + pair) : null;
+  }
+
+  /**
+   * The difference-in-differences method: both sides start without the agent and take {@code warmup + steps} turns
+   * in lockstep (ratio "before"); then the agent is attached to side A in the comparison's mode (nothing is
+   * attached for {@code aa}) while both wait, and both take {@code warmupAfter + steps} turns more (ratio "after"). A
+   * pair's figure is after over before: the two JVMs' own difference, which a plain lockstep pair carries into its
+   * ratio (±3 % per DJL pair on a quiet machine), cancels as long as it holds over the pair's life; the A/A row
+   * says how well it holds. The agent runs attached, with its classes retransformed, and the second warm-up lets the
+   * JIT settle again before the steps that count: retransformation throws away the compiled code of the advised
+   * methods, and a method that runs once per step reaches C2 only after some 10,000 steps.
+   */
+  private void attachDidRows(String job, List<String> modes, int pairs, int warmup, int warmupAfter, int steps)
+      throws Exception {
+    Map<String, List<LockstepPair.Result[]>> results = new LinkedHashMap<>();
+    Map<String, List<Double>> loads = new LinkedHashMap<>();
+    for (String mode : modes) {
+      attachOptions(job, mode, 0);
+      results.put(mode, new ArrayList<>());
+      loads.put(mode, new ArrayList<>());
+    }
+    for (int i = 1; i <= pairs; i++) {
+      for (String mode : modes) {
+        String options = attachOptions(job, mode, i);
+        double load = loadAverage();
+        Path errA = work.resolve(job + "-did-" + mode + "-" + i + "-a.err");
+        Path errB = work.resolve(job + "-did-" + mode + "-" + i + "-b.err");
+        LockstepPair.Intervention attach = options == null ? pid -> { } : pid -> {
+          List<String> cmd = new ArrayList<>(List.of(java.toString(), "-jar", agent.toString(), "attach",
+              String.valueOf(pid)));
+          cmd.addAll(List.of(options.split(",")));
+          String said = runToEnd(cmd);
+          if (!said.contains("attached") && !said.contains("already loaded")) {
+            throw new IllegalStateException("attach failed: " + said);
+          }
+          System.err.println("  attach: " + said.trim().replace('\n', ' '));
+        };
+        LockstepPair.Result[] r = LockstepPair.runAround(command(job, launchOptions(job, mode, i), true),
+            command(job, null, true),
+            warmup, steps, pinCpu, errA, errB, attach, warmupAfter);
+        results.get(mode).add(r);
+        loads.get(mode).add(load);
+        System.err.printf(Locale.ROOT, "%s did %s pair %d (load %.2f): before %.4f (halves %.4f, %.4f), after %.4f "
+            + "(halves %.4f, %.4f), after/before %.4f; median step A before %.3f ms, after %.3f ms, B %.3f ms, "
+            + "%.3f ms; CPU ratio before %.4f, after %.4f%n", job, mode, i, load, r[0].medianStepRatio(),
+            r[0].medianStepRatio(0, steps / 2), r[0].medianStepRatio(steps / 2, steps), r[1].medianStepRatio(),
+            r[1].medianStepRatio(0, steps / 2), r[1].medianStepRatio(steps / 2, steps),
+            r[1].medianStepRatio() / r[0].medianStepRatio(), r[0].a.medianStepNs() / 1e6,
+            r[1].a.medianStepNs() / 1e6, r[0].b.medianStepNs() / 1e6, r[1].b.medianStepNs() / 1e6,
+            r[0].cpuRatio(), r[1].cpuRatio());
+        printThreads("A after", r[1].a);
+        printThreads("B after", r[1].b);
+        for (String line : r[1].a.agentLines) {
+          System.err.println("  A: " + line);
+        }
+      }
+    }
+    for (String mode : modes) {
+      List<Double> did = new ArrayList<>();
+      List<Double> before = new ArrayList<>();
+      List<Double> cpu = new ArrayList<>();
+      for (LockstepPair.Result[] r : results.get(mode)) {
+        did.add(r[1].medianStepRatio() / r[0].medianStepRatio());
+        before.add(r[0].medianStepRatio());
+        cpu.add(r[1].cpuRatio());
+      }
+      List<Double> sorted = sorted(did);
+      List<Double> cpuSorted = sorted(cpu);
+      List<Double> load = sorted(loads.get(mode));
+      String options = attachOptions(job, mode, 0);
+      String launched = launchOptions(job, mode, 0);
+      String shown = options == null ? "nothing (A/A control)"
+          : launched == null ? shownOptions(options)
+          : "launched with " + shownOptions(launched) + ", then reconfigured to " + shownOptions(options);
+      System.out.printf(Locale.ROOT, "| %s | %s | %d | %.4fx | %.4f | %.4f | %s | %s | %.3f (%.3f–%.3f) | %.2f–%.2f |%n",
+          job, shown, pairs, median(sorted),
+          sorted.get(0), sorted.get(sorted.size() - 1), joined(did, "%.4f"), joined(before, "%.4f"),
+          median(cpuSorted), cpuSorted.get(0), cpuSorted.get(cpuSorted.size() - 1), load.get(0),
+          load.get(load.size() - 1));
+    }
+    System.out.flush();
+  }
+
   /** The threads of one side that took at least 50 ms of CPU over the measured steps. */
   private static void printThreads(String side, LockstepPair.Side s) {
     StringBuilder line = new StringBuilder();
@@ -227,7 +348,7 @@ public final class OverheadHarness {
     cmd.addAll(List.of("-cp", classpath, jobClass(job).getName()));
     if (lockstep) {
       // The data set is cycled: a fixed size keeps two JVMs' memory small however many turns are taken.
-      cmd.addAll(List.of("--lockstep", "true", "--data-batches", "500"));
+      cmd.addAll(List.of("--lockstep", "true", "--data-batches", "500", "--turn-steps", String.valueOf(turnSteps)));
     }
     return cmd;
   }

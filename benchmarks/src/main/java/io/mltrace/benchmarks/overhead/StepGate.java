@@ -9,24 +9,31 @@ import java.nio.charset.StandardCharsets;
  * The job's side of the lockstep protocol that {@link LockstepPair} drives. Free-running (the default), a job
  * simply takes its {@code --steps}. With {@code --lockstep true} it prints {@code ready} once its setup is done,
  * then before every step blocks until the harness writes {@code step} on its standard input, and after the step
- * prints {@code done <ns>}; {@code stop} (or the end of its input) ends the loop. The wait sits outside the step
+ * prints {@code done <ns>}; {@code stop} (or the end of its input) ends the loop. With {@code --turn-steps N} a turn
+ * is N steps back to back and {@code done} reports their total: the other JVM then runs between every N steps
+ * only, so that a step mostly starts with the caches its own JVM left, as in a job that runs alone. The wait sits outside the step
  * the job times. The agent, whose steps run back to back (the end of one opens the next), counts it in its own
  * step as unattributed time: its overhead guard therefore sees a smaller share than in a free-running job.
  */
 final class StepGate {
   private final boolean lockstep;
   private final int steps;
+  private final int turnSteps;
   private final BufferedReader turns;
+  private int stepsThisTurn;
+  private long turnNs;
 
-  private StepGate(boolean lockstep, int steps) {
+  private StepGate(boolean lockstep, int steps, int turnSteps) {
     this.lockstep = lockstep;
     this.steps = steps;
+    this.turnSteps = Math.max(1, turnSteps);
     this.turns = lockstep ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII)) : null;
   }
 
+  /** {@code --lockstep true|false}, and {@code --turn-steps N}: steps per turn, back to back (default 1). */
   static StepGate fromArgs(String[] args, int steps) {
     String lockstep = Args.stringArg(args, "--lockstep", "false");
-    return new StepGate(Boolean.parseBoolean(lockstep), steps);
+    return new StepGate(Boolean.parseBoolean(lockstep), steps, Args.intArg(args, "--turn-steps", 1));
   }
 
   boolean lockstep() {
@@ -44,14 +51,24 @@ final class StepGate {
     if (!lockstep) {
       return index < steps;
     }
+    if (stepsThisTurn > 0) {
+      return true;
+    }
     String line = turns.readLine();
     return line != null && line.equals("step");
   }
 
+  /** A step took {@code ns}; the turn's last step reports the turn's total. */
   void stepDone(long ns) {
-    if (lockstep) {
-      System.out.println("done " + ns);
+    if (!lockstep) {
+      return;
+    }
+    turnNs += ns;
+    if (++stepsThisTurn == turnSteps) {
+      System.out.println("done " + turnNs);
       System.out.flush();
+      stepsThisTurn = 0;
+      turnNs = 0;
     }
   }
 }
