@@ -67,8 +67,8 @@ final class CommandLine {
         "  java -jar mltrace-agent.jar <command>   (or ./mltrace <command>)",
         "commands:",
         "  list                               JVMs of this user; whether mltrace is loaded, its version and mode",
-        "  attach <pid> [key=value ...]       load the agent into a running JVM (defaults: console=off,"
-            + " sample_every=100); if loaded, reconfigure it",
+        "  attach <pid> [key=value ...]       load the agent into a running JVM (default: console=off);"
+            + " if loaded, reconfigure it",
         "  trace <pid> --steps N | --duration D [--out DIR] [--timeout D]",
         "                                     a detailed window; shows progress, then where trace.json and"
             + " summary.json are",
