@@ -21,10 +21,13 @@ import java.util.regex.Pattern;
  * running DJL jobs (the pause the agent reports, the longest {@code RedefineClasses} safepoint the JVM logs, and the
  * command's wall time). Prints Markdown rows on stdout and each pair's details on stderr.
  *
- * <p>Two methods. {@code lockstep} (the default) runs the two JVMs of a pair at once, taking turns step by step
- * ({@link LockstepPair}); a pair's figure is the median over the measured steps of the per-step ratio. It resolves
- * about 1 % on a shared 2-core VM where {@code sequential}, the earlier method (one JVM after the other, the
- * ratio of their median step times; the order alternates from pair to pair), spread by ±25 %.
+ * <p>Three methods. {@code lockstep} (the default) runs the two JVMs of a pair at once, taking turns step by step
+ * ({@link LockstepPair}); a pair's figure is the median over the measured steps of the per-step ratio. It cancels
+ * the machine's drift but not the difference between two JVMs (±3 % per DJL pair on a quiet VM), so it needs many
+ * pairs; {@code sequential}, the earlier method (one JVM after the other, the ratio of their median step times; the
+ * order alternates from pair to pair), spread by ±25 %. {@code attach-did} measures each lockstep pair before and
+ * after attaching the agent to side A ({@link #attachDidRows}); {@code --warmup-after} sets the warm-up after the
+ * attach, {@code --sample-every} the {@code default} comparisons' sampling (100).
  *
  * <p>Run from the repository root after {@code mvn -B -q package -DskipTests}:
  * {@code java -cp benchmarks/target/classes io.mltrace.benchmarks.overhead.OverheadHarness [--method lockstep]
@@ -32,10 +35,12 @@ import java.util.regex.Pattern;
  * [--jvm-args "-Xms1g -Xmx1g"] [--pin-cpu 1] [--attach-runs 0]}. Comparisons ({@code --modes}): {@code aa} is the
  * A/A control (no agent on either side: the method's noise floor); {@code off}, {@code default}, {@code full} are
  * that mode against no agent, as is {@code off-nojfr} ({@code mode=off,jvm_events=off}); {@code jfr} is
- * {@code mode=off} against {@code mode=off,jvm_events=off} (the cost of the JFR streaming that every mode starts).
+ * {@code mode=off} against {@code mode=off,jvm_events=off} (the cost of the JFR streaming that every mode starts);
+ * {@code default-vs-b} is {@code default} with this build against {@code default} with {@code --agent-b PATH}.
  * {@code --steps} counts measured turns per side in lockstep (after {@code --warmup} turns) and all steps of a run
  * in sequential (default 600; its warm-up is the job's 100). {@code --pin-cpu N} runs both training threads on
- * CPU N ({@link LockstepPair}).
+ * CPU N ({@link LockstepPair}); {@code --pin-others M} starts both jobs on CPU M, so that every other thread (JIT,
+ * GC, JFR, the agent's) runs there and the training threads have CPU N to themselves.
  */
 public final class OverheadHarness {
   private static final Pattern STEP_NS = Pattern.compile("step_ns median=(\\d+)");
@@ -49,6 +54,14 @@ public final class OverheadHarness {
   private final List<String> jvmArgs;
   private final int pinCpu;
   private int turnSteps = 1;
+  /** CPU for every thread of both jobs but the training thread (-1: no affinity), see {@code --pin-others}. */
+  private int pinOthers = -1;
+  /** Side B's options with this prefix load {@link #agentB} instead of this build's agent jar. */
+  private static final String AGENT_B = "@agent-b:";
+  /** Another build of the agent jar, for {@code default-vs-b} ({@code --agent-b PATH}). */
+  private Path agentB;
+  /** {@code sample_every} of the {@code default} comparisons ({@code --sample-every}, default 100). */
+  private int sampleEvery = 100;
 
   private OverheadHarness(List<String> jvmArgs, int pinCpu) throws IOException {
     String examples = Files.readString(Paths.get("examples/target/classpath.txt")).trim();
@@ -77,10 +90,16 @@ public final class OverheadHarness {
     OverheadHarness h = new OverheadHarness(
         extraJvmArgs.isEmpty() ? List.of() : List.of(extraJvmArgs.split("\\s+")), pinCpu);
     h.turnSteps = Args.intArg(args, "--turn-steps", 1);
-    System.out.printf(Locale.ROOT, "%s; JDK %s; %d CPUs; JVM flags %s; warm-up %d (after attaching: " + warmupAfter
-        + "), measured %d; steps per turn " + h.turnSteps + "; training threads "
-        + "pinned to CPU %s%n", method, System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
-        h.jvmArgs, warmup, steps, pinCpu < 0 ? "none" : String.valueOf(pinCpu));
+    h.pinOthers = Args.intArg(args, "--pin-others", -1);
+    h.sampleEvery = Args.intArg(args, "--sample-every", 100);
+    String agentB = Args.stringArg(args, "--agent-b", "");
+    h.agentB = agentB.isEmpty() ? null : Paths.get(agentB).toAbsolutePath();
+    String afterAttach = did ? " (after attaching: " + warmupAfter + ")" : "";
+    String others = h.pinOthers < 0 ? "none" : String.valueOf(h.pinOthers);
+    System.out.printf(Locale.ROOT, "%s; JDK %s; %d CPUs; JVM flags %s; warm-up %d%s, measured %d; steps per turn %d;"
+        + " other threads pinned to CPU %s; training threads pinned to CPU %s%n", method,
+        System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), h.jvmArgs, warmup, afterAttach,
+        steps, h.turnSteps, others, pinCpu < 0 ? "none" : String.valueOf(pinCpu));
     if (pairs > 0) {
       if (did) {
         System.out.println("| job | attached to side A | pairs | median of after/before | min | max | per pair "
@@ -122,11 +141,17 @@ public final class OverheadHarness {
       case "full":
         return new String[] {"mode=" + mode + common, null};
       case "default":
-        return new String[] {"mode=default" + common + ",sample_every=100", null};
+        return new String[] {"mode=default" + common + ",sample_every=" + sampleEvery, null};
       case "off-nojfr":
         return new String[] {"mode=off,jvm_events=off" + common, null};
       case "jfr":
         return new String[] {"mode=off" + common + "-a", "mode=off,jvm_events=off" + common + "-b"};
+      case "default-vs-b":
+        if (agentB == null) {
+          throw new IllegalArgumentException("default-vs-b needs --agent-b PATH (another build of the agent jar)");
+        }
+        return new String[] {"mode=default" + common + "-a,sample_every=" + sampleEvery,
+            AGENT_B + "mode=default" + common + "-b,sample_every=" + sampleEvery};
       default:
         throw new IllegalArgumentException(
             "unknown comparison '" + mode + "' (aa, off, off-nojfr, default, full, jfr)");
@@ -199,12 +224,14 @@ public final class OverheadHarness {
       case "off":
       case "full":
         return "mode=" + mode + common;
+      case "off>off":
+        return "mode=off" + common;
       case "default":
       case "off>default":
-        return "mode=default" + common + ",sample_every=100";
+        return "mode=default" + common + ",sample_every=" + sampleEvery;
       default:
         throw new IllegalArgumentException(
-            "unknown comparison '" + mode + "' for attach-did (aa, off, default, full, off>default)");
+            "unknown comparison '" + mode + "' for attach-did (aa, off, default, full, off>default, off>off)");
     }
   }
 
@@ -214,7 +241,7 @@ public final class OverheadHarness {
    * within one JVM and with the classes instrumented at load; the others start A without the agent.
    */
   private String launchOptions(String job, String mode, int pair) {
-    return mode.equals("off>default")
+    return mode.startsWith("off>")
         ? "mode=off,console=off,report_interval=0,output=" + work.resolve(job + "-did-" + mode + "-" + pair) : null;
   }
 
@@ -290,9 +317,9 @@ public final class OverheadHarness {
       String shown = options == null ? "nothing (A/A control)"
           : launched == null ? shownOptions(options)
           : "launched with " + shownOptions(launched) + ", then reconfigured to " + shownOptions(options);
-      System.out.printf(Locale.ROOT, "| %s | %s | %d | %.4fx | %.4f | %.4f | %s | %s | %.3f (%.3f–%.3f) | %.2f–%.2f |%n",
-          job, shown, pairs, median(sorted),
-          sorted.get(0), sorted.get(sorted.size() - 1), joined(did, "%.4f"), joined(before, "%.4f"),
+      System.out.printf(Locale.ROOT,
+          "| %s | %s | %d | %.4fx | %.4f | %.4f | %s | %s | %.3f (%.3f–%.3f) | %.2f–%.2f |%n", job, shown, pairs,
+          median(sorted), sorted.get(0), sorted.get(sorted.size() - 1), joined(did, "%.4f"), joined(before, "%.4f"),
           median(cpuSorted), cpuSorted.get(0), cpuSorted.get(cpuSorted.size() - 1), load.get(0),
           load.get(load.size() - 1));
     }
@@ -335,14 +362,26 @@ public final class OverheadHarness {
   }
 
   private String shownOptions(String options) {
-    return options == null ? "no agent" : "`" + options.replaceAll("output=[^,]*", "output=<tmp>") + "`";
+    if (options == null) {
+      return "no agent";
+    }
+    String jar = options.startsWith(AGENT_B) ? " (agent " + agentB.getFileName() + ")" : "";
+    return "`" + options.replace(AGENT_B, "").replaceAll("output=[^,]*", "output=<tmp>") + "`" + jar;
   }
 
   /** The command line of one run of {@code job}, with the agent when {@code agentOptions} is not null. */
   private List<String> command(String job, String agentOptions, boolean lockstep) {
-    List<String> cmd = new ArrayList<>(List.of(java.toString()));
+    List<String> cmd = new ArrayList<>();
+    if (lockstep && pinOthers >= 0) {
+      // Every thread starts on that CPU and threads inherit their creator's affinity; LockstepPair then moves the
+      // training thread to --pin-cpu. The training thread has a CPU to itself, as on a machine with cores to spare.
+      cmd.addAll(List.of("taskset", "-c", String.valueOf(pinOthers)));
+    }
+    cmd.add(java.toString());
     cmd.addAll(jvmArgs);
-    if (agentOptions != null) {
+    if (agentOptions != null && agentOptions.startsWith(AGENT_B)) {
+      cmd.add("-javaagent:" + agentB + "=" + agentOptions.substring(AGENT_B.length()));
+    } else if (agentOptions != null) {
       cmd.add("-javaagent:" + agent + "=" + agentOptions);
     }
     cmd.addAll(List.of("-cp", classpath, jobClass(job).getName()));

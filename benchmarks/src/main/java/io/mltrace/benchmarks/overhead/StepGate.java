@@ -11,9 +11,10 @@ import java.nio.charset.StandardCharsets;
  * then before every step blocks until the harness writes {@code step} on its standard input, and after the step
  * prints {@code done <ns>}; {@code stop} (or the end of its input) ends the loop. With {@code --turn-steps N} a turn
  * is N steps back to back and {@code done} reports their total: the other JVM then runs between every N steps
- * only, so that a step mostly starts with the caches its own JVM left, as in a job that runs alone. The wait sits outside the step
- * the job times. The agent, whose steps run back to back (the end of one opens the next), counts it in its own
- * step as unattributed time: its overhead guard therefore sees a smaller share than in a free-running job.
+ * only, so that a step mostly starts with the caches its own JVM left, as in a job that runs alone. The wait sits
+ * outside the step the job times. The agent, whose steps run back to back (the end of one opens the next), counts
+ * it in its own step as unattributed time: its overhead guard therefore sees a smaller share than in a free-running
+ * job.
  */
 final class StepGate {
   private final boolean lockstep;
