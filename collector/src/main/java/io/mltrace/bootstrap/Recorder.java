@@ -205,6 +205,9 @@ public final class Recorder {
   /** Forgets a thread that has ended and been drained. */
   public static void forget(ThreadRecorder tr) {
     THREADS.remove(tr);
+    if (lastLoopRecorder == tr) {
+      lastLoopRecorder = null; // its ring (1.3 MB by default) is not kept alive by the cache
+    }
   }
 
   /** Steps closed so far in this process. */
