@@ -113,13 +113,18 @@ final class Dl4jTrace {
     steps.sort((a, b) -> Long.compare(a.step(), b.step()));
   }
 
-  /** Runs the example with the agent writing to {@code out}; asserts that it completed. */
   /** JVM flags for a DL4J child: native libraries unpacked once, under the build folder. */
   static final List<String> JVM_FLAGS =
       List.of("-Dorg.bytedeco.javacpp.cachedir=" + ChildJvm.EXAMPLES.resolve("javacpp-cache"));
 
+  /** Runs the example with the agent writing to {@code out}, every step detailed; asserts that it completed. */
   static Dl4jTrace run(Path out, String... args) throws Exception {
-    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,sample_every=1,console=summary", JVM_FLAGS,
+    return runWith(out, "sample_every=1", args);
+  }
+
+  /** As {@link #run}, with {@code options} (such as {@code sample_every=4}) added to the agent's. */
+  static Dl4jTrace runWith(Path out, String options, String... args) throws Exception {
+    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,console=summary," + options, JVM_FLAGS,
         MAIN, args);
     assertEquals(0, run.exitCode, run::toString);
     return new Dl4jTrace(run, JSON.readTree(out.resolve("summary.json").toFile()),

@@ -13,7 +13,8 @@ import org.nd4j.linalg.api.ops.OpContext;
 /**
  * {@code NativeOpExecutioner.exec(CustomOp, OpContext)}: every custom op (matmul, conv2d, lstmLayer, ...) passes
  * here just before the native call. Records the op name, the shapes of the first two inputs and the first output,
- * the first input's data type and the FLOPs ({@link OpFlops}). Shapes are Java-side: no native call.
+ * the first input's data type and the FLOPs ({@link OpFlops}). Shapes are Java-side: no native call. In a step that
+ * is not sampled a non-GEMM op reads only its name.
  */
 final class CustomOpAdvice {
   private CustomOpAdvice() {}
@@ -38,18 +39,22 @@ final class CustomOpAdvice {
     long[] out0 = null;
     try {
       name = op.opName();
-      int inputs = context.numInputArguments();
-      INDArray a = inputs > 0 ? context.getInputArray(0) : null;
-      INDArray b = inputs > 1 ? context.getInputArray(1) : null;
-      INDArray c = inputs > 2 ? context.getInputArray(2) : null;
-      INDArray out = outputs != null && outputs.length > 0 ? outputs[0] : null;
-      in0 = a == null ? null : a.shape();
-      in1 = b == null ? null : b.shape();
-      out0 = out == null ? null : out.shape();
-      dtype = a == null ? 0 : DataTypes.code(a.dataType().name());
-      if (OpFlops.isGemmLike(name)) {
-        kind = Kind.OP_GEMM;
-        flops = OpFlops.ofNamedOp(name, in0, in1, c == null ? null : c.shape(), out0);
+      boolean gemm = OpFlops.isGemmLike(name);
+      // A GEMM needs its shapes in every step (the FLOPs counter); other ops only for a record.
+      if (gemm || Recorder.recordsSpans(tr)) {
+        int inputs = context.numInputArguments();
+        INDArray a = inputs > 0 ? context.getInputArray(0) : null;
+        INDArray b = inputs > 1 ? context.getInputArray(1) : null;
+        INDArray c = inputs > 2 ? context.getInputArray(2) : null;
+        INDArray out = outputs != null && outputs.length > 0 ? outputs[0] : null;
+        in0 = a == null ? null : a.shape();
+        in1 = b == null ? null : b.shape();
+        out0 = out == null ? null : out.shape();
+        dtype = a == null ? 0 : DataTypes.code(a.dataType().name());
+        if (gemm) {
+          kind = Kind.OP_GEMM;
+          flops = OpFlops.ofNamedOp(name, in0, in1, c == null ? null : c.shape(), out0);
+        }
       }
     } catch (Throwable ignored) {
       // Attributes are optional; the span is still closed below.

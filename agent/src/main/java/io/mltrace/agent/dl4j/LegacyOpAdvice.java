@@ -11,7 +11,8 @@ import org.nd4j.linalg.api.ops.Op;
 /**
  * {@code NativeOpExecutioner.exec(XxxOp, OpContext)}: the legacy ops (transform, scalar, broadcast, reduce, index
  * reduce, random), each at its typed executor just before the native call. Records the op name, the shapes of
- * {@code x}, {@code y} and {@code z} and the data type of {@code x}.
+ * {@code x}, {@code y} and {@code z} and the data type of {@code x}; in a step that is not sampled, only the name
+ * (the op is counted, not recorded).
  */
 final class LegacyOpAdvice {
   private LegacyOpAdvice() {}
@@ -33,13 +34,15 @@ final class LegacyOpAdvice {
     long[] z = null;
     try {
       name = op.opName();
-      INDArray a = op.x();
-      INDArray b = op.y();
-      INDArray c = op.z();
-      x = a == null ? null : a.shape();
-      y = b == null ? null : b.shape();
-      z = c == null ? null : c.shape();
-      dtype = a == null ? 0 : DataTypes.code(a.dataType().name());
+      if (Recorder.recordsSpans(tr)) { // shapes and type only for a record: a counted op needs its name alone
+        INDArray a = op.x();
+        INDArray b = op.y();
+        INDArray c = op.z();
+        x = a == null ? null : a.shape();
+        y = b == null ? null : b.shape();
+        z = c == null ? null : c.shape();
+        dtype = a == null ? 0 : DataTypes.code(a.dataType().name());
+      }
     } catch (Throwable ignored) {
       // Attributes are optional; the span is still closed below.
     }
