@@ -246,14 +246,16 @@ public final class OverheadHarness {
   }
 
   /**
-   * The difference-in-differences method: both sides start without the agent and take {@code warmup + steps} turns
-   * in lockstep (ratio "before"); then the agent is attached to side A in the comparison's mode (nothing is
-   * attached for {@code aa}) while both wait, and both take {@code warmupAfter + steps} turns more (ratio "after"). A
-   * pair's figure is after over before: the two JVMs' own difference, which a plain lockstep pair carries into its
-   * ratio (±3 % per DJL pair on a quiet machine), cancels as long as it holds over the pair's life; the A/A row
-   * says how well it holds. The agent runs attached, with its classes retransformed, and the second warm-up lets the
-   * JIT settle again before the steps that count: retransformation throws away the compiled code of the advised
-   * methods, and a method that runs once per step reaches C2 only after some 10,000 steps.
+   * The difference-in-differences method: both sides start without the agent (side A with it in mode {@code off}
+   * for the {@code off>...} comparisons, {@link #launchOptions}) and take {@code warmup + steps} turns in lockstep
+   * (ratio "before"); then the agent is attached to side A in the comparison's mode (nothing is attached for
+   * {@code aa}; {@code off>...} reconfigures the agent already there) while both wait, and both take
+   * {@code warmupAfter + steps} turns more (ratio "after"). A pair's figure is after over before: the two JVMs' own
+   * difference, which a plain lockstep pair carries into its ratio (±3 % per DJL pair on a quiet machine), cancels
+   * as long as it holds over the pair's life; the A/A row says how well it holds. The agent runs attached, with its
+   * classes retransformed, and the second warm-up lets the JIT settle again before the steps that count:
+   * retransformation throws away the compiled code of the advised methods, and a method that runs once per step
+   * reaches C2 only after some 10,000 steps.
    */
   private void attachDidRows(String job, List<String> modes, int pairs, int warmup, int warmupAfter, int steps)
       throws Exception {
