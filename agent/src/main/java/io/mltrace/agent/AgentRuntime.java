@@ -355,7 +355,7 @@ public final class AgentRuntime {
           double[] ns = Recorder.calibrate(20_000, 5);
           recorded = Math.min(recorded, ns[0]);
           counted = Math.min(counted, ns[1]);
-          // The advice adds a thread-local look-up and a volatile read per call; count them in.
+          // The advice adds a recorder look-up and a volatile read per call; count them in.
           guard.setCosts(recorded + 10, counted + 10);
         }
       } catch (InterruptedException e) {
