@@ -229,9 +229,11 @@ int cuptiActivityFlushAll(uint32_t flag) {
 
 #define PUT(rec, off, type, value) (*(type *) ((rec) + (off)) = (type) (value))
 
-/* The host side of a launch: the runtime API record, preceded by the external-correlation record when the
- * calling thread has an id pushed. */
-static uint32_t host_records(uint64_t api_start, uint64_t api_end) {
+/* The host side of a launch starts at the API's entry: CUPTI assigns the correlation id and writes the
+ * external-correlation record (when the calling thread has an id pushed) then, before the GPU work can start, and
+ * writes the API record at the API's exit. The bridge relies on that order: a GPU record that ended before a
+ * forced flush began has its correlation record in a buffer that flush delivers. */
+static uint32_t api_enter(void) {
   uint32_t correlation = ++correlation_seq;
   if (enabled[FAKE_KIND_EXTERNAL_CORRELATION] && correlation_depth > 0) {
     uint8_t *ext = reserve(&host_buf, FAKE_SIZE_EXTERNAL_CORRELATION, 1);
@@ -242,6 +244,10 @@ static uint32_t host_records(uint64_t api_start, uint64_t api_end) {
       PUT(ext, FAKE_OFF_EXT_CORRELATION, uint32_t, correlation);
     }
   }
+  return correlation;
+}
+
+static void api_exit(uint32_t correlation, uint64_t api_start, uint64_t api_end) {
   if (enabled[FAKE_KIND_RUNTIME]) {
     uint8_t *api = reserve(&host_buf, FAKE_SIZE_API, 1);
     if (api != NULL) {
@@ -251,7 +257,6 @@ static uint32_t host_records(uint64_t api_start, uint64_t api_end) {
       PUT(api, FAKE_OFF_API_CORRELATION, uint32_t, correlation);
     }
   }
-  return correlation;
 }
 
 static void spin_until(uint64_t t) {
@@ -297,15 +302,16 @@ JNIEXPORT void JNICALL Java_io_mltrace_gpu_FakeCupti_configure(JNIEnv *env, jcla
 }
 
 static void launch(int kind, const char *name, uint8_t copy_kind, jlong bytes, jlong duration_ns) {
+  uint64_t api_start = now();
   pthread_mutex_lock(&lock);
   int on = enabled[kind];
+  uint32_t correlation = api_enter();
   pthread_mutex_unlock(&lock);
-  uint64_t api_start = now();
   uint64_t start = now();
   spin_until(start + (uint64_t) duration_ns); /* a synchronous launch: the work runs inside the calling span */
   uint64_t end = now();
   pthread_mutex_lock(&lock);
-  uint32_t correlation = host_records(api_start, end);
+  api_exit(correlation, api_start, end);
   if (on) {
     size_t size = kind == FAKE_KIND_CONCURRENT_KERNEL ? FAKE_SIZE_KERNEL10
                   : kind == FAKE_KIND_MEMCPY          ? FAKE_SIZE_MEMCPY6

@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
 /** The whole GPU path through the fake libcupti: JNI, CUPTI buffers, the join, the ring, the source. */
@@ -61,7 +62,7 @@ class CuptiBridgeTest {
     Recorder.setEnabled(false);
   }
 
-  @Test
+  @RepeatedTest(5) // four launching threads race the flusher: one pass can miss an ordering bug
   void everyGpuRecordReachesTheSpanThatLaunchedItWhenGpuBuffersComeFirst() throws Exception {
     FakeCupti.configure(-1, false, false, true);
     gpu = GpuTracing.start(FakeCupti.options().buffers(256, 16 << 10).flushIntervalMillis(20), log::add);
@@ -70,7 +71,7 @@ class CuptiBridgeTest {
     List<ExternalActivity> activities = drainWhile(() -> launchOnThreads(THREADS, OPS_PER_THREAD));
     gpu.finish();
     gpu.source().drainTo(activities);
-    collector.flush();
+    collector.drainOnce(); // the launchers' last spans may still be in their rings: the collector drains every 5 ms
 
     int launches = THREADS * OPS_PER_THREAD * 2; // one op launch and one layer launch per iteration
     assertEquals(launches, activities.size(), "every GPU record arrives once");
