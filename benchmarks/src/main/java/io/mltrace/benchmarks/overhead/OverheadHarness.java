@@ -36,7 +36,9 @@ import java.util.regex.Pattern;
  * A/A control (no agent on either side: the method's noise floor); {@code off}, {@code default}, {@code full} are
  * that mode against no agent, as is {@code off-nojfr} ({@code mode=off,jvm_events=off}); {@code jfr} is
  * {@code mode=off} against {@code mode=off,jvm_events=off} (the cost of the JFR streaming that every mode starts);
- * {@code default-vs-b} is {@code default} with this build against {@code default} with {@code --agent-b PATH}.
+ * {@code default-vs-b} is {@code default} with this build against {@code default} with {@code --agent-b PATH};
+ * {@code vs:PATH} the same against the jar at PATH, so that one batch can hold several other builds (one
+ * comparison each), their pairs interleaved as every comparison's are.
  * {@code --steps} counts measured turns per side in lockstep (after {@code --warmup} turns) and all steps of a run
  * in sequential (default 600; its warm-up is the job's 100). {@code --pin-cpu N} runs both training threads on
  * CPU N ({@link LockstepPair}); {@code --pin-others M} starts both jobs on CPU M, so that every other thread (JIT,
@@ -56,7 +58,7 @@ public final class OverheadHarness {
   private int turnSteps = 1;
   /** CPU for every thread of both jobs but the training thread (-1: no affinity), see {@code --pin-others}. */
   private int pinOthers = -1;
-  /** Side B's options with this prefix load {@link #agentB} instead of this build's agent jar. */
+  /** Side B's options {@code @agent-b:PATH|options} load the jar at PATH instead of this build's agent jar. */
   private static final String AGENT_B = "@agent-b:";
   /** Another build of the agent jar, for {@code default-vs-b} ({@code --agent-b PATH}). */
   private Path agentB;
@@ -133,7 +135,7 @@ public final class OverheadHarness {
 
   /** Side A's and side B's agent options ({@code null}: no agent) for a comparison named on the command line. */
   private String[] sides(String job, String mode, int pair) {
-    String common = ",console=off,report_interval=0,output=" + work.resolve(job + "-" + mode + "-" + pair);
+    String common = ",console=off,report_interval=0,output=" + work.resolve(job + "-" + fileName(mode) + "-" + pair);
     switch (mode) {
       case "aa":
         return new String[] {null, null};
@@ -151,10 +153,19 @@ public final class OverheadHarness {
           throw new IllegalArgumentException("default-vs-b needs --agent-b PATH (another build of the agent jar)");
         }
         return new String[] {"mode=default" + common + "-a,sample_every=" + sampleEvery,
-            AGENT_B + "mode=default" + common + "-b,sample_every=" + sampleEvery};
+            AGENT_B + agentB + "|mode=default" + common + "-b,sample_every=" + sampleEvery};
       default:
+        if (mode.startsWith("vs:")) {
+          Path other = Paths.get(mode.substring(3)).toAbsolutePath();
+          if (!Files.isRegularFile(other)) {
+            throw new IllegalArgumentException("vs:PATH needs an agent jar at PATH: " + other);
+          }
+          String at = ",output=" + work.resolve(job + "-" + fileName(mode) + "-" + pair);
+          String base = "mode=default,console=off,report_interval=0,sample_every=" + sampleEvery;
+          return new String[] {base + at + "-a", AGENT_B + other + "|" + base + at + "-b"};
+        }
         throw new IllegalArgumentException(
-            "unknown comparison '" + mode + "' (aa, off, off-nojfr, default, full, jfr)");
+            "unknown comparison '" + mode + "' (aa, off, off-nojfr, default, full, jfr, default-vs-b, vs:PATH)");
     }
   }
 
@@ -174,8 +185,8 @@ public final class OverheadHarness {
       for (String mode : modes) {
         String[] options = sides(job, mode, i);
         double load = loadAverage();
-        Path errA = work.resolve(job + "-" + mode + "-" + i + "-a.err");
-        Path errB = work.resolve(job + "-" + mode + "-" + i + "-b.err");
+        Path errA = work.resolve(job + "-" + fileName(mode) + "-" + i + "-a.err");
+        Path errB = work.resolve(job + "-" + fileName(mode) + "-" + i + "-b.err");
         LockstepPair.Result r = LockstepPair.run(command(job, options[0], true), command(job, options[1], true),
             warmup, steps, pinCpu, errA, errB);
         results.get(mode).add(r);
@@ -363,12 +374,21 @@ public final class OverheadHarness {
         sorted.get(sorted.size() - 1), joined(ratios, "%.3f"));
   }
 
+  /** A comparison's name as part of a file name ({@code vs:PATH} holds slashes). */
+  private static String fileName(String mode) {
+    return mode.replaceAll("[^A-Za-z0-9._-]", "_");
+  }
+
   private String shownOptions(String options) {
     if (options == null) {
       return "no agent";
     }
-    String jar = options.startsWith(AGENT_B) ? " (agent " + agentB.getFileName() + ")" : "";
-    return "`" + options.replace(AGENT_B, "").replaceAll("output=[^,]*", "output=<tmp>") + "`" + jar;
+    if (!options.startsWith(AGENT_B)) {
+      return "`" + options.replaceAll("output=[^,]*", "output=<tmp>") + "`";
+    }
+    int bar = options.indexOf('|');
+    String jar = " (agent " + Paths.get(options.substring(AGENT_B.length(), bar)).getFileName() + ")";
+    return "`" + options.substring(bar + 1).replaceAll("output=[^,]*", "output=<tmp>") + "`" + jar;
   }
 
   /** The command line of one run of {@code job}, with the agent when {@code agentOptions} is not null. */
@@ -382,7 +402,8 @@ public final class OverheadHarness {
     cmd.add(java.toString());
     cmd.addAll(jvmArgs);
     if (agentOptions != null && agentOptions.startsWith(AGENT_B)) {
-      cmd.add("-javaagent:" + agentB + "=" + agentOptions.substring(AGENT_B.length()));
+      int bar = agentOptions.indexOf('|');
+      cmd.add("-javaagent:" + agentOptions.substring(AGENT_B.length(), bar) + "=" + agentOptions.substring(bar + 1));
     } else if (agentOptions != null) {
       cmd.add("-javaagent:" + agent + "=" + agentOptions);
     }
