@@ -5,11 +5,17 @@ import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.ThreadRecorder;
 import io.mltrace.gpu.FakeCupti;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A child-JVM main for {@link GpuExportIT}: a training loop whose GEMM op launches a host-to-device copy and a
  * kernel through the fake libcupti, recorded through the recorder the agent put on the bootstrap class path (what
- * the framework hooks call). Arguments: the number of steps.
+ * the framework hooks call). Arguments: the number of steps; optionally a step count K and a file F: after K steps
+ * it prints {@code paused after K steps} and waits (at most 120 s) until F exists, so a test can act on a job that
+ * is mid-way.
  */
 public final class FakeGpuTraining {
   static final String KERNEL = "volta_sgemm_128x64_nn";
@@ -19,10 +25,16 @@ public final class FakeGpuTraining {
 
   private FakeGpuTraining() {}
 
-  public static void main(String[] args) {
+  public static void main(String[] args) throws Exception {
     int steps = Integer.parseInt(args[0]);
+    int pauseAfter = args.length > 2 ? Integer.parseInt(args[1]) : -1;
     Recorder.loopStart();
     for (int i = 0; i < steps; i++) {
+      if (i == pauseAfter) {
+        System.out.println("paused after " + i + " steps");
+        System.out.flush();
+        waitFor(Paths.get(args[2]));
+      }
       ThreadRecorder phase = Recorder.enterStepPart();
       ThreadRecorder op = Recorder.enterOp();
       FakeCupti.copy(FakeCupti.COPY_H2D, COPY_BYTES, COPY_NS);
@@ -34,5 +46,12 @@ public final class FakeGpuTraining {
     }
     Recorder.loopEnd();
     System.out.println("fake gpu training: " + steps + " steps");
+  }
+
+  private static void waitFor(Path file) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!Files.exists(file) && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
   }
 }

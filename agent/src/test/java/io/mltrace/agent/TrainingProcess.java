@@ -1,5 +1,6 @@
 package io.mltrace.agent;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +32,8 @@ final class TrainingProcess implements AutoCloseable {
     cmd.add(javaHome.resolve("bin").resolve("java").toString());
     cmd.addAll(jvmFlags);
     cmd.add("-cp");
-    cmd.add(ChildJvm.examplesClasspath());
+    String extra = ChildJvm.EXTRA_CLASSPATH.get();
+    cmd.add(ChildJvm.examplesClasspath() + (extra.isEmpty() ? "" : File.pathSeparator + extra));
     cmd.add(mainClass);
     cmd.addAll(args);
     Path out = Files.createTempFile("job-out", ".txt");
