@@ -126,7 +126,7 @@ class Dl4jMlpIT {
   /**
    * The iterator measures its own time in next(): the agent's ETL spans (hasNext and next of each step) must recover
    * it within 5%. The breakdown's {@code data} is at most that: class loading in the first fetch, and a GC or
-   * safepoint pause that overlaps a fetch, rank above data there (12-24 ms of the 400 ms under load, which is why
+   * safepoint pause that overlaps a fetch, rank above data there (9-24 ms of the 400 ms under load, which is why
    * the 5% check is on the spans).
    */
   @Test

@@ -135,7 +135,8 @@ public final class OverheadHarness {
 
   /** Side A's and side B's agent options ({@code null}: no agent) for a comparison named on the command line. */
   private String[] sides(String job, String mode, int pair) {
-    String common = ",console=off,report_interval=0,output=" + work.resolve(job + "-" + fileName(mode) + "-" + pair);
+    String common = ",console=off,report_interval=0,output="
+        + work.resolve(job + "-" + fileName(mode) + "-" + pair);
     switch (mode) {
       case "aa":
         return new String[] {null, null};
