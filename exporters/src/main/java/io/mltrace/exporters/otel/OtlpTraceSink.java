@@ -54,6 +54,8 @@ public final class OtlpTraceSink implements StepSink {
   private final AtomicLong droppedExportFailed = new AtomicLong();
   private final AtomicLong droppedAtExit = new AtomicLong();
   private final AtomicLong accepted = new AtomicLong();
+  /** Span events (JVM events on a step span) past the SDK's per-span limit, which the SDK drops silently. */
+  private final AtomicLong eventsOverLimit = new AtomicLong();
   private volatile long queueHighWater;
 
   OtlpTraceSink(SpanExporter exporter, String destination, Resource resource, Supplier<String> framework, int queueSpans,
@@ -197,7 +199,8 @@ public final class OtlpTraceSink implements StepSink {
     return "mltrace: OTLP traces to " + destination + ": " + accepted() + " spans queued, " + exported()
         + " exported, " + dropped() + " dropped (queue full " + droppedQueueFull.get() + ", export failed "
         + droppedExportFailed.get() + ", left at exit " + droppedAtExit.get() + "), queue high-water "
-        + queueHighWater + " of " + queueSpans + " spans";
+        + queueHighWater + " of " + queueSpans + " spans; " + eventsOverLimit.get()
+        + " JVM events past the per-span event limit";
   }
 
   /** The export thread, for the agent's own CPU-time metric. */
@@ -228,6 +231,11 @@ public final class OtlpTraceSink implements StepSink {
     return droppedExportFailed.get();
   }
 
+  /** Span events the SDK dropped at its per-span limit (128 by default): a step's JVM events past it. */
+  public long eventsOverLimit() {
+    return eventsOverLimit.get();
+  }
+
   // Visible for testing
   long queueHighWater() {
     return queueHighWater;
@@ -245,7 +253,12 @@ public final class OtlpTraceSink implements StepSink {
 
     @Override
     public void onEnd(ReadableSpan span) {
-      converted.add(span.toSpanData());
+      SpanData data = span.toSpanData();
+      int over = data.getTotalRecordedEvents() - data.getEvents().size();
+      if (over > 0) {
+        eventsOverLimit.addAndGet(over);
+      }
+      converted.add(data);
     }
 
     @Override

@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * attributes), and the step span then carries the step's GPU timeline ({@code ml.gpu.*}). JVM events (GC pauses,
  * safepoints, compilations, parks, class loads; not execution samples) become span events on the step span at
  * their start, with their duration in {@code ml.jvm.duration_ns}; the SDK's per-span event limit (128 by default)
- * bounds them.
+ * bounds them, and {@link OtlpTraceSink} counts what it cut.
  */
 final class StepSpans {
   static final AttributeKey<Long> STEP_NUMBER = AttributeKey.longKey("ml.step.number");

@@ -39,9 +39,21 @@ class OtlpTraceSinkTest {
     assertEquals(produced, sink.dropped(), sink::report);
     assertEquals(produced, sink.accepted() + sink.droppedQueueFull(), sink::report);
     assertTrue(sink.queueHighWater() <= 64, sink::report);
+    assertEquals(0, sink.eventsOverLimit(), sink::report);
     String text = err.toString(StandardCharsets.UTF_8);
     assertEquals(1, text.lines().filter(l -> l.startsWith("mltrace: OTLP spans dropped")).count(), text);
     assertTrue(text.contains(sink.report()), "the closing report is printed: " + text);
+  }
+
+  @Test
+  void jvmEventsPastTheSdksPerSpanEventLimitAreCounted() throws Exception {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    OtlpTraceSink sink = sink("http://127.0.0.1:" + LocalBackend.freePort(), 4096, 2000, err);
+    RecordedSteps.runWithSafepoints(2, 200, sink);
+    sink.close();
+    // Each step span carries the scripted GC pause and 200 safepoints as events: 201, of which the SDK keeps 128.
+    assertEquals(2 * (201 - 128), sink.eventsOverLimit(), sink::report);
+    assertTrue(sink.report().endsWith("; 146 JVM events past the per-span event limit"), sink::report);
   }
 
   @Test

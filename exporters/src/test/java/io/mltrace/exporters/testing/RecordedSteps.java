@@ -63,6 +63,14 @@ public final class RecordedSteps {
     return run(count, new ScriptedActivities(), gcAcrossSteps, sinks);
   }
 
+  /** As {@link #runWithActivities(int, StepSink...)}, with {@code safepoints} more 1 µs safepoints in each step. */
+  public static RecordedSteps runWithSafepoints(int count, int safepoints, StepSink... sinks)
+      throws InterruptedException {
+    ScriptedActivities source = new ScriptedActivities();
+    source.safepointsPerStep = safepoints;
+    return run(count, source, false, sinks);
+  }
+
   private static RecordedSteps run(int count, ScriptedActivities source, boolean gcAcrossSteps, StepSink... sinks)
       throws InterruptedException {
     RecordedSteps r = new RecordedSteps();
@@ -122,6 +130,11 @@ public final class RecordedSteps {
         dataStart + 50_000, dataStart + 50_000 + GC_NS, 0, -1, -1, 0, null));
     source.add(new ExternalActivity(ExternalActivity.Origin.JVM, null, ExternalActivity.SAMPLE, thread, inFramework,
         inFramework, 0, -1, -1, 0, FRAME));
+    for (int i = 0; i < source.safepointsPerStep; i++) {
+      long at = opStart + 1_000 + i * 1_000L; // inside the 300 µs GEMM op
+      source.add(new ExternalActivity(ExternalActivity.Origin.JVM, Category.JIT_SAFEPOINT, "safepoint",
+          ExternalActivity.ALL_THREADS, at, at + 500, 0, -1, -1, 0, null));
+    }
     source.add(new ExternalActivity(ExternalActivity.Origin.GPU, Category.MEMCPY, COPY, 0, opStart + 10_000,
         opStart + 10_000 + COPY_NS, opSpan, DEVICE, COPY_STREAM, COPY_BYTES, "H2D"));
     source.add(new ExternalActivity(ExternalActivity.Origin.GPU, Category.GEMM, KERNEL, 0, opStart + 50_000,
@@ -131,6 +144,7 @@ public final class RecordedSteps {
   /** Delivers what the trainer thread adds; everything is delivered by the time the collector closes. */
   static final class ScriptedActivities implements ActivitySource {
     private final Queue<ExternalActivity> ready = new ConcurrentLinkedQueue<>();
+    int safepointsPerStep;
 
     void add(ExternalActivity a) {
       ready.add(a);
