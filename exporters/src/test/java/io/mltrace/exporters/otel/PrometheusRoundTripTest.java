@@ -45,7 +45,8 @@ class PrometheusRoundTripTest {
         null);
     try {
       // The lambda keeps the endpoint open after the collector closes its sinks.
-      RecordedSteps recorded = RecordedSteps.run(STEPS, step -> metrics.onStep(step));
+      // With scripted JVM events and GPU records, so that the GPU metrics (and the dashboard's GPU panels) exist.
+      RecordedSteps recorded = RecordedSteps.runWithActivities(STEPS, step -> metrics.onStep(step));
       int promPort = LocalBackend.freePort();
       Files.writeString(dir.resolve("prom.yml"), String.join("\n",
           "global:",
@@ -80,6 +81,9 @@ class PrometheusRoundTripTest {
         assertEquals(lastGflops / 100.0, value(api, "ml_step_utilization", -1), lastGflops * 1e-8);
         assertEquals(3, value(api, "mltrace_agent_dropped_total{what=\"otlp_spans\"}", -1), 0.0);
         assertTrue(value(api, "mltrace_agent_cpu_time_seconds_total{thread=\"collector\"}", -1) > 0);
+        double gpuBusy = value(api, "ml_gpu_busy_ratio", -1);
+        assertTrue(gpuBusy > 0 && gpuBusy < 1, "busy share of the last step: " + gpuBusy);
+        assertEquals(wall, value(api, "sum(ml_gpu_time_seconds_total)", -1), 1e-6, "the GPU uses sum to the step time");
         dashboardQueriesNameExistingMetrics(api);
       }
     } finally {
@@ -87,7 +91,10 @@ class PrometheusRoundTripTest {
     }
   }
 
-  /** Every metric a dashboard panel queries is one Prometheus has. */
+  /**
+   * Every metric a dashboard panel queries is one Prometheus has, and every query (Grafana's variables filled in)
+   * is one Prometheus evaluates.
+   */
   private static void dashboardQueriesNameExistingMetrics(String api) throws Exception {
     JsonNode names = JSON.readTree(LocalBackend.get(api + "/api/v1/label/__name__/values").body()).get("data");
     Set<String> known = new HashSet<>();
@@ -97,7 +104,13 @@ class PrometheusRoundTripTest {
     Pattern metric = Pattern.compile("\\b(ml_[a-z_]+|mltrace_[a-z_]+)");
     for (JsonNode panel : dashboard.get("panels")) {
       for (JsonNode target : panel.path("targets")) {
-        Matcher m = metric.matcher(target.get("expr").asText());
+        String expr = target.get("expr").asText();
+        String filled = expr.replace("$job", "mltrace").replace("$__rate_interval", "1m");
+        JsonNode answer = JSON.readTree(LocalBackend.get(api + "/api/v1/query?query="
+            + URLEncoder.encode(filled, StandardCharsets.UTF_8)).body());
+        assertEquals("success", answer.path("status").asText(), () -> "panel '" + panel.get("title").asText()
+            + "': " + filled + " -> " + answer);
+        Matcher m = metric.matcher(expr);
         while (m.find()) {
           queries++;
           assertTrue(known.contains(m.group(1)), "panel '" + panel.get("title").asText() + "' queries "
