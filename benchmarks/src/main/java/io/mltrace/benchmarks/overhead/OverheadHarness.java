@@ -153,17 +153,14 @@ public final class OverheadHarness {
         if (agentB == null) {
           throw new IllegalArgumentException("default-vs-b needs --agent-b PATH (another build of the agent jar)");
         }
-        return new String[] {"mode=default" + common + "-a,sample_every=" + sampleEvery,
-            AGENT_B + agentB + "|mode=default" + common + "-b,sample_every=" + sampleEvery};
+        return versus(agentB, common);
       default:
         if (mode.startsWith("vs:")) {
           Path other = Paths.get(mode.substring(3)).toAbsolutePath();
           if (!Files.isRegularFile(other)) {
             throw new IllegalArgumentException("vs:PATH needs an agent jar at PATH: " + other);
           }
-          String at = ",output=" + work.resolve(job + "-" + fileName(mode) + "-" + pair);
-          String base = "mode=default,console=off,report_interval=0,sample_every=" + sampleEvery;
-          return new String[] {base + at + "-a", AGENT_B + other + "|" + base + at + "-b"};
+          return versus(other, common);
         }
         throw new IllegalArgumentException(
             "unknown comparison '" + mode + "' (aa, off, off-nojfr, default, full, jfr, default-vs-b, vs:PATH)");
@@ -375,6 +372,18 @@ public final class OverheadHarness {
         sorted.get(sorted.size() - 1), joined(ratios, "%.3f"));
   }
 
+  /** {@code default} with this build's agent on side A, {@code default} with the agent jar {@code other} on B. */
+  private String[] versus(Path other, String common) {
+    String b = "mode=default" + common + "-b,sample_every=" + sampleEvery;
+    return new String[] {"mode=default" + common + "-a,sample_every=" + sampleEvery, AGENT_B + other + "|" + b};
+  }
+
+  /** The jar and the agent options of side options written {@code @agent-b:PATH|options}. */
+  private static String[] otherAgent(String options) {
+    int bar = options.indexOf('|');
+    return new String[] {options.substring(AGENT_B.length(), bar), options.substring(bar + 1)};
+  }
+
   /** A comparison's name as part of a file name ({@code vs:PATH} holds slashes). */
   private static String fileName(String mode) {
     return mode.replaceAll("[^A-Za-z0-9._-]", "_");
@@ -387,9 +396,9 @@ public final class OverheadHarness {
     if (!options.startsWith(AGENT_B)) {
       return "`" + options.replaceAll("output=[^,]*", "output=<tmp>") + "`";
     }
-    int bar = options.indexOf('|');
-    String jar = " (agent " + Paths.get(options.substring(AGENT_B.length(), bar)).getFileName() + ")";
-    return "`" + options.substring(bar + 1).replaceAll("output=[^,]*", "output=<tmp>") + "`" + jar;
+    String[] other = otherAgent(options);
+    return "`" + other[1].replaceAll("output=[^,]*", "output=<tmp>") + "` (agent " + Paths.get(other[0]).getFileName()
+        + ")";
   }
 
   /** The command line of one run of {@code job}, with the agent when {@code agentOptions} is not null. */
@@ -403,8 +412,8 @@ public final class OverheadHarness {
     cmd.add(java.toString());
     cmd.addAll(jvmArgs);
     if (agentOptions != null && agentOptions.startsWith(AGENT_B)) {
-      int bar = agentOptions.indexOf('|');
-      cmd.add("-javaagent:" + agentOptions.substring(AGENT_B.length(), bar) + "=" + agentOptions.substring(bar + 1));
+      String[] other = otherAgent(agentOptions);
+      cmd.add("-javaagent:" + other[0] + "=" + other[1]);
     } else if (agentOptions != null) {
       cmd.add("-javaagent:" + agent + "=" + agentOptions);
     }

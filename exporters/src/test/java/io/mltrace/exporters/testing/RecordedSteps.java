@@ -63,7 +63,7 @@ public final class RecordedSteps {
     return run(count, new ScriptedActivities(), gcAcrossSteps, sinks);
   }
 
-  /** As {@link #runWithActivities(int, StepSink...)}, with {@code safepoints} more 1 µs safepoints in each step. */
+  /** As {@link #runWithActivities(int, StepSink...)}, with {@code safepoints} more 0.5 µs safepoints in each step. */
   public static RecordedSteps runWithSafepoints(int count, int safepoints, StepSink... sinks)
       throws InterruptedException {
     ScriptedActivities source = new ScriptedActivities();
