@@ -46,6 +46,7 @@ final class AgentOptions {
   static final String TRACE_GZIP = "trace_gzip";
   static final String GPU = "gpu";
   static final String CUPTI_PATH = "cupti_path";
+  static final String SPANS = "spans";
 
   /** Every valid key with its default, in the order the usage text lists them. */
   private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
@@ -78,6 +79,7 @@ final class AgentOptions {
     DEFAULTS.put(PEAK_GFLOPS, "0");
     DEFAULTS.put(HTML_REPORT, "true");
     DEFAULTS.put(TRACE_GZIP, "false");
+    DEFAULTS.put(SPANS, "");
     DEFAULTS.put(GPU, "auto");
     DEFAULTS.put(CUPTI_PATH, "");
   }
@@ -174,6 +176,11 @@ final class AgentOptions {
     } catch (NumberFormatException e) {
       reject(PEAK_GFLOPS, "must be a number from 0");
     }
+    try {
+      io.mltrace.agent.custom.CustomSpans.parse(values.get(SPANS));
+    } catch (IllegalArgumentException e) {
+      reject(SPANS, e.getMessage() + " (CLASS#METHOD:CATEGORY entries separated by ';', '*' a wildcard)");
+    }
     if (!values.get(PROMETHEUS).isEmpty() && prometheusPort() < 0) {
       reject(PROMETHEUS, "must be PORT or HOST:PORT with a port from 1 to 65535");
     }
@@ -210,7 +217,7 @@ final class AgentOptions {
 
   private void reject(String key, String why) {
     problems.add("mltrace: option " + key + "='" + values.get(key) + "' " + why + "; using "
-        + DEFAULTS.get(key));
+        + (DEFAULTS.get(key).isEmpty() ? "none" : DEFAULTS.get(key)));
     values.put(key, DEFAULTS.get(key));
   }
 
@@ -287,6 +294,11 @@ final class AgentOptions {
 
   int attachBatch() {
     return Integer.parseInt(values.get(ATTACH_BATCH));
+  }
+
+  /** User methods to record as spans ({@code spans}): validated, so parsing cannot fail here. */
+  io.mltrace.agent.custom.CustomSpans customSpans() {
+    return io.mltrace.agent.custom.CustomSpans.parse(values.get(SPANS));
   }
 
   /** In steps that are not detailed, one op in this many is timed and the rest estimated; 1: every op timed. */

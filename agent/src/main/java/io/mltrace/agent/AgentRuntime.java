@@ -144,7 +144,9 @@ public final class AgentRuntime {
     }
     Recorder.setEnabled(true);
     RetransformTimer timer = new RetransformTimer(attached ? ATTACH_BATCH_REST_MILLIS : 0);
-    installer.install(inst, frameworks(), options.attachBatch(), timer);
+    List<FrameworkInstrumentation> hooked = new ArrayList<>(frameworks());
+    hooked.add(options.customSpans());
+    installer.install(inst, hooked, options.attachBatch(), timer);
     AgentStatus.publish(AgentStatus.VERSION, CommandLine.version());
     AgentStatus.publish(AgentStatus.OUTPUT, out.toString());
     AgentStatus.publish(AgentStatus.ATTACH, timer.report());

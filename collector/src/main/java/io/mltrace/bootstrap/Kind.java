@@ -22,6 +22,11 @@ public final class Kind {
   public static final int LAYER = 7;
   /** A root span of inference: one {@code Predictor.predict}/{@code batchPredict} call. */
   public static final int INFERENCE = 8;
+  /**
+   * Not a span: the op time of a step that ran outside any of its spans, and the step's estimate check
+   * ({@link Slots#OP_TIME}, {@link Slots#CHECK_ESTIMATED_NS}); written just before the step record.
+   */
+  public static final int STEP_OPS = 9;
 
   private Kind() {}
 
@@ -41,6 +46,7 @@ public final class Kind {
       case OP_COPY: return "copy";
       case LAYER: return "layer";
       case INFERENCE: return "inference";
+      case STEP_OPS: return "step_ops";
       default: return "unknown";
     }
   }

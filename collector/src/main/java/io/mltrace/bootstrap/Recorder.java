@@ -156,11 +156,11 @@ public final class Recorder {
             tr.enterOp();
             tr.push(System.nanoTime());
           }
-          if (!tr.exitCountedOp("calibration", false, 0)) {
+          if (!tr.exitCountedOp("calibration", Kind.OP_OTHER, 0)) {
             long now = System.nanoTime();
             long elapsed = now - tr.startOfInnermost();
             int base = tr.pop(now, Kind.OP_OTHER, 0, 0, 0);
-            tr.exitOp("calibration", elapsed, false, 0);
+            tr.exitOp("calibration", elapsed, Kind.OP_OTHER, 0, base >= 0);
             if (base >= 0) {
               tr.commit(base, "calibration");
             }
@@ -368,6 +368,27 @@ public final class Recorder {
     return tr;
   }
 
+  /**
+   * Enters a user method named by the {@code spans} option, recorded as a span of {@code kind}: a data fetch is a
+   * loop part (it opens the step on a training thread), an op kind takes the op path (counted in steps that are not
+   * detailed), anything else is a plain span that opens no step.
+   */
+  public static ThreadRecorder enterCustom(int kind) {
+    if (kind == Kind.DATA) {
+      return enterLoopPart();
+    }
+    return Kind.isOp(kind) ? enterOp() : enterSpan();
+  }
+
+  /** Exits a span entered with {@link #enterCustom}. */
+  public static void exitCustom(ThreadRecorder tr, int kind, String name) {
+    if (Kind.isOp(kind)) {
+      exitOp(tr, kind, name);
+    } else {
+      exitSpan(tr, kind, name);
+    }
+  }
+
   /** Exits a span entered with {@link #enterStepPart} or {@link #enterSpan}. */
   public static void exitSpan(ThreadRecorder tr, int kind, String name) {
     if (tr == null) {
@@ -376,6 +397,16 @@ public final class Recorder {
     int base = tr.pop(System.nanoTime(), kind, 0, 0, 0);
     if (base >= 0) {
       tr.commit(base, name);
+    }
+  }
+
+  /**
+   * The first call of an op's exit advice: the op ends here, before the advice reads its shapes and types (which
+   * would otherwise count as the op's time in the steps that read them). Safe with null.
+   */
+  public static void markOpEnd(ThreadRecorder tr) {
+    if (tr != null) {
+      tr.markOpEnd();
     }
   }
 
@@ -410,16 +441,16 @@ public final class Recorder {
    */
   public static void exitOp(ThreadRecorder tr, int kind, String name, long flops, long bytes, long[] a, long[] b,
       long[] c, int dtype) {
-    if (tr == null || tr.exitCountedOp(name, kind == Kind.OP_GEMM, flops)) {
+    if (tr == null || tr.exitCountedOp(name, kind, flops)) {
       return;
     }
-    long now = System.nanoTime();
+    long now = tr.opEnd();
     long elapsed = now - tr.startOfInnermost();
     int ra = rank(a, Slots.MAX_DIMS);
     int rb = rank(b, Slots.MAX_DIMS - ra);
     int rc = rank(c, Slots.MAX_DIMS - ra - rb);
     int base = opSpans ? tr.pop(now, kind, ra, rb, rc) : tr.popWithoutRecord(now, kind);
-    tr.exitOp(name, elapsed, kind == Kind.OP_GEMM, flops);
+    tr.exitOp(name, elapsed, kind, flops, base >= 0);
     if (base >= 0) {
       long[] r = tr.ring();
       r[base + Slots.HEADER] = Slots.withDtype(r[base + Slots.HEADER], dtype);
@@ -457,7 +488,8 @@ public final class Recorder {
    * call hides its GEMMs, so an estimated GEMM span ({@link Slots#FLAG_ESTIMATE}) is recorded as its child at its
    * end. Estimated FLOPs: twice the forward GEMM FLOPs since the step opened or the previous backward pass;
    * estimated time: those FLOPs at the throughput the forward GEMMs achieved in that window, at most the backward
-   * span. The estimated time counts as GEMM in the step's counters; the step's FLOPs stay the measured ones.
+   * span. The estimated time counts as GEMM in the step's counters; the step's FLOPs stay the measured ones. In a
+   * step that records no op spans, the estimate is placed inside the backward span like a counted op's time.
    */
   public static void exitBackward(ThreadRecorder tr, String name, String estimateName) {
     if (tr == null) {
@@ -466,12 +498,12 @@ public final class Recorder {
     long now = System.nanoTime();
     long start = tr.startOfInnermost();
     long spanId = tr.innermostSpanId();
-    int base = tr.pop(now, Kind.PHASE, 0, 0, 0);
-    if (base >= 0) {
-      tr.commit(base, name);
-    }
     if (tr.stepProfiled()) {
       // The engine's profiler measures this backward pass: its GEMMs are merged at the step's end, not estimated.
+      int base = tr.pop(now, Kind.PHASE, 0, 0, 0);
+      if (base >= 0) {
+        tr.commit(base, name);
+      }
       tr.rememberBackward(spanId, start, now);
       tr.closeBackwardWindow(0);
       return;
@@ -482,8 +514,16 @@ public final class Recorder {
     if (forwardFlops > 0 && forwardNs > 0 && spanId != 0) {
       estimatedNs = Math.min(now - start, (long) (2.0 * forwardNs));
     }
+    boolean estimateAsSpan = tr.recordsSpans();
+    if (estimatedNs > 0 && !estimateAsSpan) {
+      tr.estimateInInnermost(Kind.OP_GEMM, estimatedNs);
+    }
+    int base = tr.pop(now, Kind.PHASE, 0, 0, 0);
+    if (base >= 0) {
+      tr.commit(base, name);
+    }
     tr.closeBackwardWindow(estimatedNs);
-    if (estimatedNs > 0) {
+    if (estimatedNs > 0 && estimateAsSpan) {
       int est = tr.claimDerived(Slots.header(Kind.OP_GEMM, 0, 0, 0) | Slots.FLAG_ESTIMATE, now - estimatedNs, now,
           spanId);
       if (est >= 0) {

@@ -75,6 +75,29 @@ public final class Slots {
   /** Header bit 28: the span's time and FLOPs are an estimate, not a measurement (backward GEMM on CPU). */
   public static final long FLAG_ESTIMATE = 1L << 28;
 
+  /**
+   * Header bit 29: the record's first {@link #OP_TIME_SLOTS} dimension slots hold the op time that ran inside the
+   * span without op records of its own (counted ops): per op class (GEMM, copy, other) the total ns
+   * ({@link #OP_TIME}), then the estimated part of each ({@link #OP_TIME_ESTIMATED}). Only spans without shapes.
+   */
+  public static final long FLAG_OP_TIME = 1L << 29;
+  /** Span records with {@link #FLAG_OP_TIME}, and {@link Kind#STEP_OPS} records: GEMM, copy, other ns. */
+  public static final int OP_TIME = DIMS;
+  /** The estimated part of {@link #OP_TIME}'s three values, in the same order. */
+  public static final int OP_TIME_ESTIMATED = DIMS + 3;
+  public static final int OP_TIME_SLOTS = 6;
+  /**
+   * {@link Kind#STEP_OPS} records of a detailed step: what the counting path would have estimated for the ops this
+   * step timed, and what they measured (the check of the estimates).
+   */
+  public static final int CHECK_ESTIMATED_NS = DIMS + 6;
+  public static final int CHECK_MEASURED_NS = DIMS + 7;
+
+  /** True when the record carries op time in its dimension slots ({@link #FLAG_OP_TIME}). */
+  public static boolean hasOpTime(long header) {
+    return (header & FLAG_OP_TIME) != 0;
+  }
+
   /** True when the record's time and FLOPs are estimated. */
   public static boolean isEstimate(long header) {
     return (header & FLAG_ESTIMATE) != 0;

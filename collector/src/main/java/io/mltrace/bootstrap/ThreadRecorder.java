@@ -14,6 +14,13 @@ import java.lang.ref.WeakReference;
 public final class ThreadRecorder {
   /** Deepest span nesting kept; deeper spans are counted as dropped. */
   static final int MAX_DEPTH = 64;
+  /**
+   * A thread's first steps time every op, counted or not: the estimates have nothing to learn from before them (and
+   * the first step teaches nothing: its ops run for the first time).
+   */
+  static final int WARM_STEPS = 3;
+  /** The op depth tracked in a bit mask ({@link #countedOpBits}): deeper counted ops take the span path. */
+  private static final int MAX_COUNTED_OP_DEPTH = Long.SIZE;
 
   private static final VarHandle PUBLISHED;
   private static final VarHandle CONSUMED;
@@ -102,8 +109,19 @@ public final class ThreadRecorder {
   private int opsUntilTimed = 1;
   /** When the open outermost counted op started; 0 when it is not timed. */
   private long timedOpStart;
+  /** The end of the op being exited, read before its advice's own work ({@link #markOpEnd}); 0: not marked. */
+  private long opEndNs;
   private long random;
   private final OpCosts opCosts = new OpCosts();
+  /** Op time without op records, per open span (level 0: the step), placed inside that span by the collector. */
+  private final SpanOpTime opTime = new SpanOpTime(MAX_DEPTH + 1);
+  // The check of the estimates, in detailed steps: what the counting path would have estimated for the ops timed,
+  // by position (checkEstimatedNs) or by rate (the untimed counts, resolved when the step closes), and what they took.
+  private long checkEstimatedNs;
+  private long checkMeasuredNs;
+  private long checkUntimedGemmFlops;
+  private long checkUntimedGemmsWithoutFlops;
+  private long checkUntimedOthers;
   /** Steps this thread closed: its first step's ops run for the first time (loading, allocating) and teach nothing. */
   private long stepsClosedHere;
   /** Outermost ops of the step whose time was measured (all of them in a detailed step). */
@@ -182,7 +200,7 @@ public final class ThreadRecorder {
     stepStart = now;
     stepDetailed = detailed;
     opTimingEvery = Recorder.opTimingEvery();
-    countingStep = !detailed && opTimingEvery > 1;
+    countingStep = !detailed && opTimingEvery > 1 && stepsClosedHere >= WARM_STEPS;
     if (countingStep && opsUntilTimed >= 2 * opTimingEvery) {
       opsUntilTimed = nextTimingGap(); // op_timing_every was lowered: do not wait out a gap drawn for the old one
     }
@@ -203,15 +221,57 @@ public final class ThreadRecorder {
     gemmFlopsSinceBackward = 0;
     gemmNsSinceBackward = 0;
     java.util.Arrays.fill(stepAttributes, 0);
+    opTime.clear(0);
+    checkEstimatedNs = 0;
+    checkMeasuredNs = 0;
+    checkUntimedGemmFlops = 0;
+    checkUntimedGemmsWithoutFlops = 0;
+    checkUntimedOthers = 0;
   }
 
   /** Forgets an open step without recording it (a new epoch or loop began). */
   void abandonStep() {
     stepSpanId = 0;
     countingStep = false;
+    opTime.clear(0);
+  }
+
+  /** Visible for testing: the thread's warm-up steps ({@link #WARM_STEPS}) count as done. */
+  void skipWarmUp() {
+    stepsClosedHere = Math.max(stepsClosedHere, WARM_STEPS);
+  }
+
+  /**
+   * The step's own op time (ops outside any of its spans) and its estimate check, in a {@link Kind#STEP_OPS} record
+   * just before the step record; nothing when there is neither.
+   */
+  private void writeStepOps(long now) {
+    if (!opTime.holds(0) && checkMeasuredNs == 0) {
+      return;
+    }
+    int base = claim();
+    if (base < 0) {
+      opTime.clear(0);
+      return;
+    }
+    long[] r = ring;
+    r[base + Slots.HEADER] = Slots.header(Kind.STEP_OPS) | Slots.FLAG_OP_TIME;
+    r[base + Slots.START] = stepStart;
+    r[base + Slots.END] = now;
+    r[base + Slots.SPAN_ID] = nextSpanId();
+    r[base + Slots.PARENT_ID] = stepSpanId;
+    r[base + Slots.STEP_ID] = stepSpanId;
+    r[base + Slots.FLOPS] = 0;
+    r[base + Slots.BYTES] = 0;
+    opTime.resolve(0, opCosts, r, base + Slots.OP_TIME);
+    r[base + Slots.CHECK_ESTIMATED_NS] = checkEstimatedNs
+        + opCosts.gemmNs(checkUntimedGemmFlops, checkUntimedGemmsWithoutFlops) + opCosts.otherNs(checkUntimedOthers);
+    r[base + Slots.CHECK_MEASURED_NS] = checkMeasuredNs;
+    publish(base, "step_ops");
   }
 
   void closeStep(long now, long stepNumber) {
+    writeStepOps(now);
     int base = claim();
     if (base >= 0) {
       long[] r = ring;
@@ -319,14 +379,19 @@ public final class ThreadRecorder {
       gpuPushed &= ~(1L << depth);
     }
     long start = startStack[depth];
+    int level = depth + 1;
     if (kind == Kind.DATA && opDepth == 0) {
       dataNs += now - start;
     }
-    if (stepSpanId != 0 && !stepDetailed) {
+    // A step that is not detailed keeps its skeleton (phases, data fetches: a handful of records), not its ops or
+    // layers, so that its op time can be placed inside the span that ran it.
+    if (stepSpanId != 0 && !stepDetailed && (Kind.isOp(kind) || kind == Kind.LAYER)) {
+      opTime.fold(level);
       return -1;
     }
     int base = claim();
     if (base < 0) {
+      opTime.fold(level);
       return -1;
     }
     long[] r = ring;
@@ -338,6 +403,15 @@ public final class ThreadRecorder {
     r[base + Slots.STEP_ID] = stepSpanId;
     r[base + Slots.FLOPS] = 0;
     r[base + Slots.BYTES] = 0;
+    if (opTime.holds(level)) {
+      // Only a span without shapes and that is no op has its dimension slots free for the op time.
+      if ((ranks0 | ranks1 | ranks2) == 0 && !Kind.isOp(kind)) {
+        opTime.resolve(level, opCosts, r, base + Slots.OP_TIME);
+        r[base + Slots.HEADER] |= Slots.FLAG_OP_TIME;
+      } else {
+        opTime.fold(level);
+      }
+    }
     return base;
   }
 
@@ -359,6 +433,7 @@ public final class ThreadRecorder {
     if (kind == Kind.DATA && opDepth == 0) {
       dataNs += now - startStack[depth];
     }
+    opTime.fold(depth + 1);
     return -1;
   }
 
@@ -370,13 +445,20 @@ public final class ThreadRecorder {
     opDepth++;
   }
 
-  /** Counts an op for the step's always-on counters; nested ops count once, at the outermost level. */
-  void exitOp(String name, long elapsedNs, boolean gemm, long flops) {
+  /**
+   * Counts an op that took the span path (after {@link #pop} or {@link #popWithoutRecord}) for the step's always-on
+   * counters; nested ops count once, at the outermost level. {@code recorded}: the op wrote its own record; if not,
+   * its time goes to the span that ran it.
+   */
+  void exitOp(String name, long elapsedNs, int kind, long flops, boolean recorded) {
     if (opDepth > 0) {
       opDepth--;
     }
     if (opDepth == 0) {
-      countTimedOp(name, gemm, flops, elapsedNs);
+      countTimedOp(name, kind == Kind.OP_GEMM, flops, elapsedNs);
+      if (!recorded && stepSpanId != 0) {
+        opTime.measured(depth, SpanOpTime.classOf(kind), elapsedNs);
+      }
     }
     stepFlops += flops;
   }
@@ -386,7 +468,11 @@ public final class ThreadRecorder {
     // Ops outside steps (a model's first forward pass while it initializes) and in the thread's first step are no
     // guide to the steps that follow.
     if (stepSpanId != 0 && stepsClosedHere > 0) {
-      opCosts.learn((int) Math.min(opCount, Integer.MAX_VALUE), name, gemm, flops, elapsedNs);
+      int position = (int) Math.min(opCount, Integer.MAX_VALUE);
+      if (stepDetailed && stepsClosedHere >= WARM_STEPS) {
+        checkEstimate(position, name, gemm, flops, elapsedNs);
+      }
+      opCosts.learn(position, name, gemm, flops, elapsedNs);
     }
     opCount++;
     opsTimed++;
@@ -400,13 +486,31 @@ public final class ThreadRecorder {
   }
 
   /**
+   * A detailed step checks the estimates: what the counting path would have said of this op (asked before the op
+   * teaches it), against what it took.
+   */
+  private void checkEstimate(int position, String name, boolean gemm, long flops, long elapsedNs) {
+    long estimate = opCosts.recall(position, name, flops);
+    if (estimate >= 0) {
+      checkEstimatedNs += estimate;
+    } else if (!gemm) {
+      checkUntimedOthers++;
+    } else if (flops > 0) {
+      checkUntimedGemmFlops += flops;
+    } else {
+      checkUntimedGemmsWithoutFlops++;
+    }
+    checkMeasuredNs += elapsedNs;
+  }
+
+  /**
    * Enters an op on the counting path when the open step is not detailed (and GPU correlation, which needs each
    * op's span id, is off): no span, and a clock read only for the outermost ops chosen to be timed. Returns false
    * when the op must take the span path ({@link #enterOp} and {@link #push}).
    */
   boolean enterCountedOp() {
     int d = opDepth;
-    if (!countingStep || d >= 64 || GpuCorrelation.active) {
+    if (!countingStep || d >= MAX_COUNTED_OP_DEPTH || GpuCorrelation.active) {
       return false;
     }
     opDepth = d + 1;
@@ -422,11 +526,13 @@ public final class ThreadRecorder {
    * Exits an op if it was entered by {@link #enterCountedOp}, counting it; returns false (and does nothing) when
    * it took the span path.
    */
-  boolean exitCountedOp(String name, boolean gemm, long flops) {
+  boolean exitCountedOp(String name, int kind, long flops) {
     int d = opDepth - 1;
-    if (d < 0 || d >= 64 || (countedOpBits & (1L << d)) == 0) {
+    if (d < 0 || d >= MAX_COUNTED_OP_DEPTH || (countedOpBits & (1L << d)) == 0) {
       return false;
     }
+    boolean gemm = kind == Kind.OP_GEMM;
+    int cls = SpanOpTime.classOf(kind);
     countedOpBits &= ~(1L << d);
     opDepth = d;
     stepFlops += flops;
@@ -436,7 +542,9 @@ public final class ThreadRecorder {
     long start = timedOpStart;
     if (start != 0) {
       timedOpStart = 0;
-      countTimedOp(name, gemm, flops, System.nanoTime() - start);
+      long elapsed = opEnd() - start;
+      countTimedOp(name, gemm, flops, elapsed);
+      opTime.measured(depth, cls, elapsed);
       return true;
     }
     int position = (int) Math.min(opCount, Integer.MAX_VALUE);
@@ -446,13 +554,17 @@ public final class ThreadRecorder {
     }
     long estimate = opCosts.recall(position, name, flops);
     if (estimate >= 0) {
+      opTime.byPosition(depth, cls, estimate);
       if (gemm) {
         untimedGemmEstimateNs += estimate;
         untimedGemmEstimateNsSinceBackward += estimate;
       } else {
         untimedOtherEstimateNs += estimate;
       }
-    } else if (!gemm) {
+      return true;
+    }
+    opTime.untimed(depth, cls, flops);
+    if (!gemm) {
       untimedOtherOps++;
     } else if (flops > 0) {
       untimedGemmFlops += flops;
@@ -462,6 +574,31 @@ public final class ThreadRecorder {
       untimedGemmWithoutFlopsSinceBackward++;
     }
     return true;
+  }
+
+  /**
+   * Reads the clock for the op being exited, if it is timed at all (the span path, or a timed counted op), before
+   * the advice reads shapes and types: that work is the agent's, not the op's. Read back by {@link #opEnd}.
+   */
+  void markOpEnd() {
+    int d = opDepth - 1;
+    if (d < 0) {
+      return;
+    }
+    boolean counted = d < MAX_COUNTED_OP_DEPTH && (countedOpBits & (1L << d)) != 0;
+    if (!counted || d == 0 && timedOpStart != 0) {
+      opEndNs = System.nanoTime();
+    }
+  }
+
+  /** The end marked by {@link #markOpEnd} for the op being exited (then cleared), or now when none was. */
+  long opEnd() {
+    long end = opEndNs;
+    if (end == 0) {
+      return System.nanoTime();
+    }
+    opEndNs = 0;
+    return end;
   }
 
   /** A gap from 1 to 2n-1 ops (mean n = opTimingEvery), from a xorshift generator: no fixed stride. */
@@ -541,6 +678,14 @@ public final class ThreadRecorder {
   /** A GEMM the engine's profiler measured inside the backward pass: counts as GEMM in the step's counters. */
   void countProfiledGemm(long ns) {
     gemmNs += ns;
+  }
+
+  /**
+   * An estimated GEMM time that belongs to the innermost open span (the backward pass of a step that records no
+   * op spans): placed inside it like the counted ops' time.
+   */
+  void estimateInInnermost(int kind, long ns) {
+    opTime.byPosition(depth, SpanOpTime.classOf(kind), ns);
   }
 
   /** A backward pass consumed the forward window; its estimated GEMM time counts as GEMM in the step. */

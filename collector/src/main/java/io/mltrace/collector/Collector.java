@@ -5,6 +5,7 @@ import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.Slots;
 import io.mltrace.bootstrap.ThreadRecorder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -279,10 +280,15 @@ public final class Collector implements AutoCloseable {
         closeStep(source, r, base);
         return;
       }
-      long[][] shapes = shapes(header, r, base);
+      boolean opTime = Slots.hasOpTime(header);
+      long[][] shapes = opTime ? NO_SHAPES : shapes(header, r, base);
       Span span = new Span(header, name, source.threadId(), r[base + Slots.START], r[base + Slots.END],
-          r[base + Slots.SPAN_ID], r[base + Slots.PARENT_ID], r[base + Slots.FLOPS], r[base + Slots.BYTES], shapes);
+          r[base + Slots.SPAN_ID], r[base + Slots.PARENT_ID], r[base + Slots.FLOPS], r[base + Slots.BYTES], shapes,
+          opTime ? Arrays.copyOfRange(r, base + Slots.OP_TIME, base + Slots.CHECK_MEASURED_NS + 1) : null);
       long stepId = r[base + Slots.STEP_ID];
+      if (kind == Kind.STEP_OPS && stepId == 0) {
+        return; // the op time of a step that was abandoned: no step will account it
+      }
       if (stepId == 0) {
         emitOutsideStep(span);
         return;
@@ -303,11 +309,10 @@ public final class Collector implements AutoCloseable {
     } else {
       pendingSpans -= spans.size();
     }
-    long[] counters = {r[base + Slots.STEP_GEMM_NS], r[base + Slots.STEP_OP_NS], r[base + Slots.STEP_DATA_NS]};
     StepAssembler.Draft draft = new StepAssembler.Draft(r[base + Slots.STEP_ID], stepSpanId, source.threadId(),
         source.threadName(), r[base + Slots.START], r[base + Slots.END], r[base + Slots.FLOPS],
         r[base + Slots.STEP_OP_COUNT], r[base + Slots.STEP_DETAILED] != 0, Collections.unmodifiableList(spans),
-        counters, System.nanoTime());
+        System.nanoTime());
     draft.attributes = java.util.Arrays.copyOfRange(r, base + Slots.STEP_ATTRIBUTES,
         base + Slots.STEP_ATTRIBUTES + Slots.STEP_ATTRIBUTE_COUNT);
     assembler.add(draft);
@@ -364,6 +369,9 @@ public final class Collector implements AutoCloseable {
   }
 
   private void emitOutsideStep(Span span) {
+    if (span.kind() == Kind.STEP_OPS) {
+      return; // not a span: a step's op time
+    }
     for (StepSink sink : sinks) {
       try {
         sink.onSpanOutsideStep(span);

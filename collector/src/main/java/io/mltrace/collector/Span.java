@@ -20,6 +20,8 @@ public final class Span {
   private final long bytes;
   private final long[][] inputShapes;
   private final long header;
+  /** Op time that ran inside this span without op spans ({@link Slots#FLAG_OP_TIME}); null when none. */
+  private final long[] opTime;
 
   /** A span with no flags and no recorded element type. */
   public Span(int kind, String name, long threadId, long startNs, long endNs, long spanId, long parentId,
@@ -37,6 +39,16 @@ public final class Span {
   /** A span from a record header: its {@link Kind}, flags ({@link Slots#isEstimate}) and element type. */
   public Span(long header, String name, long threadId, long startNs, long endNs, long spanId, long parentId,
       long flops, long bytes, long[][] inputShapes) {
+    this(header, name, threadId, startNs, endNs, spanId, parentId, flops, bytes, inputShapes, null);
+  }
+
+  /**
+   * As the constructor above, with the op time that ran inside the span without op spans: {@link Slots#OP_TIME_SLOTS}
+   * values laid out as in the record (GEMM, copy, other ns; then the estimated part of each), or null.
+   */
+  Span(long header, String name, long threadId, long startNs, long endNs, long spanId, long parentId, long flops,
+      long bytes, long[][] inputShapes, long[] opTime) {
+    this.opTime = opTime;
     this.header = header;
     this.kind = Slots.kind(header);
     this.name = name;
@@ -90,6 +102,17 @@ public final class Span {
 
   public long bytes() {
     return bytes;
+  }
+
+  /** Op time inside the span without op spans of its own (GEMM, copy, other ns; then their estimated parts). */
+  long[] opTime() {
+    return opTime;
+  }
+
+  /** A slot of a {@link Kind#STEP_OPS} record past the op time ({@link Slots#CHECK_ESTIMATED_NS}...); 0 if absent. */
+  long opTimeCheck(int slot) {
+    int i = slot - Slots.OP_TIME;
+    return opTime == null || i >= opTime.length ? 0 : opTime[i];
   }
 
   /** True when this span's time and FLOPs are an estimate (the GEMMs hidden in a native backward pass). */

@@ -19,19 +19,21 @@ public final class Step {
   private final List<ExternalActivity> external;
   private final Map<String, Integer> hostFrames;
   private final long[] attributes;
+  private final Estimates estimates;
 
   Step(long number, long spanId, long threadId, String threadName, long startNs, long endNs, long flops,
       long opCount, boolean detailed, List<Span> spans, Breakdown breakdown, List<ExternalActivity> external,
       Map<String, Integer> hostFrames) {
     this(number, spanId, threadId, threadName, startNs, endNs, flops, opCount, detailed, spans, breakdown, external,
-        hostFrames, new long[io.mltrace.bootstrap.Slots.STEP_ATTRIBUTE_COUNT]);
+        hostFrames, new long[io.mltrace.bootstrap.Slots.STEP_ATTRIBUTE_COUNT], Estimates.NONE);
   }
 
   /** As the other constructor, with the step's framework-specific attributes ({@code Slots.ATTR_*}). */
   Step(long number, long spanId, long threadId, String threadName, long startNs, long endNs, long flops,
       long opCount, boolean detailed, List<Span> spans, Breakdown breakdown, List<ExternalActivity> external,
-      Map<String, Integer> hostFrames, long[] attributes) {
+      Map<String, Integer> hostFrames, long[] attributes, Estimates estimates) {
     this.attributes = attributes;
+    this.estimates = estimates;
     this.number = number;
     this.spanId = spanId;
     this.threadId = threadId;
@@ -106,6 +108,11 @@ public final class Step {
 
   public Breakdown breakdown() {
     return breakdown;
+  }
+
+  /** Which part of the breakdown is estimated, and the check of the estimates in a detailed step. */
+  public Estimates estimates() {
+    return estimates;
   }
 
   /**

@@ -120,34 +120,6 @@ public final class StepAccounting {
     }
   }
 
-  /**
-   * The breakdown of a step recorded with counters only (not sampled): the JVM intervals that overlap it (GC,
-   * safepoints, waits) take their time first, then the counters name GEMM, other ops and data within what is
-   * left, and the rest is unattributed (the counters cannot tell framework time from time outside any call).
-   */
-  public static Breakdown fromCounters(long wallNs, long gemmNs, long otherOpNs, long dataNs,
-      List<Interval> jvmIntervals, long stepStart, long stepEnd) {
-    long[] ns = account(stepStart, stepEnd, jvmIntervals).copy();
-    long left = ns[Category.UNATTRIBUTED.ordinal()];
-    long gemm = clamp(gemmNs, left);
-    long other = clamp(otherOpNs, left - gemm);
-    long data = clamp(dataNs, left - gemm - other);
-    ns[Category.GEMM.ordinal()] += gemm;
-    ns[Category.OTHER_COMPUTE.ordinal()] += other;
-    ns[Category.DATA.ordinal()] += data;
-    ns[Category.UNATTRIBUTED.ordinal()] = left - gemm - other - data;
-    return new Breakdown(ns);
-  }
-
-  /** The breakdown of a counters-only step without JVM intervals. */
-  public static Breakdown fromCounters(long wallNs, long gemmNs, long otherOpNs, long dataNs) {
-    return fromCounters(wallNs, gemmNs, otherOpNs, dataNs, List.of(), 0, wallNs);
-  }
-
-  private static long clamp(long v, long max) {
-    return Math.max(0, Math.min(v, max));
-  }
-
   private static int top(int[] active) {
     for (int i = 0; i < active.length; i++) {
       if (active[i] > 0) {

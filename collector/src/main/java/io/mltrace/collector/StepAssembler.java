@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import io.mltrace.bootstrap.Kind;
 
 /**
  * Turns closed step records and external activities into {@link Step}s. Not thread-safe: the collector calls it
@@ -32,14 +33,16 @@ final class StepAssembler {
     final long flops;
     final long opCount;
     final boolean detailed;
+    /** Every span record of the step: its skeleton in a counted step, all its spans in a detailed one. */
+    final List<Span> recorded;
+    /** The spans the step hands on: those of a detailed step, without the {@link Kind#STEP_OPS} record. */
     final List<Span> spans;
-    final long[] counters;
     final long arrivedNs;
     /** The step record's framework-specific attributes ({@code Slots.ATTR_*}). */
     long[] attributes = new long[io.mltrace.bootstrap.Slots.STEP_ATTRIBUTE_COUNT];
 
     Draft(long number, long spanId, long threadId, String threadName, long startNs, long endNs, long flops,
-        long opCount, boolean detailed, List<Span> spans, long[] counters, long arrivedNs) {
+        long opCount, boolean detailed, List<Span> recorded, long arrivedNs) {
       this.number = number;
       this.spanId = spanId;
       this.threadId = threadId;
@@ -49,10 +52,21 @@ final class StepAssembler {
       this.flops = flops;
       this.opCount = opCount;
       this.detailed = detailed;
-      this.spans = spans;
-      this.counters = counters;
+      this.recorded = recorded;
+      this.spans = detailed ? withoutStepOps(recorded) : Collections.emptyList();
       this.arrivedNs = arrivedNs;
     }
+  }
+
+  private static List<Span> withoutStepOps(List<Span> spans) {
+    for (int i = 0; i < spans.size(); i++) {
+      if (spans.get(i).kind() == Kind.STEP_OPS) {
+        List<Span> copy = new ArrayList<>(spans);
+        copy.remove(i);
+        return Collections.unmodifiableList(copy);
+      }
+    }
+    return spans;
   }
 
   private final long maxHoldNanos;
@@ -150,18 +164,11 @@ final class StepAssembler {
 
   /** The step as its own ring records show it, before any external activity joins it. */
   Step fromRecordsOnly(Draft d) {
-    List<StepAccounting.Interval> intervals = new ArrayList<>(d.spans.size());
-    Breakdown breakdown;
-    if (d.detailed) {
-      for (Span s : d.spans) {
-        intervals.add(new StepAccounting.Interval(s.startNs(), s.endNs(), s.category()));
-      }
-      breakdown = StepAccounting.account(d.startNs, d.endNs, intervals);
-    } else {
-      breakdown = StepAccounting.fromCounters(d.endNs - d.startNs, d.counters[0], d.counters[1], d.counters[2]);
-    }
+    StepIntervals intervals = StepIntervals.of(d.startNs, d.endNs, d.spanId, d.recorded, Collections.emptyList());
+    Breakdown breakdown = StepAccounting.account(d.startNs, d.endNs, intervals.intervals);
     return new Step(d.number, d.spanId, d.threadId, d.threadName, d.startNs, d.endNs, d.flops, d.opCount,
-        d.detailed, d.spans, breakdown, Collections.emptyList(), Collections.emptyMap(), d.attributes);
+        d.detailed, d.spans, breakdown, Collections.emptyList(), Collections.emptyMap(), d.attributes,
+        Estimates.of(intervals, breakdown));
   }
 
   private Step assemble(Draft d) {
@@ -180,30 +187,21 @@ final class StepAssembler {
     }
     takeGpu(d, external);
 
-    List<StepAccounting.Interval> intervals = new ArrayList<>(d.spans.size() + external.size());
-    Breakdown breakdown;
-    if (d.detailed) {
-      for (Span s : d.spans) {
-        intervals.add(new StepAccounting.Interval(s.startNs(), s.endNs(), s.category()));
-      }
-    }
+    List<StepAccounting.Interval> jvm = new ArrayList<>();
     for (ExternalActivity a : external) {
       if (a.origin() == ExternalActivity.Origin.JVM && a.category() != null && !a.isSample()
           && (a.threadId() == d.threadId || a.threadId() == ExternalActivity.ALL_THREADS)) {
-        intervals.add(new StepAccounting.Interval(a.startNs(), a.endNs(), a.category()));
+        jvm.add(new StepAccounting.Interval(a.startNs(), a.endNs(), a.category()));
       }
     }
-    StepAccounting.Segments segments = null;
-    if (d.detailed) {
-      segments = StepAccounting.segments(d.startNs, d.endNs, intervals);
-      breakdown = segments.breakdown();
-    } else {
-      breakdown = StepAccounting.fromCounters(d.endNs - d.startNs, d.counters[0], d.counters[1], d.counters[2],
-          intervals, d.startNs, d.endNs);
-    }
+    StepIntervals intervals = StepIntervals.of(d.startNs, d.endNs, d.spanId, d.recorded, jvm);
+    StepAccounting.Segments segments = StepAccounting.segments(d.startNs, d.endNs, intervals.intervals);
+    Breakdown breakdown = segments.breakdown();
+    // Execution samples are classified in detailed steps only: a counted step's op time is placed, not observed.
     Map<String, Integer> frames = d.detailed ? hostFrames(d, external, segments) : Collections.emptyMap();
     return new Step(d.number, d.spanId, d.threadId, d.threadName, d.startNs, d.endNs, d.flops, d.opCount,
-        d.detailed, d.spans, breakdown, Collections.unmodifiableList(external), frames, d.attributes);
+        d.detailed, d.spans, breakdown, Collections.unmodifiableList(external), frames, d.attributes,
+        Estimates.of(intervals, breakdown));
   }
 
   /** GPU records launched by the step's spans, and uncorrelated ones that overlap it. */

@@ -71,6 +71,15 @@ public final class ConsoleReporter implements StepSink {
     long gemm = totals[Category.GEMM.ordinal()];
     sb.append(String.format(Locale.ROOT, "  GEMM share %.1f%% of step time; GEMM FLOPs %.3g (%.2f GFLOP/s inside GEMM ops)%n",
         percent(gemm, wall), (double) flops, gemm == 0 ? 0.0 : flops / (double) gemm));
+    if (aggregates.estimatedNs() > 0) {
+      sb.append(String.format(Locale.ROOT, "  estimated %.1f%% of step time (ops not timed in counted steps, backward"
+          + " GEMM on CPU)", percent(aggregates.estimatedNs(), wall)));
+      if (aggregates.checkSteps() > 0) {
+        sb.append(String.format(Locale.ROOT, "; checked in %d detailed steps: estimates %+.1f%% off", aggregates
+            .checkSteps(), 100 * aggregates.checkError()));
+      }
+      sb.append(System.lineSeparator());
+    }
     long samples = aggregates.frameSamples();
     if (samples > 0) {
       sb.append(String.format(Locale.ROOT, "  top host frames in framework/unattributed time (%d samples):%n", samples));

@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * Run-wide aggregates that several outputs share: per op (kind and name) count, time and FLOPs; the top host
- * frames of framework and unattributed time. Fed on the collector thread; bounded by the number of distinct op
+ * frames of framework and unattributed time; how much of the step time was estimated, and the check of the
+ * estimates in detailed steps ({@link io.mltrace.collector.Estimates}). Fed on the collector thread; bounded by the number of distinct op
  * names and frames (at most {@code maxKeys} each, the rest counted under {@code "(other)"}).
  */
 public final class RunAggregates {
@@ -42,9 +43,38 @@ public final class RunAggregates {
   private final int maxKeys;
   private final Map<String, OpStats> ops = new HashMap<>();
   private final Map<String, Integer> frames = new HashMap<>();
+  private long estimatedNs;
+  private long checkSteps;
+  private long checkEstimatedNs;
+  private long checkMeasuredNs;
 
   public RunAggregates() {
     this(DEFAULT_MAX_KEYS);
+  }
+
+  /** Estimated step time over the run (op time that counted steps did not time, the backward GEMM estimate). */
+  public long estimatedNs() {
+    return estimatedNs;
+  }
+
+  /** Detailed steps that checked the estimates. */
+  public long checkSteps() {
+    return checkSteps;
+  }
+
+  /** What the counting path would have estimated for the ops the detailed steps timed. */
+  public long checkEstimatedNs() {
+    return checkEstimatedNs;
+  }
+
+  /** What those ops measured. */
+  public long checkMeasuredNs() {
+    return checkMeasuredNs;
+  }
+
+  /** How far the estimates were off in the detailed steps, (estimated - measured) / measured; NaN without a check. */
+  public double checkError() {
+    return checkMeasuredNs == 0 ? Double.NaN : (double) (checkEstimatedNs - checkMeasuredNs) / checkMeasuredNs;
   }
 
   RunAggregates(int maxKeys) {
@@ -52,6 +82,12 @@ public final class RunAggregates {
   }
 
   public void add(Step step) {
+    estimatedNs += step.estimates().estimatedNs();
+    if (step.estimates().checkMeasuredNs() > 0) {
+      checkSteps++;
+      checkEstimatedNs += step.estimates().checkEstimatedNs();
+      checkMeasuredNs += step.estimates().checkMeasuredNs();
+    }
     for (Span s : step.spans()) {
       if (!Kind.isOp(s.kind())) {
         continue;

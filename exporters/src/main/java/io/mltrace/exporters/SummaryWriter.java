@@ -2,6 +2,7 @@ package io.mltrace.exporters;
 
 import io.mltrace.bootstrap.Slots;
 import io.mltrace.collector.Category;
+import io.mltrace.collector.Estimates;
 import io.mltrace.collector.RunStats;
 import io.mltrace.collector.Step;
 import io.mltrace.collector.StepSink;
@@ -22,8 +23,15 @@ import java.util.function.DoubleSupplier;
 public final class SummaryWriter implements StepSink {
   /** Bumped only when a field changes meaning; new fields do not bump it. */
   static final int SCHEMA_VERSION = 1;
-  /** A step row: number, wall, FLOPs, ops, detailed, ops timed; then the breakdown by category. */
-  private static final int COLUMNS = 6;
+  /** The categories whose time can be estimated (op time that was not timed), in {@code estimated_ns}. */
+  private static final Category[] ESTIMATED = {Category.GEMM, Category.MEMCPY, Category.OTHER_COMPUTE};
+  /**
+   * A step row: number, wall, FLOPs, ops, detailed, ops timed, the estimated part of each {@link #ESTIMATED}
+   * category, the unplaced op time; then the breakdown by category.
+   */
+  private static final int COLUMNS = 7 + ESTIMATED.length;
+  private static final int ESTIMATED_COLUMN = 6;
+  private static final int UNPLACED_COLUMN = ESTIMATED_COLUMN + ESTIMATED.length;
 
   private final Path file;
   private final int maxSteps;
@@ -38,6 +46,8 @@ public final class SummaryWriter implements StepSink {
   private long totalFlops;
   private long totalOps;
   private long totalOpsTimed;
+  private final long[] totalEstimated = new long[ESTIMATED.length];
+  private long totalUnplaced;
   private long omitted;
   private int writeErrors;
 
@@ -78,6 +88,13 @@ public final class SummaryWriter implements StepSink {
     row[3] = step.opCount();
     row[4] = step.detailed() ? 1 : 0;
     row[5] = opsTimed;
+    Estimates estimates = step.estimates();
+    for (int i = 0; i < ESTIMATED.length; i++) {
+      row[ESTIMATED_COLUMN + i] = estimates.estimatedNs(ESTIMATED[i]);
+      totalEstimated[i] += row[ESTIMATED_COLUMN + i];
+    }
+    row[UNPLACED_COLUMN] = estimates.unplacedNs();
+    totalUnplaced += estimates.unplacedNs();
     for (Category c : cats) {
       long ns = step.breakdown().ns(c);
       row[COLUMNS + c.ordinal()] = ns;
@@ -125,6 +142,10 @@ public final class SummaryWriter implements StepSink {
       breakdown(out, row, COLUMNS);
       out.append(", \"flops\": ").append(row[2]).append(", \"ops\": ").append(row[3]);
       out.append(", \"ops_timed\": ").append(row[5]);
+      estimated(out, row, ESTIMATED_COLUMN);
+      if (row[UNPLACED_COLUMN] > 0) {
+        out.append(", \"unplaced_ns\": ").append(row[UNPLACED_COLUMN]);
+      }
       out.append(", \"detailed\": ").append(row[4] != 0);
       if (peak > 0 && row[1] > 0) {
         out.append(", \"utilization\": ").append(ratio(row[2], row[1] * peak));
@@ -140,6 +161,8 @@ public final class SummaryWriter implements StepSink {
     breakdown(out, totalBreakdown, 0);
     out.append(", \"flops\": ").append(totalFlops).append(", \"ops\": ").append(totalOps);
     out.append(", \"ops_timed\": ").append(totalOpsTimed);
+    estimated(out, totalEstimated, 0);
+    out.append(", \"unplaced_ns\": ").append(totalUnplaced);
     if (peak > 0 && totalWall > 0) {
       out.append(", \"utilization\": ").append(ratio(totalFlops, totalWall * peak));
     }
@@ -147,6 +170,13 @@ public final class SummaryWriter implements StepSink {
     if (peak > 0) {
       out.append("  \"peak_gflops\": ").append(String.format(java.util.Locale.ROOT, "%.3f", peak)).append(",\n");
     }
+    out.append("  \"estimate_check\": {\"steps\": ").append(aggregates.checkSteps())
+        .append(", \"estimated_ns\": ").append(aggregates.checkEstimatedNs())
+        .append(", \"measured_ns\": ").append(aggregates.checkMeasuredNs());
+    if (aggregates.checkSteps() > 0) {
+      out.append(", \"error\": ").append(String.format(java.util.Locale.ROOT, "%.4f", aggregates.checkError()));
+    }
+    out.append("},\n");
     out.append("  \"op_stats\": [");
     List<RunAggregates.OpStats> ops = aggregates.opsByTime();
     for (int i = 0; i < ops.size(); i++) {
@@ -196,6 +226,15 @@ public final class SummaryWriter implements StepSink {
       out.append(", \"samples\": ").append(e.getValue()).append('}');
     }
     out.append(']');
+  }
+
+  /** The estimated part of each estimable category's time; the rest of its time is measured. */
+  private static void estimated(StringBuilder out, long[] values, int offset) {
+    out.append(", \"estimated_ns\": {");
+    for (int i = 0; i < ESTIMATED.length; i++) {
+      Json.string(out.append(i == 0 ? "" : ", "), ESTIMATED[i].key()).append(": ").append(values[offset + i]);
+    }
+    out.append('}');
   }
 
   private static void breakdown(StringBuilder out, long[] values, int offset) {

@@ -26,6 +26,7 @@ final class ConvolutionAdvice {
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
   static void exit(@Advice.Enter ThreadRecorder tr, @Advice.Argument(0) Object input,
       @Advice.Argument(1) Object weight, @Advice.Return Object output) {
+    Recorder.markOpEnd(tr);
     if (tr == null) {
       return;
     }

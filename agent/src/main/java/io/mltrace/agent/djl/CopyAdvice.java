@@ -22,6 +22,7 @@ final class CopyAdvice {
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
   static void exit(@Advice.Enter ThreadRecorder tr, @Advice.Argument(0) Object source,
       @Advice.Return Object copy) {
+    Recorder.markOpEnd(tr);
     if (tr == null) {
       return;
     }

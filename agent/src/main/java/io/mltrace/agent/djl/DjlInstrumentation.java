@@ -81,8 +81,9 @@ public final class DjlInstrumentation implements FrameworkInstrumentation {
             .methods("step()", named("step").and(takesArguments(0)))
             .advice(StepEndAdvice.class),
         Hook.on("ai.djl.training.Trainer")
-            .methods("iterateDataset", named("iterateDataset"))
-            .advice(LoopStartAdvice.class),
+            .methods("iterateDataset", named("iterateDataset").and(returns(named("java.lang.Iterable"))))
+            .advice(LoopStartAdvice.class)
+            .requires("ai.djl.training.dataset.DataIterable"),
         Hook.on("ai.djl.training.Trainer")
             .methods("forward", named("forward").and(takesArgument(0, named(NDLIST))))
             .advice(ForwardAdvice.class),

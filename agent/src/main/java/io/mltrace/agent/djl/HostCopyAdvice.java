@@ -21,6 +21,7 @@ final class HostCopyAdvice {
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
   static void exit(@Advice.Enter ThreadRecorder tr, @Advice.Origin("#m") String name,
       @Advice.Argument(1) Object buffer) {
+    Recorder.markOpEnd(tr);
     if (tr == null) {
       return;
     }

@@ -26,6 +26,7 @@ final class LinearAdvice {
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
   static void exit(@Advice.Enter ThreadRecorder tr, @Advice.Argument(0) Object input,
       @Advice.Argument(1) Object weight) {
+    Recorder.markOpEnd(tr);
     if (tr == null) {
       return;
     }

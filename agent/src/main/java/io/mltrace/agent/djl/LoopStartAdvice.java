@@ -1,13 +1,17 @@
 package io.mltrace.agent.djl;
 
 import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.dataset.DataIterable;
 import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.TimedBatches;
 import io.mltrace.bootstrap.ThreadRecorder;
 import net.bytebuddy.asm.Advice;
 
 /**
  * {@code Trainer.iterateDataset}: a new pass over the data; a step left open by the previous loop is dropped, and
- * an engine profiler started for it is stopped (its trace discarded).
+ * an engine profiler started for it is stopped (its trace discarded). The batches it returns are recorded as data
+ * fetches whatever the dataset: DJL's {@code DataIterable} is hooked itself, any other iterable (a dataset's own
+ * {@code getData}) is handed to the loop wrapped ({@link TimedBatches}).
  */
 final class LoopStartAdvice {
   private LoopStartAdvice() {}
@@ -25,5 +29,12 @@ final class LoopStartAdvice {
       }
     }
     Recorder.loopStart();
+  }
+
+  @Advice.OnMethodExit(suppress = Throwable.class)
+  static void exit(@Advice.Return(readOnly = false) Iterable<?> batches) {
+    if (Recorder.isEnabled() && !(batches instanceof DataIterable)) {
+      batches = TimedBatches.wrap(batches);
+    }
   }
 }

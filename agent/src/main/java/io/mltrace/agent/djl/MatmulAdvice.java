@@ -26,6 +26,7 @@ final class MatmulAdvice {
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
   static void exit(@Advice.Enter ThreadRecorder tr, @Advice.Origin("#m") String name,
       @Advice.Argument(0) Object left, @Advice.Argument(1) Object right) {
+    Recorder.markOpEnd(tr);
     if (tr == null) {
       return;
     }

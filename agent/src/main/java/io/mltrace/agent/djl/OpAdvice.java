@@ -22,6 +22,7 @@ final class OpAdvice {
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
   static void exit(@Advice.Enter ThreadRecorder tr, @Advice.Origin("#m") String name,
       @Advice.Argument(0) Object first) {
+    Recorder.markOpEnd(tr);
     if (tr == null) {
       return;
     }

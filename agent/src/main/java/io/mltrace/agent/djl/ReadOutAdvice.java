@@ -20,6 +20,7 @@ final class ReadOutAdvice {
 
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
   static void exit(@Advice.Enter ThreadRecorder tr, @Advice.Return Object buffer) {
+    Recorder.markOpEnd(tr);
     if (tr == null) {
       return;
     }

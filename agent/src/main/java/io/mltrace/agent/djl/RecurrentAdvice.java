@@ -26,6 +26,7 @@ final class RecurrentAdvice {
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
   static void exit(@Advice.Enter ThreadRecorder tr, @Advice.Origin("#m") String name,
       @Advice.Argument(0) Object input, @Advice.Argument(2) Object params) {
+    Recorder.markOpEnd(tr);
     if (tr == null) {
       return;
     }

@@ -27,6 +27,7 @@ final class CustomOpAdvice {
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
   static void exit(@Advice.Enter ThreadRecorder tr, @Advice.Argument(0) CustomOp op,
       @Advice.Argument(1) OpContext context, @Advice.Return INDArray[] outputs) {
+    Recorder.markOpEnd(tr);
     if (tr == null) {
       return;
     }

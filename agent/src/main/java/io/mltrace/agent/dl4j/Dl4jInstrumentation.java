@@ -69,6 +69,14 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
             .methods("fit(MultiDataSetIterator)", named("fit").and(takesArguments(1))
                 .and(takesArgument(0, named(DATA_SET_ITERATOR)).or(takesArgument(0, named(MULTI_DATA_SET_ITERATOR)))))
             .advice(FitLoopAdvice.class),
+        // One batch, as a loop the user wrote feeds it (every single-batch fit ends in these).
+        Hook.on(MLN)
+            .methods("fit(INDArray x4)", named("fit").and(takesArguments(4))
+                .and(takesArgument(0, named(INDARRAY))).and(takesArgument(1, named(INDARRAY))))
+            .advice(FitBatchAdvice.class),
+        Hook.on(GRAPH)
+            .methods("fit(INDArray[] x4)", named("fit").and(takesArguments(4))) // the graph's only 4-argument fit
+            .advice(FitBatchAdvice.class),
         Hook.onTypes("DataSetIterator+", concrete(DATA_SET_ITERATOR, fetch))
             .methods("next()|hasNext()", fetch)
             .advice(DataAdvice.class),

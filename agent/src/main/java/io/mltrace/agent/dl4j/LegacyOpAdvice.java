@@ -24,6 +24,7 @@ final class LegacyOpAdvice {
 
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
   static void exit(@Advice.Enter ThreadRecorder tr, @Advice.Argument(0) Op op) {
+    Recorder.markOpEnd(tr);
     if (tr == null) {
       return;
     }

@@ -21,6 +21,9 @@ public final class Hook {
   String methodsLabel = "?";
   String adviceClass;
   final List<String[]> references = new ArrayList<>();
+  /** Values bound to the advice's custom annotations ({@code Advice.withCustomMapping()}), annotation → value. */
+  final java.util.Map<Class<? extends java.lang.annotation.Annotation>, Object> bindings =
+      new java.util.LinkedHashMap<>();
 
   private Hook(String typeLabel, ElementMatcher<? super TypeDescription> types) {
     this.typeLabel = typeLabel;
@@ -59,6 +62,12 @@ public final class Hook {
   /** The advice uses the type {@code typeName}: it must exist in the target's loader. */
   public Hook requires(String typeName) {
     references.add(new String[] {typeName, null});
+    return this;
+  }
+
+  /** Binds {@code value} to the advice parameters annotated with {@code annotation} (a constant per hook). */
+  public Hook bind(Class<? extends java.lang.annotation.Annotation> annotation, Object value) {
+    bindings.put(annotation, value);
     return this;
   }
 

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.asm.Advice;
 import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.ClassFileLocator;
@@ -87,7 +88,11 @@ public final class Installer {
         return builder;
       }
       applied.add(framework);
-      return new AgentBuilder.Transformer.ForAdvice()
+      Advice.WithCustomMapping mapping = Advice.withCustomMapping();
+      for (java.util.Map.Entry<Class<? extends java.lang.annotation.Annotation>, Object> b : hook.bindings.entrySet()) {
+        mapping = mapping.bind(b.getKey(), b.getValue());
+      }
+      return new AgentBuilder.Transformer.ForAdvice(mapping)
           .include(Installer.class.getClassLoader())
           .advice(hook.methods, hook.adviceClass)
           .transform(builder, type, loader, module, domain);

@@ -13,7 +13,7 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
  * the agent recovers that time as data loading. {@code async} decides whether DL4J wraps it in its prefetching
  * {@code AsyncDataSetIterator} (then the sleep runs on the prefetch thread).
  */
-final class SyntheticIterator implements DataSetIterator {
+class SyntheticIterator implements DataSetIterator {
   private final List<DataSet> batches;
   private final long sleepMicros;
   private final boolean async;

@@ -79,13 +79,11 @@ public final class HtmlReportWriter implements StepSink {
     if (rows.size() < maxSteps) {
       rows.add(row);
     }
+    frames.add(step); // every step: its estimates; a detailed one's frames too
     if (!step.detailed()) {
       return;
     }
     detailedSteps++;
-    if (!step.hostFrames().isEmpty()) {
-      frames.add(step);
-    }
     for (Span s : step.spans()) {
       if (!Kind.isOp(s.kind())) {
         continue;
@@ -157,7 +155,10 @@ public final class HtmlReportWriter implements StepSink {
     out.append("], \"totals\": {\"steps\": ").append(steps).append(", \"detailed_steps\": ").append(detailedSteps)
         .append(", \"wall_ns\": ").append(wallNs).append(", \"flops\": ").append(flops).append(", \"breakdown_ns\": ");
     longs(out, total, 0, total.length);
-    out.append("}, \"dropped_records\": ").append(stats.droppedRecords())
+    out.append("}, \"estimates\": {\"estimated_ns\": ").append(frames.estimatedNs())
+        .append(", \"check_steps\": ").append(frames.checkSteps()).append(", \"check_error\": ")
+        .append(frames.checkSteps() > 0 ? String.format(java.util.Locale.ROOT, "%.4f", frames.checkError()) : "0")
+        .append("}, \"dropped_records\": ").append(stats.droppedRecords())
         .append(", \"op_names_omitted\": ").append(opNamesOmitted)
         .append(", \"steps_shown\": ").append(rows.size()).append(", \"steps\": [");
     for (int i = 0; i < rows.size(); i++) {

@@ -1,0 +1,20 @@
+package io.mltrace.agent.custom;
+
+import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.ThreadRecorder;
+import net.bytebuddy.asm.Advice;
+
+/** A user method named by the {@code spans} option: a span of the bound kind, named {@code Class.method}. */
+final class CustomSpanAdvice {
+  private CustomSpanAdvice() {}
+
+  @Advice.OnMethodEnter(suppress = Throwable.class)
+  static ThreadRecorder enter(@SpanKind int kind) {
+    return Recorder.enterCustom(kind);
+  }
+
+  @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+  static void exit(@Advice.Enter ThreadRecorder tr, @SpanKind int kind, @Advice.Origin("#t.#m") String name) {
+    Recorder.exitCustom(tr, kind, name);
+  }
+}

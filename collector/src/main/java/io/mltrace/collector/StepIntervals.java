@@ -1,0 +1,162 @@
+package io.mltrace.collector;
+
+import io.mltrace.bootstrap.Kind;
+import io.mltrace.bootstrap.Slots;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The intervals that account one step, detailed or counted alike: its spans, the op time that ran inside them
+ * without op spans of its own, the input gap, and the JVM's intervals. {@link StepAccounting} then sweeps them.
+ *
+ * <p><b>Op time without op spans</b> (a counted step's ops, or ops whose record was lost) is placed inside the span
+ * that ran it, in that span's free time: the parts not covered by its child spans or by a JVM interval (a pause or
+ * a wait cannot overlap a Java call's own work), GEMM first, then copies, then other ops, from the span's start.
+ * Op time that does not fit (an estimate larger than the room left) is dropped and counted
+ * ({@link #unplacedNs}): an estimate never takes time from another span, a data fetch or the JVM.
+ *
+ * <p><b>The input gap.</b> Time from the step's start to its first phase (the first framework call that computes:
+ * {@code trainBatch}, {@code forward}, {@code fit}, {@code optimize}...) is {@code data}, unless something of
+ * higher priority (GC, safepoints, copies) holds it. A step starts where the previous one ended, so this is the loop's
+ * own code between two iterations' compute: in a hand-written loop, the user's batch loading. XProf counts host
+ * time spent before a step's compute the same way (as input time). Where no phase starts inside the step, there is
+ * no gap.
+ */
+final class StepIntervals {
+  private static final Category[] PLACEMENT = {Category.GEMM, Category.MEMCPY, Category.OTHER_COMPUTE};
+
+  final List<StepAccounting.Interval> intervals = new ArrayList<>();
+  /** The estimated part of the placed op time, per {@link Category} ordinal. */
+  final long[] estimatedNs = new long[Category.values().length];
+  /** Op time that did not fit in the span that ran it. */
+  long unplacedNs;
+  /** What the counting path would have estimated for the ops a detailed step timed, and what they measured. */
+  long checkEstimatedNs;
+  long checkMeasuredNs;
+
+  private StepIntervals() {}
+
+  /**
+   * @param spans the step's spans as recorded, a {@link Kind#STEP_OPS} record included
+   * @param jvm the JVM's intervals on the step's thread (or on all threads) that overlap the step
+   */
+  static StepIntervals of(long stepStart, long stepEnd, long stepSpanId, List<Span> spans,
+      List<StepAccounting.Interval> jvm) {
+    StepIntervals out = new StepIntervals();
+    Span stepOps = null;
+    long gapStart = stepStart;
+    long gapEnd = Long.MAX_VALUE;
+    Set<Long> ids = new HashSet<>();
+    for (Span s : spans) {
+      if (s.kind() == Kind.STEP_OPS) {
+        stepOps = s;
+        continue;
+      }
+      ids.add(s.spanId());
+      out.intervals.add(new StepAccounting.Interval(s.startNs(), s.endNs(), s.category()));
+      if (s.kind() == Kind.PHASE) {
+        if (s.startNs() >= stepStart) {
+          gapEnd = Math.min(gapEnd, s.startNs());
+        } else {
+          gapStart = Math.max(gapStart, s.endNs()); // the previous iteration's call, ending inside this step
+        }
+      }
+    }
+    if (gapEnd != Long.MAX_VALUE && gapEnd > gapStart) {
+      out.intervals.add(new StepAccounting.Interval(gapStart, gapEnd, Category.DATA));
+    }
+    out.intervals.addAll(jvm);
+    if (stepOps != null) {
+      out.checkEstimatedNs = stepOps.opTimeCheck(Slots.CHECK_ESTIMATED_NS);
+      out.checkMeasuredNs = stepOps.opTimeCheck(Slots.CHECK_MEASURED_NS);
+    }
+    out.placeOpTime(stepStart, stepEnd, stepSpanId, spans, stepOps, ids, jvm);
+    return out;
+  }
+
+  private void placeOpTime(long stepStart, long stepEnd, long stepSpanId, List<Span> spans, Span stepOps,
+      Set<Long> ids, List<StepAccounting.Interval> jvm) {
+    Map<Long, List<Span>> children = null;
+    for (Span s : spans) {
+      if (s.opTime() == null) {
+        continue;
+      }
+      if (children == null) {
+        children = new HashMap<>();
+        for (Span c : spans) {
+          if (c.kind() != Kind.STEP_OPS) {
+            long parent = ids.contains(c.parentId()) ? c.parentId() : stepSpanId;
+            children.computeIfAbsent(parent, k -> new ArrayList<>()).add(c);
+          }
+        }
+      }
+      long owner = s.kind() == Kind.STEP_OPS ? stepSpanId : s.spanId();
+      long from = s == stepOps ? stepStart : Math.max(stepStart, s.startNs());
+      long to = s == stepOps ? stepEnd : Math.min(stepEnd, s.endNs());
+      place(s.opTime(), from, to, children.getOrDefault(owner, Collections.emptyList()), jvm);
+    }
+  }
+
+  /** Lays {@code opTime} out in the free time of {@code [from, to)}. */
+  private void place(long[] opTime, long from, long to, List<Span> children, List<StepAccounting.Interval> jvm) {
+    if (to <= from) {
+      for (int c = 0; c < PLACEMENT.length; c++) {
+        unplacedNs += opTime[c];
+      }
+      return;
+    }
+    List<long[]> taken = new ArrayList<>();
+    for (Span c : children) {
+      taken.add(new long[] {c.startNs(), c.endNs()});
+    }
+    for (StepAccounting.Interval iv : jvm) {
+      taken.add(new long[] {iv.start, iv.end});
+    }
+    taken.sort((x, y) -> Long.compare(x[0], y[0]));
+    List<long[]> free = new ArrayList<>();
+    long cursor = from;
+    for (long[] t : taken) {
+      if (t[1] <= cursor) {
+        continue;
+      }
+      if (t[0] >= to) {
+        break;
+      }
+      if (t[0] > cursor) {
+        free.add(new long[] {cursor, t[0]});
+      }
+      cursor = Math.max(cursor, t[1]);
+    }
+    if (cursor < to) {
+      free.add(new long[] {cursor, to});
+    }
+    int segment = 0;
+    long at = free.isEmpty() ? to : free.get(0)[0];
+    for (int c = 0; c < PLACEMENT.length; c++) {
+      long want = opTime[c];
+      long placed = 0;
+      while (placed < want && segment < free.size()) {
+        long[] f = free.get(segment);
+        long take = Math.min(want - placed, f[1] - at);
+        if (take > 0) {
+          intervals.add(new StepAccounting.Interval(at, at + take, PLACEMENT[c]));
+          placed += take;
+          at += take;
+        }
+        if (at >= f[1]) {
+          segment++;
+          at = segment < free.size() ? free.get(segment)[0] : to;
+        }
+      }
+      long estimated = opTime[PLACEMENT.length + c];
+      long measured = want - estimated;
+      estimatedNs[PLACEMENT[c].ordinal()] += Math.max(0, placed - measured);
+      unplacedNs += want - placed;
+    }
+  }
+}

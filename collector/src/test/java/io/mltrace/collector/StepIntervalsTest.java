@@ -1,0 +1,100 @@
+package io.mltrace.collector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.mltrace.bootstrap.Kind;
+import io.mltrace.bootstrap.Slots;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Where a counted step's op time goes, and the input gap: the accounting of steps without op spans. */
+class StepIntervalsTest {
+  private static final long STEP = 1L << 40;
+  private long nextId = STEP + 1;
+
+  /** A span of the step, with op time (GEMM, copy, other ns; then the estimated part of each) or none. */
+  private Span span(int kind, String name, long start, long end, long parent, long... opTime) {
+    long header = Slots.header(kind) | (opTime.length > 0 ? Slots.FLAG_OP_TIME : 0);
+    long[] slots = opTime.length > 0 ? java.util.Arrays.copyOf(opTime, 8) : null;
+    return new Span(header, name, 1, start, end, nextId++, parent, 0, 0, new long[0][], slots);
+  }
+
+  private static Breakdown account(long start, long end, List<Span> spans, List<StepAccounting.Interval> jvm) {
+    StepIntervals iv = StepIntervals.of(start, end, STEP, spans, jvm);
+    return StepAccounting.account(start, end, iv.intervals);
+  }
+
+  @Test
+  void opTimeIsPlacedInsideTheSpanThatRanItAroundItsChildrenAndTheJvm() {
+    List<Span> spans = new ArrayList<>();
+    // A phase from 100 to 1100 whose ops took 500 GEMM and 100 other; a data fetch inside it (200-400) and a GC
+    // pause (700-800) take their own time first.
+    Span phase = span(Kind.PHASE, "trainBatch", 100, 1100, STEP, 500, 0, 100, 300, 0, 0);
+    spans.add(phase);
+    spans.add(span(Kind.DATA, "data", 200, 400, phase.spanId()));
+    List<StepAccounting.Interval> jvm = List.of(new StepAccounting.Interval(700, 800, Category.GC));
+    StepIntervals iv = StepIntervals.of(0, 1200, STEP, spans, jvm);
+    Breakdown b = StepAccounting.account(0, 1200, iv.intervals);
+    assertEquals(500, b.ns(Category.GEMM));
+    assertEquals(100, b.ns(Category.OTHER_COMPUTE));
+    assertEquals(200, b.ns(Category.DATA) - 100, "the fetch, and the input gap 0-100 before the phase");
+    assertEquals(100, b.ns(Category.GC));
+    assertEquals(1000 - 200 - 100 - 600, b.ns(Category.FRAMEWORK));
+    assertEquals(100, b.ns(Category.UNATTRIBUTED), "after the phase, inside no span");
+    assertEquals(1200, b.total());
+    assertEquals(300, iv.estimatedNs[Category.GEMM.ordinal()], "measured time is placed first");
+    assertEquals(0, iv.unplacedNs);
+  }
+
+  @Test
+  void anEstimateLargerThanItsSpanNeverTakesTimeFromAnotherCategory() {
+    List<Span> spans = new ArrayList<>();
+    Span phase = span(Kind.PHASE, "forward", 0, 1000, STEP, 900, 0, 400, 900, 0, 400);
+    spans.add(phase);
+    spans.add(span(Kind.DATA, "batchify", 100, 300, phase.spanId()));
+    StepIntervals iv = StepIntervals.of(0, 1000, STEP, spans, List.of());
+    Breakdown b = StepAccounting.account(0, 1000, iv.intervals);
+    assertEquals(200, b.ns(Category.DATA));
+    assertEquals(800, b.ns(Category.GEMM) + b.ns(Category.OTHER_COMPUTE), "the phase's free time, no more");
+    assertEquals(800, b.ns(Category.GEMM), "GEMM first");
+    assertEquals(900 + 400 - 800, iv.unplacedNs);
+    assertEquals(1000, b.total());
+  }
+
+  @Test
+  void theInputGapBeforeTheFirstPhaseIsDataAndASleepInItIsCountedOnce() {
+    List<Span> spans = new ArrayList<>();
+    // The previous iteration's fit ends at 50, inside this step; the user's loading code runs until 600 (a sleep
+    // from 100 to 400 in it); the next phase starts at 600.
+    spans.add(span(Kind.PHASE, "fit", -500, 50, STEP));
+    spans.add(span(Kind.PHASE, "fit", 600, 1000, STEP));
+    List<StepAccounting.Interval> jvm = List.of(new StepAccounting.Interval(100, 400, Category.IDLE));
+    Breakdown b = account(0, 1000, spans, jvm);
+    assertEquals(550, b.ns(Category.DATA));
+    assertEquals(0, b.ns(Category.IDLE), "the sleep is data, not data and idle");
+    assertEquals(450, b.ns(Category.FRAMEWORK));
+    assertEquals(1000, b.total());
+  }
+
+  @Test
+  void theStepsOwnOpTimeFallsInTheGapFirstWhereTheLoadersOpsRun() {
+    List<Span> spans = new ArrayList<>();
+    spans.add(span(Kind.PHASE, "forward", 500, 900, STEP));
+    spans.add(span(Kind.STEP_OPS, "step_ops", 0, 1000, STEP, 0, 100, 200, 0, 0, 0));
+    StepIntervals iv = StepIntervals.of(0, 1000, STEP, spans, List.of());
+    Breakdown b = StepAccounting.account(0, 1000, iv.intervals);
+    assertEquals(100, b.ns(Category.MEMCPY), "a copy ranks above data");
+    assertEquals(400, b.ns(Category.DATA), "the loader's other ops are the cost of the batch");
+    assertEquals(400, b.ns(Category.FRAMEWORK));
+    assertEquals(100, b.ns(Category.UNATTRIBUTED));
+  }
+
+  @Test
+  void aStepWithoutPhasesHasNoInputGap() {
+    List<Span> spans = List.of(span(Kind.DATA, "etl", 0, 300, STEP));
+    Breakdown b = account(0, 1000, spans, List.of());
+    assertEquals(300, b.ns(Category.DATA));
+    assertEquals(700, b.ns(Category.UNATTRIBUTED));
+  }
+}

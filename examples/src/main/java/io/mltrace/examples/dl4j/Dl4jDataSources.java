@@ -1,0 +1,112 @@
+package io.mltrace.examples.dl4j;
+
+import io.mltrace.examples.Args;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * The DL4J MLP fed from one kind of data source ({@code --source}):
+ * <ul>
+ *   <li>{@code iterator}: {@code fit(DataSetIterator)} over an iterator whose {@code next()} is slowed;</li>
+ *   <li>{@code async}: the same, with DL4J prefetching batches on its own thread ({@code asyncSupported});</li>
+ *   <li>{@code loop}: the user's own loop: load a batch in plain code, then {@code fit(DataSet)}.</li>
+ * </ul>
+ * Every batch costs {@code --data-sleep-ms} of sleeping, then {@code --data-spin-ms} of computing, in the loading
+ * code. Ground truth, printed per step as {@code datatruth step N ns X}: for {@code iterator} and {@code loop} the
+ * loading time the job measured around its own code; for {@code async}, how long the training thread can have
+ * waited for batch N, {@code max(0, ready(N) - done(N-1))}, from the time the prefetch thread finished batch N and
+ * the time iteration N-1 ended (a listener). Then {@code final loss <value> after <n> steps}. {@code --steps N
+ * --seed S}.
+ */
+public final class Dl4jDataSources {
+  private Dl4jDataSources() {}
+
+  /** The loading code's known extra cost. */
+  static void pay(long sleepMillis, long spinMillis) {
+    try {
+      TimeUnit.MILLISECONDS.sleep(sleepMillis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(spinMillis);
+    long x = 17;
+    while (System.nanoTime() < end) {
+      for (int i = 0; i < 500; i++) {
+        x = x * 6364136223846793005L + 1442695040888963407L;
+      }
+    }
+    if (x == 42) {
+      System.out.print("");
+    }
+  }
+
+  /** A batch as a loader builds it: fresh (off-heap) arrays. */
+  static DataSet copyOf(DataSet batch) {
+    return new DataSet(batch.getFeatures().dup(), batch.getLabels().dup());
+  }
+
+  public static void main(String[] args) {
+    String source = Args.string(args, "--source", "iterator");
+    int steps = (int) Args.longValue(args, "--steps", 40);
+    long seed = Args.longValue(args, "--seed", 42);
+    long sleepMs = Args.longValue(args, "--data-sleep-ms", 0);
+    long spinMs = Args.longValue(args, "--data-spin-ms", 0);
+    List<DataSet> batches = Dl4jModels.batches("mlp", steps, 64, seed);
+    MultiLayerNetwork net = new MultiLayerNetwork(Dl4jModels.config("mlp", seed));
+    net.init();
+    long[] done = new long[steps + 1];
+    long[] ready = new long[steps + 1];
+    int[] iteration = {0};
+    net.setListeners(new BaseTrainingListener() {
+      @Override
+      public void iterationDone(Model model, int iter, int epoch) {
+        done[Math.min(++iteration[0], steps)] = System.nanoTime();
+      }
+    });
+    long[] truth = new long[steps + 1];
+    if (source.equals("loop")) {
+      for (int step = 1; step <= steps; step++) {
+        long t0 = System.nanoTime();
+        pay(sleepMs, spinMs);
+        DataSet batch = copyOf(batches.get(step - 1));
+        truth[step] = System.nanoTime() - t0;
+        net.fit(batch);
+      }
+    } else {
+      boolean async = source.equals("async");
+      List<DataSet> copies = new ArrayList<>(batches);
+      SyntheticIterator iterator = new SyntheticIterator(copies, 0, async) {
+        private int served;
+
+        @Override
+        public DataSet next() {
+          long t0 = System.nanoTime();
+          pay(sleepMs, spinMs);
+          DataSet batch = copyOf(super.next());
+          ready[++served] = System.nanoTime();
+          if (!async) {
+            truth[served] = ready[served] - t0;
+          }
+          return batch;
+        }
+      };
+      net.fit(iterator);
+      if (async) {
+        for (int step = 2; step <= steps; step++) {
+          truth[step] = Math.max(0, ready[step] - done[step - 1]);
+        }
+      }
+    }
+    for (int step = 1; step <= steps; step++) {
+      System.out.println("datatruth step " + step + " ns " + truth[step]);
+    }
+    double loss = net.score(batches.get(0));
+    System.out.println(String.format(Locale.ROOT, "final loss %.6f after %d steps", loss, steps));
+  }
+}

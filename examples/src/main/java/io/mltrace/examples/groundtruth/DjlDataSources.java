@@ -1,0 +1,303 @@
+package io.mltrace.examples.groundtruth;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.Blocks;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.pooling.Pool;
+import ai.djl.nn.recurrent.LSTM;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.EasyTrain;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.ArrayDataset;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.dataset.Dataset;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import ai.djl.translate.Batchifier;
+import ai.djl.util.Progress;
+import io.mltrace.examples.Args;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.NoSuchElementException;
+import java.util.Random;
+
+/**
+ * One DJL model ({@code --model mlp|cnn|lstm}) fed from one kind of data source ({@code --source}):
+ * <ul>
+ *   <li>{@code iterable}: an {@code ArrayDataset} (DJL's {@code DataIterable}) whose batch fetch is slowed;</li>
+ *   <li>{@code dataset}: the job's own {@link Dataset}, whose {@code getData} returns its own streaming
+ *       {@code Iterable} (not built on {@code RandomAccessDataset}), through {@code Trainer.iterateDataset};</li>
+ *   <li>{@code loop}: a hand-written loop that builds each batch in its own code and calls forward, backward and
+ *       {@code Trainer.step} itself.</li>
+ * </ul>
+ * Every batch costs a known extra time in the loading code: {@code --data-sleep-ms} of sleeping, then
+ * {@code --data-spin-ms} of computing on the CPU. The job measures its own loading around each fetch (and the
+ * release of the previous batch) and prints it per step ({@code datatruth step N ns X}), then
+ * {@code final loss <value> after <n> steps}. {@code --steps N --seed S}.
+ */
+public final class DjlDataSources {
+  private static final int BATCH = 32;
+
+  private DjlDataSources() {}
+
+  /** The shapes of one model's inputs and labels, and the model. */
+  private static final class Spec {
+    final Shape input;
+    final int classes;
+    final Block block;
+    final Loss loss;
+
+    Spec(Shape input, int classes, Block block, Loss loss) {
+      this.input = input;
+      this.classes = classes;
+      this.block = block;
+      this.loss = loss;
+    }
+  }
+
+  private static Spec spec(String model) {
+    switch (model) {
+      case "mlp":
+        return new Spec(new Shape(784), 10, new SequentialBlock()
+            .add(Linear.builder().setUnits(128).build())
+            .add(Activation::relu)
+            .add(Linear.builder().setUnits(10).build()), Loss.softmaxCrossEntropyLoss());
+      case "cnn":
+        return new Spec(new Shape(1, 28, 28), 10, new SequentialBlock()
+            .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(8).build())
+            .add(Activation::relu)
+            .add(Pool.maxPool2dBlock(new Shape(2, 2)))
+            .add(Blocks.batchFlattenBlock())
+            .add(Linear.builder().setUnits(10).build()), Loss.softmaxCrossEntropyLoss());
+      case "lstm":
+        return new Spec(new Shape(12, 16), 0, new SequentialBlock()
+            .add(LSTM.builder().setStateSize(32).setNumLayers(2).optBatchFirst(true).optReturnState(false).build())
+            .add(Blocks.batchFlattenBlock())
+            .add(Linear.builder().setUnits(1).build()), Loss.l2Loss());
+      default:
+        throw new IllegalArgumentException("--model must be mlp, cnn or lstm");
+    }
+  }
+
+  /** The loading code's known extra cost: a sleep, then CPU work in this frame. */
+  static final class Delay {
+    private final long sleepMillis;
+    private final long spinNanos;
+    private long sink;
+
+    Delay(long sleepMillis, long spinMillis) {
+      this.sleepMillis = sleepMillis;
+      this.spinNanos = spinMillis * 1_000_000L;
+    }
+
+    void pay() {
+      try {
+        Thread.sleep(sleepMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      long end = System.nanoTime() + spinNanos;
+      long x = sink;
+      while (System.nanoTime() < end) {
+        for (int i = 0; i < 500; i++) {
+          x = x * 6364136223846793005L + 1442695040888963407L;
+        }
+      }
+      sink = x;
+    }
+  }
+
+  /** Builds batches from generated values, as a loader that reads and decodes records would. */
+  static final class Generator {
+    private final Random random;
+    private final Shape input;
+    private final int classes;
+
+    Generator(long seed, Shape input, int classes) {
+      this.random = new Random(seed);
+      this.input = input;
+      this.classes = classes;
+    }
+
+    NDList[] next(NDManager manager) {
+      float[] x = new float[(int) (BATCH * input.size())];
+      float[] y = new float[BATCH];
+      for (int i = 0; i < BATCH; i++) {
+        double sum = 0;
+        for (int j = 0; j < input.size(); j++) {
+          float v = (float) random.nextGaussian();
+          x[(int) (i * input.size() + j)] = v;
+          sum += j % 7 == 0 ? v : 0;
+        }
+        y[i] = classes > 0 ? (float) Math.floorMod((long) Math.floor(sum * 3), classes) : (float) sum;
+      }
+      NDArray features = manager.create(x, new Shape(BATCH).addAll(input));
+      NDArray labels = classes > 0 ? manager.create(y, new Shape(BATCH)) : manager.create(y, new Shape(BATCH, 1));
+      return new NDList[] {new NDList(features), new NDList(labels)};
+    }
+  }
+
+  /** A streaming dataset: its own {@code Iterable}, no random access, no {@code DataIterable}. */
+  static final class StreamingDataset implements Dataset {
+    private final Generator generator;
+    private final Delay delay;
+    private final int batches;
+
+    StreamingDataset(Generator generator, Delay delay, int batches) {
+      this.generator = generator;
+      this.delay = delay;
+      this.batches = batches;
+    }
+
+    @Override
+    public Iterable<Batch> getData(NDManager manager) {
+      return () -> new Iterator<Batch>() {
+        private int served;
+
+        @Override
+        public boolean hasNext() {
+          return served < batches;
+        }
+
+        @Override
+        public Batch next() {
+          if (!hasNext()) {
+            throw new NoSuchElementException();
+          }
+          served++;
+          delay.pay();
+          NDManager batchManager = manager.newSubManager();
+          NDList[] xy = generator.next(batchManager);
+          return new Batch(batchManager, xy[0], xy[1], BATCH, Batchifier.STACK, Batchifier.STACK, served, batches);
+        }
+      };
+    }
+
+    @Override
+    public void prepare(Progress progress) {}
+  }
+
+  public static void main(String[] args) throws Exception {
+    System.setProperty("ai.djl.offline", "true");
+    System.setProperty("OPT_OUT_TRACKING", "true");
+    System.setProperty("ai.djl.pytorch.num_threads", "1");
+    System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+    String model = Args.string(args, "--model", "mlp");
+    String source = Args.string(args, "--source", "iterable");
+    int steps = Args.integer(args, "--steps", 40);
+    int seed = Args.integer(args, "--seed", 7);
+    Delay delay = new Delay(Args.integer(args, "--data-sleep-ms", 0), Args.integer(args, "--data-spin-ms", 0));
+    Spec spec = spec(model);
+    Engine.getEngine("PyTorch").setRandomSeed(seed);
+    try (NDManager manager = NDManager.newBaseManager();
+        Model m = Model.newInstance(model)) {
+      m.setBlock(spec.block);
+      DefaultTrainingConfig config = new DefaultTrainingConfig(spec.loss)
+          .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.01f)).build());
+      Generator generator = new Generator(seed, spec.input, spec.classes);
+      float loss;
+      try (Trainer trainer = m.newTrainer(config)) {
+        trainer.initialize(new Shape(BATCH).addAll(spec.input));
+        switch (source) {
+          case "iterable":
+            viaIterateDataset(trainer, arrayDataset(manager, generator, delay, steps), steps);
+            break;
+          case "dataset":
+            viaIterateDataset(trainer, new StreamingDataset(generator, delay, steps), steps);
+            break;
+          case "loop":
+            handWritten(trainer, manager, generator, delay, steps);
+            break;
+          default:
+            throw new IllegalArgumentException("--source must be iterable, dataset or loop");
+        }
+        // The loss on a batch the model has not seen: identical for identical seeds.
+        NDList[] held = new Generator(seed + 1, spec.input, spec.classes).next(manager);
+        loss = spec.loss.evaluate(held[1], trainer.forward(held[0])).getFloat();
+      }
+      System.out.println(String.format(Locale.ROOT, "final loss %.6f after %d steps", loss, steps));
+    }
+  }
+
+  /** DJL's own {@code ArrayDataset}, each batch fetch slowed by the delay. */
+  private static Dataset arrayDataset(NDManager manager, Generator generator, Delay delay, int steps) {
+    NDList[] first = generator.next(manager);
+    NDArray x = first[0].head();
+    NDArray y = first[1].head();
+    for (int i = 1; i < steps; i++) {
+      NDList[] more = generator.next(manager);
+      x = x.concat(more[0].head());
+      y = y.concat(more[1].head());
+    }
+    ArrayDataset.Builder builder = new ArrayDataset.Builder().setData(x).optLabels(y).setSampling(BATCH, false);
+    return new ArrayDataset(builder) {
+      @Override
+      public Batch getByRange(NDManager m, long fromIndex, long toIndex) {
+        delay.pay();
+        return super.getByRange(m, fromIndex, toIndex);
+      }
+
+      @Override
+      public Batch getByIndices(NDManager m, long... indices) {
+        delay.pay();
+        return super.getByIndices(m, indices);
+      }
+    };
+  }
+
+  /** {@code Trainer.iterateDataset} and {@code EasyTrain.trainBatch}, timing the fetches as the loop sees them. */
+  private static void viaIterateDataset(Trainer trainer, Dataset dataset, int steps) throws Exception {
+    Iterator<Batch> batches = trainer.iterateDataset(dataset).iterator();
+    long previousClose = 0;
+    for (int step = 1; step <= steps; step++) {
+      long t0 = System.nanoTime();
+      if (!batches.hasNext()) {
+        break;
+      }
+      Batch b = batches.next();
+      long fetch = System.nanoTime() - t0;
+      EasyTrain.trainBatch(trainer, b);
+      trainer.step();
+      long c0 = System.nanoTime();
+      b.close();
+      long close = System.nanoTime() - c0;
+      System.out.println("datatruth step " + step + " ns " + (fetch + previousClose));
+      previousClose = close;
+    }
+  }
+
+  /** The user's own loop: load a batch in plain code, then forward, loss, backward and the optimizer. */
+  private static void handWritten(Trainer trainer, NDManager manager, Generator generator, Delay delay, int steps) {
+    long previousClose = 0;
+    for (int step = 1; step <= steps; step++) {
+      long t0 = System.nanoTime();
+      delay.pay();
+      NDManager batchManager = manager.newSubManager();
+      NDList[] xy = generator.next(batchManager);
+      long load = System.nanoTime() - t0;
+      try (GradientCollector collector = trainer.newGradientCollector()) {
+        NDList predictions = trainer.forward(xy[0]);
+        NDArray l = trainer.getLoss().evaluate(xy[1], predictions);
+        collector.backward(l);
+      }
+      trainer.step();
+      long c0 = System.nanoTime();
+      batchManager.close();
+      long close = System.nanoTime() - c0;
+      System.out.println("datatruth step " + step + " ns " + (load + previousClose));
+      previousClose = close;
+    }
+  }
+}
