@@ -28,7 +28,8 @@ class Dl4jGraphIT {
   void graphIterationsAreStepsWithTheSamePhasesAndLayers() {
     assertEquals(STEPS, t.steps.size(), t.run::toString);
     for (Event step : t.steps) {
-      Event optimize = step.children("optimize").get(0);
+      // The graph's fit(iterator) fits each batch through fit(INDArray[] x4), which wraps the iteration.
+      Event optimize = step.children("fit").get(0).children("optimize").get(0);
       Event forward = optimize.children("forward").get(0);
       // Layer indices in a graph are vertex indices: the input vertex is 0.
       assertEquals(1, forward.children("DenseLayer[1]").size(), forward.children::toString);

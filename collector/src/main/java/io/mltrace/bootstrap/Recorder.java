@@ -233,6 +233,19 @@ public final class Recorder {
   }
 
   /**
+   * Enters a span whose end ends the training iteration ({@link #exitStepEnd}): like {@link #enterStepPart}, and
+   * while it is open a nested one (DL4J's {@code Solver.optimize} inside a single-batch {@code fit}) ends no step:
+   * the outermost one does, so that no span of the iteration ends in the next step.
+   */
+  public static ThreadRecorder enterStepEnd() {
+    ThreadRecorder tr = enterStepPart();
+    if (tr != null) {
+      tr.enterStepEnder();
+    }
+    return tr;
+  }
+
+  /**
    * Enters a part of a training loop that may also run elsewhere (a batch fetch, which a prefetch thread runs
    * too): on a thread that runs a training loop (it called {@link #loopStart} or closed a step) it is a step part
    * and opens the step when none is open; on any other thread it is a plain span outside steps.
@@ -598,7 +611,7 @@ public final class Recorder {
     if (base >= 0) {
       tr.commit(base, name);
     }
-    if (tr.inStep()) {
+    if (tr.exitStepEnder() && tr.inStep()) {
       long number = STEPS.incrementAndGet();
       tr.closeStep(now, number);
       tr.openStep(now, isSampled(number + 1, now));

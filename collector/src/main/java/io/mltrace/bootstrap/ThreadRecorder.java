@@ -95,6 +95,8 @@ public final class ThreadRecorder {
   private final long[] stepAttributes = new long[Slots.STEP_ATTRIBUTE_COUNT];
   /** True once this thread ran a training loop (or closed a step): its loop parts may open steps. */
   private boolean loopThread;
+  /** Open spans that end a step ({@link Recorder#enterStepEnd}); only the outermost one ends it. */
+  private int stepEnders;
   /** Open inference roots ({@link Recorder#enterRoot}); while any is open no step opens on this thread. */
   private int rootDepth;
 
@@ -306,6 +308,18 @@ public final class ThreadRecorder {
 
   void markLoopThread() {
     loopThread = true;
+  }
+
+  void enterStepEnder() {
+    stepEnders++;
+  }
+
+  /** Leaves a span that ends a step; true when it was the outermost one (or the agent came in mid-call). */
+  boolean exitStepEnder() {
+    if (stepEnders > 0) {
+      stepEnders--;
+    }
+    return stepEnders == 0;
   }
 
   int rootDepth() {

@@ -33,7 +33,7 @@ final class StepEndAdvice {
         Recorder.exitSpan(span, Kind.PHASE, "engine_profiler");
       }
     }
-    return Recorder.enterStepPart();
+    return Recorder.enterStepEnd();
   }
 
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

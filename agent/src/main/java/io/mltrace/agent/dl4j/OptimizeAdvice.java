@@ -16,7 +16,7 @@ final class OptimizeAdvice {
 
   @Advice.OnMethodEnter(suppress = Throwable.class)
   static ThreadRecorder enter() {
-    return Recorder.enterStepPart();
+    return Recorder.enterStepEnd();
   }
 
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

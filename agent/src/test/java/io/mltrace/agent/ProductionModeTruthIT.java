@@ -1,0 +1,186 @@
+package io.mltrace.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The production mode tells the truth: each job runs twice, in {@code default} mode (one step in 100 detailed, the
+ * others counted) and with {@code mode=full}, same build, same seed, on the DJL MLP, CNN and LSTM fed by DJL's
+ * {@code DataIterable}, by a dataset's own iterable and by a hand-written loop, and on the DL4J MLP fed by an
+ * iterator, by DL4J's async prefetch and by the user's own loop calling {@code fit(DataSet)}. Every batch's loading
+ * costs a known sleep and a known stretch of CPU work, which the job measures itself.
+ */
+class ProductionModeTruthIT {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final int STEPS = 60;
+  /** Steps left out of the comparisons: the JIT and the estimates warm up in them. */
+  static final int WARM_UP = 10;
+  static final int SLEEP_MS = 3;
+  static final int SPIN_MS = 3;
+  static final Pattern TRUTH = Pattern.compile("datatruth step (\\d+) ns (\\d+)");
+  static final Pattern LOSS = Pattern.compile("final loss (\\S+)");
+
+  @TempDir
+  Path out;
+
+  /** One job of the matrix: a main class and its arguments. */
+  static final class Job {
+    final String label;
+    final String mainClass;
+    final List<String> args;
+
+    Job(String label, String mainClass, String... args) {
+      this.label = label;
+      this.mainClass = mainClass;
+      this.args = List.of(args);
+    }
+
+    @Override
+    public String toString() {
+      return label;
+    }
+  }
+
+  static Stream<Job> jobs() {
+    List<Job> jobs = new ArrayList<>();
+    for (String model : List.of("mlp", "cnn", "lstm")) {
+      for (String source : List.of("iterable", "dataset", "loop")) {
+        jobs.add(new Job("djl " + model + " " + source, "io.mltrace.examples.groundtruth.DjlDataSources",
+            "--model", model, "--source", source));
+      }
+    }
+    for (String source : List.of("iterator", "async", "loop")) {
+      jobs.add(new Job("dl4j mlp " + source, "io.mltrace.examples.dl4j.Dl4jDataSources", "--source", source));
+    }
+    return jobs.stream();
+  }
+
+  /** What one run wrote and printed. */
+  static final class Run {
+    final String mode;
+    final JsonNode steps;
+    final Map<Integer, Long> truth = new HashMap<>();
+    final String loss;
+    final String output;
+
+    Run(String mode, JsonNode summary, String stdout, String output) {
+      this.mode = mode;
+      this.steps = summary.get("steps");
+      Matcher m = TRUTH.matcher(stdout);
+      while (m.find()) {
+        truth.put(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)));
+      }
+      Matcher l = LOSS.matcher(stdout);
+      this.loss = l.find() ? l.group(1) : "none";
+      this.output = output;
+    }
+
+    /** Each category's time over the steps after the warm-up, and "wall" for their wall time. */
+    Map<String, Long> totals() {
+      Map<String, Long> t = new LinkedHashMap<>();
+      for (JsonNode s : steps) {
+        if (s.get("step").asInt() <= WARM_UP) {
+          continue;
+        }
+        t.merge("wall", s.get("wall_ns").asLong(), Long::sum);
+        s.get("breakdown_ns").fields().forEachRemaining(e -> t.merge(e.getKey(), e.getValue().asLong(), Long::sum));
+      }
+      return t;
+    }
+
+    long truthAfterWarmUp() {
+      long sum = 0;
+      for (Map.Entry<Integer, Long> e : truth.entrySet()) {
+        if (e.getKey() > WARM_UP) {
+          sum += e.getValue();
+        }
+      }
+      return sum;
+    }
+  }
+
+  private Run run(Job job, String mode) throws Exception {
+    Path dir = out.resolve(mode);
+    List<String> args = new ArrayList<>(job.args);
+    args.addAll(List.of("--steps", String.valueOf(STEPS), "--data-sleep-ms", String.valueOf(SLEEP_MS),
+        "--data-spin-ms", String.valueOf(SPIN_MS)));
+    // No options but the output: the production mode is what a bare -javaagent gives.
+    String options = "output=" + dir + ",report_interval=0,console=summary" + (mode.equals("full") ? ",mode=full" : "");
+    ChildJvm child = ChildJvm.run(options, List.of(), job.mainClass, args.toArray(new String[0]));
+    assertEquals(0, child.exitCode, child::toString);
+    assertTrue(Files.exists(dir.resolve("summary.json")), child::toString);
+    return new Run(mode, JSON.readTree(dir.resolve("summary.json").toFile()), child.stdout, child.toString());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("jobs")
+  void theDefaultModesBreakdownIsAsTrueAsAFullyDetailedOne(Job job) throws Exception {
+    Run counted = run(job, "default");
+    Run full = run(job, "full");
+    assertEquals(full.loss, counted.loss, "the agent's mode does not change the job's result");
+    for (Run r : List.of(counted, full)) {
+      checkOnItsOwn(job, r);
+    }
+    Map<String, Long> c = counted.totals();
+    Map<String, Long> f = full.totals();
+    StringBuilder shares = new StringBuilder();
+    for (String category : c.keySet()) {
+      double sc = 100.0 * c.get(category) / c.get("wall");
+      double sf = 100.0 * f.getOrDefault(category, 0L) / f.get("wall");
+      shares.append(String.format(java.util.Locale.ROOT, " %s %.1f/%.1f", category, sc, sf));
+    }
+    for (String category : c.keySet()) {
+      if (category.equals("wall")) {
+        continue;
+      }
+      double sc = 100.0 * c.get(category) / c.get("wall");
+      double sf = 100.0 * f.getOrDefault(category, 0L) / f.get("wall");
+      assertTrue(Math.abs(sc - sf) <= 3.0, job + ": " + category + " share default vs full within 3 points:"
+          + shares);
+    }
+  }
+
+  private static void checkOnItsOwn(Job job, Run r) {
+    String what = job + " (" + r.mode + ")";
+    assertEquals(STEPS, r.steps.size(), what + ": one step per batch\n" + r.output);
+    for (JsonNode s : r.steps) {
+      long sum = 0;
+      for (JsonNode v : s.get("breakdown_ns")) {
+        sum += v.asLong();
+      }
+      assertEquals(s.get("wall_ns").asLong(), sum, what + ": the categories sum to the wall time: " + s);
+      long gemm = s.get("breakdown_ns").get("gemm").asLong();
+      assertTrue(gemm < s.get("wall_ns").asLong(), what + ": a step that loads data is not all GEMM: " + s);
+    }
+    JsonNode first = r.steps.get(0);
+    assertTrue(first.get("breakdown_ns").get("gemm").asLong() - first.get("estimated_ns").get("gemm").asLong() > 0,
+        what + ": step 1's GEMMs are measured: " + first);
+    Map<String, Long> t = r.totals();
+    long wall = t.get("wall");
+    assertTrue(t.get("unattributed") <= 0.03 * wall, what + ": unattributed " + t);
+    long truth = r.truthAfterWarmUp();
+    long data = t.get("data");
+    // Pauses of the JVM rank above data (a GC during a fetch is gc): they are allowed on top of the 5 %.
+    long jvm = t.get("gc") + t.get("jit_safepoint");
+    assertTrue(data <= 1.05 * truth && data + jvm >= 0.95 * truth, what + ": data " + data + " ns against "
+        + truth + " ns the job measured; " + t);
+    long slept = (long) (STEPS - WARM_UP) * SLEEP_MS * 1_000_000L;
+    assertTrue(t.get("idle") <= 0.05 * slept, what + ": the sleep is data only, never idle too: " + t);
+  }
+}
