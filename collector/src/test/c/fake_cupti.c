@@ -10,7 +10,9 @@
  *  - a failing enable, another subscriber, and a missing timestamp callback, on request.
  *
  * Tests drive it through JNI (io.mltrace.gpu.FakeCupti): a "launch" runs on the calling thread, takes the requested
- * duration (spinning on the clock), and emits the records a real launch would.
+ * duration (spinning on the clock), and emits the records a real launch would. A scripted launch ("...At") is
+ * asynchronous, as real launches are: the API call takes the requested time on the calling thread, and the work
+ * runs at the requested time on the agent's clock, whether or not the host has moved on.
  */
 #define _GNU_SOURCE
 #include <jni.h>
@@ -301,17 +303,9 @@ JNIEXPORT void JNICALL Java_io_mltrace_gpu_FakeCupti_configure(JNIEnv *env, jcla
   pthread_mutex_unlock(&lock);
 }
 
-static void launch(int kind, const char *name, uint8_t copy_kind, jlong bytes, jlong duration_ns) {
-  uint64_t api_start = now();
-  pthread_mutex_lock(&lock);
-  int on = enabled[kind];
-  uint32_t correlation = api_enter();
-  pthread_mutex_unlock(&lock);
-  uint64_t start = now();
-  spin_until(start + (uint64_t) duration_ns); /* a synchronous launch: the work runs inside the calling span */
-  uint64_t end = now();
-  pthread_mutex_lock(&lock);
-  api_exit(correlation, api_start, end);
+/* The GPU record of one launch (lock held). */
+static void gpu_record(int on, int kind, const char *name, uint8_t copy_kind, jlong bytes, uint64_t start,
+                       uint64_t end, uint32_t correlation) {
   if (on) {
     size_t size = kind == FAKE_KIND_CONCURRENT_KERNEL ? FAKE_SIZE_KERNEL10
                   : kind == FAKE_KIND_MEMCPY          ? FAKE_SIZE_MEMCPY6
@@ -341,7 +335,49 @@ static void launch(int kind, const char *name, uint8_t copy_kind, jlong bytes, j
       }
     }
   }
+}
+
+static void launch(int kind, const char *name, uint8_t copy_kind, jlong bytes, jlong duration_ns) {
+  uint64_t api_start = now();
+  pthread_mutex_lock(&lock);
+  int on = enabled[kind]; /* whether the kind was enabled when the work was launched */
+  uint32_t correlation = api_enter();
   pthread_mutex_unlock(&lock);
+  uint64_t start = now();
+  spin_until(start + (uint64_t) duration_ns); /* a synchronous launch: the work runs inside the calling span */
+  uint64_t end = now();
+  pthread_mutex_lock(&lock);
+  api_exit(correlation, api_start, end);
+  gpu_record(on, kind, name, copy_kind, bytes, start, end, correlation);
+  pthread_mutex_unlock(&lock);
+}
+
+/* CLOCK_MONOTONIC, the agent's clock (System.nanoTime() on Linux). */
+static uint64_t agent_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
+}
+
+/* An asynchronous launch: the API call spins for api_ns; the work runs at [start, start + duration) on the agent's
+ * clock (converted to CUPTI's clock when the bridge did not register its timestamp callback). Returns the API call's
+ * start on the agent's clock. */
+static jlong launch_at(int kind, const char *name, uint8_t copy_kind, jlong bytes, jlong api_ns, jlong start_ns,
+                       jlong duration_ns) {
+  uint64_t api_start = now();
+  /* with the bridge's timestamp callback CUPTI's clock is the agent's: no conversion, so the times stay exact */
+  int64_t to_cupti = timestamp_callback != NULL ? 0 : (int64_t) api_start - (int64_t) agent_now();
+  pthread_mutex_lock(&lock);
+  int on = enabled[kind]; /* whether the kind was enabled when the work was launched */
+  uint32_t correlation = api_enter();
+  pthread_mutex_unlock(&lock);
+  spin_until(api_start + (uint64_t) api_ns);
+  pthread_mutex_lock(&lock);
+  api_exit(correlation, api_start, api_start + (uint64_t) api_ns);
+  uint64_t start = (uint64_t) (start_ns + to_cupti);
+  gpu_record(on, kind, name, copy_kind, bytes, start, start + (uint64_t) duration_ns, correlation);
+  pthread_mutex_unlock(&lock);
+  return (jlong) ((int64_t) api_start - to_cupti);
 }
 
 JNIEXPORT void JNICALL Java_io_mltrace_gpu_FakeCupti_launchKernel(JNIEnv *env, jclass cls, jstring jname,
@@ -362,6 +398,19 @@ JNIEXPORT void JNICALL Java_io_mltrace_gpu_FakeCupti_memset(JNIEnv *env, jclass 
   (void) env;
   (void) cls;
   launch(FAKE_KIND_MEMSET, NULL, 0, bytes, duration_ns);
+}
+
+JNIEXPORT jlong JNICALL Java_io_mltrace_gpu_FakeCupti_launchKernelAt(JNIEnv *env, jclass cls, jstring jname,
+    jlong api_ns, jlong start_ns, jlong duration_ns) {
+  (void) cls;
+  return launch_at(FAKE_KIND_CONCURRENT_KERNEL, keep_name(env, jname), 0, 0, api_ns, start_ns, duration_ns);
+}
+
+JNIEXPORT jlong JNICALL Java_io_mltrace_gpu_FakeCupti_copyAt(JNIEnv *env, jclass cls, jint copy_kind, jlong bytes,
+    jlong api_ns, jlong start_ns, jlong duration_ns) {
+  (void) env;
+  (void) cls;
+  return launch_at(FAKE_KIND_MEMCPY, NULL, (uint8_t) copy_kind, bytes, api_ns, start_ns, duration_ns);
 }
 
 JNIEXPORT jint JNICALL Java_io_mltrace_gpu_FakeCupti_correlationDepth(JNIEnv *env, jclass cls) {
