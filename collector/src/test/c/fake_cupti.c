@@ -360,10 +360,11 @@ static uint64_t agent_now(void) {
 }
 
 /* An asynchronous launch: the API call spins for api_ns; the work runs at [start, start + duration) on the agent's
- * clock (converted to CUPTI's clock when the bridge did not register its timestamp callback). Returns the API call's
- * start on the agent's clock. */
+ * clock (converted to CUPTI's clock when the bridge did not register its timestamp callback), where start is
+ * start_ns, or with `after_api` start_ns after the API call's start. Returns the API call's start on the agent's
+ * clock. */
 static jlong launch_at(int kind, const char *name, uint8_t copy_kind, jlong bytes, jlong api_ns, jlong start_ns,
-                       jlong duration_ns) {
+                       jlong duration_ns, int after_api) {
   uint64_t api_start = now();
   /* with the bridge's timestamp callback CUPTI's clock is the agent's: no conversion, so the times stay exact */
   int64_t to_cupti = timestamp_callback != NULL ? 0 : (int64_t) api_start - (int64_t) agent_now();
@@ -374,7 +375,7 @@ static jlong launch_at(int kind, const char *name, uint8_t copy_kind, jlong byte
   spin_until(api_start + (uint64_t) api_ns);
   pthread_mutex_lock(&lock);
   api_exit(correlation, api_start, api_start + (uint64_t) api_ns);
-  uint64_t start = (uint64_t) (start_ns + to_cupti);
+  uint64_t start = after_api ? api_start + (uint64_t) start_ns : (uint64_t) (start_ns + to_cupti);
   gpu_record(on, kind, name, copy_kind, bytes, start, start + (uint64_t) duration_ns, correlation);
   pthread_mutex_unlock(&lock);
   return (jlong) ((int64_t) api_start - to_cupti);
@@ -403,14 +404,27 @@ JNIEXPORT void JNICALL Java_io_mltrace_gpu_FakeCupti_memset(JNIEnv *env, jclass 
 JNIEXPORT jlong JNICALL Java_io_mltrace_gpu_FakeCupti_launchKernelAt(JNIEnv *env, jclass cls, jstring jname,
     jlong api_ns, jlong start_ns, jlong duration_ns) {
   (void) cls;
-  return launch_at(FAKE_KIND_CONCURRENT_KERNEL, keep_name(env, jname), 0, 0, api_ns, start_ns, duration_ns);
+  return launch_at(FAKE_KIND_CONCURRENT_KERNEL, keep_name(env, jname), 0, 0, api_ns, start_ns, duration_ns, 0);
+}
+
+JNIEXPORT void JNICALL Java_io_mltrace_gpu_FakeCupti_launchKernelAfter(JNIEnv *env, jclass cls, jstring jname,
+    jlong api_ns, jlong delay_ns, jlong duration_ns) {
+  (void) cls;
+  launch_at(FAKE_KIND_CONCURRENT_KERNEL, keep_name(env, jname), 0, 0, api_ns, delay_ns, duration_ns, 1);
+}
+
+JNIEXPORT void JNICALL Java_io_mltrace_gpu_FakeCupti_copyAfter(JNIEnv *env, jclass cls, jint copy_kind, jlong bytes,
+    jlong api_ns, jlong delay_ns, jlong duration_ns) {
+  (void) env;
+  (void) cls;
+  launch_at(FAKE_KIND_MEMCPY, NULL, (uint8_t) copy_kind, bytes, api_ns, delay_ns, duration_ns, 1);
 }
 
 JNIEXPORT jlong JNICALL Java_io_mltrace_gpu_FakeCupti_copyAt(JNIEnv *env, jclass cls, jint copy_kind, jlong bytes,
     jlong api_ns, jlong start_ns, jlong duration_ns) {
   (void) env;
   (void) cls;
-  return launch_at(FAKE_KIND_MEMCPY, NULL, (uint8_t) copy_kind, bytes, api_ns, start_ns, duration_ns);
+  return launch_at(FAKE_KIND_MEMCPY, NULL, (uint8_t) copy_kind, bytes, api_ns, start_ns, duration_ns, 0);
 }
 
 JNIEXPORT jint JNICALL Java_io_mltrace_gpu_FakeCupti_correlationDepth(JNIEnv *env, jclass cls) {
