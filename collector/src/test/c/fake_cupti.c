@@ -9,19 +9,19 @@
  *  - records dropped (and counted for cuptiActivityGetNumDroppedRecords) when the client has no buffer to give;
  *  - a failing enable, another subscriber, and a missing timestamp callback, on request.
  *
- * Tests drive it through JNI (io.mltrace.gpu.FakeCupti): a "launch" runs on the calling thread, takes the requested
+ * Tests drive it through JNI (io.mltrace.gpu.FakeCupti, fake_jni.c): a "launch" runs on the calling thread, takes the requested
  * duration (spinning on the clock), and emits the records a real launch would. A scripted launch ("...At") is
  * asynchronous, as real launches are: the API call takes the requested time on the calling thread, and the work
  * runs at the requested time on the agent's clock, whether or not the host has moved on.
  */
 #define _GNU_SOURCE
-#include <jni.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "fake_cupti.h"
 #include "fake_layout.h"
 
 typedef void (*buffer_requested_fn)(uint8_t **buffer, size_t *size, size_t *max_records);
@@ -266,30 +266,9 @@ static void spin_until(uint64_t t) {
   }
 }
 
-/* ---- JNI control for tests: io.mltrace.gpu.FakeCupti ---------------------------------------------------------- */
+/* ---- the control side the tests drive (fake_cupti.h; JNI in fake_jni.c) ---------------------------------------- */
 
-static const char *names[256];
-static int name_count;
-
-static const char *keep_name(JNIEnv *env, jstring jname) {
-  const char *s = (*env)->GetStringUTFChars(env, jname, NULL);
-  const char *kept = NULL;
-  for (int i = 0; i < name_count && kept == NULL; i++) {
-    if (strcmp(names[i], s) == 0) {
-      kept = names[i];
-    }
-  }
-  if (kept == NULL && name_count < 256) {
-    kept = names[name_count++] = strdup(s);
-  }
-  (*env)->ReleaseStringUTFChars(env, jname, s);
-  return kept;
-}
-
-JNIEXPORT void JNICALL Java_io_mltrace_gpu_FakeCupti_configure(JNIEnv *env, jclass cls, jint fail_kind,
-    jboolean subscriber_taken, jboolean no_timestamp_callback, jboolean hold_host) {
-  (void) env;
-  (void) cls;
+void fake_configure(int fail_kind, int subscriber_taken, int no_timestamp_callback, int hold_host) {
   pthread_mutex_lock(&lock);
   fail_enable_kind = fail_kind;
   other_subscriber = subscriber_taken;
@@ -304,7 +283,7 @@ JNIEXPORT void JNICALL Java_io_mltrace_gpu_FakeCupti_configure(JNIEnv *env, jcla
 }
 
 /* The GPU record of one launch (lock held). */
-static void gpu_record(int on, int kind, const char *name, uint8_t copy_kind, jlong bytes, uint64_t start,
+static void gpu_record(int on, int kind, const char *name, uint8_t copy_kind, int64_t bytes, uint64_t start,
                        uint64_t end, uint32_t correlation) {
   if (on) {
     size_t size = kind == FAKE_KIND_CONCURRENT_KERNEL ? FAKE_SIZE_KERNEL10
@@ -337,7 +316,7 @@ static void gpu_record(int on, int kind, const char *name, uint8_t copy_kind, jl
   }
 }
 
-static void launch(int kind, const char *name, uint8_t copy_kind, jlong bytes, jlong duration_ns) {
+void fake_launch(int kind, const char *name, uint8_t copy_kind, int64_t bytes, int64_t duration_ns) {
   uint64_t api_start = now();
   pthread_mutex_lock(&lock);
   int on = enabled[kind]; /* whether the kind was enabled when the work was launched */
@@ -363,8 +342,8 @@ static uint64_t agent_now(void) {
  * clock (converted to CUPTI's clock when the bridge did not register its timestamp callback), where start is
  * start_ns, or with `after_api` start_ns after the API call's start. Returns the API call's start on the agent's
  * clock. */
-static jlong launch_at(int kind, const char *name, uint8_t copy_kind, jlong bytes, jlong api_ns, jlong start_ns,
-                       jlong duration_ns, int after_api) {
+int64_t fake_launch_at(int kind, const char *name, uint8_t copy_kind, int64_t bytes, int64_t api_ns, int64_t start_ns,
+                       int64_t duration_ns, int after_api) {
   uint64_t api_start = now();
   /* with the bridge's timestamp callback CUPTI's clock is the agent's: no conversion, so the times stay exact */
   int64_t to_cupti = timestamp_callback != NULL ? 0 : (int64_t) api_start - (int64_t) agent_now();
@@ -378,68 +357,7 @@ static jlong launch_at(int kind, const char *name, uint8_t copy_kind, jlong byte
   uint64_t start = after_api ? api_start + (uint64_t) start_ns : (uint64_t) (start_ns + to_cupti);
   gpu_record(on, kind, name, copy_kind, bytes, start, start + (uint64_t) duration_ns, correlation);
   pthread_mutex_unlock(&lock);
-  return (jlong) ((int64_t) api_start - to_cupti);
+  return (int64_t) api_start - to_cupti;
 }
 
-JNIEXPORT void JNICALL Java_io_mltrace_gpu_FakeCupti_launchKernel(JNIEnv *env, jclass cls, jstring jname,
-    jlong duration_ns) {
-  (void) cls;
-  launch(FAKE_KIND_CONCURRENT_KERNEL, keep_name(env, jname), 0, 0, duration_ns);
-}
-
-JNIEXPORT void JNICALL Java_io_mltrace_gpu_FakeCupti_copy(JNIEnv *env, jclass cls, jint copy_kind, jlong bytes,
-    jlong duration_ns) {
-  (void) env;
-  (void) cls;
-  launch(FAKE_KIND_MEMCPY, NULL, (uint8_t) copy_kind, bytes, duration_ns);
-}
-
-JNIEXPORT void JNICALL Java_io_mltrace_gpu_FakeCupti_memset(JNIEnv *env, jclass cls, jlong bytes,
-    jlong duration_ns) {
-  (void) env;
-  (void) cls;
-  launch(FAKE_KIND_MEMSET, NULL, 0, bytes, duration_ns);
-}
-
-JNIEXPORT jlong JNICALL Java_io_mltrace_gpu_FakeCupti_launchKernelAt(JNIEnv *env, jclass cls, jstring jname,
-    jlong api_ns, jlong start_ns, jlong duration_ns) {
-  (void) cls;
-  return launch_at(FAKE_KIND_CONCURRENT_KERNEL, keep_name(env, jname), 0, 0, api_ns, start_ns, duration_ns, 0);
-}
-
-JNIEXPORT void JNICALL Java_io_mltrace_gpu_FakeCupti_launchKernelAfter(JNIEnv *env, jclass cls, jstring jname,
-    jlong api_ns, jlong delay_ns, jlong duration_ns) {
-  (void) cls;
-  launch_at(FAKE_KIND_CONCURRENT_KERNEL, keep_name(env, jname), 0, 0, api_ns, delay_ns, duration_ns, 1);
-}
-
-JNIEXPORT void JNICALL Java_io_mltrace_gpu_FakeCupti_copyAfter(JNIEnv *env, jclass cls, jint copy_kind, jlong bytes,
-    jlong api_ns, jlong delay_ns, jlong duration_ns) {
-  (void) env;
-  (void) cls;
-  launch_at(FAKE_KIND_MEMCPY, NULL, (uint8_t) copy_kind, bytes, api_ns, delay_ns, duration_ns, 1);
-}
-
-JNIEXPORT jlong JNICALL Java_io_mltrace_gpu_FakeCupti_copyAt(JNIEnv *env, jclass cls, jint copy_kind, jlong bytes,
-    jlong api_ns, jlong start_ns, jlong duration_ns) {
-  (void) env;
-  (void) cls;
-  return launch_at(FAKE_KIND_MEMCPY, NULL, (uint8_t) copy_kind, bytes, api_ns, start_ns, duration_ns, 0);
-}
-
-JNIEXPORT jint JNICALL Java_io_mltrace_gpu_FakeCupti_correlationDepth(JNIEnv *env, jclass cls) {
-  (void) env;
-  (void) cls;
-  return correlation_depth;
-}
-
-/* The same controls for the JMH benchmarks (io.mltrace.benchmarks.FakeCupti). */
-JNIEXPORT void JNICALL Java_io_mltrace_benchmarks_FakeCupti_configure(JNIEnv *env, jclass cls, jint fail_kind,
-    jboolean subscriber_taken, jboolean no_timestamp_callback, jboolean hold_host) {
-  Java_io_mltrace_gpu_FakeCupti_configure(env, cls, fail_kind, subscriber_taken, no_timestamp_callback, hold_host);
-}
-
-JNIEXPORT void JNICALL Java_io_mltrace_benchmarks_FakeCupti_launchKernel(JNIEnv *env, jclass cls, jstring jname,
-    jlong duration_ns) {
-  Java_io_mltrace_gpu_FakeCupti_launchKernel(env, cls, jname, duration_ns);
-}
+int fake_correlation_depth(void) { return correlation_depth; }
