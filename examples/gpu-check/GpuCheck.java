@@ -7,9 +7,11 @@ import io.mltrace.collector.ExternalActivity;
 import io.mltrace.collector.Span;
 import io.mltrace.collector.Step;
 import io.mltrace.collector.StepSink;
+import io.mltrace.gpu.GpuIdleSplit;
 import io.mltrace.gpu.GpuStats;
 import io.mltrace.gpu.GpuTimeline;
 import io.mltrace.gpu.GpuTracing;
+import io.mltrace.gpu.LaunchStats;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -115,8 +117,10 @@ public final class GpuCheck {
     int records = 0;
     int joined = 0;
     int badTiming = 0;
+    int noLaunch = 0;
     Map<String, Integer> kinds = new HashMap<>();
     GpuTimeline last = null;
+    Step lastStep = null;
     for (Step s : steps) {
       if (s.number() <= skip) {
         continue;
@@ -141,22 +145,40 @@ public final class GpuCheck {
         // Work cannot start before its launch; a D2H copy to pageable memory is complete when the call returns.
         boolean late = a.startNs() < launcher.startNs() - 10_000;
         boolean d2hOutside = "D2H".equals(a.detail()) && a.endNs() > launcher.endNs() + 10_000;
-        if (late || d2hOutside) {
+        // The launching API call (CUPTI's runtime/driver API record) lies inside the span and begins before the work.
+        boolean badLaunch = a.launchKnown() && (a.launchStartNs() < launcher.startNs() - 10_000
+            || a.launchEndNs() > launcher.endNs() + 10_000 || a.launchStartNs() > a.startNs());
+        noLaunch += a.launchKnown() ? 0 : 1;
+        if (late || d2hOutside || badLaunch) {
           badTiming++;
-          System.out.println("gpu-check: timing off: " + a + " launched by " + launcher);
+          System.out.println("gpu-check: timing off: " + a + " (launch " + a.launchStartNs() + ".."
+              + a.launchEndNs() + ") launched by " + launcher);
         }
       }
       last = GpuTimeline.of(s.startNs(), s.endNs(), s.spans(), s.external());
+      lastStep = s;
+    }
+    if (lastStep != null) {
+      for (GpuIdleSplit.StreamIdle si : GpuIdleSplit.of(lastStep.startNs(), lastStep.endNs(), lastStep.spans(),
+          lastStep.external()).streams()) {
+        System.out.printf("gpu-check: last step, stream %d: idle %.1f us (host wait %.1f, kernel wait %.1f, other "
+            + "%.1f)%n", si.stream(), si.idleNs() / 1e3, si.waitNs(GpuIdleSplit.Wait.HOST_WAIT) / 1e3,
+            si.waitNs(GpuIdleSplit.Wait.KERNEL_WAIT) / 1e3, si.waitNs(GpuIdleSplit.Wait.OTHER) / 1e3);
+      }
+      for (LaunchStats.OpLaunches o : LaunchStats.of(lastStep.spans(), lastStep.external())) {
+        System.out.printf("gpu-check: last step, op %s: %d launches, mean launch delay %.1f us, %d shorter than "
+            + "their launch%n", o.op(), o.launches(), o.delayMeanNs() / 1e3, o.shorterThanLaunch());
+      }
     }
     System.out.println("gpu-check: records in steps " + records + ", joined to their span " + joined
-        + ", kinds " + kinds);
+        + ", without their launch call " + noLaunch + ", kinds " + kinds);
     System.out.println("gpu-check: " + stats);
     System.out.println("gpu-check: last step " + last);
     System.out.printf("gpu-check: first enable %.1f ms; push+pop through CUPTI %.1f ns; bridge parse %.1f ns per "
         + "GPU record; step %.3f ms without GPU tracing, %.3f ms with (%+.1f%%)%n", enableNs / 1e6, pushPop / 1e3,
         (double) stats.parseNs() / Math.max(1, stats.gpuRecordsParsed()), off / 1e6 / STEPS, on / 1e6 / STEPS,
         100.0 * (on - off) / off);
-    ok &= records >= STEPS * 6 && joined == records && badTiming == 0;
+    ok &= records >= STEPS * 6 && joined == records && badTiming == 0 && noLaunch == 0;
     ok &= stats.unresolved() == 0 && stats.ringFull() == 0 && stats.cuptiDropped() == 0;
     ok &= kinds.containsKey("gemm") && kinds.containsKey("other_compute") && kinds.containsKey("memcpy H2D")
         && kinds.containsKey("memcpy D2H") && kinds.containsKey("memcpy D2D");

@@ -40,7 +40,8 @@ mkdir -p "$out" "$test_out"
 # The bridge exports its JNI functions only; the fake exports the CUPTI functions it stands in for.
 gcc "${flags[@]}" -fvisibility=hidden -o "$out/libmltrace_cupti.so" "$src/mltrace_cupti.c" "$src/gpu_records.c" \
   -ldl -lpthread
-gcc "${flags[@]}" -I"$test_src" -o "$test_out/libcupti_fake.so" "$test_src/fake_cupti.c" -lpthread
+gcc "${flags[@]}" -I"$test_src" -o "$test_out/libcupti_fake.so" "$test_src/fake_cupti.c" "$test_src/fake_jni.c" \
+  -lpthread
 
 # Offset checks against real CUPTI headers: a CUDA toolkit, and the CUPTI wheels .ci/setup fetches into .tools/.
 checked=0

@@ -59,6 +59,11 @@ typedef int MtCuptiResult;
 #define MT_OFF_MEM_STREAM 40
 #define MT_OFF_MEM_CORRELATION 44
 
+/* CUpti_ActivityAPI (RUNTIME and DRIVER records): the API call that launched a GPU record has its correlation id */
+#define MT_OFF_API_START 8
+#define MT_OFF_API_END 16
+#define MT_OFF_API_CORRELATION 32
+
 /* CUpti_ActivityExternalCorrelation */
 #define MT_OFF_EXT_KIND 4
 #define MT_OFF_EXT_ID 8

@@ -17,13 +17,21 @@ typedef struct {
   uint32_t name_id;
   int64_t start, end, external_id, bytes;
   uint32_t device, stream, correlation, grid_x, block_x, reserved;
+  int64_t launch_start, launch_end;
 } gpu_rec;
 _Static_assert(sizeof(gpu_rec) == MT_REC_BYTES, "gpu_rec is the ring's record");
 
+/* What is known of one CUPTI correlation id: the span that launched it (external correlation record, written at
+ * the API call's entry) and the API call itself (API record, written at its exit). */
 typedef struct {
   uint32_t correlation;
+  uint8_t has_span, has_launch;
   uint64_t external_id;
+  int64_t launch_start, launch_end;
 } corr_entry;
+
+#define FLAG_JOINED 1
+#define FLAG_LAUNCH 2
 
 typedef struct {
   gpu_rec rec;
@@ -66,20 +74,47 @@ static void ring_write(const gpu_rec *r) {
 
 /* ---- correlation: CUPTI correlation id -> span id, direct-mapped (ids grow, so the newest wins a slot) -------- */
 
-static void corr_put(uint32_t correlation, uint64_t external_id) {
+static corr_entry *corr_slot(uint32_t correlation) {
   corr_entry *e = &corr[correlation & corr_mask];
-  e->correlation = correlation;
+  if (e->correlation != correlation) {
+    memset(e, 0, sizeof *e);
+    e->correlation = correlation;
+  }
+  return e;
+}
+
+static void corr_put(uint32_t correlation, uint64_t external_id) {
+  corr_entry *e = corr_slot(correlation);
   e->external_id = external_id;
+  e->has_span = 1;
   mt_counters[C_CORRELATIONS]++;
   correlations_since_sweep = 1;
 }
 
-static int corr_get(uint32_t correlation, uint64_t *external_id) {
-  corr_entry *e = &corr[correlation & corr_mask];
-  if (correlation == 0 || e->correlation != correlation) {
+static void corr_put_launch(uint32_t correlation, int64_t start, int64_t end) {
+  corr_entry *e = corr_slot(correlation);
+  e->launch_start = start;
+  e->launch_end = end;
+  e->has_launch = 1;
+  correlations_since_sweep = 1;
+}
+
+/* Joins r to its span once both records of its launch are in: the external correlation record (written at the API
+ * call's entry) and the API record (written at its exit, so with several launching threads often in a later
+ * buffer). With `settling`, a record whose API record has not come is joined without it (see pending_sweep).
+ * Returns whether r was joined. */
+static int corr_join(gpu_rec *r, int settling) {
+  corr_entry *e = &corr[r->correlation & corr_mask];
+  if (r->correlation == 0 || e->correlation != r->correlation || !e->has_span || (!e->has_launch && !settling)) {
     return 0;
   }
-  *external_id = e->external_id;
+  r->external_id = (int64_t) e->external_id;
+  r->flags = FLAG_JOINED;
+  if (e->has_launch) {
+    r->launch_start = e->launch_start;
+    r->launch_end = e->launch_end;
+    r->flags |= FLAG_LAUNCH;
+  }
   return 1;
 }
 
@@ -109,7 +144,9 @@ static void pending_add(const gpu_rec *r) {
 /* Joins what can be joined now. A correlation record is emitted at the launch, before the GPU work it names can
  * complete, and a forced flush hands over every buffer: a GPU record that ended before the flush began and is
  * still unjoined after it never will be (work launched outside any span), so the sweep after a forced flush gives
- * up on those ending before `settle_before` (agent clock; other threads keep launching while the flush runs). */
+ * up on those ending before `settle_before` (agent clock; other threads keep launching while the flush runs): joined
+ * without their launch's times when only the API record is missing (the work ended before its API call returned and
+ * the call returned after the flush began), unjoined otherwise. */
 static void pending_sweep(int64_t settle_before) {
   if (!correlations_since_sweep && settle_before == INT64_MIN) {
     return;
@@ -121,12 +158,10 @@ static void pending_sweep(int64_t settle_before) {
     pending_entry e = pending[pending_head];
     pending_head = (pending_head + 1) % pending_capacity;
     pending_count--;
-    uint64_t ext;
-    if (corr_get(e.rec.correlation, &ext)) {
-      e.rec.external_id = (int64_t) ext;
-      e.rec.flags = 1;
+    int settling = e.rec.end < settle_before;
+    if (corr_join(&e.rec, settling)) {
       ring_write(&e.rec);
-    } else if (e.rec.end < settle_before) {
+    } else if (settling) {
       emit_unresolved(&e.rec);
     } else {
       pending[(pending_head + pending_count) % pending_capacity] = e;
@@ -211,6 +246,12 @@ void mt_parse_record(const void *rec) {
         corr_put(FIELD(rec, MT_OFF_EXT_CORRELATION, uint32_t), FIELD(rec, MT_OFF_EXT_ID, uint64_t));
       }
       return;
+    case MT_KIND_RUNTIME:
+    case MT_KIND_DRIVER:
+      corr_put_launch(FIELD(rec, MT_OFF_API_CORRELATION, uint32_t),
+                      (int64_t) FIELD(rec, MT_OFF_API_START, uint64_t) + mt_clock_offset,
+                      (int64_t) FIELD(rec, MT_OFF_API_END, uint64_t) + mt_clock_offset);
+      return;
     case MT_KIND_CONCURRENT_KERNEL:
     case MT_KIND_KERNEL:
       r.type = 1;
@@ -241,10 +282,7 @@ void mt_parse_record(const void *rec) {
   mt_counters[C_GPU_PARSED]++;
   r.start += mt_clock_offset;
   r.end += mt_clock_offset;
-  uint64_t ext;
-  if (corr_get(r.correlation, &ext)) {
-    r.external_id = (int64_t) ext;
-    r.flags = 1;
+  if (corr_join(&r, 0)) {
     ring_write(&r);
   } else {
     pending_add(&r);

@@ -5,16 +5,18 @@
  *
  * Ring layout (little-endian): [0] u64 written count (producer, release store), [64] u64 consumed count (consumer),
  * records from byte 128, MT_REC_BYTES each:
- *   0 u8 type (1 kernel, 2 memcpy, 3 memset)  1 u8 copy kind  2 u16 flags (bit 0: joined to a span)  4 u32 name id
- *   8 i64 start (agent clock)  16 i64 end  24 i64 external id (the span id, 0 when none)  32 i64 bytes
- *   40 u32 device  44 u32 stream  48 u32 correlation id  52 u32 grid x  56 u32 block x  60 u32 reserved
+ *   0 u8 type (1 kernel, 2 memcpy, 3 memset)  1 u8 copy kind  2 u16 flags (bit 0: joined to a span; bit 1: the
+ *   launch is known)  4 u32 name id  8 i64 start (agent clock)  16 i64 end  24 i64 external id (the span id, 0 when
+ *   none)  32 i64 bytes  40 u32 device  44 u32 stream  48 u32 correlation id  52 u32 grid x  56 u32 block x
+ *   60 u32 reserved  64 i64 launch start (the runtime or driver API call that launched it; agent clock)
+ *   72 i64 launch end
  */
 #ifndef MLTRACE_GPU_RECORDS_H
 #define MLTRACE_GPU_RECORDS_H
 
 #include <stdint.h>
 
-#define MT_REC_BYTES 64
+#define MT_REC_BYTES 80
 #define MT_RING_HEADER 128
 
 /* Counters, in the order io.mltrace.gpu.GpuStats reads them. */

@@ -62,6 +62,10 @@ SAME(MT_OFF_MEMCPY_COPY_KIND, offsetof(CUpti_ActivityMemcpy5, copyKind));
 SAME(MT_OFF_MEMCPY_COPY_KIND, offsetof(CUpti_ActivityMemcpy6, copyKind));
 SAME(sizeof(((CUpti_ActivityMemcpy6 *) 0)->copyKind), 1);
 
+SAME(MT_OFF_API_START, offsetof(CUpti_ActivityAPI, start));
+SAME(MT_OFF_API_END, offsetof(CUpti_ActivityAPI, end));
+SAME(MT_OFF_API_CORRELATION, offsetof(CUpti_ActivityAPI, correlationId));
+
 SAME(MT_OFF_EXT_KIND, offsetof(CUpti_ActivityExternalCorrelation, externalKind));
 SAME(MT_OFF_EXT_ID, offsetof(CUpti_ActivityExternalCorrelation, externalId));
 SAME(MT_OFF_EXT_CORRELATION, offsetof(CUpti_ActivityExternalCorrelation, correlationId));

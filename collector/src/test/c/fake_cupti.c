@@ -9,17 +9,19 @@
  *  - records dropped (and counted for cuptiActivityGetNumDroppedRecords) when the client has no buffer to give;
  *  - a failing enable, another subscriber, and a missing timestamp callback, on request.
  *
- * Tests drive it through JNI (io.mltrace.gpu.FakeCupti): a "launch" runs on the calling thread, takes the requested
- * duration (spinning on the clock), and emits the records a real launch would.
+ * Tests drive it through JNI (io.mltrace.gpu.FakeCupti, fake_jni.c): a "launch" runs on the calling thread, takes the requested
+ * duration (spinning on the clock), and emits the records a real launch would. A scripted launch ("...At") is
+ * asynchronous, as real launches are: the API call takes the requested time on the calling thread, and the work
+ * runs at the requested time on the agent's clock, whether or not the host has moved on.
  */
 #define _GNU_SOURCE
-#include <jni.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "fake_cupti.h"
 #include "fake_layout.h"
 
 typedef void (*buffer_requested_fn)(uint8_t **buffer, size_t *size, size_t *max_records);
@@ -264,30 +266,9 @@ static void spin_until(uint64_t t) {
   }
 }
 
-/* ---- JNI control for tests: io.mltrace.gpu.FakeCupti ---------------------------------------------------------- */
+/* ---- the control side the tests drive (fake_cupti.h; JNI in fake_jni.c) ---------------------------------------- */
 
-static const char *names[256];
-static int name_count;
-
-static const char *keep_name(JNIEnv *env, jstring jname) {
-  const char *s = (*env)->GetStringUTFChars(env, jname, NULL);
-  const char *kept = NULL;
-  for (int i = 0; i < name_count && kept == NULL; i++) {
-    if (strcmp(names[i], s) == 0) {
-      kept = names[i];
-    }
-  }
-  if (kept == NULL && name_count < 256) {
-    kept = names[name_count++] = strdup(s);
-  }
-  (*env)->ReleaseStringUTFChars(env, jname, s);
-  return kept;
-}
-
-JNIEXPORT void JNICALL Java_io_mltrace_gpu_FakeCupti_configure(JNIEnv *env, jclass cls, jint fail_kind,
-    jboolean subscriber_taken, jboolean no_timestamp_callback, jboolean hold_host) {
-  (void) env;
-  (void) cls;
+void fake_configure(int fail_kind, int subscriber_taken, int no_timestamp_callback, int hold_host) {
   pthread_mutex_lock(&lock);
   fail_enable_kind = fail_kind;
   other_subscriber = subscriber_taken;
@@ -301,17 +282,9 @@ JNIEXPORT void JNICALL Java_io_mltrace_gpu_FakeCupti_configure(JNIEnv *env, jcla
   pthread_mutex_unlock(&lock);
 }
 
-static void launch(int kind, const char *name, uint8_t copy_kind, jlong bytes, jlong duration_ns) {
-  uint64_t api_start = now();
-  pthread_mutex_lock(&lock);
-  int on = enabled[kind];
-  uint32_t correlation = api_enter();
-  pthread_mutex_unlock(&lock);
-  uint64_t start = now();
-  spin_until(start + (uint64_t) duration_ns); /* a synchronous launch: the work runs inside the calling span */
-  uint64_t end = now();
-  pthread_mutex_lock(&lock);
-  api_exit(correlation, api_start, end);
+/* The GPU record of one launch (lock held). */
+static void gpu_record(int on, int kind, const char *name, uint8_t copy_kind, int64_t bytes, uint64_t start,
+                       uint64_t end, uint32_t correlation) {
   if (on) {
     size_t size = kind == FAKE_KIND_CONCURRENT_KERNEL ? FAKE_SIZE_KERNEL10
                   : kind == FAKE_KIND_MEMCPY          ? FAKE_SIZE_MEMCPY6
@@ -341,42 +314,50 @@ static void launch(int kind, const char *name, uint8_t copy_kind, jlong bytes, j
       }
     }
   }
+}
+
+void fake_launch(int kind, const char *name, uint8_t copy_kind, int64_t bytes, int64_t duration_ns) {
+  uint64_t api_start = now();
+  pthread_mutex_lock(&lock);
+  int on = enabled[kind]; /* whether the kind was enabled when the work was launched */
+  uint32_t correlation = api_enter();
+  pthread_mutex_unlock(&lock);
+  uint64_t start = now();
+  spin_until(start + (uint64_t) duration_ns); /* a synchronous launch: the work runs inside the calling span */
+  uint64_t end = now();
+  pthread_mutex_lock(&lock);
+  api_exit(correlation, api_start, end);
+  gpu_record(on, kind, name, copy_kind, bytes, start, end, correlation);
   pthread_mutex_unlock(&lock);
 }
 
-JNIEXPORT void JNICALL Java_io_mltrace_gpu_FakeCupti_launchKernel(JNIEnv *env, jclass cls, jstring jname,
-    jlong duration_ns) {
-  (void) cls;
-  launch(FAKE_KIND_CONCURRENT_KERNEL, keep_name(env, jname), 0, 0, duration_ns);
+/* CLOCK_MONOTONIC, the agent's clock (System.nanoTime() on Linux). */
+static uint64_t agent_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
 }
 
-JNIEXPORT void JNICALL Java_io_mltrace_gpu_FakeCupti_copy(JNIEnv *env, jclass cls, jint copy_kind, jlong bytes,
-    jlong duration_ns) {
-  (void) env;
-  (void) cls;
-  launch(FAKE_KIND_MEMCPY, NULL, (uint8_t) copy_kind, bytes, duration_ns);
+/* An asynchronous launch: the API call spins for api_ns; the work runs at [start, start + duration) on the agent's
+ * clock (converted to CUPTI's clock when the bridge did not register its timestamp callback), where start is
+ * start_ns, or with `after_api` start_ns after the API call's start. Returns the API call's start on the agent's
+ * clock. */
+int64_t fake_launch_at(int kind, const char *name, uint8_t copy_kind, int64_t bytes, int64_t api_ns, int64_t start_ns,
+                       int64_t duration_ns, int after_api) {
+  uint64_t api_start = now();
+  /* with the bridge's timestamp callback CUPTI's clock is the agent's: no conversion, so the times stay exact */
+  int64_t to_cupti = timestamp_callback != NULL ? 0 : (int64_t) api_start - (int64_t) agent_now();
+  pthread_mutex_lock(&lock);
+  int on = enabled[kind]; /* whether the kind was enabled when the work was launched */
+  uint32_t correlation = api_enter();
+  pthread_mutex_unlock(&lock);
+  spin_until(api_start + (uint64_t) api_ns);
+  pthread_mutex_lock(&lock);
+  api_exit(correlation, api_start, api_start + (uint64_t) api_ns);
+  uint64_t start = after_api ? api_start + (uint64_t) start_ns : (uint64_t) (start_ns + to_cupti);
+  gpu_record(on, kind, name, copy_kind, bytes, start, start + (uint64_t) duration_ns, correlation);
+  pthread_mutex_unlock(&lock);
+  return (int64_t) api_start - to_cupti;
 }
 
-JNIEXPORT void JNICALL Java_io_mltrace_gpu_FakeCupti_memset(JNIEnv *env, jclass cls, jlong bytes,
-    jlong duration_ns) {
-  (void) env;
-  (void) cls;
-  launch(FAKE_KIND_MEMSET, NULL, 0, bytes, duration_ns);
-}
-
-JNIEXPORT jint JNICALL Java_io_mltrace_gpu_FakeCupti_correlationDepth(JNIEnv *env, jclass cls) {
-  (void) env;
-  (void) cls;
-  return correlation_depth;
-}
-
-/* The same controls for the JMH benchmarks (io.mltrace.benchmarks.FakeCupti). */
-JNIEXPORT void JNICALL Java_io_mltrace_benchmarks_FakeCupti_configure(JNIEnv *env, jclass cls, jint fail_kind,
-    jboolean subscriber_taken, jboolean no_timestamp_callback, jboolean hold_host) {
-  Java_io_mltrace_gpu_FakeCupti_configure(env, cls, fail_kind, subscriber_taken, no_timestamp_callback, hold_host);
-}
-
-JNIEXPORT void JNICALL Java_io_mltrace_benchmarks_FakeCupti_launchKernel(JNIEnv *env, jclass cls, jstring jname,
-    jlong duration_ns) {
-  Java_io_mltrace_gpu_FakeCupti_launchKernel(env, cls, jname, duration_ns);
-}
+int fake_correlation_depth(void) { return correlation_depth; }

@@ -20,4 +20,14 @@ public final class FakeCupti {
 
   /** A copy of {@code bytes} that runs for {@code durationNs} on the calling thread (device 0, stream 7). */
   public static native void copy(int copyKind, long bytes, long durationNs);
+
+  /**
+   * An asynchronous kernel launch, as a real one: the API call takes {@code apiNs} on the calling thread, and the
+   * kernel runs on the device for {@code durationNs} from {@code delayNs} after the API call began, whatever the
+   * host does meanwhile (device 0, stream 7).
+   */
+  public static native void launchKernelAfter(String name, long apiNs, long delayNs, long durationNs);
+
+  /** An asynchronous copy, as {@link #launchKernelAfter}. */
+  public static native void copyAfter(int copyKind, long bytes, long apiNs, long delayNs, long durationNs);
 }

@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Cost per GPU record from CUPTI's buffer to an {@link ExternalActivity} on the collector thread: the bridge
  * parses a completed buffer (each kernel record comes with its runtime API and external-correlation records, as
- * real CUPTI emits them), joins the kernel to its span, writes the 64-byte ring record, and Java drains it.
+ * real CUPTI emits them), joins the kernel to its span, writes the 80-byte ring record, and Java drains it.
  * Each invocation first launches {@value #RECORDS} kernels on the fake libcupti (not timed), then times the
  * forced flush (the parse) and the drain.
  */

@@ -40,7 +40,7 @@ public final class GpuNative {
    * Loads libcupti ({@code cuptiPath}, or an already-loaded or default-found copy when null), checks that no other
    * CUPTI subscriber holds it, registers the buffer and timestamp callbacks. Returns null on success, else why not.
    *
-   * @param ring a direct buffer: 128 header bytes then a power of two of 64-byte records
+   * @param ring a direct buffer: 128 header bytes then a power of two of 80-byte records
    */
   public static native String open0(String cuptiPath, ByteBuffer ring, int buffers, int bufferBytes,
       int pendingCapacity, int correlationCapacity);

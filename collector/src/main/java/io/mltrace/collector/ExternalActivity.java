@@ -31,6 +31,8 @@ public final class ExternalActivity {
   private final int stream;
   private final long bytes;
   private final String detail;
+  private final long launchStartNs;
+  private final long launchEndNs;
 
   /**
    * @param threadId the Java thread it happened on, {@link #ALL_THREADS}, or for GPU records the launching thread
@@ -40,6 +42,16 @@ public final class ExternalActivity {
    */
   public ExternalActivity(Origin origin, Category category, String name, long threadId, long startNs, long endNs,
       long correlatedSpanId, int device, int stream, long bytes, String detail) {
+    this(origin, category, name, threadId, startNs, endNs, correlatedSpanId, device, stream, bytes, detail, 0, 0);
+  }
+
+  /**
+   * A GPU record with the host API call that launched it ({@code cudaLaunchKernel}, {@code cudaMemcpyAsync}...):
+   * {@code launchStartNs..launchEndNs} on the agent's clock, both 0 when unknown.
+   */
+  public ExternalActivity(Origin origin, Category category, String name, long threadId, long startNs, long endNs,
+      long correlatedSpanId, int device, int stream, long bytes, String detail, long launchStartNs,
+      long launchEndNs) {
     this.origin = origin;
     this.category = category;
     this.name = name;
@@ -51,6 +63,8 @@ public final class ExternalActivity {
     this.stream = stream;
     this.bytes = bytes;
     this.detail = detail;
+    this.launchStartNs = launchStartNs;
+    this.launchEndNs = launchEndNs;
   }
 
   public Origin origin() {
@@ -100,6 +114,21 @@ public final class ExternalActivity {
 
   public String detail() {
     return detail;
+  }
+
+  /** Whether the API call that launched this GPU record is known ({@link #launchStartNs}, {@link #launchEndNs}). */
+  public boolean launchKnown() {
+    return launchEndNs != 0;
+  }
+
+  /** Start of the host API call that launched this GPU record; 0 when unknown. */
+  public long launchStartNs() {
+    return launchStartNs;
+  }
+
+  /** End of the host API call that launched this GPU record; 0 when unknown. */
+  public long launchEndNs() {
+    return launchEndNs;
   }
 
   /** True for an execution sample (see {@link #SAMPLE}). */

@@ -78,21 +78,25 @@ final class CuptiActivitySource implements ActivitySource {
   private ExternalActivity toActivity(GpuRecordRing r, int at) {
     int type = r.type(at);
     long span = r.joined(at) ? r.externalId(at) : 0;
+    boolean launch = r.launchKnown(at);
+    long launchStart = launch ? r.launchStartNs(at) : 0;
+    long launchEnd = launch ? r.launchEndNs(at) : 0;
     if (type == GpuRecordRing.TYPE_KERNEL) {
       int id = r.nameId(at);
       String name = kernelName(id);
       Category category = id > 0 && gemmById[id] || id <= 0 && GemmKernels.isGemm(name)
           ? Category.GEMM : Category.OTHER_COMPUTE;
       return new ExternalActivity(ExternalActivity.Origin.GPU, category, name, 0, r.startNs(at), r.endNs(at), span,
-          r.device(at), r.stream(at), 0, launchShape(r.gridX(at), r.blockX(at)));
+          r.device(at), r.stream(at), 0, launchShape(r.gridX(at), r.blockX(at)), launchStart, launchEnd);
     }
     if (type == GpuRecordRing.TYPE_MEMCPY) {
       String direction = CopyKind.name(r.copyKind(at));
       return new ExternalActivity(ExternalActivity.Origin.GPU, Category.MEMCPY, "memcpy " + direction, 0,
-          r.startNs(at), r.endNs(at), span, r.device(at), r.stream(at), r.bytes(at), direction);
+          r.startNs(at), r.endNs(at), span, r.device(at), r.stream(at), r.bytes(at), direction, launchStart,
+          launchEnd);
     }
     return new ExternalActivity(ExternalActivity.Origin.GPU, Category.OTHER_COMPUTE, "memset", 0, r.startNs(at),
-        r.endNs(at), span, r.device(at), r.stream(at), r.bytes(at), null);
+        r.endNs(at), span, r.device(at), r.stream(at), r.bytes(at), null, launchStart, launchEnd);
   }
 
   /** "grid G block B", one string per distinct shape (bounded: past 4096 shapes, built each time). */

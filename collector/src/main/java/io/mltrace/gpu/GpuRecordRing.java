@@ -7,13 +7,13 @@ import java.nio.ByteOrder;
 
 /**
  * The consumer side of the bridge's record ring: a direct buffer with a 128-byte header (the producer's written
- * count at 0, the consumer's count at 64) and then 64-byte records, laid out as {@code mltrace_cupti.c} describes.
+ * count at 0, the consumer's count at 64) and then 80-byte records, laid out as {@code mltrace_cupti.c} describes.
  *
  * <p>WARNING: single consumer. Only one thread at a time may call {@link #drain}; the bridge is the one producer.
  */
 final class GpuRecordRing {
   static final int HEADER_BYTES = 128;
-  static final int RECORD_BYTES = 64;
+  static final int RECORD_BYTES = 80;
 
   static final int TYPE_KERNEL = 1;
   static final int TYPE_MEMCPY = 2;
@@ -64,6 +64,19 @@ final class GpuRecordRing {
 
   boolean joined(int at) {
     return (buffer.getShort(at + 2) & 1) != 0;
+  }
+
+  /** Whether the API call that launched the record is known ({@link #launchStartNs}, {@link #launchEndNs}). */
+  boolean launchKnown(int at) {
+    return (buffer.getShort(at + 2) & 2) != 0;
+  }
+
+  long launchStartNs(int at) {
+    return buffer.getLong(at + 64);
+  }
+
+  long launchEndNs(int at) {
+    return buffer.getLong(at + 72);
   }
 
   int nameId(int at) {

@@ -86,21 +86,18 @@ public final class GpuTimeline {
     List<long[]> events = new ArrayList<>(); // {time, +/-(1 + lane)}; lanes 0..5 device, 6..10 host
     for (ExternalActivity a : activities) {
       int lane;
+      IdleReason host = HostActivityTimeline.reason(a);
       if (a.origin() == ExternalActivity.Origin.GPU) {
         lane = deviceLane(a, byId.get(a.correlatedSpanId())).ordinal();
-      } else if (a.category() == Category.GC) {
-        lane = DEVICE_LANES + IdleReason.GC.ordinal();
-      } else if (a.category() == Category.JIT_SAFEPOINT) {
-        lane = DEVICE_LANES + IdleReason.JIT.ordinal();
+      } else if (host != null) {
+        lane = DEVICE_LANES + host.ordinal();
       } else {
         continue;
       }
       add(events, a.startNs(), a.endNs(), lane, stepStart, stepEnd);
     }
     for (Span s : spans) {
-      IdleReason r = s.kind() == Kind.DATA ? IdleReason.DATA
-          : Kind.isOp(s.kind()) ? IdleReason.LAUNCH_OVERHEAD
-          : s.kind() == Kind.STEP ? null : IdleReason.FRAMEWORK;
+      IdleReason r = HostActivityTimeline.reason(s);
       if (r != null) {
         add(events, s.startNs(), s.endNs(), DEVICE_LANES + r.ordinal(), stepStart, stepEnd);
       }

@@ -11,6 +11,9 @@
  *
  * <p>{@link io.mltrace.gpu.GpuTimeline} splits a step's GPU time into GEMM kernels, other kernels, copies by
  * direction, and idle gaps, each gap explained by what the host was doing meanwhile.
+ * {@link io.mltrace.gpu.GpuIdleSplit} splits each stream's idle time as Holistic Trace Analysis does (host wait,
+ * kernel wait, other) and {@link io.mltrace.gpu.LaunchStats} gives launch statistics per op, from the launching API
+ * call the bridge joins to each record.
  *
  * <p>Unavailable is normal: no libcupti, no driver, another CUPTI subscriber, or a failing enable each give one
  * line {@code GPU tracing unavailable: <reason>}, and everything else works on.

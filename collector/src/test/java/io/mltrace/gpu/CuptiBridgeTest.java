@@ -95,6 +95,10 @@ class CuptiBridgeTest {
       assertNotNull(launcher, () -> "no span for " + a + " id " + a.correlatedSpanId());
       assertTrue(launcher.startNs() <= a.startNs() && a.endNs() <= launcher.endNs(),
           () -> a + " outside its span " + launcher);
+      // The runtime API record comes in the held-back host buffer with the correlation record: it is never missed.
+      assertTrue(a.launchKnown(), () -> a + " has no launch");
+      assertTrue(launcher.startNs() <= a.launchStartNs() && a.launchStartNs() <= a.startNs()
+          && a.endNs() <= a.launchEndNs() && a.launchEndNs() <= launcher.endNs(), () -> a + " launched outside");
       if (a.category() == Category.MEMCPY) {
         assertEquals(launcher.bytes(), a.bytes(), "a copy joins the op that launched it, not a neighbour");
         assertEquals("H2D", a.detail());
@@ -109,6 +113,45 @@ class CuptiBridgeTest {
       }
     }
     assertEquals(THREADS * OPS_PER_THREAD / 2, gemm);
+    assertTrue(log.isEmpty(), log::toString);
+  }
+
+  /**
+   * Asynchronous launches scripted through the fake: each record carries its launching API call's start and end
+   * exactly as the API record held them, whether the GPU buffer came before the host buffer or after.
+   */
+  @Test
+  void everyRecordCarriesTheApiCallThatLaunchedIt() throws Exception {
+    for (boolean holdHost : new boolean[] {true, false}) {
+      FakeCupti.configure(-1, false, false, holdHost);
+      gpu = GpuTracing.start(FakeCupti.options(), log::add);
+      assertTrue(gpu.enable());
+      long base = System.nanoTime() + 50_000_000;
+      long[] apiStarts = new long[3];
+      ThreadRecorder op = Recorder.enterOp();
+      apiStarts[0] = FakeCupti.launchKernelAt("sgemm_nn", 20_000, base, 5_000);
+      apiStarts[1] = FakeCupti.launchKernelAt("relu_kernel", 1_000, base + 5_010, 700);
+      apiStarts[2] = FakeCupti.copyAt(2, 1 << 20, 3_000, base + 9_000, 40_000);
+      Recorder.exitOp(op, Kind.OP_GEMM, "matmul", 1, 0, null, null, null);
+      Thread.sleep(60); // the work ends 50 ms after it was launched; a flush before then would leave it pending
+      gpu.finish();
+      List<ExternalActivity> activities = new ArrayList<>();
+      gpu.source().drainTo(activities);
+      gpu.close();
+      gpu = null;
+      assertEquals(3, activities.size(), activities::toString);
+      long[] apiNs = {20_000, 1_000, 3_000};
+      long[] startNs = {base, base + 5_010, base + 9_000};
+      for (int i = 0; i < 3; i++) {
+        ExternalActivity a = activities.get(i);
+        assertTrue(a.launchKnown(), a::toString);
+        assertEquals(startNs[i], a.startNs());
+        assertEquals(apiStarts[i], a.launchStartNs(), "hold host buffers " + holdHost);
+        assertEquals(apiNs[i], a.launchEndNs() - a.launchStartNs());
+      }
+      assertEquals("memcpy D2H", activities.get(2).name());
+      assertEquals(1 << 20, activities.get(2).bytes());
+    }
     assertTrue(log.isEmpty(), log::toString);
   }
 

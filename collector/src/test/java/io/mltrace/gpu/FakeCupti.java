@@ -26,6 +26,15 @@ final class FakeCupti {
 
   static native void memset(long bytes, long durationNs);
 
+  /**
+   * An asynchronous kernel launch: the API call spins for {@code apiNs} on the calling thread; the kernel runs at
+   * {@code [startNs, startNs + durationNs)} on the agent's clock. Returns the API call's start (agent clock).
+   */
+  static native long launchKernelAt(String name, long apiNs, long startNs, long durationNs);
+
+  /** An asynchronous copy, as {@link #launchKernelAt}. */
+  static native long copyAt(int copyKind, long bytes, long apiNs, long startNs, long durationNs);
+
   /** The calling thread's external-correlation stack depth. */
   static native int correlationDepth();
 

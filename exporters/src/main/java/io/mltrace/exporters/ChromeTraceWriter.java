@@ -38,7 +38,8 @@ import java.util.TreeSet;
  * <device>}, one track per stream ({@code stream <n>}), and a flow arrow ({@code "ph": "s"} inside the op span that
  * launched the record, {@code "ph": "f"} with {@code "bp": "e"} inside the record) joins each to its op. Their
  * {@code args} name the step as {@code in_step} and carry {@code span_id} 0 (not a recorded span), so that readers
- * that collect a step's spans by {@code args.step} and {@code span_id} see only recorded spans.
+ * that collect a step's spans by {@code args.step} and {@code span_id} see only recorded spans. Copies and memsets
+ * also feed bandwidth counter tracks per direction on the GPU's process ({@link CopyBandwidthCounters}).
  *
  * <p>Bounded: at most {@code maxEvents} events are kept; past that, steps are counted instead of stored, and the
  * file says so twice: a metadata note ({@code otherData.mltrace_truncated}) and a global instant event named
@@ -85,6 +86,7 @@ public final class ChromeTraceWriter implements StepSink {
     long cost = 2 + step.spans().size();
     for (ExternalActivity a : step.external()) {
       cost += a.isSample() ? 0 : a.origin() == ExternalActivity.Origin.GPU ? 3 : 1;
+      cost += CopyBandwidthCounters.counted(a) ? 2 : 0; // its bandwidth counter's points at its start and end
     }
     if (events + cost > maxEvents) {
       stepsNotStored++;
@@ -215,6 +217,7 @@ public final class ChromeTraceWriter implements StepSink {
           jvm(out, a, step.number());
         }
       }
+      CopyBandwidthCounters.append(out, step.external(), baseNs);
     }
     for (Span s : outside) {
       span(out, s, 0);

@@ -39,6 +39,8 @@ public final class SummaryWriter implements StepSink {
   private final List<long[]> rows = new ArrayList<>();
   private final List<Map<String, Integer>> rowFrames = new ArrayList<>();
   private final RunAggregates aggregates = new RunAggregates();
+  private final GpuSummary gpu = new GpuSummary();
+  private final List<String> rowGpu = new ArrayList<>(); // each entry's GPU fields, null for steps without GPU work
   private final DoubleSupplier peakGflops;
   private final long[] totalBreakdown = new long[Category.values().length];
   private long totalSteps;
@@ -101,8 +103,10 @@ public final class SummaryWriter implements StepSink {
       totalBreakdown[c.ordinal()] += ns;
     }
     aggregates.add(step);
+    String gpuFields = gpu.onStep(step);
     if (rows.size() < maxSteps) {
       rows.add(row);
+      rowGpu.add(gpuFields);
       rowFrames.add(top(step.hostFrames(), 3));
     } else {
       omitted++;
@@ -154,6 +158,9 @@ public final class SummaryWriter implements StepSink {
         out.append(", \"top_frames\": ");
         frames(out, rowFrames.get(i));
       }
+      if (rowGpu.get(i) != null) {
+        out.append(rowGpu.get(i));
+      }
       out.append('}');
     }
     out.append(rows.isEmpty() ? "],\n" : "\n  ],\n");
@@ -192,6 +199,9 @@ public final class SummaryWriter implements StepSink {
     out.append("  \"top_frames\": ");
     frames(out, aggregates.topFrames(10));
     out.append(",\n");
+    if (gpu.any()) {
+      gpu.appendTotals(out.append("  ")).append(",\n");
+    }
     out.append("  \"steps_omitted\": ").append(omitted).append(",\n");
     out.append("  \"dropped_records\": ").append(stats.droppedRecords()).append(",\n");
     out.append("  \"dropped_activities\": ").append(stats.activitiesDropped()).append(",\n");

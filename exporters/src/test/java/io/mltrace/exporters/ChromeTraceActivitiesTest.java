@@ -102,6 +102,26 @@ class ChromeTraceActivitiesTest {
       assertEquals(op.get("args").get("span_id").asLong(), record.get("args").get("launched_by").asLong());
     }
 
+    // The copy's bandwidth on the GPU's H2D counter track: its bytes over its duration while it runs, then 0.
+    List<JsonNode> h2d = new ArrayList<>();
+    for (JsonNode e : events) {
+      if (e.get("ph").asText().equals("C") && e.get("name").asText().equals("H2D bandwidth")) {
+        assertEquals(gpuPid, e.get("pid").asInt());
+        h2d.add(e);
+      }
+    }
+    assertEquals(2 * STEPS, h2d.size(), "a point at each copy's start and end");
+    for (int i = 0; i < copies.size(); i++) {
+      JsonNode c = copies.get(i);
+      JsonNode start = h2d.get(2 * i);
+      JsonNode end = h2d.get(2 * i + 1);
+      assertEquals(c.get("ts").asDouble(), start.get("ts").asDouble(), 1e-9);
+      assertEquals((double) RecordedSteps.COPY_BYTES / RecordedSteps.COPY_NS, start.get("args").get("GB/s").asDouble(),
+          1e-3);
+      assertEquals(c.get("ts").asDouble() + c.get("dur").asDouble(), end.get("ts").asDouble(), 1e-6);
+      assertEquals(0, end.get("args").get("GB/s").asDouble());
+    }
+
     assertEquals(STEPS, gcs.size(), "one GC pause per step, and no execution samples");
     for (JsonNode g : gcs) {
       assertEquals(RecordedSteps.GC_PAUSE, g.get("name").asText());
@@ -117,8 +137,10 @@ class ChromeTraceActivitiesTest {
     Path unlimited = dir.resolve("all.json");
     RecordedSteps recorded = RecordedSteps.runWithActivities(1, new ChromeTraceWriter(unlimited, 100_000));
     Step one = recorded.steps.get(0);
-    // Step event, heap counter, its spans, the GC pause, and per GPU record the event and the two flow ends.
-    int perStep = 2 + one.spans().size() + RecordedSteps.JVM_EVENTS_PER_STEP + 3 * RecordedSteps.GPU_RECORDS_PER_STEP;
+    // Step event, heap counter, its spans, the GC pause, per GPU record the event and the two flow ends, and the
+    // copy's two bandwidth counter points.
+    int perStep = 2 + one.spans().size() + RecordedSteps.JVM_EVENTS_PER_STEP + 3 * RecordedSteps.GPU_RECORDS_PER_STEP
+        + 2;
     Path limited = dir.resolve("limited.json");
     RecordedSteps.runWithActivities(STEPS, new ChromeTraceWriter(limited, 2 * perStep));
     JsonNode root = JSON.readTree(limited.toFile());

@@ -7,6 +7,7 @@ import io.mltrace.collector.RunStats;
 import io.mltrace.collector.Span;
 import io.mltrace.collector.Step;
 import io.mltrace.collector.StepSink;
+import io.mltrace.exporters.GpuSummary;
 import io.mltrace.exporters.RunAggregates;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,7 +27,8 @@ import java.util.Map;
  * Writes {@code report.html}: one self-contained file (its script and charts are inline; nothing is fetched when it
  * is opened) with the run summary, the breakdown as a stacked bar per step and a donut overall, the top ops by time
  * and by FLOPs, the top host frames of framework and unattributed time (execution samples, by top frame), and
- * the timeline of one sampled step with its GPU records on one row per device stream.
+ * the timeline of one sampled step with its GPU records on one row per device stream, and for GPU jobs the idle
+ * time of each stream split as HTA splits it and the launch statistics per op ({@link GpuSummary}).
  *
  * <p>Memory is bounded: at most {@code maxSteps} step rows, {@link #MAX_OP_NAMES} op names and
  * {@link #MAX_TIMELINE_SPANS} timeline spans are kept; the totals count every step.
@@ -51,6 +53,7 @@ public final class HtmlReportWriter implements StepSink {
   private long opNamesOmitted;
   private Step timeline;
   private final RunAggregates frames = new RunAggregates();
+  private final GpuSummary gpu = new GpuSummary();
   private int writeErrors;
 
   public HtmlReportWriter(Path file, int maxSteps, List<Category> measured) {
@@ -80,6 +83,7 @@ public final class HtmlReportWriter implements StepSink {
       rows.add(row);
     }
     frames.add(step); // every step: its estimates; a detailed one's frames too
+    gpu.onStep(step);
     if (!step.detailed()) {
       return;
     }
@@ -187,6 +191,12 @@ public final class HtmlReportWriter implements StepSink {
     }
     out.append("], \"timeline\": ");
     timeline(out);
+    out.append(", \"gpu_summary\": ");
+    if (gpu.any()) {
+      gpu.appendTotals(out.append('{')).append('}');
+    } else {
+      out.append("null");
+    }
     return out.append('}').toString();
   }
 

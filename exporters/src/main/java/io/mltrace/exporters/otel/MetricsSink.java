@@ -38,7 +38,8 @@ import java.util.function.LongSupplier;
  *   <li>for steps with GPU records: {@code ml.gpu.busy_ratio} gauge, the share of the last such step's wall time
  *       in which the device ran a kernel, copy or memset [{@code ml_gpu_busy_ratio}]; {@code ml.gpu.time} counter
  *       per device {@code use} (GEMM kernels, other kernels, copies by direction, idle), seconds
- *       [{@code ml_gpu_time_seconds_total}]</li>
+ *       [{@code ml_gpu_time_seconds_total}]; the idle split per stream and the launch delays of
+ *       {@link GpuIdleMetrics}</li>
  *   <li>{@code mltrace.agent.cpu_time} counter per agent {@code thread}, seconds; {@code mltrace.agent.dropped}
  *       counter per {@code what} (ring records, OTLP spans, discarded steps); {@code mltrace.agent.exporter_errors}</li>
  * </ul>
@@ -63,6 +64,7 @@ public final class MetricsSink implements StepSink {
   private final DoubleGauge utilization;
   private final DoubleGauge gpuBusy;
   private final DoubleCounter gpuTime;
+  private final GpuIdleMetrics gpuIdle;
   private final Map<GpuTimeline.DeviceUse, Attributes> useAttributes = new EnumMap<>(GpuTimeline.DeviceUse.class);
   private final double peakGflops;
   private final Map<Category, Attributes> categoryAttributes = new EnumMap<>(Category.class);
@@ -113,6 +115,7 @@ public final class MetricsSink implements StepSink {
     for (GpuTimeline.DeviceUse u : GpuTimeline.DeviceUse.values()) {
       useAttributes.put(u, Attributes.of(USE, u.key()));
     }
+    gpuIdle = new GpuIdleMetrics(meter);
     meter.counterBuilder("mltrace.agent.cpu_time").ofDoubles().setUnit("s")
         .setDescription("CPU time of the agent's own threads").buildWithCallback(m -> {
           cpu(m, "collector", collectorThreadId);
@@ -177,6 +180,7 @@ public final class MetricsSink implements StepSink {
       gpuTime.add(t.deviceNs(u) / 1e9, useAttributes.get(u));
     }
     gpuBusy.set(StepSpans.busyRatio(t, step.wallNs()));
+    gpuIdle.record(step);
   }
 
   @Override

@@ -52,6 +52,7 @@ class HtmlReportChromiumTest {
     assertTrue(count(dom, "class=\"arc\"") >= 2, "donut has an arc per non-zero category");
     assertEquals(2, count(dom, "class=\"bar\""), "the GEMM bar in the by-time and in the by-FLOPs chart");
     assertEquals(RecordedSteps.SPANS_PER_STEP, count(dom, "class=\"span\""), "the step and its five spans");
+    assertTrue(dom.contains("<div id=\"gpu-idle-section\" hidden=\"\">"), "no GPU tables without GPU records");
     Matcher d = Pattern.compile("<path d=\"M [^\"]+\"").matcher(dom);
     assertTrue(d.find(), "non-empty SVG path data");
     assertTrue(dom.contains(">matmul<"), "the op is named in the top-ops chart");
@@ -83,6 +84,12 @@ class HtmlReportChromiumTest {
     assertTrue(dom.contains(">GPU 0 stream " + RecordedSteps.COPY_STREAM + "<"), "a row per stream");
     assertTrue(dom.contains(">" + RecordedSteps.KERNEL + " (gemm, GPU 0 stream 7): 0.200 ms<"), dom);
     assertEquals(RecordedSteps.SPANS_PER_STEP, count(dom, "class=\"span\""), "the host spans are unchanged");
+    // The GPU idle split and launch tables: a row per stream, a row for the launching op, with its delays.
+    assertTrue(dom.contains("<div id=\"gpu-idle-section\">"), "shown for a GPU run: " + dom);
+    assertTrue(dom.contains("<td>GPU 0 stream " + RecordedSteps.KERNEL_STREAM + "</td><td>" + STEPS + "</td>"), dom);
+    assertTrue(dom.contains("<td>GPU 0 stream " + RecordedSteps.COPY_STREAM + "</td><td>" + STEPS + "</td>"), dom);
+    assertTrue(dom.contains("<td>matmul</td><td>" + 2 * STEPS + "</td><td>0</td>"), "launches, none unknown: " + dom);
+    assertTrue(dom.contains("<td>0.044 ms</td>"), "the kernel's launch delay, 50 - 6 µs, is the largest: " + dom);
     Path shot = Paths.get("target", "report-gpu-screenshot.png").toAbsolutePath();
     Files.deleteIfExists(shot);
     chromium("--screenshot=" + shot, report);

@@ -63,6 +63,19 @@ class OtlpMetricsRoundTripTest {
           sample(text, "ml_gpu_time_seconds_total", "use=\"gemm_kernels\""), 1e-9);
       assertEquals(STEPS * RecordedSteps.COPY_NS / 1e9,
           sample(text, "ml_gpu_time_seconds_total", "use=\"copy_h2d\""), 1e-9);
+      // Each record was launched after its step began and nothing followed it: every idle moment is host wait.
+      double streamIdle = 0;
+      for (Step s : recorded.steps) {
+        streamIdle += 2 * s.wallNs() - RecordedSteps.KERNEL_NS - RecordedSteps.COPY_NS;
+      }
+      assertEquals(streamIdle / 1e9, sample(text, "ml_gpu_stream_idle_seconds_total", "wait=\"host_wait\""), 1e-9);
+      assertEquals(0, sample(text, "ml_gpu_stream_idle_seconds_total", "wait=\"kernel_wait\""), 0.0);
+      assertEquals(2 * STEPS * RecordedSteps.GC_NS / 1e9,
+          sample(text, "ml_gpu_host_wait_seconds_total", "reason=\"gc\""), 1e-9, "the GC, in both streams' wait");
+      assertEquals(2 * STEPS, sample(text, "ml_gpu_launch_delay_seconds_count", ""), 0.0);
+      assertEquals(STEPS * (RecordedSteps.KERNEL_START_AT - RecordedSteps.KERNEL_LAUNCH_AT
+          + RecordedSteps.COPY_START_AT - RecordedSteps.COPY_LAUNCH_AT) / 1e9,
+          sample(text, "ml_gpu_launch_delay_seconds_sum", ""), 1e-9);
       assertTrue(text.contains("job=\"metrics-test\""), "the service name travels as the job: " + text);
     }
   }

@@ -84,6 +84,9 @@ class PrometheusRoundTripTest {
         double gpuBusy = value(api, "ml_gpu_busy_ratio", -1);
         assertTrue(gpuBusy > 0 && gpuBusy < 1, "busy share of the last step: " + gpuBusy);
         assertEquals(wall, value(api, "sum(ml_gpu_time_seconds_total)", -1), 1e-6, "the GPU uses sum to the step time");
+        assertEquals(value(api, "sum(ml_gpu_stream_idle_seconds_total{wait=\"host_wait\"})", -1),
+            value(api, "sum(ml_gpu_host_wait_seconds_total)", -1), 1e-9, "the host-wait causes sum to the host wait");
+        assertEquals(2 * STEPS, value(api, "ml_gpu_launch_delay_seconds_count", -1), 0.0);
         dashboardQueriesNameExistingMetrics(api);
       }
     } finally {

@@ -41,6 +41,14 @@ public final class RecordedSteps {
   public static final long KERNEL_NS = 200_000;
   public static final long COPY_NS = 30_000;
   public static final long GC_NS = 100_000;
+  /** The launching API calls: the copy's from 1 µs into the op for 5 µs, then the kernel's for 2 µs. */
+  public static final long COPY_LAUNCH_AT = 1_000;
+  public static final long COPY_LAUNCH_NS = 5_000;
+  public static final long KERNEL_LAUNCH_AT = 6_000;
+  public static final long KERNEL_LAUNCH_NS = 2_000;
+  /** The records start 10 µs (copy) and 50 µs (kernel) into the op. */
+  public static final long COPY_START_AT = 10_000;
+  public static final long KERNEL_START_AT = 50_000;
   /** GPU records per step (copy and kernel) and JVM intervals per step (the GC pause); samples come on top. */
   public static final int GPU_RECORDS_PER_STEP = 2;
   public static final int JVM_EVENTS_PER_STEP = 1;
@@ -136,9 +144,11 @@ public final class RecordedSteps {
           ExternalActivity.ALL_THREADS, at, at + 500, 0, -1, -1, 0, null));
     }
     source.add(new ExternalActivity(ExternalActivity.Origin.GPU, Category.MEMCPY, COPY, 0, opStart + 10_000,
-        opStart + 10_000 + COPY_NS, opSpan, DEVICE, COPY_STREAM, COPY_BYTES, "H2D"));
+        opStart + 10_000 + COPY_NS, opSpan, DEVICE, COPY_STREAM, COPY_BYTES, "H2D", opStart + COPY_LAUNCH_AT,
+        opStart + COPY_LAUNCH_AT + COPY_LAUNCH_NS));
     source.add(new ExternalActivity(ExternalActivity.Origin.GPU, Category.GEMM, KERNEL, 0, opStart + 50_000,
-        opStart + 50_000 + KERNEL_NS, opSpan, DEVICE, KERNEL_STREAM, 0, "grid 4 block 128"));
+        opStart + 50_000 + KERNEL_NS, opSpan, DEVICE, KERNEL_STREAM, 0, "grid 4 block 128",
+        opStart + KERNEL_LAUNCH_AT, opStart + KERNEL_LAUNCH_AT + KERNEL_LAUNCH_NS));
   }
 
   /** Delivers what the trainer thread adds; everything is delivered by the time the collector closes. */
