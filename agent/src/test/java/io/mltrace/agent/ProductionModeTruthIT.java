@@ -31,8 +31,8 @@ class ProductionModeTruthIT {
   static final int STEPS = 60;
   /** Steps left out of the comparisons: the JIT and the estimates warm up in them. */
   static final int WARM_UP = 10;
-  static final int SLEEP_MS = 3;
-  static final int SPIN_MS = 3;
+  static final int SLEEP_MS = 2;
+  static final int SPIN_MS = 1;
   static final Pattern TRUTH = Pattern.compile("datatruth step (\\d+) ns (\\d+)");
   static final Pattern LOSS = Pattern.compile("final loss (\\S+)");
 

@@ -54,6 +54,7 @@ public class DjlAdviceBenchmark {
     collector = Collector.create(List.of(step -> { }), 1, 0, 100_000);
     collector.start();
     // Open a step so that ops are counted (and, when sampled, recorded) as inside it.
+    WarmThread.closeWarmUpSteps();
     ThreadRecorder tr = Recorder.enterStepPart();
     Recorder.exitSpan(tr, Kind.DATA, "data");
   }
@@ -74,6 +75,7 @@ public class DjlAdviceBenchmark {
     long[] a = input.getShape();
     long[] b = weight.getShape();
     int dtype = Recorder.recordsSpans(tr) ? DataTypes.code(type.name()) : 0;
+    Recorder.markOpEnd(tr);
     Recorder.exitOp(tr, Kind.OP_GEMM, "linear", GemmShapes.flops(GemmShapes.LINEAR, a, b), 0, a, b, null, dtype);
   }
 
@@ -85,6 +87,7 @@ public class DjlAdviceBenchmark {
       return;
     }
     long[] a = Recorder.recordsSpans(tr) ? input.getShape() : null;
+    Recorder.markOpEnd(tr);
     Recorder.exitOp(tr, Kind.OP_OTHER, "relu", 0, 0, a, null, null);
   }
 

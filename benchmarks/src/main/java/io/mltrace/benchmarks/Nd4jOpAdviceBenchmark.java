@@ -54,6 +54,7 @@ public class Nd4jOpAdviceBenchmark {
     collector = Collector.create(List.of(step -> { }), 1, 0, 100_000);
     collector.start();
     Recorder.loopStart();
+    WarmThread.closeWarmUpSteps();
     Recorder.exitSpan(Recorder.enterLoopPart(), Kind.DATA, "etl");
   }
 
@@ -77,6 +78,7 @@ public class Nd4jOpAdviceBenchmark {
       kind = Kind.OP_GEMM;
       flops = OpFlops.ofNamedOp(name, input, weights, null, output);
     }
+    Recorder.markOpEnd(tr);
     Recorder.exitOp(tr, kind, name, flops, 0, input, weights, output, DataTypes.code(floatType));
   }
 
@@ -87,6 +89,7 @@ public class Nd4jOpAdviceBenchmark {
     if (tr == null) {
       return;
     }
+    Recorder.markOpEnd(tr);
     Recorder.exitOp(tr, Kind.OP_OTHER, relu, 0, 0, output, null, output, DataTypes.code(floatType));
   }
 }

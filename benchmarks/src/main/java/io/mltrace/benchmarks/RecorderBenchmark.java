@@ -48,6 +48,7 @@ public class RecorderBenchmark {
     collector = Collector.create(List.of(step -> { }), 1, 0, 100_000);
     collector.start();
     // Open a step so that ops are counted (and, when sampled, recorded) as inside it.
+    WarmThread.closeWarmUpSteps();
     ThreadRecorder tr = Recorder.enterStepPart();
     Recorder.exitSpan(tr, io.mltrace.bootstrap.Kind.DATA, "data");
   }
@@ -61,6 +62,7 @@ public class RecorderBenchmark {
   @Benchmark
   public void gemmOp() {
     ThreadRecorder tr = Recorder.enterOp();
+    Recorder.markOpEnd(tr);
     Recorder.exitGemm(tr, "linear", GemmShapes.LINEAR, input, weight);
   }
 }
