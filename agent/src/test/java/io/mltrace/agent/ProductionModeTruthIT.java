@@ -65,9 +65,12 @@ class ProductionModeTruthIT {
             "--model", model, "--source", source));
       }
     }
-    for (String source : List.of("iterator", "async", "loop")) {
+    for (String source : List.of("iterator", "loop")) {
       jobs.add(new Job("dl4j mlp " + source, "io.mltrace.examples.dl4j.Dl4jDataSources", "--source", source));
     }
+    // Prefetching hides a loader faster than the step: this one is slower, so the training thread waits.
+    jobs.add(new Job("dl4j mlp async", "io.mltrace.examples.dl4j.Dl4jDataSources", "--source", "async",
+        "--extra-sleep-ms", "6"));
     return jobs.stream();
   }
 
@@ -176,10 +179,14 @@ class ProductionModeTruthIT {
     assertTrue(t.get("unattributed") <= 0.03 * wall, what + ": unattributed " + t);
     long truth = r.truthAfterWarmUp();
     long data = t.get("data");
-    // Pauses of the JVM rank above data (a GC during a fetch is gc): they are allowed on top of the 5 %.
-    long jvm = t.get("gc") + t.get("jit_safepoint");
-    assertTrue(data <= 1.05 * truth && data + jvm >= 0.95 * truth, what + ": data " + data + " ns against "
-        + truth + " ns the job measured; " + t);
+    // JVM pauses and copies rank above data (a GC during a fetch is gc, the loader's copies are memcpy): they are
+    // allowed on top of the 5 %.
+    long above = t.get("gc") + t.get("jit_safepoint") + t.get("memcpy");
+    // With async prefetch the truth is what the training thread can have waited for its batch; taking a batch
+    // from the prefetch queue costs a little more, which is data too.
+    long queue = job.label.endsWith("async") ? (long) (STEPS - WARM_UP) * 1_000_000L : 0;
+    assertTrue(data <= 1.05 * truth + queue && data + above >= 0.95 * truth, what + ": data " + data
+        + " ns against " + truth + " ns the job measured; " + t);
     long slept = (long) (STEPS - WARM_UP) * SLEEP_MS * 1_000_000L;
     assertTrue(t.get("idle") <= 0.05 * slept, what + ": the sleep is data only, never idle too: " + t);
   }
