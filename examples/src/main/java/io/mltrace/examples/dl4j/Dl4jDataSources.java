@@ -18,7 +18,7 @@ import org.nd4j.linalg.dataset.DataSet;
  *   <li>{@code loop}: the user's own loop: load a batch in plain code, then {@code fit(DataSet)}.</li>
  * </ul>
  * Every batch costs {@code --data-sleep-ms} of sleeping, then {@code --data-spin-ms} of computing, in the loading
- * code. Ground truth, printed per step as {@code datatruth step N ns X}: for {@code iterator} and {@code loop} the
+ * code ({@code --extra-sleep-ms} adds to the sleep). Ground truth, printed per step as {@code datatruth step N ns X}: for {@code iterator} and {@code loop} the
  * loading time the job measured around its own code; for {@code async}, how long the training thread can have
  * waited for batch N, {@code max(0, ready(N) - done(N-1))}, from the time the prefetch thread finished batch N and
  * the time iteration N-1 ended (a listener). Then {@code final loss <value> after <n> steps}. {@code --steps N
@@ -55,7 +55,7 @@ public final class Dl4jDataSources {
     String source = Args.string(args, "--source", "iterator");
     int steps = (int) Args.longValue(args, "--steps", 40);
     long seed = Args.longValue(args, "--seed", 42);
-    long sleepMs = Args.longValue(args, "--data-sleep-ms", 0);
+    long sleepMs = Args.longValue(args, "--data-sleep-ms", 0) + Args.longValue(args, "--extra-sleep-ms", 0);
     long spinMs = Args.longValue(args, "--data-spin-ms", 0);
     List<DataSet> batches = Dl4jModels.batches("mlp", steps, 64, seed);
     MultiLayerNetwork net = new MultiLayerNetwork(Dl4jModels.config("mlp", seed));
