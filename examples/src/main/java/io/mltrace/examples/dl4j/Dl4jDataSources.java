@@ -17,12 +17,12 @@ import org.nd4j.linalg.dataset.DataSet;
  *   <li>{@code async}: the same, with DL4J prefetching batches on its own thread ({@code asyncSupported});</li>
  *   <li>{@code loop}: the user's own loop: load a batch in plain code, then {@code fit(DataSet)}.</li>
  * </ul>
- * Every batch costs {@code --data-sleep-ms} of sleeping, then {@code --data-spin-ms} of computing, in the loading
- * code ({@code --extra-sleep-ms} adds to the sleep). Ground truth, printed per step as {@code datatruth step N ns X}: for {@code iterator} and {@code loop} the
- * loading time the job measured around its own code; for {@code async}, how long the training thread can have
- * waited for batch N, {@code max(0, ready(N) - done(N-1))}, from the time the prefetch thread finished batch N and
- * the time iteration N-1 ended (a listener). Then {@code final loss <value> after <n> steps}. {@code --steps N
- * --seed S}.
+ * Every batch costs {@code --data-sleep-ms} of sleeping (plus {@code --extra-sleep-ms}), then
+ * {@code --data-spin-ms} of computing, in the loading code. Ground truth, printed per step as
+ * {@code datatruth step N ns X}: for {@code iterator} and {@code loop} the loading time the job measured around its
+ * own code; for {@code async}, how long the training thread can have waited for batch N,
+ * {@code max(0, ready(N) - done(N-1))}, from the time the prefetch thread finished batch N and the time iteration
+ * N-1 ended (a listener). Then {@code final loss <value> after <n> steps}. {@code --steps N --seed S}.
  */
 public final class Dl4jDataSources {
   private Dl4jDataSources() {}
