@@ -251,20 +251,12 @@ public final class ThreadRecorder {
     if (!opTime.holds(0) && checkMeasuredNs == 0) {
       return;
     }
-    int base = claim();
+    int base = claimRecord(Slots.header(Kind.STEP_OPS) | Slots.FLAG_OP_TIME, stepStart, now, stepSpanId);
     if (base < 0) {
       opTime.clear(0);
       return;
     }
     long[] r = ring;
-    r[base + Slots.HEADER] = Slots.header(Kind.STEP_OPS) | Slots.FLAG_OP_TIME;
-    r[base + Slots.START] = stepStart;
-    r[base + Slots.END] = now;
-    r[base + Slots.SPAN_ID] = nextSpanId();
-    r[base + Slots.PARENT_ID] = stepSpanId;
-    r[base + Slots.STEP_ID] = stepSpanId;
-    r[base + Slots.FLOPS] = 0;
-    r[base + Slots.BYTES] = 0;
     opTime.resolve(0, opCosts, r, base + Slots.OP_TIME);
     r[base + Slots.CHECK_ESTIMATED_NS] = checkEstimatedNs
         + opCosts.gemmNs(checkUntimedGemmFlops, checkUntimedGemmsWithoutFlops) + opCosts.otherNs(checkUntimedOthers);
@@ -717,9 +709,11 @@ public final class ThreadRecorder {
    * as its parent. Returns -1 when nothing is to be written; otherwise fill it and {@link #commit}.
    */
   int claimDerived(long header, long start, long end, long parentId) {
-    if (!recordsSpans()) {
-      return -1;
-    }
+    return recordsSpans() ? claimRecord(header, start, end, parentId) : -1;
+  }
+
+  /** Claims a record of a new id under {@code parentId} in the open step; -1 when the ring is full. */
+  private int claimRecord(long header, long start, long end, long parentId) {
     int base = claim();
     if (base < 0) {
       return -1;
