@@ -16,7 +16,6 @@ import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real DJL job with injected ground truth: a data loader that sleeps, System.gc() in chosen steps, a listener that
@@ -31,7 +30,6 @@ class DjlAccountingIT {
   static final int BUSY_MS = 15;
   static final List<Integer> GC_STEPS = List.of(8, 16);
 
-  @TempDir
   Path out;
   ChildJvm run;
   JsonNode summary;
@@ -49,6 +47,7 @@ class DjlAccountingIT {
 
   @BeforeAll
   void runGroundTruthJob() throws Exception {
+    out = java.nio.file.Files.createTempDirectory("mltrace-accounting");
     run = ChildJvm.run("output=" + out + ",report_interval=0," + modeOptions() + ",console=summary,sample_period_ms=10,jfr="
         + out.resolve("run.jfr"), List.of(), "io.mltrace.examples.groundtruth.DjlGroundTruth",
         "--steps", String.valueOf(STEPS), "--data-sleep-ms", String.valueOf(SLEEP_MS),

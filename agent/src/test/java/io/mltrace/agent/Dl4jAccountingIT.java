@@ -13,7 +13,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real DL4J job with injected ground truth: an iterator that sleeps in next(), System.gc() after chosen
@@ -26,7 +25,6 @@ class Dl4jAccountingIT {
   static final int BUSY_MS = 15;
   static final List<Integer> GC_STEPS = List.of(5, 10);
 
-  @TempDir
   Path out;
   ChildJvm run;
   JsonNode summary;
@@ -43,6 +41,7 @@ class Dl4jAccountingIT {
 
   @BeforeAll
   void runGroundTruthJob() throws Exception {
+    out = java.nio.file.Files.createTempDirectory("mltrace-accounting");
     run = ChildJvm.run("output=" + out + ",report_interval=0," + modeOptions() + ",console=summary,sample_period_ms=10,jfr="
         + out.resolve("run.jfr"), Dl4jTrace.JVM_FLAGS, "io.mltrace.examples.dl4j.Dl4jTraining",
         "--model", "mlp", "--steps", String.valueOf(STEPS), "--sleep-us", String.valueOf(SLEEP_MS * 1000),
