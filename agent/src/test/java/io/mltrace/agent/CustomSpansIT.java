@@ -46,14 +46,17 @@ class CustomSpansIT {
     }
     long slept = (STEPS - 1) * SLEEP_MS * 1_000_000L;
     long spun = (STEPS - 1) * SPIN_MS * 1_000_000L;
-    assertTrue(idle >= 0.95 * slept && idle <= 1.2 * slept, "the marked delay's sleep is idle: " + idle);
-    assertTrue(framework >= 0.95 * spun, "its CPU work is framework: " + framework);
+
     // The job's own loading time is the delay and the batch building; only the building is data now.
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("datatruth step (\\d+) ns (\\d+)").matcher(run.stdout);
     long loading = 0;
     while (m.find()) {
       loading += Integer.parseInt(m.group(1)) > 1 ? Long.parseLong(m.group(2)) : 0;
     }
+    // A sleep overshoots its time a little: the bounds are what was asked for and what the job measured.
+    assertTrue(idle >= 0.95 * slept && idle + framework <= loading, "the marked delay's sleep is idle: " + idle
+        + ", loading " + loading);
+    assertTrue(framework >= 0.95 * spun, "its CPU work is framework: " + framework);
     assertTrue(data <= loading - 0.95 * (slept + spun), "and the delay is no longer data: data " + data
         + ", loading " + loading);
     // The detailed steps (every 10th) show both marks as spans with the method's name.
