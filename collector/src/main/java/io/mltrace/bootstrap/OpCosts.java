@@ -54,7 +54,7 @@ final class OpCosts {
       if (position >= positionNs.length) {
         grow(position);
       }
-      if (positionName[position] != name || positionFlops[position] != flops) {
+      if (!sameName(positionName[position], name) || positionFlops[position] != flops) {
         positionName[position] = name;
         positionFlops[position] = flops;
         positionSeen[position] = 0;
@@ -75,11 +75,19 @@ final class OpCosts {
 
   /** The estimated time of an untimed op at {@code position}, or -1 when that position last held another op. */
   long recall(int position, String name, long flops) {
-    if (position < 0 || position >= positionNs.length || positionName[position] != name
+    if (position < 0 || position >= positionNs.length || !sameName(positionName[position], name)
         || positionFlops[position] != flops || positionNs[position] == 0) {
       return -1;
     }
     return positionNs[position];
+  }
+
+  /**
+   * Op names are constants in DJL's advice (the same object every call), but an ND4J op may build its name each
+   * time ({@code DynamicCustomOp.opName()}): identity first, then equality.
+   */
+  private static boolean sameName(String known, String name) {
+    return known == name || known != null && known.equals(name);
   }
 
   /** The mean of {@code n} samples, leaving out those over the outlier factor times their (lower) median. */
