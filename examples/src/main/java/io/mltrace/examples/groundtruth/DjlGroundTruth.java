@@ -28,9 +28,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * A DJL MLP whose data loader sleeps {@code --data-sleep-ms} per batch (and before that computes for
- * {@code --data-busy-ms}: a CPU-bound loader, which unlike a sleep leaves the core's caches and clock as they
- * were), which calls {@code System.gc()} in the steps
+ * A DJL MLP whose data loader sleeps {@code --data-sleep-ms} per batch, which calls {@code System.gc()} in the steps
  * listed by {@code --gc-steps 3,7}, and whose training listener spins {@code --listener-busy-ms} per batch in
  * {@link BusyListener#spin}. Prints, per step, the batch fetch-and-release time and {@code System.gc()} time it measured itself
  * ({@code groundtruth step N fetch_ns X close_ns Y gc_call_ns Z}; the batch is closed after the optimizer step,
@@ -42,13 +40,10 @@ public final class DjlGroundTruth {
   /** An in-memory dataset whose every batch fetch takes a known extra time. */
   static final class SlowDataset extends ArrayDataset {
     private final long sleepMillis;
-    private final long busyMillis;
-    private volatile long sink;
 
-    SlowDataset(ArrayDataset.Builder builder, long sleepMillis, long busyMillis) {
+    SlowDataset(ArrayDataset.Builder builder, long sleepMillis) {
       super(builder);
       this.sleepMillis = sleepMillis;
-      this.busyMillis = busyMillis;
     }
 
     @Override
@@ -64,12 +59,6 @@ public final class DjlGroundTruth {
     }
 
     private void pause() {
-      if (busyMillis > 0) {
-        sink = BusyListener.spin(busyMillis * 1_000_000L);
-      }
-      if (sleepMillis == 0) {
-        return;
-      }
       try {
         Thread.sleep(sleepMillis);
       } catch (InterruptedException e) {
@@ -116,7 +105,6 @@ public final class DjlGroundTruth {
     int batch = 64;
     long sleepMs = Args.integer(args, "--data-sleep-ms", 0);
     long busyMs = Args.integer(args, "--listener-busy-ms", 0);
-    long dataBusyMs = Args.integer(args, "--data-busy-ms", 0);
     Set<Integer> gcSteps = new HashSet<>();
     for (String s : Args.string(args, "--gc-steps", "").split(",")) {
       if (!s.isBlank()) {
@@ -129,7 +117,7 @@ public final class DjlGroundTruth {
       NDArray x = manager.randomNormal(new Shape((long) steps * batch, 784));
       NDArray y = x.matMul(manager.randomNormal(new Shape(784, 10))).argMax(1).toType(DataType.FLOAT32, false);
       ArrayDataset.Builder builder = new ArrayDataset.Builder().setData(x).optLabels(y).setSampling(batch, false);
-      SlowDataset dataset = new SlowDataset(builder, sleepMs, dataBusyMs);
+      SlowDataset dataset = new SlowDataset(builder, sleepMs);
       model.setBlock(new SequentialBlock()
           .add(Blocks.batchFlattenBlock(784))
           .add(Linear.builder().setUnits(128).build())
