@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * {@code java -jar mltrace-agent.jar <command>} (also {@code ./mltrace <command>}): {@code list}, {@code attach},
- * {@code trace}, {@code status}, {@code stop}, {@code diff}, {@code check}, {@code version}, {@code help}. The attach commands live in
+ * {@code trace}, {@code status}, {@code stop}, {@code diff}, {@code check}, {@code analyze}, {@code version}, {@code help}. The attach commands live in
  * {@code cli.attach}, the only code that needs the {@code jdk.attach} module; it is loaded only when one runs.
  */
 final class CommandLine {
@@ -82,6 +82,7 @@ final class CommandLine {
         "                                     tested against the runs' step-to-step noise; writes diff.json, diff.html",
         "  check RUN [--baseline RUN] [--bounds FILE] ['data <= 10%' 'step_p95 <= 1.2x' 'gflops >= 5' ...]",
         "                                     a CI gate: exit 1 and one line per violated bound",
+        "  analyze DIR [--doc FILE]           case-study runs: measured FLOPs against the analytic models",
         "  version | help",
         "exit codes: 0 ok, 1 the agent refused the command (check: a bound is violated), 2 usage, 3 no such JVM, 4 another user's process,",
         "  5 the JVM refused the attach or the agent, 6 mltrace not loaded, 7 trace window incomplete",

@@ -3,9 +3,9 @@ package io.mltrace.agent.cli.analysis;
 import java.io.PrintStream;
 import java.util.List;
 
-/** The entry of the command line's analysis commands: {@code diff} and {@code check}. */
+/** The entry of the command line's analysis commands: {@code diff}, {@code check}, {@code analyze}. */
 public final class AnalysisCommands {
-  public static final List<String> COMMANDS = List.of("diff", "check");
+  public static final List<String> COMMANDS = List.of("diff", "check", "analyze");
 
   private AnalysisCommands() {}
 
@@ -15,6 +15,7 @@ public final class AnalysisCommands {
       switch (command) {
         case "diff": return DiffCommand.run(args, out, err);
         case "check": return CheckCommand.run(args, out, err);
+        case "analyze": return AnalyzeCommand.run(args, out, err);
         default:
           err.println("mltrace: unknown analysis command '" + command + "'");
           return 2;
