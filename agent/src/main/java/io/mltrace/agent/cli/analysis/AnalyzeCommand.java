@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code mltrace analyze DIR [--warmup N] [--json FILE] [--doc FILE [--figures DIR]]}: measured FLOPs against the analytic
- * models for the case-study runs in DIR (see {@link CaseStudies}): the LSTM per-layer slope and its ratio to
+ * {@code mltrace analyze DIR [--warmup N] [--json FILE] [--doc FILE [--figures DIR]]}: measured FLOPs against the
+ * analytic models for the case-study runs in DIR (see {@link CaseStudies}): the LSTM per-layer slope and its ratio to
  * {@code 16·h²·batch·time steps}, the Transformer's FLOPs against its formula with the fitted linear and quadratic
  * terms, images/s against batch size, and the time that is not GEMM. Prints a summary, writes
  * {@code analysis.json} (default DIR/analysis.json) and, with {@code --doc}, the case-study page and its PNG

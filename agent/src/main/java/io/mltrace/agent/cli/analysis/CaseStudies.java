@@ -36,6 +36,12 @@ final class CaseStudies {
     double stepNs() {
       return profile.median("step", "wall", "time");
     }
+
+    /** The step time's median absolute deviation: how much this run's steps varied. */
+    double stepMadNs() {
+      Quantity wall = profile.quantity("step", "wall", "time");
+      return wall == null ? Double.NaN : Stats.mad(wall.values());
+    }
   }
 
   /** FLOPs and time per step against the LSTM layer count, fitted to {@code a + slope·layers}. */

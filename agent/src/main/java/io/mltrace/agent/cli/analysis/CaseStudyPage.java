@@ -28,13 +28,28 @@ final class CaseStudyPage {
         .append(LocalDate.now(ZoneOffset.UTC)).append(". Times are per-step medians over each run's steps after the")
         .append(" first ").append(cs.runs.get(0).profile().warmup).append(" (warm-up); FLOPs are the forward GEMM")
         .append(" FLOPs the agent counted from the ops' shapes.\n")
-        .append("One run per configuration on a shared machine: times are indicative, FLOPs exact.\n\n");
+        .append("One run per configuration on a shared machine (load average ").append(loadAverage())
+        .append(" when the analysis ran): times are indicative (± is the median absolute deviation of a run's")
+        .append(" steps; other jobs on the machine move whole runs by more than that), FLOPs are exact.\n\n");
     breakdown(out);
     lstm(out);
     transformer(out);
     inference(out);
     baseline(out);
     return out.toString();
+  }
+
+  /** The 1-minute load average from /proc/loadavg, or "unknown". */
+  private static String loadAverage() {
+    try {
+      return java.nio.file.Files.readString(java.nio.file.Paths.get("/proc/loadavg")).split(" ")[0];
+    } catch (java.io.IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+
+  private static String time(CaseStudies.Run r) {
+    return Format.value(r.stepNs(), "ns") + " ± " + Format.value(r.stepMadNs(), "ns");
   }
 
   private void figure(StringBuilder out, String id, String alt) {
@@ -54,8 +69,7 @@ final class CaseStudyPage {
     out.append("---|".repeat(cats.size())).append("---|\n");
     for (CaseStudies.Run r : runs) {
       double step = r.stepNs();
-      out.append("| ").append(r.name()).append(" | ").append(r.model()).append(" | ")
-          .append(Format.value(step, "ns")).append(" |");
+      out.append("| ").append(r.name()).append(" | ").append(r.model()).append(" | ").append(time(r)).append(" |");
       for (String c : cats) {
         double ns = CaseStudyReport.category(r, c);
         out.append(ns > 0 ? Format.f(" %.1f %%", 100 * ns / step) : " 0").append(" |");
@@ -103,6 +117,16 @@ final class CaseStudyPage {
         + " (`2·h·vocab·batch·T`). Time: %s per layer, and %s at zero layers: the part of the step that does not"
         + " grow with the model.%n%n", f.slope(), f.expectedSlope(), f.ratio(), f.intercept(),
         Format.value(f.timeSlope(), "ns"), Format.value(f.timeIntercept(), "ns")));
+    double worst = 0;
+    for (int i = 0; i < f.layers().length; i++) {
+      double fitted = f.timeIntercept() + f.timeSlope() * f.layers()[i];
+      worst = Math.max(worst, Math.abs(f.stepNs()[i] - fitted) / fitted);
+    }
+    if (worst > 0.2) {
+      out.append(Format.f("The time fit is poor in these runs (a run's step time is up to %.0f %% off the line):"
+          + " the machine's other load moved whole runs; take the time slope and intercept as rough, or re-run"
+          + " `./mltrace case-studies` on a quiet machine. The FLOPs do not depend on it.%n%n", 100 * worst));
+    }
     figure(out, "lstm", "LSTM FLOPs against layers");
   }
 
@@ -117,7 +141,8 @@ final class CaseStudyPage {
             + " and output projections (`4·2·B·L·d²`), the scores `Q·Kᵀ` and their product with V (`2·2·B·L²·d`;"
             + " the head count cancels: H heads of width d/H), and the feed-forward pair (`2·2·B·L·d·f`):%n%n",
             t.layers(), t.dim(), t.heads(), t.ffn(), t.batch()))
-        .append("    FLOPs = layers · (8·B·L·d² + 4·B·L²·d + 4·B·L·d·f)      (f = 4·d: layers · (24·B·L·d² + 4·B·L²·d))\n\n")
+        .append("    FLOPs = layers · (8·B·L·d² + 4·B·L²·d + 4·B·L·d·f)")
+        .append("      (f = 4·d: layers · (24·B·L·d² + 4·B·L²·d))\n\n")
         .append("next to the talk's estimate for its 6-layer encoder, `6·(3·2·(L²·d + L·d²/heads) + L·64·d²)`. Both")
         .append(" have a linear and a quadratic term in L; in ours the quadratic term overtakes the linear one only")
         .append(" when L > 6·d (for f = 4·d), so at the usual L < d the projections and feed-forward dominate.\n\n")
@@ -157,7 +182,7 @@ final class CaseStudyPage {
         continue;
       }
       double step = r.stepNs();
-      out.append(Format.f("| %s | %s | %.1f %% |%n", r.name(), Format.value(step, "ns"),
+      out.append(Format.f("| %s | %s | %.1f %% |%n", r.name(), time(r),
           100 * (1 - CaseStudyReport.category(r, "gemm") / step)));
     }
     for (Map.Entry<String, double[]> e : report.alexNet.entrySet()) {

@@ -55,6 +55,11 @@ final class RunProfile {
    * @param warmup leading steps to leave out; negative: {@link #defaultWarmup}
    */
   static RunProfile load(Path path, int warmup) throws IOException {
+    return load(path, warmup, true);
+  }
+
+  /** As {@link #load(Path, int)}; {@code withTrace} false reads {@code summary.json} only (faster on a big trace). */
+  static RunProfile load(Path path, int warmup, boolean withTrace) throws IOException {
     Path summaryFile = Files.isDirectory(path) ? path.resolve("summary.json") : path;
     if (!Files.isRegularFile(summaryFile)) {
       throw new IOException("no summary.json at " + path);
@@ -74,7 +79,8 @@ final class RunProfile {
     if (!Files.isRegularFile(trace)) {
       trace = dir.resolve("trace.json.gz");
     }
-    Map<String, Object> traceJson = Files.isRegularFile(trace) ? JsonReader.object(JsonReader.parse(trace)) : null;
+    Map<String, Object> traceJson = withTrace && Files.isRegularFile(trace)
+        ? JsonReader.object(JsonReader.parse(trace)) : null;
     long totalSteps = (long) JsonReader.number(JsonReader.object(summary.get("totals")), "steps", stepList.size());
     RunProfile run = new RunProfile(summaryFile, stepList.size(), skip, totalSteps, measured,
         Frameworks.infer(summary, traceJson), traceJson != null);

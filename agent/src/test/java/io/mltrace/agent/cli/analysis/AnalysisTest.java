@@ -89,6 +89,27 @@ class AnalysisTest {
   }
 
   @Test
+  void theTraceAddsPhasesOpsKernelsAndMemoryPerStep() throws Exception {
+    long[] base = Summaries.base(1_000_000, 2_000_000, 500_000);
+    Path a = Summaries.write(dir.resolve("a"), 30, base, 0.05, 1000, 1, "");
+    Path b = Summaries.write(dir.resolve("b"), 30, base, 0.05, 1000, 2, "");
+    Summaries.writeTrace(a.getParent(), 30, 300, 1);
+    Summaries.writeTrace(b.getParent(), 30, 600, 2);
+    RunDiff diff = new RunDiff(RunProfile.load(a.getParent(), -1), RunProfile.load(b.getParent(), -1),
+        RunDiff.Thresholds.DEFAULT);
+    List<String> significant = diff.significant().stream().map(c -> c.quantity().key()).toList();
+    assertEquals(List.of("kernel|kernel/sgemm|time"), significant, new DiffReport(diff).text());
+    List<String> compared = diff.changes.stream().map(c -> c.quantity().key()).toList();
+    for (String key : List.of("phase|forward|time", "op|gemm/linear|count", "op|gemm/linear|gflops",
+        "kernel|kernel/sgemm|count", "memory|rss_bytes|bytes")) {
+      assertTrue(compared.contains(key), key + " in " + compared);
+    }
+    RunDiff.Change kernel = diff.significant().get(0);
+    assertEquals(315_000, kernel.delta(), 30_000);
+    assertEquals("DJL", RunProfile.load(a, -1).framework, "op_stats name linear");
+  }
+
+  @Test
   void aMissingCategoryIsSaid() throws Exception {
     Path a = Summaries.write(dir.resolve("a"), 20, Summaries.base(1_000_000, 2_000_000, 500_000), 0.1, 1000, 1, "");
     Path b = dir.resolve("b.json");

@@ -50,6 +50,32 @@ final class Summaries {
     return file;
   }
 
+  /**
+   * A {@code trace.json} beside a summary of {@code steps} steps, in the trace writer's format: per step a step
+   * event with {@code rss_bytes}, a {@code forward} phase, a {@code gemm/linear} op of 1000 FLOPs, and a GPU
+   * kernel {@code sgemm} launched in the step; the kernel lasts {@code kernelUs} (plus noise up to 10 %).
+   */
+  static void writeTrace(Path dir, int steps, double kernelUs, long seed) throws IOException {
+    Random random = new Random(seed);
+    StringBuilder out = new StringBuilder("{\"traceEvents\": [{\"ph\": \"M\", \"name\": \"process_name\"}");
+    for (int s = 1; s <= steps; s++) {
+      double ts = s * 1000.0;
+      out.append(String.format(Locale.ROOT, ",%n{\"ph\": \"X\", \"cat\": \"step\", \"name\": \"step %d\","
+          + " \"ts\": %.3f, \"dur\": 900, \"args\": {\"step\": %d, \"flops\": 1000, \"rss_bytes\": %d}}", s, ts, s,
+          100_000_000 + random.nextInt(1000)));
+      out.append(String.format(Locale.ROOT, ",%n{\"ph\": \"X\", \"cat\": \"phase\", \"name\": \"forward\","
+          + " \"ts\": %.3f, \"dur\": %.3f, \"args\": {\"span_id\": %d, \"parent_id\": 0, \"step\": %d}}", ts,
+          300 + random.nextDouble() * 30, s * 10, s));
+      out.append(String.format(Locale.ROOT, ",%n{\"ph\": \"X\", \"cat\": \"gemm\", \"name\": \"linear\","
+          + " \"ts\": %.3f, \"dur\": %.3f, \"args\": {\"span_id\": %d, \"parent_id\": %d, \"step\": %d,"
+          + " \"flops\": 1000}}", ts + 1, 100 + random.nextDouble() * 10, s * 10 + 1, s * 10, s));
+      out.append(String.format(Locale.ROOT, ",%n{\"ph\": \"X\", \"cat\": \"gpu.kernel\", \"name\": \"sgemm\","
+          + " \"ts\": %.3f, \"dur\": %.3f, \"args\": {\"span_id\": 0, \"in_step\": %d, \"device\": 0}}", ts + 2,
+          kernelUs * (1 + random.nextDouble() * 0.1), s));
+    }
+    Files.writeString(dir.resolve("trace.json"), out.append("\n]}\n").toString());
+  }
+
   /** Per-category base values in the order of {@link #CATEGORIES}. */
   static long[] base(long data, long gemm, long framework) {
     return new long[] {0, 0, 50_000, data, gemm, 300_000, 0, framework, 20_000};
