@@ -106,9 +106,15 @@ final class Plots {
       double yv = maxY * t / 4;
       int py = TOP + ph - (int) Math.round(ph * t / 4.0);
       g.drawString(tick(yv), 5, py + 4);
-      double xv = minX + (maxX - minX) * t / 4;
-      int px = LEFT + (int) Math.round(pw * t / 4.0);
-      g.drawString(log2X ? tick(Math.pow(2, xv)) : tick(xv), px - 10, TOP + ph + 18);
+      if (!log2X) {
+        double xv = minX + (maxX - minX) * t / 4;
+        g.drawString(tick(xv), LEFT + (int) Math.round(pw * t / 4.0) - 10, TOP + ph + 18);
+      }
+    }
+    // A log2 axis is labelled at its powers of two.
+    for (int e = (int) Math.ceil(minX); log2X && e <= maxX; e++) {
+      int px = LEFT + (int) Math.round((e - minX) / (maxX - minX) * pw);
+      g.drawString(tick(Math.pow(2, e)), px - 6, TOP + ph + 18);
     }
     g.drawString(xLabel, LEFT + pw / 2 - 40, H - 15);
     g.drawString(yLabel, 5, TOP - 12);
@@ -132,10 +138,12 @@ final class Plots {
         prevX = px;
         prevY = py;
       }
-      g.fillRect(LEFT + 15, legendY - 9, 12, 10);
-      g.setColor(Color.BLACK);
-      g.drawString(s.name(), LEFT + 32, legendY);
-      legendY += 16;
+      if (!s.name().isEmpty()) {
+        g.fillRect(LEFT + 15, legendY - 9, 12, 10);
+        g.setColor(Color.BLACK);
+        g.drawString(s.name(), LEFT + 32, legendY);
+        legendY += 16;
+      }
     }
     write(image, g, file);
   }
