@@ -16,7 +16,7 @@ record Quantity(String section, String name, String measure, String unit, double
   }
 
   String label() {
-    return section + " " + name + (measure.equals("time") ? "" : " " + measure);
+    return section + " " + name + (measure.equals("time") || measure.equals(name) ? "" : " " + measure);
   }
 
   boolean isTime() {
