@@ -57,8 +57,11 @@ final class CaseStudies {
       double[] flops, double[] formula, double[] talk, double[] stepNs, double linear, double quadratic,
       double expectedLinear, double expectedQuadratic) {}
 
-  /** One point of the inference sweep: images per second at a batch size (median over its calls). */
-  record Throughput(int batch, double medianNs, double imagesPerSecond, int calls) {}
+  /**
+   * One point of the inference sweep: images per second at a batch size (median over its calls), and what the job
+   * measured itself over the same calls (its {@code stdout.txt}: {@code batch B images/s X}; NaN without it).
+   */
+  record Throughput(int batch, double medianNs, double imagesPerSecond, int calls, double jobImagesPerSecond) {}
 
   final List<Run> runs = new ArrayList<>();
 
@@ -166,10 +169,12 @@ final class CaseStudies {
       }
       Map<Integer, List<Double>> byBatch = InferenceCalls.durationsByBatch(JsonReader.object(JsonReader.parse(trace)));
       int warmup = (int) (Double.isNaN(r.p("warmup")) ? 0 : r.p("warmup"));
+      Map<Integer, Double> job = jobThroughput(trace.resolveSibling("stdout.txt"));
       for (Map.Entry<Integer, List<Double>> e : new TreeMap<>(byBatch).entrySet()) {
         List<Double> calls = e.getValue().subList(Math.min(warmup, e.getValue().size() - 1), e.getValue().size());
         double median = Stats.median(calls.stream().mapToDouble(Double::doubleValue).toArray());
-        out.add(new Throughput(e.getKey(), median, e.getKey() / (median / 1e9), calls.size()));
+        out.add(new Throughput(e.getKey(), median, e.getKey() / (median / 1e9), calls.size(),
+            job.getOrDefault(e.getKey(), Double.NaN)));
       }
     }
     return out;
@@ -185,6 +190,18 @@ final class CaseStudies {
       double expected = AnalyticFlops.alexNet((int) r.p("image_size"), r.p("width"), (int) r.p("batch"),
           (int) r.p("classes"));
       out.put(r.name(), new double[] {r.flops(), expected});
+    }
+    return out;
+  }
+
+  private static Map<Integer, Double> jobThroughput(Path stdout) throws IOException {
+    Map<Integer, Double> out = new HashMap<>();
+    if (Files.isRegularFile(stdout)) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("batch (\\d+) images/s ([0-9.]+)")
+          .matcher(Files.readString(stdout));
+      while (m.find()) {
+        out.put(Integer.parseInt(m.group(1)), Double.parseDouble(m.group(2)));
+      }
     }
     return out;
   }

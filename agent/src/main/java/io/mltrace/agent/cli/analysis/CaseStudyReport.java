@@ -125,7 +125,8 @@ final class CaseStudyReport {
       CaseStudies.Throughput t = inference.get(i);
       out.append(i == 0 ? "" : ", ").append("{\"batch\": ").append(t.batch()).append(", \"median_ns\": ")
           .append(Format.json(t.medianNs())).append(", \"images_per_s\": ").append(Format.json(t.imagesPerSecond()))
-          .append(", \"calls\": ").append(t.calls()).append('}');
+          .append(", \"calls\": ").append(t.calls()).append(", \"job_images_per_s\": ")
+          .append(Format.json(t.jobImagesPerSecond())).append('}');
     }
     out.append("],\n  \"alexnet\": [");
     int i = 0;

@@ -110,13 +110,18 @@ class AnalysisTest {
   }
 
   @Test
-  void aMissingCategoryIsSaid() throws Exception {
+  void aMissingCategoryAndADifferentFrameworkAreSaid() throws Exception {
     Path a = Summaries.write(dir.resolve("a"), 20, Summaries.base(1_000_000, 2_000_000, 500_000), 0.1, 1000, 1, "");
     Path b = dir.resolve("b.json");
     Files.writeString(b, Files.readString(a).replace("\"idle\"", "\"waiting\""));
     RunDiff diff = new RunDiff(RunProfile.load(a, -1), RunProfile.load(b, -1), RunDiff.Thresholds.DEFAULT);
     assertTrue(diff.notes.stream().anyMatch(n -> n.contains("only in A [idle], only in B [waiting]")),
         diff.notes.toString());
+    Path dl4j = dir.resolve("dl4j.json");
+    Files.writeString(dl4j, Files.readString(a).replace("\"linear\"", "\"mmul\""));
+    RunDiff frameworks = new RunDiff(RunProfile.load(a, -1), RunProfile.load(dl4j, -1), RunDiff.Thresholds.DEFAULT);
+    assertTrue(frameworks.notes.stream().anyMatch(n -> n.startsWith("frameworks differ: A DJL, B DL4J")),
+        frameworks.notes.toString());
   }
 
   @Test
