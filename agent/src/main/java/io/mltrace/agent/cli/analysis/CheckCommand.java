@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * {@code mltrace check RUN [--baseline RUN] [--bounds FILE] [--warmup N] [BOUND ...]}: a regression gate for CI.
- * Exit 0 when every bound holds, 1 with one line per violated bound, 2 for a usage error. Bounds come from the
+ * Exit 0 when every bound holds, 1 with one line per violated bound, 2 for a usage error (a bound that cannot be
+ * read, or names a metric the run does not have; {@code x} without a baseline). Bounds come from the
  * command line and from a file (one per line, {@code #} comments); see {@link Bound}.
  */
 final class CheckCommand {
@@ -67,9 +68,11 @@ final class CheckCommand {
         double value = RunMetrics.value(run, b.metric(), b.unit());
         double limit = b.limit(baseline == null ? Double.NaN : RunMetrics.value(baseline, b.metric(), b.unit()));
         if (Double.isNaN(value) || Double.isNaN(limit)) {
-          err.println("mltrace check: VIOLATED " + b.text() + ": no such metric in the run ('" + b.metric() + "')");
-          violated++;
-        } else if (!b.holds(value, limit)) {
+          // A misspelt metric must not read as a regression: it is a usage error.
+          throw new IllegalArgumentException("bound '" + b.text() + "': no metric '" + b.metric() + "' in "
+              + (Double.isNaN(value) ? runPath : baselinePath) + " (a category, step_p50/p95/p99/mean/max, gflops)");
+        }
+        if (!b.holds(value, limit)) {
           err.println("mltrace check: VIOLATED " + b.text() + ": " + RunMetrics.describe(b, value, limit));
           violated++;
         }

@@ -135,6 +135,7 @@ class AnalysisTest {
     assertEquals(2, check(run.toString(), "step_p95 <= 1.1x"), "x needs a baseline");
     assertEquals(0, check(run.toString(), "--baseline", run.toString(), "step_p95 <= 1.0x"));
     assertEquals(2, check(dir.resolve("none").toString(), "data <= 20%"));
+    assertEquals(2, check(run.toString(), "dta <= 20%"), "a misspelt metric is a usage error, not a violation");
   }
 
   private static int check(String... args) {
