@@ -92,8 +92,9 @@ final class CaseStudyPage {
           topNs = ns;
         }
       }
-      out.append(Format.f("- %s: `%s`, %.0f %% of the step; GEMMs are %.0f %%.%n", r.name(), top,
-          100 * topNs / r.stepNs(), 100 * CaseStudyReport.category(r, "gemm") / r.stepNs()));
+      out.append(Format.f("- %s: `%s`, %.0f %% of the step", r.name(), top, 100 * topNs / r.stepNs()))
+          .append("gemm".equals(top) ? ".\n"
+              : Format.f("; GEMMs are %.0f %%.%n", 100 * CaseStudyReport.category(r, "gemm") / r.stepNs()));
     }
     out.append('\n');
   }
