@@ -36,8 +36,9 @@ final class DiffReport {
     } else {
       out.append(significant.size()).append(" significant change").append(significant.size() == 1 ? "" : "s");
     }
-    out.append(Format.f(" among %d quantities (Mann-Whitney p < %s, and at least %.0f%% of A's value and, for"
-        + " times, %.0f%% of A's median step)%s\n", diff.changes.size(), Format.json(t.alpha()),
+    out.append(Format.f(" among %d quantities (Mann-Whitney p < %s, beyond each run's drift between its halves, and"
+        + " at least %.0f%% of A's value and, for times, %.0f%% of A's median step)%s\n", diff.changes.size(),
+        Format.json(t.alpha()),
         t.minRelative() * 100, t.minShareOfStep() * 100, significant.isEmpty() ? "" : ":"));
     for (RunDiff.Change c : significant) {
       line(out, c);
@@ -89,6 +90,7 @@ final class DiffReport {
           .append(", \"relative\": ").append(Format.json(c.relative()))
           .append(", \"mad_a\": ").append(Format.json(c.madA()))
           .append(", \"mad_b\": ").append(Format.json(c.madB()))
+          .append(", \"drift\": ").append(Format.json(c.drift()))
           .append(", \"p\": ").append(Format.json(c.p()))
           .append(", \"per_step\": ").append(q.perStep())
           .append(", \"significant\": ").append(c.significant())

@@ -7,18 +7,20 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Compares two runs quantity by quantity. A change is <em>significant</em> when both hold: the per-step values of
- * the two runs differ beyond their own step-to-step noise (two-sided Mann-Whitney U test, {@code p < alpha}), and
- * the difference of the per-step medians is large enough to matter: for a time, at least {@code minRelative} of
- * the baseline's value and at least {@code minShareOfStep} of the baseline's median step; for a count, FLOPs or
- * bytes, at least {@code minRelative} of the larger value; a throughput (GFLOP/s) only when the time it is
- * measured over (the op's, or the step's) changed significantly as well.
+ * Compares two runs quantity by quantity. A change is <em>significant</em> when all three hold: the per-step values
+ * of the two runs differ beyond their own step-to-step noise (two-sided Mann-Whitney U test, {@code p < alpha});
+ * the difference of the per-step medians exceeds each run's drift within itself (the difference between the
+ * medians of its first and second half: {@link Stats#halfDrift}); and it is large enough to matter: for a time, at
+ * least {@code minRelative} of the baseline's value and at least {@code minShareOfStep} of the baseline's median
+ * step; for a count, FLOPs or bytes, at least {@code minRelative} of the larger value. A throughput (GFLOP/s)
+ * counts only when the time it is measured over (the op's, or the step's) changed significantly as well.
  *
- * <p>Why the second condition: the test sees only the noise from step to step within each run, not the noise
- * between two JVMs on one machine (other load, the JIT's choices, the CPU's clock and caches). On this
- * project's shared 2-core machine two runs of one job differ by up to about 3 % of the step in a category, with
- * p far below 0.01 (see {@code docs/analysis.md}); a change under 5 % of the step is therefore not called
- * significant by default. The thresholds are options of {@code mltrace diff}.
+ * <p>Why the last two: the rank test sees only the noise from step to step within each run, not the noise between
+ * two JVMs on one machine (other load coming and going, the JIT's choices, the CPU's clock and caches). On this
+ * project's shared 2-core machine two runs of one job differed by up to 3 % of the step in a category with p far
+ * below 0.01, and under a load average of 6 a phase moved by 5-9 % of the step between two runs while it also
+ * drifted by more than that between the halves of one of them (see {@code docs/analysis.md}). The thresholds are
+ * options of {@code mltrace diff}.
  */
 final class RunDiff {
   static final List<String> SECTIONS = List.of("step", "category", "phase", "op", "kernel", "memory");
@@ -32,8 +34,8 @@ final class RunDiff {
    * One compared quantity. {@code p} is NaN when it cannot be tested (run totals only, or too few steps);
    * {@code presence} is {@code both}, {@code only A} or {@code only B}.
    */
-  record Change(Quantity quantity, double a, double b, double madA, double madB, double p, boolean significant,
-      String presence) {
+  record Change(Quantity quantity, double a, double b, double madA, double madB, double drift, double p,
+      boolean significant, String presence) {
     double delta() {
       return b - a;
     }
@@ -145,11 +147,13 @@ final class RunDiff {
     double ma = Stats.median(va);
     double mb = Stats.median(vb);
     double p = testable ? Stats.mannWhitneyP(va, vb) : Double.NaN;
-    boolean significant = !Double.isNaN(p) && p < thresholds.alpha() && largeEnough(q, ma, mb);
+    double drift = testable ? Math.max(Stats.halfDrift(va), Stats.halfDrift(vb)) : Double.NaN;
+    boolean significant = !Double.isNaN(p) && p < thresholds.alpha() && largeEnough(q, ma, mb)
+        && Math.abs(mb - ma) > drift;
     if (significant && q.measure().equals("gflops")) {
       significant = timeChanged(q);
     }
-    return new Change(q, ma, mb, Stats.mad(va), Stats.mad(vb), p, significant, presence);
+    return new Change(q, ma, mb, Stats.mad(va), Stats.mad(vb), drift, p, significant, presence);
   }
 
   /** Whether the time a throughput is measured over changed significantly. */

@@ -31,6 +31,19 @@ final class Stats {
     return values.length == 0 ? Double.NaN : sum / values.length;
   }
 
+  /**
+   * How far a run drifted within itself: the difference between the medians of its first and second half (0 for
+   * fewer than 6 values). Other load on the machine comes and goes over a run; a run whose halves differ by this
+   * much cannot show a smaller change against another run.
+   */
+  static double halfDrift(double[] values) {
+    int n = values.length;
+    if (n < 6) {
+      return 0;
+    }
+    return Math.abs(median(Arrays.copyOfRange(values, 0, n / 2)) - median(Arrays.copyOfRange(values, n / 2, n)));
+  }
+
   /** Median absolute deviation from the median (unscaled). */
   static double mad(double[] values) {
     double m = median(values);

@@ -8,7 +8,7 @@
  * <p>This runs in the command-line JVM only, never in a traced application. {@link
  * io.mltrace.agent.cli.analysis.JsonReader} is the project's only JSON reader: the agent jar carries no JSON
  * library. Per-step values (after a warm-up that is left out) are what every test here works on: a change is
- * significant when a Mann-Whitney U test finds the two runs' values apart and the change is large enough to
- * matter (see {@link io.mltrace.agent.cli.analysis.RunDiff}).
+ * significant when a Mann-Whitney U test finds the two runs' values apart, the change exceeds each run's drift
+ * between its halves, and it is large enough to matter (see {@link io.mltrace.agent.cli.analysis.RunDiff}).
  */
 package io.mltrace.agent.cli.analysis;

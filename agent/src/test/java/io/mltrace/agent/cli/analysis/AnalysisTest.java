@@ -72,6 +72,20 @@ class AnalysisTest {
   }
 
   @Test
+  void aChangeSmallerThanARunsDriftBetweenItsHalvesIsNotSignificant() throws Exception {
+    // A's GEMMs take 1 ms in its first half and 1.6 ms in its second (other load came); B's take 1.7 ms.
+    Path a = Summaries.write(dir.resolve("a"), 40, Summaries.base(1_000_000, 1_000_000, 500_000),
+        Summaries.base(1_000_000, 1_600_000, 500_000), 0.02, 1000, 1, "");
+    Path b = Summaries.write(dir.resolve("b"), 40, Summaries.base(1_000_000, 1_700_000, 500_000), 0.02, 1000, 2, "");
+    RunDiff diff = new RunDiff(RunProfile.load(a, 0), RunProfile.load(b, 0), RunDiff.Thresholds.DEFAULT);
+    RunDiff.Change gemm = diff.changes.stream().filter(c -> c.quantity().key().equals("category|gemm|time"))
+        .findFirst().orElseThrow();
+    assertTrue(gemm.p() < 0.01, "the rank test alone would call it: " + gemm);
+    assertEquals(600_000, gemm.drift(), 60_000);
+    assertFalse(gemm.significant(), gemm.toString());
+  }
+
+  @Test
   void differentStepCountsExtraFieldsAndMissingDetailAreHandledAndSaid() throws Exception {
     Path a = Summaries.write(dir.resolve("a"), 30, Summaries.base(1_000_000, 2_000_000, 500_000), 0.1, 1000, 1, "");
     Path b = Summaries.write(dir.resolve("b"), 50, Summaries.base(1_000_000, 2_000_000, 500_000), 0.1, 1000, 2,

@@ -20,6 +20,12 @@ final class Summaries {
    */
   static Path write(Path dir, int steps, long[] base, double noise, long flopsPerStep, long seed, String extra)
       throws IOException {
+    return write(dir, steps, base, base, noise, flopsPerStep, seed, extra);
+  }
+
+  /** As {@link #write}, with the second half of the steps at {@code laterBase} (a run whose load changed). */
+  static Path write(Path dir, int steps, long[] base, long[] laterBase, double noise, long flopsPerStep, long seed,
+      String extra) throws IOException {
     Files.createDirectories(dir);
     Random random = new Random(seed);
     StringBuilder out = new StringBuilder("{\"schema_version\": 1, \"time_unit\": \"ns\", \"categories\": [");
@@ -32,7 +38,8 @@ final class Summaries {
       StringBuilder breakdown = new StringBuilder();
       long wall = 0;
       for (int i = 0; i < CATEGORIES.length; i++) {
-        long ns = Math.round(base[i] * (1 + noise * (random.nextDouble() * 2 - 1)));
+        long[] level = s > steps / 2 ? laterBase : base;
+        long ns = Math.round(level[i] * (1 + noise * (random.nextDouble() * 2 - 1)));
         wall += ns;
         breakdown.append(i == 0 ? "" : ", ").append('"').append(CATEGORIES[i]).append("\": ").append(ns);
       }
