@@ -38,7 +38,7 @@ final class DiffReport {
     }
     out.append(Format.f(" among %d quantities (Mann-Whitney p < %s, beyond each run's drift between its halves, and"
         + " at least %.0f%% of A's value and, for times, %.0f%% of A's median step)%s\n", diff.changes.size(),
-        Format.json(t.alpha()),
+        java.math.BigDecimal.valueOf(t.alpha()).stripTrailingZeros().toPlainString(),
         t.minRelative() * 100, t.minShareOfStep() * 100, significant.isEmpty() ? "" : ":"));
     for (RunDiff.Change c : significant) {
       line(out, c);
