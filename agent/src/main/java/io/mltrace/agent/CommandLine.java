@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * {@code java -jar mltrace-agent.jar <command>} (also {@code ./mltrace <command>}): {@code list}, {@code attach},
- * {@code trace}, {@code status}, {@code stop}, {@code version}, {@code help}. The attach commands live in
+ * {@code trace}, {@code status}, {@code stop}, {@code diff}, {@code check}, {@code analyze}, {@code version}, {@code help}. The attach commands live in
  * {@code cli.attach}, the only code that needs the {@code jdk.attach} module; it is loaded only when one runs.
  */
 final class CommandLine {
@@ -32,6 +32,10 @@ final class CommandLine {
         out.println(usage());
         return OK;
       default:
+        if (io.mltrace.agent.cli.analysis.AnalysisCommands.COMMANDS.contains(command)) {
+          return io.mltrace.agent.cli.analysis.AnalysisCommands.run(command,
+              Arrays.asList(args).subList(1, args.length), out, err);
+        }
         if (ATTACH_COMMANDS.contains(command)) {
           return attachCommand(command, Arrays.asList(args).subList(1, args.length), out, err);
         }
@@ -74,8 +78,13 @@ final class CommandLine {
             + " summary.json are",
         "  status <pid>                       mode, sampling, overhead guard, attach pause, window",
         "  stop <pid>                         end detailed tracing; the agent returns to mode=off",
+        "  diff A B [--out DIR] [--warmup N]   what changed from run A to run B (output folders or summary.json),",
+        "                                     tested against the runs' step-to-step noise; writes diff.json, diff.html",
+        "  check RUN [--baseline RUN] [--bounds FILE] ['data <= 10%' 'step_p95 <= 1.2x' 'gflops >= 5' ...]",
+        "                                     a CI gate: exit 1 and one line per violated bound",
+        "  analyze DIR [--doc FILE]           case-study runs: measured FLOPs against the analytic models",
         "  version | help",
-        "exit codes: 0 ok, 1 the agent refused the command, 2 usage, 3 no such JVM, 4 another user's process,",
+        "exit codes: 0 ok, 1 the agent refused the command (check: a bound is violated), 2 usage, 3 no such JVM, 4 another user's process,",
         "  5 the JVM refused the attach or the agent, 6 mltrace not loaded, 7 trace window incomplete",
         "JDK 21+: attaching prints a dynamic-agent warning in the target unless it runs with"
             + " -XX:+EnableDynamicAgentLoading (JEP 451)",

@@ -22,7 +22,7 @@ import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
- * The three example networks and their synthetic data. Labels are a fixed function of the inputs (the arg-max of
+ * The example networks and their synthetic data. Labels are a fixed function of the inputs (the arg-max of
  * a random projection), so the loss falls as the network learns. Sizes are public: the tests compute the expected
  * shapes and FLOPs from them.
  */
@@ -37,6 +37,8 @@ final class Dl4jModels {
   static final int LSTM_HIDDEN = 16;
   static final int LSTM_STEPS = 10;
   static final int LSTM_CLASSES = 4;
+  /** LeNet-5 as in DL4J's examples: 28×28 inputs, 5×5 convolutions of 20 and 50 filters, 500 hidden units. */
+  static final int LENET_SIDE = 28;
 
   private Dl4jModels() {}
 
@@ -64,6 +66,19 @@ final class Dl4jModels {
                 .activation(Activation.SOFTMAX).build())
             .setInputType(InputType.convolutional(CNN_SIDE, CNN_SIDE, 1))
             .build();
+      case "lenet":
+        return list
+            .layer(new ConvolutionLayer.Builder(5, 5).nIn(1).nOut(20).activation(Activation.IDENTITY).build())
+            .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2)
+                .build())
+            .layer(new ConvolutionLayer.Builder(5, 5).nOut(50).activation(Activation.IDENTITY).build())
+            .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2)
+                .build())
+            .layer(new DenseLayer.Builder().nOut(500).activation(Activation.RELU).build())
+            .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(CLASSES)
+                .activation(Activation.SOFTMAX).build())
+            .setInputType(InputType.convolutional(LENET_SIDE, LENET_SIDE, 1))
+            .build();
       case "lstm":
         return list
             .layer(new LSTM.Builder().nIn(LSTM_IN).nOut(LSTM_HIDDEN).activation(Activation.TANH).build())
@@ -71,14 +86,15 @@ final class Dl4jModels {
                 .nOut(LSTM_CLASSES).activation(Activation.SOFTMAX).build())
             .build();
       default:
-        throw new IllegalArgumentException("unknown model '" + model + "' (mlp, cnn, lstm)");
+        throw new IllegalArgumentException("unknown model '" + model + "' (mlp, cnn, lenet, lstm)");
     }
   }
 
   /** {@code count} batches of {@code batch} examples for the model. */
   static List<DataSet> batches(String model, int count, int batch, long seed) {
     Nd4j.getRandom().setSeed(seed);
-    long inputs = model.equals("mlp") ? MLP_IN : model.equals("cnn") ? CNN_SIDE * CNN_SIDE : LSTM_IN;
+    long inputs = model.equals("mlp") ? MLP_IN : model.equals("cnn") ? CNN_SIDE * CNN_SIDE
+        : model.equals("lenet") ? LENET_SIDE * LENET_SIDE : LSTM_IN;
     int classes = model.equals("lstm") ? LSTM_CLASSES : CLASSES;
     INDArray projection = Nd4j.rand(DataType.FLOAT, inputs, classes).subi(0.5);
     List<DataSet> out = new ArrayList<>(count);
@@ -92,6 +108,11 @@ final class Dl4jModels {
         case "cnn": {
           INDArray x = Nd4j.randn(DataType.FLOAT, batch, 1, CNN_SIDE, CNN_SIDE);
           out.add(new DataSet(x, oneHotOfProjection(x.reshape(batch, CNN_SIDE * CNN_SIDE), projection)));
+          break;
+        }
+        case "lenet": {
+          INDArray x = Nd4j.randn(DataType.FLOAT, batch, 1, LENET_SIDE, LENET_SIDE);
+          out.add(new DataSet(x, oneHotOfProjection(x.reshape(batch, LENET_SIDE * LENET_SIDE), projection)));
           break;
         }
         case "lstm": {
@@ -108,7 +129,7 @@ final class Dl4jModels {
           break;
         }
         default:
-          throw new IllegalArgumentException("unknown model '" + model + "' (mlp, cnn, lstm)");
+          throw new IllegalArgumentException("unknown model '" + model + "' (mlp, cnn, lenet, lstm)");
       }
     }
     return out;

@@ -10,7 +10,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
 /**
- * Trains one of the example networks ({@code --model mlp|cnn|lstm}) with {@code MultiLayerNetwork.fit} over a
+ * Trains one of the example networks ({@code --model mlp|cnn|lenet|lstm}) with {@code MultiLayerNetwork.fit} over a
  * data set iterator, then runs inference with {@code output(...)}.
  *
  * <p>{@code --steps N --batch B --epochs E --sleep-us S --async true|false --outputs K --graph true|false --seed S}:

@@ -1,0 +1,28 @@
+package io.mltrace.agent.cli.analysis;
+
+import java.io.PrintStream;
+import java.util.List;
+
+/** The entry of the command line's analysis commands: {@code diff}, {@code check}, {@code analyze}. */
+public final class AnalysisCommands {
+  public static final List<String> COMMANDS = List.of("diff", "check", "analyze");
+
+  private AnalysisCommands() {}
+
+  /** Runs {@code command}; returns its exit code, never throws. */
+  public static int run(String command, List<String> args, PrintStream out, PrintStream err) {
+    try {
+      switch (command) {
+        case "diff": return DiffCommand.run(args, out, err);
+        case "check": return CheckCommand.run(args, out, err);
+        case "analyze": return AnalyzeCommand.run(args, out, err);
+        default:
+          err.println("mltrace: unknown analysis command '" + command + "'");
+          return 2;
+      }
+    } catch (RuntimeException e) {
+      err.println("mltrace " + command + ": " + e);
+      return 2;
+    }
+  }
+}
