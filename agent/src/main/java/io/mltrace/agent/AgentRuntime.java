@@ -72,6 +72,8 @@ public final class AgentRuntime {
     for (String problem : options.problems()) {
       System.err.println(problem);
     }
+    StartupLog.enable(options.startupLog(), System.err);
+    StartupLog.mark("options read");
     Recorder.setRingCapacity(options.ringCapacity());
     DetailControl control = new DetailControl(System.err);
     control.configure(policy(options));
@@ -84,6 +86,7 @@ public final class AgentRuntime {
       sinks.add(new ConsoleReporter(System.out, options.console().equals("steps")));
     }
     JfrSource jvm = options.jvmEvents() ? startJvmEvents(options) : null;
+    StartupLog.mark("JFR stream started");
     List<Category> measured = jvm != null ? MEASURED_WITH_JVM : MEASURED;
     GemmCalibration calibration = new GemmCalibration(inst, calibrationCache());
     DoubleSupplier peakGflops = () -> options.peakGflops() > 0 ? options.peakGflops() : calibration.peakGflops();
@@ -100,7 +103,9 @@ public final class AgentRuntime {
       // OTLP traces keep the same steps as trace.json under tail sampling; metrics and the report see every step.
       sinks.add(sink instanceof OtlpTraceSink ? new TailFilter(sink, control, windows) : sink);
     }
+    StartupLog.mark("sinks created");
     GpuTracing gpu = startGpu(options);
+    StartupLog.mark("GPU tracing probed");
     if (gpu != null && !options.console().equals("off")) {
       sinks.add(new GpuReport(System.out));
     }
@@ -123,10 +128,17 @@ public final class AgentRuntime {
 
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
+        StartupLog.mark("shutdown hook entered");
         if (gpu != null) {
           gpu.finish(); // the last window's records reach the collector before it closes
         }
+        if (jvm != null) {
+          // System.exit from any thread: read the JVM events left from a dump, unless JFR's own hook stopped the
+          // recording first (the stream then ends by itself with everything, and the wait ends with it).
+          StartupLog.mark("JVM events " + (jvm.finish() ? "read from a dump" : "left to the ending stream"));
+        }
         collector.close();
+        StartupLog.mark("outputs written");
         if (gpu != null && !options.console().equals("off")) {
           System.out.println("mltrace: " + gpu.stats());
         }
@@ -140,11 +152,13 @@ public final class AgentRuntime {
     }, "mltrace-shutdown"));
 
     if (!attached) {
-      drainWhenMainReturns(Thread.currentThread(), collector);
+      drainWhenMainReturns(Thread.currentThread(), collector, jvm);
     }
+    StartupLog.mark("collector started");
     Recorder.setEnabled(true);
     RetransformTimer timer = new RetransformTimer(attached ? ATTACH_BATCH_REST_MILLIS : 0);
     installer.install(inst, frameworks(), options.attachBatch(), timer);
+    StartupLog.mark("hooks installed");
     AgentStatus.publish(AgentStatus.VERSION, CommandLine.version());
     AgentStatus.publish(AgentStatus.OUTPUT, out.toString());
     AgentStatus.publish(AgentStatus.ATTACH, timer.report());
@@ -156,6 +170,7 @@ public final class AgentRuntime {
       System.err.println("mltrace: " + started);
     }
     reply(request, true, started);
+    StartupLog.mark("premain done");
   }
 
   /**
@@ -163,18 +178,38 @@ public final class AgentRuntime {
    * hooks run concurrently, and the JVM's own JFR hook stops recordings (the {@code jfr=} file) at once; a
    * non-daemon thread delays the start of shutdown until it ends, so the last steps reach the early sinks first.
    * Bounded: it never outlives the main thread by more than one drain.
+   *
+   * <p>When nothing but daemon threads is left, the job is done and the JVM is about to exit: the JVM events of its
+   * last steps are then read from a dump of the JFR recording ({@link JfrSource#finish()}) instead of waiting up to
+   * a second for the stream's next delivery, and the drain closes every step.
    */
-  private static void drainWhenMainReturns(Thread main, Collector collector) {
+  private static void drainWhenMainReturns(Thread main, Collector collector, JfrSource jvm) {
     Thread watcher = new Thread(() -> {
       try {
         main.join();
+        StartupLog.mark("main returned");
+        if (jvm != null && onlyDaemonsLeft()) {
+          StartupLog.mark("JVM events " + (jvm.finish() ? "read from a dump" : "left to the ending stream"));
+        }
         collector.drainOnce();
+        StartupLog.mark("last steps drained");
       } catch (Throwable ignored) {
         // Exiting is what matters here.
       }
     }, "mltrace-main-exit");
     watcher.setDaemon(false);
     watcher.start();
+  }
+
+  /** Whether every live thread but this one is a daemon (the JVM's own DestroyJavaVM thread aside). */
+  private static boolean onlyDaemonsLeft() {
+    Thread self = Thread.currentThread();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t != self && t.isAlive() && !t.isDaemon() && !t.getName().equals("DestroyJavaVM")) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
