@@ -85,8 +85,7 @@ public final class AgentRuntime {
     if (!options.console().equals("off")) {
       sinks.add(new ConsoleReporter(System.out, options.console().equals("steps")));
     }
-    JfrSource jvm = options.jvmEvents() ? startJvmEvents(options) : null;
-    StartupLog.mark("JFR stream started");
+    BackgroundJvmEvents jvm = options.jvmEvents() ? startJvmEvents(options) : null;
     List<Category> measured = jvm != null ? MEASURED_WITH_JVM : MEASURED;
     GemmCalibration calibration = new GemmCalibration(inst, calibrationCache());
     DoubleSupplier peakGflops = () -> options.peakGflops() > 0 ? options.peakGflops() : calibration.peakGflops();
@@ -157,7 +156,7 @@ public final class AgentRuntime {
     StartupLog.mark("collector started");
     Recorder.setEnabled(true);
     RetransformTimer timer = new RetransformTimer(attached ? ATTACH_BATCH_REST_MILLIS : 0);
-    installer.install(inst, frameworks(), options.attachBatch(), timer);
+    installer.install(inst, frameworks(), attached, options.attachBatch(), timer);
     StartupLog.mark("hooks installed");
     AgentStatus.publish(AgentStatus.VERSION, CommandLine.version());
     AgentStatus.publish(AgentStatus.OUTPUT, out.toString());
@@ -183,7 +182,7 @@ public final class AgentRuntime {
    * last steps are then read from a dump of the JFR recording ({@link JfrSource#finish()}) instead of waiting up to
    * a second for the stream's next delivery, and the drain closes every step.
    */
-  private static void drainWhenMainReturns(Thread main, Collector collector, JfrSource jvm) {
+  private static void drainWhenMainReturns(Thread main, Collector collector, BackgroundJvmEvents jvm) {
     Thread watcher = new Thread(() -> {
       try {
         main.join();
@@ -241,14 +240,13 @@ public final class AgentRuntime {
     return List.of(new DjlInstrumentation(), new Dl4jInstrumentation());
   }
 
-  /** JVM events from JFR; when JFR is unavailable, one line and the rest runs without them. */
-  private static JfrSource startJvmEvents(AgentOptions options) {
-    try {
-      return JfrSource.start(options.samplePeriodMillis(), options.waitThresholdMillis(), 200_000);
-    } catch (Throwable t) {
-      System.err.println("mltrace: JVM events unavailable (" + t + "); continuing without gc/jit_safepoint/idle");
-      return null;
-    }
+  /**
+   * JVM events from JFR, started on a background thread while premain goes on; when JFR is unavailable, one line
+   * and the rest runs without them.
+   */
+  private static BackgroundJvmEvents startJvmEvents(AgentOptions options) {
+    return BackgroundJvmEvents.start(
+        () -> JfrSource.start(options.samplePeriodMillis(), options.waitThresholdMillis(), 200_000));
   }
 
   private static StepSink jfrWriter(AgentOptions options) {
