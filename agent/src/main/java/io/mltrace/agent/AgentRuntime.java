@@ -373,18 +373,19 @@ public final class AgentRuntime {
 
   /** Measures the hot path's cost per call off the training threads, for the overhead guard's estimate. */
   private static final int CALIBRATION_ROUNDS = 3;
+  private static final long FIRST_CALIBRATION_DELAY_MILLIS = 5_000;
 
   private static void startCalibration(OverheadGuard guard) {
     Thread t = new Thread(() -> {
       try {
         // At start the JVM is busy loading, transforming and compiling (a first reading came out 2-3x high on a
-        // 2-core machine), so measure again twice, 10 s apart, and keep the cheapest reading.
+        // 2-core machine), so measure again twice, 10 s apart, and keep the cheapest reading. The first round waits
+        // too: it compiles the hot path in C2 (CPU a job's start-up competes for), and a job done within seconds
+        // would pay for a guard it never needs (issue 22); until then the guard keeps its default costs.
         double recorded = Double.MAX_VALUE;
         double counted = Double.MAX_VALUE;
         for (int round = 0; round < CALIBRATION_ROUNDS; round++) {
-          if (round > 0) {
-            Thread.sleep(10_000);
-          }
+          Thread.sleep(round == 0 ? FIRST_CALIBRATION_DELAY_MILLIS : 10_000);
           double[] ns = Recorder.calibrate(20_000, 5);
           recorded = Math.min(recorded, ns[0]);
           counted = Math.min(counted, ns[1]);
