@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
 JAR=${AGENT_JAR:-agent/target/mltrace-agent.jar}
 CP="examples/target/classes:$(cat examples/target/classpath.txt)"
+CPUS=$(nproc)  # before OMP_NUM_THREADS is set: nproc honours it
 export OMP_NUM_THREADS=1
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -31,7 +32,7 @@ if [[ -n ${BEFORE_JAR:-} ]]; then
   VARIANTS="none before_default default before_full full"
 fi
 
-echo "java: $(java -version 2>&1 | head -1); cpus: $(nproc); jar: $JAR; before: ${BEFORE_JAR:-none}; rounds: $ROUNDS"
+echo "java: $(java -version 2>&1 | head -1); cpus: $CPUS; load: $(cut -d" " -f1-3 /proc/loadavg); jar: $JAR; before: ${BEFORE_JAR:-none}; rounds: $ROUNDS"
 printf '%s\t%s\t%s\t%s\t%s\t%s\n' round job variant wall_s first_step_s cpu_s > "$WORK/runs.tsv"
 for round in $(seq 1 "$ROUNDS"); do
   for job in djl dl4j; do

@@ -85,7 +85,8 @@ public final class AgentRuntime {
     if (!options.console().equals("off")) {
       sinks.add(new ConsoleReporter(System.out, options.console().equals("steps")));
     }
-    BackgroundJvmEvents jvm = options.jvmEvents() ? startJvmEvents(options) : null;
+    JfrSource jvm = options.jvmEvents() ? startJvmEvents(options) : null;
+    StartupLog.mark("JFR stream started");
     List<Category> measured = jvm != null ? MEASURED_WITH_JVM : MEASURED;
     GemmCalibration calibration = new GemmCalibration(inst, calibrationCache());
     DoubleSupplier peakGflops = () -> options.peakGflops() > 0 ? options.peakGflops() : calibration.peakGflops();
@@ -131,11 +132,9 @@ public final class AgentRuntime {
         if (gpu != null) {
           gpu.finish(); // the last window's records reach the collector before it closes
         }
-        if (jvm != null) {
-          // System.exit from any thread: read the JVM events left from a dump, unless JFR's own hook stopped the
-          // recording first (the stream then ends by itself with everything, and the wait ends with it).
-          StartupLog.mark("JVM events " + (jvm.finish() ? "read from a dump" : "left to the ending stream"));
-        }
+        // No dump here (System.exit from any thread): the JVM's JFR hook, running concurrently, stops the recording
+        // and a dump racing with it logs JFR errors. The stream then reads the recording's last chunk and ends, and
+        // an ended stream is complete: close() waits until then (at most the stream's next poll, a second).
         collector.close();
         StartupLog.mark("outputs written");
         if (gpu != null && !options.console().equals("off")) {
@@ -182,7 +181,7 @@ public final class AgentRuntime {
    * last steps are then read from a dump of the JFR recording ({@link JfrSource#finish()}) instead of waiting up to
    * a second for the stream's next delivery, and the drain closes every step.
    */
-  private static void drainWhenMainReturns(Thread main, Collector collector, BackgroundJvmEvents jvm) {
+  private static void drainWhenMainReturns(Thread main, Collector collector, JfrSource jvm) {
     Thread watcher = new Thread(() -> {
       try {
         main.join();
@@ -241,12 +240,17 @@ public final class AgentRuntime {
   }
 
   /**
-   * JVM events from JFR, started on a background thread while premain goes on; when JFR is unavailable, one line
-   * and the rest runs without them.
+   * JVM events from JFR; when JFR is unavailable, one line and the rest runs without them. Started here, before the
+   * application's main: started on a background thread instead, JFR's start (its safepoints, retransforming the
+   * JDK's event classes) overlapped the job's first steps and was billed to them as jit_safepoint (issue 22).
    */
-  private static BackgroundJvmEvents startJvmEvents(AgentOptions options) {
-    return BackgroundJvmEvents.start(
-        () -> JfrSource.start(options.samplePeriodMillis(), options.waitThresholdMillis(), 200_000));
+  private static JfrSource startJvmEvents(AgentOptions options) {
+    try {
+      return JfrSource.start(options.samplePeriodMillis(), options.waitThresholdMillis(), 200_000);
+    } catch (Throwable t) {
+      System.err.println("mltrace: JVM events unavailable (" + t + "); continuing without gc/jit_safepoint/idle");
+      return null;
+    }
   }
 
   private static StepSink jfrWriter(AgentOptions options) {

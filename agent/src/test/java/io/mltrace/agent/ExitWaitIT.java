@@ -1,6 +1,7 @@
 package io.mltrace.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -49,6 +50,7 @@ class ExitWaitIT {
         + out.resolve("run.jfr"), List.of(), ExitAfterTraining.class.getName(), ending,
         "--steps", String.valueOf(STEPS), "--gc-steps", "2," + STEPS);
     assertEquals(0, run.exitCode, run::toString);
+    assertFalse(run.stderr.contains("[error]"), "the JVM logged an error at exit\n" + run);
     Matcher done = Pattern.compile("training done at (\\d+)").matcher(run.stdout);
     assertTrue(done.find(), run::toString);
     long exitMs = run.exitedAtMillis - Long.parseLong(done.group(1));

@@ -134,10 +134,11 @@ public final class JfrSource implements ActivitySource {
    * Delivers every event recorded until now without waiting for the stream's next flush (up to a second): dumps the
    * recording, which writes out every thread's buffer, and queues the dump's events that the stream has not
    * delivered. Afterwards the source is complete and the stream's deliveries are ignored; call it when the job is
-   * done (its main thread returned, nothing else runs). Returns false, changing nothing, when the recording can no
-   * longer be dumped (the JVM's JFR shutdown hook stopped it: the stream then ends on its own).
+   * done (its main thread returned, nothing else runs), before the JVM shuts down: a dump racing with the JVM's JFR
+   * shutdown hook logs JFR errors. Returns false, changing nothing, when the recording can no longer be dumped (the
+   * stream then ends on its own).
    */
-  public boolean finish() {
+  public synchronized boolean finish() {
     if (complete) {
       return true;
     }
