@@ -22,14 +22,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * A job that ends right after training exits promptly with the agent, and loses nothing: every step is in
  * summary.json and in the .jfr file, and the last step holds its own JVM event (a {@code System.gc()} pause), which
- * only a prompt read of JFR's data at exit can deliver. Before issue 22 the exit waited 3 s for JFR's stream (and
- * up to a second once the stream's end was noticed); the bound below is far above the noise of a busy 2-core machine
- * and far below that wait.
+ * only a complete read of JFR's data at exit can deliver. Before issue 22 the exit waited 3 s for JFR's stream (3.16
+ * and 3.18 s measured by this test). Now a job whose main returns exits within a few tenths of a second, and one
+ * that calls System.exit within about a second (the stream's last poll); the bound is above that on a busy 2-core
+ * machine and well below the old wait.
  */
 class ExitWaitIT {
   static final ObjectMapper JSON = new ObjectMapper();
   static final int STEPS = 4;
-  static final long EXIT_BOUND_MS = 1500;
+  static final long EXIT_BOUND_MS = 2000;
 
   @BeforeEach
   void testClassesOnTheChildsClassPath() {
