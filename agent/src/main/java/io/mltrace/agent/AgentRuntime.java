@@ -129,6 +129,9 @@ public final class AgentRuntime {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         StartupLog.mark("shutdown hook entered");
+        // First the drain that hands the last steps to the early sinks (JFR events): the JVM's JFR hook, running
+        // concurrently, stops the recordings soon. This narrows that race after System.exit; it cannot close it.
+        collector.drainOnce();
         if (gpu != null) {
           gpu.finish(); // the last window's records reach the collector before it closes
         }

