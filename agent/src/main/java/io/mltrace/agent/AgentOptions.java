@@ -47,6 +47,7 @@ final class AgentOptions {
   static final String GPU = "gpu";
   static final String CUPTI_PATH = "cupti_path";
   static final String SPANS = "spans";
+  static final String STARTUP_LOG = "startup_log";
 
   /** Every valid key with its default, in the order the usage text lists them. */
   private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
@@ -82,6 +83,7 @@ final class AgentOptions {
     DEFAULTS.put(SPANS, "");
     DEFAULTS.put(GPU, "auto");
     DEFAULTS.put(CUPTI_PATH, "");
+    DEFAULTS.put(STARTUP_LOG, "false");
   }
 
   /** Options a running agent can change (a second attach); the others are fixed when the agent starts. */
@@ -165,6 +167,7 @@ final class AgentOptions {
     positiveLong(OTLP_QUEUE_SPANS, true);
     bool(HTML_REPORT);
     bool(TRACE_GZIP);
+    bool(STARTUP_LOG);
     if (!values.get(OTLP_PROTOCOL).isEmpty() && !List.of("grpc", "http/protobuf").contains(values.get(OTLP_PROTOCOL))) {
       reject(OTLP_PROTOCOL, "must be grpc or http/protobuf");
     }
@@ -248,6 +251,11 @@ final class AgentOptions {
 
   int summaryMaxSteps() {
     return Integer.parseInt(values.get(SUMMARY_MAX_STEPS));
+  }
+
+  /** Prints the agent's start-up and exit phases with their times (a debug aid). */
+  boolean startupLog() {
+    return values.get(STARTUP_LOG).equals("true");
   }
 
   boolean jvmEvents() {

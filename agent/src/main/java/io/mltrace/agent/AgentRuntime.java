@@ -72,6 +72,8 @@ public final class AgentRuntime {
     for (String problem : options.problems()) {
       System.err.println(problem);
     }
+    StartupLog.enable(options.startupLog(), System.err);
+    StartupLog.mark("options read");
     Recorder.setRingCapacity(options.ringCapacity());
     DetailControl control = new DetailControl(System.err);
     control.configure(policy(options));
@@ -84,6 +86,7 @@ public final class AgentRuntime {
       sinks.add(new ConsoleReporter(System.out, options.console().equals("steps")));
     }
     JfrSource jvm = options.jvmEvents() ? startJvmEvents(options) : null;
+    StartupLog.mark("JFR stream started");
     List<Category> measured = jvm != null ? MEASURED_WITH_JVM : MEASURED;
     GemmCalibration calibration = new GemmCalibration(inst, calibrationCache());
     DoubleSupplier peakGflops = () -> options.peakGflops() > 0 ? options.peakGflops() : calibration.peakGflops();
@@ -100,7 +103,9 @@ public final class AgentRuntime {
       // OTLP traces keep the same steps as trace.json under tail sampling; metrics and the report see every step.
       sinks.add(sink instanceof OtlpTraceSink ? new TailFilter(sink, control, windows) : sink);
     }
+    StartupLog.mark("sinks created");
     GpuTracing gpu = startGpu(options);
+    StartupLog.mark("GPU tracing probed");
     if (gpu != null && !options.console().equals("off")) {
       sinks.add(new GpuReport(System.out));
     }
@@ -123,10 +128,18 @@ public final class AgentRuntime {
 
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
+        StartupLog.mark("shutdown hook entered");
+        // First the drain that hands the last steps to the early sinks (JFR events): the JVM's JFR hook, running
+        // concurrently, stops the recordings soon. This narrows that race after System.exit; it cannot close it.
+        collector.drainOnce();
         if (gpu != null) {
           gpu.finish(); // the last window's records reach the collector before it closes
         }
+        // No dump here (System.exit from any thread): the JVM's JFR hook, running concurrently, stops the recording
+        // and a dump racing with it logs JFR errors. The stream then reads the recording's last chunk and ends, and
+        // an ended stream is complete: close() waits until then (at most the stream's next poll, a second).
         collector.close();
+        StartupLog.mark("outputs written");
         if (gpu != null && !options.console().equals("off")) {
           System.out.println("mltrace: " + gpu.stats());
         }
@@ -140,13 +153,15 @@ public final class AgentRuntime {
     }, "mltrace-shutdown"));
 
     if (!attached) {
-      drainWhenMainReturns(Thread.currentThread(), collector);
+      MainExit.drainWhenMainReturns(Thread.currentThread(), collector, jvm);
     }
+    StartupLog.mark("collector started");
     Recorder.setEnabled(true);
     RetransformTimer timer = new RetransformTimer(attached ? ATTACH_BATCH_REST_MILLIS : 0);
     List<FrameworkInstrumentation> hooked = new ArrayList<>(frameworks());
     hooked.add(options.customSpans());
-    installer.install(inst, hooked, options.attachBatch(), timer);
+    installer.install(inst, hooked, attached, options.attachBatch(), timer);
+    StartupLog.mark("hooks installed");
     AgentStatus.publish(AgentStatus.VERSION, CommandLine.version());
     AgentStatus.publish(AgentStatus.OUTPUT, out.toString());
     AgentStatus.publish(AgentStatus.ATTACH, timer.report());
@@ -158,25 +173,7 @@ public final class AgentRuntime {
       System.err.println("mltrace: " + started);
     }
     reply(request, true, started);
-  }
-
-  /**
-   * When the application's main thread returns, drains once before the JVM may begin its shutdown. Why: shutdown
-   * hooks run concurrently, and the JVM's own JFR hook stops recordings (the {@code jfr=} file) at once; a
-   * non-daemon thread delays the start of shutdown until it ends, so the last steps reach the early sinks first.
-   * Bounded: it never outlives the main thread by more than one drain.
-   */
-  private static void drainWhenMainReturns(Thread main, Collector collector) {
-    Thread watcher = new Thread(() -> {
-      try {
-        main.join();
-        collector.drainOnce();
-      } catch (Throwable ignored) {
-        // Exiting is what matters here.
-      }
-    }, "mltrace-main-exit");
-    watcher.setDaemon(false);
-    watcher.start();
+    StartupLog.mark("premain done");
   }
 
   /**
@@ -208,7 +205,11 @@ public final class AgentRuntime {
     return List.of(new DjlInstrumentation(), new Dl4jInstrumentation());
   }
 
-  /** JVM events from JFR; when JFR is unavailable, one line and the rest runs without them. */
+  /**
+   * JVM events from JFR; when JFR is unavailable, one line and the rest runs without them. Started here, before the
+   * application's main: started on a background thread instead, JFR's start (its safepoints, retransforming the
+   * JDK's event classes) overlapped the job's first steps and was billed to them as jit_safepoint (issue 22).
+   */
   private static JfrSource startJvmEvents(AgentOptions options) {
     try {
       return JfrSource.start(options.samplePeriodMillis(), options.waitThresholdMillis(), 200_000);
@@ -342,18 +343,19 @@ public final class AgentRuntime {
 
   /** Measures the hot path's cost per call off the training threads, for the overhead guard's estimate. */
   private static final int CALIBRATION_ROUNDS = 3;
+  private static final long FIRST_CALIBRATION_DELAY_MILLIS = 5_000;
 
   private static void startCalibration(OverheadGuard guard) {
     Thread t = new Thread(() -> {
       try {
         // At start the JVM is busy loading, transforming and compiling (a first reading came out 2-3x high on a
-        // 2-core machine), so measure again twice, 10 s apart, and keep the cheapest reading.
+        // 2-core machine), so measure again twice, 10 s apart, and keep the cheapest reading. The first round waits
+        // too: it compiles the hot path in C2 (CPU a job's start-up competes for), and a job done within seconds
+        // would pay for a guard it never needs (issue 22); until then the guard keeps its default costs.
         double recorded = Double.MAX_VALUE;
         double counted = Double.MAX_VALUE;
         for (int round = 0; round < CALIBRATION_ROUNDS; round++) {
-          if (round > 0) {
-            Thread.sleep(10_000);
-          }
+          Thread.sleep(round == 0 ? FIRST_CALIBRATION_DELAY_MILLIS : 10_000);
           double[] ns = Recorder.calibrate(20_000, 5);
           recorded = Math.min(recorded, ns[0]);
           counted = Math.min(counted, ns[1]);

@@ -16,6 +16,7 @@ public final class MltraceAgent {
   private MltraceAgent() {}
 
   public static void premain(String args, Instrumentation inst) {
+    StartupLog.begin();
     start(args, inst, false);
   }
 
@@ -33,6 +34,7 @@ public final class MltraceAgent {
       }
       started = true;
       BootstrapJar.append(inst);
+      StartupLog.mark("bridge on the bootstrap path");
       Class.forName("io.mltrace.agent.AgentRuntime")
           .getMethod("start", String.class, Instrumentation.class, boolean.class)
           .invoke(null, args, inst, attached);

@@ -20,11 +20,14 @@ final class ChildJvm {
   final int exitCode;
   final String stdout;
   final String stderr;
+  /** The wall clock (epoch ms) when the test saw the process end. */
+  final long exitedAtMillis;
 
   private ChildJvm(int exitCode, String stdout, String stderr) {
     this.exitCode = exitCode;
     this.stdout = stdout;
     this.stderr = stderr;
+    this.exitedAtMillis = System.currentTimeMillis();
   }
 
   static String examplesClasspath() throws IOException {

@@ -35,7 +35,13 @@ final class AgentClock {
     return epochNanos(instant) - epochMinusNano;
   }
 
-  private static long epochNanos(Instant i) {
+  /** The wall-clock instant of an agent-clock time. */
+  Instant toInstant(long nanoTime) {
+    long epoch = nanoTime + epochMinusNano;
+    return Instant.ofEpochSecond(Math.floorDiv(epoch, 1_000_000_000L), Math.floorMod(epoch, 1_000_000_000L));
+  }
+
+  static long epochNanos(Instant i) {
     return i.getEpochSecond() * 1_000_000_000L + i.getNano();
   }
 }

@@ -1,20 +1,21 @@
 package io.mltrace.jfr;
 
 import io.mltrace.collector.ActivitySource;
-import io.mltrace.collector.Category;
 import io.mltrace.collector.ExternalActivity;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import jdk.jfr.FlightRecorder;
-import jdk.jfr.consumer.RecordedEvent;
-import jdk.jfr.consumer.RecordedFrame;
-import jdk.jfr.consumer.RecordedStackTrace;
-import jdk.jfr.consumer.RecordedThread;
+import jdk.jfr.consumer.EventStream;
 import jdk.jfr.consumer.RecordingStream;
 
 /**
@@ -25,18 +26,34 @@ import jdk.jfr.consumer.RecordingStream;
  * waits and sleeps on the thread are {@code idle}. JIT compilations run on compiler threads: they are attached to
  * the steps they overlap but claim no time on the training thread. Execution samples claim no time; they name the
  * top frames of {@code framework} and {@code unattributed} time.
+ *
+ * <p>The end: the stream delivers about once a second, and a JVM that exits does not wait for that. When the JVM's
+ * own JFR shutdown hook stops the recording, the stream reads what was written and ends, and an ended stream has
+ * delivered all it ever will ({@link #completeUpToNs()} is then unbounded). Before shutdown, {@link #finish()}
+ * reads the events recorded since the last delivery from a dump of the recording instead of waiting for the next.
  */
 public final class JfrSource implements ActivitySource {
+  /** Events ending this much before the watermark are read from the dump too (and dropped if already delivered). */
+  private static final long OVERLAP_NS = 100_000_000L;
+
   private final RecordingStream stream;
   private final AgentClock clock = new AgentClock();
   private final ConcurrentLinkedQueue<ExternalActivity> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicLong dropped = new AtomicLong();
   private final int maxQueued;
-  private final Map<Long, Long> safepointStarts = new HashMap<>();
+  /** Guards {@link #live} and {@link #recent}: the stream thread against {@link #finish()}. */
+  private final Object intakeLock = new Object();
+  /** False once {@link #finish()} has taken over: the stream's later deliveries are not queued. */
+  private boolean live = true;
+  /** What the stream delivered near and past the watermark, so that {@link #finish()} does not queue it twice. */
+  private final Map<Delivered, Long> recent = new HashMap<>();
+  /** Set when {@link #recent} outgrew its bound (the stream stalled): {@link #finish()} could then queue twice. */
+  private boolean recentOverflowed;
   private volatile long watermark;
   private volatile long latestHeartbeat;
-  private volatile boolean closed;
+  /** Set when everything recorded has been delivered: the stream ended, or {@link #finish()} read the rest. */
+  private volatile boolean complete;
 
   private JfrSource(RecordingStream stream, int maxQueued) {
     this.stream = stream;
@@ -68,31 +85,22 @@ public final class JfrSource implements ActivitySource {
       rs.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(sampleMillis));
       rs.enable("jdk.NativeMethodSample").withPeriod(Duration.ofMillis(sampleMillis));
     }
-    rs.onEvent("jdk.GCPhasePause", e -> source.interval(e, Category.GC, ExternalActivity.ALL_THREADS,
-        e.getString("name")));
-    rs.onEvent("jdk.ZAllocationStall", e -> source.interval(e, Category.GC, threadId(e.getThread()),
-        "allocation stall"));
-    rs.onEvent("jdk.SafepointBegin", source::safepointBegin);
-    rs.onEvent("jdk.SafepointEnd", source::safepointEnd);
-    rs.onEvent("jdk.Compilation", e -> source.interval(e, null, threadId(e.getThread()),
-        "compile " + e.getValue("method.type.name") + "." + e.getValue("method.name")));
-    rs.onEvent("jdk.ClassLoad", e -> source.interval(e, Category.JIT_SAFEPOINT, threadId(e.getThread()),
-        "class load"));
-    rs.onEvent("jdk.ThreadPark", e -> source.interval(e, Category.IDLE, threadId(e.getThread()), "park"));
-    rs.onEvent("jdk.JavaMonitorEnter", e -> source.interval(e, Category.IDLE, threadId(e.getThread()),
-        "monitor enter"));
-    rs.onEvent("jdk.JavaMonitorWait", e -> source.interval(e, Category.IDLE, threadId(e.getThread()),
-        "monitor wait"));
-    rs.onEvent("jdk.ThreadSleep", e -> source.interval(e, Category.IDLE, threadId(e.getThread()), "sleep"));
-    rs.onEvent("jdk.ExecutionSample", source::sample);
-    rs.onEvent("jdk.NativeMethodSample", source::sample);
+    new JvmEvents(source.clock, source::fromStream).handle(rs);
     FlightRecorder.addPeriodicEvent(HeartbeatEvent.class, BEAT);
     rs.enable(HeartbeatEvent.class).withPeriod(Duration.ofMillis(100));
     rs.onEvent("mltrace.Heartbeat", source::heartbeat);
     rs.onFlush(source::flushed);
+    // At exit the JVM's JFR hook stops the recording; the stream then delivers the rest and ends.
+    rs.onClose(() -> source.complete = true);
     // RecordingStream.startAsync() would make a thread that inherits the caller's (premain's) non-daemon status
     // and keep the application's JVM alive at exit: run the stream on a daemon thread of our own instead.
-    Thread t = new Thread(rs::start, "mltrace-jfr");
+    Thread t = new Thread(() -> {
+      try {
+        rs.start();
+      } finally {
+        source.complete = true; // a stream that failed delivers nothing more either
+      }
+    }, "mltrace-jfr");
     t.setDaemon(true);
     t.start();
     return source;
@@ -114,7 +122,7 @@ public final class JfrSource implements ActivitySource {
 
   @Override
   public long completeUpToNs() {
-    return closed ? Long.MAX_VALUE : watermark;
+    return complete ? Long.MAX_VALUE : watermark;
   }
 
   /** Events lost because the collector did not drain fast enough. */
@@ -122,9 +130,65 @@ public final class JfrSource implements ActivitySource {
     return dropped.get();
   }
 
+  /**
+   * Delivers every event recorded until now without waiting for the stream's next flush (up to a second): dumps the
+   * recording, which writes out every thread's buffer, and queues the dump's events that the stream has not
+   * delivered. Afterwards the source is complete and the stream's deliveries are ignored; call it when the job is
+   * done (its main thread returned, nothing else runs), before the JVM shuts down: a dump racing with the JVM's JFR
+   * shutdown hook logs JFR errors. Returns false, changing nothing, when the recording can no longer be dumped (the
+   * stream then ends on its own).
+   */
+  public synchronized boolean finish() {
+    if (complete) {
+      return true;
+    }
+    Path file = null;
+    try {
+      file = Files.createTempFile("mltrace-end", ".jfr");
+      stream.dump(file);
+      long cut = watermark - OVERLAP_NS;
+      List<ExternalActivity> read = new ArrayList<>();
+      List<Delivered> keys = new ArrayList<>();
+      try (EventStream dump = EventStream.openFile(file)) {
+        dump.setStartTime(clock.toInstant(cut)); // skips, unparsed, the events that ended before
+        new JvmEvents(clock, (a, rawEnd) -> {
+          if (a.endNs() >= cut) {
+            read.add(a);
+            keys.add(new Delivered(a, rawEnd));
+          }
+        }).handle(dump);
+        dump.start();
+      }
+      synchronized (intakeLock) {
+        if (recentOverflowed) {
+          return false;
+        }
+        live = false;
+        for (int i = 0; i < read.size(); i++) {
+          if (!recent.containsKey(keys.get(i))) {
+            offer(read.get(i));
+          }
+        }
+        recent.clear();
+      }
+      complete = true;
+      return true;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    } finally {
+      if (file != null) {
+        try {
+          Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+          // A temporary file left behind is harmless.
+        }
+      }
+    }
+  }
+
   @Override
   public void close() {
-    closed = true;
+    complete = true;
     FlightRecorder.removePeriodicEvent(BEAT);
     stream.close();
   }
@@ -135,9 +199,13 @@ public final class JfrSource implements ActivitySource {
     clock.recalibrate();
     // Only a delivered heartbeat proves how far the stream has come (the handler itself may run late).
     watermark = latestHeartbeat;
+    long forget = watermark - 2 * OVERLAP_NS;
+    synchronized (intakeLock) {
+      recent.values().removeIf(end -> end < forget);
+    }
   }
 
-  private void heartbeat(RecordedEvent e) {
+  private void heartbeat(jdk.jfr.consumer.RecordedEvent e) {
     latestHeartbeat = Math.max(latestHeartbeat, e.getLong("nanoTime"));
   }
 
@@ -147,42 +215,18 @@ public final class JfrSource implements ActivitySource {
     e.commit();
   };
 
-  private void interval(RecordedEvent e, Category category, long threadId, String name) {
-    long start = clock.toNano(e.getStartTime());
-    long end = clock.toNano(e.getEndTime());
-    offer(new ExternalActivity(ExternalActivity.Origin.JVM, category, name, threadId, start, end, 0, -1, -1, 0,
-        null));
-  }
-
-  private void safepointBegin(RecordedEvent e) {
-    synchronized (safepointStarts) {
-      if (safepointStarts.size() < 1024) {
-        safepointStarts.put(e.getLong("safepointId"), clock.toNano(e.getStartTime()));
+  private void fromStream(ExternalActivity a, long rawEnd) {
+    synchronized (intakeLock) {
+      if (!live) {
+        return;
+      }
+      if (recent.size() < maxQueued) {
+        recent.put(new Delivered(a, rawEnd), a.endNs());
+      } else {
+        recentOverflowed = true;
       }
     }
-  }
-
-  private void safepointEnd(RecordedEvent e) {
-    Long start;
-    synchronized (safepointStarts) {
-      start = safepointStarts.remove(e.getLong("safepointId"));
-    }
-    if (start != null) {
-      offer(new ExternalActivity(ExternalActivity.Origin.JVM, Category.JIT_SAFEPOINT, "safepoint",
-          ExternalActivity.ALL_THREADS, start, clock.toNano(e.getEndTime()), 0, -1, -1, 0, null));
-    }
-  }
-
-  private void sample(RecordedEvent e) {
-    RecordedStackTrace st = e.getStackTrace();
-    if (st == null || st.getFrames().isEmpty()) {
-      return;
-    }
-    RecordedFrame top = st.getFrames().get(0);
-    String frame = top.getMethod().getType().getName() + "." + top.getMethod().getName();
-    long t = clock.toNano(e.getStartTime());
-    offer(new ExternalActivity(ExternalActivity.Origin.JVM, null, ExternalActivity.SAMPLE,
-        threadId(e.getThread("sampledThread")), t, t, 0, -1, -1, 0, frame));
+    offer(a);
   }
 
   private void offer(ExternalActivity a) {
@@ -194,7 +238,29 @@ public final class JfrSource implements ActivitySource {
     queue.add(a);
   }
 
-  private static long threadId(RecordedThread t) {
-    return t == null ? -1 : t.getJavaThreadId();
+  /** Identifies one JFR event's activity by its raw end instant, whichever stream read it. */
+  private static final class Delivered {
+    private final String name;
+    private final String detail;
+    private final long threadId;
+    private final long rawEnd;
+
+    Delivered(ExternalActivity a, long rawEnd) {
+      this.name = a.name();
+      this.detail = a.detail();
+      this.threadId = a.threadId();
+      this.rawEnd = rawEnd;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Delivered && ((Delivered) o).rawEnd == rawEnd && ((Delivered) o).threadId == threadId
+          && ((Delivered) o).name.equals(name) && Objects.equals(((Delivered) o).detail, detail);
+    }
+
+    @Override
+    public int hashCode() {
+      return Long.hashCode(rawEnd * 31 + threadId);
+    }
   }
 }

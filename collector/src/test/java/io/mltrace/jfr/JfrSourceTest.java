@@ -1,5 +1,6 @@
 package io.mltrace.jfr;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mltrace.collector.Category;
@@ -54,6 +55,38 @@ class JfrSourceTest {
       long mySamples = got.stream().filter(a -> a.isSample() && a.threadId() == me
           && a.detail().endsWith("JfrSourceTest.spinHere") && a.startNs() >= before && a.startNs() <= after).count();
       assertTrue(mySamples >= 10, "samples of spinHere on this thread: " + mySamples);
+    } finally {
+      source.close();
+    }
+  }
+
+  @Test
+  void finishDeliversWhatWasJustRecordedOnceWithoutWaitingForTheStream() throws Exception {
+    JfrSource source = JfrSource.start(10, 1, 100_000);
+    try {
+      long started = System.nanoTime();
+      while (source.completeUpToNs() <= started && System.nanoTime() < started + 20_000_000_000L) {
+        Thread.sleep(20);
+      }
+      // Two collections, one before and one after the stream's watermark: both must arrive, each once.
+      System.gc();
+      Thread.sleep(1500);
+      long before = System.nanoTime();
+      System.gc();
+      long after = System.nanoTime();
+      assertTrue(source.completeUpToNs() < after, "the stream has not delivered the last collection yet");
+      List<ExternalActivity> got = new ArrayList<>();
+      source.drainTo(got);
+      assertTrue(source.finish(), "the recording could be dumped");
+      assertEquals(Long.MAX_VALUE, source.completeUpToNs());
+      source.drainTo(got);
+      long lastPauses = got.stream().filter(a -> a.category() == Category.GC && a.startNs() >= before
+          && a.endNs() <= after && a.name().equals("GC Pause")).count();
+      assertEquals(1, lastPauses, "the last collection's pause, once: " + got);
+      long all = got.stream().filter(a -> a.category() == Category.GC && a.startNs() >= started).count();
+      long distinct = got.stream().filter(a -> a.category() == Category.GC && a.startNs() >= started)
+          .map(a -> a.name() + a.startNs() + "-" + a.endNs()).distinct().count();
+      assertEquals(distinct, all, "no pause twice: " + got);
     } finally {
       source.close();
     }

@@ -38,20 +38,24 @@ public final class Installer {
    * transformed as they load.
    */
   public ResettableClassFileTransformer install(Instrumentation inst, List<FrameworkInstrumentation> frameworks) {
-    return install(inst, frameworks, Integer.MAX_VALUE, AgentBuilder.RedefinitionStrategy.Listener.NoOp.INSTANCE);
+    return install(inst, frameworks, true, Integer.MAX_VALUE,
+        AgentBuilder.RedefinitionStrategy.Listener.NoOp.INSTANCE);
   }
 
   /**
-   * As {@link #install(Instrumentation, List)}, retransforming already-loaded classes in batches of at most
-   * {@code batchSize}, each announced to {@code listener} (the attach path times them).
+   * As {@link #install(Instrumentation, List)}. With {@code retransformLoaded} (attach), already-loaded classes are
+   * retransformed in batches of at most {@code batchSize}, each announced to {@code listener} (the attach path
+   * times them); without (launch: no framework class is loaded yet), the loaded classes are not even visited.
    */
   public ResettableClassFileTransformer install(Instrumentation inst, List<FrameworkInstrumentation> frameworks,
-      int batchSize, AgentBuilder.RedefinitionStrategy.Listener listener) {
-    AgentBuilder builder = new AgentBuilder.Default()
-        .disableClassFormatChanges()
-        .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
-        .with(AgentBuilder.RedefinitionStrategy.BatchAllocator.ForFixedSize.ofSize(Math.max(1, batchSize)))
-        .with(listener)
+      boolean retransformLoaded, int batchSize, AgentBuilder.RedefinitionStrategy.Listener listener) {
+    AgentBuilder builder = new AgentBuilder.Default().disableClassFormatChanges();
+    if (retransformLoaded) {
+      builder = builder.with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+          .with(AgentBuilder.RedefinitionStrategy.BatchAllocator.ForFixedSize.ofSize(Math.max(1, batchSize)))
+          .with(listener);
+    }
+    builder = builder
         .with(AgentBuilder.TypeStrategy.Default.DECORATE)
         // Type matchers that walk a hierarchy (every subclass of an interface) parse each class file once, not
         // once per class being loaded: without this cache, ND4J's thousands of op classes took seconds.

@@ -1,0 +1,54 @@
+package io.mltrace.agent;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The agent's own start-up and exit phases with their times ({@code startup_log=true}), in the spirit of
+ * {@code -Xlog:startuptime}: one stderr line per phase, milliseconds since {@code premain} was entered, and the
+ * thread that ran it. Marks made before the options are read are kept and printed once logging is known to be on.
+ */
+final class StartupLog {
+  private static final long ORIGIN = System.nanoTime();
+  private static final List<String> EARLY = new ArrayList<>();
+  private static volatile boolean enabled;
+  private static volatile boolean decided;
+  private static PrintStream out = System.err;
+
+  private StartupLog() {}
+
+  /** Called first thing in {@code premain}, so that {@link #ORIGIN} is the agent's own start. */
+  static void begin() {
+    mark("premain entered");
+  }
+
+  /** Turns logging on or off; on prints the marks made so far. */
+  static synchronized void enable(boolean on, PrintStream stream) {
+    out = stream;
+    enabled = on;
+    decided = true;
+    if (on) {
+      for (String line : EARLY) {
+        out.println(line);
+      }
+    }
+    EARLY.clear();
+  }
+
+  static void mark(String phase) {
+    if (decided && !enabled) {
+      return;
+    }
+    String line = String.format(Locale.ROOT, "mltrace startup: %8.1f ms  %s  [%s]",
+        (System.nanoTime() - ORIGIN) / 1e6, phase, Thread.currentThread().getName());
+    synchronized (StartupLog.class) {
+      if (!decided) {
+        EARLY.add(line);
+      } else if (enabled) {
+        out.println(line);
+      }
+    }
+  }
+}

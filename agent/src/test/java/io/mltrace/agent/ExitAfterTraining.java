@@ -1,0 +1,33 @@
+package io.mltrace.agent;
+
+import io.mltrace.examples.groundtruth.DjlGroundTruth;
+
+/**
+ * A child JVM's main for {@link ExitWaitIT}: trains with {@link DjlGroundTruth} (its arguments after the first),
+ * prints {@code training done at <epoch ms>}, then ends the way the first argument says: {@code return} (main
+ * returns) or {@code exit-from-thread} (training and {@code System.exit(0)} run on another thread while main waits).
+ */
+public final class ExitAfterTraining {
+  private ExitAfterTraining() {}
+
+  public static void main(String[] args) throws Exception {
+    String[] training = java.util.Arrays.copyOfRange(args, 1, args.length);
+    if (args[0].equals("return")) {
+      DjlGroundTruth.main(training);
+      System.out.println("training done at " + System.currentTimeMillis());
+      return;
+    }
+    Thread worker = new Thread(() -> {
+      try {
+        DjlGroundTruth.main(training);
+        System.out.println("training done at " + System.currentTimeMillis());
+        System.exit(0);
+      } catch (Throwable t) {
+        t.printStackTrace();
+        System.exit(1);
+      }
+    }, "training");
+    worker.start();
+    Thread.sleep(Long.MAX_VALUE);
+  }
+}

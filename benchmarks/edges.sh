@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Issue 22: what the agent adds at a JVM's edges (start-up and exit), whole processes, interleaved.
+#   benchmarks/edges.sh [ROUNDS]            (default 5; run from anywhere, after mvn -DskipTests package)
+#   AGENT_JAR=/path/to/mltrace-agent.jar    the agent to measure (default: this checkout's build)
+#   BEFORE_JAR=/path/to/mltrace-agent.jar   also runs another build (variants before_default, before_full) in the
+#                                           same rounds, for a before/after comparison under the same load
+# Per round, each job (DJL MLP and DL4J MLP, 3 steps, one compute thread) runs without the agent, with the
+# agent's defaults and with mode=full, in that order (the runs' output files are written and discarded). Per run: wall time of the process, the JVM's uptime when the
+# training loop's first class loaded (EasyTrain for DJL, Solver for DL4J: the first step starts then; from
+# -Xlog:class+load, which every variant pays alike), and the process's CPU time. Prints every run, then per job
+# and variant the median and the range, and the median added over "none".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-5}
+JAR=${AGENT_JAR:-agent/target/mltrace-agent.jar}
+CP="examples/target/classes:$(cat examples/target/classpath.txt)"
+CPUS=$(nproc)  # before OMP_NUM_THREADS is set: nproc honours it
+export OMP_NUM_THREADS=1
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+declare -A MAIN=([djl]=io.mltrace.examples.djl.MlpTraining [dl4j]=io.mltrace.examples.dl4j.Dl4jTraining)
+declare -A ARGS=([djl]="--steps 3" [dl4j]="--model mlp --steps 3")
+declare -A FIRST=([djl]=ai.djl.training.EasyTrain [dl4j]=org.deeplearning4j.optimize.Solver)
+declare -A AGENT=([none]="" [default]="=output=$WORK/out,console=off" [full]="=output=$WORK/out,console=off,mode=full")
+declare -A AGENT_JAR_OF=([default]=$JAR [full]=$JAR)
+VARIANTS="none default full"
+if [[ -n ${BEFORE_JAR:-} ]]; then
+  AGENT[before_default]=${AGENT[default]}
+  AGENT[before_full]=${AGENT[full]}
+  AGENT_JAR_OF[before_default]=$BEFORE_JAR
+  AGENT_JAR_OF[before_full]=$BEFORE_JAR
+  VARIANTS="none before_default default before_full full"
+fi
+
+echo "java: $(java -version 2>&1 | head -1); cpus: $CPUS; load: $(cut -d" " -f1-3 /proc/loadavg); jar: $JAR; before: ${BEFORE_JAR:-none}; rounds: $ROUNDS"
+printf '%s\t%s\t%s\t%s\t%s\t%s\n' round job variant wall_s first_step_s cpu_s > "$WORK/runs.tsv"
+for round in $(seq 1 "$ROUNDS"); do
+  for job in djl dl4j; do
+    for variant in $VARIANTS; do
+      agent=()
+      [[ $variant != none ]] && agent=("-javaagent:${AGENT_JAR_OF[$variant]}${AGENT[$variant]}")
+      rm -rf "$WORK/out" "$WORK/classes.log"
+      start=$(date +%s%N)
+      /usr/bin/time -f '%U %S' -o "$WORK/cpu" java "${agent[@]}" -Xlog:class+load=info:file="$WORK/classes.log":uptime \
+        -cp "$CP" "${MAIN[$job]}" ${ARGS[$job]} > "$WORK/stdout" 2> "$WORK/stderr"
+      end=$(date +%s%N)
+      first=$(grep -m1 " ${FIRST[$job]} " "$WORK/classes.log" | sed -E 's/^\[([0-9.]+)s\].*/\1/')
+      cpu=$(awk '{print $1 + $2}' "$WORK/cpu")
+      line=$(printf '%s\t%s\t%s\t%.3f\t%s\t%s' "$round" "$job" "$variant" "$(echo "($end - $start) / 1000000000" | bc -l)" \
+        "${first:-NA}" "$cpu")
+      echo "$line" | tee -a "$WORK/runs.tsv"
+    done
+  done
+done
+echo
+echo "job	variant	wall median [min, max]	first step median [min, max]	cpu median	added wall	added first step	added cpu"
+for job in djl dl4j; do
+  for variant in $VARIANTS; do
+    awk -v job="$job" -v v="$variant" -F'\t' '
+      function median(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+      NR > 1 && $2 == job && $3 == v { n++; w[n] = $4; f[n] = $5; c[n] = $6 }
+      NR > 1 && $2 == job && $3 == "none" { m++; w0[m] = $4; f0[m] = $5; c0[m] = $6 }
+      END { mw = median(w, n); lw = w[1]; hw = w[n]; mf = median(f, n); lf = f[1]; hf = f[n]; mc = median(c, n)
+        printf "%s\t%s\t%.2f [%.2f, %.2f]\t%.2f [%.2f, %.2f]\t%.2f\t%+.2f\t%+.2f\t%+.2f\n", job, v, mw, lw, hw, mf, lf, hf, mc,
+          mw - median(w0, m), mf - median(f0, m), mc - median(c0, m) }' "$WORK/runs.tsv"
+  done
+done
