@@ -35,6 +35,8 @@ typedef struct {
 
 typedef struct {
   gpu_rec rec;
+  /* Forced flushes this record has waited through with its span known but its API record missing. */
+  uint32_t settles;
 } pending_entry;
 
 static uint8_t *ring;
@@ -118,6 +120,12 @@ static int corr_join(gpu_rec *r, int settling) {
   return 1;
 }
 
+/* Whether r's span is known (its external correlation record came). */
+static int corr_spanned(const gpu_rec *r) {
+  corr_entry *e = &corr[r->correlation & corr_mask];
+  return r->correlation != 0 && e->correlation == r->correlation && e->has_span;
+}
+
 /* ---- pending GPU records whose correlation record has not arrived yet (FIFO, bounded) ------------------------- */
 
 static void emit_unresolved(gpu_rec *r) {
@@ -137,6 +145,7 @@ static void pending_add(const gpu_rec *r) {
   }
   pending_entry *e = &pending[(pending_head + pending_count) % pending_capacity];
   e->rec = *r;
+  e->settles = 0;
   pending_count++;
   mt_counters[C_PENDING_NOW] = pending_count;
 }
@@ -144,9 +153,11 @@ static void pending_add(const gpu_rec *r) {
 /* Joins what can be joined now. A correlation record is emitted at the launch, before the GPU work it names can
  * complete, and a forced flush hands over every buffer: a GPU record that ended before the flush began and is
  * still unjoined after it never will be (work launched outside any span), so the sweep after a forced flush gives
- * up on those ending before `settle_before` (agent clock; other threads keep launching while the flush runs): joined
- * without their launch's times when only the API record is missing (the work ended before its API call returned and
- * the call returned after the flush began), unjoined otherwise. */
+ * up on those ending before `settle_before` (agent clock; other threads keep launching while the flush runs) whose
+ * span is unknown: unjoined. One whose span is known but whose API record is missing waits for the next forced
+ * flush: the API record is written at the call's exit, which may come after the flush began even when the work ended
+ * before (a synchronous launch), and then it is in a buffer the next flush hands over. Only then is it joined
+ * without its launch's times (GpuTracing.finish flushes twice, so that nothing waits past the end). */
 static void pending_sweep(int64_t settle_before) {
   if (!correlations_since_sweep && settle_before == INT64_MIN) {
     return;
@@ -159,11 +170,14 @@ static void pending_sweep(int64_t settle_before) {
     pending_head = (pending_head + 1) % pending_capacity;
     pending_count--;
     int settling = e.rec.end < settle_before;
-    if (corr_join(&e.rec, settling)) {
+    if (corr_join(&e.rec, settling && e.settles > 0)) {
       ring_write(&e.rec);
-    } else if (settling) {
+    } else if (settling && !corr_spanned(&e.rec)) {
       emit_unresolved(&e.rec);
     } else {
+      if (settling) {
+        e.settles++;
+      }
       pending[(pending_head + pending_count) % pending_capacity] = e;
       pending_count++;
       if (e.rec.end < min_end) {

@@ -251,6 +251,8 @@ public final class GpuTracing implements GpuCorrelation.WindowControl {
     disable();
     if (source != null && !closed && unavailable == null) {
       GpuNative.flush0(true);
+      // A record whose API record came after the first flush began waits one more forced flush (gpu_records.c).
+      GpuNative.flush0(true);
     }
   }
 
