@@ -10,6 +10,7 @@ import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.ThreadRecorder;
 import io.mltrace.collector.Collector;
 import io.mltrace.collector.ExternalActivity;
+import io.mltrace.collector.GpuTimeline;
 import io.mltrace.collector.Span;
 import io.mltrace.collector.Step;
 import io.mltrace.collector.StepSink;
@@ -90,7 +91,7 @@ class GpuWindowTest {
               .orElseThrow(() -> new AssertionError("no launching span in step for " + a));
           assertTrue(launcher.startNs() <= a.startNs() && a.endNs() <= launcher.endNs());
         }
-        GpuTimeline t = GpuTimeline.of(s.startNs(), s.endNs(), s.spans(), s.external());
+        GpuTimeline t = s.gpu().timeline(); // computed once by the collector
         assertTrue(t.deviceNs(GpuTimeline.DeviceUse.GEMM_KERNELS) >= 20_000, t::toString);
         assertTrue(t.deviceNs(GpuTimeline.DeviceUse.COPY_H2D) >= 5_000, t::toString);
       } else {

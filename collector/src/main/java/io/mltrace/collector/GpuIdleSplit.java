@@ -1,8 +1,6 @@
-package io.mltrace.gpu;
+package io.mltrace.collector;
 
-import io.mltrace.collector.ExternalActivity;
-import io.mltrace.collector.Span;
-import io.mltrace.gpu.GpuTimeline.IdleReason;
+import io.mltrace.collector.GpuTimeline.IdleReason;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
