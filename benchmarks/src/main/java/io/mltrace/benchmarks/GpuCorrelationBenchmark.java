@@ -6,6 +6,7 @@ import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.ThreadRecorder;
 import io.mltrace.collector.Collector;
+import io.mltrace.gpu.FakeCupti;
 import io.mltrace.gpu.GpuTracing;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
