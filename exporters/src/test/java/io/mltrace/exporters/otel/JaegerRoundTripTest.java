@@ -92,11 +92,8 @@ class JaegerRoundTripTest {
   @Test
   void gpuRecordsAreChildrenOfTheirOpsAndJvmEventsAreLogsOfTheStep() throws Exception {
     String service = "mltrace-gpu-test";
-    OtlpSettings settings = OtlpSettings.resolve("", "", 0, Map.of("OTEL_EXPORTER_OTLP_ENDPOINT",
-        "http://127.0.0.1:" + jaeger.otlpGrpcPort, "OTEL_EXPORTER_OTLP_PROTOCOL", OtlpSettings.GRPC,
-        "OTEL_SERVICE_NAME", service));
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    OtlpTraceSink sink = OtlpTraceSink.create(settings, () -> "djl", new PrintStream(err, true));
+    OtlpTraceSink sink = grpcSink(service, err);
     RecordedSteps recorded = RecordedSteps.runWithActivities(2, sink);
     sink.close();
     int perStep = RecordedSteps.SPANS_PER_STEP + RecordedSteps.GPU_RECORDS_PER_STEP;
@@ -166,11 +163,8 @@ class JaegerRoundTripTest {
   @Test
   void theEstimatedBackwardGemmKeepsItsEstimateFlagAndItsParent() throws Exception {
     String service = "mltrace-estimate-test";
-    OtlpSettings settings = OtlpSettings.resolve("", "", 0, Map.of("OTEL_EXPORTER_OTLP_ENDPOINT",
-        "http://127.0.0.1:" + jaeger.otlpGrpcPort, "OTEL_EXPORTER_OTLP_PROTOCOL", OtlpSettings.GRPC,
-        "OTEL_SERVICE_NAME", service));
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    OtlpTraceSink sink = OtlpTraceSink.create(settings, () -> "djl", new PrintStream(err, true));
+    OtlpTraceSink sink = grpcSink(service, err);
     RecordedSteps recorded = RecordedSteps.runWithBackward(2, sink);
     sink.close();
     assertEquals(0, sink.dropped(), sink::report);
@@ -202,6 +196,14 @@ class JaegerRoundTripTest {
       assertEquals(RecordedSteps.GEMM_DTYPE, tags(byName.get("matmul")).get("ml.dtype").asText());
     }
     assertTrue(estimates >= 1, "the second step's estimate reached Jaeger");
+  }
+
+  /** A sink exporting over OTLP gRPC to the test's Jaeger as {@code service}; its warnings go to {@code err}. */
+  private static OtlpTraceSink grpcSink(String service, ByteArrayOutputStream err) {
+    OtlpSettings settings = OtlpSettings.resolve("", "", 0, Map.of("OTEL_EXPORTER_OTLP_ENDPOINT",
+        "http://127.0.0.1:" + jaeger.otlpGrpcPort, "OTEL_EXPORTER_OTLP_PROTOCOL", OtlpSettings.GRPC,
+        "OTEL_SERVICE_NAME", service));
+    return OtlpTraceSink.create(settings, () -> "djl", new PrintStream(err, true));
   }
 
   /** Names, nesting (parent span ids), attributes and times (to the microsecond Jaeger keeps) survive. */
