@@ -8,7 +8,7 @@ package io.mltrace.collector;
  * <p>Conversion to the agent's clock happens once, in the {@link ActivitySource} that produces it.
  */
 public final class ExternalActivity {
-  /** Where an activity comes from. */
+  /** Where an activity comes from: JFR or CUPTI ({@link #kind()} says what it is). */
   public enum Origin { JVM, GPU }
 
   /**

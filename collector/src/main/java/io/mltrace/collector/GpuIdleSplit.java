@@ -99,7 +99,7 @@ public final class GpuIdleSplit {
   public static GpuIdleSplit of(long stepStart, long stepEnd, List<Span> spans, List<ExternalActivity> activities) {
     Map<Long, List<ExternalActivity>> byStream = new TreeMap<>();
     for (ExternalActivity a : activities) {
-      if (a.origin() == ExternalActivity.Origin.GPU) {
+      if (a.kind().isGpu()) {
         byStream.computeIfAbsent((long) a.device() << 32 | (a.stream() & 0xffffffffL), k -> new ArrayList<>()).add(a);
       }
     }

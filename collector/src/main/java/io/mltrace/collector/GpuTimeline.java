@@ -83,7 +83,7 @@ public final class GpuTimeline {
     for (ExternalActivity a : activities) {
       int lane;
       IdleReason host = HostActivityTimeline.reason(a);
-      if (a.origin() == ExternalActivity.Origin.GPU) {
+      if (a.kind().isGpu()) {
         lane = deviceLane(a, tree.byId(a.correlatedSpanId())).ordinal();
       } else if (host != null) {
         lane = DEVICE_LANES + host.ordinal();

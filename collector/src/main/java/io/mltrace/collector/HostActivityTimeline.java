@@ -35,7 +35,7 @@ final class HostActivityTimeline {
 
   /** The host's reason for a JVM event's time, or null when it explains no GPU idle time. */
   static IdleReason reason(ExternalActivity a) {
-    if (a.origin() != ExternalActivity.Origin.JVM) {
+    if (a.kind() != ActivityKind.JVM) {
       return null;
     }
     return a.category() == Category.GC ? IdleReason.GC

@@ -117,7 +117,7 @@ public final class LaunchStats {
   static List<OpLaunches> of(SpanTree tree, List<ExternalActivity> activities) {
     Map<String, OpLaunches> byOp = new LinkedHashMap<>();
     for (ExternalActivity a : activities) {
-      if (a.origin() != ExternalActivity.Origin.GPU) {
+      if (!a.kind().isGpu()) {
         continue;
       }
       Span launcher = tree.byId(a.correlatedSpanId());

@@ -102,7 +102,7 @@ final class StepAssembler {
   void addActivities(List<ExternalActivity> activities) {
     int hostBefore = host.size();
     for (ExternalActivity a : activities) {
-      if (a.origin() == ExternalActivity.Origin.GPU) {
+      if (a.kind().isGpu()) {
         if (a.correlatedSpanId() != 0) {
           gpuBySpan.computeIfAbsent(a.correlatedSpanId(), k -> new ArrayList<>()).add(a);
         } else {
@@ -194,7 +194,7 @@ final class StepAssembler {
 
     List<StepAccounting.Interval> jvm = new ArrayList<>();
     for (ExternalActivity a : external) {
-      if (a.origin() == ExternalActivity.Origin.JVM && a.category() != null && !a.isSample()
+      if (a.kind() == ActivityKind.JVM && a.category() != null && !a.isSample()
           && (a.threadId() == d.threadId || a.threadId() == ExternalActivity.ALL_THREADS)) {
         jvm.add(new StepAccounting.Interval(a.startNs(), a.endNs(), a.category()));
       }

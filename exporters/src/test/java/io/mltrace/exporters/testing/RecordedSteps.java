@@ -114,11 +114,11 @@ public final class RecordedSteps {
     try {
       Thread t = new Thread(() -> {
         for (int i = 0; i < count; i++) {
-          oneStep(source, backward);
+          long beforeEnd = oneStep(source, backward);
           if (i == 0 && gcAcrossSteps) {
-            long boundary = System.nanoTime();
+            // From before the step's end to after the next step's start, however late this thread runs here.
             source.add(new ExternalActivity(ExternalActivity.Origin.JVM, Category.GC, GC_ACROSS,
-                ExternalActivity.ALL_THREADS, boundary - 50_000, boundary + 50_000, 0, -1, -1, 0, null));
+                ExternalActivity.ALL_THREADS, beforeEnd - 50_000, System.nanoTime() + 50_000, 0, -1, -1, 0, null));
           }
         }
       }, "trainer-thread");
@@ -131,7 +131,8 @@ public final class RecordedSteps {
     return r;
   }
 
-  private static void oneStep(ScriptedActivities source, boolean backward) {
+  /** Records one step; returns a time read just before the step closed. */
+  private static long oneStep(ScriptedActivities source, boolean backward) {
     ThreadRecorder d = Recorder.enterStepPart();
     long dataStart = System.nanoTime();
     LockSupport.parkNanos(200_000);
@@ -157,9 +158,10 @@ public final class RecordedSteps {
       Recorder.exitBackward(bw, BACKWARD, BACKWARD_ESTIMATE);
     }
     ThreadRecorder o = Recorder.enterStepPart();
+    long beforeEnd = System.nanoTime();
     Recorder.exitStepEnd(o, "optimizer");
     if (source == null) {
-      return;
+      return beforeEnd;
     }
     long thread = Thread.currentThread().getId();
     source.add(new ExternalActivity(ExternalActivity.Origin.JVM, Category.GC, GC_PAUSE, ExternalActivity.ALL_THREADS,
@@ -177,6 +179,7 @@ public final class RecordedSteps {
     source.add(new ExternalActivity(ExternalActivity.Origin.GPU, Category.GEMM, KERNEL, 0, opStart + 50_000,
         opStart + 50_000 + KERNEL_NS, opSpan, DEVICE, KERNEL_STREAM, 0, "grid 4 block 128",
         opStart + KERNEL_LAUNCH_AT, opStart + KERNEL_LAUNCH_AT + KERNEL_LAUNCH_NS));
+    return beforeEnd;
   }
 
   /** Delivers what the trainer thread adds; everything is delivered by the time the collector closes. */
