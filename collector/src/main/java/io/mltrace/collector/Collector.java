@@ -1,9 +1,9 @@
 package io.mltrace.collector;
 
 import io.mltrace.bootstrap.Kind;
-import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.Slots;
 import io.mltrace.bootstrap.ThreadRecorder;
+import io.mltrace.bootstrap.ThreadRegistry;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -128,12 +128,12 @@ public final class Collector implements AutoCloseable {
         watermark = Math.min(watermark, safeWatermark(source));
       }
       int n = 0;
-      for (ThreadRecorder tr : Recorder.threads()) {
+      for (ThreadRecorder tr : ThreadRegistry.threads()) {
         boolean ended = !tr.isAlive();
         n += tr.drain(drainer);
         if (ended) {
           droppedByEndedThreads += tr.dropped();
-          Recorder.forget(tr);
+          ThreadRegistry.forget(tr);
         }
       }
       for (ActivitySource source : sources) {
@@ -206,7 +206,7 @@ public final class Collector implements AutoCloseable {
   public RunStats stats() {
     synchronized (lock) {
       long dropped = droppedByEndedThreads;
-      for (ThreadRecorder tr : Recorder.threads()) {
+      for (ThreadRecorder tr : ThreadRegistry.threads()) {
         dropped += tr.dropped();
       }
       return new RunStats(dropped, sinkErrors, stepsDiscarded, assembler.activitiesDropped(),

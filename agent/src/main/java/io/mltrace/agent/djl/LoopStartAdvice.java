@@ -2,9 +2,10 @@ package io.mltrace.agent.djl;
 
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.dataset.DataIterable;
+import io.mltrace.bootstrap.EngineProfile;
 import io.mltrace.bootstrap.Recorder;
-import io.mltrace.bootstrap.TimedBatches;
 import io.mltrace.bootstrap.ThreadRecorder;
+import io.mltrace.bootstrap.TimedBatches;
 import net.bytebuddy.asm.Advice;
 
 /**
@@ -19,9 +20,9 @@ final class LoopStartAdvice {
   @Advice.OnMethodEnter(suppress = Throwable.class)
   static void enter() {
     ThreadRecorder current = Recorder.current();
-    if (Recorder.profiling(current)) {
+    if (EngineProfile.profiling(current)) {
       try {
-        String file = Recorder.profileFile(current);
+        String file = EngineProfile.fileFor(current);
         JniUtils.stopProfile(file);
         java.nio.file.Files.deleteIfExists(java.nio.file.Paths.get(file));
       } catch (Throwable ignored) {

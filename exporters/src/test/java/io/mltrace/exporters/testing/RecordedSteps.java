@@ -4,6 +4,7 @@ import io.mltrace.bootstrap.DataTypes;
 import io.mltrace.bootstrap.GemmShapes;
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.Sampling;
 import io.mltrace.bootstrap.ThreadRecorder;
 import io.mltrace.collector.ActivitySource;
 import io.mltrace.collector.Category;
@@ -105,7 +106,7 @@ public final class RecordedSteps {
     List<StepSink> all = new ArrayList<>(List.of(sinks));
     all.add(0, r.steps::add);
     Recorder.setEnabled(true);
-    Recorder.setSampleEvery(1);
+    Sampling.update(sp -> sp.withSampleEvery(1));
     Collector c = Collector.create(all, 10, 0, 10_000);
     if (source != null) {
       c.addSource(source);
