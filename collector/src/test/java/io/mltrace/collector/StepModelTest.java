@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mltrace.bootstrap.GemmShapes;
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.Sampling;
 import io.mltrace.bootstrap.ThreadRecorder;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -22,7 +23,7 @@ class StepModelTest {
   private static List<Step> recordSteps(int count) throws InterruptedException {
     List<Step> steps = new ArrayList<>();
     Recorder.setEnabled(true);
-    Recorder.setSampleEvery(1);
+    Sampling.update(sp -> sp.withSampleEvery(1));
     Collector c = Collector.create(List.of(steps::add), 10, 0, 10_000);
     try {
       Thread t = new Thread(() -> {
