@@ -8,9 +8,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -40,6 +42,8 @@ public final class Collector implements AutoCloseable {
   private final StepAssembler assembler;
   private int pendingSpans;
   private long sinkErrors;
+  /** Sinks that threw at least once: each is named on stderr once, at its first failure; the rest are counted. */
+  private final Set<StepSink> failedSinks = Collections.newSetFromMap(new IdentityHashMap<>());
   private long stepsDiscarded;
   private long droppedByEndedThreads;
   private long sourceErrors;
@@ -197,9 +201,18 @@ public final class Collector implements AutoCloseable {
         try {
           sink.flush(stats);
         } catch (Throwable t) {
-          sinkErrors++;
+          sinkFailed(sink, t);
         }
       }
+    }
+  }
+
+  private void sinkFailed(StepSink sink, Throwable t) {
+    sinkErrors++;
+    if (failedSinks.add(sink)) {
+      String name = sink.getClass().getSimpleName().replaceFirst("\\$\\$Lambda.*", "");
+      System.err.println("mltrace: exporter " + name + " failed (" + t + "); the job and"
+          + " the other outputs go on, and its errors are counted (exporter_errors)");
     }
   }
 
@@ -254,7 +267,7 @@ public final class Collector implements AutoCloseable {
         try {
           sink.close();
         } catch (Throwable e) {
-          sinkErrors++;
+          sinkFailed(sink, e);
         }
       }
       earlySinks.clear();
@@ -262,7 +275,7 @@ public final class Collector implements AutoCloseable {
         try {
           sink.close();
         } catch (Throwable e) {
-          sinkErrors++;
+          sinkFailed(sink, e);
         }
       }
       sinks.clear();
@@ -322,7 +335,7 @@ public final class Collector implements AutoCloseable {
         try {
           sink.onStep(early);
         } catch (Throwable t) {
-          sinkErrors++;
+          sinkFailed(sink, t);
         }
       }
     }
@@ -333,7 +346,7 @@ public final class Collector implements AutoCloseable {
       try {
         sink.onStep(step);
       } catch (Throwable t) {
-        sinkErrors++;
+        sinkFailed(sink, t);
       }
     }
   }
@@ -376,7 +389,7 @@ public final class Collector implements AutoCloseable {
       try {
         sink.onSpanOutsideStep(span);
       } catch (Throwable t) {
-        sinkErrors++;
+        sinkFailed(sink, t);
       }
     }
   }

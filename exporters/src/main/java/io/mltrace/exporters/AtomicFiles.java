@@ -14,7 +14,13 @@ final class AtomicFiles {
     Path dir = target.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path tmp = dir.resolve(target.getFileName() + ".tmp");
-    Files.write(tmp, content.toString().getBytes(StandardCharsets.UTF_8));
-    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    try {
+      Files.write(tmp, content.toString().getBytes(StandardCharsets.UTF_8));
+      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      // A full disk leaves a partial temporary file: remove it, so it takes no more space; the last whole file stays.
+      Files.deleteIfExists(tmp);
+      throw e;
+    }
   }
 }
