@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FaultsIT {
   private static final String MLP = "io.mltrace.examples.djl.MlpTraining";
-  private static final int STEPS = 150;
+  private static final int STEPS = 80;
   private static final List<String> SMALL_HEAP = List.of("-Xmx256m");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static String lossWithoutAgent;
@@ -127,10 +127,10 @@ class FaultsIT {
 
   @Test
   void aFullDiskKeepsTheLastWholeFilesAndTheJobRuns(@TempDir Path dir) throws Exception {
-    // RLIMIT_FSIZE: the kernel refuses (EFBIG) every write past 96 KiB in any file of the job, as a full disk
+    // RLIMIT_FSIZE: the kernel refuses (EFBIG) every write past 64 KiB in any file of the job, as a full disk
     // refuses it (ENOSPC); the JVM ignores the signal that comes with it. A tmpfs needs root to mount.
     try (TrainingProcess job = JobRun.start("output=" + dir + ",sample_every=1,report_interval=1,console=summary,"
-        + "html_report=false,jvm_events=off", SMALL_HEAP, Map.of(), "ulimit -f 192", MLP, "--steps",
+        + "html_report=false,jvm_events=off", SMALL_HEAP, Map.of(), "ulimit -f 128", MLP, "--steps",
         String.valueOf(STEPS))) {
       assertSameResult(job);
       assertTrue(job.stdout().contains("mltrace summary: " + STEPS + " steps"), job::toString);
