@@ -34,6 +34,7 @@ final class AgentOptions {
   static final String OP_TIMING_EVERY = "op_timing_every";
   static final String JVM_EVENTS = "jvm_events";
   static final String JFR = "jfr";
+  static final String JVM_EVENTS_MIN_FREE_MB = "jvm_events_min_free_mb";
   static final String SAMPLE_PERIOD_MS = "sample_period_ms";
   static final String WAIT_THRESHOLD_MS = "wait_threshold_ms";
   static final String DJL_PROFILE_EVERY = "djl_profile_every";
@@ -68,6 +69,7 @@ final class AgentOptions {
     DEFAULTS.put(ATTACH_BATCH, "1");
     DEFAULTS.put(OP_TIMING_EVERY, "16");
     DEFAULTS.put(JVM_EVENTS, "on");
+    DEFAULTS.put(JVM_EVENTS_MIN_FREE_MB, "128");
     DEFAULTS.put(JFR, "");
     DEFAULTS.put(SAMPLE_PERIOD_MS, "20");
     DEFAULTS.put(WAIT_THRESHOLD_MS, "1");
@@ -145,6 +147,7 @@ final class AgentOptions {
       reject(JVM_EVENTS, "must be on or off");
     }
     positiveLong(DJL_PROFILE_EVERY, true);
+    positiveLong(JVM_EVENTS_MIN_FREE_MB, true);
     if (!CONSOLE_VALUES.contains(values.get(CONSOLE))) {
       reject(CONSOLE, "must be one of " + String.join(", ", CONSOLE_VALUES));
     }
@@ -304,6 +307,11 @@ final class AgentOptions {
 
   boolean jvmEvents() {
     return values.get(JVM_EVENTS).equals("on");
+  }
+
+  /** JVM events stop when JFR's repository disk has less free than this (MB); 0: never. */
+  long jvmEventsMinFreeMb() {
+    return Long.parseLong(values.get(JVM_EVENTS_MIN_FREE_MB));
   }
 
   /** The .jfr file to write at exit, or null. */

@@ -215,7 +215,9 @@ public final class AgentRuntime {
    */
   private static JfrSource startJvmEvents(AgentOptions options) {
     try {
-      return JfrSource.start(options.samplePeriodMillis(), options.waitThresholdMillis(), 200_000);
+      JfrSource source = JfrSource.start(options.samplePeriodMillis(), options.waitThresholdMillis(), 200_000);
+      source.stopWhenDiskLow(options.jvmEventsMinFreeMb() * 1024 * 1024, System.err::println);
+      return source;
     } catch (Throwable t) {
       System.err.println("mltrace: JVM events unavailable (" + t + "); continuing without gc/jit_safepoint/idle");
       return null;

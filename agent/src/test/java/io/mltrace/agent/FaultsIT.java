@@ -128,7 +128,9 @@ class FaultsIT {
   @Test
   void aFullDiskKeepsTheLastWholeFilesAndTheJobRuns(@TempDir Path dir) throws Exception {
     // RLIMIT_FSIZE: the kernel refuses (EFBIG) every write past 64 KiB in any file of the job, as a full disk
-    // refuses it (ENOSPC); the JVM ignores the signal that comes with it. A tmpfs needs root to mount.
+    // refuses it (ENOSPC); the JVM ignores the signal that comes with it. A tmpfs needs root to mount. JVM events
+    // off: JFR's repository is a file of the job too, HotSpot aborts the JVM when JFR cannot write it, and the
+    // agent's guard watches free space, which a file-size limit does not lower (see the next test).
     try (TrainingProcess job = JobRun.start("output=" + dir + ",sample_every=1,report_interval=1,console=summary,"
         + "html_report=false,jvm_events=off", SMALL_HEAP, Map.of(), "ulimit -f 128", MLP, "--steps",
         String.valueOf(STEPS))) {
@@ -149,6 +151,22 @@ class FaultsIT {
       System.out.printf("fault disk-full: median step %.3f ms, trace.json %s%n", medianStepMillis(summary),
           Files.exists(dir.resolve("trace.json")) ? Files.size(dir.resolve("trace.json")) + " bytes (earlier)"
               : "never written");
+    }
+  }
+
+  /**
+   * The disk of JFR's repository below the agent's floor (here a floor above any disk's size): the agent stops its
+   * JVM events with one line before JFR could fill the disk and abort the JVM; the steps go on.
+   */
+  @Test
+  void aDiskNearlyFullStopsJvmEventsNotTheJob(@TempDir Path dir) throws Exception {
+    try (TrainingProcess job = JobRun.start("output=" + dir + ",console=summary,jvm_events_min_free_mb=2000000000",
+        SMALL_HEAP, Map.of(), "", MLP, "--steps", String.valueOf(STEPS))) {
+      assertSameResult(job);
+      List<String> lines = job.stderr().lines().filter(l -> l.startsWith("mltrace: JVM events stopped")).toList();
+      assertEquals(1, lines.size(), job::toString);
+      assertTrue(lines.get(0).contains("MB free on the disk of JFR's repository"), lines.get(0));
+      assertEquals(STEPS, summary(dir).get("totals").get("steps").asInt(), "every step recorded");
     }
   }
 

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ManyThreadsIT {
   private static final int THREADS = 8;
-  private static final int STEPS = 100;
+  private static final int STEPS = 60;
 
   @Test
   void eightTrainingThreadsKeepEveryStepAndEveryRecord(@TempDir Path dir) throws Exception {

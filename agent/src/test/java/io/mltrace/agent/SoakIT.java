@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SoakIT {
   private static final String MLP = "io.mltrace.examples.djl.MlpTraining";
   private static final int SUMMARY_CAP = 300;
-  private static final int KILL_AT_STEP = 2500;
+  private static final int KILL_AT_STEP = 2000;
 
   @Test
   void filesStayWholeAndBoundedAndSurviveAKill(@TempDir Path dir) throws Exception {
