@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A reduced soak (the full 100,000 steps: {@code benchmarks/soak.sh}): a few thousand DJL steps in the default
- * mode with small caps and a report every second. Every time the test reads them, {@code summary.json} and
+ * A reduced soak (the full 100,000 steps: {@code benchmarks/reliability.sh soak}): a few thousand DJL steps in the
+ * default mode with small caps and a report every second. Every time the test reads them, {@code summary.json} and
  * {@code trace.json} parse whole (atomic writes); past their caps they stop growing; and a {@code kill -9} mid-run
  * leaves the last complete files readable.
  */
