@@ -107,9 +107,19 @@ int cuptiActivityRegisterTimestampCallback(timestamp_fn fn) {
   return 0;
 }
 
+/* FAKE_CUPTI_FAIL_ENABLE_AFTER=N in the environment: the (N+1)-th enable of concurrent kernels fails, as CUPTI
+ * failing mid-run (a child JVM cannot call fake_configure before the agent starts). */
+static int kernel_enables;
+
 int cuptiActivityEnable(uint32_t kind) {
   if ((int) kind == fail_enable_kind) {
     return 35;
+  }
+  if (kind == 10) {
+    const char *after = getenv("FAKE_CUPTI_FAIL_ENABLE_AFTER");
+    if (after != NULL && kernel_enables++ >= atoi(after)) {
+      return 35;
+    }
   }
   if (kind < 64) {
     enabled[kind] = 1;

@@ -34,6 +34,7 @@ final class AgentOptions {
   static final String OP_TIMING_EVERY = "op_timing_every";
   static final String JVM_EVENTS = "jvm_events";
   static final String JFR = "jfr";
+  static final String JVM_EVENTS_MIN_FREE_MB = "jvm_events_min_free_mb";
   static final String SAMPLE_PERIOD_MS = "sample_period_ms";
   static final String WAIT_THRESHOLD_MS = "wait_threshold_ms";
   static final String DJL_PROFILE_EVERY = "djl_profile_every";
@@ -68,6 +69,7 @@ final class AgentOptions {
     DEFAULTS.put(ATTACH_BATCH, "1");
     DEFAULTS.put(OP_TIMING_EVERY, "16");
     DEFAULTS.put(JVM_EVENTS, "on");
+    DEFAULTS.put(JVM_EVENTS_MIN_FREE_MB, "128");
     DEFAULTS.put(JFR, "");
     DEFAULTS.put(SAMPLE_PERIOD_MS, "20");
     DEFAULTS.put(WAIT_THRESHOLD_MS, "1");
@@ -122,7 +124,8 @@ final class AgentOptions {
         String key = (eq < 0 ? pair : pair.substring(0, eq)).trim();
         String value = eq < 0 ? "" : pair.substring(eq + 1).trim();
         if (!DEFAULTS.containsKey(key)) {
-          o.problems.add("mltrace: unknown option '" + key + "' ignored; valid options: " + String.join(", ", KEYS));
+          o.problems.add("mltrace: unknown option '" + shown(key) + "' (value '" + shown(value) + "') ignored;"
+              + " valid options: " + String.join(", ", KEYS));
           continue;
         }
         o.values.put(key, value);
@@ -144,14 +147,21 @@ final class AgentOptions {
       reject(JVM_EVENTS, "must be on or off");
     }
     positiveLong(DJL_PROFILE_EVERY, true);
+    positiveLong(JVM_EVENTS_MIN_FREE_MB, true);
     if (!CONSOLE_VALUES.contains(values.get(CONSOLE))) {
       reject(CONSOLE, "must be one of " + String.join(", ", CONSOLE_VALUES));
     }
     if (!GPU_VALUES.contains(values.get(GPU))) {
       reject(GPU, "must be one of " + String.join(", ", GPU_VALUES));
     }
-    if (values.get(OUTPUT).isEmpty()) {
+    if (values.get(OUTPUT).isEmpty() || !isPath(values.get(OUTPUT))) {
       reject(OUTPUT, "must name a folder");
+    }
+    if (!isPath(values.get(JFR))) {
+      reject(JFR, "must name a file");
+    }
+    if (!isPath(values.get(CUPTI_PATH))) {
+      reject(CUPTI_PATH, "must name a file");
     }
     if (!MODE_VALUES.contains(values.get(MODE))) {
       reject(MODE, "must be one of " + String.join(", ", MODE_VALUES));
@@ -182,10 +192,20 @@ final class AgentOptions {
     try {
       io.mltrace.agent.custom.CustomSpans.parse(values.get(SPANS));
     } catch (IllegalArgumentException e) {
-      reject(SPANS, e.getMessage() + " (CLASS#METHOD:CATEGORY entries separated by ';', '*' a wildcard)");
+      reject(SPANS, "must be CLASS#METHOD:CATEGORY entries separated by ';' ('*' a wildcard): " + e.getMessage());
     }
     if (!values.get(PROMETHEUS).isEmpty() && prometheusPort() < 0) {
       reject(PROMETHEUS, "must be PORT or HOST:PORT with a port from 1 to 65535");
+    }
+  }
+
+  /** Whether the text is a path this file system accepts (a NUL character, for one, is not). */
+  private static boolean isPath(String text) {
+    try {
+      Paths.get(text);
+      return true;
+    } catch (RuntimeException e) {
+      return false;
     }
   }
 
@@ -219,9 +239,36 @@ final class AgentOptions {
   }
 
   private void reject(String key, String why) {
-    problems.add("mltrace: option " + key + "='" + values.get(key) + "' " + why + "; using "
+    problems.add("mltrace: option " + key + "='" + shown(values.get(key)) + "' " + escaped(why) + "; using "
         + (DEFAULTS.get(key).isEmpty() ? "none" : DEFAULTS.get(key)));
     values.put(key, DEFAULTS.get(key));
+  }
+
+  /** Longest value quoted whole in a problem line; a longer one is cut, so a problem stays one readable line. */
+  static final int SHOWN_MAX = 80;
+
+  /**
+   * A value as a problem line quotes it: control characters (a line break in an environment variable) escaped as a
+   * backslash, {@code u} and four hex digits, so the problem stays on one line; cut after {@link #SHOWN_MAX}
+   * characters.
+   */
+  static String shown(String value) {
+    String head = value.length() > SHOWN_MAX ? value.substring(0, SHOWN_MAX) : value;
+    return escaped(head) + (value.length() > SHOWN_MAX ? "... (" + value.length() + " characters)" : "");
+  }
+
+  private static String escaped(String text) {
+    StringBuilder b = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      int type = Character.getType(c);
+      if (Character.isISOControl(c) || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR) {
+        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.toString();
   }
 
   /** One line per unknown key or bad value; empty when all is well. */
@@ -260,6 +307,11 @@ final class AgentOptions {
 
   boolean jvmEvents() {
     return values.get(JVM_EVENTS).equals("on");
+  }
+
+  /** JVM events stop when JFR's repository disk has less free than this (MB); 0: never. */
+  long jvmEventsMinFreeMb() {
+    return Long.parseLong(values.get(JVM_EVENTS_MIN_FREE_MB));
   }
 
   /** The .jfr file to write at exit, or null. */

@@ -113,7 +113,10 @@ public final class AgentRuntime {
     sinks.add(guard);
     Collector collector = Collector.create(sinks, 50, options.reportIntervalSeconds() * 1000, 1_000_000);
     windows.setStats(collector::stats);
-    collector.addEarlySink(jfrWriter(options));
+    StepSink jfrEvents = jfrWriter(options);
+    if (jfrEvents != null) {
+      collector.addEarlySink(jfrEvents);
+    }
     if (options.peakGflops() <= 0) {
       collector.addEarlySink(calibration);
     }
@@ -212,15 +215,24 @@ public final class AgentRuntime {
    */
   private static JfrSource startJvmEvents(AgentOptions options) {
     try {
-      return JfrSource.start(options.samplePeriodMillis(), options.waitThresholdMillis(), 200_000);
+      JfrSource source = JfrSource.start(options.samplePeriodMillis(), options.waitThresholdMillis(), 200_000);
+      source.stopWhenDiskLow(options.jvmEventsMinFreeMb() * 1024 * 1024, System.err::println);
+      return source;
     } catch (Throwable t) {
       System.err.println("mltrace: JVM events unavailable (" + t + "); continuing without gc/jit_safepoint/idle");
       return null;
     }
   }
 
+  /** The JFR event writer; null in a Java runtime without JFR (a jlinked or --limit-modules one), said once. */
   private static StepSink jfrWriter(AgentOptions options) {
     Path file = options.jfrFile();
+    if (ModuleLayer.boot().findModule("jdk.jfr").isEmpty()) {
+      if (file != null) {
+        System.err.println("mltrace: cannot record " + file + ": this Java runtime has no JFR (module jdk.jfr)");
+      }
+      return null;
+    }
     if (file != null) {
       try {
         return JfrEventWriter.toFile(file.toAbsolutePath());

@@ -7,7 +7,14 @@ import java.io.OutputStream;
 import java.lang.instrument.Instrumentation;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.util.Set;
 import java.util.Enumeration;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -32,7 +39,14 @@ final class BootstrapJar {
     if (!agentJar.isFile()) {
       throw new IOException("the agent is not running from a jar: " + agentJar);
     }
-    Path tmp = Files.createTempFile("mltrace-bootstrap-", ".jar");
+    // A folder of our own (created rwx------, under a fresh random name) so that no other user can swap the jar
+    // between our write and the JVM's read; checked again before use in case the temp folder is not what it seems.
+    Path dir = Files.createTempDirectory("mltrace-");
+    dir.toFile().deleteOnExit();
+    Path tmp = dir.resolve("mltrace-bootstrap.jar");
+    if (Files.getFileStore(dir).supportsFileAttributeView(PosixFileAttributeView.class)) {
+      Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    }
     tmp.toFile().deleteOnExit();
     int copied = 0;
     try (JarFile source = new JarFile(agentJar);
@@ -54,7 +68,41 @@ final class BootstrapJar {
     if (copied == 0) {
       throw new IOException("no bridge classes under " + PREFIX + " in " + agentJar);
     }
+    checkPrivate(dir, tmp);
     inst.appendToBootstrapClassLoaderSearch(new JarFile(tmp.toFile()));
+  }
+
+  /**
+   * Throws unless the folder and the jar in it are this user's own, not links, and writable by no one else: the
+   * bridge runs on the bootstrap class path with every permission, so a jar someone else could have written is
+   * never loaded.
+   */
+  static void checkPrivate(Path dir, Path jar) throws IOException {
+    // The folder was made by this process (mkdir fails on a name that exists), so its owner is this process's user
+    // as the file system names it (user.name may not be: a container's uid without a passwd entry).
+    UserPrincipal me = null;
+    for (Path p : new Path[] {dir, jar}) {
+      if (Files.isSymbolicLink(p)) {
+        throw new IOException("refusing the bridge jar: " + p + " is a symbolic link");
+      }
+      if (!Files.getFileStore(p).supportsFileAttributeView(PosixFileAttributeView.class)) {
+        continue; // no POSIX owner or modes to check here (Windows): the temp folder is the user's own there
+      }
+      PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      if (me == null) {
+        me = a.owner();
+      } else if (!a.owner().equals(me)) {
+        throw new IOException("refusing the bridge jar: " + p + " belongs to " + a.owner().getName() + ", not "
+            + me.getName());
+      }
+      Set<PosixFilePermission> perms = a.permissions();
+      if (perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)
+          || (p == dir && (perms.contains(PosixFilePermission.OTHERS_EXECUTE)
+              || perms.contains(PosixFilePermission.GROUP_EXECUTE)))) {
+        throw new IOException("refusing the bridge jar: " + p + " is open to other users ("
+            + PosixFilePermissions.toString(perms) + ")");
+      }
+    }
   }
 
   private static void copy(InputStream in, OutputStream out) throws IOException {

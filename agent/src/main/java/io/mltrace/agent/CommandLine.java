@@ -3,8 +3,10 @@ package io.mltrace.agent;
 import io.mltrace.agent.cli.ExitCodes;
 import java.io.File;
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code java -jar mltrace-agent.jar <command>} (also {@code ./mltrace <command>}): {@code list}, {@code attach},
@@ -43,6 +45,20 @@ final class CommandLine {
   }
 
   private static int attachCommand(String command, List<String> rest, PrintStream out, PrintStream err) {
+    if (command.equals("attach")) {
+      // Checked here, before anything reaches the target: a bad option is the caller's mistake, said on one line
+      // each and refused (exit 2), instead of coming back as the agent's answer.
+      List<String> problems = new ArrayList<>();
+      for (String pair : rest.subList(Math.min(1, rest.size()), rest.size())) {
+        if (pair.contains("=") && !pair.contains(",")) { // any other shape: Commands says what it must be
+          problems.addAll(AgentOptions.parse(pair, Map.of(), Map.of()).problems());
+        }
+      }
+      if (!problems.isEmpty()) {
+        problems.forEach(err::println);
+        return ExitCodes.USAGE;
+      }
+    }
     String jar;
     try {
       File self = new File(MltraceAgent.class.getProtectionDomain().getCodeSource().getLocation().toURI());

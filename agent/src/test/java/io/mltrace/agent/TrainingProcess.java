@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,10 +37,16 @@ final class TrainingProcess implements AutoCloseable {
     cmd.add(ChildJvm.examplesClasspath() + (extra.isEmpty() ? "" : File.pathSeparator + extra));
     cmd.add(mainClass);
     cmd.addAll(args);
+    return launch(cmd, Map.of(), javaHome);
+  }
+
+  /** Starts any command line (a JVM, or a shell that execs one) with extra environment variables. */
+  static TrainingProcess launch(List<String> cmd, Map<String, String> env, Path javaHome) throws IOException {
     Path out = Files.createTempFile("job-out", ".txt");
     Path err = Files.createTempFile("job-err", ".txt");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
     pb.environment().put("OMP_NUM_THREADS", "1");
+    pb.environment().putAll(env);
     return new TrainingProcess(pb.start(), javaHome, out, err);
   }
 

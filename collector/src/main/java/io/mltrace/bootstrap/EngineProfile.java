@@ -1,6 +1,7 @@
 package io.mltrace.bootstrap;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,10 +41,28 @@ public final class EngineProfile {
     }
   }
 
-  /** Where the advice asks the engine to write this thread's profile (read and deleted by {@link #mergeInto}). */
+  /**
+   * Where the advice asks the engine to write this thread's profile (read and deleted by {@link #mergeInto}): in a
+   * folder of this process's own, created on first use with owner-only permissions (where the file system has
+   * them), so that no other user can plant a link at a predictable name for the engine to write through.
+   */
   public static String fileFor(ThreadRecorder tr) {
-    return System.getProperty("java.io.tmpdir") + java.io.File.separator + "mltrace-profile-" + ProcessHandle
-        .current().pid() + "-" + tr.threadId() + ".json";
+    return PrivateFolder.PATH.resolve("profile-" + tr.threadId() + ".json").toString();
+  }
+
+  /** The process's private folder for profiles, created once, when a profiled step first asks. */
+  private static final class PrivateFolder {
+    static final Path PATH = create();
+
+    private static Path create() {
+      try {
+        Path dir = Files.createTempDirectory("mltrace-profile-"); // rwx------ on POSIX file systems
+        dir.toFile().deleteOnExit(); // empty by then: each profile is deleted once merged
+        return dir;
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot create a private folder for the engine's profile", e);
+      }
+    }
   }
 
   /**

@@ -7,9 +7,11 @@ import io.mltrace.bootstrap.ThreadRegistry;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -39,6 +41,8 @@ public final class Collector implements AutoCloseable {
   private final StepAssembler assembler;
   private int pendingSpans;
   private long sinkErrors;
+  /** Sinks that threw at least once: each is named on stderr once, at its first failure; the rest are counted. */
+  private final Set<StepSink> failedSinks = Collections.newSetFromMap(new IdentityHashMap<>());
   private long stepsDiscarded;
   private long droppedByEndedThreads;
   private long sourceErrors;
@@ -196,9 +200,18 @@ public final class Collector implements AutoCloseable {
         try {
           sink.flush(stats);
         } catch (Throwable t) {
-          sinkErrors++;
+          sinkFailed(sink, t);
         }
       }
+    }
+  }
+
+  private void sinkFailed(StepSink sink, Throwable t) {
+    sinkErrors++;
+    if (failedSinks.add(sink)) {
+      String name = sink.getClass().getSimpleName().replaceFirst("\\$\\$Lambda.*", "");
+      System.err.println("mltrace: exporter " + name + " failed (" + t + "); the job and"
+          + " the other outputs go on, and its errors are counted (exporter_errors)");
     }
   }
 
@@ -253,7 +266,7 @@ public final class Collector implements AutoCloseable {
         try {
           sink.close();
         } catch (Throwable e) {
-          sinkErrors++;
+          sinkFailed(sink, e);
         }
       }
       earlySinks.clear();
@@ -261,7 +274,7 @@ public final class Collector implements AutoCloseable {
         try {
           sink.close();
         } catch (Throwable e) {
-          sinkErrors++;
+          sinkFailed(sink, e);
         }
       }
       sinks.clear();
@@ -316,7 +329,7 @@ public final class Collector implements AutoCloseable {
         try {
           sink.onStep(early);
         } catch (Throwable t) {
-          sinkErrors++;
+          sinkFailed(sink, t);
         }
       }
     }
@@ -327,7 +340,7 @@ public final class Collector implements AutoCloseable {
       try {
         sink.onStep(step);
       } catch (Throwable t) {
-        sinkErrors++;
+        sinkFailed(sink, t);
       }
     }
   }
@@ -370,7 +383,7 @@ public final class Collector implements AutoCloseable {
       try {
         sink.onSpanOutsideStep(span);
       } catch (Throwable t) {
-        sinkErrors++;
+        sinkFailed(sink, t);
       }
     }
   }

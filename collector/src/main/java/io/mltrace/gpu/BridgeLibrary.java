@@ -4,7 +4,6 @@ import io.mltrace.bootstrap.GpuNative;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 
 /**
@@ -34,9 +33,13 @@ final class BridgeLibrary {
       if (in == null) {
         return "the agent jar has no CUPTI bridge (" + RESOURCE + "; it was built without gcc)";
       }
-      Path tmp = Files.createTempFile("mltrace-cupti-", ".so");
+      // In a folder of our own (rwx------): in a shared temp folder another user could swap the library between
+      // its write and its load, and it runs inside the JVM.
+      Path dir = Files.createTempDirectory("mltrace-cupti-");
+      dir.toFile().deleteOnExit();
+      Path tmp = dir.resolve("libmltrace-cupti.so");
       tmp.toFile().deleteOnExit();
-      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(in, tmp);
       return GpuNative.load(tmp.toString());
     } catch (Exception e) {
       return "cannot extract the CUPTI bridge: " + e;

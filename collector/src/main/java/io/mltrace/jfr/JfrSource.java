@@ -14,6 +14,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import jdk.jfr.FlightRecorder;
 import jdk.jfr.consumer.EventStream;
 import jdk.jfr.consumer.RecordingStream;
@@ -54,6 +55,10 @@ public final class JfrSource implements ActivitySource {
   private volatile long latestHeartbeat;
   /** Set when everything recorded has been delivered: the stream ended, or {@link #finish()} read the rest. */
   private volatile boolean complete;
+  /** Below this many free bytes on the repository's disk the stream stops (see {@link #stopWhenDiskLow}); 0: never. */
+  private volatile long minFreeBytes;
+  private volatile Consumer<String> diskLog = line -> { };
+  private boolean stoppedForDisk;
 
   private JfrSource(RecordingStream stream, int maxQueued) {
     this.stream = stream;
@@ -196,6 +201,7 @@ public final class JfrSource implements ActivitySource {
   // ---- stream thread ---------------------------------------------------------------------------------------------
 
   private void flushed() {
+    checkDisk();
     clock.recalibrate();
     // Only a delivered heartbeat proves how far the stream has come (the handler itself may run late).
     watermark = latestHeartbeat;
@@ -203,6 +209,42 @@ public final class JfrSource implements ActivitySource {
     synchronized (intakeLock) {
       recent.values().removeIf(end -> end < forget);
     }
+  }
+
+  /**
+   * Stops this stream when the disk of JFR's repository has less than {@code minFreeBytes} free, checked at each of
+   * the stream's flushes (about once a second), with one line to {@code log}. Why: HotSpot aborts the whole JVM when
+   * JFR cannot write its repository (a failed {@code guarantee} in its chunk writer, JDK 17 and 25 alike), and the
+   * job would not have run JFR without the agent. A disk that fills within a second still wins that race.
+   */
+  public void stopWhenDiskLow(long minFreeBytes, Consumer<String> log) {
+    this.diskLog = log;
+    this.minFreeBytes = minFreeBytes;
+  }
+
+  private void checkDisk() {
+    long min = minFreeBytes;
+    if (min <= 0 || stoppedForDisk) {
+      return;
+    }
+    Path repository = Path.of(System.getProperty("jdk.jfr.repository", System.getProperty("java.io.tmpdir")));
+    long free;
+    try {
+      free = Files.getFileStore(repository).getUsableSpace();
+    } catch (IOException | RuntimeException e) {
+      return; // cannot tell: keep going
+    }
+    if (free >= min) {
+      return;
+    }
+    stoppedForDisk = true;
+    diskLog.accept("mltrace: JVM events stopped: " + free / (1024 * 1024) + " MB free on the disk of JFR's repository "
+        + repository + " (under " + min / (1024 * 1024) + " MB); the JVM aborts when JFR cannot write. The steps"
+        + " go on without gc/jit_safepoint/idle");
+    // Not from this callback, which runs on the stream's own thread.
+    Thread stopper = new Thread(this::close, "mltrace-jfr-stop");
+    stopper.setDaemon(true);
+    stopper.start();
   }
 
   private void heartbeat(jdk.jfr.consumer.RecordedEvent e) {

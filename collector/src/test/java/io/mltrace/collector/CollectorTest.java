@@ -49,7 +49,7 @@ class CollectorTest {
   }
 
   /** One iteration as the DJL advice records it: data, a phase with two GEMMs and an op, the optimizer. */
-  private static void iteration() {
+  static void iteration() {
     ThreadRecorder data = Recorder.enterStepPart();
     Recorder.exitSpan(data, Kind.DATA, "data");
     ThreadRecorder phase = Recorder.enterStepPart();

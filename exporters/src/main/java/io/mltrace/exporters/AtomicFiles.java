@@ -26,13 +26,19 @@ public final class AtomicFiles {
     Files.createDirectories(dir);
     Path tmp = dir.resolve(target.getFileName() + ".tmp");
     byte[] bytes = content.toString().getBytes(StandardCharsets.UTF_8);
-    if (gzip) {
-      try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-        out.write(bytes);
+    try {
+      if (gzip) {
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+          out.write(bytes);
+        }
+      } else {
+        Files.write(tmp, bytes);
       }
-    } else {
-      Files.write(tmp, bytes);
+      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      // A full disk leaves a partial temporary file: remove it, so it takes no more space; the last whole file stays.
+      Files.deleteIfExists(tmp);
+      throw e;
     }
-    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 }

@@ -25,7 +25,8 @@ import java.util.Locale;
 /**
  * An MLP (784-128-10 by default) trained with SGD on synthetic, learnable data for a fixed number of steps.
  *
- * <p>{@code --steps N --batch B --hidden H --seed S}. Prints one line at the end: {@code final loss <value>}.
+ * <p>{@code --steps N --batch B --hidden H --seed S [--dataset-batches D]}. Prints one line at the end:
+ * {@code final loss <value>}.
  */
 public final class MlpTraining {
   private MlpTraining() {}
@@ -36,6 +37,8 @@ public final class MlpTraining {
     int batch = Args.integer(args, "--batch", 64);
     int hidden = Args.integer(args, "--hidden", 128);
     int seed = Args.integer(args, "--seed", 42);
+    // Batches in the synthetic dataset; fewer than --steps: the loop goes over it again (a long soak's memory).
+    int datasetBatches = Math.min(steps, Args.integer(args, "--dataset-batches", steps));
     int inputs = 784;
     int classes = 10;
 
@@ -44,7 +47,7 @@ public final class MlpTraining {
     try (NDManager manager = NDManager.newBaseManager();
         Model model = Model.newInstance("mlp")) {
       // Labels are a fixed linear function of the inputs, so the loss falls as the model learns.
-      long samples = (long) steps * batch;
+      long samples = (long) datasetBatches * batch;
       NDArray x = manager.randomNormal(new Shape(samples, inputs));
       NDArray projection = manager.randomNormal(new Shape(inputs, classes));
       NDArray y = x.matMul(projection).argMax(1).toType(DataType.FLOAT32, false);
