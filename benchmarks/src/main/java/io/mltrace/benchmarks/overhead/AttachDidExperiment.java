@@ -18,7 +18,7 @@ import java.util.Map;
  * second warm-up lets the JIT settle again before the steps that count: retransformation throws away the compiled
  * code of the advised methods, and a method that runs once per step reaches C2 only after some 10,000 steps.
  */
-final class AttachDidExperiment {
+final class AttachDidExperiment implements Experiment {
   /**
    * One comparison of the method.
    *
@@ -45,7 +45,8 @@ final class AttachDidExperiment {
     this.options = options;
   }
 
-  static MarkdownTable table() {
+  @Override
+  public MarkdownTable table() {
     return new MarkdownTable("job", "attached to side A", "pairs", "median of after/before", "min", "max",
         "per pair (after/before)", "ratio A/B before attaching, per pair", "CPU-time ratio after, median (min–max)",
         "load avg (1 min)");
@@ -77,7 +78,8 @@ final class AttachDidExperiment {
     }
   }
 
-  void rows(Job job, MarkdownTable table) throws Exception {
+  @Override
+  public void rows(Job job, MarkdownTable table) throws Exception {
     List<String> modes = options.modes();
     int steps = options.steps();
     Map<String, List<LockstepPair.Result[]>> results = new LinkedHashMap<>();

@@ -11,7 +11,7 @@ import java.util.Map;
  * pair's figure is the median over the measured steps of the per-step ratio. It cancels the machine's drift but not
  * the difference between two JVMs (±3 % per DJL pair on a quiet VM), so it needs many pairs.
  */
-final class LockstepExperiment {
+final class LockstepExperiment implements Experiment {
   private final Launcher launcher;
   private final Comparisons catalogue;
   private final HarnessOptions options;
@@ -22,7 +22,8 @@ final class LockstepExperiment {
     this.options = options;
   }
 
-  static MarkdownTable table() {
+  @Override
+  public MarkdownTable table() {
     return new MarkdownTable("job", "comparison", "side A", "side B", "pairs", "median ratio A/B", "min", "max",
         "per pair (median of per-step ratios)", "CPU-time ratio, median (min–max)", "load avg (1 min)");
   }
@@ -31,7 +32,8 @@ final class LockstepExperiment {
    * Pair {@code i} of every comparison runs before pair {@code i + 1} of any, so a change in the machine's load over
    * the batch (a build starting next door) falls on all comparisons alike, the A/A control included.
    */
-  void rows(Job job, MarkdownTable table) throws Exception {
+  @Override
+  public void rows(Job job, MarkdownTable table) throws Exception {
     List<String> modes = options.modes();
     int steps = options.steps();
     Map<String, List<LockstepPair.Result>> results = new LinkedHashMap<>();

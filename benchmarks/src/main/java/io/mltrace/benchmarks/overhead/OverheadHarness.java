@@ -1,6 +1,7 @@
 package io.mltrace.benchmarks.overhead;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
@@ -37,7 +38,7 @@ public final class OverheadHarness {
   public static void main(String[] args) throws Exception {
     HarnessOptions options = HarnessOptions.parse(args);
     Launcher launcher = new Launcher(options);
-    String loadBefore = Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim();
+    String loadBefore = Files.readString(Path.of("/proc/loadavg")).trim();
     Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     String afterAttach = options.method() == HarnessOptions.Method.ATTACH_DID
         ? " (after attaching: " + options.warmupAfter() + ")" : "";
@@ -51,50 +52,23 @@ public final class OverheadHarness {
     Comparisons catalogue = new Comparisons(launcher.agent(), options.agentB(), options.sampleEvery(),
         launcher.work);
     if (options.pairs() > 0) {
-      switch (options.method()) {
-        case LOCKSTEP: {
-          MarkdownTable table = LockstepExperiment.table();
-          LockstepExperiment experiment = new LockstepExperiment(launcher, catalogue, options);
-          for (Job job : options.jobs()) {
-            experiment.rows(job, table);
-          }
-          break;
-        }
-        case SEQUENTIAL: {
-          MarkdownTable table = SequentialExperiment.table();
-          SequentialExperiment experiment = new SequentialExperiment(launcher, catalogue, options);
-          for (Job job : options.jobs()) {
-            experiment.rows(job, table);
-          }
-          break;
-        }
-        case ATTACH_DID: {
-          MarkdownTable table = AttachDidExperiment.table();
-          AttachDidExperiment experiment = new AttachDidExperiment(launcher, options);
-          for (Job job : options.jobs()) {
-            experiment.rows(job, table);
-          }
-          break;
-        }
-        case PEERS: {
-          MarkdownTable table = PeerExperiment.table();
-          PeerExperiment experiment = new PeerExperiment(launcher, options,
-              options.root().resolve("benchmarks/target/peers"));
-          for (Job job : options.jobs()) {
-            experiment.rows(job, table);
-          }
-          if (options.writeDoc() != null) {
-            String run = String.format(Locale.ROOT, "Run of %s to %s UTC: %s. Load average (1, 5, 15 min; "
-                + "running/all tasks) before: `%s`, after: `%s`. Command: `java -cp benchmarks/target/classes "
-                + "io.mltrace.benchmarks.overhead.OverheadHarness %s`.", started,
-                Instant.now().truncatedTo(ChronoUnit.SECONDS), description, loadBefore,
-                Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim(), String.join(" ", args));
-            PeersSection.write(options.writeDoc(), run + "\n\n" + table);
-          }
-          break;
-        }
-        default:
-          throw new AssertionError(options.method());
+      Experiment experiment = switch (options.method()) {
+        case LOCKSTEP -> new LockstepExperiment(launcher, catalogue, options);
+        case SEQUENTIAL -> new SequentialExperiment(launcher, catalogue, options);
+        case ATTACH_DID -> new AttachDidExperiment(launcher, options);
+        case PEERS -> new PeerExperiment(launcher, options, options.root().resolve("benchmarks/target/peers"));
+      };
+      MarkdownTable table = experiment.table();
+      for (Job job : options.jobs()) {
+        experiment.rows(job, table);
+      }
+      if (options.method() == HarnessOptions.Method.PEERS && options.writeDoc() != null) {
+        String run = String.format(Locale.ROOT, "Run of %s to %s UTC: %s. Load average (1, 5, 15 min; "
+            + "running/all tasks) before: `%s`, after: `%s`. Command: `java -cp benchmarks/target/classes "
+            + "io.mltrace.benchmarks.overhead.OverheadHarness %s`.", started,
+            Instant.now().truncatedTo(ChronoUnit.SECONDS), description, loadBefore,
+            Files.readString(Path.of("/proc/loadavg")).trim(), String.join(" ", args));
+        PeersSection.write(options.writeDoc(), run + "\n\n" + table);
       }
     }
     if (options.attachRuns() > 0) {

@@ -17,7 +17,7 @@ import java.util.stream.Stream;
  * arm adds to it, the extra CPU time of the JVM up to its last step, peak RSS and the Java heap the arm adds, the
  * bytes it writes per step, and what it can see. An arm that cannot run here gets a row with the reason.
  */
-final class PeerExperiment {
+final class PeerExperiment implements Experiment {
   private final Launcher launcher;
   private final HarnessOptions options;
   private final PeerTools tools;
@@ -42,13 +42,15 @@ final class PeerExperiment {
     this.tools = new PeerTools(launcher.agent(), peersFolder, launcher.work);
   }
 
-  static MarkdownTable table() {
+  @Override
+  public MarkdownTable table() {
     return new MarkdownTable("job", "arm", "how", "pairs", "step time vs none: median (min–max)",
         "time to first step, s (vs none)", "extra CPU to last step, s", "peak RSS, MiB (vs none)",
         "Java heap vs none, MiB", "output, bytes/step", "what it can see", "load avg (1 min)");
   }
 
-  void rows(Job job, MarkdownTable table) throws Exception {
+  @Override
+  public void rows(Job job, MarkdownTable table) throws Exception {
     List<Outcome> outcomes = new ArrayList<>();
     for (Peer peer : options.arms()) {
       if (peer.appliesTo(job)) {

@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * The {@code sequential} method, the earlier one: one JVM after the other, the ratio of their median step times; the
  * order alternates from pair to pair. It spread by ±25 % on the shared VM, which lockstep cancels.
  */
-final class SequentialExperiment {
+final class SequentialExperiment implements Experiment {
   private static final Pattern STEP_NS = Pattern.compile("step_ns median=(\\d+)");
 
   private final Launcher launcher;
@@ -23,12 +23,14 @@ final class SequentialExperiment {
     this.options = options;
   }
 
-  static MarkdownTable table() {
+  @Override
+  public MarkdownTable table() {
     return new MarkdownTable("job", "comparison", "side A", "side B", "pairs", "median ratio A/B", "min", "max",
         "per pair");
   }
 
-  void rows(Job job, MarkdownTable table) throws Exception {
+  @Override
+  public void rows(Job job, MarkdownTable table) throws Exception {
     for (String mode : options.modes()) {
       List<Double> ratios = new ArrayList<>();
       for (int i = 0; i < options.pairs(); i++) {
