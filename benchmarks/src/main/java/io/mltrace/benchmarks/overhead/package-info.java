@@ -9,8 +9,8 @@
  * {@code HarnessOptions} (the command line), {@code Job}, {@code Arm}, {@code Comparison}, {@code Comparisons} and
  * {@code Peer} (the catalogue of what runs on each side, as typed values), {@code Launcher} and
  * {@code LockstepPair} (process control: command lines, pairs of JVMs taking turns, their CPU, memory and
- * * start-up), the experiments (one {@code Experiment} each: {@code LockstepExperiment}, {@code SequentialExperiment},
- * {@code AttachDidExperiment}, {@code AttachPauseExperiment}, {@code PeerExperiment}), {@code Stats} and
+ * start-up), the methods (one {@code Experiment} each: {@code LockstepExperiment}, {@code SequentialExperiment},
+ * {@code AttachDidExperiment}, {@code PeerExperiment}; and {@code AttachPauseExperiment}), {@code Stats} and
  * {@code MarkdownTable} / {@code PeersSection} (the output, and the generated section of docs/benchmarks.md).
  * Usage and results: {@code docs/benchmarks.md}, issues 8 and 18.
  */
