@@ -43,18 +43,40 @@ final class LockstepPair {
     final long cpuNs;
     final Map<String, Long> threadCpuNs;
     final Set<String> agentLines;
+    /** The process's figures over its whole life, known once it has stopped ({@code null} before). */
+    final Vitals vitals;
 
-    Side(long[] stepNs, long cpuNs, Map<String, Long> threadCpuNs, Set<String> agentLines) {
+    Side(long[] stepNs, long cpuNs, Map<String, Long> threadCpuNs, Set<String> agentLines, Vitals vitals) {
       this.stepNs = stepNs;
       this.cpuNs = cpuNs;
       this.threadCpuNs = threadCpuNs;
       this.agentLines = agentLines;
+      this.vitals = vitals;
     }
 
     double medianStepNs() {
       long[] sorted = stepNs.clone();
       Arrays.sort(sorted);
       return sorted[sorted.length / 2];
+    }
+  }
+
+  /**
+   * One side's process over its whole life, for the peers table.
+   *
+   * @param readyMs from the process's start to the end of the job's setup (the job's own count, agent start-up
+   *     included)
+   * @param firstStepNs the first step's time (the first turn's, warm-up included)
+   * @param totalCpuNs the process's CPU time from its start to its last step (its exit not included)
+   * @param peakRssBytes the process's peak resident memory ({@code VmHWM}) before it was told to stop
+   * @param heapUsedBytes the Java heap in use after a full GC once the job's loop ended
+   * @param reportedOutputBytes bytes the job itself wrote for a profiler it drives (0 for the others)
+   */
+  record Vitals(long readyMs, long firstStepNs, long totalCpuNs, long peakRssBytes, long heapUsedBytes,
+      long reportedOutputBytes) {
+    /** From the process's start to the end of its first step. */
+    double timeToFirstStepSeconds() {
+      return readyMs / 1e3 + firstStepNs / 1e9;
     }
   }
 
@@ -68,9 +90,9 @@ final class LockstepPair {
       this.b = b;
     }
 
-    Result withAgentLines(Set<String> linesA, Set<String> linesB) {
-      return new Result(new Side(a.stepNs, a.cpuNs, a.threadCpuNs, linesA),
-          new Side(b.stepNs, b.cpuNs, b.threadCpuNs, linesB));
+    Result withEnd(Set<String> linesA, Vitals vitalsA, Set<String> linesB, Vitals vitalsB) {
+      return new Result(new Side(a.stepNs, a.cpuNs, a.threadCpuNs, linesA, vitalsA),
+          new Side(b.stepNs, b.cpuNs, b.threadCpuNs, linesB, vitalsB));
     }
 
     /** The median over the measured steps of A's step time over B's same-numbered step: the pair's figure. */
@@ -108,6 +130,10 @@ final class LockstepPair {
     final Writer in;
     final Path err;
     final List<String> otherOutput = new ArrayList<>();
+    private long readyMs = -1;
+    private long firstStepNs = -1;
+    private long totalCpuNs;
+    private long peakRssBytes;
 
     Job(List<String> cmd, Path err) throws IOException {
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(err.toFile());
@@ -151,10 +177,50 @@ final class LockstepPair {
           + "; stderr:\n" + Files.readString(err));
     }
 
+    /** Waits for the job's {@code ready <ms since its process started>}. */
+    void awaitReady() throws IOException {
+      String since = await("ready");
+      readyMs = since.isEmpty() ? -1 : Long.parseLong(since);
+    }
+
     long step() throws IOException {
       in.write("step\n");
       in.flush();
-      return Long.parseLong(await("done "));
+      long ns = Long.parseLong(await("done "));
+      if (firstStepNs < 0) {
+        firstStepNs = ns;
+      }
+      return ns;
+    }
+
+    /** The process's peak resident memory so far ({@code VmHWM}), 0 where there is no {@code /proc}. */
+    long peakRssBytes() {
+      try {
+        for (String line : Files.readAllLines(Paths.get("/proc", String.valueOf(process.pid()), "status"))) {
+          if (line.startsWith("VmHWM:")) {
+            return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+          }
+        }
+      } catch (IOException | RuntimeException noProc) {
+        // Reported as 0: unknown.
+      }
+      return 0;
+    }
+
+    /** The figures of the process's whole life; call after {@link #stop}. */
+    Vitals vitals() {
+      return new Vitals(readyMs, firstStepNs, totalCpuNs, peakRssBytes, lastNumber("heap_used "),
+          Math.max(0, lastNumber("output_bytes ")));
+    }
+
+    private long lastNumber(String prefix) {
+      long value = -1;
+      for (String line : otherOutput) {
+        if (line.startsWith(prefix)) {
+          value = Long.parseLong(line.substring(prefix.length()).trim());
+        }
+      }
+      return value;
     }
 
     long cpuNs() {
@@ -199,11 +265,19 @@ final class LockstepPair {
     }
 
     void stop() throws IOException, InterruptedException {
+      if (process.isAlive()) {
+        totalCpuNs = cpuNs();
+        peakRssBytes = peakRssBytes();
+      }
       try {
         in.write("stop\n");
         in.close();
       } catch (IOException alreadyGone) {
         // The job ended on its own; waitFor below reports nothing more.
+      }
+      // What the job prints after its loop (its summary, heap_used, output_bytes) until it closes its stdout.
+      for (String line = out.readLine(); line != null; line = out.readLine()) {
+        otherOutput.add(line);
       }
       if (!process.waitFor(TURN_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
         process.destroyForcibly();
@@ -248,8 +322,8 @@ final class LockstepPair {
     Job b = null;
     try {
       b = new Job(commandB, errB);
-      a.await("ready");
-      b.await("ready");
+      a.awaitReady();
+      b.awaitReady();
       if (pinCpu >= 0) {
         a.pinTrainingThread(pinCpu);
         b.pinTrainingThread(pinCpu);
@@ -264,8 +338,11 @@ final class LockstepPair {
       b.stop();
       Set<String> linesA = a.agentLines();
       Set<String> linesB = b.agentLines();
-      before = before.withAgentLines(linesA, linesB);
-      return after == null ? new Result[] {before} : new Result[] {before, after.withAgentLines(linesA, linesB)};
+      Vitals vitalsA = a.vitals();
+      Vitals vitalsB = b.vitals();
+      before = before.withEnd(linesA, vitalsA, linesB, vitalsB);
+      return after == null ? new Result[] {before}
+          : new Result[] {before, after.withEnd(linesA, vitalsA, linesB, vitalsB)};
     } finally {
       a.process.destroyForcibly();
       if (b != null) {
@@ -306,6 +383,6 @@ final class LockstepPair {
     long cpuB = b.cpuNs() - cpuB0;
     Map<String, Long> threadsA = since(a.threadCpuNs(), threadsA0);
     Map<String, Long> threadsB = since(b.threadCpuNs(), threadsB0);
-    return new Result(new Side(aNs, cpuA, threadsA, Set.of()), new Side(bNs, cpuB, threadsB, Set.of()));
+    return new Result(new Side(aNs, cpuA, threadsA, Set.of(), null), new Side(bNs, cpuB, threadsB, Set.of(), null));
   }
 }

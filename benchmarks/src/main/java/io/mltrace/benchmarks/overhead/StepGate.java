@@ -41,10 +41,34 @@ final class StepGate {
     return lockstep;
   }
 
-  /** Setup is done: the harness may hand out turns. */
+  /**
+   * Setup is done: the harness may hand out turns. In lockstep the line carries the milliseconds since the process
+   * started (agent start-up, framework loading and the job's setup), from which the harness counts the time to the
+   * first step.
+   */
   void ready() {
-    System.out.println(lockstep ? "ready" : "training");
+    System.out.println(lockstep ? "ready " + millisSinceProcessStart() : "training");
     System.out.flush();
+  }
+
+  /**
+   * The loop has ended: prints the Java heap still in use after a full GC ({@code heap_used <bytes>}: a profiler's
+   * or agent's heap shows as the difference between the two sides of a pair) and, when the job drove a profiler
+   * that wrote files, {@code output_bytes <bytes>}.
+   */
+  void finished(long outputBytes) {
+    System.gc();
+    Runtime runtime = Runtime.getRuntime();
+    System.out.println("heap_used " + (runtime.totalMemory() - runtime.freeMemory()));
+    if (outputBytes > 0) {
+      System.out.println("output_bytes " + outputBytes);
+    }
+    System.out.flush();
+  }
+
+  private static long millisSinceProcessStart() {
+    return ProcessHandle.current().info().startInstant()
+        .map(start -> java.time.Duration.between(start, java.time.Instant.now()).toMillis()).orElse(-1L);
   }
 
   /** Whether step {@code index} (from 0) should run; in lockstep, blocks until the harness says. */
