@@ -8,6 +8,7 @@ import static net.bytebuddy.matcher.ElementMatchers.nameMatches;
 import static net.bytebuddy.matcher.ElementMatchers.not;
 
 import io.mltrace.agent.instrument.FrameworkInstrumentation;
+import io.mltrace.agent.instrument.BoundKind;
 import io.mltrace.agent.instrument.Hook;
 import io.mltrace.bootstrap.Kind;
 import java.util.ArrayList;
@@ -77,7 +78,7 @@ public final class CustomSpans implements FrameworkInstrumentation {
           .methods(method + ":" + category, isMethod().and(nameMatches(glob(method))).and(not(isAbstract()))
               .and(not(isNative())))
           .advice(CustomSpanAdvice.class)
-          .bind(SpanKind.class, kind));
+          .bind(BoundKind.class, kind));
     }
     return new CustomSpans(hooks);
   }

@@ -1,21 +1,28 @@
 package io.mltrace.agent.instrument;
 
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
-import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.not;
 
+import io.mltrace.bootstrap.HookHealth;
+import java.io.IOException;
+import java.lang.annotation.Annotation;
 import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
+import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.ClassFileLocator;
 import net.bytebuddy.dynamic.DynamicType;
+import net.bytebuddy.implementation.bytecode.StackManipulation;
+import net.bytebuddy.implementation.bytecode.constant.IntegerConstant;
+import net.bytebuddy.implementation.bytecode.member.MethodInvocation;
 import net.bytebuddy.pool.TypePool;
 import net.bytebuddy.utility.JavaModule;
 
@@ -32,6 +39,8 @@ public final class Installer {
   /** One caching pool per class loader for the reference checks (the bootstrap loader under a marker key). */
   private final ConcurrentMap<Object, TypePool> referencePools = new ConcurrentHashMap<>();
   private static final Object BOOTSTRAP = new Object();
+  /** Advice class name → the framework references read from its bytecode. */
+  private final ConcurrentMap<String, List<AdviceReferences.Reference>> adviceReferences = new ConcurrentHashMap<>();
 
   /**
    * Installs every hook. Already-loaded classes are retransformed (the attach case); classes loaded later are
@@ -49,6 +58,12 @@ public final class Installer {
    */
   public ResettableClassFileTransformer install(Instrumentation inst, List<FrameworkInstrumentation> frameworks,
       boolean retransformLoaded, int batchSize, AgentBuilder.RedefinitionStrategy.Listener listener) {
+    return builder(frameworks, retransformLoaded, batchSize, listener).installOn(inst);
+  }
+
+  /** The agent builder for these hooks; tests call {@code makeRaw()} on it to transform class files directly. */
+  AgentBuilder builder(List<FrameworkInstrumentation> frameworks, boolean retransformLoaded, int batchSize,
+      AgentBuilder.RedefinitionStrategy.Listener listener) {
     AgentBuilder builder = new AgentBuilder.Default().disableClassFormatChanges();
     if (retransformLoaded) {
       builder = builder.with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
@@ -70,70 +85,70 @@ public final class Installer {
         builder = builder.type(hook.types).transform(new CheckedAdvice(f.name(), hook));
       }
     }
-    return builder.installOn(inst);
+    return builder;
   }
 
-  /** Applies one hook after checking it against the loader of the type being transformed. */
+  /**
+   * Applies one hook after checking it against the loader of the type being transformed: the hook's methods must
+   * exist, and so must every framework class, method and field its advice's bytecode refers to. The advice is
+   * compiled with the hook's id bound ({@link HookId}) and an exception handler that reports its failures to
+   * {@link HookHealth}, which turns a hook off after repeated failures.
+   */
   private final class CheckedAdvice implements AgentBuilder.Transformer {
     private final String framework;
     private final Hook hook;
+    private final int id;
+    /** Per target loader (the bootstrap loader under a marker key): why the advice cannot apply there, or "". */
+    private final ConcurrentMap<Object, String> missingByLoader = new ConcurrentHashMap<>();
 
     CheckedAdvice(String framework, Hook hook) {
       this.framework = framework;
       this.hook = hook;
+      this.id = HookHealth.register(framework + " hook " + hook.label());
     }
 
     @Override
     public DynamicType.Builder<?> transform(DynamicType.Builder<?> builder, TypeDescription type,
         ClassLoader loader, JavaModule module, ProtectionDomain domain) {
-      String missing = missingReference(type, loader);
-      if (missing != null) {
+      String missing = missingMethods(type);
+      if (missing == null) {
+        missing = missingByLoader.computeIfAbsent(loader == null ? BOOTSTRAP : loader, k -> missingReference(loader));
+      }
+      if (!missing.isEmpty()) {
         skip(missing);
         return builder;
       }
       applied.add(framework);
-      Advice.WithCustomMapping mapping = Advice.withCustomMapping();
-      for (java.util.Map.Entry<Class<? extends java.lang.annotation.Annotation>, Object> b : hook.bindings.entrySet()) {
+      Advice.WithCustomMapping mapping = Advice.withCustomMapping().bind(HookId.class, id);
+      for (Map.Entry<Class<? extends Annotation>, Object> b : hook.bindings.entrySet()) {
         mapping = mapping.bind(b.getKey(), b.getValue());
       }
       return new AgentBuilder.Transformer.ForAdvice(mapping)
           .include(Installer.class.getClassLoader())
+          .withExceptionHandler(failureHandler(id))
           .advice(hook.methods, hook.adviceClass)
           .transform(builder, type, loader, module, domain);
     }
 
-    /** Null when the hook can apply to this type in this loader; otherwise what is missing. */
-    private String missingReference(TypeDescription type, ClassLoader loader) {
-      if (type.getDeclaredMethods().filter(hook.methods).isEmpty() && !type.isInterface()
-          && !type.isAbstract()) {
+    private String missingMethods(TypeDescription type) {
+      if (type.getDeclaredMethods().filter(hook.methods).isEmpty() && !type.isInterface() && !type.isAbstract()) {
         return type.getName() + " has no method " + hook.methodsLabel;
-      }
-      TypePool pool = referencePools.computeIfAbsent(loader == null ? BOOTSTRAP : loader,
-          k -> TypePool.Default.of(ClassFileLocator.ForClassLoader.of(loader)));
-      for (String[] ref : hook.references) {
-        TypePool.Resolution r = pool.describe(ref[0]);
-        if (!r.isResolved()) {
-          return "class " + ref[0] + " not found";
-        }
-        if (ref[1] != null && !hasMethod(r.resolve(), ref[1])) {
-          return ref[0] + " has no method " + ref[1];
-        }
       }
       return null;
     }
 
-    private boolean hasMethod(TypeDescription type, String method) {
-      for (TypeDescription.Generic t = type.asGenericType(); t != null; t = t.getSuperClass()) {
-        if (!t.asErasure().getDeclaredMethods().filter(named(method)).isEmpty()) {
-          return true;
-        }
-        for (TypeDescription.Generic i : t.asErasure().getInterfaces()) {
-          if (!i.asErasure().getDeclaredMethods().filter(named(method)).isEmpty()) {
-            return true;
-          }
-        }
+    /** "" when every framework reference of the advice resolves in this loader; otherwise the first missing. */
+    private String missingReference(ClassLoader loader) {
+      List<AdviceReferences.Reference> refs;
+      try {
+        refs = referencesOf(hook.adviceClass);
+      } catch (IOException | RuntimeException e) {
+        return "its advice could not be read (" + e + ")";
       }
-      return false;
+      TypePool pool = referencePools.computeIfAbsent(loader == null ? BOOTSTRAP : loader,
+          k -> TypePool.Default.of(ClassFileLocator.ForClassLoader.of(loader)));
+      String missing = ReferenceCheck.firstMissing(refs, pool);
+      return missing == null ? "" : missing + " (used by " + simpleName(hook.adviceClass) + ")";
     }
 
     private void skip(String why) {
@@ -141,6 +156,31 @@ public final class Installer {
         System.err.println("mltrace: " + framework + " hook " + hook.label() + " skipped: " + why);
       }
     }
+  }
+
+  /** The framework references of an advice class, read from its bytecode once. */
+  private List<AdviceReferences.Reference> referencesOf(String adviceClass) throws IOException {
+    List<AdviceReferences.Reference> refs = adviceReferences.get(adviceClass);
+    if (refs == null) {
+      refs = AdviceReferences.of(adviceClass, ClassFileLocator.ForClassLoader.of(Installer.class.getClassLoader()));
+      adviceReferences.put(adviceClass, refs);
+    }
+    return refs;
+  }
+
+  /** Inlined into each advice's catch block: {@code HookHealth.failed(throwable, id)}, the throwable consumed. */
+  private static Advice.ExceptionHandler failureHandler(int id) {
+    try {
+      return new Advice.ExceptionHandler.Simple(new StackManipulation.Compound(IntegerConstant.forValue(id),
+          MethodInvocation.invoke(new MethodDescription.ForLoadedMethod(
+              HookHealth.class.getMethod("failed", Throwable.class, int.class)))));
+    } catch (NoSuchMethodException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String simpleName(String className) {
+    return className.substring(className.lastIndexOf('.') + 1);
   }
 
   /** Reports each type that could not be instrumented, once, on one line. */
