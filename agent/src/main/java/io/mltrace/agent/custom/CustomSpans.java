@@ -38,9 +38,12 @@ public final class CustomSpans implements FrameworkInstrumentation {
   }
 
   private final List<Hook> hooks;
+  /** What each entry's class pattern starts with, up to its first wildcard. */
+  private final List<String> prefixes;
 
-  private CustomSpans(List<Hook> hooks) {
+  private CustomSpans(List<Hook> hooks, List<String> prefixes) {
     this.hooks = hooks;
+    this.prefixes = prefixes;
   }
 
   /**
@@ -49,8 +52,9 @@ public final class CustomSpans implements FrameworkInstrumentation {
    */
   public static CustomSpans parse(String value) {
     List<Hook> hooks = new ArrayList<>();
+    List<String> prefixes = new ArrayList<>();
     if (value == null || value.isBlank()) {
-      return new CustomSpans(hooks);
+      return new CustomSpans(hooks, prefixes);
     }
     for (String raw : value.split(";")) {
       String entry = raw.trim();
@@ -79,8 +83,9 @@ public final class CustomSpans implements FrameworkInstrumentation {
               .and(not(isNative())))
           .advice(CustomSpanAdvice.class)
           .bind(BoundKind.class, kind));
+      prefixes.add(type.indexOf('*') < 0 ? type : type.substring(0, type.indexOf('*')));
     }
-    return new CustomSpans(hooks);
+    return new CustomSpans(hooks, prefixes);
   }
 
   /** A regular expression for a name pattern whose only special character is {@code *}. */
@@ -100,6 +105,11 @@ public final class CustomSpans implements FrameworkInstrumentation {
   @Override
   public String name() {
     return "custom";
+  }
+
+  @Override
+  public List<String> namedPackages() {
+    return prefixes;
   }
 
   @Override

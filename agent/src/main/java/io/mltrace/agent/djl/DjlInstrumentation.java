@@ -51,6 +51,11 @@ public final class DjlInstrumentation implements FrameworkInstrumentation {
   }
 
   @Override
+  public List<String> ownPackages() {
+    return List.of("ai.djl.");
+  }
+
+  @Override
   public List<Hook> hooks() {
     return List.of(
         // ---- ops --------------------------------------------------------------------------------------------

@@ -35,11 +35,25 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
   static final String OP_CONTEXT = "org.nd4j.linalg.api.ops.OpContext";
   static final String DATA_SET_ITERATOR = "org.nd4j.linalg.dataset.api.iterator.DataSetIterator";
   static final String MULTI_DATA_SET_ITERATOR = "org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator";
+  static final List<String> UNHOOKED = List.of("org.nd4j.linalg.api.ops.", "org.nd4j.autodiff.",
+      "org.nd4j.linalg.cpu.nativecpu.bindings.", "org.bytedeco.", "org.nd4j.shade.", "org.nd4j.ir.", "org.nd4j.imports.",
+      "org.nd4j.nativeblas.");
   static final String MEMORY_WORKSPACE = "org.nd4j.linalg.api.memory.MemoryWorkspace";
 
   @Override
   public String name() {
     return "dl4j";
+  }
+
+  @Override
+  public List<String> ownPackages() {
+    return List.of("org.deeplearning4j.", "org.nd4j.");
+  }
+
+  /** ND4J's thousands of op classes, SameDiff, the native bindings and shaded libraries: no hook matches there. */
+  @Override
+  public List<String> unhookedPackages() {
+    return UNHOOKED;
   }
 
   @Override
@@ -135,17 +149,13 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
   }
 
   /**
-   * Classes (not interfaces) below {@code superType} that declare a method the matcher accepts. The name test
-   * comes first and is cheap: it keeps the hierarchy walk away from ND4J's thousands of op classes and from
-   * JavaCPP's bindings, none of which are iterators, layers or step functions.
+   * Classes (not interfaces) below {@code superType} that declare a method the matcher accepts. ND4J's op classes,
+   * JavaCPP's bindings and the other {@link #UNHOOKED} packages never reach this walk: the installer rejects them
+   * by name.
    */
   private static ElementMatcher.Junction<TypeDescription> concrete(String superType,
       ElementMatcher<? super MethodDescription> method) {
-    return not(nameStartsWith("org.nd4j.linalg.api.ops.")).and(not(nameStartsWith("org.nd4j.autodiff.")))
-        .and(not(nameStartsWith("org.nd4j.linalg.cpu.nativecpu.bindings."))).and(not(nameStartsWith("org.bytedeco.")))
-        .and(not(nameStartsWith("org.nd4j.shade."))).and(not(nameStartsWith("org.nd4j.ir.")))
-        .and(not(nameStartsWith("org.nd4j.imports."))).and(not(nameStartsWith("org.nd4j.nativeblas.")))
-        .and(not(isInterface())).and(declaresMethod(method)).and(hasSuperType(named(superType)))
+    return not(isInterface()).and(declaresMethod(method)).and(hasSuperType(named(superType)))
         .and(not(named(superType)));
   }
 

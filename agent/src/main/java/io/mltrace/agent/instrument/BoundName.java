@@ -5,7 +5,10 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
-/** Marks the advice parameter (a {@code String}) that receives a span's name: a constant the installer binds per hook. */
+/**
+ * Marks the advice parameter (a {@code String}) that receives a span's name: a constant the installer binds per
+ * hook.
+ */
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.PARAMETER)
 public @interface BoundName {}

@@ -56,12 +56,17 @@ public final class Hook {
 
   /** The advice is a span of {@code kind} ({@code io.mltrace.bootstrap.Kind}) named {@code name}. */
   public Hook span(int kind, String name) {
-    return advice(SpanAdvice.class).bind(BoundKind.class, kind).bind(BoundName.class, name);
+    return spanAdvice(kind, name, false);
   }
 
   /** As {@link #span}, and on a training loop's thread the span opens the step when none is open. */
   public Hook stepPart(int kind, String name) {
-    return advice(StepPartAdvice.class).bind(BoundKind.class, kind).bind(BoundName.class, name);
+    return spanAdvice(kind, name, true);
+  }
+
+  private Hook spanAdvice(int kind, String name, boolean opensStep) {
+    return advice(SpanAdvice.class).bind(BoundKind.class, kind).bind(BoundName.class, name)
+        .bind(OpensStep.class, opensStep);
   }
 
   /** Binds {@code value} to the advice parameters annotated with {@code annotation} (a constant per hook). */

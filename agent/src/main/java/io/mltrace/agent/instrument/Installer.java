@@ -1,6 +1,7 @@
 package io.mltrace.agent.instrument;
 
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
+import static net.bytebuddy.matcher.ElementMatchers.none;
 import static net.bytebuddy.matcher.ElementMatchers.not;
 
 import io.mltrace.bootstrap.HookHealth;
@@ -8,6 +9,7 @@ import java.io.IOException;
 import java.lang.annotation.Annotation;
 import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
+import net.bytebuddy.asm.AsmVisitorWrapper;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.ClassFileLocator;
@@ -23,6 +25,7 @@ import net.bytebuddy.dynamic.DynamicType;
 import net.bytebuddy.implementation.bytecode.StackManipulation;
 import net.bytebuddy.implementation.bytecode.constant.IntegerConstant;
 import net.bytebuddy.implementation.bytecode.member.MethodInvocation;
+import net.bytebuddy.matcher.ElementMatcher;
 import net.bytebuddy.pool.TypePool;
 import net.bytebuddy.utility.JavaModule;
 
@@ -39,6 +42,15 @@ public final class Installer {
   /** One caching pool per class loader for the reference checks (the bootstrap loader under a marker key). */
   private final ConcurrentMap<Object, TypePool> referencePools = new ConcurrentHashMap<>();
   private static final Object BOOTSTRAP = new Object();
+  /**
+   * Packages without hooks whatever the frameworks: the JDK, the agent itself, and libraries a job carries that
+   * hold no training loop, iterator or translator (logging, JSON, protobuf, JavaCPP).
+   */
+  static final List<String> NOT_HOOKED = List.of("java.", "javax.", "jdk.", "sun.", "com.sun.", "net.bytebuddy.",
+      "io.mltrace.", "org.slf4j.", "com.google.protobuf.", "com.fasterxml.jackson.", "kotlin.", "okhttp3.", "okio.",
+      "io.opentelemetry.", "io.prometheus.", "org.bytedeco.");
+  /** Per target loader: the class files the advice is compiled against. */
+  private final ConcurrentMap<Object, AdvicePool> advicePools = new ConcurrentHashMap<>();
   /** Advice class name → the framework references read from its bytecode. */
   private final ConcurrentMap<String, List<AdviceReferences.Reference>> adviceReferences = new ConcurrentHashMap<>();
 
@@ -46,19 +58,25 @@ public final class Installer {
    * Installs every hook. Already-loaded classes are retransformed (the attach case); classes loaded later are
    * transformed as they load.
    */
-  public ResettableClassFileTransformer install(Instrumentation inst, List<FrameworkInstrumentation> frameworks) {
-    return install(inst, frameworks, true, Integer.MAX_VALUE,
+  public void install(Instrumentation inst, List<FrameworkInstrumentation> frameworks) {
+    install(inst, frameworks, true, Integer.MAX_VALUE,
         AgentBuilder.RedefinitionStrategy.Listener.NoOp.INSTANCE);
   }
 
   /**
    * As {@link #install(Instrumentation, List)}. With {@code retransformLoaded} (attach), already-loaded classes are
    * retransformed in batches of at most {@code batchSize}, each announced to {@code listener} (the attach path
-   * times them); without (launch: no framework class is loaded yet), the loaded classes are not even visited.
+   * times them); without (launch: no framework class is loaded yet), the loaded classes are not even visited, and
+   * a class being loaded reaches Byte Buddy only when its name is in a framework's packages ({@link NamePrefilter}).
    */
-  public ResettableClassFileTransformer install(Instrumentation inst, List<FrameworkInstrumentation> frameworks,
+  public void install(Instrumentation inst, List<FrameworkInstrumentation> frameworks,
       boolean retransformLoaded, int batchSize, AgentBuilder.RedefinitionStrategy.Listener listener) {
-    return builder(frameworks, retransformLoaded, batchSize, listener).installOn(inst);
+    AgentBuilder builder = builder(frameworks, retransformLoaded, batchSize, listener);
+    if (retransformLoaded) {
+      builder.installOn(inst);
+      return;
+    }
+    inst.addTransformer(new NamePrefilter(builder.makeRaw(), rejected(frameworks), named(frameworks)), false);
   }
 
   /** The agent builder for these hooks; tests call {@code makeRaw()} on it to transform class files directly. */
@@ -76,13 +94,22 @@ public final class Installer {
         // once per class being loaded: without this cache, ND4J's thousands of op classes took seconds.
         .with(new AgentBuilder.PoolStrategy.WithTypePoolCache.Simple(TypePool.Default.ReaderMode.FAST, poolCaches))
         .with(new ErrorsOnce())
-        // The agent's own classes are never instrumented; the example jobs (user code) are.
-        .ignore(nameStartsWith("io.mltrace.").and(not(nameStartsWith("io.mltrace.examples.")))
-            .or(nameStartsWith("java.")).or(nameStartsWith("jdk."))
-            .or(nameStartsWith("sun.")).or(nameStartsWith("com.sun.")).or(nameStartsWith("net.bytebuddy.")));
+        // The JDK, the agent's own classes (but the example jobs, user code, are hooked by custom spans), the
+        // libraries nothing hooks and the frameworks' unhooked packages are rejected by name, before any class
+        // file is parsed.
+        .ignore(namePrefixes(rejected(frameworks)).and(not(namePrefixes(named(frameworks)))));
     for (FrameworkInstrumentation f : frameworks) {
+      // A hook never looks at another framework's types: DJL's family matchers (which parse a class to list its
+      // methods) never run on ND4J's classes, nor DL4J's on DJL's.
+      List<String> others = new ArrayList<>();
+      for (FrameworkInstrumentation other : frameworks) {
+        if (other != f) {
+          others.addAll(other.ownPackages());
+        }
+      }
+      ElementMatcher.Junction<TypeDescription> scope = not(namePrefixes(others));
       for (Hook hook : f.hooks()) {
-        builder = builder.type(hook.types).transform(new CheckedAdvice(f.name(), hook));
+        builder = builder.type(scope.and(hook.types)).transform(new CheckedAdvice(f.name(), hook));
       }
     }
     return builder;
@@ -98,6 +125,8 @@ public final class Installer {
     private final String framework;
     private final Hook hook;
     private final int id;
+    /** Per target loader: the compiled advice. */
+    private final ConcurrentMap<Object, Advice> adviceByLoader = new ConcurrentHashMap<>();
     /** Per target loader (the bootstrap loader under a marker key): why the advice cannot apply there, or "". */
     private final ConcurrentMap<Object, String> missingByLoader = new ConcurrentHashMap<>();
 
@@ -119,15 +148,23 @@ public final class Installer {
         return builder;
       }
       applied.add(framework);
+      Object key = loader == null ? BOOTSTRAP : loader;
+      Advice advice = adviceByLoader.computeIfAbsent(key, k -> compile(advicePool(loader, k)));
+      return builder.visit(new AsmVisitorWrapper.ForDeclaredMethods().invokable(hook.methods, advice));
+    }
+
+    /**
+     * The hook's advice with its constants bound, built once per target loader: Byte Buddy's own
+     * {@code Transformer.ForAdvice} would parse the advice and the bridge classes again for every class it
+     * transforms.
+     */
+    private Advice compile(AdvicePool pool) {
       Advice.WithCustomMapping mapping = Advice.withCustomMapping().bind(HookId.class, id);
       for (Map.Entry<Class<? extends Annotation>, Object> b : hook.bindings.entrySet()) {
         mapping = mapping.bind(b.getKey(), b.getValue());
       }
-      return new AgentBuilder.Transformer.ForAdvice(mapping)
-          .include(Installer.class.getClassLoader())
-          .withExceptionHandler(failureHandler(id))
-          .advice(hook.methods, hook.adviceClass)
-          .transform(builder, type, loader, module, domain);
+      return mapping.to(pool.types.describe(hook.adviceClass).resolve(), pool.locator)
+          .withExceptionHandler(failureHandler(id));
     }
 
     private String missingMethods(TypeDescription type) {
@@ -158,6 +195,19 @@ public final class Installer {
     }
   }
 
+  /** Class files seen from one target loader plus the agent's (the advice classes), parsed once for all hooks. */
+  private record AdvicePool(ClassFileLocator locator, TypePool types) {}
+
+  private AdvicePool advicePool(ClassLoader loader, Object key) {
+    return advicePools.computeIfAbsent(key, k -> {
+      ClassFileLocator locator = new ClassFileLocator.Compound(
+          ClassFileLocator.ForClassLoader.of(Installer.class.getClassLoader()),
+          ClassFileLocator.ForClassLoader.of(loader));
+      return new AdvicePool(locator, new TypePool.Default.WithLazyResolution(new TypePool.CacheProvider.Simple(),
+          locator, TypePool.Default.ReaderMode.FAST));
+    });
+  }
+
   /** The framework references of an advice class, read from its bytecode once. */
   private List<AdviceReferences.Reference> referencesOf(String adviceClass) throws IOException {
     List<AdviceReferences.Reference> refs = adviceReferences.get(adviceClass);
@@ -166,6 +216,33 @@ public final class Installer {
       adviceReferences.put(adviceClass, refs);
     }
     return refs;
+  }
+
+  /** Packages no hook can match: the JDK, the agent, libraries without hooks, the frameworks' unhooked ones. */
+  static List<String> rejected(List<FrameworkInstrumentation> frameworks) {
+    List<String> rejected = new ArrayList<>(NOT_HOOKED);
+    for (FrameworkInstrumentation f : frameworks) {
+      rejected.addAll(f.unhookedPackages());
+    }
+    return rejected;
+  }
+
+  /** Packages a hook names explicitly (custom spans), admitted whatever {@link #rejected} says. */
+  static List<String> named(List<FrameworkInstrumentation> frameworks) {
+    List<String> named = new ArrayList<>(List.of("io.mltrace.examples."));
+    for (FrameworkInstrumentation f : frameworks) {
+      named.addAll(f.namedPackages());
+    }
+    return named;
+  }
+
+  /** Types whose name starts with one of the prefixes (matched on the name alone: no class file is parsed). */
+  private static ElementMatcher.Junction<TypeDescription> namePrefixes(List<String> prefixes) {
+    ElementMatcher.Junction<TypeDescription> any = none();
+    for (String prefix : prefixes) {
+      any = any.or(nameStartsWith(prefix));
+    }
+    return any;
   }
 
   /** Inlined into each advice's catch block: {@code HookHealth.failed(throwable, id)}, the throwable consumed. */

@@ -6,16 +6,21 @@ import io.mltrace.bootstrap.ThreadRecorder;
 import net.bytebuddy.asm.Advice;
 
 /**
- * A span of a bound kind and name around a framework method ({@link Hook#span}): a phase such as
- * {@code Trainer.notifyListeners}, a data wait such as {@code Batch.close}, an inference call. The kind and the
- * name are constants bound per hook ({@code Advice.withCustomMapping()}), so one advice serves every such hook.
+ * A span of a bound kind and name around a framework method ({@link Hook#span}, {@link Hook#stepPart}): a phase
+ * such as {@code Trainer.forward}, a data wait such as {@code Batch.close}, an inference call. The kind, the name
+ * and whether the span opens a step on a training loop's thread ({@code Recorder.enterStepPart}: a step begins
+ * with its first phase, such as DJL's data fetch) are constants bound per hook ({@code Advice.withCustomMapping()}),
+ * so one advice serves every such hook; the JIT folds the constant test away.
  */
 final class SpanAdvice {
   private SpanAdvice() {}
 
   @Advice.OnMethodEnter(suppress = Throwable.class)
-  static ThreadRecorder enter(@HookId int hook) {
-    return HookHealth.isOff(hook) ? null : Recorder.enterSpan();
+  static ThreadRecorder enter(@HookId int hook, @OpensStep boolean opensStep) {
+    if (HookHealth.isOff(hook)) {
+      return null;
+    }
+    return opensStep ? Recorder.enterStepPart() : Recorder.enterSpan();
   }
 
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

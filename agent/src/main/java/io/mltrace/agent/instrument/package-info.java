@@ -3,7 +3,7 @@
  *
  * <p>A {@link io.mltrace.agent.instrument.FrameworkInstrumentation} lists {@link io.mltrace.agent.instrument.Hook}s:
  * which types, which methods, and which advice: a span of a fixed kind and name (one shared advice class,
- * {@code SpanAdvice} or {@code StepPartAdvice}, with the kind and name bound per hook through Byte Buddy's
+ * {@code SpanAdvice}, with the kind and name bound per hook through Byte Buddy's
  * {@code Advice.withCustomMapping()}), or an advice class of its own. The {@link io.mltrace.agent.instrument.Installer}
  * builds one Byte Buddy {@code AgentBuilder} for all of them.
  *
