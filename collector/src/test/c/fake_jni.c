@@ -86,14 +86,3 @@ JNIEXPORT jint JNICALL Java_io_mltrace_gpu_FakeCupti_correlationDepth(JNIEnv *en
   (void) cls;
   return fake_correlation_depth();
 }
-
-/* The same controls for the JMH benchmarks (io.mltrace.benchmarks.FakeCupti). */
-JNIEXPORT void JNICALL Java_io_mltrace_benchmarks_FakeCupti_configure(JNIEnv *env, jclass cls, jint fail_kind,
-    jboolean subscriber_taken, jboolean no_timestamp_callback, jboolean hold_host) {
-  Java_io_mltrace_gpu_FakeCupti_configure(env, cls, fail_kind, subscriber_taken, no_timestamp_callback, hold_host);
-}
-
-JNIEXPORT void JNICALL Java_io_mltrace_benchmarks_FakeCupti_launchKernel(JNIEnv *env, jclass cls, jstring jname,
-    jlong duration_ns) {
-  Java_io_mltrace_gpu_FakeCupti_launchKernel(env, cls, jname, duration_ns);
-}

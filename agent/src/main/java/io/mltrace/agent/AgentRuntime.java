@@ -12,7 +12,9 @@ import io.mltrace.agent.djl.DjlInstrumentation;
 import io.mltrace.agent.dl4j.Dl4jInstrumentation;
 import io.mltrace.agent.instrument.FrameworkInstrumentation;
 import io.mltrace.agent.instrument.Installer;
+import io.mltrace.bootstrap.HotPathCalibration;
 import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.ThreadRegistry;
 import io.mltrace.collector.Category;
 import io.mltrace.collector.Collector;
 import io.mltrace.collector.StepSink;
@@ -74,11 +76,9 @@ public final class AgentRuntime {
     }
     StartupLog.enable(options.startupLog(), System.err);
     StartupLog.mark("options read");
-    Recorder.setRingCapacity(options.ringCapacity());
+    ThreadRegistry.setRingCapacity(options.ringCapacity());
     DetailControl control = new DetailControl(System.err);
     control.configure(policy(options));
-    Recorder.setProfileEvery(options.djlProfileEvery());
-    Recorder.setOpTimingEvery(options.opTimingEvery());
 
     Path out = options.output().toAbsolutePath();
     List<StepSink> sinks = new ArrayList<>();
@@ -304,7 +304,6 @@ public final class AgentRuntime {
           + String.join(", ", fixed) + "; nothing changed");
     }
     options = next;
-    Recorder.setOpTimingEvery(next.opTimingEvery());
     control.configure(policy(next));
     return "reconfigured: " + control.policy().describe();
   }
@@ -338,7 +337,7 @@ public final class AgentRuntime {
 
   static DetailPolicy policy(AgentOptions o) {
     return new DetailPolicy(Mode.of(o.mode()), o.sampleEvery(), o.sampleIntervalNanos(), o.tailPercentile(),
-        o.tailWindow(), true);
+        o.tailWindow(), true).withOpTiming(o.opTimingEvery(), o.djlProfileEvery());
   }
 
   /** Measures the hot path's cost per call off the training threads, for the overhead guard's estimate. */
@@ -356,7 +355,7 @@ public final class AgentRuntime {
         double counted = Double.MAX_VALUE;
         for (int round = 0; round < CALIBRATION_ROUNDS; round++) {
           Thread.sleep(round == 0 ? FIRST_CALIBRATION_DELAY_MILLIS : 10_000);
-          double[] ns = Recorder.calibrate(20_000, 5);
+          double[] ns = HotPathCalibration.measure(20_000, 5);
           recorded = Math.min(recorded, ns[0]);
           counted = Math.min(counted, ns[1]);
           // The advice adds a recorder look-up and a volatile read per call; count them in.

@@ -1,5 +1,6 @@
 package io.mltrace.agent;
 
+import io.mltrace.agent.cli.ExitCodes;
 import java.io.File;
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -11,10 +12,6 @@ import java.util.List;
  * {@code cli.attach}, the only code that needs the {@code jdk.attach} module; it is loaded only when one runs.
  */
 final class CommandLine {
-  static final int OK = 0;
-  static final int USAGE = 2;
-  /** The JVM or the runtime refused: here, a Java runtime without the jdk.attach module. */
-  static final int REFUSED = 5;
   static final List<String> ATTACH_COMMANDS = List.of("list", "attach", "trace", "status", "stop");
 
   private CommandLine() {}
@@ -25,12 +22,12 @@ final class CommandLine {
       case "version":
       case "--version":
         out.println("mltrace " + version());
-        return OK;
+        return ExitCodes.OK;
       case "help":
       case "--help":
       case "-h":
         out.println(usage());
-        return OK;
+        return ExitCodes.OK;
       default:
         if (io.mltrace.agent.cli.analysis.AnalysisCommands.COMMANDS.contains(command)) {
           return io.mltrace.agent.cli.analysis.AnalysisCommands.run(command,
@@ -41,7 +38,7 @@ final class CommandLine {
         }
         err.println("mltrace: unknown command '" + command + "'");
         err.println(usage());
-        return USAGE;
+        return ExitCodes.USAGE;
     }
   }
 
@@ -52,14 +49,14 @@ final class CommandLine {
       jar = self.getAbsolutePath();
     } catch (Exception e) {
       err.println("mltrace: cannot locate the agent jar: " + e);
-      return REFUSED;
+      return ExitCodes.REFUSED;
     }
     try {
       return new io.mltrace.agent.cli.attach.Commands(jar, out, err).run(command, rest);
     } catch (NoClassDefFoundError e) {
       err.println("mltrace: this Java runtime has no jdk.attach module (the Attach API); run the command with a"
           + " full JDK: " + e.getMessage());
-      return REFUSED;
+      return ExitCodes.REFUSED; // a Java runtime without the jdk.attach module
     }
   }
 

@@ -45,6 +45,21 @@ final class ChildJvm {
   /** A class path appended to the examples' for the children this thread starts (set by a test, cleared after). */
   static final ThreadLocal<String> EXTRA_CLASSPATH = ThreadLocal.withInitial(() -> "");
 
+  /**
+   * The class path a child JVM needs to drive the fake libcupti: this module's test classes (the fake training
+   * jobs) and the collector's test jar, which holds the one {@code io.mltrace.gpu.FakeCupti}.
+   */
+  static String gpuTestClasspath() {
+    String fakeCupti;
+    try {
+      fakeCupti = Paths.get(io.mltrace.gpu.FakeCupti.class.getProtectionDomain().getCodeSource().getLocation()
+          .toURI()).toString();
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+    return Paths.get("target", "test-classes").toAbsolutePath() + File.pathSeparator + fakeCupti;
+  }
+
   static ChildJvm run(String agentArgs, List<String> jvmArgs, String mainClass, String... args)
       throws IOException, InterruptedException {
     return runWithClasspath(agentArgs, jvmArgs, examplesClasspath(), mainClass, args);

@@ -3,6 +3,7 @@ package io.mltrace.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mltrace.agent.cli.ExitCodes;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +31,20 @@ class CommandLineTest {
       assertTrue(text.contains("  " + c), c + " in " + text);
     }
     assertTrue(text.contains("exit codes: 0 ok") && text.contains("EnableDynamicAgentLoading"), text);
+  }
+
+  @Test
+  void helpExplainsEveryExitCodeDefinedInExitCodes() throws Exception {
+    assertEquals(ExitCodes.OK, run("help"));
+    String text = out.toString(StandardCharsets.UTF_8);
+    String codes = text.substring(text.indexOf("exit codes:"), text.indexOf("JDK 21+"));
+    int defined = 0;
+    for (java.lang.reflect.Field f : ExitCodes.class.getFields()) {
+      int code = f.getInt(null);
+      assertTrue(codes.matches("(?s).*[ :]" + code + " [a-z].*"), f.getName() + " = " + code + " in " + codes);
+      defined++;
+    }
+    assertEquals(8, defined, "0 to 7");
   }
 
   @Test

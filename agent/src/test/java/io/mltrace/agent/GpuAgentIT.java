@@ -90,7 +90,7 @@ class GpuAgentIT {
   void stopTurnsGpuCollectionOffInTheRunningJob() throws Exception {
     Path resume = out.resolve("resume");
     Path home = Paths.get(System.getProperty("java.home"));
-    ChildJvm.EXTRA_CLASSPATH.set(Paths.get("target", "test-classes").toAbsolutePath().toString());
+    ChildJvm.EXTRA_CLASSPATH.set(ChildJvm.gpuTestClasspath());
     try (TrainingProcess job = TrainingProcess.start(home,
         List.of("-javaagent:" + ChildJvm.AGENT_JAR.toAbsolutePath() + "=output=" + out.resolve("trace")
             + ",report_interval=0,sample_every=1,console=summary,cupti_path=" + FAKE_CUPTI,

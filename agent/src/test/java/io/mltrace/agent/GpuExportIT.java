@@ -43,7 +43,7 @@ class GpuExportIT {
     assertTrue(Files.isRegularFile(GpuAgentIT.FAKE_CUPTI), "the collector build makes " + GpuAgentIT.FAKE_CUPTI);
     Path out = dir.resolve("out");
     try (Jaeger jaeger = Jaeger.start(Files.createDirectories(dir.resolve("jaeger")), 0)) {
-      ChildJvm.EXTRA_CLASSPATH.set(Paths.get("target", "test-classes").toAbsolutePath().toString());
+      ChildJvm.EXTRA_CLASSPATH.set(ChildJvm.gpuTestClasspath());
       ChildJvm.EXTRA_ENV.get().put("OTEL_SERVICE_NAME", SERVICE);
       ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,sample_every=1,cupti_path="
           + GpuAgentIT.FAKE_CUPTI + ",otlp_endpoint=http://127.0.0.1:" + jaeger.otlpGrpcPort,

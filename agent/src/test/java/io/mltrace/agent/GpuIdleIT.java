@@ -35,7 +35,7 @@ class GpuIdleIT {
   void scriptedHostGapsGoToTheirCauseAndLaunchStatisticsAreExact() throws Exception {
     assertTrue(Files.isRegularFile(GpuAgentIT.FAKE_CUPTI), "the collector build makes " + GpuAgentIT.FAKE_CUPTI);
     Path out = dir.resolve("out");
-    ChildJvm.EXTRA_CLASSPATH.set(Paths.get("target", "test-classes").toAbsolutePath().toString());
+    ChildJvm.EXTRA_CLASSPATH.set(ChildJvm.gpuTestClasspath());
     ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,sample_every=1,cupti_path="
         + GpuAgentIT.FAKE_CUPTI, List.of("-Dmltrace.test.fakeCupti=" + GpuAgentIT.FAKE_CUPTI),
         FakeGpuHostGaps.class.getName(), String.valueOf(STEPS));

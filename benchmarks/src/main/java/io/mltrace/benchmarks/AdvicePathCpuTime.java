@@ -2,6 +2,7 @@ package io.mltrace.benchmarks;
 
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.ThreadRecorder;
+import io.mltrace.bootstrap.ThreadRegistry;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
@@ -61,7 +62,7 @@ public final class AdvicePathCpuTime {
         }
         Arrays.sort(ns);
         long dropped = 0;
-        for (ThreadRecorder tr : Recorder.threads()) {
+        for (ThreadRecorder tr : ThreadRegistry.threads()) {
           dropped += tr.dropped();
         }
         System.out.println(String.format(Locale.ROOT,

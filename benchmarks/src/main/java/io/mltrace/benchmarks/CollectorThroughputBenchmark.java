@@ -2,7 +2,9 @@ package io.mltrace.benchmarks;
 
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.Sampling;
 import io.mltrace.bootstrap.ThreadRecorder;
+import io.mltrace.bootstrap.ThreadRegistry;
 import io.mltrace.collector.ActivitySource;
 import io.mltrace.collector.Category;
 import io.mltrace.collector.Collector;
@@ -66,9 +68,9 @@ public class CollectorThroughputBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    Recorder.setRingCapacity(4 * SPANS);
+    ThreadRegistry.setRingCapacity(4 * SPANS);
     Recorder.setEnabled(true);
-    Recorder.setSampleEvery(1);
+    Sampling.update(sp -> sp.withSampleEvery(1));
     collector = Collector.create(List.of(step -> delivered += step.spans().size() + step.external().size()), 1000,
         0, 1_000_000);
     collector.addSource(source);

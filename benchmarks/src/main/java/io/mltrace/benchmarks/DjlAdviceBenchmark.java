@@ -6,7 +6,9 @@ import io.mltrace.bootstrap.DataTypes;
 import io.mltrace.bootstrap.GemmShapes;
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.Sampling;
 import io.mltrace.bootstrap.ThreadRecorder;
+import io.mltrace.bootstrap.ThreadRegistry;
 import io.mltrace.collector.Collector;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -48,9 +50,9 @@ public class DjlAdviceBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    Recorder.setRingCapacity(1 << 16);
+    ThreadRegistry.setRingCapacity(1 << 16);
     Recorder.setEnabled(!mode.equals("off"));
-    Recorder.setSampleEvery(mode.equals("recording") ? 1 : Long.MAX_VALUE);
+    Sampling.update(sp -> sp.withSampleEvery(mode.equals("recording") ? 1 : Long.MAX_VALUE));
     collector = Collector.create(List.of(step -> { }), 1, 0, 100_000);
     collector.start();
     // Open a step so that ops are counted (and, when sampled, recorded) as inside it.

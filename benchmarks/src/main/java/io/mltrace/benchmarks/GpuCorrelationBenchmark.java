@@ -4,8 +4,10 @@ import io.mltrace.bootstrap.GpuCorrelation;
 import io.mltrace.bootstrap.GpuNative;
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.Sampling;
 import io.mltrace.bootstrap.ThreadRecorder;
 import io.mltrace.collector.Collector;
+import io.mltrace.gpu.FakeCupti;
 import io.mltrace.gpu.GpuTracing;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -53,7 +55,7 @@ public class GpuCorrelationBenchmark {
       }
     }
     Recorder.setEnabled(true);
-    Recorder.setSampleEvery(1);
+    Sampling.update(sp -> sp.withSampleEvery(1));
     collector = Collector.create(List.of(step -> { }), 1, 0, 100_000);
     collector.start();
   }

@@ -3,6 +3,7 @@ package io.mltrace.benchmarks;
 import io.mltrace.bootstrap.GpuNative;
 import io.mltrace.collector.ExternalActivity;
 import io.mltrace.gpu.GpuStats;
+import io.mltrace.gpu.FakeCupti;
 import io.mltrace.gpu.GpuTracing;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;

@@ -4,6 +4,7 @@ import io.mltrace.bootstrap.DataTypes;
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.OpFlops;
 import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.Sampling;
 import io.mltrace.bootstrap.ThreadRecorder;
 import io.mltrace.collector.Collector;
 import java.util.List;
@@ -50,7 +51,7 @@ public class Nd4jOpAdviceBenchmark {
   @Setup(Level.Trial)
   public void setUp() {
     Recorder.setEnabled(!mode.equals("off"));
-    Recorder.setSampleEvery(mode.equals("recording") ? 1 : Long.MAX_VALUE);
+    Sampling.update(sp -> sp.withSampleEvery(mode.equals("recording") ? 1 : Long.MAX_VALUE));
     collector = Collector.create(List.of(step -> { }), 1, 0, 100_000);
     collector.start();
     Recorder.loopStart();

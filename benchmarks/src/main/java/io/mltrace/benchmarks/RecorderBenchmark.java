@@ -2,6 +2,7 @@ package io.mltrace.benchmarks;
 
 import io.mltrace.bootstrap.GemmShapes;
 import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.Sampling;
 import io.mltrace.bootstrap.ThreadRecorder;
 import io.mltrace.collector.Collector;
 import java.util.List;
@@ -43,8 +44,8 @@ public class RecorderBenchmark {
   @Setup(Level.Trial)
   public void setUp() {
     Recorder.setEnabled(!mode.equals("off"));
-    Recorder.setSampleEvery(mode.equals("recording") ? 1 : Long.MAX_VALUE);
-    Recorder.setOpTimingEvery(mode.equals("counting_exact") ? 1 : 16);
+    Sampling.update(sp -> sp.withSampleEvery(mode.equals("recording") ? 1 : Long.MAX_VALUE));
+    Sampling.update(sp -> sp.withOpTimingEvery(mode.equals("counting_exact") ? 1 : 16));
     collector = Collector.create(List.of(step -> { }), 1, 0, 100_000);
     collector.start();
     // Open a step so that ops are counted (and, when sampled, recorded) as inside it.

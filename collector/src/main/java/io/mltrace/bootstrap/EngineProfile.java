@@ -18,14 +18,44 @@ import java.nio.file.Paths;
  * on this project's machines). Events are clipped to the backward span.
  *
  * <p>Runs on the training thread, in profiled steps only (which pay the profiler anyway): it allocates and reads a
- * file, unlike the rest of the hot path.
+ * file, unlike the rest of the hot path. The advice that drives the engine's profiler calls the public methods
+ * here; which steps are profiled is {@link SamplingPolicy#withProfileEvery}'s.
  */
-final class EngineProfile {
+public final class EngineProfile {
   static final String[] GEMM_KERNELS = {"aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm",
       "aten::convolution_backward"};
   static final String AUTOGRAD_FUNCTION = "autograd::engine::evaluate_function: ";
 
   private EngineProfile() {}
+
+  /** True when the engine's profiler is to run during the thread's current step. */
+  public static boolean profiling(ThreadRecorder tr) {
+    return tr != null && tr.stepProfiled();
+  }
+
+  /** The advice started the engine's profiler now: its event times count from here. */
+  public static void started(ThreadRecorder tr, long nanoTime) {
+    if (tr != null) {
+      tr.profile().started(nanoTime);
+    }
+  }
+
+  /** Where the advice asks the engine to write this thread's profile (read and deleted by {@link #mergeInto}). */
+  public static String fileFor(ThreadRecorder tr) {
+    return System.getProperty("java.io.tmpdir") + java.io.File.separator + "mltrace-profile-" + ProcessHandle
+        .current().pid() + "-" + tr.threadId() + ".json";
+  }
+
+  /**
+   * Merges the profile the advice just wrote into the current step; returns the number of spans added. Runs on the
+   * training thread in profiled steps only.
+   */
+  public static int mergeInto(ThreadRecorder tr, String file) {
+    if (tr == null || !tr.stepProfiled() || tr.profile().originNs() == 0) {
+      return 0;
+    }
+    return merge(tr, file);
+  }
 
   static int merge(ThreadRecorder tr, String file) {
     Path path = Paths.get(file);
@@ -41,13 +71,14 @@ final class EngineProfile {
         // A stale temporary file is harmless; the next profile overwrites it.
       }
     }
-    long parent = tr.backwardSpanId();
+    ProfiledStep profile = tr.profile();
+    long parent = profile.backwardSpanId();
     if (parent == 0) {
       return 0;
     }
-    long origin = tr.profileOriginNs();
-    long from = tr.backwardStartNs();
-    long to = tr.backwardEndNs();
+    long origin = profile.originNs();
+    long from = profile.backwardStartNs();
+    long to = profile.backwardEndNs();
     int added = 0;
     int at = json.indexOf("\"name\"");
     while (at >= 0) {
@@ -73,9 +104,6 @@ final class EngineProfile {
       if (base >= 0) {
         tr.commit(base, kind == Kind.OP_GEMM ? name : name.substring(AUTOGRAD_FUNCTION.length()));
         added++;
-      }
-      if (kind == Kind.OP_GEMM) {
-        tr.countProfiledGemm(end - start);
       }
     }
     return added;

@@ -3,7 +3,8 @@ package io.mltrace.bootstrap;
 /**
  * Kinds of recorded activity, as small integers so that they pack into a record header.
  *
- * <p>Values are stable: the collector and the exporters switch on them.
+ * <p>Values are stable: the collector turns them into its {@code ActivityKind}, the one vocabulary the exporters
+ * write.
  */
 public final class Kind {
   /** One whole training iteration, from the end of the previous one (batch fetch included). */
@@ -33,21 +34,5 @@ public final class Kind {
   /** True for the kinds that are tensor operations. */
   public static boolean isOp(int kind) {
     return kind == OP_GEMM || kind == OP_OTHER || kind == OP_COPY;
-  }
-
-  /** A lower-case name for output formats. */
-  public static String name(int kind) {
-    switch (kind) {
-      case STEP: return "step";
-      case PHASE: return "phase";
-      case DATA: return "data";
-      case OP_GEMM: return "gemm";
-      case OP_OTHER: return "op";
-      case OP_COPY: return "copy";
-      case LAYER: return "layer";
-      case INFERENCE: return "inference";
-      case STEP_OPS: return "step_ops";
-      default: return "unknown";
-    }
   }
 }

@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * What one thread's ops have cost recently, learned from the ops it timed, to estimate the ops a step that is not
- * detailed did not time (see {@link Recorder#setOpTimingEvery}).
+ * detailed did not time (see {@link SamplingPolicy#withOpTimingEvery}).
  *
  * <p>First choice, by position: a training loop runs the same ops in the same order every step, so the op at
  * position k of this step is most likely the op at position k of the steps before. Each position remembers the

@@ -1,8 +1,5 @@
 package io.mltrace.bootstrap;
 
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -12,61 +9,20 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Protocol: an {@code enter*} method returns the calling thread's {@link ThreadRecorder}, or {@code null} when
  * recording is off; the advice keeps it in a local and passes it to the matching {@code exit*} method, which does
  * nothing for {@code null}. One thread-local look-up per instrumented call.
+ *
+ * <p>Over 400 lines because it is the whole list of entry points, one per shape of advice (step parts, loop parts,
+ * roots, owned spans, layers, ops, the backward pass, the step's end), each a few lines that hand over to the
+ * thread's {@link ThreadRecorder}. Configuration lives elsewhere: {@link Sampling} (the detail policy),
+ * {@link ThreadRegistry} (threads and rings), {@link HotPathCalibration}, {@link EngineProfile}.
  */
 public final class Recorder {
-  private static final List<ThreadRecorder> THREADS = new CopyOnWriteArrayList<>();
   private static final AtomicLong STEPS = new AtomicLong();
-  /** Registrations so far: a thread's index, never reused (THREADS shrinks as ended threads are forgotten). */
-  private static final AtomicInteger REGISTERED = new AtomicInteger();
-  private static final ThreadLocal<ThreadRecorder> LOCAL = new ThreadLocal<ThreadRecorder>() {
-    @Override
-    protected ThreadRecorder initialValue() {
-      ThreadRecorder tr = new ThreadRecorder(Thread.currentThread(), REGISTERED.getAndIncrement(), ringCapacity);
-      THREADS.add(tr);
-      return tr;
-    }
-  };
-
-  /**
-   * The recorder of the training thread that looked its recorder up last. A hook checks it before the thread-local:
-   * the thread-local map of a training thread is shared with the framework's own thread-locals (DJL's NDScope and
-   * more), and its lookups kept missing the first probe ({@code getEntryAfterMiss} was the hooks' top frame in a
-   * JFR profile of the DJL job). Only loop threads are cached, so a data-loading thread that runs hooks too does
-   * not evict the training thread. A plain field: a thread that reads a stale recorder compares its thread id,
-   * which is final, and falls back to the thread-local.
-   */
-  private static ThreadRecorder lastLoopRecorder;
+  /** The recording switch: off costs one volatile read per instrumented call. Written by the agent's lifecycle. */
   private static volatile boolean enabled;
-  private static volatile int ringCapacity = 8192;
-  private static volatile long sampleEvery = 1;
-  private static volatile long profileEvery;
-  /** In steps that are not detailed, one outermost op in this many (on average) is timed; 1: every op. */
-  private static volatile int opTimingEvery = 16;
-
-  // Detail control (agent), read once per step open or once per op: see isSampled and enterOp.
-  /** False in the cheapest mode: ops cost one volatile read and are neither timed nor counted. */
-  private static volatile boolean opsTimed = true;
-  /** False: ops of detailed steps are timed and counted but write no record of their own. */
-  private static volatile boolean opSpans = true;
-  /** True: every step is detailed (full mode, or tail sampling, which needs every step's spans). */
-  private static volatile boolean detailAll;
-  /** Head sampling by time: a step every this many ns (0: off). */
-  private static volatile long sampleIntervalNanos;
-  private static volatile long lastIntervalSample = Long.MIN_VALUE / 2;
-  /** The last step that a rule by time (interval, window by time) detailed when it opened. */
-  private static volatile long timeSampledStep = -1;
-  /** An on-demand window by step number, inclusive; empty when first > last. */
-  private static volatile long windowFirstStep = Long.MAX_VALUE;
-  private static volatile long windowLastStep = -1;
-  /** An on-demand window by time: steps opening in [start, end). */
-  private static volatile long windowStartNanos = Long.MAX_VALUE;
-  private static volatile long windowEndNanos = Long.MIN_VALUE;
 
   private Recorder() {}
 
-  // ---- control (agent and collector) ----------------------------------------------------------------------------
-
-  /** Turns recording on or off. Off costs one volatile read per instrumented call. */
+  /** Turns recording on or off (the agent at start and stop; tests). */
   public static void setEnabled(boolean on) {
     enabled = on;
   }
@@ -75,144 +31,14 @@ public final class Recorder {
     return enabled;
   }
 
-  /** Records per thread ring (rounded down to a power of two); applies to threads that record for the first time. */
-  public static void setRingCapacity(int records) {
-    ringCapacity = records;
-  }
-
-  /** Detailed records for every n-th step only; the others keep their always-on counters. */
-  public static void setSampleEvery(long n) {
-    sampleEvery = Math.max(1, n);
-  }
-
-  /**
-   * Head sampling: a detailed step every {@code every} steps (0: none by count) and one every {@code intervalNanos}
-   * (0: none by time). Unlike {@link #setSampleEvery}, 0 turns count sampling off.
-   */
-  public static void setHeadSampling(long every, long intervalNanos) {
-    sampleEvery = Math.max(0, every);
-    sampleIntervalNanos = Math.max(0, intervalNanos);
-  }
-
-  /** Every step detailed, whatever the head sampling says (full mode; tail sampling). */
-  public static void setDetailAll(boolean on) {
-    detailAll = on;
-  }
-
-  /** Whether ops are timed and counted at all (false: the cheapest mode, step counters only). */
-  public static void setOpsTimed(boolean on) {
-    opsTimed = on;
-  }
-
-  /**
-   * In steps that are not detailed, time one outermost op in {@code n} on average, at random, and estimate the
-   * time of the others from the ns per FLOP (GEMM) and per op (others) that timed ops of this thread showed
-   * recently (detailed steps time every op and teach the rates too). 1 times every op: exact counters, at the
-   * cost of two clock reads per op. Applies from the next step that opens.
-   */
-  public static void setOpTimingEvery(int n) {
-    opTimingEvery = Math.max(1, n);
-  }
-
-  static int opTimingEvery() {
-    return opTimingEvery;
-  }
-
-  /** Whether ops of detailed steps write records (false: their time still counts in the step's counters). */
-  public static void setOpSpans(boolean on) {
-    opSpans = on;
-  }
-
-  /** Details the steps numbered {@code first} to {@code last} inclusive; {@code first > last} clears it. */
-  public static void setStepWindow(long first, long last) {
-    windowLastStep = -1;
-    windowFirstStep = first;
-    windowLastStep = last;
-  }
-
-  /** Details the steps that open at a {@link System#nanoTime} in [{@code start}, {@code end}). */
-  public static void setTimeWindow(long start, long end) {
-    windowEndNanos = Long.MIN_VALUE;
-    windowStartNanos = start;
-    windowEndNanos = end;
-  }
-
-  /**
-   * Estimates the hot path's own cost on this machine, in ns per call: {@code [0]} an op recorded in a detailed
-   * step (enter, exit, one record), {@code [1]} an op only counted. Runs on the caller's thread against a private
-   * recorder that no collector sees; takes a few milliseconds.
-   */
-  public static double[] calibrate(int callsPerRound, int rounds) {
-    ThreadRecorder tr = new ThreadRecorder(Thread.currentThread(), 0xfffff, 1024);
-    ThreadRecorder.RecordVisitor discard = (source, slots, base, name) -> { };
-    double[] best = {Double.MAX_VALUE, Double.MAX_VALUE};
-    for (int round = 0; round < rounds; round++) {
-      for (int detailed = 0; detailed < 2; detailed++) {
-        tr.openStep(System.nanoTime(), detailed == 0);
-        long t0 = System.nanoTime();
-        for (int i = 0; i < callsPerRound; i++) {
-          // What enterOp and exitOp do, on the private recorder.
-          if (!tr.enterCountedOp()) {
-            tr.enterOp();
-            tr.push(System.nanoTime());
-          }
-          if (!tr.exitCountedOp("calibration", Kind.OP_OTHER, 0)) {
-            long now = System.nanoTime();
-            long elapsed = now - tr.startOfInnermost();
-            int base = tr.pop(now, Kind.OP_OTHER, 0, 0, 0);
-            tr.exitOp("calibration", elapsed, Kind.OP_OTHER, 0, base >= 0);
-            if (base >= 0) {
-              tr.commit(base, "calibration");
-            }
-          }
-          if ((i & 511) == 511) {
-            tr.drain(discard);
-          }
-        }
-        double perCall = (double) (System.nanoTime() - t0) / callsPerRound;
-        best[detailed] = Math.min(best[detailed], perCall);
-        tr.abandonStep();
-        tr.drain(discard);
-      }
-    }
-    return best;
-  }
-
-  /** Drive the engine's own profiler in every n-th step, sampled ones only (0: never); see {@link EngineProfile}. */
-  public static void setProfileEvery(long n) {
-    profileEvery = Math.max(0, n);
-  }
-
-  /** Every thread that has recorded so far (the collector drains and prunes them). */
-  public static List<ThreadRecorder> threads() {
-    return THREADS;
-  }
-
-  /** The calling thread's recorder, created on its first call. */
-  @SuppressWarnings("deprecation") // Thread.getId(): threadId() is JDK 19+, and the agent runs on 17
-  private static ThreadRecorder local() {
-    ThreadRecorder last = lastLoopRecorder;
-    if (last != null && last.threadId() == Thread.currentThread().getId()) {
-      return last;
-    }
-    ThreadRecorder tr = LOCAL.get();
-    if (tr.loopThread()) {
-      lastLoopRecorder = tr;
-    }
-    return tr;
-  }
-
-  /** Forgets a thread that has ended and been drained. */
-  public static void forget(ThreadRecorder tr) {
-    THREADS.remove(tr);
-    if (lastLoopRecorder == tr) {
-      lastLoopRecorder = null; // its ring (1.3 MB by default) is not kept alive by the cache
-    }
-  }
-
-  /** Steps closed so far in this process. */
+  /** Steps closed so far in this process. Any thread. */
   public static long stepsClosed() {
     return STEPS.get();
+  }
+
+  /** The calling thread's recorder, or null when recording is off; opens nothing. */
+  public static ThreadRecorder current() {
+    return enabled ? ThreadRegistry.local() : null;
   }
 
   // ---- hot path -------------------------------------------------------------------------------------------------
@@ -222,11 +48,11 @@ public final class Recorder {
     if (!enabled) {
       return null;
     }
-    ThreadRecorder tr = local();
+    ThreadRecorder tr = ThreadRegistry.local();
     long now = System.nanoTime();
     if (!tr.inStep() && tr.rootDepth() == 0) {
-      tr.openStep(now, isSampled(STEPS.get() + 1, now));
-      tr.setStepProfiled(false); // only a step opened by the previous one's end can have the profiler running
+      tr.openStep(now, Sampling.isSampled(STEPS.get() + 1, now));
+      tr.profile().reset(false); // only a step opened by the previous one's end can have the profiler running
     }
     tr.push(now);
     return tr;
@@ -254,11 +80,11 @@ public final class Recorder {
     if (!enabled) {
       return null;
     }
-    ThreadRecorder tr = local();
+    ThreadRecorder tr = ThreadRegistry.local();
     long now = System.nanoTime();
     if (!tr.inStep() && tr.loopThread() && tr.rootDepth() == 0) {
-      tr.openStep(now, isSampled(STEPS.get() + 1, now));
-      tr.setStepProfiled(false);
+      tr.openStep(now, Sampling.isSampled(STEPS.get() + 1, now));
+      tr.profile().reset(false);
     }
     tr.push(now);
     return tr;
@@ -272,7 +98,7 @@ public final class Recorder {
     if (!enabled) {
       return null;
     }
-    ThreadRecorder tr = local();
+    ThreadRecorder tr = ThreadRegistry.local();
     if (tr.rootDepth() == 0) {
       tr.abandonStep();
     }
@@ -299,7 +125,7 @@ public final class Recorder {
     if (!enabled) {
       return null;
     }
-    ThreadRecorder tr = local();
+    ThreadRecorder tr = ThreadRegistry.local();
     if (tr.skipsLayers() || tr.innermostOwnedBy(owner)) {
       return null;
     }
@@ -336,7 +162,7 @@ public final class Recorder {
     if (!enabled) {
       return;
     }
-    ThreadRecorder tr = local();
+    ThreadRecorder tr = ThreadRegistry.local();
     if (tr.inStep()) {
       tr.addToStepAttribute(index, delta);
     }
@@ -347,7 +173,7 @@ public final class Recorder {
     if (!enabled) {
       return null;
     }
-    ThreadRecorder tr = local();
+    ThreadRecorder tr = ThreadRegistry.local();
     tr.push(System.nanoTime());
     return tr;
   }
@@ -360,7 +186,7 @@ public final class Recorder {
     if (!enabled) {
       return null;
     }
-    ThreadRecorder tr = local();
+    ThreadRecorder tr = ThreadRegistry.local();
     if (tr.skipsLayers()) {
       return null;
     }
@@ -370,10 +196,14 @@ public final class Recorder {
 
   /** Enters a tensor operation. */
   public static ThreadRecorder enterOp() {
-    if (!enabled || !opsTimed) {
+    if (!enabled || !Sampling.policy().opsTimed) {
       return null;
     }
-    ThreadRecorder tr = local();
+    return enterOp(ThreadRegistry.local());
+  }
+
+  /** {@link #enterOp()} on a given recorder: the op path itself, which {@link HotPathCalibration} measures. */
+  static ThreadRecorder enterOp(ThreadRecorder tr) {
     if (!tr.enterCountedOp()) {
       tr.enterOp();
       tr.push(System.nanoTime());
@@ -462,7 +292,7 @@ public final class Recorder {
     int ra = rank(a, Slots.MAX_DIMS);
     int rb = rank(b, Slots.MAX_DIMS - ra);
     int rc = rank(c, Slots.MAX_DIMS - ra - rb);
-    int base = opSpans ? tr.pop(now, kind, ra, rb, rc) : tr.popWithoutRecord(now, kind);
+    int base = Sampling.policy().opSpans ? tr.pop(now, kind, ra, rb, rc) : tr.popWithoutRecord();
     tr.exitOp(name, elapsed, kind, flops, base >= 0);
     if (base >= 0) {
       long[] r = tr.ring();
@@ -517,8 +347,8 @@ public final class Recorder {
       if (base >= 0) {
         tr.commit(base, name);
       }
-      tr.rememberBackward(spanId, start, now);
-      tr.closeBackwardWindow(0);
+      tr.profile().backward(spanId, start, now);
+      tr.closeBackwardWindow();
       return;
     }
     long forwardFlops = tr.gemmFlopsSinceBackward();
@@ -535,7 +365,7 @@ public final class Recorder {
     if (base >= 0) {
       tr.commit(base, name);
     }
-    tr.closeBackwardWindow(estimatedNs);
+    tr.closeBackwardWindow();
     if (estimatedNs > 0 && estimateAsSpan) {
       int est = tr.claimDerived(Slots.header(Kind.OP_GEMM, 0, 0, 0) | Slots.FLAG_ESTIMATE, now - estimatedNs, now,
           spanId);
@@ -544,40 +374,6 @@ public final class Recorder {
         tr.commit(est, estimateName);
       }
     }
-  }
-
-  /** The calling thread's recorder, or null when recording is off; opens nothing. */
-  public static ThreadRecorder current() {
-    return enabled ? local() : null;
-  }
-
-  /** True when the engine's profiler is to run during the thread's current step. */
-  public static boolean profiling(ThreadRecorder tr) {
-    return tr != null && tr.stepProfiled();
-  }
-
-  /** The advice started the engine's profiler now: its event times count from here. */
-  public static void profileStarted(ThreadRecorder tr, long nanoTime) {
-    if (tr != null) {
-      tr.setProfileOrigin(nanoTime);
-    }
-  }
-
-  /** Where the advice asks the engine to write this thread's profile (read and deleted by {@link #mergeProfile}). */
-  public static String profileFile(ThreadRecorder tr) {
-    return System.getProperty("java.io.tmpdir") + java.io.File.separator + "mltrace-profile-" + ProcessHandle
-        .current().pid() + "-" + tr.threadId() + ".json";
-  }
-
-  /**
-   * Merges the engine profile the advice just wrote into the current step (see {@link EngineProfile}); returns the
-   * number of spans added. Runs on the training thread in profiled steps only.
-   */
-  public static int mergeProfile(ThreadRecorder tr, String file) {
-    if (tr == null || !tr.stepProfiled() || tr.profileOriginNs() == 0) {
-      return 0;
-    }
-    return EngineProfile.merge(tr, file);
   }
 
   private static void writeDims(long[] r, int base, long[] a, int ra, long[] b, int rb, long[] c, int rc) {
@@ -614,9 +410,9 @@ public final class Recorder {
     if (tr.exitStepEnder() && tr.inStep()) {
       long number = STEPS.incrementAndGet();
       tr.closeStep(now, number);
-      tr.openStep(now, isSampled(number + 1, now));
-      long every = profileEvery;
-      tr.setStepProfiled(every > 0 && isSampled(number + 1) && (number + 1) % every == 0);
+      tr.openStep(now, Sampling.isSampled(number + 1, now));
+      long every = Sampling.policy().profileEvery;
+      tr.profile().reset(every > 0 && Sampling.isSampled(number + 1) && (number + 1) % every == 0);
       GpuCorrelation.stepBoundary(number);
     }
   }
@@ -626,7 +422,7 @@ public final class Recorder {
     if (!enabled) {
       return;
     }
-    ThreadRecorder tr = local();
+    ThreadRecorder tr = ThreadRegistry.local();
     tr.abandonStep();
     tr.markLoopThread();
   }
@@ -639,43 +435,6 @@ public final class Recorder {
     if (!enabled) {
       return;
     }
-    local().abandonStep();
-  }
-
-  /**
-   * The sampling decision, taken once when a step opens: detailed (spans recorded) or counters only. A step is
-   * detailed when every step is (full mode, tail sampling), when it falls in an on-demand window (by number or by
-   * time), or by head sampling (every n-th step, or the first step after each interval).
-   */
-  public static boolean isSampled(long stepNumber, long now) {
-    if (isSampled(stepNumber)) {
-      return true;
-    }
-    boolean byTime = now >= windowStartNanos && now < windowEndNanos;
-    long interval = sampleIntervalNanos;
-    if (!byTime && interval > 0 && now - lastIntervalSample >= interval) {
-      lastIntervalSample = now; // a benign race: two threads may both take the same interval's sample
-      byTime = true;
-    }
-    if (byTime) {
-      timeSampledStep = stepNumber;
-    }
-    return byTime;
-  }
-
-  /**
-   * True when step {@code stepNumber} (1-based) records spans: by the rules that depend on the number alone (every
-   * step, a window by number, every n-th step), or because the rules by time chose it when it opened. No side
-   * effect, so the GPU window ({@code GpuTracing}) may ask it at each step boundary.
-   */
-  public static boolean isSampled(long stepNumber) {
-    if (detailAll) {
-      return true;
-    }
-    if (stepNumber >= windowFirstStep && stepNumber <= windowLastStep) {
-      return true;
-    }
-    long every = sampleEvery;
-    return every > 0 && stepNumber % every == 0 || stepNumber == timeSampledStep;
+    ThreadRegistry.local().abandonStep();
   }
 }

@@ -6,7 +6,7 @@ package io.mltrace.bootstrap;
  * <p>Every record carries {@link #HEADER} to {@link #STEP_ID}. Span records then carry FLOPs, bytes and up to
  * {@link #MAX_DIMS} dimensions of up to three input tensors. The header packs the {@link Kind} (bits 0-7), the rank
  * of each tensor (bits 8-19), the element type (bits 20-27) and {@link #FLAG_ESTIMATE} (bit 28). Step records
- * use the tail for the always-on counters of the step ({@link #STEP_GEMM_NS} and friends).
+ * use the tail for the step's own facts ({@link #STEP_OP_COUNT} and on).
  */
 public final class Slots {
   public static final int HEADER = 0;
@@ -22,18 +22,16 @@ public final class Slots {
   public static final int MAX_DIMS = 12;
   public static final int WIDTH = DIMS + MAX_DIMS;
 
-  // Step records: counters accumulated on the hot path for every step, sampled or not.
-  public static final int STEP_GEMM_NS = DIMS;
-  public static final int STEP_OP_NS = DIMS + 1;
-  public static final int STEP_DATA_NS = DIMS + 2;
-  public static final int STEP_OP_COUNT = DIMS + 3;
-  public static final int STEP_DETAILED = DIMS + 4;
-  public static final int STEP_DROPPED = DIMS + 5;
+  // Step records: facts of every step, detailed or not. Its op time travels in the records of the spans that ran the
+  // ops and in a Kind.STEP_OPS record (FLAG_OP_TIME), not here.
+  public static final int STEP_OP_COUNT = DIMS;
+  public static final int STEP_DETAILED = DIMS + 1;
+  public static final int STEP_DROPPED = DIMS + 2;
   /**
    * Step records: framework-specific attributes of the step from here on, {@link #STEP_ATTRIBUTE_COUNT} of them
    * (0 when unused): memory figures, set by the advice through {@link Recorder#setStepAttribute}.
    */
-  public static final int STEP_ATTRIBUTES = DIMS + 6;
+  public static final int STEP_ATTRIBUTES = DIMS + 3;
   public static final int STEP_ATTRIBUTE_COUNT = 6;
   /** Step attribute: bytes handed out by ND4J workspaces during the step. */
   public static final int ATTR_WORKSPACE_ALLOC_BYTES = 0;
@@ -46,7 +44,7 @@ public final class Slots {
   public static final int ATTR_RSS_BYTES = 2;
   /**
    * Step attribute, set by the recorder: outermost ops whose time was measured. Equal to the op count in a
-   * detailed step; in a step that is not, the rest of the op time is estimated ({@link Recorder#setOpTimingEvery}).
+   * detailed step; in a step that is not, the rest of the op time is estimated ({@link SamplingPolicy#withOpTimingEvery}).
    */
   public static final int ATTR_OPS_TIMED = 3;
   /** A lower-case name of a step attribute for output formats. */

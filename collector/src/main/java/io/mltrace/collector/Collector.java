@@ -1,11 +1,10 @@
 package io.mltrace.collector;
 
 import io.mltrace.bootstrap.Kind;
-import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.Slots;
 import io.mltrace.bootstrap.ThreadRecorder;
+import io.mltrace.bootstrap.ThreadRegistry;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -129,12 +128,12 @@ public final class Collector implements AutoCloseable {
         watermark = Math.min(watermark, safeWatermark(source));
       }
       int n = 0;
-      for (ThreadRecorder tr : Recorder.threads()) {
+      for (ThreadRecorder tr : ThreadRegistry.threads()) {
         boolean ended = !tr.isAlive();
         n += tr.drain(drainer);
         if (ended) {
           droppedByEndedThreads += tr.dropped();
-          Recorder.forget(tr);
+          ThreadRegistry.forget(tr);
         }
       }
       for (ActivitySource source : sources) {
@@ -207,7 +206,7 @@ public final class Collector implements AutoCloseable {
   public RunStats stats() {
     synchronized (lock) {
       long dropped = droppedByEndedThreads;
-      for (ThreadRecorder tr : Recorder.threads()) {
+      for (ThreadRecorder tr : ThreadRegistry.threads()) {
         dropped += tr.dropped();
       }
       return new RunStats(dropped, sinkErrors, stepsDiscarded, assembler.activitiesDropped(),
@@ -280,11 +279,7 @@ public final class Collector implements AutoCloseable {
         closeStep(source, r, base);
         return;
       }
-      boolean opTime = Slots.hasOpTime(header);
-      long[][] shapes = opTime ? NO_SHAPES : shapes(header, r, base);
-      Span span = new Span(header, name, source.threadId(), r[base + Slots.START], r[base + Slots.END],
-          r[base + Slots.SPAN_ID], r[base + Slots.PARENT_ID], r[base + Slots.FLOPS], r[base + Slots.BYTES], shapes,
-          opTime ? Arrays.copyOfRange(r, base + Slots.OP_TIME, base + Slots.CHECK_MEASURED_NS + 1) : null);
+      Span span = SpanRecords.span(r, base, name, source.threadId());
       long stepId = r[base + Slots.STEP_ID];
       if (kind == Kind.STEP_OPS && stepId == 0) {
         return; // the op time of a step that was abandoned: no step will account it
@@ -312,9 +307,8 @@ public final class Collector implements AutoCloseable {
     StepAssembler.Draft draft = new StepAssembler.Draft(r[base + Slots.STEP_ID], stepSpanId, source.threadId(),
         source.threadName(), r[base + Slots.START], r[base + Slots.END], r[base + Slots.FLOPS],
         r[base + Slots.STEP_OP_COUNT], r[base + Slots.STEP_DETAILED] != 0, Collections.unmodifiableList(spans),
-        System.nanoTime());
-    draft.attributes = java.util.Arrays.copyOfRange(r, base + Slots.STEP_ATTRIBUTES,
-        base + Slots.STEP_ATTRIBUTES + Slots.STEP_ATTRIBUTE_COUNT);
+        System.nanoTime(), JvmFacts.sample());
+    draft.attributes = SpanRecords.stepAttributes(r, base);
     assembler.add(draft);
     if (!earlySinks.isEmpty()) {
       Step early = assembler.fromRecordsOnly(draft);
@@ -379,26 +373,5 @@ public final class Collector implements AutoCloseable {
         sinkErrors++;
       }
     }
-  }
-
-  private static final long[][] NO_SHAPES = new long[0][];
-
-  private static long[][] shapes(long header, long[] r, int base) {
-    int count = 0;
-    while (count < 3 && Slots.rank(header, count) > 0) {
-      count++;
-    }
-    if (count == 0) {
-      return NO_SHAPES;
-    }
-    long[][] shapes = new long[count][];
-    int d = base + Slots.DIMS;
-    for (int i = 0; i < count; i++) {
-      int rank = Slots.rank(header, i);
-      shapes[i] = new long[rank];
-      System.arraycopy(r, d, shapes[i], 0, rank);
-      d += rank;
-    }
-    return shapes;
   }
 }

@@ -8,7 +8,7 @@ package io.mltrace.collector;
  * <p>Conversion to the agent's clock happens once, in the {@link ActivitySource} that produces it.
  */
 public final class ExternalActivity {
-  /** Where an activity comes from. */
+  /** Where an activity comes from: JFR or CUPTI ({@link #kind()} says what it is). */
   public enum Origin { JVM, GPU }
 
   /**
@@ -21,6 +21,7 @@ public final class ExternalActivity {
   public static final long ALL_THREADS = 0;
 
   private final Origin origin;
+  private final ActivityKind kind;
   private final Category category;
   private final String name;
   private final long threadId;
@@ -35,6 +36,9 @@ public final class ExternalActivity {
   private final long launchEndNs;
 
   /**
+   * A JVM event ({@link ActivityKind#JVM}), or a GPU record that is a kernel or, with category
+   * {@link Category#MEMCPY}, a copy; a memset needs {@link #gpu}.
+   *
    * @param threadId the Java thread it happened on, {@link #ALL_THREADS}, or for GPU records the launching thread
    *     when known (0 otherwise)
    * @param correlatedSpanId the span that launched a GPU record (external correlation), 0 when none
@@ -52,7 +56,16 @@ public final class ExternalActivity {
   public ExternalActivity(Origin origin, Category category, String name, long threadId, long startNs, long endNs,
       long correlatedSpanId, int device, int stream, long bytes, String detail, long launchStartNs,
       long launchEndNs) {
-    this.origin = origin;
+    this(origin == Origin.JVM ? ActivityKind.JVM : category == Category.MEMCPY ? ActivityKind.GPU_MEMCPY
+        : ActivityKind.GPU_KERNEL, category, name, threadId, startNs, endNs, correlatedSpanId, device, stream, bytes,
+        detail, launchStartNs, launchEndNs);
+  }
+
+  private ExternalActivity(ActivityKind kind, Category category, String name, long threadId, long startNs,
+      long endNs, long correlatedSpanId, int device, int stream, long bytes, String detail, long launchStartNs,
+      long launchEndNs) {
+    this.kind = kind;
+    this.origin = kind.isGpu() ? Origin.GPU : Origin.JVM;
     this.category = category;
     this.name = name;
     this.threadId = threadId;
@@ -67,8 +80,27 @@ public final class ExternalActivity {
     this.launchEndNs = launchEndNs;
   }
 
+  /**
+   * A GPU record of the given kind ({@link ActivityKind#isGpu()}), with the host API call that launched it
+   * ({@code launchStartNs..launchEndNs}, both 0 when unknown).
+   */
+  public static ExternalActivity gpu(ActivityKind kind, Category category, String name, long startNs, long endNs,
+      long correlatedSpanId, int device, int stream, long bytes, String detail, long launchStartNs,
+      long launchEndNs) {
+    if (!kind.isGpu()) {
+      throw new IllegalArgumentException("kind must be a GPU kind: " + kind);
+    }
+    return new ExternalActivity(kind, category, name, 0, startNs, endNs, correlatedSpanId, device, stream, bytes,
+        detail, launchStartNs, launchEndNs);
+  }
+
   public Origin origin() {
     return origin;
+  }
+
+  /** What the activity is: {@link ActivityKind#JVM}, or a GPU kernel, copy or memset. */
+  public ActivityKind kind() {
+    return kind;
   }
 
   /** The category the interval claims in a step's breakdown (host timeline for JVM, device timeline for GPU). */

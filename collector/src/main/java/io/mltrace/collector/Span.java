@@ -10,6 +10,7 @@ import io.mltrace.bootstrap.Slots;
  */
 public final class Span {
   private final int kind;
+  private final ActivityKind activityKind;
   private final String name;
   private final long threadId;
   private final long startNs;
@@ -51,6 +52,7 @@ public final class Span {
     this.opTime = opTime;
     this.header = header;
     this.kind = Slots.kind(header);
+    this.activityKind = ActivityKind.of(kind);
     this.name = name;
     this.threadId = threadId;
     this.startNs = startNs;
@@ -62,9 +64,14 @@ public final class Span {
     this.inputShapes = inputShapes;
   }
 
-  /** A {@link Kind} constant. */
+  /** A {@link Kind} constant, as in the ring record; exporters read {@link #activityKind()}. */
   public int kind() {
     return kind;
+  }
+
+  /** What the span is, in the exporters' one vocabulary. */
+  public ActivityKind activityKind() {
+    return activityKind;
   }
 
   public String name() {
@@ -133,6 +140,11 @@ public final class Span {
     return Slots.dtype(header);
   }
 
+  /** The name of the first input's element type ({@code float32}...), or null when unknown. */
+  public String dtypeName() {
+    return DataTypes.name(dtype());
+  }
+
   /** The accounting category of the time inside this span when nothing of higher priority overlaps it. */
   public Category category() {
     switch (kind) {
@@ -146,6 +158,6 @@ public final class Span {
 
   @Override
   public String toString() {
-    return Kind.name(kind) + ":" + name + "[" + startNs + ".." + endNs + "]";
+    return activityKind.key() + ":" + name + "[" + startNs + ".." + endNs + "]";
   }
 }

@@ -3,7 +3,13 @@ package io.mltrace.collector;
 import java.util.List;
 import java.util.Map;
 
-/** One closed training step: its wall interval, its spans (when it was recorded in detail) and its breakdown. */
+/**
+ * One finished training step, as the collector hands it to every exporter: its wall interval and counters, its
+ * spans (when it was recorded in detail) as a list and as a {@link SpanTree}, its breakdown and estimates, the JVM
+ * and GPU activities placed in it, its GPU facts ({@link StepGpu}) and the JVM's state at its end
+ * ({@link JvmFacts}). Everything is computed once, on the collector thread, before any exporter sees the step;
+ * immutable afterwards, so an exporter's own thread (OTLP) may read it too.
+ */
 public final class Step {
   private final long number;
   private final long spanId;
@@ -15,40 +21,37 @@ public final class Step {
   private final long opCount;
   private final boolean detailed;
   private final List<Span> spans;
+  private final SpanTree tree;
   private final Breakdown breakdown;
   private final List<ExternalActivity> external;
   private final Map<String, Integer> hostFrames;
   private final long[] attributes;
   private final Estimates estimates;
+  private final StepGpu gpu;
+  private final JvmFacts jvm;
 
-  Step(long number, long spanId, long threadId, String threadName, long startNs, long endNs, long flops,
-      long opCount, boolean detailed, List<Span> spans, Breakdown breakdown, List<ExternalActivity> external,
-      Map<String, Integer> hostFrames) {
-    this(number, spanId, threadId, threadName, startNs, endNs, flops, opCount, detailed, spans, breakdown, external,
-        hostFrames, new long[io.mltrace.bootstrap.Slots.STEP_ATTRIBUTE_COUNT], Estimates.NONE);
-  }
-
-  /** As the other constructor, with the step's framework-specific attributes ({@code Slots.ATTR_*}). */
-  Step(long number, long spanId, long threadId, String threadName, long startNs, long endNs, long flops,
-      long opCount, boolean detailed, List<Span> spans, Breakdown breakdown, List<ExternalActivity> external,
-      Map<String, Integer> hostFrames, long[] attributes, Estimates estimates) {
-    this.attributes = attributes;
-    this.estimates = estimates;
-    this.number = number;
-    this.spanId = spanId;
-    this.threadId = threadId;
-    this.threadName = threadName;
-    this.startNs = startNs;
-    this.endNs = endNs;
-    this.flops = flops;
-    this.opCount = opCount;
-    this.detailed = detailed;
-    this.spans = spans;
+  /** A finished step: the draft's record and spans, with what the assembler computed for it. */
+  Step(StepAssembler.Draft d, Breakdown breakdown, List<ExternalActivity> external, Map<String, Integer> hostFrames,
+      Estimates estimates, StepGpu gpu) {
+    this.number = d.number;
+    this.spanId = d.spanId;
+    this.threadId = d.threadId;
+    this.threadName = d.threadName;
+    this.startNs = d.startNs;
+    this.endNs = d.endNs;
+    this.flops = d.flops;
+    this.opCount = d.opCount;
+    this.detailed = d.detailed;
+    this.spans = d.spans;
+    this.tree = d.tree;
+    this.attributes = d.attributes;
+    this.jvm = d.jvm;
     this.breakdown = breakdown;
     this.external = external;
     this.hostFrames = hostFrames;
+    this.estimates = estimates;
+    this.gpu = gpu;
   }
-
   /** 1-based, in the order steps closed in the process. */
   public long number() {
     return number;
@@ -96,6 +99,37 @@ public final class Step {
   /** The step's spans in the order they ended; empty for a step that was not sampled. */
   public List<Span> spans() {
     return spans;
+  }
+
+  /** The step's spans as a tree (parents, children, depths, start order), built once by the collector. */
+  public SpanTree tree() {
+    return tree;
+  }
+
+  /** The step's GPU facts (timeline, idle split, launches), computed once; null when it has no GPU records. */
+  public StepGpu gpu() {
+    return gpu;
+  }
+
+  /** The JVM when the step ended (heap), sampled by the collector. */
+  public JvmFacts jvm() {
+    return jvm;
+  }
+
+  /** Hands the step's parts to {@code visitor} in the order {@link StepVisitor} states. */
+  public void accept(StepVisitor visitor) {
+    visitor.step(this);
+    for (Span s : tree.inStartOrder()) {
+      visitor.span(s, tree.parent(s), tree.depth(s));
+    }
+    for (ExternalActivity a : external) {
+      if (a.kind().isGpu()) {
+        visitor.gpu(a, tree.byId(a.correlatedSpanId()));
+      } else if (!a.isSample()) {
+        visitor.jvm(a);
+      }
+    }
+    visitor.end(this);
   }
 
   /**

@@ -37,12 +37,16 @@ final class StepAssembler {
     final List<Span> recorded;
     /** The spans the step hands on: those of a detailed step, without the {@link Kind#STEP_OPS} record. */
     final List<Span> spans;
+    /** {@link #spans} as a tree, built once for every consumer. */
+    final SpanTree tree;
     final long arrivedNs;
+    /** The JVM when the step's record was read. */
+    final JvmFacts jvm;
     /** The step record's framework-specific attributes ({@code Slots.ATTR_*}). */
     long[] attributes = new long[io.mltrace.bootstrap.Slots.STEP_ATTRIBUTE_COUNT];
 
     Draft(long number, long spanId, long threadId, String threadName, long startNs, long endNs, long flops,
-        long opCount, boolean detailed, List<Span> recorded, long arrivedNs) {
+        long opCount, boolean detailed, List<Span> recorded, long arrivedNs, JvmFacts jvm) {
       this.number = number;
       this.spanId = spanId;
       this.threadId = threadId;
@@ -54,7 +58,9 @@ final class StepAssembler {
       this.detailed = detailed;
       this.recorded = recorded;
       this.spans = detailed ? withoutStepOps(recorded) : Collections.emptyList();
+      this.tree = SpanTree.of(spans);
       this.arrivedNs = arrivedNs;
+      this.jvm = jvm;
     }
   }
 
@@ -96,7 +102,7 @@ final class StepAssembler {
   void addActivities(List<ExternalActivity> activities) {
     int hostBefore = host.size();
     for (ExternalActivity a : activities) {
-      if (a.origin() == ExternalActivity.Origin.GPU) {
+      if (a.kind().isGpu()) {
         if (a.correlatedSpanId() != 0) {
           gpuBySpan.computeIfAbsent(a.correlatedSpanId(), k -> new ArrayList<>()).add(a);
         } else {
@@ -166,9 +172,8 @@ final class StepAssembler {
   Step fromRecordsOnly(Draft d) {
     StepIntervals intervals = StepIntervals.of(d.startNs, d.endNs, d.spanId, d.recorded, Collections.emptyList());
     Breakdown breakdown = StepAccounting.account(d.startNs, d.endNs, intervals.intervals);
-    return new Step(d.number, d.spanId, d.threadId, d.threadName, d.startNs, d.endNs, d.flops, d.opCount,
-        d.detailed, d.spans, breakdown, Collections.emptyList(), Collections.emptyMap(), d.attributes,
-        Estimates.of(intervals, breakdown));
+    return new Step(d, breakdown, Collections.emptyList(), Collections.emptyMap(), Estimates.of(intervals, breakdown),
+        null);
   }
 
   private Step assemble(Draft d) {
@@ -189,7 +194,7 @@ final class StepAssembler {
 
     List<StepAccounting.Interval> jvm = new ArrayList<>();
     for (ExternalActivity a : external) {
-      if (a.origin() == ExternalActivity.Origin.JVM && a.category() != null && !a.isSample()
+      if (a.kind() == ActivityKind.JVM && a.category() != null && !a.isSample()
           && (a.threadId() == d.threadId || a.threadId() == ExternalActivity.ALL_THREADS)) {
         jvm.add(new StepAccounting.Interval(a.startNs(), a.endNs(), a.category()));
       }
@@ -199,9 +204,8 @@ final class StepAssembler {
     Breakdown breakdown = segments.breakdown();
     // Execution samples are classified in detailed steps only: a counted step's op time is placed, not observed.
     Map<String, Integer> frames = d.detailed ? hostFrames(d, external, segments) : Collections.emptyMap();
-    return new Step(d.number, d.spanId, d.threadId, d.threadName, d.startNs, d.endNs, d.flops, d.opCount,
-        d.detailed, d.spans, breakdown, Collections.unmodifiableList(external), frames, d.attributes,
-        Estimates.of(intervals, breakdown));
+    return new Step(d, breakdown, Collections.unmodifiableList(external), frames, Estimates.of(intervals, breakdown),
+        StepGpu.of(d.startNs, d.endNs, d.tree, external));
   }
 
   /** GPU records launched by the step's spans, and uncorrelated ones that overlap it. */

@@ -1,6 +1,7 @@
 package io.mltrace.gpu;
 
 import io.mltrace.bootstrap.GpuNative;
+import io.mltrace.collector.ActivityKind;
 import io.mltrace.collector.ActivitySource;
 import io.mltrace.collector.Category;
 import io.mltrace.collector.ExternalActivity;
@@ -86,16 +87,15 @@ final class CuptiActivitySource implements ActivitySource {
       String name = kernelName(id);
       Category category = id > 0 && gemmById[id] || id <= 0 && GemmKernels.isGemm(name)
           ? Category.GEMM : Category.OTHER_COMPUTE;
-      return new ExternalActivity(ExternalActivity.Origin.GPU, category, name, 0, r.startNs(at), r.endNs(at), span,
+      return ExternalActivity.gpu(ActivityKind.GPU_KERNEL, category, name, r.startNs(at), r.endNs(at), span,
           r.device(at), r.stream(at), 0, launchShape(r.gridX(at), r.blockX(at)), launchStart, launchEnd);
     }
     if (type == GpuRecordRing.TYPE_MEMCPY) {
       String direction = CopyKind.name(r.copyKind(at));
-      return new ExternalActivity(ExternalActivity.Origin.GPU, Category.MEMCPY, "memcpy " + direction, 0,
-          r.startNs(at), r.endNs(at), span, r.device(at), r.stream(at), r.bytes(at), direction, launchStart,
-          launchEnd);
+      return ExternalActivity.gpu(ActivityKind.GPU_MEMCPY, Category.MEMCPY, "memcpy " + direction, r.startNs(at),
+          r.endNs(at), span, r.device(at), r.stream(at), r.bytes(at), direction, launchStart, launchEnd);
     }
-    return new ExternalActivity(ExternalActivity.Origin.GPU, Category.OTHER_COMPUTE, "memset", 0, r.startNs(at),
+    return ExternalActivity.gpu(ActivityKind.GPU_MEMSET, Category.OTHER_COMPUTE, "memset", r.startNs(at),
         r.endNs(at), span, r.device(at), r.stream(at), r.bytes(at), null, launchStart, launchEnd);
   }
 

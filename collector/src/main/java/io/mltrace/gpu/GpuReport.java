@@ -1,15 +1,16 @@
 package io.mltrace.gpu;
 
-import io.mltrace.collector.ExternalActivity;
+import io.mltrace.collector.GpuTimeline;
 import io.mltrace.collector.Step;
+import io.mltrace.collector.StepGpu;
 import io.mltrace.collector.StepSink;
-import io.mltrace.gpu.GpuTimeline.DeviceUse;
-import io.mltrace.gpu.GpuTimeline.IdleReason;
+import io.mltrace.collector.GpuTimeline.DeviceUse;
+import io.mltrace.collector.GpuTimeline.IdleReason;
 import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * Sums the {@link GpuTimeline} of every step that carries GPU records and prints one line at the end of the run:
+ * Sums the {@link GpuTimeline} ({@link StepGpu#timeline()}) of every step that carries GPU records and prints one line at the end of the run:
  * kernel time (GEMM and other), copies by direction, and the GPU's idle time split by what the host was doing.
  */
 public final class GpuReport implements StepSink {
@@ -25,16 +26,11 @@ public final class GpuReport implements StepSink {
 
   @Override
   public void onStep(Step step) {
-    int gpu = 0;
-    for (ExternalActivity a : step.external()) {
-      if (a.origin() == ExternalActivity.Origin.GPU) {
-        gpu++;
-      }
-    }
-    if (gpu == 0) {
+    StepGpu gpu = step.gpu();
+    if (gpu == null) {
       return;
     }
-    GpuTimeline t = GpuTimeline.of(step.startNs(), step.endNs(), step.spans(), step.external());
+    GpuTimeline t = gpu.timeline();
     for (DeviceUse u : DeviceUse.values()) {
       deviceNs[u.ordinal()] += t.deviceNs(u);
     }
@@ -42,7 +38,7 @@ public final class GpuReport implements StepSink {
       idleNs[r.ordinal()] += t.idleNs(r);
     }
     steps++;
-    records += gpu;
+    records += gpu.records();
   }
 
   /** The line printed at the end of the run. */

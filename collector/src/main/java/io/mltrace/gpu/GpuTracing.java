@@ -3,6 +3,7 @@ package io.mltrace.gpu;
 import io.mltrace.bootstrap.GpuCorrelation;
 import io.mltrace.bootstrap.GpuNative;
 import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.Sampling;
 import io.mltrace.collector.ActivitySource;
 import java.util.function.Consumer;
 
@@ -15,7 +16,7 @@ import java.util.function.Consumer;
  * no CUPTI call is made again (on a host without a driver each one would re-probe it).
  *
  * <p>Windows: {@link #followSampledSteps} collects during the steps that record spans (every detail decision of
- * {@link Recorder#isSampled(long)}: head or tail sampling, a mode, an on-demand window);
+ * {@link Sampling#isSampled(long)}: head or tail sampling, a mode, an on-demand window);
  * {@link #requestSteps} opens an on-demand window of n whole steps. Both toggle CUPTI at step boundaries on the
  * training thread; each enable and disable is timed ({@link #stats}).
  */
@@ -137,7 +138,7 @@ public final class GpuTracing implements GpuCorrelation.WindowControl {
   }
 
   /**
-   * Collects during the steps that record spans: toggled at each step boundary from {@link Recorder#isSampled}.
+   * Collects during the steps that record spans: toggled at each step boundary from {@link Sampling#isSampled}.
    * Collection starts now when the first step is sampled.
    */
   public synchronized void followSampledSteps() {
@@ -146,7 +147,7 @@ public final class GpuTracing implements GpuCorrelation.WindowControl {
     }
     followSampled = true;
     GpuCorrelation.setWindowControl(this);
-    if (Recorder.isSampled(Recorder.stepsClosed() + 1)) {
+    if (Sampling.isSampled(Recorder.stepsClosed() + 1)) {
       enable();
     }
   }
@@ -171,7 +172,7 @@ public final class GpuTracing implements GpuCorrelation.WindowControl {
     } else if (windowLeft > 0) {
       windowLeft--;
     }
-    boolean want = windowLeft > 0 || (followSampled && Recorder.isSampled(closedStep + 1));
+    boolean want = windowLeft > 0 || (followSampled && Sampling.isSampled(closedStep + 1));
     if (want && !enabled) {
       enable();
     } else if (!want && enabled) {

@@ -9,10 +9,10 @@
  * that id on CUPTI's buffer thread, even when the correlation record arrives in a later buffer, and writes compact
  * records into a ring that {@code GpuRecordRing} drains on the collector thread.
  *
- * <p>{@link io.mltrace.gpu.GpuTimeline} splits a step's GPU time into GEMM kernels, other kernels, copies by
+ * <p>{@link io.mltrace.collector.GpuTimeline} splits a step's GPU time into GEMM kernels, other kernels, copies by
  * direction, and idle gaps, each gap explained by what the host was doing meanwhile.
- * {@link io.mltrace.gpu.GpuIdleSplit} splits each stream's idle time as Holistic Trace Analysis does (host wait,
- * kernel wait, other) and {@link io.mltrace.gpu.LaunchStats} gives launch statistics per op, from the launching API
+ * {@link io.mltrace.collector.GpuIdleSplit} splits each stream's idle time as Holistic Trace Analysis does (host wait,
+ * kernel wait, other) and {@link io.mltrace.collector.LaunchStats} gives launch statistics per op, from the launching API
  * call the bridge joins to each record.
  *
  * <p>Unavailable is normal: no libcupti, no driver, another CUPTI subscriber, or a failing enable each give one

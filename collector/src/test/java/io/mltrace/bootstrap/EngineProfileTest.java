@@ -27,10 +27,10 @@ class EngineProfileTest {
     ThreadRecorder tr = new ThreadRecorder(Thread.currentThread(), 0, 64);
     long origin = 1_000_000_000L;
     tr.openStep(origin - 5_000, true);
-    tr.setStepProfiled(true);
-    tr.setProfileOrigin(origin);
+    tr.profile().reset(true);
+    tr.profile().started(origin);
     long backwardId = 77;
-    tr.rememberBackward(backwardId, origin + 900_000, origin + 1_200_000);
+    tr.profile().backward(backwardId, origin + 900_000, origin + 1_200_000);
 
     assertEquals(2, EngineProfile.merge(tr, file.toString()));
     assertFalse(Files.exists(file));
@@ -57,8 +57,8 @@ class EngineProfileTest {
   void nothingIsMergedWithoutABackwardSpanOrAFile(@TempDir Path dir) throws Exception {
     ThreadRecorder tr = new ThreadRecorder(Thread.currentThread(), 0, 64);
     tr.openStep(1, true);
-    tr.setStepProfiled(true);
-    tr.setProfileOrigin(10);
+    tr.profile().reset(true);
+    tr.profile().started(10);
     assertEquals(0, EngineProfile.merge(tr, dir.resolve("absent.json").toString()));
     Path file = dir.resolve("profile.json");
     Files.writeString(file, TRACE);

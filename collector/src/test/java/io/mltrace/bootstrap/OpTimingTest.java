@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Test;
 /** The counting path of steps that are not detailed: which ops it times, and how it estimates the others. */
 class OpTimingTest {
   private final ThreadRecorder tr = new ThreadRecorder(Thread.currentThread(), 7, 1024);
+  private final List<long[]> stepOps = new ArrayList<>();
 
   /** An op as {@code Recorder.enterOp}/{@code exitOp} run it: the counting path, or the span path when refused. */
   private void op(String name, int kind, long flops, long spinNs) {
@@ -35,7 +37,7 @@ class OpTimingTest {
 
   @Test
   void aThreadsFirstStepsTimeEveryOpThenCountingStarts() {
-    Recorder.setOpTimingEvery(16);
+    Sampling.update(sp -> sp.withOpTimingEvery(16));
     for (int stepNo = 1; stepNo <= ThreadRecorder.WARM_STEPS + 1; stepNo++) {
       tr.openStep(System.nanoTime(), false);
       for (int i = 0; i < 64; i++) {
@@ -54,20 +56,31 @@ class OpTimingTest {
 
   @AfterEach
   void restoreDefault() {
-    Recorder.setOpTimingEvery(16);
+    Sampling.update(sp -> sp.withOpTimingEvery(16));
   }
 
   /** The step records drained from the recorder. */
+  /** The step records drained; the op time of each step's own ops ({@link Kind#STEP_OPS}) goes to stepOps. */
   private List<long[]> drainSteps() {
     List<long[]> steps = new ArrayList<>();
+    stepOps.clear();
+    long[][] pendingOps = {null};
     tr.drain((source, slots, base, name) -> {
-      if (Slots.kind(slots[base + Slots.HEADER]) == Kind.STEP) {
-        long[] copy = new long[Slots.WIDTH];
-        System.arraycopy(slots, base, copy, 0, Slots.WIDTH);
-        steps.add(copy);
+      int kind = Slots.kind(slots[base + Slots.HEADER]);
+      if (kind == Kind.STEP_OPS) {
+        pendingOps[0] = Arrays.copyOfRange(slots, base, base + Slots.WIDTH);
+      } else if (kind == Kind.STEP) {
+        steps.add(Arrays.copyOfRange(slots, base, base + Slots.WIDTH));
+        stepOps.add(pendingOps[0] == null ? new long[Slots.WIDTH] : pendingOps[0]);
+        pendingOps[0] = null;
       }
     });
     return steps;
+  }
+
+  /** The op time of a step's own ops of one {@link SpanOpTime} class, measured and estimated. */
+  private static long opNs(long[] stepOpsRecord, int cls) {
+    return stepOpsRecord[Slots.OP_TIME + cls];
   }
 
   private static long opsTimed(long[] step) {
@@ -84,7 +97,7 @@ class OpTimingTest {
   @Test
   void aStepThatIsNotDetailedTimesAboutOneOpInNAndCountsEveryOne() {
     tr.skipWarmUp();
-    Recorder.setOpTimingEvery(16);
+    Sampling.update(sp -> sp.withOpTimingEvery(16));
     tr.openStep(System.nanoTime(), false);
     for (int i = 0; i < 16_000; i++) {
       assertTrue(tr.enterCountedOp());
@@ -102,11 +115,11 @@ class OpTimingTest {
   @Test
   void everyOpTakesTheSpanPathWhenNIsOneOrTheStepIsDetailed() {
     tr.skipWarmUp();
-    Recorder.setOpTimingEvery(1);
+    Sampling.update(sp -> sp.withOpTimingEvery(1));
     tr.openStep(System.nanoTime(), false);
     assertFalse(tr.enterCountedOp());
     tr.abandonStep();
-    Recorder.setOpTimingEvery(16);
+    Sampling.update(sp -> sp.withOpTimingEvery(16));
     tr.openStep(System.nanoTime(), true);
     assertFalse(tr.enterCountedOp(), "a detailed step records every op's span");
     tr.abandonStep();
@@ -116,7 +129,7 @@ class OpTimingTest {
   @Test
   void nestedOpsCountOnceAndUnwindThroughTheRightPath() {
     tr.skipWarmUp();
-    Recorder.setOpTimingEvery(16);
+    Sampling.update(sp -> sp.withOpTimingEvery(16));
     tr.openStep(System.nanoTime(), false);
     for (int i = 0; i < 100; i++) {
       assertTrue(tr.enterCountedOp());
@@ -141,7 +154,7 @@ class OpTimingTest {
    */
   @Test
   void estimatesTheUntimedOpsOfARepeatingLoop() {
-    Recorder.setOpTimingEvery(16);
+    Sampling.update(sp -> sp.withOpTimingEvery(16));
     long largeFlops = 2L * 64 * 128 * 784;
     long smallFlops = 2L * 64 * 10 * 128;
     long trueGemmNs = 0;
@@ -176,8 +189,8 @@ class OpTimingTest {
       if (stepNo > 20) {
         trueGemmNs += stepTrueGemm;
         nominalGemmNs += stepNominalGemm;
-        estimatedGemmNs += step[Slots.STEP_GEMM_NS];
-        estimatedOtherNs += step[Slots.STEP_OP_NS];
+        estimatedGemmNs += opNs(stepOps.get(0), SpanOpTime.GEMM);
+        estimatedOtherNs += opNs(stepOps.get(0), SpanOpTime.OTHER);
       }
     }
     // The first three steps time all their 320 ops; the other 117 about one in 16.
@@ -191,7 +204,7 @@ class OpTimingTest {
   @Test
   void aDetailedStepTeachesTheRatesThatTheNextStepsUse() {
     tr.skipWarmUp();
-    Recorder.setOpTimingEvery(1_000_000); // in the counting step below, almost surely only its first op is timed
+    Sampling.update(sp -> sp.withOpTimingEvery(1_000_000)); // in the counting step below, almost surely only its first op is timed
     tr.openStep(System.nanoTime(), true);
     tr.closeStep(System.nanoTime(), 1); // a thread's first step teaches nothing: its ops run for the first time
     tr.openStep(System.nanoTime(), true);
@@ -201,8 +214,8 @@ class OpTimingTest {
       spinNanos(20_000);
       long now = System.nanoTime();
       long elapsed = now - tr.startOfInnermost();
-      int base = tr.pop(now, Kind.OP_GEMM, 0, 0, 0);
-      tr.exitOp("linear", elapsed, Kind.OP_GEMM, 1_000_000, base >= 0);
+      tr.popWithoutRecord(); // op spans off: the detailed step's op time travels in its step_ops record
+      tr.exitOp("linear", elapsed, Kind.OP_GEMM, 1_000_000, false);
     }
     tr.closeStep(System.nanoTime(), 2);
     tr.openStep(System.nanoTime(), false);
@@ -212,12 +225,13 @@ class OpTimingTest {
     }
     tr.closeStep(System.nanoTime(), 3);
     List<long[]> steps = drainSteps().subList(1, 3);
-    long detailedGemm = steps.get(0)[Slots.STEP_GEMM_NS];
+    List<long[]> ops = stepOps.subList(1, 3);
+    long detailedGemm = opNs(ops.get(0), SpanOpTime.GEMM);
     assertEquals(10, opsTimed(steps.get(0)));
     assertTrue(opsTimed(steps.get(1)) <= 1);
     assertTrue(detailedGemm >= 10 * 20_000);
     // The counting step's ops took almost no time; but the ones not timed cost what the detailed step taught.
-    assertTrue(steps.get(1)[Slots.STEP_GEMM_NS] >= detailedGemm / 2, "estimated from the taught rate: "
-        + steps.get(1)[Slots.STEP_GEMM_NS] + " vs " + detailedGemm);
+    assertTrue(opNs(ops.get(1), SpanOpTime.GEMM) >= detailedGemm / 2, "estimated from the taught rate: "
+        + opNs(ops.get(1), SpanOpTime.GEMM) + " vs " + detailedGemm);
   }
 }

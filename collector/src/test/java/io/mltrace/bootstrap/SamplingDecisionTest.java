@@ -17,43 +17,54 @@ class SamplingDecisionTest {
 
   @AfterEach
   void reset() {
-    Recorder.setHeadSampling(1, 0);
-    Recorder.setTimeWindow(Long.MAX_VALUE, Long.MIN_VALUE);
-    Recorder.setStepWindow(Long.MAX_VALUE, -1);
-    Recorder.setDetailAll(false);
+    Sampling.install(SamplingPolicy.DEFAULT);
   }
 
   @Test
   void aStepChosenByTheIntervalIsSampledForWhoeverAsksAfterwards() {
-    Recorder.setHeadSampling(0, 1_000_000_000L);
-    assertTrue(Recorder.isSampled(101, LATER));
-    assertTrue(Recorder.isSampled(101));
-    assertFalse(Recorder.isSampled(102, LATER + 1_000), "same interval");
-    assertFalse(Recorder.isSampled(102));
-    assertTrue(Recorder.isSampled(103, LATER + 2_000_000_000L), "next interval");
-    assertTrue(Recorder.isSampled(103));
-    assertFalse(Recorder.isSampled(101), "only the latest step chosen by time is remembered");
+    Sampling.update(sp -> sp.withHeadSampling(0, 1_000_000_000L));
+    assertTrue(Sampling.isSampled(101, LATER));
+    assertTrue(Sampling.isSampled(101));
+    assertFalse(Sampling.isSampled(102, LATER + 1_000), "same interval");
+    assertFalse(Sampling.isSampled(102));
+    assertTrue(Sampling.isSampled(103, LATER + 2_000_000_000L), "next interval");
+    assertTrue(Sampling.isSampled(103));
+    assertFalse(Sampling.isSampled(101), "only the latest step chosen by time is remembered");
   }
 
   @Test
   void aStepOpeningInAWindowByTimeIsSampledAndTheNextOneAfterItIsNot() {
-    Recorder.setHeadSampling(0, 0);
-    Recorder.setTimeWindow(LATER, LATER + 1_000);
-    assertTrue(Recorder.isSampled(200, LATER + 10));
-    assertTrue(Recorder.isSampled(200));
-    assertFalse(Recorder.isSampled(201, LATER + 1_000), "the window's end is exclusive");
-    assertFalse(Recorder.isSampled(201));
+    Sampling.update(sp -> sp.withHeadSampling(0, 0));
+    Sampling.update(sp -> sp.withTimeWindow(LATER, LATER + 1_000));
+    assertTrue(Sampling.isSampled(200, LATER + 10));
+    assertTrue(Sampling.isSampled(200));
+    assertFalse(Sampling.isSampled(201, LATER + 1_000), "the window's end is exclusive");
+    assertFalse(Sampling.isSampled(201));
   }
 
   @Test
   void theRulesByNumberNeedNoDecisionFirst() {
-    Recorder.setHeadSampling(10, 0);
-    assertTrue(Recorder.isSampled(30));
-    assertFalse(Recorder.isSampled(31));
-    Recorder.setStepWindow(31, 32);
-    assertTrue(Recorder.isSampled(31));
-    assertFalse(Recorder.isSampled(33));
-    Recorder.setDetailAll(true);
-    assertTrue(Recorder.isSampled(33));
+    Sampling.update(sp -> sp.withHeadSampling(10, 0));
+    assertTrue(Sampling.isSampled(30));
+    assertFalse(Sampling.isSampled(31));
+    Sampling.update(sp -> sp.withStepWindow(31, 32));
+    assertTrue(Sampling.isSampled(31));
+    assertFalse(Sampling.isSampled(33));
+    Sampling.update(sp -> sp.withDetailAll(true));
+    assertTrue(Sampling.isSampled(33));
+  }
+
+  @Test
+  void aWindowIsInstalledWholeAndReplacesTheOtherKind() {
+    SamplingPolicy byNumber = SamplingPolicy.DEFAULT.withHeadSampling(0, 0).withStepWindow(40, 42);
+    Sampling.install(byNumber);
+    assertTrue(Sampling.isSampled(40) && Sampling.isSampled(42));
+    assertFalse(Sampling.isSampled(43));
+    Sampling.install(byNumber.withTimeWindow(LATER, LATER + 1_000));
+    assertFalse(Sampling.isSampled(41), "a window by time replaces the window by number");
+    assertTrue(Sampling.isSampled(500, LATER + 1));
+    Sampling.install(Sampling.policy().withoutWindow());
+    assertFalse(Sampling.isSampled(501, LATER + 2));
+    assertFalse(Sampling.isSampled(41));
   }
 }

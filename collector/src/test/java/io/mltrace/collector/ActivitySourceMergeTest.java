@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mltrace.bootstrap.GemmShapes;
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.Sampling;
 import io.mltrace.bootstrap.ThreadRecorder;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +50,7 @@ class ActivitySourceMergeTest {
   @BeforeEach
   void setUp() {
     Recorder.setEnabled(true);
-    Recorder.setSampleEvery(1);
+    Sampling.update(sp -> sp.withSampleEvery(1));
     collector = Collector.create(List.of(steps::add), 10, 0, 10_000);
     collector.addSource(source);
     collector.setCloseWaitMillis(0);

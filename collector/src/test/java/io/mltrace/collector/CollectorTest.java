@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mltrace.bootstrap.GemmShapes;
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.Sampling;
 import io.mltrace.bootstrap.ThreadRecorder;
+import io.mltrace.bootstrap.ThreadRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -34,7 +36,7 @@ class CollectorTest {
   @BeforeEach
   void setUp() {
     Recorder.setEnabled(true);
-    Recorder.setSampleEvery(1);
+    Sampling.update(sp -> sp.withSampleEvery(1));
     collector = Collector.create(List.of(sink), 10, 0, 10_000);
   }
 
@@ -42,8 +44,8 @@ class CollectorTest {
   void tearDown() {
     collector.close();
     Recorder.setEnabled(false);
-    Recorder.setRingCapacity(8192);
-    Recorder.setOpTimingEvery(16);
+    ThreadRegistry.setRingCapacity(8192);
+    Sampling.update(sp -> sp.withOpTimingEvery(16));
   }
 
   /** One iteration as the DJL advice records it: data, a phase with two GEMMs and an op, the optimizer. */
@@ -117,8 +119,8 @@ class CollectorTest {
 
   @Test
   void unsampledStepsKeepCountersButNoSpans() throws Exception {
-    Recorder.setSampleEvery(1_000_000_000L);
-    Recorder.setOpTimingEvery(1); // every op timed: exact counters (estimates have their own test, OpTimingTest)
+    Sampling.update(sp -> sp.withSampleEvery(1_000_000_000L));
+    Sampling.update(sp -> sp.withOpTimingEvery(1)); // every op timed: exact counters (estimates have their own test, OpTimingTest)
     runInNewThread(() -> {
       for (int i = 0; i < 2; i++) {
         iteration();
@@ -149,7 +151,7 @@ class CollectorTest {
 
   @Test
   void fullRingDropsAndCountsWithoutBlocking() throws Exception {
-    Recorder.setRingCapacity(16);
+    ThreadRegistry.setRingCapacity(16);
     runInNewThread(() -> {
       for (int i = 0; i < 100; i++) {
         ThreadRecorder op = Recorder.enterOp();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.Sampling;
 import io.mltrace.bootstrap.ThreadRecorder;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,15 +27,15 @@ class HotPathLookupTest {
   @BeforeEach
   void setUp() {
     Recorder.setEnabled(true);
-    Recorder.setOpTimingEvery(1);
+    Sampling.update(sp -> sp.withOpTimingEvery(1));
     collector = Collector.create(List.of(steps::add), 10, 0, 100_000);
   }
 
   @AfterEach
   void tearDown() {
     collector.close();
-    Recorder.setSampleEvery(1);
-    Recorder.setOpTimingEvery(16);
+    Sampling.update(sp -> sp.withSampleEvery(1));
+    Sampling.update(sp -> sp.withOpTimingEvery(16));
     Recorder.setEnabled(false);
   }
 
@@ -52,7 +53,7 @@ class HotPathLookupTest {
 
   @Test
   void twoTrainingThreadsTakingTurnsEachRecordIntoTheirOwnRecorder() throws Exception {
-    Recorder.setSampleEvery(1);
+    Sampling.update(sp -> sp.withSampleEvery(1));
     int turns = 50;
     Semaphore[] turn = {new Semaphore(1), new Semaphore(0)};
     AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -96,7 +97,7 @@ class HotPathLookupTest {
 
   @Test
   void skippingLayersInUnsampledStepsKeepsCountersAndTheNestingOfSampledSteps() throws Exception {
-    Recorder.setSampleEvery(2);
+    Sampling.update(sp -> sp.withSampleEvery(2));
     Thread t = new Thread(() -> {
       Recorder.loopStart();
       for (int i = 0; i < 6; i++) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mltrace.bootstrap.DataTypes;
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.Sampling;
 import io.mltrace.bootstrap.Slots;
 import io.mltrace.bootstrap.ThreadRecorder;
 import java.util.ArrayList;
@@ -24,7 +25,7 @@ class LoopPartsAndRootsTest {
   @BeforeEach
   void setUp() {
     Recorder.setEnabled(true);
-    Recorder.setSampleEvery(1);
+    Sampling.update(sp -> sp.withSampleEvery(1));
     collector = Collector.create(List.of(new StepSink() {
       @Override
       public void onStep(Step step) {

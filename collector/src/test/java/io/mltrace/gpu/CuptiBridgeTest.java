@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.Sampling;
 import io.mltrace.bootstrap.ThreadRecorder;
 import io.mltrace.collector.Category;
 import io.mltrace.collector.Collector;
@@ -38,7 +39,7 @@ class CuptiBridgeTest {
   @BeforeEach
   void setUp() {
     Recorder.setEnabled(true);
-    Recorder.setSampleEvery(1);
+    Sampling.update(sp -> sp.withSampleEvery(1));
     collector = Collector.create(List.of(new StepSink() {
       @Override
       public void onStep(Step step) {

@@ -1,42 +1,73 @@
 package io.mltrace.gpu;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
 /**
- * Drives the fake libcupti ({@code collector/src/test/c/fake_cupti.c}), which the Maven build compiles into
- * {@code target/native-test/}. The bridge {@code dlopen}s the same file, so both see one fake CUPTI.
+ * Drives the fake libcupti ({@code collector/src/test/c/fake_cupti.c}), which the collector build compiles into
+ * {@code collector/target/native-test/libcupti_fake.so}; its JNI functions are named for this class. The CUPTI
+ * bridge {@code dlopen}s the same file (option {@code cupti_path}), so both see one fake CUPTI, and the kernels
+ * and copies launched here reach the bridge as CUPTI activity records.
+ *
+ * <p>The one copy: the collector's tests use it directly, the agent's integration tests (in child JVMs) and the
+ * GPU benchmarks through the collector's test jar, which holds only this class. The file: the system property
+ * {@code mltrace.test.fakeCupti} (the tests), else {@code mltrace.fakeCupti} (the benchmarks), else the build's
+ * path relative to the repository root.
  */
-final class FakeCupti {
-  static final String PATH = System.getProperty("mltrace.test.fakeCupti");
+public final class FakeCupti {
+  public static final String PATH = Paths.get(System.getProperty("mltrace.test.fakeCupti",
+      System.getProperty("mltrace.fakeCupti", "collector/target/native-test/libcupti_fake.so")))
+      .toAbsolutePath().toString();
+  /** The CUPTI bridge under test (the collector's tests), or null. */
   static final String BRIDGE = System.getProperty("mltrace.test.bridge");
   static final int KIND_CONCURRENT_KERNEL = 10;
+  /** CUPTI's host-to-device copy kind. */
+  public static final int COPY_H2D = 1;
 
   static {
+    if (!Files.isRegularFile(Path.of(PATH))) {
+      throw new IllegalStateException("build the fake libcupti first (mvn package), or set -Dmltrace.fakeCupti: "
+          + PATH);
+    }
     System.load(PATH);
   }
 
   private FakeCupti() {}
 
   /** Resets the fake: enable fails for {@code failEnableKind} (-1: none), and the other behaviours asked for. */
-  static native void configure(int failEnableKind, boolean otherSubscriber, boolean noTimestampCallback,
+  public static native void configure(int failEnableKind, boolean otherSubscriber, boolean noTimestampCallback,
       boolean holdHostBuffers);
 
-  /** A kernel launch that runs for {@code durationNs} on the calling thread. */
-  static native void launchKernel(String name, long durationNs);
+  /** A kernel that runs for {@code durationNs} on the calling thread (device 0, stream 7). */
+  public static native void launchKernel(String name, long durationNs);
 
-  static native void copy(int copyKind, long bytes, long durationNs);
+  /** A copy of {@code bytes} that runs for {@code durationNs} on the calling thread (device 0, stream 7). */
+  public static native void copy(int copyKind, long bytes, long durationNs);
 
-  static native void memset(long bytes, long durationNs);
+  public static native void memset(long bytes, long durationNs);
 
   /**
    * An asynchronous kernel launch: the API call spins for {@code apiNs} on the calling thread; the kernel runs at
    * {@code [startNs, startNs + durationNs)} on the agent's clock. Returns the API call's start (agent clock).
    */
-  static native long launchKernelAt(String name, long apiNs, long startNs, long durationNs);
+  public static native long launchKernelAt(String name, long apiNs, long startNs, long durationNs);
 
   /** An asynchronous copy, as {@link #launchKernelAt}. */
-  static native long copyAt(int copyKind, long bytes, long apiNs, long startNs, long durationNs);
+  public static native long copyAt(int copyKind, long bytes, long apiNs, long startNs, long durationNs);
+
+  /**
+   * An asynchronous kernel launch, as a real one: the API call takes {@code apiNs} on the calling thread, and the
+   * kernel runs on the device for {@code durationNs} from {@code delayNs} after the API call began, whatever the
+   * host does meanwhile (device 0, stream 7).
+   */
+  public static native void launchKernelAfter(String name, long apiNs, long delayNs, long durationNs);
+
+  /** An asynchronous copy, as {@link #launchKernelAfter}. */
+  public static native void copyAfter(int copyKind, long bytes, long apiNs, long delayNs, long durationNs);
 
   /** The calling thread's external-correlation stack depth. */
-  static native int correlationDepth();
+  public static native int correlationDepth();
 
   static GpuTracing.Options options() {
     return new GpuTracing.Options().bridgePath(BRIDGE).cuptiPath(PATH);

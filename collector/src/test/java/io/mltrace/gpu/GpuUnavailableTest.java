@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.mltrace.bootstrap.GpuCorrelation;
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.Sampling;
 import io.mltrace.bootstrap.ThreadRecorder;
 import io.mltrace.collector.Collector;
 import io.mltrace.collector.Step;
@@ -87,7 +88,7 @@ class GpuUnavailableTest {
       }
     }), 10, 0, 10_000);
     Recorder.setEnabled(true);
-    Recorder.setSampleEvery(1);
+    Sampling.update(sp -> sp.withSampleEvery(1));
     Recorder.loopStart();
     try {
       ThreadRecorder phase = Recorder.enterStepPart();

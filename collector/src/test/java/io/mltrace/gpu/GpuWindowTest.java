@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mltrace.bootstrap.GpuCorrelation;
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.Sampling;
 import io.mltrace.bootstrap.ThreadRecorder;
 import io.mltrace.collector.Collector;
 import io.mltrace.collector.ExternalActivity;
+import io.mltrace.collector.GpuTimeline;
 import io.mltrace.collector.Span;
 import io.mltrace.collector.Step;
 import io.mltrace.collector.StepSink;
@@ -46,7 +48,7 @@ class GpuWindowTest {
     }
     collector.close();
     Recorder.setEnabled(false);
-    Recorder.setSampleEvery(1);
+    Sampling.update(sp -> sp.withSampleEvery(1));
     Recorder.loopStart();
   }
 
@@ -66,7 +68,7 @@ class GpuWindowTest {
 
   @Test
   void sampledStepsCarryTheirGpuRecordsAndTheOthersNone() {
-    Recorder.setSampleEvery(2);
+    Sampling.update(sp -> sp.withSampleEvery(2));
     FakeCupti.configure(-1, false, false, false);
     gpu = GpuTracing.start(FakeCupti.options().flushIntervalMillis(10), log::add);
     collector.addSource(gpu.source());
@@ -83,14 +85,14 @@ class GpuWindowTest {
     for (Step s : steps) {
       List<ExternalActivity> gpuRecords = s.external().stream()
           .filter(a -> a.origin() == ExternalActivity.Origin.GPU).toList();
-      if (Recorder.isSampled(s.number())) {
+      if (Sampling.isSampled(s.number())) {
         assertEquals(2, gpuRecords.size(), () -> "step " + s.number() + ": " + s.external());
         for (ExternalActivity a : gpuRecords) {
           Span launcher = s.spans().stream().filter(sp -> sp.spanId() == a.correlatedSpanId()).findFirst()
               .orElseThrow(() -> new AssertionError("no launching span in step for " + a));
           assertTrue(launcher.startNs() <= a.startNs() && a.endNs() <= launcher.endNs());
         }
-        GpuTimeline t = GpuTimeline.of(s.startNs(), s.endNs(), s.spans(), s.external());
+        GpuTimeline t = s.gpu().timeline(); // computed once by the collector
         assertTrue(t.deviceNs(GpuTimeline.DeviceUse.GEMM_KERNELS) >= 20_000, t::toString);
         assertTrue(t.deviceNs(GpuTimeline.DeviceUse.COPY_H2D) >= 5_000, t::toString);
       } else {
@@ -99,12 +101,12 @@ class GpuWindowTest {
     }
     GpuStats stats = gpu.stats();
     // One enable before each sampled step, the one after the last step included.
-    long windows = java.util.stream.LongStream.rangeClosed(first, first + 8).filter(Recorder::isSampled).count();
+    long windows = java.util.stream.LongStream.rangeClosed(first, first + 8).filter(Sampling::isSampled).count();
     assertEquals(windows, stats.enables(), stats::toString);
     assertTrue(stats.disables() >= 3, stats::toString);
     assertEquals(0, stats.unresolved(), stats::toString);
     assertTrue(log.isEmpty(), log::toString);
-    long sampled = steps.stream().filter(s -> Recorder.isSampled(s.number())).count();
+    long sampled = steps.stream().filter(s -> Sampling.isSampled(s.number())).count();
     String line = report.line();
     assertTrue(line.startsWith("mltrace gpu: " + sampled + " steps with " + (2 * sampled) + " GPU records; kernels "),
         line);
@@ -114,7 +116,7 @@ class GpuWindowTest {
 
   @Test
   void anOnDemandWindowCoversExactlyTheRequestedSteps() {
-    Recorder.setSampleEvery(1);
+    Sampling.update(sp -> sp.withSampleEvery(1));
     FakeCupti.configure(-1, false, false, false);
     gpu = GpuTracing.start(FakeCupti.options().flushIntervalMillis(10), log::add);
     collector.addSource(gpu.source());
@@ -138,7 +140,7 @@ class GpuWindowTest {
 
   @Test
   void withoutTheTimestampCallbackTheOffsetPutsRecordsInsideTheirSpans() {
-    Recorder.setSampleEvery(1);
+    Sampling.update(sp -> sp.withSampleEvery(1));
     FakeCupti.configure(-1, false, true, false);
     gpu = GpuTracing.start(FakeCupti.options().flushIntervalMillis(10), log::add);
     collector.addSource(gpu.source());

@@ -1,23 +1,17 @@
 package io.mltrace.exporters;
 
-import io.mltrace.bootstrap.DataTypes;
-import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Slots;
 import io.mltrace.collector.ExternalActivity;
+import io.mltrace.collector.JvmFacts;
 import io.mltrace.collector.RunStats;
 import io.mltrace.collector.Span;
 import io.mltrace.collector.Step;
 import io.mltrace.collector.StepSink;
+import io.mltrace.collector.StepVisitor;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.zip.GZIPOutputStream;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,8 +23,9 @@ import java.util.TreeSet;
 /**
  * Writes a Chrome/Perfetto trace ({@code traceEvents}, complete events {@code "ph": "X"}, microsecond
  * {@code ts}/{@code dur}): one named track per thread (sorted in the order threads were first seen), each detailed
- * step as an event with its spans nested inside, and a {@code jvm heap} counter track (heap in use, sampled by the
- * collector as it closes each sampled step).
+ * step as an event with its spans nested inside, and a {@code jvm heap} counter track (heap in use when each stored
+ * step ended, as the collector sampled it: {@link Step#jvm()}). Each stored step is written by a
+ * {@link StepVisitor} over the step's one model ({@link Step#accept}).
  *
  * <p>JVM events of a stored step (GC pauses, safepoints, compilations, parks, class loads; not execution samples)
  * are complete events of category {@code jvm}: on the thread they happened on, or, when they stopped every thread,
@@ -50,8 +45,6 @@ public final class ChromeTraceWriter implements StepSink {
   private final Path file;
   private final int maxEvents;
   private final boolean gzip;
-  /** Pairs of (nanoTime, heap bytes in use), one per stored step. */
-  private final List<long[]> heap = new ArrayList<>();
   private final List<Step> steps = new ArrayList<>();
   private final List<Span> outside = new ArrayList<>();
   private final Map<Long, String> threadNames = new LinkedHashMap<>();
@@ -85,7 +78,7 @@ public final class ChromeTraceWriter implements StepSink {
     }
     long cost = 2 + step.spans().size();
     for (ExternalActivity a : step.external()) {
-      cost += a.isSample() ? 0 : a.origin() == ExternalActivity.Origin.GPU ? 3 : 1;
+      cost += a.isSample() ? 0 : a.kind().isGpu() ? 3 : 1;
       cost += CopyBandwidthCounters.counted(a) ? 2 : 0; // its bandwidth counter's points at its start and end
     }
     if (events + cost > maxEvents) {
@@ -96,7 +89,7 @@ public final class ChromeTraceWriter implements StepSink {
     events += cost;
     steps.add(step);
     for (ExternalActivity a : step.external()) {
-      if (a.origin() == ExternalActivity.Origin.GPU) {
+      if (a.kind().isGpu()) {
         base(a.startNs());
         gpuStreams.computeIfAbsent(a.device(), d -> new TreeSet<>()).add(a.stream());
       } else if (!a.isSample()) {
@@ -104,8 +97,6 @@ public final class ChromeTraceWriter implements StepSink {
         jvmTrack |= a.threadId() == ExternalActivity.ALL_THREADS;
       }
     }
-    Runtime rt = Runtime.getRuntime();
-    heap.add(new long[] {System.nanoTime(), rt.totalMemory() - rt.freeMemory()});
     threadNames.putIfAbsent(step.threadId(), step.threadName());
   }
 
@@ -129,26 +120,12 @@ public final class ChromeTraceWriter implements StepSink {
   @Override
   public void flush(RunStats stats) {
     try {
-      if (gzip) {
-        writeGzipAtomically(render());
-      } else {
-        AtomicFiles.writeAtomically(file, render());
-      }
+      AtomicFiles.writeAtomically(file, render(), gzip);
     } catch (IOException e) {
       if (writeErrors++ == 0) {
         System.err.println("mltrace: cannot write " + file + ": " + e.getMessage());
       }
     }
-  }
-
-  private void writeGzipAtomically(String content) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = dir.resolve(file.getFileName() + ".tmp");
-    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-      out.write(content.getBytes(StandardCharsets.UTF_8));
-    }
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   String render() {
@@ -187,37 +164,12 @@ public final class ChromeTraceWriter implements StepSink {
             .append("\"}}");
       }
     }
-    for (long[] h : heap) {
-      out.append(",\n{\"ph\": \"C\", \"name\": \"jvm heap\", \"pid\": 1, \"ts\": ");
-      Json.micros(out, h[0] - baseNs).append(", \"args\": {\"used_mb\": ");
-      out.append(h[1] / (1024 * 1024)).append('.').append((h[1] % (1024 * 1024)) * 10 / (1024 * 1024)).append("}}");
-    }
-    // A GC pause or safepoint overlapping two steps (or steps of two threads) is one activity: written once.
-    Set<ExternalActivity> jvmWritten = Collections.newSetFromMap(new IdentityHashMap<>());
     for (Step step : steps) {
-      out.append(",\n{\"ph\": \"X\", \"cat\": \"step\", \"name\": \"step ").append(step.number()).append('"');
-      times(out, step.threadId(), step.startNs(), step.endNs());
-      out.append(", \"args\": {\"step\": ").append(step.number()).append(", \"flops\": ").append(step.flops());
-      out.append(", \"span_id\": ").append(step.spanId());
-      for (int a = 0; a < Slots.STEP_ATTRIBUTE_COUNT; a++) {
-        if (step.attribute(a) != 0) {
-          out.append(", \"").append(Slots.attributeName(a)).append("\": ").append(step.attribute(a));
-        }
-      }
-      out.append("}}");
-      Map<Long, Span> byId = new HashMap<>();
-      for (Span s : step.spans()) {
-        span(out, s, step.number());
-        byId.put(s.spanId(), s);
-      }
-      for (ExternalActivity a : step.external()) {
-        if (a.origin() == ExternalActivity.Origin.GPU) {
-          gpu(out, a, byId.get(a.correlatedSpanId()), step.number());
-        } else if (!a.isSample() && jvmWritten.add(a)) {
-          jvm(out, a, step.number());
-        }
-      }
-      CopyBandwidthCounters.append(out, step.external(), baseNs);
+      heap(out, step.jvm());
+    }
+    StepEvents events = new StepEvents(out);
+    for (Step step : steps) {
+      step.accept(events);
     }
     for (Span s : outside) {
       span(out, s, 0);
@@ -236,9 +188,69 @@ public final class ChromeTraceWriter implements StepSink {
     return out.append("\n]}\n").toString();
   }
 
+  /** Writes one step's events: the step, its spans, its GPU records with their flow arrows, its JVM events. */
+  private final class StepEvents implements StepVisitor {
+    private final StringBuilder out;
+    /** A GC pause or safepoint overlapping two steps (or steps of two threads) is one activity: written once. */
+    private final Set<ExternalActivity> jvmWritten = Collections.newSetFromMap(new IdentityHashMap<>());
+    private long stepNumber;
+
+    StepEvents(StringBuilder out) {
+      this.out = out;
+    }
+
+    @Override
+    public void step(Step step) {
+      stepNumber = step.number();
+      out.append(",\n{\"ph\": \"X\", \"cat\": \"step\", \"name\": \"step ").append(step.number()).append('"');
+      times(out, step.threadId(), step.startNs(), step.endNs());
+      out.append(", \"args\": {\"step\": ").append(step.number()).append(", \"flops\": ").append(step.flops());
+      out.append(", \"span_id\": ").append(step.spanId());
+      for (int a = 0; a < Slots.STEP_ATTRIBUTE_COUNT; a++) {
+        if (step.attribute(a) != 0) {
+          out.append(", \"").append(Slots.attributeName(a)).append("\": ").append(step.attribute(a));
+        }
+      }
+      out.append("}}");
+    }
+
+    @Override
+    public void span(Span span, Span parent, int depth) {
+      ChromeTraceWriter.this.span(out, span, stepNumber);
+    }
+
+    @Override
+    public void gpu(ExternalActivity record, Span launcher) {
+      ChromeTraceWriter.this.gpu(out, record, launcher, stepNumber);
+    }
+
+    @Override
+    public void jvm(ExternalActivity event) {
+      if (jvmWritten.add(event)) {
+        ChromeTraceWriter.this.jvm(out, event, stepNumber);
+      }
+    }
+
+    @Override
+    public void end(Step step) {
+      CopyBandwidthCounters.append(out, step.external(), baseNs);
+    }
+  }
+
+  /** The heap in use when the step ended, as the collector sampled it: a point of the {@code jvm heap} counter. */
+  private void heap(StringBuilder out, JvmFacts jvm) {
+    if (jvm.sampledAtNs() == 0) {
+      return;
+    }
+    long used = jvm.heapUsedBytes();
+    out.append(",\n{\"ph\": \"C\", \"name\": \"jvm heap\", \"pid\": 1, \"ts\": ");
+    Json.micros(out, jvm.sampledAtNs() - baseNs).append(", \"args\": {\"used_mb\": ");
+    out.append(used / (1024 * 1024)).append('.').append((used % (1024 * 1024)) * 10 / (1024 * 1024)).append("}}");
+  }
+
   private void span(StringBuilder out, Span s, long stepNumber) {
     out.append(",\n{\"ph\": \"X\", \"cat\": ");
-    Json.string(out, Kind.name(s.kind())).append(", \"name\": ");
+    Json.string(out, s.activityKind().key()).append(", \"name\": ");
     Json.string(out, s.name());
     times(out, s.threadId(), s.startNs(), s.endNs());
     out.append(", \"args\": {\"span_id\": ").append(s.spanId()).append(", \"parent_id\": ").append(s.parentId());
@@ -254,7 +266,7 @@ public final class ChromeTraceWriter implements StepSink {
     if (s.estimated()) {
       out.append(", \"estimate\": true");
     }
-    String dtype = DataTypes.name(s.dtype());
+    String dtype = s.dtypeName();
     if (dtype != null) {
       out.append(", \"dtype\": \"").append(dtype).append('"');
     }
@@ -280,7 +292,7 @@ public final class ChromeTraceWriter implements StepSink {
   }
 
   private void jvm(StringBuilder out, ExternalActivity a, long stepNumber) {
-    out.append(",\n{\"ph\": \"X\", \"cat\": \"jvm\", \"name\": ");
+    out.append(",\n{\"ph\": \"X\", \"cat\": \"").append(a.kind().key()).append("\", \"name\": ");
     Json.string(out, a.name());
     times(out, 1, a.threadId(), a.startNs(), a.endNs());
     out.append(", \"args\": {\"span_id\": 0, \"in_step\": ").append(stepNumber);
@@ -296,7 +308,7 @@ public final class ChromeTraceWriter implements StepSink {
   /** The record on its stream's track and, when its launching op was stored, a flow arrow from the op to it. */
   private void gpu(StringBuilder out, ExternalActivity a, Span launcher, long stepNumber) {
     int pid = gpuPid(a.device());
-    out.append(",\n{\"ph\": \"X\", \"cat\": \"").append(gpuCategory(a)).append("\", \"name\": ");
+    out.append(",\n{\"ph\": \"X\", \"cat\": \"").append(a.kind().key()).append("\", \"name\": ");
     Json.string(out, a.name());
     times(out, pid, a.stream(), a.startNs(), a.endNs());
     out.append(", \"args\": {\"span_id\": 0, \"in_step\": ").append(stepNumber).append(", \"device\": ")
@@ -323,13 +335,6 @@ public final class ChromeTraceWriter implements StepSink {
         .append(id).append(", \"pid\": ").append(pid).append(", \"tid\": ").append(a.stream())
         .append(", \"ts\": ");
     Json.micros(out, to - baseNs).append('}');
-  }
-
-  private static String gpuCategory(ExternalActivity a) {
-    if (a.category() == io.mltrace.collector.Category.MEMCPY) {
-      return "gpu.memcpy";
-    }
-    return "memset".equals(a.name()) ? "gpu.memset" : "gpu.kernel";
   }
 
   private void times(StringBuilder out, long tid, long start, long end) {

@@ -1,6 +1,6 @@
 package io.mltrace.exporters;
 
-import io.mltrace.collector.Category;
+import io.mltrace.collector.ActivityKind;
 import io.mltrace.collector.ExternalActivity;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,10 +24,10 @@ final class CopyBandwidthCounters {
 
   /** Index into {@link #TRACKS}, or -1. */
   static int track(ExternalActivity a) {
-    if (a.origin() != ExternalActivity.Origin.GPU || a.bytes() <= 0 || a.durationNs() <= 0) {
+    if (!a.kind().isGpu() || a.bytes() <= 0 || a.durationNs() <= 0) {
       return -1;
     }
-    if (a.category() == Category.MEMCPY) {
+    if (a.kind() == ActivityKind.GPU_MEMCPY) {
       String d = String.valueOf(a.detail());
       for (int i = 0; i < 3; i++) {
         if (TRACKS[i].equals(d)) {
@@ -36,7 +36,7 @@ final class CopyBandwidthCounters {
       }
       return 3;
     }
-    return "memset".equals(a.name()) ? 4 : -1;
+    return a.kind() == ActivityKind.GPU_MEMSET ? 4 : -1;
   }
 
   /** Appends the counter points of a step's activities, with times relative to {@code baseNs}. */

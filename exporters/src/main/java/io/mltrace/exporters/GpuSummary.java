@@ -1,13 +1,13 @@
 package io.mltrace.exporters;
 
-import io.mltrace.collector.ExternalActivity;
 import io.mltrace.collector.Step;
-import io.mltrace.gpu.GpuIdleSplit;
-import io.mltrace.gpu.GpuIdleSplit.StreamIdle;
-import io.mltrace.gpu.GpuIdleSplit.Wait;
-import io.mltrace.gpu.GpuTimeline.IdleReason;
-import io.mltrace.gpu.LaunchStats;
-import io.mltrace.gpu.LaunchStats.OpLaunches;
+import io.mltrace.collector.StepGpu;
+import io.mltrace.collector.GpuIdleSplit;
+import io.mltrace.collector.GpuIdleSplit.StreamIdle;
+import io.mltrace.collector.GpuIdleSplit.Wait;
+import io.mltrace.collector.GpuTimeline.IdleReason;
+import io.mltrace.collector.LaunchStats;
+import io.mltrace.collector.LaunchStats.OpLaunches;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,12 +32,13 @@ public final class GpuSummary {
    * [...]}), or null when the step has no GPU records.
    */
   public String onStep(Step step) {
-    if (!hasGpuRecords(step)) {
+    StepGpu gpu = step.gpu();
+    if (gpu == null) {
       return null;
     }
     gpuSteps++;
-    GpuIdleSplit split = GpuIdleSplit.of(step.startNs(), step.endNs(), step.spans(), step.external());
-    List<OpLaunches> launches = LaunchStats.of(step.spans(), step.external());
+    GpuIdleSplit split = gpu.idleSplit();
+    List<OpLaunches> launches = gpu.launches();
     StringBuilder out = new StringBuilder(256);
     out.append(", \"gpu_idle\": [");
     for (int i = 0; i < split.streams().size(); i++) {
@@ -84,15 +85,6 @@ public final class GpuSummary {
       launches(out.append(i++ == 0 ? "" : ", "), o);
     }
     return out.append("]}");
-  }
-
-  static boolean hasGpuRecords(Step step) {
-    for (ExternalActivity a : step.external()) {
-      if (a.origin() == ExternalActivity.Origin.GPU) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** The waits, then the host-wait reasons. */

@@ -1,6 +1,5 @@
 package io.mltrace.exporters;
 
-import io.mltrace.bootstrap.Kind;
 import io.mltrace.collector.Span;
 import io.mltrace.collector.Step;
 import java.util.ArrayList;
@@ -89,10 +88,10 @@ public final class RunAggregates {
       checkMeasuredNs += step.estimates().checkMeasuredNs();
     }
     for (Span s : step.spans()) {
-      if (!Kind.isOp(s.kind())) {
+      if (!s.activityKind().isOp()) {
         continue;
       }
-      String kind = Kind.name(s.kind());
+      String kind = s.activityKind().key();
       String key = kind + "/" + s.name();
       OpStats o = ops.get(key);
       if (o == null) {

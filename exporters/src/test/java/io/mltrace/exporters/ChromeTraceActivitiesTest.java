@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.mltrace.bootstrap.Kind;
+import io.mltrace.collector.ActivityKind;
 import io.mltrace.collector.ExternalActivity;
 import io.mltrace.collector.Step;
 import io.mltrace.exporters.testing.RecordedSteps;
@@ -56,7 +56,7 @@ class ChromeTraceActivitiesTest {
         kernels.add(e);
       } else if (ph.equals("X") && e.get("cat").asText().equals("gpu.memcpy")) {
         copies.add(e);
-      } else if (ph.equals("X") && e.get("cat").asText().equals(Kind.name(Kind.OP_GEMM))) {
+      } else if (ph.equals("X") && e.get("cat").asText().equals(ActivityKind.OP_GEMM.key())) {
         ops.add(e);
       } else if (ph.equals("X") && e.get("cat").asText().equals("jvm")) {
         gcs.add(e);

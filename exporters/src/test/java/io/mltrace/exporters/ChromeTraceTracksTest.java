@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mltrace.collector.Step;
 import io.mltrace.exporters.testing.RecordedSteps;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,11 +26,13 @@ class ChromeTraceTracksTest {
   @Test
   void gzipTraceReadsBackWithTracksAndAHeapCounterPerStep() throws Exception {
     Path file = dir.resolve("trace.json.gz");
-    RecordedSteps.run(3, new ChromeTraceWriter(file, 1000, true));
+    RecordedSteps recorded = RecordedSteps.run(3, new ChromeTraceWriter(file, 1000, true));
     JsonNode events;
     try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
       events = JSON.readTree(in).get("traceEvents");
     }
+    List<JsonNode> heap = new ArrayList<>();
+    List<JsonNode> stepEvents = new ArrayList<>();
     int counters = 0;
     int steps = 0;
     boolean sorted = false;
@@ -36,6 +41,7 @@ class ChromeTraceTracksTest {
       String ph = e.get("ph").asText();
       if (ph.equals("C")) {
         counters++;
+        heap.add(e);
         assertEquals("jvm heap", e.get("name").asText());
         assertTrue(e.get("args").get("used_mb").asDouble() > 0, e.toString());
         assertTrue(e.get("ts").asDouble() >= lastTs, "counter samples in time order");
@@ -44,7 +50,16 @@ class ChromeTraceTracksTest {
         sorted = true;
       } else if (ph.equals("X") && e.get("cat").asText().equals("step")) {
         steps++;
+        stepEvents.add(e);
       }
+    }
+    for (int i = 0; i < heap.size(); i++) {
+      // The heap the collector sampled as it read the step's record, not one the writer read later.
+      Step step = recorded.steps.get(i);
+      double mb = step.jvm().heapUsedBytes() / (1024.0 * 1024);
+      assertEquals(mb, heap.get(i).get("args").get("used_mb").asDouble(), 0.11, "heap of step " + step.number());
+      assertEquals((step.jvm().sampledAtNs() - step.startNs()) / 1000.0,
+          heap.get(i).get("ts").asDouble() - stepEvents.get(i).get("ts").asDouble(), 0.002);
     }
     assertEquals(3, steps);
     assertEquals(3, counters, "one heap sample per stored step");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mltrace.collector.ActivityKind;
 import io.mltrace.collector.Category;
 import io.mltrace.collector.ExternalActivity;
 import java.util.ArrayList;
@@ -24,8 +25,8 @@ class CopyBandwidthCountersTest {
         copy(0, 8, "H2D", 2_000, 4_000, 4_000), // 2 GB/s, overlapping the first from 2 to 3 µs
         copy(0, 8, "D2H", 5_000, 6_000, 1_000), // 1 GB/s
         copy(1, 7, "H2D", 1_000, 2_000, 3_000), // another device: its own track
-        new ExternalActivity(ExternalActivity.Origin.GPU, Category.OTHER_COMPUTE, "memset", 0, 6_000, 7_000, 0, 0, 7,
-            500, null),
+        ExternalActivity.gpu(ActivityKind.GPU_MEMSET, Category.OTHER_COMPUTE, "memset", 6_000, 7_000, 0, 0, 7, 500,
+            null, 0, 0),
         new ExternalActivity(ExternalActivity.Origin.GPU, Category.GEMM, "sgemm", 0, 0, 9_000, 0, 0, 7, 0, null));
     StringBuilder out = new StringBuilder("[{}");
     CopyBandwidthCounters.append(out, activities, 0);

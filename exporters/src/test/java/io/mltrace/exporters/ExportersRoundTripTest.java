@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mltrace.bootstrap.GemmShapes;
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.Sampling;
 import io.mltrace.bootstrap.ThreadRecorder;
 import io.mltrace.collector.Category;
 import io.mltrace.collector.Collector;
@@ -54,7 +55,7 @@ class ExportersRoundTripTest {
 
   private Collector collect(StepSink... sinks) {
     Recorder.setEnabled(true);
-    Recorder.setSampleEvery(1);
+    Sampling.update(sp -> sp.withSampleEvery(1));
     return Collector.create(List.of(sinks), 10, 0, 10_000);
   }
 

@@ -1,16 +1,20 @@
 package io.mltrace.agent.control;
 
+import io.mltrace.bootstrap.Sampling;
 import java.io.PrintStream;
 
 /**
- * The one owner of the recorder's detail switches. A reconfiguration ({@link #configure}), the overhead guard
+ * The one owner of the recorder's detail switches: the only class that installs a
+ * {@link io.mltrace.bootstrap.SamplingPolicy}. A reconfiguration ({@link #configure}), the overhead guard
  * ({@link #lowerForOverhead}), an on-demand window ({@link #windowOpened}/{@link #windowClosed}) and {@code stop}
- * all go through here, so the recorder always reflects one consistent policy. Thread-safe.
+ * all go through here, and each installs one whole policy, so the recorder never sees half of a change.
+ * Thread-safe.
  */
 public final class DetailControl {
   private final PrintStream err;
   private volatile DetailPolicy policy = DetailPolicy.off();
-  private int windowsOpen;
+  /** The open on-demand window, or null. */
+  private DetailWindow window;
   private int guardActions;
   private volatile String guardReport = "within budget";
   /** {@link System#nanoTime} when the recorder's switches last changed: steps opened before ran under older ones. */
@@ -58,18 +62,19 @@ public final class DetailControl {
     return guardReport;
   }
 
-  synchronized void windowOpened() {
-    windowsOpen++;
+  /** Details the window's steps from now on, whatever the policy (one window at a time: the newest wins). */
+  synchronized void windowOpened(DetailWindow opened) {
+    window = opened;
     apply();
   }
 
   synchronized void windowClosed() {
-    windowsOpen = Math.max(0, windowsOpen - 1);
+    window = null;
     apply();
   }
 
   private void apply() {
-    policy.applyTo(windowsOpen > 0);
+    Sampling.install(policy.toSampling(window));
     appliedAtNanos = System.nanoTime();
     publish();
   }

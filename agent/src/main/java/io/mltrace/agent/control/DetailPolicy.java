@@ -1,11 +1,13 @@
 package io.mltrace.agent.control;
 
-import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.SamplingPolicy;
 import java.util.Locale;
 
 /**
- * An immutable recording policy: the mode, head sampling, tail sampling, and whether ops of detailed steps write
- * spans. {@link #lowered()} gives the next cheaper policy, the ladder the overhead guard walks down.
+ * An immutable recording policy: the mode, head sampling, tail sampling, whether ops of detailed steps write
+ * spans, how many ops a counted step times, and which detailed steps run the engine's profiler.
+ * {@link #lowered()} gives the next cheaper policy, the ladder the overhead guard walks down;
+ * {@link #toSampling} the recorder's {@link SamplingPolicy} that {@link DetailControl} installs.
  */
 public final class DetailPolicy {
   /** Past this, head sampling by count is considered off: the guard's floor. */
@@ -21,15 +23,37 @@ public final class DetailPolicy {
   /** Recent steps the tail percentile is taken over. */
   final int tailWindow;
   final boolean opSpans;
+  /** In counted steps, one op in this many (on average) is timed. */
+  final int opTimingEvery;
+  /** The engine's profiler runs in every n-th detailed step (0: never). */
+  final long profileEvery;
 
   public DetailPolicy(Mode mode, long sampleEvery, long sampleIntervalNanos, double tailPercentile, int tailWindow,
       boolean opSpans) {
+    this(mode, sampleEvery, sampleIntervalNanos, tailPercentile, tailWindow, opSpans,
+        SamplingPolicy.DEFAULT.opTimingEvery(), 0);
+  }
+
+  private DetailPolicy(Mode mode, long sampleEvery, long sampleIntervalNanos, double tailPercentile, int tailWindow,
+      boolean opSpans, int opTimingEvery, long profileEvery) {
+    this.opTimingEvery = Math.max(1, opTimingEvery);
+    this.profileEvery = Math.max(0, profileEvery);
     this.mode = mode;
     this.sampleEvery = Math.max(0, sampleEvery);
     this.sampleIntervalNanos = Math.max(0, sampleIntervalNanos);
     this.tailPercentile = tailPercentile;
     this.tailWindow = Math.max(1, tailWindow);
     this.opSpans = opSpans;
+  }
+
+  /** This policy, timing one op in {@code every} in counted steps and profiling every n-th detailed step. */
+  public DetailPolicy withOpTiming(int every, long profileEveryNth) {
+    return new DetailPolicy(mode, sampleEvery, sampleIntervalNanos, tailPercentile, tailWindow, opSpans, every,
+        profileEveryNth);
+  }
+
+  private DetailPolicy with(Mode m, long every, long intervalNanos, double tail, boolean spans) {
+    return new DetailPolicy(m, every, intervalNanos, tail, tailWindow, spans, opTimingEvery, profileEvery);
   }
 
   public static DetailPolicy off() {
@@ -54,12 +78,20 @@ public final class DetailPolicy {
     return mode == Mode.DEFAULT ? sampleIntervalNanos : 0;
   }
 
-  /** Sets the recorder's switches; {@code windowOpen} turns op timing and op spans on whatever the mode. */
-  void applyTo(boolean windowOpen) {
-    Recorder.setOpsTimed(mode != Mode.OFF || windowOpen);
-    Recorder.setOpSpans(opSpans || windowOpen);
-    Recorder.setHeadSampling(headEvery(), headIntervalNanos());
-    Recorder.setDetailAll(mode == Mode.FULL || tailSampling());
+  /**
+   * The recorder's policy under this one, with an on-demand window if one is open ({@code null}: none); an open
+   * window turns op timing and op spans on whatever the mode.
+   */
+  SamplingPolicy toSampling(DetailWindow window) {
+    boolean windowOpen = window != null;
+    SamplingPolicy p = SamplingPolicy.DEFAULT
+        .withOpsTimed(mode != Mode.OFF || windowOpen)
+        .withOpSpans(opSpans || windowOpen)
+        .withHeadSampling(headEvery(), headIntervalNanos())
+        .withDetailAll(mode == Mode.FULL || tailSampling())
+        .withOpTimingEvery(opTimingEvery)
+        .withProfileEvery(profileEvery);
+    return windowOpen ? window.applyTo(p) : p.withoutWindow();
   }
 
   /**
@@ -71,29 +103,29 @@ public final class DetailPolicy {
       case OFF:
         return null;
       case FULL:
-        return new DetailPolicy(Mode.DEFAULT, 10, 0, 0, tailWindow, opSpans);
+        return with(Mode.DEFAULT, 10, 0, 0, opSpans);
       default:
         break;
     }
     if (tailSampling()) {
-      return new DetailPolicy(mode, sampleEvery, sampleIntervalNanos, 0, tailWindow, opSpans);
+      return with(mode, sampleEvery, sampleIntervalNanos, 0, opSpans);
     }
     if (opSpans && (headEvery() > 0 || headIntervalNanos() > 0)) {
-      return new DetailPolicy(mode, sampleEvery, sampleIntervalNanos, 0, tailWindow, false);
+      return with(mode, sampleEvery, sampleIntervalNanos, 0, false);
     }
     if (sampleIntervalNanos > 0) {
       long longer = sampleIntervalNanos * 10;
-      return longer > 3_600_000_000_000L ? counters() : new DetailPolicy(mode, 0, longer, 0, tailWindow, false);
+      return longer > 3_600_000_000_000L ? counters() : with(mode, 0, longer, 0, false);
     }
     if (sampleEvery > 0) {
       long rarer = sampleEvery * 10;
-      return rarer > MAX_SAMPLE_EVERY ? counters() : new DetailPolicy(mode, rarer, 0, 0, tailWindow, false);
+      return rarer > MAX_SAMPLE_EVERY ? counters() : with(mode, rarer, 0, 0, false);
     }
     return null;
   }
 
   private DetailPolicy counters() {
-    return new DetailPolicy(Mode.DEFAULT, 0, 0, 0, tailWindow, false);
+    return with(Mode.DEFAULT, 0, 0, 0, false);
   }
 
   /** A short description for status lines, such as {@code default: 1 step in 100, tail p99 of 200, op spans on}. */

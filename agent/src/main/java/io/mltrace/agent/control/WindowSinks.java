@@ -11,7 +11,7 @@ import java.util.function.Supplier;
 
 /**
  * The on-demand windows of {@code mltrace trace}: one sink in the collector's list that hands each step to the
- * open window, if any. Opening a window tells the recorder to detail the window's steps (whatever the mode);
+ * open window, if any. Opening a window asks {@link DetailControl} to detail the window's steps (whatever the mode);
  * the window closes by itself when it has its steps (or its time is past), or early on {@link #closeOpen}.
  *
  * <p>Lock order: the collector's lock, then this monitor; {@link #closeOpen} reads the collector's stats before
@@ -40,8 +40,7 @@ public final class WindowSinks implements StepSink {
     checkNoneOpen();
     long first = Recorder.stepsClosed() + 2; // the step open now was decided already: start with the next
     TraceWindow w = TraceWindow.ofSteps(++lastId, dir, first, steps, sinkFactory.apply(dir));
-    Recorder.setStepWindow(first, first + steps + TraceWindow.SLACK_STEPS - 1);
-    return opened(w);
+    return opened(w, DetailWindow.steps(first, first + steps + TraceWindow.SLACK_STEPS - 1));
   }
 
   /** Opens a window of the steps that start within the next {@code nanos}. */
@@ -49,8 +48,7 @@ public final class WindowSinks implements StepSink {
     checkNoneOpen();
     long start = System.nanoTime();
     TraceWindow w = TraceWindow.ofDuration(++lastId, dir, start, start + nanos, sinkFactory.apply(dir));
-    Recorder.setTimeWindow(start, start + nanos);
-    return opened(w);
+    return opened(w, DetailWindow.time(start, start + nanos));
   }
 
   private void checkNoneOpen() {
@@ -61,9 +59,9 @@ public final class WindowSinks implements StepSink {
     }
   }
 
-  private String opened(TraceWindow w) {
+  private String opened(TraceWindow w, DetailWindow detail) {
     open = w;
-    control.windowOpened();
+    control.windowOpened(detail);
     AgentStatus.publish(AgentStatus.WINDOW_ID, String.valueOf(w.id));
     AgentStatus.publish(AgentStatus.WINDOW_TARGET, w.target());
     AgentStatus.publish(AgentStatus.WINDOW_OUT, w.dir.toString());
@@ -108,8 +106,6 @@ public final class WindowSinks implements StepSink {
 
   private void finish(TraceWindow w, String state, RunStats now) {
     open = null;
-    Recorder.setStepWindow(Long.MAX_VALUE, -1);
-    Recorder.setTimeWindow(Long.MAX_VALUE, Long.MIN_VALUE);
     if (now != null) {
       w.close(now);
     }

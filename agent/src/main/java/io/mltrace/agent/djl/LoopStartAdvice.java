@@ -3,10 +3,11 @@ package io.mltrace.agent.djl;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.dataset.DataIterable;
 import io.mltrace.agent.instrument.HookId;
+import io.mltrace.bootstrap.EngineProfile;
 import io.mltrace.bootstrap.HookHealth;
 import io.mltrace.bootstrap.Recorder;
-import io.mltrace.bootstrap.TimedBatches;
 import io.mltrace.bootstrap.ThreadRecorder;
+import io.mltrace.bootstrap.TimedBatches;
 import net.bytebuddy.asm.Advice;
 
 /**
@@ -24,9 +25,9 @@ final class LoopStartAdvice {
       return;
     }
     ThreadRecorder current = Recorder.current();
-    if (Recorder.profiling(current)) {
+    if (EngineProfile.profiling(current)) {
       try {
-        String file = Recorder.profileFile(current);
+        String file = EngineProfile.fileFor(current);
         JniUtils.stopProfile(file);
         java.nio.file.Files.deleteIfExists(java.nio.file.Paths.get(file));
       } catch (Throwable ignored) {

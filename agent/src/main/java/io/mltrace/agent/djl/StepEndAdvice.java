@@ -2,6 +2,7 @@ package io.mltrace.agent.djl;
 
 import ai.djl.pytorch.jni.JniUtils;
 import io.mltrace.agent.instrument.HookId;
+import io.mltrace.bootstrap.EngineProfile;
 import io.mltrace.bootstrap.HookHealth;
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
@@ -25,13 +26,13 @@ final class StepEndAdvice {
       return null;
     }
     ThreadRecorder current = Recorder.current();
-    if (Recorder.profiling(current)) {
+    if (EngineProfile.profiling(current)) {
       // The profiler's own cost (writing and reading its trace) shows as a phase of the step, not as a gap.
       ThreadRecorder span = Recorder.enterSpan();
       try {
-        String file = Recorder.profileFile(current);
+        String file = EngineProfile.fileFor(current);
         JniUtils.stopProfile(file);
-        Recorder.mergeProfile(current, file);
+        EngineProfile.mergeInto(current, file);
       } catch (Throwable ignored) {
         // No profile for this step; the recording goes on.
       } finally {
@@ -44,10 +45,10 @@ final class StepEndAdvice {
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
   static void exit(@Advice.Enter ThreadRecorder tr) {
     Recorder.exitStepEnd(tr, "optimizer");
-    if (Recorder.profiling(tr)) {
+    if (EngineProfile.profiling(tr)) {
       try {
         JniUtils.startProfile(false, false, false);
-        Recorder.profileStarted(tr, System.nanoTime());
+        EngineProfile.started(tr, System.nanoTime());
       } catch (Throwable ignored) {
         // The next step is recorded without the engine's profile (and gets the backward estimate instead).
       }

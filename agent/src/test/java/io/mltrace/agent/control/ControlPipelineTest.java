@@ -10,9 +10,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mltrace.bootstrap.GemmShapes;
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.Sampling;
+import io.mltrace.bootstrap.SamplingPolicy;
 import io.mltrace.bootstrap.ThreadRecorder;
-import io.mltrace.collector.Collector;
 import io.mltrace.collector.Category;
+import io.mltrace.collector.Collector;
 import io.mltrace.collector.Step;
 import io.mltrace.collector.StepSink;
 import io.mltrace.exporters.ChromeTraceWriter;
@@ -65,12 +67,7 @@ class ControlPipelineTest {
       collector.close();
     }
     Recorder.setEnabled(false);
-    Recorder.setHeadSampling(1, 0);
-    Recorder.setDetailAll(false);
-    Recorder.setOpsTimed(true);
-    Recorder.setOpSpans(true);
-    Recorder.setStepWindow(Long.MAX_VALUE, -1);
-    Recorder.setTimeWindow(Long.MAX_VALUE, Long.MIN_VALUE);
+    Sampling.install(SamplingPolicy.DEFAULT);
   }
 
   /** Runs {@code steps} iterations on a new thread; iteration i sleeps {@code sleepMillis(i)} ms in trainBatch. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mltrace.bootstrap.SamplingPolicy;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -47,5 +48,19 @@ class DetailPolicyTest {
   void offIsTheFloor() {
     assertNull(DetailPolicy.off().lowered());
     assertEquals("off: step counters only", DetailPolicy.off().describe());
+  }
+
+  @Test
+  void theRecordersPolicyCarriesOpTimingDownTheLadderAndAWindowOnTop() {
+    DetailPolicy p = new DetailPolicy(Mode.OFF, 0, 0, 0, 200, false).withOpTiming(4, 7);
+    SamplingPolicy closed = p.toSampling(null);
+    assertFalse(closed.opsTimed(), "off: ops neither timed nor counted");
+    assertEquals(4, closed.opTimingEvery());
+    SamplingPolicy open = p.toSampling(DetailWindow.steps(10, 12));
+    assertTrue(open.opsTimed() && open.opSpans(), "a window turns op timing and spans on whatever the mode");
+    DetailPolicy full = new DetailPolicy(Mode.FULL, 0, 0, 0, 200, true).withOpTiming(4, 7);
+    assertTrue(full.toSampling(null).detailAll());
+    assertEquals(4, full.lowered().toSampling(null).opTimingEvery(), "the guard keeps op timing when it lowers");
+    assertFalse(full.lowered().toSampling(null).detailAll());
   }
 }

@@ -1,21 +1,20 @@
 package io.mltrace.exporters.html;
 
-import io.mltrace.bootstrap.Kind;
 import io.mltrace.collector.Category;
 import io.mltrace.collector.ExternalActivity;
 import io.mltrace.collector.RunStats;
 import io.mltrace.collector.Span;
 import io.mltrace.collector.Step;
 import io.mltrace.collector.StepSink;
+import io.mltrace.collector.StepVisitor;
+import io.mltrace.exporters.AtomicFiles;
 import io.mltrace.exporters.GpuSummary;
 import io.mltrace.exporters.RunAggregates;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -89,10 +88,10 @@ public final class HtmlReportWriter implements StepSink {
     }
     detailedSteps++;
     for (Span s : step.spans()) {
-      if (!Kind.isOp(s.kind())) {
+      if (!s.activityKind().isOp()) {
         continue;
       }
-      String key = Kind.name(s.kind()) + "\u0000" + s.name();
+      String key = s.activityKind().key() + "\u0000" + s.name();
       long[] agg = ops.get(key);
       if (agg == null) {
         if (ops.size() >= MAX_OP_NAMES) {
@@ -115,11 +114,7 @@ public final class HtmlReportWriter implements StepSink {
   @Override
   public void flush(RunStats stats) {
     try {
-      Path dir = file.toAbsolutePath().getParent();
-      Files.createDirectories(dir);
-      Path tmp = dir.resolve(file.getFileName() + ".tmp");
-      Files.write(tmp, render(stats).getBytes(StandardCharsets.UTF_8));
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      AtomicFiles.writeAtomically(file, render(stats));
     } catch (IOException | UncheckedIOException e) {
       if (writeErrors++ == 0) {
         System.err.println("mltrace: cannot write " + file + ": " + e.getMessage());
@@ -205,49 +200,52 @@ public final class HtmlReportWriter implements StepSink {
       out.append("null");
       return;
     }
-    Step t = timeline;
-    out.append("{\"step\": ").append(t.number()).append(", \"thread\": ");
-    string(out, t.threadName()).append(", \"wall_ns\": ").append(t.wallNs()).append(", \"spans\": [");
-    List<Span> spans = t.spans();
-    Map<Long, Integer> depth = new LinkedHashMap<>();
-    List<Span> byStart = new ArrayList<>(spans);
-    byStart.sort(Comparator.comparingLong(Span::startNs).thenComparing(Comparator.comparingLong(Span::endNs)
-        .reversed()));
-    for (int i = 0; i < byStart.size(); i++) {
-      Span s = byStart.get(i);
-      int d = depth.getOrDefault(s.parentId(), 0) + 1;
-      depth.put(s.spanId(), d);
-      out.append(i == 0 ? "{" : ", {").append("\"name\": ");
-      string(out, s.name()).append(", \"kind\": ");
-      string(out, Kind.name(s.kind())).append(", \"category\": ");
-      string(out, s.category().key()).append(", \"start\": ").append(s.startNs() - t.startNs())
-          .append(", \"dur\": ").append(s.durationNs()).append(", \"depth\": ").append(d)
-          .append(", \"flops\": ").append(s.flops()).append('}');
-    }
-    out.append("], \"gpu\": [");
-    int g = 0;
-    for (ExternalActivity a : t.external()) {
-      if (a.origin() != ExternalActivity.Origin.GPU) {
-        continue;
-      }
-      out.append(g++ == 0 ? "{" : ", {").append("\"name\": ");
-      string(out, a.name()).append(", \"kind\": \"").append(gpuKind(a)).append("\", \"device\": ")
-          .append(a.device()).append(", \"stream\": ").append(a.stream()).append(", \"start\": ")
-          .append(a.startNs() - t.startNs()).append(", \"dur\": ").append(a.durationNs())
-          .append(", \"bytes\": ").append(a.bytes()).append('}');
-    }
-    out.append("]}");
+    timeline.accept(new TimelineJson(out));
   }
 
-  /** {@code gemm} or {@code kernel} for kernels (GEMM by name or by launching op), {@code memcpy}, {@code memset}. */
-  private static String gpuKind(ExternalActivity a) {
-    if (a.category() == Category.MEMCPY) {
-      return "memcpy";
+  /** The timeline of one step: its spans at their depth in the step's tree, then its GPU records. */
+  private static final class TimelineJson implements StepVisitor {
+    private final StringBuilder out;
+    private final StringBuilder gpu = new StringBuilder();
+    private long stepStart;
+    private int spans;
+
+    TimelineJson(StringBuilder out) {
+      this.out = out;
     }
-    if ("memset".equals(a.name())) {
-      return "memset";
+
+    @Override
+    public void step(Step t) {
+      stepStart = t.startNs();
+      out.append("{\"step\": ").append(t.number()).append(", \"thread\": ");
+      string(out, t.threadName()).append(", \"wall_ns\": ").append(t.wallNs()).append(", \"spans\": [");
     }
-    return a.category() == Category.GEMM ? "gemm" : "kernel";
+
+    @Override
+    public void span(Span s, Span parent, int depth) {
+      out.append(spans++ == 0 ? "{" : ", {").append("\"name\": ");
+      string(out, s.name()).append(", \"kind\": ");
+      string(out, s.activityKind().key()).append(", \"category\": ");
+      string(out, s.category().key()).append(", \"start\": ").append(s.startNs() - stepStart)
+          .append(", \"dur\": ").append(s.durationNs()).append(", \"depth\": ").append(depth)
+          .append(", \"flops\": ").append(s.flops()).append('}');
+    }
+
+    /** {@code kind} in the exporters' vocabulary; {@code category} (gemm, other_compute, memcpy) picks the colour. */
+    @Override
+    public void gpu(ExternalActivity a, Span launcher) {
+      gpu.append(gpu.length() == 0 ? "{" : ", {").append("\"name\": ");
+      string(gpu, a.name()).append(", \"kind\": \"").append(a.kind().key()).append("\", \"category\": \"")
+          .append(a.category() == null ? Category.OTHER_COMPUTE.key() : a.category().key())
+          .append("\", \"device\": ").append(a.device()).append(", \"stream\": ").append(a.stream())
+          .append(", \"start\": ").append(a.startNs() - stepStart).append(", \"dur\": ").append(a.durationNs())
+          .append(", \"bytes\": ").append(a.bytes()).append('}');
+    }
+
+    @Override
+    public void end(Step t) {
+      out.append("], \"gpu\": [").append(gpu).append("]}");
+    }
   }
 
   private static void longs(StringBuilder out, long[] v, int from, int to) {

@@ -1,6 +1,5 @@
 package io.mltrace.exporters.jfr;
 
-import io.mltrace.bootstrap.Kind;
 import io.mltrace.collector.Span;
 import io.mltrace.collector.Step;
 import io.mltrace.collector.StepSink;
@@ -72,7 +71,7 @@ public final class JfrEventWriter implements StepSink {
         return;
       }
       se.step = step.number();
-      se.kind = Kind.name(s.kind());
+      se.kind = s.activityKind().key();
       se.name = s.name();
       se.startNanoTime = s.startNs();
       se.spanDuration = s.durationNs();

@@ -2,10 +2,11 @@ package io.mltrace.exporters.otel;
 
 import io.mltrace.collector.ExternalActivity;
 import io.mltrace.collector.Step;
-import io.mltrace.gpu.GpuIdleSplit;
-import io.mltrace.gpu.GpuIdleSplit.StreamIdle;
-import io.mltrace.gpu.GpuIdleSplit.Wait;
-import io.mltrace.gpu.GpuTimeline.IdleReason;
+import io.mltrace.collector.StepGpu;
+import io.mltrace.collector.GpuIdleSplit;
+import io.mltrace.collector.GpuIdleSplit.StreamIdle;
+import io.mltrace.collector.GpuIdleSplit.Wait;
+import io.mltrace.collector.GpuTimeline.IdleReason;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleCounter;
@@ -51,9 +52,9 @@ final class GpuIdleMetrics {
     }
   }
 
-  /** Records a step that has GPU records. */
-  void record(Step step) {
-    for (StreamIdle s : GpuIdleSplit.of(step.startNs(), step.endNs(), step.spans(), step.external()).streams()) {
+  /** Records a step that has GPU records, from its GPU facts. */
+  void record(Step step, StepGpu gpu) {
+    for (StreamIdle s : gpu.idleSplit().streams()) {
       for (Wait w : Wait.values()) {
         streamIdle.add(s.waitNs(w) / 1e9, waits.get(w));
       }
@@ -62,7 +63,7 @@ final class GpuIdleMetrics {
       }
     }
     for (ExternalActivity a : step.external()) {
-      if (a.origin() == ExternalActivity.Origin.GPU && a.launchKnown()) {
+      if (a.kind().isGpu() && a.launchKnown()) {
         launchDelay.record((a.startNs() - a.launchStartNs()) / 1e9);
       }
     }

@@ -1,11 +1,11 @@
 package io.mltrace.exporters.otel;
 
 import io.mltrace.collector.Category;
-import io.mltrace.collector.ExternalActivity;
 import io.mltrace.collector.RunStats;
 import io.mltrace.collector.Step;
+import io.mltrace.collector.StepGpu;
 import io.mltrace.collector.StepSink;
-import io.mltrace.gpu.GpuTimeline;
+import io.mltrace.collector.GpuTimeline;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleCounter;
@@ -168,19 +168,16 @@ public final class MetricsSink implements StepSink {
   }
 
   private void gpu(Step step) {
-    boolean any = false;
-    for (ExternalActivity x : step.external()) {
-      any |= x.origin() == ExternalActivity.Origin.GPU;
-    }
-    if (!any || step.wallNs() <= 0) {
+    StepGpu gpu = step.gpu();
+    if (gpu == null || step.wallNs() <= 0) {
       return;
     }
-    GpuTimeline t = GpuTimeline.of(step.startNs(), step.endNs(), step.spans(), step.external());
+    GpuTimeline t = gpu.timeline();
     for (GpuTimeline.DeviceUse u : GpuTimeline.DeviceUse.values()) {
       gpuTime.add(t.deviceNs(u) / 1e9, useAttributes.get(u));
     }
-    gpuBusy.set(StepSpans.busyRatio(t, step.wallNs()));
-    gpuIdle.record(step);
+    gpuBusy.set(gpu.busyRatio(step.wallNs()));
+    gpuIdle.record(step, gpu);
   }
 
   @Override

@@ -1,11 +1,13 @@
 package io.mltrace.exporters.otel;
 
-import io.mltrace.bootstrap.Kind;
+import io.mltrace.collector.ActivityKind;
 import io.mltrace.collector.Category;
 import io.mltrace.collector.ExternalActivity;
 import io.mltrace.collector.Span;
 import io.mltrace.collector.Step;
-import io.mltrace.gpu.GpuTimeline;
+import io.mltrace.collector.StepGpu;
+import io.mltrace.collector.StepVisitor;
+import io.mltrace.collector.GpuTimeline;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
@@ -14,19 +16,22 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import java.util.function.Supplier;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Maps one {@link Step} to one OpenTelemetry trace: the step span is the root, every recorded span becomes a child
- * of its recorded parent (step → phase → layer → op), attributes under {@code ml.}. Times are converted from the
+ * Maps one {@link Step} to one OpenTelemetry trace, as a {@link StepVisitor} of the step's model: the step span is
+ * the root, every recorded span becomes a child of its parent in the step's {@link io.mltrace.collector.SpanTree}
+ * (step → phase → layer → op), attributes under {@code ml.} ({@code ml.kind} in the exporters' one vocabulary,
+ * {@link ActivityKind#key()}; {@code ml.dtype} and {@code ml.estimate} as trace.json's {@code dtype} and
+ * {@code estimate}). Times are converted from the
  * {@link System#nanoTime()} domain to epoch nanoseconds here, in one place.
  *
  * <p>GPU records (kernels, copies, memsets) become child spans of the span that launched them ({@code gpu.*}
- * attributes), and the step span then carries the step's GPU timeline ({@code ml.gpu.*}). JVM events (GC pauses,
+ * attributes), and the step span then carries the step's GPU timeline ({@code ml.gpu.*}, from {@link StepGpu}). JVM events (GC pauses,
  * safepoints, compilations, parks, class loads; not execution samples) become span events on the step span at
  * their start, with their duration in {@code ml.jvm.duration_ns}; the SDK's per-span event limit (128 by default)
  * bounds them, and {@link OtlpTraceSink} counts what it cut.
@@ -42,6 +47,10 @@ final class StepSpans {
   static final AttributeKey<Long> OP_FLOPS = AttributeKey.longKey("ml.op.flops");
   static final AttributeKey<Long> OP_BYTES = AttributeKey.longKey("ml.op.bytes");
   static final AttributeKey<List<String>> OP_SHAPES = AttributeKey.stringArrayKey("ml.op.input_shapes");
+  /** The element type of the span's first input ({@code float32}...), as {@code dtype} in trace.json. */
+  static final AttributeKey<String> DTYPE = AttributeKey.stringKey("ml.dtype");
+  /** True on a span whose time and FLOPs are an estimate, as {@code estimate} in trace.json. */
+  static final AttributeKey<Boolean> ESTIMATE = AttributeKey.booleanKey("ml.estimate");
   static final AttributeKey<String> GPU_KERNEL_NAME = AttributeKey.stringKey("gpu.kernel.name");
   static final AttributeKey<String> GPU_DETAIL = AttributeKey.stringKey("gpu.detail");
   static final AttributeKey<Long> GPU_STREAM = AttributeKey.longKey("gpu.stream");
@@ -94,83 +103,87 @@ final class StepSpans {
 
   /** Starts and ends every span of the step; the tracer's span processor receives them. */
   void emit(Step step) {
-    AttributesBuilder a = Attributes.builder()
-        .put(STEP_NUMBER, step.number())
-        .put(FRAMEWORK, framework.get())
-        .put(THREAD, step.threadName())
-        .put(STEP_FLOPS, step.flops())
-        .put(STEP_OPS, step.opCount())
-        .put(KIND, "step");
-    for (Category c : Category.values()) {
-      a.put(BREAKDOWN.get(c), step.breakdown().ns(c));
+    step.accept(new Emission());
+  }
+
+  /** One step's trace, span by span as the step's model hands them over. */
+  private final class Emission implements StepVisitor {
+    private io.opentelemetry.api.trace.Span root;
+    private final Map<Span, io.opentelemetry.api.trace.Span> started = new IdentityHashMap<>();
+    private final List<Span> toEnd = new ArrayList<>();
+
+    @Override
+    public void step(Step step) {
+      AttributesBuilder a = Attributes.builder()
+          .put(STEP_NUMBER, step.number())
+          .put(FRAMEWORK, framework.get())
+          .put(THREAD, step.threadName())
+          .put(STEP_FLOPS, step.flops())
+          .put(STEP_OPS, step.opCount())
+          .put(KIND, ActivityKind.STEP.key());
+      for (Category c : Category.values()) {
+        a.put(BREAKDOWN.get(c), step.breakdown().ns(c));
+      }
+      root = tracer.spanBuilder("step")
+          .setNoParent()
+          .setAllAttributes(a.build())
+          .setStartTimestamp(epoch(step.startNs()), TimeUnit.NANOSECONDS)
+          .startSpan();
     }
-    io.opentelemetry.api.trace.Span root = tracer.spanBuilder("step")
-        .setNoParent()
-        .setAllAttributes(a.build())
-        .setStartTimestamp(epoch(step.startNs()), TimeUnit.NANOSECONDS)
-        .startSpan();
-    List<Span> byStart = new ArrayList<>(step.spans());
-    // Parents start no later than their children; at equal starts the longer one encloses the shorter.
-    byStart.sort(Comparator.comparingLong(Span::startNs).thenComparing(Comparator.comparingLong(Span::endNs)
-        .reversed()));
-    Map<Long, io.opentelemetry.api.trace.Span> started = new HashMap<>();
-    List<io.opentelemetry.api.trace.Span> toEnd = new ArrayList<>(byStart.size());
-    for (Span s : byStart) {
-      io.opentelemetry.api.trace.Span parent = started.getOrDefault(s.parentId(), root);
+
+    @Override
+    public void span(Span s, Span parent, int depth) {
+      // Parents come first: the tree hands spans over in start order.
+      io.opentelemetry.api.trace.Span parentSpan = parent == null ? root : started.getOrDefault(parent, root);
       SpanBuilder b = tracer.spanBuilder(s.name())
-          .setParent(Context.root().with(parent))
+          .setParent(Context.root().with(parentSpan))
           .setAllAttributes(attributes(s))
           .setStartTimestamp(epoch(s.startNs()), TimeUnit.NANOSECONDS);
-      io.opentelemetry.api.trace.Span span = b.startSpan();
-      started.put(s.spanId(), span);
-      toEnd.add(span);
+      started.put(s, b.startSpan());
+      toEnd.add(s);
     }
-    boolean gpu = false;
-    for (ExternalActivity x : step.external()) {
-      if (x.origin() == ExternalActivity.Origin.GPU) {
-        gpu = true;
-        gpuSpan(x, started.getOrDefault(x.correlatedSpanId(), root));
-      } else if (!x.isSample()) {
-        root.addEvent(x.name(), jvmAttributes(x), epoch(x.startNs()), TimeUnit.NANOSECONDS);
+
+    @Override
+    public void gpu(ExternalActivity record, Span launcher) {
+      gpuSpan(record, launcher == null ? root : started.getOrDefault(launcher, root));
+    }
+
+    @Override
+    public void jvm(ExternalActivity event) {
+      root.addEvent(event.name(), jvmAttributes(event), epoch(event.startNs()), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void end(Step step) {
+      StepGpu gpu = step.gpu();
+      if (gpu != null) {
+        GpuTimeline t = gpu.timeline();
+        for (GpuTimeline.DeviceUse u : GpuTimeline.DeviceUse.values()) {
+          root.setAttribute(GPU_USE.get(u), t.deviceNs(u));
+        }
+        for (GpuTimeline.IdleReason r : GpuTimeline.IdleReason.values()) {
+          root.setAttribute(GPU_IDLE.get(r), t.idleNs(r));
+        }
+        root.setAttribute(GPU_BUSY_RATIO, gpu.busyRatio(step.wallNs()));
       }
-    }
-    if (gpu) {
-      GpuTimeline t = GpuTimeline.of(step.startNs(), step.endNs(), step.spans(), step.external());
-      for (GpuTimeline.DeviceUse u : GpuTimeline.DeviceUse.values()) {
-        root.setAttribute(GPU_USE.get(u), t.deviceNs(u));
+      for (Span s : toEnd) {
+        started.get(s).end(epoch(s.endNs()), TimeUnit.NANOSECONDS);
       }
-      for (GpuTimeline.IdleReason r : GpuTimeline.IdleReason.values()) {
-        root.setAttribute(GPU_IDLE.get(r), t.idleNs(r));
-      }
-      root.setAttribute(GPU_BUSY_RATIO, busyRatio(t, step.wallNs()));
+      root.end(epoch(step.endNs()), TimeUnit.NANOSECONDS);
     }
-    for (int i = 0; i < byStart.size(); i++) {
-      toEnd.get(i).end(epoch(byStart.get(i).endNs()), TimeUnit.NANOSECONDS);
-    }
-    root.end(epoch(step.endNs()), TimeUnit.NANOSECONDS);
   }
 
   /** The spans {@link #emit} makes of a step: the step span, its recorded spans and its GPU records. */
   static long spanCount(Step step) {
-    long n = 1L + step.spans().size();
-    for (ExternalActivity x : step.external()) {
-      n += x.origin() == ExternalActivity.Origin.GPU ? 1 : 0;
-    }
-    return n;
-  }
-
-  /** The share of the step's wall time in which the device was doing something (kernel, copy or memset). */
-  static double busyRatio(GpuTimeline t, long wallNs) {
-    return wallNs <= 0 ? 0 : (double) (wallNs - t.deviceNs(GpuTimeline.DeviceUse.IDLE)) / wallNs;
+    return 1L + step.spans().size() + (step.gpu() == null ? 0 : step.gpu().records());
   }
 
   private void gpuSpan(ExternalActivity x, io.opentelemetry.api.trace.Span parent) {
-    String kind = gpuKind(x);
-    AttributesBuilder a = Attributes.builder().put(KIND, kind)
+    AttributesBuilder a = Attributes.builder().put(KIND, x.kind().key())
         .put(GPU_DEVICE, (long) x.device())
         .put(GPU_STREAM, (long) x.stream())
         .put(GPU_LAUNCHED_BY, x.correlatedSpanId());
-    if (kind.equals("gpu.kernel")) {
+    if (x.kind() == ActivityKind.GPU_KERNEL) {
       a.put(GPU_KERNEL_NAME, x.name());
     }
     if (x.bytes() > 0) {
@@ -187,13 +200,6 @@ final class StepSpans {
         .end(epoch(x.endNs()), TimeUnit.NANOSECONDS);
   }
 
-  static String gpuKind(ExternalActivity x) {
-    if (x.category() == Category.MEMCPY) {
-      return "gpu.memcpy";
-    }
-    return "memset".equals(x.name()) ? "gpu.memset" : "gpu.kernel";
-  }
-
   private static Attributes jvmAttributes(ExternalActivity x) {
     AttributesBuilder a = Attributes.builder().put(JVM_DURATION, x.durationNs()).put(JVM_THREAD, x.threadId());
     if (x.category() != null) {
@@ -206,8 +212,16 @@ final class StepSpans {
   }
 
   private Attributes attributes(Span s) {
-    AttributesBuilder a = Attributes.builder().put(KIND, kindName(s.kind()));
-    if (Kind.isOp(s.kind())) {
+    AttributesBuilder a = Attributes.builder().put(KIND, s.activityKind().key());
+    // As trace.json: the element type and the estimate flag on any span that has them.
+    String dtype = s.dtypeName();
+    if (dtype != null) {
+      a.put(DTYPE, dtype);
+    }
+    if (s.estimated()) {
+      a.put(ESTIMATE, true);
+    }
+    if (s.activityKind().isOp()) {
       a.put(OP_NAME, s.name());
       if (s.flops() > 0) {
         a.put(OP_FLOPS, s.flops());
@@ -225,19 +239,6 @@ final class StepSpans {
       }
     }
     return a.build();
-  }
-
-  static String kindName(int kind) {
-    switch (kind) {
-      case Kind.PHASE: return "phase";
-      case Kind.DATA: return "data";
-      case Kind.LAYER: return "layer";
-      case Kind.OP_GEMM: return "op.gemm";
-      case Kind.OP_OTHER: return "op.other";
-      case Kind.OP_COPY: return "op.copy";
-      case Kind.STEP: return "step";
-      default: return Kind.name(kind);
-    }
   }
 
   long epoch(long nanoTime) {

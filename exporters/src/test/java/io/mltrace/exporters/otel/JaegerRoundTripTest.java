@@ -2,6 +2,7 @@ package io.mltrace.exporters.otel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,7 +12,7 @@ import io.mltrace.collector.Span;
 import io.mltrace.collector.Step;
 import io.mltrace.exporters.testing.Jaeger;
 import io.mltrace.exporters.testing.RecordedSteps;
-import io.mltrace.gpu.GpuTimeline;
+import io.mltrace.collector.GpuTimeline;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -91,11 +92,8 @@ class JaegerRoundTripTest {
   @Test
   void gpuRecordsAreChildrenOfTheirOpsAndJvmEventsAreLogsOfTheStep() throws Exception {
     String service = "mltrace-gpu-test";
-    OtlpSettings settings = OtlpSettings.resolve("", "", 0, Map.of("OTEL_EXPORTER_OTLP_ENDPOINT",
-        "http://127.0.0.1:" + jaeger.otlpGrpcPort, "OTEL_EXPORTER_OTLP_PROTOCOL", OtlpSettings.GRPC,
-        "OTEL_SERVICE_NAME", service));
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    OtlpTraceSink sink = OtlpTraceSink.create(settings, () -> "djl", new PrintStream(err, true));
+    OtlpTraceSink sink = grpcSink(service, err);
     RecordedSteps recorded = RecordedSteps.runWithActivities(2, sink);
     sink.close();
     int perStep = RecordedSteps.SPANS_PER_STEP + RecordedSteps.GPU_RECORDS_PER_STEP;
@@ -162,6 +160,52 @@ class JaegerRoundTripTest {
     }
   }
 
+  @Test
+  void theEstimatedBackwardGemmKeepsItsEstimateFlagAndItsParent() throws Exception {
+    String service = "mltrace-estimate-test";
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    OtlpTraceSink sink = grpcSink(service, err);
+    RecordedSteps recorded = RecordedSteps.runWithBackward(2, sink);
+    sink.close();
+    assertEquals(0, sink.dropped(), sink::report);
+    Span estimate = recorded.steps.get(1).spans().stream()
+        .filter(s -> s.name().equals(RecordedSteps.BACKWARD_ESTIMATE)).findFirst()
+        .orElseThrow(() -> new AssertionError("no estimated GEMM span: " + recorded.steps.get(1).spans()));
+    assertTrue(estimate.estimated());
+
+    JsonNode traces = jaeger.traces(service, 2);
+    assertEquals(2, traces.size(), jaeger.process::log);
+    int estimates = 0;
+    for (JsonNode trace : traces) {
+      Map<String, JsonNode> byName = new HashMap<>();
+      Map<String, String> nameById = new HashMap<>();
+      for (JsonNode span : trace.get("spans")) {
+        byName.put(span.get("operationName").asText(), span);
+        nameById.put(span.get("spanID").asText(), span.get("operationName").asText());
+      }
+      JsonNode est = byName.get(RecordedSteps.BACKWARD_ESTIMATE);
+      if (est == null) {
+        continue; // the first step has no forward GEMM rate to estimate from
+      }
+      estimates++;
+      Map<String, JsonNode> t = tags(est);
+      assertTrue(t.get("ml.estimate").asBoolean(), t.toString());
+      assertEquals("gemm", t.get("ml.kind").asText());
+      assertEquals(RecordedSteps.BACKWARD, nameById.get(est.get("references").get(0).get("spanID").asText()),
+          "the estimate is a child of the backward phase");
+      assertEquals(RecordedSteps.GEMM_DTYPE, tags(byName.get("matmul")).get("ml.dtype").asText());
+    }
+    assertTrue(estimates >= 1, "the second step's estimate reached Jaeger");
+  }
+
+  /** A sink exporting over OTLP gRPC to the test's Jaeger as {@code service}; its warnings go to {@code err}. */
+  private static OtlpTraceSink grpcSink(String service, ByteArrayOutputStream err) {
+    OtlpSettings settings = OtlpSettings.resolve("", "", 0, Map.of("OTEL_EXPORTER_OTLP_ENDPOINT",
+        "http://127.0.0.1:" + jaeger.otlpGrpcPort, "OTEL_EXPORTER_OTLP_PROTOCOL", OtlpSettings.GRPC,
+        "OTEL_SERVICE_NAME", service));
+    return OtlpTraceSink.create(settings, () -> "djl", new PrintStream(err, true));
+  }
+
   /** Names, nesting (parent span ids), attributes and times (to the microsecond Jaeger keeps) survive. */
   private static void checkStep(Step step, JsonNode trace) {
     assertNotNull(trace, "trace of step " + step.number());
@@ -200,7 +244,9 @@ class JaegerRoundTripTest {
     }
     Map<String, JsonNode> gemm = tags(byName.get("matmul"));
     assertEquals("matmul", gemm.get("ml.op.name").asText());
-    assertEquals("op.gemm", gemm.get("ml.kind").asText());
+    assertEquals("gemm", gemm.get("ml.kind").asText(), "the kind as trace.json names it");
+    assertEquals(RecordedSteps.GEMM_DTYPE, gemm.get("ml.dtype").asText(), "the element type, as trace.json's dtype");
+    assertNull(gemm.get("ml.estimate"), "a measured op carries no estimate flag");
     assertEquals(RecordedSteps.GEMM_FLOPS, gemm.get("ml.op.flops").asLong());
     assertTrue(gemm.get("ml.op.input_shapes").asText().contains("[8, 16]"), gemm.toString());
     assertEquals("layer", tags(byName.get("dense")).get("ml.kind").asText());

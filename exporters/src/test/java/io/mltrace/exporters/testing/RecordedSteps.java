@@ -1,8 +1,10 @@
 package io.mltrace.exporters.testing;
 
+import io.mltrace.bootstrap.DataTypes;
 import io.mltrace.bootstrap.GemmShapes;
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.Sampling;
 import io.mltrace.bootstrap.ThreadRecorder;
 import io.mltrace.collector.ActivitySource;
 import io.mltrace.collector.Category;
@@ -34,6 +36,11 @@ public final class RecordedSteps {
   /** A second GC pause, spanning the boundary between the first and second step (see {@link #runWithActivities}). */
   public static final String GC_ACROSS = "Pause Full";
   public static final String FRAME = "com.example.Listener.onBatch";
+  /** The GEMM op's element type, as {@code DataTypes.name} writes it. */
+  public static final String GEMM_DTYPE = "float32";
+  /** With {@link #runWithBackward}: the backward phase and the estimated GEMM span recorded at its end. */
+  public static final String BACKWARD = "backward";
+  public static final String BACKWARD_ESTIMATE = "backward gemm (estimate)";
   public static final int DEVICE = 0;
   public static final int KERNEL_STREAM = 7;
   public static final int COPY_STREAM = 8;
@@ -79,13 +86,27 @@ public final class RecordedSteps {
     return run(count, source, false, sinks);
   }
 
+  /**
+   * As {@link #run}, with a {@link #BACKWARD} phase after {@code trainBatch} that holds no op span: the recorder
+   * adds the estimated GEMM span {@link #BACKWARD_ESTIMATE} (flagged as an estimate) at its end. Two more spans per
+   * step.
+   */
+  public static RecordedSteps runWithBackward(int count, StepSink... sinks) throws InterruptedException {
+    return run(count, null, false, true, sinks);
+  }
+
   private static RecordedSteps run(int count, ScriptedActivities source, boolean gcAcrossSteps, StepSink... sinks)
       throws InterruptedException {
+    return run(count, source, gcAcrossSteps, false, sinks);
+  }
+
+  private static RecordedSteps run(int count, ScriptedActivities source, boolean gcAcrossSteps, boolean backward,
+      StepSink... sinks) throws InterruptedException {
     RecordedSteps r = new RecordedSteps();
     List<StepSink> all = new ArrayList<>(List.of(sinks));
     all.add(0, r.steps::add);
     Recorder.setEnabled(true);
-    Recorder.setSampleEvery(1);
+    Sampling.update(sp -> sp.withSampleEvery(1));
     Collector c = Collector.create(all, 10, 0, 10_000);
     if (source != null) {
       c.addSource(source);
@@ -94,11 +115,11 @@ public final class RecordedSteps {
     try {
       Thread t = new Thread(() -> {
         for (int i = 0; i < count; i++) {
-          oneStep(source);
+          long beforeEnd = oneStep(source, backward);
           if (i == 0 && gcAcrossSteps) {
-            long boundary = System.nanoTime();
+            // From before the step's end to after the next step's start, however late this thread runs here.
             source.add(new ExternalActivity(ExternalActivity.Origin.JVM, Category.GC, GC_ACROSS,
-                ExternalActivity.ALL_THREADS, boundary - 50_000, boundary + 50_000, 0, -1, -1, 0, null));
+                ExternalActivity.ALL_THREADS, beforeEnd - 50_000, System.nanoTime() + 50_000, 0, -1, -1, 0, null));
           }
         }
       }, "trainer-thread");
@@ -111,7 +132,8 @@ public final class RecordedSteps {
     return r;
   }
 
-  private static void oneStep(ScriptedActivities source) {
+  /** Records one step; returns a time read just before the step closed. */
+  private static long oneStep(ScriptedActivities source, boolean backward) {
     ThreadRecorder d = Recorder.enterStepPart();
     long dataStart = System.nanoTime();
     LockSupport.parkNanos(200_000);
@@ -125,13 +147,22 @@ public final class RecordedSteps {
     long opSpan = g.currentSpanId();
     long opStart = System.nanoTime();
     LockSupport.parkNanos(300_000);
-    Recorder.exitGemm(g, "matmul", GemmShapes.MATMUL, new long[] {8, 16}, new long[] {16, 4});
+    long[] a = {8, 16};
+    long[] b = {16, 4};
+    Recorder.exitOp(g, Kind.OP_GEMM, "matmul", GemmShapes.flops(GemmShapes.MATMUL, a, b), 0, a, b, null,
+        DataTypes.FLOAT32);
     Recorder.exitSpan(layer, Kind.LAYER, "dense");
     Recorder.exitSpan(p, Kind.PHASE, "trainBatch");
+    if (backward) {
+      ThreadRecorder bw = Recorder.enterSpan();
+      LockSupport.parkNanos(400_000);
+      Recorder.exitBackward(bw, BACKWARD, BACKWARD_ESTIMATE);
+    }
     ThreadRecorder o = Recorder.enterStepPart();
+    long beforeEnd = System.nanoTime();
     Recorder.exitStepEnd(o, "optimizer");
     if (source == null) {
-      return;
+      return beforeEnd;
     }
     long thread = Thread.currentThread().getId();
     source.add(new ExternalActivity(ExternalActivity.Origin.JVM, Category.GC, GC_PAUSE, ExternalActivity.ALL_THREADS,
@@ -149,6 +180,7 @@ public final class RecordedSteps {
     source.add(new ExternalActivity(ExternalActivity.Origin.GPU, Category.GEMM, KERNEL, 0, opStart + 50_000,
         opStart + 50_000 + KERNEL_NS, opSpan, DEVICE, KERNEL_STREAM, 0, "grid 4 block 128",
         opStart + KERNEL_LAUNCH_AT, opStart + KERNEL_LAUNCH_AT + KERNEL_LAUNCH_NS));
+    return beforeEnd;
   }
 
   /** Delivers what the trainer thread adds; everything is delivered by the time the collector closes. */

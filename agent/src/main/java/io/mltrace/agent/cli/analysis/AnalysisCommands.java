@@ -1,5 +1,6 @@
 package io.mltrace.agent.cli.analysis;
 
+import io.mltrace.agent.cli.ExitCodes;
 import java.io.PrintStream;
 import java.util.List;
 
@@ -18,11 +19,11 @@ public final class AnalysisCommands {
         case "analyze": return AnalyzeCommand.run(args, out, err);
         default:
           err.println("mltrace: unknown analysis command '" + command + "'");
-          return 2;
+          return ExitCodes.USAGE;
       }
     } catch (RuntimeException e) {
       err.println("mltrace " + command + ": " + e);
-      return 2;
+      return ExitCodes.USAGE;
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.mltrace.agent.cli.analysis;
 
+import io.mltrace.agent.cli.ExitCodes;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -61,7 +62,7 @@ final class AnalyzeCommand {
     } catch (IllegalArgumentException e) {
       err.println("mltrace analyze: " + e.getMessage());
       err.println(USAGE);
-      return 2;
+      return ExitCodes.USAGE;
     }
     try {
       CaseStudies cs = CaseStudies.load(dir, warmup);
@@ -80,10 +81,10 @@ final class AnalyzeCommand {
             StandardCharsets.UTF_8);
         out.println("wrote " + doc + " and " + written.size() + " figures in " + figureDir);
       }
-      return 0;
+      return ExitCodes.OK;
     } catch (IOException | RuntimeException e) {
       err.println("mltrace analyze: " + e);
-      return 2;
+      return ExitCodes.USAGE;
     }
   }
 

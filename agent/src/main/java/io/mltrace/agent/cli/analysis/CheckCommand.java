@@ -1,5 +1,6 @@
 package io.mltrace.agent.cli.analysis;
 
+import io.mltrace.agent.cli.ExitCodes;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -80,12 +81,12 @@ final class CheckCommand {
       if (violated == 0) {
         out.println("mltrace check: " + bounds.size() + " bound" + (bounds.size() == 1 ? "" : "s") + " hold ("
             + run.steps + " steps of " + run.source + ")");
-        return 0;
+        return ExitCodes.OK;
       }
-      return 1;
+      return ExitCodes.FAILED;
     } catch (IllegalArgumentException | IOException e) {
       err.println("mltrace check: " + e.getMessage());
-      return 2;
+      return ExitCodes.USAGE;
     }
   }
 }

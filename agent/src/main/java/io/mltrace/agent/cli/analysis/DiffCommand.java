@@ -1,5 +1,6 @@
 package io.mltrace.agent.cli.analysis;
 
+import io.mltrace.agent.cli.ExitCodes;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -55,7 +56,7 @@ final class DiffCommand {
     } catch (IllegalArgumentException e) {
       err.println("mltrace diff: " + e.getMessage());
       err.println(USAGE);
-      return 2;
+      return ExitCodes.USAGE;
     }
     try {
       RunDiff diff = new RunDiff(RunProfile.load(runs.get(0), warmup), RunProfile.load(runs.get(1), warmup), t);
@@ -65,10 +66,10 @@ final class DiffCommand {
       Files.writeString(outDir.resolve("diff.json"), report.json(), StandardCharsets.UTF_8);
       Files.writeString(outDir.resolve("diff.html"), report.html(), StandardCharsets.UTF_8);
       out.println("wrote " + outDir.resolve("diff.json") + " and " + outDir.resolve("diff.html"));
-      return 0;
+      return ExitCodes.OK;
     } catch (IOException | RuntimeException e) {
       err.println("mltrace diff: " + e.getMessage());
-      return 2;
+      return ExitCodes.USAGE;
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.mltrace.agent.cli.attach;
 
+import io.mltrace.agent.cli.ExitCodes;
 import com.sun.tools.attach.AgentInitializationException;
 import com.sun.tools.attach.AgentLoadException;
 import com.sun.tools.attach.AttachNotSupportedException;

@@ -1,5 +1,6 @@
 package io.mltrace.agent.cli.attach;
 
+import io.mltrace.agent.cli.ExitCodes;
 import com.sun.tools.attach.VirtualMachine;
 import com.sun.tools.attach.VirtualMachineDescriptor;
 import io.mltrace.agent.control.AgentStatus;

@@ -1,5 +1,6 @@
 package io.mltrace.agent.cli.attach;
 
+import io.mltrace.agent.cli.ExitCodes;
 import io.mltrace.agent.Durations;
 import io.mltrace.agent.control.AgentStatus;
 import java.io.PrintStream;

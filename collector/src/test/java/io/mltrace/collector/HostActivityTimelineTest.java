@@ -1,12 +1,9 @@
-package io.mltrace.gpu;
+package io.mltrace.collector;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import io.mltrace.bootstrap.Kind;
-import io.mltrace.collector.Category;
-import io.mltrace.collector.ExternalActivity;
-import io.mltrace.collector.Span;
-import io.mltrace.gpu.GpuTimeline.IdleReason;
+import io.mltrace.collector.GpuTimeline.IdleReason;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

@@ -1,14 +1,11 @@
-package io.mltrace.gpu;
+package io.mltrace.collector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.mltrace.bootstrap.Kind;
-import io.mltrace.collector.Category;
-import io.mltrace.collector.ExternalActivity;
-import io.mltrace.collector.Span;
-import io.mltrace.gpu.GpuIdleSplit.StreamIdle;
-import io.mltrace.gpu.GpuIdleSplit.Wait;
-import io.mltrace.gpu.GpuTimeline.IdleReason;
+import io.mltrace.collector.GpuIdleSplit.StreamIdle;
+import io.mltrace.collector.GpuIdleSplit.Wait;
+import io.mltrace.collector.GpuTimeline.IdleReason;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

@@ -1,9 +1,6 @@
-package io.mltrace.gpu;
+package io.mltrace.collector;
 
-import io.mltrace.collector.ExternalActivity;
-import io.mltrace.collector.Span;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -113,16 +110,17 @@ public final class LaunchStats {
 
   /** Per launching op, in the order each op first launched, over the step's GPU records. */
   public static List<OpLaunches> of(List<Span> spans, List<ExternalActivity> activities) {
-    Map<Long, Span> byId = new HashMap<>();
-    for (Span s : spans) {
-      byId.put(s.spanId(), s);
-    }
+    return of(SpanTree.of(spans), activities);
+  }
+
+  /** As {@link #of(List, List)}, with the step's spans as the collector built them. */
+  static List<OpLaunches> of(SpanTree tree, List<ExternalActivity> activities) {
     Map<String, OpLaunches> byOp = new LinkedHashMap<>();
     for (ExternalActivity a : activities) {
-      if (a.origin() != ExternalActivity.Origin.GPU) {
+      if (!a.kind().isGpu()) {
         continue;
       }
-      Span launcher = byId.get(a.correlatedSpanId());
+      Span launcher = tree.byId(a.correlatedSpanId());
       OpLaunches o = byOp.computeIfAbsent(launcher == null ? NO_SPAN : launcher.name(), OpLaunches::new);
       if (!a.launchKnown()) {
         o.unknown++;

@@ -1,9 +1,16 @@
-package io.mltrace.agent.cli.attach;
+package io.mltrace.agent.cli;
 
-/** Exit codes of the command line; scripts may rely on them (listed in the README). */
+/**
+ * Exit codes of every command of the command line (attach, trace, status, stop, diff, check, analyze, help), in one
+ * place; scripts may rely on them (listed in the README and in {@code help}). Compile-time constants: using one
+ * loads no class.
+ */
 public final class ExitCodes {
   public static final int OK = 0;
-  /** The agent answered with an error (the message says why), or something unexpected failed. */
+  /**
+   * The agent answered with an error (the message says why), something unexpected failed, or (check) a bound is
+   * violated.
+   */
   public static final int FAILED = 1;
   /** Bad arguments. */
   public static final int USAGE = 2;

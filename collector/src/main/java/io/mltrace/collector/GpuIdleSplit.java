@@ -1,8 +1,6 @@
-package io.mltrace.gpu;
+package io.mltrace.collector;
 
-import io.mltrace.collector.ExternalActivity;
-import io.mltrace.collector.Span;
-import io.mltrace.gpu.GpuTimeline.IdleReason;
+import io.mltrace.collector.GpuTimeline.IdleReason;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -101,7 +99,7 @@ public final class GpuIdleSplit {
   public static GpuIdleSplit of(long stepStart, long stepEnd, List<Span> spans, List<ExternalActivity> activities) {
     Map<Long, List<ExternalActivity>> byStream = new TreeMap<>();
     for (ExternalActivity a : activities) {
-      if (a.origin() == ExternalActivity.Origin.GPU) {
+      if (a.kind().isGpu()) {
         byStream.computeIfAbsent((long) a.device() << 32 | (a.stream() & 0xffffffffL), k -> new ArrayList<>()).add(a);
       }
     }

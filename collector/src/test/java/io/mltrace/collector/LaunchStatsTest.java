@@ -1,10 +1,8 @@
-package io.mltrace.gpu;
+package io.mltrace.collector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.mltrace.collector.Category;
-import io.mltrace.collector.ExternalActivity;
-import io.mltrace.gpu.LaunchStats.OpLaunches;
+import io.mltrace.collector.LaunchStats.OpLaunches;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,13 +1,10 @@
-package io.mltrace.gpu;
+package io.mltrace.collector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.mltrace.bootstrap.Kind;
-import io.mltrace.collector.Category;
-import io.mltrace.collector.ExternalActivity;
-import io.mltrace.collector.Span;
-import io.mltrace.gpu.GpuTimeline.DeviceUse;
-import io.mltrace.gpu.GpuTimeline.IdleReason;
+import io.mltrace.collector.GpuTimeline.DeviceUse;
+import io.mltrace.collector.GpuTimeline.IdleReason;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +29,8 @@ class GpuTimelineTest {
         gpu(Category.OTHER_COMPUTE, "relu_kernel", 550, 650, 6, null),
         gpu(Category.MEMCPY, "memcpy H2D", 650, 700, 6, "H2D"),
         gpu(Category.MEMCPY, "memcpy D2H", 700, 720, 6, "D2H"),
-        gpu(Category.OTHER_COMPUTE, "memset", 720, 730, 6, null),
+        ExternalActivity.gpu(ActivityKind.GPU_MEMSET, Category.OTHER_COMPUTE, "memset", 720, 730, 6, 0, 7, 0, null,
+            0, 0),
         new ExternalActivity(ExternalActivity.Origin.JVM, Category.GC, "G1 Young", ExternalActivity.ALL_THREADS,
             800, 850, 0, 0, 0, 0, null),
         // outside the step: clipped away
@@ -69,17 +67,5 @@ class GpuTimelineTest {
     assertEquals(500, t.deviceNs(DeviceUse.IDLE));
     assertEquals(100, t.idleNs(IdleReason.DATA));
     assertEquals(400, t.idleNs(IdleReason.HOST_OTHER));
-  }
-
-  @Test
-  void gemmKernelsAreRecognisedByName() {
-    for (String n : List.of("volta_sgemm_128x64_nn", "cutlass_80_tensorop_s1688gemm_64x64_32x6_tn_align4",
-        "sm90_xmma_gemm_f32f32_tf32f32_f32_nn_n_tilesize128x128x32", "_ZN7cutlass6KernelINS_4gemm6kernel4GemmE",
-        "sm90_wgmma_kernel", "ampere_h16816gemm_256x128_ldg8_stages_32x3_nn")) {
-      assertEquals(true, GemmKernels.isGemm(n), n);
-    }
-    for (String n : List.of("void at::native::vectorized_elementwise_kernel", "gemv2T_kernel_val", "reduce_kernel")) {
-      assertEquals(false, GemmKernels.isGemm(n), n);
-    }
   }
 }

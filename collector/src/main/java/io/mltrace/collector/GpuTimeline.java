@@ -1,13 +1,7 @@
-package io.mltrace.gpu;
+package io.mltrace.collector;
 
-import io.mltrace.bootstrap.Kind;
-import io.mltrace.collector.Category;
-import io.mltrace.collector.ExternalActivity;
-import io.mltrace.collector.Span;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One step's GPU timeline: how the device spent the step's wall time, and for each moment the device was idle,
@@ -79,16 +73,18 @@ public final class GpuTimeline {
    * records and JVM events; others are ignored). Intervals are clipped to the step.
    */
   public static GpuTimeline of(long stepStart, long stepEnd, List<Span> spans, List<ExternalActivity> activities) {
-    Map<Long, Span> byId = new HashMap<>();
-    for (Span s : spans) {
-      byId.put(s.spanId(), s);
-    }
+    return of(stepStart, stepEnd, SpanTree.of(spans), activities);
+  }
+
+  /** As {@link #of(long, long, List, List)}, with the step's spans as the collector built them. */
+  static GpuTimeline of(long stepStart, long stepEnd, SpanTree tree, List<ExternalActivity> activities) {
+    List<Span> spans = tree.inStartOrder();
     List<long[]> events = new ArrayList<>(); // {time, +/-(1 + lane)}; lanes 0..5 device, 6..10 host
     for (ExternalActivity a : activities) {
       int lane;
       IdleReason host = HostActivityTimeline.reason(a);
-      if (a.origin() == ExternalActivity.Origin.GPU) {
-        lane = deviceLane(a, byId.get(a.correlatedSpanId())).ordinal();
+      if (a.kind().isGpu()) {
+        lane = deviceLane(a, tree.byId(a.correlatedSpanId())).ordinal();
       } else if (host != null) {
         lane = DEVICE_LANES + host.ordinal();
       } else {
@@ -125,7 +121,7 @@ public final class GpuTimeline {
   private static final int DEVICE_LANES = DeviceUse.values().length - 1; // IDLE is the absence of all
 
   private static DeviceUse deviceLane(ExternalActivity a, Span launcher) {
-    if (a.category() == Category.MEMCPY) {
+    if (a.kind() == ActivityKind.GPU_MEMCPY) {
       switch (String.valueOf(a.detail())) {
         case "H2D": return DeviceUse.COPY_H2D;
         case "D2H": return DeviceUse.COPY_D2H;
@@ -133,10 +129,11 @@ public final class GpuTimeline {
         default: return DeviceUse.OTHER_COPY;
       }
     }
-    if ("memset".equals(a.name())) {
+    if (a.kind() == ActivityKind.GPU_MEMSET) {
       return DeviceUse.OTHER_COPY;
     }
-    boolean gemm = a.category() == Category.GEMM || (launcher != null && launcher.kind() == Kind.OP_GEMM);
+    boolean gemm = a.category() == Category.GEMM
+        || (launcher != null && launcher.activityKind() == ActivityKind.OP_GEMM);
     return gemm ? DeviceUse.GEMM_KERNELS : DeviceUse.OTHER_KERNELS;
   }
 

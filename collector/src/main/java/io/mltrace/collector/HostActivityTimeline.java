@@ -1,10 +1,6 @@
-package io.mltrace.gpu;
+package io.mltrace.collector;
 
-import io.mltrace.bootstrap.Kind;
-import io.mltrace.collector.Category;
-import io.mltrace.collector.ExternalActivity;
-import io.mltrace.collector.Span;
-import io.mltrace.gpu.GpuTimeline.IdleReason;
+import io.mltrace.collector.GpuTimeline.IdleReason;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,14 +27,15 @@ final class HostActivityTimeline {
 
   /** The host's reason for a span's time, or null for the step span itself (it covers everything). */
   static IdleReason reason(Span s) {
-    return s.kind() == Kind.DATA ? IdleReason.DATA
-        : Kind.isOp(s.kind()) ? IdleReason.LAUNCH_OVERHEAD
-        : s.kind() == Kind.STEP ? null : IdleReason.FRAMEWORK;
+    ActivityKind k = s.activityKind();
+    return k == ActivityKind.DATA ? IdleReason.DATA
+        : k.isOp() ? IdleReason.LAUNCH_OVERHEAD
+        : k == ActivityKind.STEP ? null : IdleReason.FRAMEWORK;
   }
 
   /** The host's reason for a JVM event's time, or null when it explains no GPU idle time. */
   static IdleReason reason(ExternalActivity a) {
-    if (a.origin() != ExternalActivity.Origin.JVM) {
+    if (a.kind() != ActivityKind.JVM) {
       return null;
     }
     return a.category() == Category.GC ? IdleReason.GC
