@@ -38,6 +38,7 @@ public final class Installer {
   public String appliedFrameworks() {
     return String.join(",", applied);
   }
+
   private final ConcurrentMap<ClassLoader, TypePool.CacheProvider> poolCaches = new ConcurrentHashMap<>();
   /** One caching pool per class loader for the reference checks (the bootstrap loader under a marker key). */
   private final ConcurrentMap<Object, TypePool> referencePools = new ConcurrentHashMap<>();
@@ -67,7 +68,7 @@ public final class Installer {
    * As {@link #install(Instrumentation, List)}. With {@code retransformLoaded} (attach), already-loaded classes are
    * retransformed in batches of at most {@code batchSize}, each announced to {@code listener} (the attach path
    * times them); without (launch: no framework class is loaded yet), the loaded classes are not even visited, and
-   * a class being loaded reaches Byte Buddy only when its name is in a framework's packages ({@link NamePrefilter}).
+   * a class being loaded in a package no hook can match never reaches Byte Buddy ({@link NamePrefilter}).
    */
   public void install(Instrumentation inst, List<FrameworkInstrumentation> frameworks,
       boolean retransformLoaded, int batchSize, AgentBuilder.RedefinitionStrategy.Listener listener) {
