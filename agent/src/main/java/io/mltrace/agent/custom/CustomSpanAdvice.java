@@ -1,5 +1,8 @@
 package io.mltrace.agent.custom;
 
+import io.mltrace.agent.instrument.BoundKind;
+import io.mltrace.agent.instrument.HookId;
+import io.mltrace.bootstrap.HookHealth;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.ThreadRecorder;
 import net.bytebuddy.asm.Advice;
@@ -9,12 +12,12 @@ final class CustomSpanAdvice {
   private CustomSpanAdvice() {}
 
   @Advice.OnMethodEnter(suppress = Throwable.class)
-  static ThreadRecorder enter(@SpanKind int kind) {
-    return Recorder.enterCustom(kind);
+  static ThreadRecorder enter(@HookId int hook, @BoundKind int kind) {
+    return HookHealth.isOff(hook) ? null : Recorder.enterCustom(kind);
   }
 
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-  static void exit(@Advice.Enter ThreadRecorder tr, @SpanKind int kind, @Advice.Origin("#t.#m") String name) {
+  static void exit(@Advice.Enter ThreadRecorder tr, @BoundKind int kind, @Advice.Origin("#t.#m") String name) {
     Recorder.exitCustom(tr, kind, name);
   }
 }

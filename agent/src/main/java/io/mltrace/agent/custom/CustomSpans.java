@@ -8,6 +8,7 @@ import static net.bytebuddy.matcher.ElementMatchers.nameMatches;
 import static net.bytebuddy.matcher.ElementMatchers.not;
 
 import io.mltrace.agent.instrument.FrameworkInstrumentation;
+import io.mltrace.agent.instrument.BoundKind;
 import io.mltrace.agent.instrument.Hook;
 import io.mltrace.bootstrap.Kind;
 import java.util.ArrayList;
@@ -37,9 +38,12 @@ public final class CustomSpans implements FrameworkInstrumentation {
   }
 
   private final List<Hook> hooks;
+  /** What each entry's class pattern starts with, up to its first wildcard. */
+  private final List<String> prefixes;
 
-  private CustomSpans(List<Hook> hooks) {
+  private CustomSpans(List<Hook> hooks, List<String> prefixes) {
     this.hooks = hooks;
+    this.prefixes = prefixes;
   }
 
   /**
@@ -48,8 +52,9 @@ public final class CustomSpans implements FrameworkInstrumentation {
    */
   public static CustomSpans parse(String value) {
     List<Hook> hooks = new ArrayList<>();
+    List<String> prefixes = new ArrayList<>();
     if (value == null || value.isBlank()) {
-      return new CustomSpans(hooks);
+      return new CustomSpans(hooks, prefixes);
     }
     for (String raw : value.split(";")) {
       String entry = raw.trim();
@@ -77,9 +82,10 @@ public final class CustomSpans implements FrameworkInstrumentation {
           .methods(method + ":" + category, isMethod().and(nameMatches(glob(method))).and(not(isAbstract()))
               .and(not(isNative())))
           .advice(CustomSpanAdvice.class)
-          .bind(SpanKind.class, kind));
+          .bind(BoundKind.class, kind));
+      prefixes.add(type.indexOf('*') < 0 ? type : type.substring(0, type.indexOf('*')));
     }
-    return new CustomSpans(hooks);
+    return new CustomSpans(hooks, prefixes);
   }
 
   /** A regular expression for a name pattern whose only special character is {@code *}. */
@@ -99,6 +105,11 @@ public final class CustomSpans implements FrameworkInstrumentation {
   @Override
   public String name() {
     return "custom";
+  }
+
+  @Override
+  public List<String> namedPackages() {
+    return prefixes;
   }
 
   @Override

@@ -1,5 +1,7 @@
 package io.mltrace.agent.djl;
 
+import io.mltrace.agent.instrument.HookId;
+import io.mltrace.bootstrap.HookHealth;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.ThreadRecorder;
 import net.bytebuddy.asm.Advice;
@@ -13,8 +15,8 @@ final class BackwardAdvice {
   private BackwardAdvice() {}
 
   @Advice.OnMethodEnter(suppress = Throwable.class)
-  static ThreadRecorder enter() {
-    return Recorder.enterSpan();
+  static ThreadRecorder enter(@HookId int hook) {
+    return HookHealth.isOff(hook) ? null : Recorder.enterSpan();
   }
 
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

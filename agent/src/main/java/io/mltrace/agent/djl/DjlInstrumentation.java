@@ -16,6 +16,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import io.mltrace.agent.instrument.FrameworkInstrumentation;
 import io.mltrace.agent.instrument.Hook;
+import io.mltrace.bootstrap.Kind;
 import java.util.List;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.matcher.ElementMatcher;
@@ -33,10 +34,7 @@ import net.bytebuddy.matcher.ElementMatcher;
 public final class DjlInstrumentation implements FrameworkInstrumentation {
   static final String JNI_UTILS = "ai.djl.pytorch.jni.JniUtils";
   static final String PT_NDARRAY = "ai.djl.pytorch.engine.PtNDArray";
-  static final String NDARRAY = "ai.djl.ndarray.NDArray";
   static final String NDLIST = "ai.djl.ndarray.NDList";
-  static final String SHAPE = "ai.djl.ndarray.types.Shape";
-  static final String DATA_TYPE = "ai.djl.ndarray.types.DataType";
 
   /** JniUtils methods with their own advice: not generic ops. */
   static final String[] GEMM_OPS = {"linear", "matmul", "bmm", "dot", "convolution", "lstm", "gru", "rnn"};
@@ -53,20 +51,22 @@ public final class DjlInstrumentation implements FrameworkInstrumentation {
   }
 
   @Override
+  public List<String> ownPackages() {
+    return List.of("ai.djl.");
+  }
+
+  @Override
   public List<Hook> hooks() {
     return List.of(
         // ---- ops --------------------------------------------------------------------------------------------
         jni("linear(3)", named("linear").and(takesArguments(3)).and(arrays(0, 1)), LinearAdvice.class),
         jni("matmul|bmm|dot(2)", namedOneOf("matmul", "bmm", "dot").and(takesArguments(2)).and(arrays(0, 1)),
             MatmulAdvice.class),
-        jni("convolution(7)", named("convolution").and(takesArguments(7)).and(arrays(0, 1)), ConvolutionAdvice.class)
-            .requires(NDARRAY, "getShape").requires(SHAPE, "getShape"),
-        jni("lstm", named("lstm").and(recurrentArguments()), RecurrentAdvice.class).requires(NDLIST, "get"),
-        jni("gru|rnn", namedOneOf("gru", "rnn").and(recurrentArguments()), RecurrentAdvice.class)
-            .requires(NDLIST, "get"),
+        jni("convolution(7)", named("convolution").and(takesArguments(7)).and(arrays(0, 1)), ConvolutionAdvice.class),
+        jni("lstm", named("lstm").and(recurrentArguments()), RecurrentAdvice.class),
+        jni("gru|rnn", namedOneOf("gru", "rnn").and(recurrentArguments()), RecurrentAdvice.class),
         jni("to(3)", named("to").and(takesArguments(3)).and(takesArgument(0, named(PT_NDARRAY))),
-            CopyAdvice.class)
-            .requires(SHAPE, "size").requires(DATA_TYPE, "getNumOfBytes"),
+            CopyAdvice.class),
         jni("set|createNdFromByteBuffer", namedOneOf("set", "createNdFromByteBuffer")
             .and(takesArgument(1, named("java.nio.ByteBuffer"))), HostCopyAdvice.class),
         jni("getByteBuffer", named("getByteBuffer"), ReadOutAdvice.class),
@@ -74,60 +74,58 @@ public final class DjlInstrumentation implements FrameworkInstrumentation {
         // ---- layers -----------------------------------------------------------------------------------------
         Hook.on("ai.djl.nn.AbstractBaseBlock")
             .methods("forward(4)", named("forward").and(takesArguments(4)).and(takesArgument(1, named(NDLIST))))
-            .advice(LayerAdvice.class)
-            .requires(NDLIST, "get").requires(NDARRAY, "getShape").requires(SHAPE, "getShape"),
+            .advice(LayerAdvice.class),
         // ---- training step and phases -----------------------------------------------------------------------
         Hook.on("ai.djl.training.Trainer")
             .methods("step()", named("step").and(takesArguments(0)))
             .advice(StepEndAdvice.class),
         Hook.on("ai.djl.training.Trainer")
             .methods("iterateDataset", named("iterateDataset").and(returns(named("java.lang.Iterable"))))
-            .advice(LoopStartAdvice.class)
-            .requires("ai.djl.training.dataset.DataIterable"),
+            .advice(LoopStartAdvice.class),
         Hook.on("ai.djl.training.Trainer")
             .methods("forward", named("forward").and(takesArgument(0, named(NDLIST))))
-            .advice(ForwardAdvice.class),
+            .stepPart(Kind.PHASE, "forward"),
         Hook.on("ai.djl.training.Trainer")
             .methods("notifyListeners", named("notifyListeners"))
-            .advice(ListenersAdvice.class),
+            .span(Kind.PHASE, "listeners"),
         Hook.on("ai.djl.training.dataset.DataIterable")
             .methods("next()", named("next").and(takesArguments(0)).and(not(isBridge())))
-            .advice(DataAdvice.class),
+            .stepPart(Kind.DATA, "data"),
         Hook.on("ai.djl.training.dataset.DataIterable")
             .methods("hasNext()", named("hasNext").and(takesArguments(0)))
-            .advice(DataAdvice.class),
+            .stepPart(Kind.DATA, "data"),
         Hook.on("ai.djl.training.dataset.Batch")
             .methods("close()", named("close").and(takesArguments(0)))
-            .advice(BatchCloseAdvice.class),
+            .span(Kind.DATA, "batch.close"),
         Hook.onTypes("Batchifier implementations", implementing("ai.djl.translate.Batchifier", "batchify"))
             .methods("batchify", named("batchify").and(not(isAbstract())))
-            .advice(BatchifyAdvice.class),
+            .span(Kind.PHASE, "batchify"),
         Hook.on("ai.djl.training.EasyTrain")
             .methods("trainBatch", named("trainBatch").and(isStatic()))
-            .advice(TrainBatchAdvice.class),
+            .stepPart(Kind.PHASE, "trainBatch"),
         Hook.onTypes("Loss subclasses", implementing("ai.djl.training.loss.Loss", "evaluate"))
             .methods("evaluate(2)", named("evaluate").and(takesArguments(2)).and(not(isAbstract()))
                 .and(not(isBridge())))
-            .advice(LossAdvice.class),
+            .stepPart(Kind.PHASE, "loss"),
         Hook.on("ai.djl.pytorch.engine.PtGradientCollector")
             .methods("backward(1)", named("backward").and(takesArguments(1)))
             .advice(BackwardAdvice.class),
         // ---- inference --------------------------------------------------------------------------------------
         Hook.on("ai.djl.inference.Predictor")
             .methods("batchPredict", named("batchPredict").and(takesArguments(1)))
-            .advice(PredictAdvice.class),
+            .span(Kind.INFERENCE, "predict"),
         Hook.on("ai.djl.inference.Predictor")
             .methods("predictInternal", named("predictInternal"))
-            .advice(PredictForwardAdvice.class),
+            .span(Kind.PHASE, "forward"),
         Hook.onTypes("PreProcessor implementations", implementing("ai.djl.translate.PreProcessor", "processInput"))
             .methods("processInput", named("processInput").and(takesArguments(2)).and(not(isAbstract()))
                 .and(not(isBridge())))
-            .advice(PreprocessAdvice.class),
+            .span(Kind.PHASE, "preprocess"),
         Hook.onTypes("PostProcessor implementations",
                 implementing("ai.djl.translate.PostProcessor", "processOutput"))
             .methods("processOutput", named("processOutput").and(takesArguments(2)).and(not(isAbstract()))
                 .and(not(isBridge())))
-            .advice(PostprocessAdvice.class));
+            .span(Kind.PHASE, "postprocess"));
   }
 
   /**
@@ -143,12 +141,11 @@ public final class DjlInstrumentation implements FrameworkInstrumentation {
     return takesArgument(0, named(PT_NDARRAY)).and(takesArgument(2, named(NDLIST)));
   }
 
-  /** A hook on a public static method of {@code JniUtils}; every op advice reads shapes of DJL arrays. */
+  /** A hook on a public static method of {@code JniUtils}. */
   private static Hook jni(String label, ElementMatcher.Junction<MethodDescription> methods, Class<?> advice) {
     return Hook.on(JNI_UTILS)
         .methods(label, methods.and(isStatic()).and(isPublic()))
-        .advice(advice)
-        .requires(NDARRAY, "getShape").requires(SHAPE, "getShape");
+        .advice(advice);
   }
 
   /**

@@ -1,6 +1,8 @@
 package io.mltrace.agent.djl;
 
 import ai.djl.ndarray.NDList;
+import io.mltrace.agent.instrument.HookId;
+import io.mltrace.bootstrap.HookHealth;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.ThreadRecorder;
 import net.bytebuddy.asm.Advice;
@@ -15,8 +17,8 @@ final class LayerAdvice {
   private LayerAdvice() {}
 
   @Advice.OnMethodEnter(suppress = Throwable.class)
-  static ThreadRecorder enter() {
-    return Recorder.enterLayer();
+  static ThreadRecorder enter(@HookId int hook) {
+    return HookHealth.isOff(hook) ? null : Recorder.enterLayer();
   }
 
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

@@ -2,7 +2,9 @@ package io.mltrace.agent.djl;
 
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.dataset.DataIterable;
+import io.mltrace.agent.instrument.HookId;
 import io.mltrace.bootstrap.EngineProfile;
+import io.mltrace.bootstrap.HookHealth;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.ThreadRecorder;
 import io.mltrace.bootstrap.TimedBatches;
@@ -18,7 +20,10 @@ final class LoopStartAdvice {
   private LoopStartAdvice() {}
 
   @Advice.OnMethodEnter(suppress = Throwable.class)
-  static void enter() {
+  static void enter(@HookId int hook) {
+    if (HookHealth.isOff(hook)) {
+      return;
+    }
     ThreadRecorder current = Recorder.current();
     if (EngineProfile.profiling(current)) {
       try {
@@ -33,8 +38,8 @@ final class LoopStartAdvice {
   }
 
   @Advice.OnMethodExit(suppress = Throwable.class)
-  static void exit(@Advice.Return(readOnly = false) Iterable<?> batches) {
-    if (Recorder.isEnabled() && !(batches instanceof DataIterable)) {
+  static void exit(@HookId int hook, @Advice.Return(readOnly = false) Iterable<?> batches) {
+    if (!HookHealth.isOff(hook) && Recorder.isEnabled() && !(batches instanceof DataIterable)) {
       batches = TimedBatches.wrap(batches);
     }
   }

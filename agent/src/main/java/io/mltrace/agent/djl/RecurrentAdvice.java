@@ -2,6 +2,8 @@ package io.mltrace.agent.djl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import io.mltrace.agent.instrument.HookId;
+import io.mltrace.bootstrap.HookHealth;
 import io.mltrace.bootstrap.DataTypes;
 import io.mltrace.bootstrap.GemmShapes;
 import io.mltrace.bootstrap.Kind;
@@ -19,8 +21,8 @@ final class RecurrentAdvice {
   private RecurrentAdvice() {}
 
   @Advice.OnMethodEnter(suppress = Throwable.class)
-  static ThreadRecorder enter() {
-    return Recorder.enterOp();
+  static ThreadRecorder enter(@HookId int hook) {
+    return HookHealth.isOff(hook) ? null : Recorder.enterOp();
   }
 
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

@@ -1,7 +1,9 @@
 package io.mltrace.agent.djl;
 
 import ai.djl.pytorch.jni.JniUtils;
+import io.mltrace.agent.instrument.HookId;
 import io.mltrace.bootstrap.EngineProfile;
+import io.mltrace.bootstrap.HookHealth;
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.ThreadRecorder;
@@ -19,7 +21,10 @@ final class StepEndAdvice {
   private StepEndAdvice() {}
 
   @Advice.OnMethodEnter(suppress = Throwable.class)
-  static ThreadRecorder enter() {
+  static ThreadRecorder enter(@HookId int hook) {
+    if (HookHealth.isOff(hook)) {
+      return null;
+    }
     ThreadRecorder current = Recorder.current();
     if (EngineProfile.profiling(current)) {
       // The profiler's own cost (writing and reading its trace) shows as a phase of the step, not as a gap.

@@ -1,5 +1,7 @@
 package io.mltrace.agent.dl4j;
 
+import io.mltrace.agent.instrument.HookId;
+import io.mltrace.bootstrap.HookHealth;
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.ThreadRecorder;
@@ -14,8 +16,8 @@ final class DataAdvice {
   private DataAdvice() {}
 
   @Advice.OnMethodEnter(suppress = Throwable.class)
-  static ThreadRecorder enter() {
-    return Recorder.enterLoopPart();
+  static ThreadRecorder enter(@HookId int hook) {
+    return HookHealth.isOff(hook) ? null : Recorder.enterLoopPart();
   }
 
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

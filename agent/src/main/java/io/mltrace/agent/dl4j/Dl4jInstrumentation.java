@@ -12,6 +12,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import io.mltrace.agent.instrument.FrameworkInstrumentation;
 import io.mltrace.agent.instrument.Hook;
+import io.mltrace.bootstrap.Kind;
 import java.util.List;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
@@ -19,8 +20,8 @@ import net.bytebuddy.matcher.ElementMatcher;
 
 /**
  * The Deeplearning4j / ND4J hooks (written against 1.0.0-M2.1; see the package documentation for what each
- * becomes). Every hook names the classes and methods its advice calls, so a release without them skips that hook
- * with one stderr line.
+ * becomes). The installer checks each hook against the classes and methods its advice's bytecode calls, so a release
+ * without them skips that hook with one stderr line.
  */
 public final class Dl4jInstrumentation implements FrameworkInstrumentation {
   static final String MLN = "org.deeplearning4j.nn.multilayer.MultiLayerNetwork";
@@ -34,12 +35,25 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
   static final String OP_CONTEXT = "org.nd4j.linalg.api.ops.OpContext";
   static final String DATA_SET_ITERATOR = "org.nd4j.linalg.dataset.api.iterator.DataSetIterator";
   static final String MULTI_DATA_SET_ITERATOR = "org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator";
+  static final List<String> UNHOOKED = List.of("org.nd4j.linalg.api.ops.", "org.nd4j.autodiff.",
+      "org.nd4j.linalg.cpu.nativecpu.bindings.", "org.bytedeco.", "org.nd4j.shade.", "org.nd4j.ir.", "org.nd4j.imports.",
+      "org.nd4j.nativeblas.");
   static final String MEMORY_WORKSPACE = "org.nd4j.linalg.api.memory.MemoryWorkspace";
-  static final String DATA_TYPE = "org.nd4j.linalg.api.buffer.DataType";
 
   @Override
   public String name() {
     return "dl4j";
+  }
+
+  @Override
+  public List<String> ownPackages() {
+    return List.of("org.deeplearning4j.", "org.nd4j.");
+  }
+
+  /** ND4J's thousands of op classes, SameDiff, the native bindings and shaded libraries: no hook matches there. */
+  @Override
+  public List<String> unhookedPackages() {
+    return UNHOOKED;
   }
 
   @Override
@@ -59,8 +73,7 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
         // Steps and phases.
         Hook.on("org.deeplearning4j.optimize.Solver")
             .methods("optimize(1)", named("optimize").and(takesArguments(1)))
-            .advice(OptimizeAdvice.class)
-            .requires("org.bytedeco.javacpp.Pointer", "physicalBytes"),
+            .advice(OptimizeAdvice.class),
         Hook.on(MLN)
             .methods("fit(DataSetIterator)", named("fit").and(takesArguments(1))
                 .and(takesArgument(0, named(DATA_SET_ITERATOR))))
@@ -85,23 +98,23 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
             .advice(DataAdvice.class),
         Hook.on(MLN)
             .methods("ffToLayerActivationsInWs", named("ffToLayerActivationsInWs"))
-            .advice(ForwardAdvice.class),
+            .span(Kind.PHASE, "forward"),
         Hook.on(GRAPH)
             .methods("ffToLayerActivationsInWS", named("ffToLayerActivationsInWS"))
-            .advice(ForwardAdvice.class),
+            .span(Kind.PHASE, "forward"),
         Hook.on(MLN)
             .methods("calcBackpropGradients", named("calcBackpropGradients"))
-            .advice(BackwardAdvice.class),
+            .span(Kind.PHASE, "backward"),
         Hook.on(GRAPH)
             .methods("calcBackpropGradients", named("calcBackpropGradients"))
-            .advice(BackwardAdvice.class),
+            .span(Kind.PHASE, "backward"),
         Hook.on("org.deeplearning4j.nn.updater.BaseMultiLayerUpdater")
             .methods("update(6)", named("update").and(takesArguments(6)))
-            .advice(UpdaterAdvice.class),
+            .span(Kind.PHASE, "updater"),
         Hook.onTypes("StepFunction+", concrete("org.deeplearning4j.optimize.api.StepFunction",
                 named("step").and(takesArguments(2))))
             .methods("step(2)", named("step").and(takesArguments(2)))
-            .advice(UpdaterAdvice.class),
+            .span(Kind.PHASE, "updater"),
         // Inference.
         Hook.on(MLN)
             .methods("output(5)", named("output").and(takesArguments(5))
@@ -117,25 +130,18 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
         // Layers.
         Hook.onTypes("Layer+.activate", layers(activate))
             .methods("activate(2|3)", activate)
-            .advice(LayerActivateAdvice.class)
-            .requires(LAYER, "getIndex").requires(LAYER, "input").requires(INDARRAY, "shape"),
+            .advice(LayerActivateAdvice.class),
         Hook.onTypes("Layer+.backpropGradient", layers(backprop))
             .methods("backpropGradient(2)", backprop)
-            .advice(LayerBackpropAdvice.class)
-            .requires(LAYER, "getIndex").requires(INDARRAY, "shape")
-            .requires("org.nd4j.common.primitives.Pair", "getSecond"),
+            .advice(LayerBackpropAdvice.class),
         // Ops, at the executioner just before the native calls.
         Hook.on(EXECUTIONER)
             .methods("exec(CustomOp, OpContext)", named("exec").and(takesArguments(2))
                 .and(takesArgument(0, named(CUSTOM_OP))).and(takesArgument(1, named(OP_CONTEXT))))
-            .advice(CustomOpAdvice.class)
-            .requires(CUSTOM_OP, "opName").requires(OP_CONTEXT, "getInputArray")
-            .requires(OP_CONTEXT, "numInputArguments").requires(INDARRAY, "shape").requires(INDARRAY, "dataType"),
+            .advice(CustomOpAdvice.class),
         Hook.on(EXECUTIONER)
             .methods("exec(XxxOp, OpContext...)", legacyExec)
-            .advice(LegacyOpAdvice.class)
-            .requires(OP, "opName").requires(OP, "x").requires(OP, "z").requires(INDARRAY, "shape")
-            .requires(INDARRAY, "dataType"),
+            .advice(LegacyOpAdvice.class),
         // Memory.
         Hook.on("org.nd4j.linalg.api.memory.abstracts.Nd4jWorkspace")
             .methods("alloc(4)", named("alloc").and(takesArguments(4)).and(takesArgument(0, long.class)))
@@ -143,17 +149,13 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
   }
 
   /**
-   * Classes (not interfaces) below {@code superType} that declare a method the matcher accepts. The name test
-   * comes first and is cheap: it keeps the hierarchy walk away from ND4J's thousands of op classes and from
-   * JavaCPP's bindings, none of which are iterators, layers or step functions.
+   * Classes (not interfaces) below {@code superType} that declare a method the matcher accepts. ND4J's op classes,
+   * JavaCPP's bindings and the other {@link #UNHOOKED} packages never reach this walk: the installer rejects them
+   * by name.
    */
   private static ElementMatcher.Junction<TypeDescription> concrete(String superType,
       ElementMatcher<? super MethodDescription> method) {
-    return not(nameStartsWith("org.nd4j.linalg.api.ops.")).and(not(nameStartsWith("org.nd4j.autodiff.")))
-        .and(not(nameStartsWith("org.nd4j.linalg.cpu.nativecpu.bindings."))).and(not(nameStartsWith("org.bytedeco.")))
-        .and(not(nameStartsWith("org.nd4j.shade."))).and(not(nameStartsWith("org.nd4j.ir.")))
-        .and(not(nameStartsWith("org.nd4j.imports."))).and(not(nameStartsWith("org.nd4j.nativeblas.")))
-        .and(not(isInterface())).and(declaresMethod(method)).and(hasSuperType(named(superType)))
+    return not(isInterface()).and(declaresMethod(method)).and(hasSuperType(named(superType)))
         .and(not(named(superType)));
   }
 

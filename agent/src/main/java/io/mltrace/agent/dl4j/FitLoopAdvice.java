@@ -1,5 +1,7 @@
 package io.mltrace.agent.dl4j;
 
+import io.mltrace.agent.instrument.HookId;
+import io.mltrace.bootstrap.HookHealth;
 import io.mltrace.bootstrap.Recorder;
 import net.bytebuddy.asm.Advice;
 
@@ -12,12 +14,16 @@ final class FitLoopAdvice {
   private FitLoopAdvice() {}
 
   @Advice.OnMethodEnter(suppress = Throwable.class)
-  static void enter() {
-    Recorder.loopStart();
+  static void enter(@HookId int hook) {
+    if (!HookHealth.isOff(hook)) {
+      Recorder.loopStart();
+    }
   }
 
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-  static void exit() {
-    Recorder.loopEnd();
+  static void exit(@HookId int hook) {
+    if (!HookHealth.isOff(hook)) {
+      Recorder.loopEnd();
+    }
   }
 }

@@ -1,5 +1,7 @@
 package io.mltrace.agent.dl4j;
 
+import io.mltrace.agent.instrument.HookId;
+import io.mltrace.bootstrap.HookHealth;
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.SpanNames;
@@ -18,8 +20,8 @@ final class LayerActivateAdvice {
   private LayerActivateAdvice() {}
 
   @Advice.OnMethodEnter(suppress = Throwable.class)
-  static ThreadRecorder enter(@Advice.This Object layer) {
-    return Recorder.enterOwnedSpan(layer);
+  static ThreadRecorder enter(@HookId int hook, @Advice.This Object layer) {
+    return HookHealth.isOff(hook) ? null : Recorder.enterOwnedSpan(layer);
   }
 
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

@@ -1,5 +1,7 @@
 package io.mltrace.agent.dl4j;
 
+import io.mltrace.agent.instrument.HookId;
+import io.mltrace.bootstrap.HookHealth;
 import io.mltrace.bootstrap.DataTypes;
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
@@ -18,8 +20,8 @@ final class LegacyOpAdvice {
   private LegacyOpAdvice() {}
 
   @Advice.OnMethodEnter(suppress = Throwable.class)
-  static ThreadRecorder enter() {
-    return Recorder.enterOp();
+  static ThreadRecorder enter(@HookId int hook) {
+    return HookHealth.isOff(hook) ? null : Recorder.enterOp();
   }
 
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

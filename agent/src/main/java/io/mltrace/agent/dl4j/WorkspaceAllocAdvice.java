@@ -1,5 +1,7 @@
 package io.mltrace.agent.dl4j;
 
+import io.mltrace.agent.instrument.HookId;
+import io.mltrace.bootstrap.HookHealth;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.Slots;
 import net.bytebuddy.asm.Advice;
@@ -9,7 +11,10 @@ final class WorkspaceAllocAdvice {
   private WorkspaceAllocAdvice() {}
 
   @Advice.OnMethodEnter(suppress = Throwable.class)
-  static void enter(@Advice.Argument(0) long bytes) {
+  static void enter(@HookId int hook, @Advice.Argument(0) long bytes) {
+    if (HookHealth.isOff(hook)) {
+      return;
+    }
     Recorder.addToStepAttribute(Slots.ATTR_WORKSPACE_ALLOC_BYTES, bytes);
     Recorder.addToStepAttribute(Slots.ATTR_WORKSPACE_ALLOCS, 1);
   }

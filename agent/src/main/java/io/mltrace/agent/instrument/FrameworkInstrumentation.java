@@ -2,10 +2,35 @@ package io.mltrace.agent.instrument;
 
 import java.util.List;
 
-/** One instrumented library: its name (for messages) and its hooks. */
+/** One instrumented library: its name (for messages), the packages it owns, and its hooks. */
 public interface FrameworkInstrumentation {
   /** A short name for log lines, such as {@code djl}. */
   String name();
+
+  /**
+   * Name prefixes of the library's own packages (for example {@code ai.djl.}): the other libraries' hooks never
+   * look at a type there. Its own family hooks (every implementation of an interface) still see every other
+   * package, where a user's iterator or translator lives.
+   */
+  default List<String> ownPackages() {
+    return List.of();
+  }
+
+  /**
+   * Name prefixes of packages no hook of any library can match (a library's generated op classes, its native
+   * bindings, shaded copies): a class there is rejected by its name before Byte Buddy sees it.
+   */
+  default List<String> unhookedPackages() {
+    return List.of();
+  }
+
+  /**
+   * Name prefixes a hook names explicitly (a custom span's class pattern): admitted even inside another
+   * library's {@link #unhookedPackages}.
+   */
+  default List<String> namedPackages() {
+    return List.of();
+  }
 
   /** The hooks; evaluated once at install time. */
   List<Hook> hooks();

@@ -2,17 +2,20 @@ package io.mltrace.agent.instrument;
 
 import static net.bytebuddy.matcher.ElementMatchers.named;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.lang.annotation.Annotation;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 
 /**
- * One advice applied to the methods of some types, with the references its advice needs.
+ * One advice applied to the methods of some types.
  *
  * <p>Build with {@link #on(String)} (one named type) or {@link #onTypes(String, ElementMatcher)} (a family, such as
- * every subclass), then {@link #methods}, {@link #advice}, and any {@link #requires} references.
+ * every subclass), then {@link #methods}, and the advice: a span of a fixed kind and name ({@link #span},
+ * {@link #stepPart}) or an advice class of its own ({@link #advice}). What the advice needs from the framework
+ * is not declared here: the installer reads it from the advice's bytecode ({@link AdviceReferences}).
  */
 public final class Hook {
   final String typeLabel;
@@ -20,10 +23,8 @@ public final class Hook {
   ElementMatcher<? super MethodDescription> methods;
   String methodsLabel = "?";
   String adviceClass;
-  final List<String[]> references = new ArrayList<>();
   /** Values bound to the advice's custom annotations ({@code Advice.withCustomMapping()}), annotation → value. */
-  final java.util.Map<Class<? extends java.lang.annotation.Annotation>, Object> bindings =
-      new java.util.LinkedHashMap<>();
+  final Map<Class<? extends Annotation>, Object> bindings = new LinkedHashMap<>();
 
   private Hook(String typeLabel, ElementMatcher<? super TypeDescription> types) {
     this.typeLabel = typeLabel;
@@ -53,20 +54,23 @@ public final class Hook {
     return this;
   }
 
-  /** The advice calls {@code method} (any signature) on {@code typeName}: both must exist in the target's loader. */
-  public Hook requires(String typeName, String method) {
-    references.add(new String[] {typeName, method});
-    return this;
+  /** The advice is a span of {@code kind} ({@code io.mltrace.bootstrap.Kind}) named {@code name}. */
+  public Hook span(int kind, String name) {
+    return spanAdvice(kind, name, false);
   }
 
-  /** The advice uses the type {@code typeName}: it must exist in the target's loader. */
-  public Hook requires(String typeName) {
-    references.add(new String[] {typeName, null});
-    return this;
+  /** As {@link #span}, and on a training loop's thread the span opens the step when none is open. */
+  public Hook stepPart(int kind, String name) {
+    return spanAdvice(kind, name, true);
+  }
+
+  private Hook spanAdvice(int kind, String name, boolean opensStep) {
+    return advice(SpanAdvice.class).bind(BoundKind.class, kind).bind(BoundName.class, name)
+        .bind(OpensStep.class, opensStep);
   }
 
   /** Binds {@code value} to the advice parameters annotated with {@code annotation} (a constant per hook). */
-  public Hook bind(Class<? extends java.lang.annotation.Annotation> annotation, Object value) {
+  public Hook bind(Class<? extends Annotation> annotation, Object value) {
     bindings.put(annotation, value);
     return this;
   }

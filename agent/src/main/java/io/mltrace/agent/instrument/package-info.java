@@ -1,10 +1,20 @@
 /**
- * How a framework's hooks are declared and installed, with reference checks.
+ * How a framework's hooks are declared, checked and installed.
  *
  * <p>A {@link io.mltrace.agent.instrument.FrameworkInstrumentation} lists {@link io.mltrace.agent.instrument.Hook}s:
- * which types, which methods, which advice, and which other classes and methods the advice calls. The
- * {@link io.mltrace.agent.instrument.Installer} builds one Byte Buddy {@code AgentBuilder} for all of them. When a
- * type is transformed it checks each hook against that type's class loader (muzzle-style): a hook whose methods or
- * references are missing is skipped with one stderr line naming the class, and the other hooks still apply.
+ * which types, which methods, and which advice: a span of a fixed kind and name (one shared advice class,
+ * {@code SpanAdvice}, with the kind and name bound per hook through Byte Buddy's
+ * {@code Advice.withCustomMapping()}), or an advice class of its own. The {@link io.mltrace.agent.instrument.Installer}
+ * builds one Byte Buddy {@code AgentBuilder} for all of them.
+ *
+ * <p>Before a hook is applied to a type, it is checked against that type's class loader (the OpenTelemetry agent's
+ * "muzzle" idea): its methods must exist, and so must every framework class, method and field its advice's
+ * bytecode refers to ({@code AdviceReferences}, read once per advice with ASM; checked by {@code ReferenceCheck}
+ * through a type pool that loads nothing). A hook that fails the check is skipped with one stderr line naming what
+ * is missing, and the other hooks still apply. No hook declares its references by hand.
+ *
+ * <p>Each hook has an id in {@code io.mltrace.bootstrap.HookHealth}, bound into its advice ({@link
+ * io.mltrace.agent.instrument.HookId}); its advice is compiled with an exception handler that reports a failure
+ * there instead of dropping it, and after repeated failures the hook turns itself off with one stderr line.
  */
 package io.mltrace.agent.instrument;

@@ -1,11 +1,14 @@
-package io.mltrace.agent.custom;
+package io.mltrace.agent.instrument;
 
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
-/** Marks the advice parameter that receives a custom span's {@code io.mltrace.bootstrap.Kind}, bound per hook. */
+/**
+ * Marks the advice parameter (a {@code String}) that receives a span's name: a constant the installer binds per
+ * hook.
+ */
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.PARAMETER)
-@interface SpanKind {}
+public @interface BoundName {}

@@ -1,0 +1,57 @@
+package io.mltrace.agent.instrument;
+
+import java.lang.instrument.ClassFileTransformer;
+import java.lang.instrument.IllegalClassFormatException;
+import java.security.ProtectionDomain;
+import java.util.List;
+
+/**
+ * Keeps a class being loaded away from Byte Buddy when its name alone says no hook can match it. The JVM calls every
+ * transformer for every class it loads; Byte Buddy would build a type description and run its ignore matchers for
+ * each, on the loading thread, while its own code is still interpreted. Here a string comparison answers for the
+ * JDK's classes, the agent's, and the libraries' and frameworks' packages without hooks.
+ */
+final class NamePrefilter implements ClassFileTransformer {
+  private final ClassFileTransformer byteBuddy;
+  /** In the JVM's internal form ({@code java/}). */
+  private final String[] rejected;
+  /** Admitted even inside a rejected package (a custom span's class pattern). */
+  private final String[] named;
+
+  NamePrefilter(ClassFileTransformer byteBuddy, List<String> rejected, List<String> named) {
+    this.byteBuddy = byteBuddy;
+    this.rejected = internal(rejected);
+    this.named = internal(named);
+  }
+
+  private static String[] internal(List<String> prefixes) {
+    return prefixes.stream().map(p -> p.replace('.', '/')).distinct().toArray(String[]::new);
+  }
+
+  boolean admits(String internalName) {
+    if (internalName == null) { // a hidden class (lambda forms and the like): no hook names one
+      return false;
+    }
+    return startsWithAny(internalName, named) || !startsWithAny(internalName, rejected);
+  }
+
+  private static boolean startsWithAny(String name, String[] prefixes) {
+    for (String prefix : prefixes) {
+      if (name.startsWith(prefix)) {
+        return true;
+      }
+    }
+    return false;
+  }
+  @Override
+  public byte[] transform(ClassLoader loader, String className, Class<?> redefined, ProtectionDomain domain,
+      byte[] classFile) throws IllegalClassFormatException {
+    return admits(className) ? byteBuddy.transform(loader, className, redefined, domain, classFile) : null;
+  }
+
+  @Override
+  public byte[] transform(Module module, ClassLoader loader, String className, Class<?> redefined,
+      ProtectionDomain domain, byte[] classFile) throws IllegalClassFormatException {
+    return admits(className) ? byteBuddy.transform(module, loader, className, redefined, domain, classFile) : null;
+  }
+}
