@@ -16,6 +16,9 @@ import java.util.Map;
  *
  * <p>Never throws: an unknown key or a bad value becomes one {@link #problems() problem} line (printed once on
  * stderr by the agent) and the default is used for that key.
+ *
+ * <p>Over 400 lines because it is every option in one place: its key, default, parser, bounds and the line a bad
+ * value gets (about 40 options, a typed accessor each); splitting it would scatter what a user reads as one table.
  */
 final class AgentOptions {
   static final String OUTPUT = "output";
