@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The DJL advice path of one op, call for call as the inlined advice runs it (see {@code LinearAdvice},
+ * The DJL advice path of one op, call for call as the inlined advice runs it (see {@code GemmAdvice},
  * {@code OpAdvice}, {@code LayerAdvice} in the agent), in three modes: recording off, counting only (the step is
  * not sampled) and recording the full span. Shapes come from DJL {@link Shape} objects as a PyTorch array returns
  * them once its shape is cached on the Java side; the first read of a fresh array's shape is a native call, not
@@ -67,7 +67,7 @@ public class DjlAdviceBenchmark {
     Recorder.setEnabled(false);
   }
 
-  /** {@code LinearAdvice}: shapes always (for the FLOPs counter), the type only when recording. */
+  /** {@code GemmAdvice}: shapes always (for the FLOPs counter), the type only when recording. */
   @Benchmark
   public void linearOp() {
     ThreadRecorder tr = Recorder.enterOp();

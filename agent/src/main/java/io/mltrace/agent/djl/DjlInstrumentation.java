@@ -16,6 +16,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import io.mltrace.agent.instrument.FrameworkInstrumentation;
 import io.mltrace.agent.instrument.Hook;
+import io.mltrace.bootstrap.GemmShapes;
 import io.mltrace.bootstrap.Kind;
 import java.util.List;
 import net.bytebuddy.description.method.MethodDescription;
@@ -59,9 +60,10 @@ public final class DjlInstrumentation implements FrameworkInstrumentation {
   public List<Hook> hooks() {
     return List.of(
         // ---- ops --------------------------------------------------------------------------------------------
-        jni("linear(3)", named("linear").and(takesArguments(3)).and(arrays(0, 1)), LinearAdvice.class),
+        jni("linear(3)", named("linear").and(takesArguments(3)).and(arrays(0, 1)), GemmAdvice.class)
+            .bind(BoundGemmForm.class, GemmShapes.LINEAR),
         jni("matmul|bmm|dot(2)", namedOneOf("matmul", "bmm", "dot").and(takesArguments(2)).and(arrays(0, 1)),
-            MatmulAdvice.class),
+            GemmAdvice.class).bind(BoundGemmForm.class, GemmShapes.MATMUL),
         jni("convolution(7)", named("convolution").and(takesArguments(7)).and(arrays(0, 1)), ConvolutionAdvice.class),
         jni("lstm", named("lstm").and(recurrentArguments()), RecurrentAdvice.class),
         jni("gru|rnn", namedOneOf("gru", "rnn").and(recurrentArguments()), RecurrentAdvice.class),
