@@ -203,6 +203,7 @@ class FaultsIT {
   @Test
   void cuptiFailingMidRunStopsOnlyGpuTracingAndSaysSoOnce(@TempDir Path dir) throws Exception {
     int steps = 40;
+    ChildJvm.EXTRA_CLASSPATH.set(ChildJvm.gpuTestClasspath()); // the fake training job and FakeCupti
     try (TrainingProcess job = JobRun.start("output=" + dir + ",report_interval=0,sample_every=2,console=summary"
         + ",html_report=false,cupti_path=" + GpuAgentIT.FAKE_CUPTI, List.of("-Xmx256m",
         "-Dmltrace.test.fakeCupti=" + GpuAgentIT.FAKE_CUPTI), Map.of("FAKE_CUPTI_FAIL_ENABLE_AFTER", "3"), "",
@@ -221,6 +222,8 @@ class FaultsIT {
       assertTrue(withGpu >= 1 && withGpu <= 3, "the GPU records of the sampled steps before the failure: " + withGpu);
       System.out.printf("fault cupti-enable-fails-mid-run: %d steps with GPU records kept, median step %.3f ms%n",
           withGpu, medianStepMillis(summary));
+    } finally {
+      ChildJvm.EXTRA_CLASSPATH.remove();
     }
   }
 
