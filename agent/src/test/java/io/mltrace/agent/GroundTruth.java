@@ -16,6 +16,20 @@ final class GroundTruth {
 
   /** Durations of the GC pauses that {@code System.gc()} caused, in time order, from a .jfr file. */
   static List<Long> systemGcPauseNanos(Path jfr) throws IOException {
+    List<Long> out = new ArrayList<>();
+    for (long[] p : systemGcPausesWithNeighbours(jfr, -1)) {
+      out.add(p[0]);
+    }
+    return out;
+  }
+
+
+  /**
+   * For each {@code System.gc()} pause, in time order: its duration, and the summed durations of the other GC pauses
+   * (the young collections the job triggers by itself) that start within {@code windowNs} of it, which may fall in
+   * the same step.
+   */
+  static List<long[]> systemGcPausesWithNeighbours(Path jfr, long windowNs) throws IOException {
     Set<Long> systemGcIds = new HashSet<>();
     List<RecordedEvent> pauses = new ArrayList<>();
     for (RecordedEvent e : RecordingFile.readAllEvents(jfr)) {
@@ -27,11 +41,19 @@ final class GroundTruth {
       }
     }
     pauses.sort((a, b) -> a.getStartTime().compareTo(b.getStartTime()));
-    List<Long> out = new ArrayList<>();
+    List<long[]> out = new ArrayList<>();
     for (RecordedEvent p : pauses) {
-      if (systemGcIds.contains(p.getLong("gcId"))) {
-        out.add(p.getDuration().toNanos());
+      if (!systemGcIds.contains(p.getLong("gcId"))) {
+        continue;
       }
+      long near = 0;
+      for (RecordedEvent q : pauses) {
+        long apart = Math.abs(java.time.Duration.between(p.getStartTime(), q.getStartTime()).toNanos());
+        if (!systemGcIds.contains(q.getLong("gcId")) && apart <= windowNs) {
+          near += q.getDuration().toNanos();
+        }
+      }
+      out.add(new long[] {p.getDuration().toNanos(), near});
     }
     return out;
   }
