@@ -102,19 +102,11 @@ public final class ThreadRecorder {
     return stepSpanId != 0;
   }
 
-  boolean stepDetailed() {
-    return stepDetailed;
-  }
-
   void openStep(long now, boolean detailed) {
-    openStep(now, detailed, Sampling.policy().opTimingEvery);
-  }
-
-  void openStep(long now, boolean detailed, int timingEvery) {
     stepSpanId = spans.nextId();
     stepStart = now;
     stepDetailed = detailed;
-    ops.startStep(detailed, timingEvery);
+    ops.startStep(detailed, Sampling.policy().opTimingEvery);
     Arrays.fill(stepAttributes, 0);
   }
 
