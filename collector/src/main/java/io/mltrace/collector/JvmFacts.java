@@ -20,12 +20,17 @@ public final class JvmFacts {
     this.heapCommittedBytes = heapCommittedBytes;
   }
 
-  /** The facts now: {@link Runtime}'s view of the heap (two cheap calls, no safepoint). */
+  /**
+   * The facts now: {@link Runtime}'s view of the heap (two cheap calls, no safepoint). The two calls are not one
+   * snapshot: the heap can grow or a collection can end between them, so free is read first (a heap that grows
+   * afterwards makes "used" a little high, never negative) and the difference is clamped at zero (a heap that shrank
+   * in between; seen with eight training threads on a 512 MB heap, where it wrote a negative heap into the trace).
+   */
   static JvmFacts sample() {
     Runtime rt = Runtime.getRuntime();
+    long free = rt.freeMemory();
     long committed = rt.totalMemory();
-    long used = committed - rt.freeMemory();
-    return new JvmFacts(System.nanoTime(), used, committed);
+    return new JvmFacts(System.nanoTime(), Math.max(0, committed - free), committed);
   }
 
   /** When they were sampled ({@link System#nanoTime()}); 0 when not sampled. */

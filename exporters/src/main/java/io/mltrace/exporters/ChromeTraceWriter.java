@@ -245,7 +245,7 @@ public final class ChromeTraceWriter implements StepSink {
     long used = jvm.heapUsedBytes();
     out.append(",\n{\"ph\": \"C\", \"name\": \"jvm heap\", \"pid\": 1, \"ts\": ");
     Json.micros(out, jvm.sampledAtNs() - baseNs).append(", \"args\": {\"used_mb\": ");
-    out.append(used / (1024 * 1024)).append('.').append((used % (1024 * 1024)) * 10 / (1024 * 1024)).append("}}");
+    Json.tenths(out, used, 1024 * 1024).append("}}");
   }
 
   private void span(StringBuilder out, Span s, long stepNumber) {

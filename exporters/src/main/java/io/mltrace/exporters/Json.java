@@ -26,6 +26,18 @@ final class Json {
     return out.append('"');
   }
 
+  /**
+   * Appends {@code value / unit} with one decimal, truncated, as a JSON number: a negative value gets one leading
+   * sign (plain {@code /} and {@code %} would write {@code -3.-5}, which no JSON reader accepts).
+   */
+  static StringBuilder tenths(StringBuilder out, long value, long unit) {
+    if (value < 0) {
+      out.append('-');
+      value = -value;
+    }
+    return out.append(value / unit).append('.').append(value % unit * 10 / unit);
+  }
+
   /** Appends nanoseconds as microseconds with three decimals (Chrome trace units). */
   static StringBuilder micros(StringBuilder out, long nanos) {
     if (nanos < 0) {
