@@ -12,6 +12,7 @@ import io.mltrace.agent.djl.DjlInstrumentation;
 import io.mltrace.agent.dl4j.Dl4jInstrumentation;
 import io.mltrace.agent.instrument.FrameworkInstrumentation;
 import io.mltrace.agent.instrument.Installer;
+import io.mltrace.agent.memory.HeapAllocation;
 import io.mltrace.bootstrap.HotPathCalibration;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.ThreadRegistry;
@@ -128,6 +129,7 @@ public final class AgentRuntime {
       gpu.followSampledSteps(); // follows the detail decisions: head sampling, tail, full, on-demand windows
     }
     collector.start();
+    HeapAllocation.installInBackground();
 
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {

@@ -28,6 +28,18 @@ public final class Kind {
    * ({@link Slots#OP_TIME}, {@link Slots#CHECK_ESTIMATED_NS}); written just before the step record.
    */
   public static final int STEP_OPS = 9;
+  /**
+   * Not a span: the step's memory facts ({@link MemorySlots}), written just before the step record, in every step
+   * that has any.
+   */
+  public static final int STEP_MEMORY = 10;
+  /**
+   * Not a span: one creation site (the record's name: {@code Class.method(File:line)}) of tensors that were created in
+   * sampled steps, outlived their step and are still alive, with their bytes and count ({@link MemorySlots#SITE_BYTES}):
+   * a snapshot at the close of a detailed step, written just before its step record. A tensor closed late drops out
+   * of the next snapshot.
+   */
+  public static final int MEMORY_SITE = 11;
 
   private Kind() {}
 

@@ -168,6 +168,27 @@ public final class Recorder {
     }
   }
 
+  /**
+   * Adds to a memory flow of the calling thread's open step ({@link MemorySlots}); no-op when none is open. For
+   * hooks that do not hold the thread's recorder (an allocation inside framework code).
+   */
+  public static void addToStepMemory(int series, long delta) {
+    if (!enabled) {
+      return;
+    }
+    ThreadRecorder tr = ThreadRegistry.local();
+    if (tr.inStep()) {
+      tr.addToStepMemory(series, delta);
+    }
+  }
+
+  /** Sets a memory series of the thread's open step, overriding a gauge; no-op when none is open. */
+  public static void setStepMemory(ThreadRecorder tr, int series, long value) {
+    if (tr != null && tr.inStep()) {
+      tr.setStepMemory(series, value);
+    }
+  }
+
   /** Enters a span that does not open a step by itself (a layer, or an op). */
   public static ThreadRecorder enterSpan() {
     if (!enabled) {

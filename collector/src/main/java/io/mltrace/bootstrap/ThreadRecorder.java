@@ -38,6 +38,11 @@ public final class ThreadRecorder {
   private boolean stepDetailed;
   /** Framework-specific step attributes, written to {@link Slots#STEP_ATTRIBUTES} of the step record. */
   private final long[] stepAttributes = new long[Slots.STEP_ATTRIBUTE_COUNT];
+  /** The step's memory flows ({@link MemorySlots}), added to by the hooks, and the mask of those touched. */
+  private final long[] stepMemory = new long[MemorySlots.COUNT];
+  private long stepMemoryMask;
+  /** The thread's allocated heap bytes when the step opened; -1 when not read. */
+  private long heapAllocatedAtOpen = -1;
   /** True once this thread ran a training loop (or closed a step): its loop parts may open steps. */
   private boolean loopThread;
   /** Open spans that end a step ({@link Recorder#enterStepEnd}); only the outermost one ends it. */
@@ -108,6 +113,9 @@ public final class ThreadRecorder {
     stepDetailed = detailed;
     ops.startStep(detailed, Sampling.policy().opTimingEvery);
     Arrays.fill(stepAttributes, 0);
+    Arrays.fill(stepMemory, 0);
+    stepMemoryMask = 0;
+    heapAllocatedAtOpen = MemoryGauges.threadAllocatedBytes();
   }
 
   /** Forgets an open step without recording it (a new epoch or loop began). */
@@ -123,6 +131,7 @@ public final class ThreadRecorder {
 
   void closeStep(long now, long stepNumber) {
     writeStepOps(now);
+    writeStepMemory(now);
     int base = ring.claim();
     if (base >= 0) {
       long[] r = ring.slots();
@@ -161,6 +170,72 @@ public final class ThreadRecorder {
     }
     ops.writeStepOps(ring.slots(), base);
     ring.publish(base, "step_ops");
+  }
+
+  /**
+   * The step's memory facts in a {@link Kind#STEP_MEMORY} record just before the step record: the flows the hooks
+   * added, the heap the thread allocated, the installed gauges' levels. Nothing when there is none.
+   */
+  private void writeStepMemory(long now) {
+    long allocated = heapAllocatedAtOpen >= 0 ? MemoryGauges.threadAllocatedBytes() : -1;
+    if (allocated < 0 && stepMemoryMask == 0 && !MemoryGauges.any()) {
+      return;
+    }
+    int base = claimRecord(Slots.header(Kind.STEP_MEMORY), stepStart, now, stepSpanId);
+    if (base < 0) {
+      return;
+    }
+    long[] r = ring.slots();
+    long mask = MemoryGauges.read(r, base + Slots.DIMS) | stepMemoryMask;
+    for (int i = 0; i < MemorySlots.COUNT; i++) {
+      if ((stepMemoryMask & (1L << i)) != 0) {
+        r[base + Slots.DIMS + i] = stepMemory[i];
+      } else if ((mask & (1L << i)) == 0) {
+        r[base + Slots.DIMS + i] = 0;
+      }
+    }
+    if (allocated >= 0) {
+      r[base + Slots.DIMS + MemorySlots.HEAP_ALLOCATED_BYTES] = Math.max(0, allocated - heapAllocatedAtOpen);
+      mask |= 1L << MemorySlots.HEAP_ALLOCATED_BYTES;
+    }
+    if (mask == 0) {
+      return; // every gauge failed: the claimed record is simply not published
+    }
+    r[base + Slots.FLOPS] = mask;
+    ring.publish(base, "step_memory");
+  }
+
+  /**
+   * Writes a {@link Kind#MEMORY_SITE} record of the open step: {@code site} created {@code count} tensors (counted
+   * in the level series {@code series}) that outlived their step and are still alive now, {@code bytes} in all. For the tensor hooks, at the step's close (before
+   * the step record); false when no step is open or the ring is full.
+   */
+  boolean writeMemorySite(String site, int series, long bytes, long count, long now) {
+    if (stepSpanId == 0) {
+      return false;
+    }
+    int base = claimRecord(Slots.header(Kind.MEMORY_SITE), now, now, stepSpanId);
+    if (base < 0) {
+      return false;
+    }
+    long[] r = ring.slots();
+    r[base + MemorySlots.SITE_BYTES] = bytes;
+    r[base + MemorySlots.SITE_COUNT] = count;
+    r[base + MemorySlots.SITE_SERIES] = series;
+    ring.publish(base, site);
+    return true;
+  }
+
+  /** Adds to a memory flow of the open step ({@link MemorySlots}); the caller checked that a step is open. */
+  void addToStepMemory(int series, long delta) {
+    stepMemory[series] += delta;
+    stepMemoryMask |= 1L << series;
+  }
+
+  /** Sets a memory series of the open step, overriding a gauge's reading of it. */
+  void setStepMemory(int series, long value) {
+    stepMemory[series] = value;
+    stepMemoryMask |= 1L << series;
   }
 
   boolean loopThread() {

@@ -34,6 +34,9 @@ public final class Collector implements AutoCloseable {
   private final long reportIntervalNanos;
   private final int maxPendingSpans;
   private final Map<Long, List<Span>> pendingByStep = new HashMap<>();
+  /** Memory records waiting for their step record (see {@link #memoryOf}). */
+  private final Map<Long, StepMemory> pendingMemory = new HashMap<>();
+  private static final int MAX_PENDING_MEMORY = 1024;
   private final Drainer drainer = new Drainer();
   private final Object lock = new Object();
   private final List<ActivitySource> sources = new CopyOnWriteArrayList<>();
@@ -47,6 +50,7 @@ public final class Collector implements AutoCloseable {
   private long droppedByEndedThreads;
   private long sourceErrors;
   private volatile long closeWaitMillis = 3000;
+  private volatile LeakFinder leaks = new LeakFinder(LeakRule.DEFAULT, Collector::printSuspect);
   private volatile boolean running;
   private Thread thread;
 
@@ -91,6 +95,19 @@ public final class Collector implements AutoCloseable {
   /** How long {@link #close()} waits for the sources to deliver the last steps' activities (default 3 s). */
   public void setCloseWaitMillis(long millis) {
     closeWaitMillis = Math.max(0, millis);
+  }
+
+  /**
+   * Replaces the leak finder (its rule and what it does with a new suspect), before {@link #start()}. The default
+   * uses {@link LeakRule#DEFAULT} and prints one line on stderr per new suspect.
+   */
+  public void setLeakFinder(LeakFinder finder) {
+    leaks = finder;
+  }
+
+  /** One line for a series that became a leak suspect. */
+  public static void printSuspect(Leak leak) {
+    System.err.println("mltrace: memory leak suspect: " + leak);
   }
 
   /** Starts the daemon thread. */
@@ -223,7 +240,7 @@ public final class Collector implements AutoCloseable {
         dropped += tr.dropped();
       }
       return new RunStats(dropped, sinkErrors, stepsDiscarded, assembler.activitiesDropped(),
-          assembler.stepsReleasedEarly(), sourceErrors);
+          assembler.stepsReleasedEarly(), sourceErrors, leaks.suspects());
     }
   }
 
@@ -292,8 +309,12 @@ public final class Collector implements AutoCloseable {
         closeStep(source, r, base);
         return;
       }
-      Span span = SpanRecords.span(r, base, name, source.threadId());
       long stepId = r[base + Slots.STEP_ID];
+      if (kind == Kind.STEP_MEMORY || kind == Kind.MEMORY_SITE) {
+        memoryOf(stepId, kind, r, base, name);
+        return;
+      }
+      Span span = SpanRecords.span(r, base, name, source.threadId());
       if (kind == Kind.STEP_OPS && stepId == 0) {
         return; // the op time of a step that was abandoned: no step will account it
       }
@@ -305,6 +326,25 @@ public final class Collector implements AutoCloseable {
       if (++pendingSpans > maxPendingSpans) {
         discardOldestPendingStep();
       }
+    }
+  }
+
+  /**
+   * A step's memory records arrive just before its step record, in the same ring: they wait here by step id. The
+   * map stays small (a record whose step record was dropped is cleared with the map's bound).
+   */
+  private void memoryOf(long stepId, int kind, long[] r, int base, String name) {
+    if (stepId == 0) {
+      return;
+    }
+    if (pendingMemory.size() > MAX_PENDING_MEMORY) {
+      pendingMemory.clear();
+    }
+    StepMemory m = pendingMemory.computeIfAbsent(stepId, k -> new StepMemory());
+    if (kind == Kind.STEP_MEMORY) {
+      m.addRecord(r, base);
+    } else {
+      m.addSiteRecord(name, r, base);
     }
   }
 
@@ -322,6 +362,10 @@ public final class Collector implements AutoCloseable {
         r[base + Slots.STEP_OP_COUNT], r[base + Slots.STEP_DETAILED] != 0, Collections.unmodifiableList(spans),
         System.nanoTime(), JvmFacts.sample());
     draft.attributes = SpanRecords.stepAttributes(r, base);
+    StepMemory memory = pendingMemory.remove(stepSpanId);
+    if (memory != null) {
+      draft.memory = memory;
+    }
     assembler.add(draft);
     if (!earlySinks.isEmpty()) {
       Step early = assembler.fromRecordsOnly(draft);
@@ -336,6 +380,11 @@ public final class Collector implements AutoCloseable {
   }
 
   private void deliver(Step step) {
+    try {
+      leaks.onStep(step);
+    } catch (RuntimeException e) {
+      sourceErrors++;
+    }
     for (StepSink sink : sinks) {
       try {
         sink.onStep(step);

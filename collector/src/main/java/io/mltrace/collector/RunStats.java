@@ -8,9 +8,11 @@ public final class RunStats {
   private final long activitiesDropped;
   private final long stepsClosedBeforeSources;
   private final long sourceErrors;
+  private final java.util.List<Leak> leaks;
 
   RunStats(long droppedRecords, long sinkErrors, long stepsDiscarded, long activitiesDropped,
-      long stepsClosedBeforeSources, long sourceErrors) {
+      long stepsClosedBeforeSources, long sourceErrors, java.util.List<Leak> leaks) {
+    this.leaks = leaks;
     this.droppedRecords = droppedRecords;
     this.sinkErrors = sinkErrors;
     this.stepsDiscarded = stepsDiscarded;
@@ -27,6 +29,11 @@ public final class RunStats {
   /** Steps closed after the bounded wait, before every source had delivered up to their end. */
   public long stepsClosedBeforeSources() {
     return stepsClosedBeforeSources;
+  }
+
+  /** Memory series that are leak suspects now ({@link LeakFinder}), largest growth first. */
+  public java.util.List<Leak> leaks() {
+    return leaks;
   }
 
   /** Exceptions thrown by activity sources (each caught). */

@@ -29,6 +29,7 @@ public final class Step {
   private final Estimates estimates;
   private final StepGpu gpu;
   private final JvmFacts jvm;
+  private final StepMemory memory;
 
   /** A finished step: the draft's record and spans, with what the assembler computed for it. */
   Step(StepAssembler.Draft d, Breakdown breakdown, List<ExternalActivity> external, Map<String, Integer> hostFrames,
@@ -46,6 +47,7 @@ public final class Step {
     this.tree = d.tree;
     this.attributes = d.attributes;
     this.jvm = d.jvm;
+    this.memory = d.memory;
     this.breakdown = breakdown;
     this.external = external;
     this.hostFrames = hostFrames;
@@ -114,6 +116,11 @@ public final class Step {
   /** The JVM when the step ended (heap), sampled by the collector. */
   public JvmFacts jvm() {
     return jvm;
+  }
+
+  /** The step's memory: the series measured in it and, in a detailed step, the sites of what outlived its step. */
+  public StepMemory memory() {
+    return memory;
   }
 
   /** Hands the step's parts to {@code visitor} in the order {@link StepVisitor} states. */

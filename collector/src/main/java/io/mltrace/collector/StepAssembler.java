@@ -44,6 +44,8 @@ final class StepAssembler {
     final JvmFacts jvm;
     /** The step record's framework-specific attributes ({@code Slots.ATTR_*}). */
     long[] attributes = new long[io.mltrace.bootstrap.Slots.STEP_ATTRIBUTE_COUNT];
+    /** The step's memory, from its records; the assembler adds the series it derives. */
+    StepMemory memory = new StepMemory();
 
     Draft(long number, long spanId, long threadId, String threadName, long startNs, long endNs, long flops,
         long opCount, boolean detailed, List<Span> recorded, long arrivedNs, JvmFacts jvm) {

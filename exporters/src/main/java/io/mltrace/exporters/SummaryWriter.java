@@ -3,8 +3,12 @@ package io.mltrace.exporters;
 import io.mltrace.bootstrap.Slots;
 import io.mltrace.collector.Category;
 import io.mltrace.collector.Estimates;
+import io.mltrace.collector.Leak;
+import io.mltrace.collector.MemorySeries;
+import io.mltrace.collector.MemorySite;
 import io.mltrace.collector.RunStats;
 import io.mltrace.collector.Step;
+import io.mltrace.collector.StepMemory;
 import io.mltrace.collector.StepSink;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -41,6 +45,7 @@ public final class SummaryWriter implements StepSink {
   private final RunAggregates aggregates = new RunAggregates();
   private final GpuSummary gpu = new GpuSummary();
   private final List<String> rowGpu = new ArrayList<>(); // each entry's GPU fields, null for steps without GPU work
+  private final List<String> rowMemory = new ArrayList<>(); // each entry's memory object, null when none measured
   private final DoubleSupplier peakGflops;
   private final long[] totalBreakdown = new long[Category.values().length];
   private long totalSteps;
@@ -107,6 +112,7 @@ public final class SummaryWriter implements StepSink {
     if (rows.size() < maxSteps) {
       rows.add(row);
       rowGpu.add(gpuFields);
+      rowMemory.add(memory(step.memory()));
       rowFrames.add(top(step.hostFrames(), 3));
     } else {
       omitted++;
@@ -161,6 +167,9 @@ public final class SummaryWriter implements StepSink {
       if (rowGpu.get(i) != null) {
         out.append(rowGpu.get(i));
       }
+      if (rowMemory.get(i) != null) {
+        out.append(", \"memory\": ").append(rowMemory.get(i));
+      }
       out.append('}');
     }
     out.append(rows.isEmpty() ? "],\n" : "\n  ],\n");
@@ -202,12 +211,58 @@ public final class SummaryWriter implements StepSink {
     if (gpu.any()) {
       gpu.appendTotals(out.append("  ")).append(",\n");
     }
+    leaks(out, stats.leaks());
     out.append("  \"steps_omitted\": ").append(omitted).append(",\n");
     out.append("  \"dropped_records\": ").append(stats.droppedRecords()).append(",\n");
     out.append("  \"dropped_activities\": ").append(stats.activitiesDropped()).append(",\n");
     out.append("  \"steps_closed_before_sources\": ").append(stats.stepsClosedBeforeSources()).append(",\n");
     out.append("  \"exporter_errors\": ").append(stats.sinkErrors()).append("\n}\n");
     return out.toString();
+  }
+
+  /** A step's measured memory series and, in a detailed step, its top sites; null when nothing was measured. */
+  private static String memory(StepMemory memory) {
+    if (memory.isEmpty()) {
+      return null;
+    }
+    StringBuilder out = new StringBuilder(160).append('{');
+    int i = 0;
+    for (Map.Entry<MemorySeries, Long> e : memory.values().entrySet()) {
+      Json.string(out.append(i++ == 0 ? "" : ", "), e.getKey().key()).append(": ").append(e.getValue());
+    }
+    List<MemorySite> sites = memory.sites();
+    if (!sites.isEmpty()) {
+      out.append(", \"sites\": ");
+      sites(out, sites.size() > 5 ? sites.subList(0, 5) : sites);
+    }
+    return out.append('}').toString();
+  }
+
+  /** The run's leak suspects: series, growth per step, window, sites. */
+  private static void leaks(StringBuilder out, List<Leak> leaks) {
+    out.append("  \"leaks\": [");
+    for (int i = 0; i < leaks.size(); i++) {
+      Leak l = leaks.get(i);
+      out.append(i == 0 ? "\n    {" : ",\n    {");
+      Json.string(out.append("\"series\": "), l.series().key());
+      out.append(", \"bytes_per_step\": ").append(Math.round(l.bytesPerStep()))
+          .append(", \"from_step\": ").append(l.fromStep()).append(", \"to_step\": ").append(l.toStep())
+          .append(", \"points\": ").append(l.points()).append(", \"first_seen_step\": ").append(l.firstSeenStep())
+          .append(", \"sites\": ");
+      sites(out, l.sites());
+      out.append('}');
+    }
+    out.append(leaks.isEmpty() ? "],\n" : "\n  ],\n");
+  }
+
+  private static void sites(StringBuilder out, List<MemorySite> sites) {
+    out.append('[');
+    for (int i = 0; i < sites.size(); i++) {
+      MemorySite s = sites.get(i);
+      Json.string(out.append(i == 0 ? "{\"site\": " : ", {\"site\": "), s.site());
+      out.append(", \"bytes\": ").append(s.bytes()).append(", \"count\": ").append(s.count()).append('}');
+    }
+    out.append(']');
   }
 
   private static String ratio(long flops, double nsTimesGflops) {

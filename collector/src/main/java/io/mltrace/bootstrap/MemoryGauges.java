@@ -1,0 +1,99 @@
+package io.mltrace.bootstrap;
+
+import java.util.function.LongSupplier;
+
+/**
+ * Process-wide memory levels that the agent can read cheaply (a counter, not a system call), installed once per
+ * framework and read on the training thread when a step closes, so that each step's value is the value at its
+ * end: a level read later on the collector thread would give a run of steps one value and hide a slope.
+ *
+ * <p>A gauge that throws is removed (one line on stderr) and its series stops being reported; the step closes
+ * as if it had never been installed. Installed from the agent's start-up or instrumentation thread; read by any
+ * training thread (the array is published through the volatile count).
+ */
+public final class MemoryGauges {
+  private static final LongSupplier[] GAUGES = new LongSupplier[MemorySlots.COUNT];
+  /** Changes with every install and clear: publishes {@link #GAUGES} to the reading threads. */
+  private static volatile int installed;
+  private static volatile boolean any;
+  private static volatile LongSupplier threadAllocated;
+
+  /** Installs the gauge of a level series ({@link MemorySlots}); replaces an earlier one. */
+  public static synchronized void install(int series, LongSupplier gauge) {
+    if (!MemorySlots.isLevel(series)) {
+      throw new IllegalArgumentException(MemorySlots.name(series) + " is not a level");
+    }
+    GAUGES[series] = gauge;
+    any = true;
+    installed = installed + 1;
+  }
+
+  /**
+   * Installs the reading of the calling thread's allocated heap bytes (a monotonic counter per thread), read when
+   * a step opens and when it closes: the difference is {@link MemorySlots#HEAP_ALLOCATED_BYTES}.
+   */
+  public static void installThreadAllocation(LongSupplier currentThreadAllocatedBytes) {
+    threadAllocated = currentThreadAllocatedBytes;
+  }
+
+  /** Visible for tests: no gauge installed. */
+  public static synchronized void clear() {
+    java.util.Arrays.fill(GAUGES, null);
+    threadAllocated = null;
+    any = false;
+    installed = installed + 1;
+  }
+
+  /** True when a gauge was installed. */
+  static boolean any() {
+    return any;
+  }
+
+  /** The calling thread's allocated bytes, or -1 when no reading is installed or it failed. */
+  static long threadAllocatedBytes() {
+    LongSupplier s = threadAllocated;
+    if (s == null) {
+      return -1;
+    }
+    try {
+      return s.getAsLong();
+    } catch (Throwable t) {
+      threadAllocated = null;
+      System.err.println("mltrace: heap allocation per step is off: " + t);
+      return -1;
+    }
+  }
+
+  /**
+   * Writes every installed gauge's value into {@code slots[base + i]} and returns the bit mask of the series
+   * written.
+   */
+  static long read(long[] slots, int base) {
+    if (installed == 0 || !any) {
+      return 0;
+    }
+    long mask = 0;
+    for (int i = 0; i < GAUGES.length; i++) {
+      LongSupplier g = GAUGES[i];
+      if (g == null) {
+        continue;
+      }
+      try {
+        slots[base + i] = g.getAsLong();
+        mask |= 1L << i;
+      } catch (Throwable t) {
+        remove(i, g, t);
+      }
+    }
+    return mask;
+  }
+
+  private static synchronized void remove(int series, LongSupplier g, Throwable t) {
+    if (GAUGES[series] == g) {
+      GAUGES[series] = null;
+      System.err.println("mltrace: memory series " + MemorySlots.name(series) + " is off: " + t);
+    }
+  }
+
+  private MemoryGauges() {}
+}

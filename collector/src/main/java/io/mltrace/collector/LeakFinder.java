@@ -1,0 +1,190 @@
+package io.mltrace.collector;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Finds memory levels that grow step after step, under a {@link LeakRule}, and names the creation sites of what
+ * outlives its steps. Fed every finished step on the collector thread; {@link #suspects()} may be read from any
+ * thread. Memory is bounded: {@link LeakRule#window()} points per series, the latest site snapshot per thread.
+ */
+public final class LeakFinder {
+  /** How often (in points of a series) its window is judged again: the judgement is O(window²). */
+  private static final int JUDGE_EVERY = 4;
+  private static final int MAX_THREADS_WITH_SITES = 256;
+
+  private final LeakRule rule;
+  private final Consumer<Leak> onNewSuspect;
+  private final Map<MemorySeries, Window> windows = new EnumMap<>(MemorySeries.class);
+  /** The latest site snapshot of each thread (that of its latest detailed step with sites). */
+  private final Map<Long, List<MemorySite>> sitesByThread = new LinkedHashMap<>();
+  private final Map<MemorySeries, Long> firstSeen = new EnumMap<>(MemorySeries.class);
+  private volatile List<Leak> suspects = List.of();
+
+  /**
+   * @param onNewSuspect called (on the collector thread) once when a series becomes a suspect, and again only after
+   *     it stopped being one
+   */
+  public LeakFinder(LeakRule rule, Consumer<Leak> onNewSuspect) {
+    this.rule = rule;
+    this.onNewSuspect = onNewSuspect;
+  }
+
+  /** Adds a finished step's memory. */
+  public void onStep(Step step) {
+    StepMemory memory = step.memory();
+    if (!memory.sites().isEmpty() || step.detailed()) {
+      if (!memory.sites().isEmpty() || sitesByThread.containsKey(step.threadId())) {
+        if (sitesByThread.size() >= MAX_THREADS_WITH_SITES && !sitesByThread.containsKey(step.threadId())) {
+          sitesByThread.remove(sitesByThread.keySet().iterator().next());
+        }
+        sitesByThread.put(step.threadId(), memory.sites());
+      }
+    }
+    if (step.number() <= rule.warmupSteps()) {
+      return;
+    }
+    boolean changed = false;
+    for (Map.Entry<MemorySeries, Long> e : memory.values().entrySet()) {
+      MemorySeries series = e.getKey();
+      if (!series.isLevel() || !series.isBytes()) {
+        continue;
+      }
+      Window w = windows.computeIfAbsent(series, s -> new Window(rule.window()));
+      w.add(step.number(), e.getValue());
+      if (w.size >= rule.minPoints() && w.added % JUDGE_EVERY == 0) {
+        changed |= judge(series, w);
+      }
+    }
+    if (changed) {
+      publish();
+    }
+  }
+
+  /** The series that are suspects now, largest growth first. */
+  public List<Leak> suspects() {
+    return suspects;
+  }
+
+  private final Map<MemorySeries, Leak> current = new EnumMap<>(MemorySeries.class);
+
+  /** Judges a series' window; true when its verdict or estimate changed. */
+  private boolean judge(MemorySeries series, Window w) {
+    double[] fit = w.theilSen();
+    boolean suspect = fit[0] >= rule.floor(series) && fit[1] >= rule.consistency();
+    if (!suspect) {
+      firstSeen.remove(series);
+      return current.remove(series) != null;
+    }
+    long toStep = w.lastX();
+    boolean isNew = !firstSeen.containsKey(series);
+    long first = firstSeen.computeIfAbsent(series, s -> toStep);
+    Leak leak = new Leak(series, fit[0], w.firstX(), toStep, w.size, first, sitesOf(series));
+    current.put(series, leak);
+    if (isNew) {
+      try {
+        onNewSuspect.accept(leak);
+      } catch (RuntimeException e) {
+        // the callback prints a console line; a failing console must not stop the finder
+      }
+    }
+    return true;
+  }
+
+  private void publish() {
+    List<Leak> list = new ArrayList<>(current.values());
+    list.sort((a, b) -> Double.compare(b.bytesPerStep(), a.bytesPerStep()));
+    suspects = List.copyOf(list);
+  }
+
+  /** Sites counted in {@code series}, summed over the threads' latest snapshots, largest first. */
+  private List<MemorySite> sitesOf(MemorySeries series) {
+    Map<String, long[]> sum = new HashMap<>();
+    for (List<MemorySite> snapshot : sitesByThread.values()) {
+      for (MemorySite s : snapshot) {
+        if (s.series() == series) {
+          long[] v = sum.computeIfAbsent(s.site(), k -> new long[2]);
+          v[0] += s.bytes();
+          v[1] += s.count();
+        }
+      }
+    }
+    List<MemorySite> out = new ArrayList<>();
+    for (Map.Entry<String, long[]> e : sum.entrySet()) {
+      out.add(new MemorySite(e.getKey(), series, e.getValue()[0], e.getValue()[1]));
+    }
+    out.sort((a, b) -> Long.compare(b.bytes(), a.bytes()));
+    return out.size() > 10 ? out.subList(0, 10) : out;
+  }
+
+  /** The last {@code capacity} points (step, value) of one series. */
+  static final class Window {
+    private final long[] xs;
+    private final long[] ys;
+    private int next;
+    int size;
+    long added;
+
+    Window(int capacity) {
+      xs = new long[capacity];
+      ys = new long[capacity];
+    }
+
+    void add(long x, long y) {
+      xs[next] = x;
+      ys[next] = y;
+      next = (next + 1) % xs.length;
+      size = Math.min(size + 1, xs.length);
+      added++;
+    }
+
+    private int index(int i) {
+      return (next - size + i + xs.length) % xs.length;
+    }
+
+    long firstX() {
+      return xs[index(0)];
+    }
+
+    long lastX() {
+      return xs[index(size - 1)];
+    }
+
+    /**
+     * The Theil-Sen slope (median of the pairwise slopes) and the share of pairs in which the value rose, over pairs
+     * of distinct steps.
+     */
+    double[] theilSen() {
+      double[] slopes = new double[size * (size - 1) / 2];
+      int n = 0;
+      int rose = 0;
+      for (int i = 0; i < size; i++) {
+        int a = index(i);
+        for (int j = i + 1; j < size; j++) {
+          int b = index(j);
+          long dx = xs[b] - xs[a];
+          if (dx == 0) {
+            continue;
+          }
+          double slope = (double) (ys[b] - ys[a]) / dx;
+          slopes[n++] = slope;
+          if (slope > 0) {
+            rose++;
+          }
+        }
+      }
+      if (n == 0) {
+        return new double[] {0, 0};
+      }
+      Arrays.sort(slopes, 0, n);
+      double median = n % 2 == 1 ? slopes[n / 2] : (slopes[n / 2 - 1] + slopes[n / 2]) / 2;
+      return new double[] {median, (double) rose / n};
+    }
+  }
+}

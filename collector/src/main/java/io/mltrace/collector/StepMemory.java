@@ -1,0 +1,87 @@
+package io.mltrace.collector;
+
+import io.mltrace.bootstrap.MemorySlots;
+import io.mltrace.bootstrap.Slots;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A step's memory: the value of each {@link MemorySeries} that was measured in it (a series that was not is absent,
+ * not zero), and, for a detailed step, the creation sites of the tensors that outlived the steps that created them
+ * and are alive at this step's end ({@link MemorySite}, largest first).
+ *
+ * <p>Filled on the collector thread while the step is assembled (the bridge's record, then the series derived
+ * from JFR and CUPTI), then read-only.
+ */
+public final class StepMemory {
+  static final StepMemory NONE = new StepMemory();
+
+  private final Map<MemorySeries, Long> values = new EnumMap<>(MemorySeries.class);
+  private final List<MemorySite> sites = new ArrayList<>();
+
+  StepMemory() {}
+
+  /** The series of a {@code Kind.STEP_MEMORY} record; bit i of its FLOPS slot says slot i was measured. */
+  static StepMemory fromRecord(long[] r, int base) {
+    StepMemory m = new StepMemory();
+    m.addRecord(r, base);
+    return m;
+  }
+
+  void addRecord(long[] r, int base) {
+    long mask = r[base + Slots.FLOPS];
+    for (int i = 0; i < MemorySlots.COUNT; i++) {
+      if ((mask & (1L << i)) != 0) {
+        values.put(MemorySeries.ofSlot(i), r[base + Slots.DIMS + i]);
+      }
+    }
+  }
+
+  /** A {@code Kind.MEMORY_SITE} record. */
+  void addSiteRecord(String site, long[] r, int base) {
+    sites.add(new MemorySite(site, MemorySeries.ofSlot((int) r[base + MemorySlots.SITE_SERIES]),
+        r[base + MemorySlots.SITE_BYTES], r[base + MemorySlots.SITE_COUNT]));
+  }
+
+  void set(MemorySeries series, long value) {
+    values.put(series, value);
+  }
+
+  void addSite(MemorySite site) {
+    sites.add(site);
+  }
+
+  /** True when the series was measured in this step. */
+  public boolean has(MemorySeries series) {
+    return values.containsKey(series);
+  }
+
+  /** The series' value; 0 when it was not measured ({@link #has}). */
+  public long value(MemorySeries series) {
+    Long v = values.get(series);
+    return v == null ? 0 : v;
+  }
+
+  /** The measured series and their values, in {@link MemorySeries} order. */
+  public Map<MemorySeries, Long> values() {
+    return Collections.unmodifiableMap(values);
+  }
+
+  /** True when nothing was measured. */
+  public boolean isEmpty() {
+    return values.isEmpty();
+  }
+
+  /**
+   * Sites of tensors created in sampled steps that outlived their step and were alive at this step's end, largest
+   * first; empty in a step that was not detailed.
+   */
+  public List<MemorySite> sites() {
+    List<MemorySite> sorted = new ArrayList<>(sites);
+    sorted.sort((a, b) -> Long.compare(b.bytes(), a.bytes()));
+    return sorted;
+  }
+}
