@@ -17,6 +17,14 @@ public final class ExternalActivity {
    */
   public static final String SAMPLE = "sample";
 
+  /**
+   * Name of a heap reading after a collection (JFR's {@code jdk.GCHeapSummary}, "After GC"): a point in time
+   * ({@code start == end}, when the collection ended) whose {@link #bytes()} is the heap in use then. It claims no
+   * time and is no event of the step: the assembler turns the step's last one into
+   * {@link MemorySeries#HEAP_AFTER_GC_BYTES}.
+   */
+  public static final String HEAP_AFTER_GC = "heap after gc";
+
   /** Thread id of an activity that stops every Java thread (a GC pause, a safepoint). */
   public static final long ALL_THREADS = 0;
 
@@ -94,6 +102,12 @@ public final class ExternalActivity {
         detail, launchStartNs, launchEndNs);
   }
 
+  /** A heap reading after a collection (see {@link #HEAP_AFTER_GC}), at {@code atNs} on the agent's clock. */
+  public static ExternalActivity heapAfterGc(long atNs, long heapUsedBytes) {
+    return new ExternalActivity(ActivityKind.JVM, null, HEAP_AFTER_GC, ALL_THREADS, atNs, atNs, 0, -1, -1,
+        heapUsedBytes, null, 0, 0);
+  }
+
   public Origin origin() {
     return origin;
   }
@@ -161,6 +175,11 @@ public final class ExternalActivity {
   /** End of the host API call that launched this GPU record; 0 when unknown. */
   public long launchEndNs() {
     return launchEndNs;
+  }
+
+  /** True for a heap reading after a collection (see {@link #HEAP_AFTER_GC}). */
+  public boolean isHeapAfterGc() {
+    return HEAP_AFTER_GC.equals(name);
   }
 
   /** True for an execution sample (see {@link #SAMPLE}). */

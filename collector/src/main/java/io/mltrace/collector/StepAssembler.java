@@ -180,10 +180,18 @@ final class StepAssembler {
 
   private Step assemble(Draft d) {
     List<ExternalActivity> external = new ArrayList<>();
+    ExternalActivity heapAfterGc = null;
     for (int i = firstStartingAfter(d.startNs - longestHostNs); i < host.size(); i++) {
       ExternalActivity a = host.get(i);
       if (a.startNs() >= d.endNs) {
         break;
+      }
+      if (a.isHeapAfterGc()) {
+        // The process's heap, whichever thread's step it falls in; the last collection of the step wins.
+        if (a.startNs() >= d.startNs && (heapAfterGc == null || a.startNs() >= heapAfterGc.startNs())) {
+          heapAfterGc = a;
+        }
+        continue;
       }
       boolean onThread = a.threadId() == d.threadId || a.threadId() == ExternalActivity.ALL_THREADS;
       boolean overlaps = a.isSample() ? a.startNs() >= d.startNs && a.startNs() < d.endNs
@@ -193,6 +201,9 @@ final class StepAssembler {
       }
     }
     takeGpu(d, external);
+    if (heapAfterGc != null) {
+      d.memory.set(MemorySeries.HEAP_AFTER_GC_BYTES, heapAfterGc.bytes());
+    }
 
     List<StepAccounting.Interval> jvm = new ArrayList<>();
     for (ExternalActivity a : external) {

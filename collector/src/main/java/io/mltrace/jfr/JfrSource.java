@@ -81,6 +81,8 @@ public final class JfrSource implements ActivitySource {
     rs.enable("jdk.Compilation").withThreshold(Duration.ofMillis(1));
     rs.enable("jdk.ClassLoad").withThreshold(Duration.ofMillis(1));
     rs.enable("jdk.ZAllocationStall").withoutThreshold();
+    // Two small events per collection (before and after); the after one is the step's heap_after_gc_bytes.
+    rs.enable("jdk.GCHeapSummary");
     Duration wait = Duration.ofMillis(waitMillis);
     rs.enable("jdk.ThreadPark").withThreshold(wait).withoutStackTrace();
     rs.enable("jdk.JavaMonitorEnter").withThreshold(wait).withoutStackTrace();

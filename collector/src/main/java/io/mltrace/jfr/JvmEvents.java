@@ -23,7 +23,11 @@ final class JvmEvents {
   /** The event types handled; an event stream only parses the types it has handlers for. */
   static final String[] TYPES = {"jdk.GCPhasePause", "jdk.ZAllocationStall", "jdk.SafepointBegin",
       "jdk.SafepointEnd", "jdk.Compilation", "jdk.ClassLoad", "jdk.ThreadPark", "jdk.JavaMonitorEnter",
-      "jdk.JavaMonitorWait", "jdk.ThreadSleep", "jdk.ExecutionSample", "jdk.NativeMethodSample"};
+      "jdk.JavaMonitorWait", "jdk.ThreadSleep", "jdk.ExecutionSample", "jdk.NativeMethodSample",
+      "jdk.GCHeapSummary"};
+
+  /** The {@code when} of JFR's GC heap summary taken at a collection's end. */
+  static final String AFTER_GC = "After GC";
 
   private final AgentClock clock;
   private final Intake intake;
@@ -49,6 +53,19 @@ final class JvmEvents {
     es.onEvent("jdk.ThreadSleep", e -> interval(e, Category.IDLE, threadId(e.getThread()), "sleep"));
     es.onEvent("jdk.ExecutionSample", this::sample);
     es.onEvent("jdk.NativeMethodSample", this::sample);
+    es.onEvent("jdk.GCHeapSummary", this::heapSummary);
+  }
+
+  /**
+   * The heap in use after a collection ("After GC"; the "Before GC" summary of the same collection is skipped),
+   * at the instant the summary was taken, which is the collection's end.
+   */
+  private void heapSummary(RecordedEvent e) {
+    if (!AFTER_GC.equals(e.getString("when"))) {
+      return;
+    }
+    intake.accept(ExternalActivity.heapAfterGc(clock.toNano(e.getEndTime()), e.getLong("heapUsed")),
+        AgentClock.epochNanos(e.getEndTime()));
   }
 
   private void interval(RecordedEvent e, Category category, long threadId, String name) {

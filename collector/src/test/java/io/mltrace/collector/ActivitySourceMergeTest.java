@@ -101,6 +101,30 @@ class ActivitySourceMergeTest {
   }
 
   @Test
+  void theStepsLastHeapAfterGcIsItsHeapAfterGcBytesAndNoEventOfTheStep() throws Exception {
+    oneStep();
+    long t = gemmStart.get();
+    source.ready.add(ExternalActivity.heapAfterGc(t + 100_000, 70_000_000));
+    source.ready.add(ExternalActivity.heapAfterGc(t + 900_000, 50_000_000)); // the step's last collection
+    source.ready.add(ExternalActivity.heapAfterGc(System.nanoTime() + 1_000_000_000L, 99)); // after the step
+    source.watermark = Long.MAX_VALUE;
+    collector.drainOnce();
+    Step step = steps.get(0);
+    assertEquals(50_000_000, step.memory().value(MemorySeries.HEAP_AFTER_GC_BYTES));
+    assertTrue(step.external().isEmpty(), "a heap reading is no activity of the step: " + step.external());
+    assertEquals(step.wallNs(), step.breakdown().total());
+  }
+
+  @Test
+  void aStepWithoutACollectionHasNoHeapAfterGc() throws Exception {
+    oneStep();
+    source.ready.add(ExternalActivity.heapAfterGc(gemmStart.get() - 1_000_000_000L, 1234)); // before the step
+    source.watermark = Long.MAX_VALUE;
+    collector.drainOnce();
+    assertTrue(!steps.get(0).memory().has(MemorySeries.HEAP_AFTER_GC_BYTES), steps.get(0).memory().values()::toString);
+  }
+
+  @Test
   void aGcPauseInsideAnOpIsGcAndTheRestOfTheOpStaysGemm() throws Exception {
     oneStep();
     long pauseStart = gemmStart.get() + 500_000;

@@ -60,6 +60,60 @@ class JfrSourceTest {
     }
   }
 
+  private static volatile byte[][] retained;
+
+  /** {@code bytes} in arrays of 16 KiB: G1 counts a humongous object (half a region or more) in whole regions. */
+  private static byte[][] smallArrays(int bytes) {
+    byte[][] kept = new byte[bytes >> 14][];
+    for (int i = 0; i < kept.length; i++) {
+      kept[i] = new byte[(16 << 10) - 16]; // 16 KiB with the array header
+    }
+    return kept;
+  }
+
+  /**
+   * Ground truth: two collections, the first with 64 MiB more reachable (4096 arrays of 16 KiB) than the second. The heap the "After GC"
+   * summaries give differs by those 64 MiB (within 2 MiB: the test's own garbage, class metadata do not count in
+   * the heap), and each reading is placed when its collection ended.
+   */
+  @Test
+  void heapAfterGcReadingsDifferByTheBytesKeptReachable() throws Exception {
+    JfrSource source = JfrSource.start(0, 1000, 100_000);
+    try {
+      long started = System.nanoTime();
+      while (source.completeUpToNs() <= started && System.nanoTime() < started + 20_000_000_000L) {
+        Thread.sleep(20);
+      }
+      retained = smallArrays(64 << 20); // not in a local: the interpreter's frame would keep it reachable
+      long before = System.nanoTime();
+      System.gc();
+      long between = System.nanoTime();
+      retained = null;
+      System.gc();
+      long after = System.nanoTime();
+      assertTrue(source.finish(), "the recording could be dumped");
+      List<ExternalActivity> got = new ArrayList<>();
+      source.drainTo(got);
+      ExternalActivity first = null;
+      ExternalActivity second = null;
+      for (ExternalActivity a : got) {
+        if (a.isHeapAfterGc() && a.startNs() >= before && a.startNs() <= between) {
+          first = first == null || a.startNs() > first.startNs() ? a : first;
+        } else if (a.isHeapAfterGc() && a.startNs() > between && a.startNs() <= after) {
+          second = second == null || a.startNs() > second.startNs() ? a : second;
+        }
+      }
+      assertTrue(first != null && second != null, "a reading after each collection: " + got);
+      assertEquals(first.startNs(), first.endNs());
+      List<ExternalActivity> heap = List.of(first, second);
+      long freed = heap.get(0).bytes() - heap.get(1).bytes();
+      assertEquals(64 << 20, freed, 2 << 20, "heap after the first collection minus after the second");
+      assertTrue(heap.stream().noneMatch(a -> a.category() != null), "a reading claims no time");
+    } finally {
+      source.close();
+    }
+  }
+
   @Test
   void finishDeliversWhatWasJustRecordedOnceWithoutWaitingForTheStream() throws Exception {
     JfrSource source = JfrSource.start(10, 1, 100_000);
