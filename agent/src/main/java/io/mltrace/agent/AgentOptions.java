@@ -52,6 +52,7 @@ final class AgentOptions {
   static final String CUPTI_PATH = "cupti_path";
   static final String SPANS = "spans";
   static final String STARTUP_LOG = "startup_log";
+  static final String MEMORY = "memory";
 
   /** Every valid key with its default, in the order the usage text lists them. */
   private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
@@ -73,6 +74,7 @@ final class AgentOptions {
     DEFAULTS.put(OP_TIMING_EVERY, "16");
     DEFAULTS.put(JVM_EVENTS, "on");
     DEFAULTS.put(JVM_EVENTS_MIN_FREE_MB, "128");
+    DEFAULTS.put(MEMORY, "on");
     DEFAULTS.put(JFR, "");
     DEFAULTS.put(SAMPLE_PERIOD_MS, "20");
     DEFAULTS.put(WAIT_THRESHOLD_MS, "1");
@@ -148,6 +150,9 @@ final class AgentOptions {
     positiveLong(WAIT_THRESHOLD_MS, true);
     if (!ON_OFF.contains(values.get(JVM_EVENTS))) {
       reject(JVM_EVENTS, "must be on or off");
+    }
+    if (!ON_OFF.contains(values.get(MEMORY))) {
+      reject(MEMORY, "must be on or off");
     }
     positiveLong(DJL_PROFILE_EVERY, true);
     positiveLong(JVM_EVENTS_MIN_FREE_MB, true);
@@ -306,6 +311,11 @@ final class AgentOptions {
   /** Prints the agent's start-up and exit phases with their times (a debug aid). */
   boolean startupLog() {
     return values.get(STARTUP_LOG).equals("true");
+  }
+
+  /** The memory of each step (heap, ND4J's levels and flows, the tensors' hooks); {@code memory=off}: none. */
+  boolean memory() {
+    return values.get(MEMORY).equals("on");
   }
 
   boolean jvmEvents() {

@@ -14,6 +14,7 @@ import io.mltrace.agent.instrument.FrameworkInstrumentation;
 import io.mltrace.agent.instrument.Installer;
 import io.mltrace.agent.memory.HeapAllocation;
 import io.mltrace.bootstrap.HotPathCalibration;
+import io.mltrace.bootstrap.MemoryGauges;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.ThreadRegistry;
 import io.mltrace.collector.Category;
@@ -78,6 +79,7 @@ public final class AgentRuntime {
     StartupLog.enable(options.startupLog(), System.err);
     StartupLog.mark("options read");
     ThreadRegistry.setRingCapacity(options.ringCapacity());
+    MemoryGauges.setEnabled(options.memory());
     DetailControl control = new DetailControl(System.err);
     control.configure(policy(options));
 
@@ -129,7 +131,9 @@ public final class AgentRuntime {
       gpu.followSampledSteps(); // follows the detail decisions: head sampling, tail, full, on-demand windows
     }
     collector.start();
-    HeapAllocation.installInBackground();
+    if (options.memory()) {
+      HeapAllocation.installInBackground();
+    }
 
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
@@ -163,7 +167,7 @@ public final class AgentRuntime {
     StartupLog.mark("collector started");
     Recorder.setEnabled(true);
     RetransformTimer timer = new RetransformTimer(attached ? ATTACH_BATCH_REST_MILLIS : 0);
-    List<FrameworkInstrumentation> hooked = new ArrayList<>(frameworks());
+    List<FrameworkInstrumentation> hooked = new ArrayList<>(frameworks(options.memory()));
     hooked.add(options.customSpans());
     installer.install(inst, hooked, attached, options.attachBatch(), timer);
     StartupLog.mark("hooks installed");
@@ -207,7 +211,12 @@ public final class AgentRuntime {
 
   /** Every instrumented framework. Hooks whose classes are absent simply never match. */
   static List<FrameworkInstrumentation> frameworks() {
-    return List.of(new DjlInstrumentation(), new Dl4jInstrumentation());
+    return frameworks(true);
+  }
+
+  /** As {@link #frameworks()}; {@code memory} false installs no memory reading that needs a framework's classes. */
+  static List<FrameworkInstrumentation> frameworks(boolean memory) {
+    return List.of(new DjlInstrumentation(), new Dl4jInstrumentation(memory));
   }
 
   /**
@@ -217,7 +226,8 @@ public final class AgentRuntime {
    */
   private static JfrSource startJvmEvents(AgentOptions options) {
     try {
-      JfrSource source = JfrSource.start(options.samplePeriodMillis(), options.waitThresholdMillis(), 200_000);
+      JfrSource source = JfrSource.start(options.samplePeriodMillis(), options.waitThresholdMillis(), 200_000,
+          options.memory());
       source.stopWhenDiskLow(options.jvmEventsMinFreeMb() * 1024 * 1024, System.err::println);
       return source;
     } catch (Throwable t) {

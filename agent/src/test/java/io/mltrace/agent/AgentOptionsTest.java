@@ -61,4 +61,16 @@ class AgentOptionsTest {
     assertTrue(o.problems().get(0).contains("gpu='always' must be one of auto, off"), o.problems().get(0));
     assertEquals("auto", o.gpu());
   }
+
+  @Test
+  void memoryIsOnByDefaultAndOffOnlyWhenAsked() {
+    assertTrue(AgentOptions.parse(null, Map.of(), Map.of()).memory());
+    AgentOptions o = AgentOptions.parse("memory=off", Map.of(), Map.of());
+    assertTrue(o.problems().isEmpty());
+    assertTrue(!o.memory());
+    o = AgentOptions.parse("memory=false", Map.of(), Map.of());
+    assertEquals(1, o.problems().size());
+    assertTrue(o.problems().get(0).contains("memory='false' must be on or off"), o.problems().get(0));
+    assertTrue(o.memory(), "a bad value leaves the default");
+  }
 }

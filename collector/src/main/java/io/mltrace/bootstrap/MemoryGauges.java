@@ -12,11 +12,19 @@ import java.util.function.LongSupplier;
  * training thread (the array is published through the volatile count).
  */
 public final class MemoryGauges {
+  /**
+   * What a gauge returns when it was not read for this step (a costly reading taken every so often): the series is
+   * absent from the step, and the gauge stays installed.
+   */
+  public static final long NOT_MEASURED = -1;
+
   private static final LongSupplier[] GAUGES = new LongSupplier[MemorySlots.COUNT];
   /** Changes with every install and clear: publishes {@link #GAUGES} to the reading threads. */
   private static volatile int installed;
   private static volatile boolean any;
   private static volatile LongSupplier threadAllocated;
+  /** False with {@code memory=off}: no step carries memory (no record, no reading, no flow). */
+  private static volatile boolean enabled = true;
 
   /** Installs the gauge of a level series ({@link MemorySlots}); replaces an earlier one. */
   public static synchronized void install(int series, LongSupplier gauge) {
@@ -36,6 +44,16 @@ public final class MemoryGauges {
     threadAllocated = currentThreadAllocatedBytes;
   }
 
+  /** Turns the memory of steps on or off ({@code memory=off}): off, the steps carry no memory record. */
+  public static void setEnabled(boolean on) {
+    enabled = on;
+  }
+
+  /** True unless {@link #setEnabled} turned memory off. */
+  public static boolean enabled() {
+    return enabled;
+  }
+
   /** Visible for tests: no gauge installed. */
   public static synchronized void clear() {
     java.util.Arrays.fill(GAUGES, null);
@@ -44,15 +62,15 @@ public final class MemoryGauges {
     installed = installed + 1;
   }
 
-  /** True when a gauge was installed. */
+  /** True when a gauge was installed (and memory is on). */
   static boolean any() {
-    return any;
+    return any && enabled;
   }
 
   /** The calling thread's allocated bytes, or -1 when no reading is installed or it failed. */
   static long threadAllocatedBytes() {
     LongSupplier s = threadAllocated;
-    if (s == null) {
+    if (s == null || !enabled) {
       return -1;
     }
     try {
@@ -79,8 +97,11 @@ public final class MemoryGauges {
         continue;
       }
       try {
-        slots[base + i] = g.getAsLong();
-        mask |= 1L << i;
+        long v = g.getAsLong();
+        if (v >= 0) { // a level is never negative: NOT_MEASURED
+          slots[base + i] = v;
+          mask |= 1L << i;
+        }
       } catch (Throwable t) {
         remove(i, g, t);
       }

@@ -22,9 +22,16 @@ public final class MemorySlots {
   public static final int STEP_ARRAYS_ALIVE_BYTES = 4;
   /** Flow: count of those tensors. */
   public static final int STEP_ARRAYS_ALIVE = 5;
-  /** Level: off-heap bytes JavaCPP holds for the process ({@code Pointer.totalBytes}: ND4J's buffers). */
+  /**
+   * Level: off-heap bytes ND4J accounts for ({@code MemoryManager.allocatedMemory}: JavaCPP's
+   * {@code Pointer.totalBytes} plus ND4J's own tracker of workspaces, constant and shape buffers). Data buffers that
+   * libnd4j allocates outside workspaces are in no counter: see {@link #DETACHED_ALLOC_BYTES}.
+   */
   public static final int OFFHEAP_BYTES = 6;
-  /** Level: the process's resident memory, heap and native together ({@code Pointer.physicalBytes}). */
+  /**
+   * Level: the process's resident memory, heap and native together ({@code Pointer.physicalBytes}); sparse (read
+   * at most every 10 ms: a {@code /proc} read costs about a microsecond).
+   */
   public static final int PHYSICAL_BYTES = 7;
   /** Flow: bytes handed out by ND4J workspaces during the step. */
   public static final int WORKSPACE_ALLOC_BYTES = 8;

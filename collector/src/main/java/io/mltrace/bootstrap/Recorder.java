@@ -173,7 +173,7 @@ public final class Recorder {
    * hooks that do not hold the thread's recorder (an allocation inside framework code).
    */
   public static void addToStepMemory(int series, long delta) {
-    if (!enabled) {
+    if (!enabled || !MemoryGauges.enabled()) {
       return;
     }
     ThreadRecorder tr = ThreadRegistry.local();

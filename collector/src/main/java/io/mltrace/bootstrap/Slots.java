@@ -29,30 +29,19 @@ public final class Slots {
   public static final int STEP_DROPPED = DIMS + 2;
   /**
    * Step records: framework-specific attributes of the step from here on, {@link #STEP_ATTRIBUTE_COUNT} of them
-   * (0 when unused): memory figures, set by the advice through {@link Recorder#setStepAttribute}.
+   * (0 when unused), set through {@link Recorder#setStepAttribute}. Memory figures are not attributes: they travel
+   * in the step's {@link Kind#STEP_MEMORY} record ({@link MemorySlots}). Attributes 1 to 5 are free.
    */
   public static final int STEP_ATTRIBUTES = DIMS + 3;
   public static final int STEP_ATTRIBUTE_COUNT = 6;
-  /** Step attribute: bytes handed out by ND4J workspaces during the step. */
-  public static final int ATTR_WORKSPACE_ALLOC_BYTES = 0;
-  /** Step attribute: workspace allocations during the step. */
-  public static final int ATTR_WORKSPACE_ALLOCS = 1;
-  /**
-   * Step attribute: the process's resident memory at the step's end, heap and native together (ND4J's data
-   * buffers are allocated natively and counted nowhere else).
-   */
-  public static final int ATTR_RSS_BYTES = 2;
   /**
    * Step attribute, set by the recorder: outermost ops whose time was measured. Equal to the op count in a
    * detailed step; in a step that is not, the rest of the op time is estimated ({@link SamplingPolicy#withOpTimingEvery}).
    */
-  public static final int ATTR_OPS_TIMED = 3;
+  public static final int ATTR_OPS_TIMED = 0;
   /** A lower-case name of a step attribute for output formats. */
   public static String attributeName(int index) {
     switch (index) {
-      case ATTR_WORKSPACE_ALLOC_BYTES: return "workspace_alloc_bytes";
-      case ATTR_WORKSPACE_ALLOCS: return "workspace_allocs";
-      case ATTR_RSS_BYTES: return "rss_bytes";
       case ATTR_OPS_TIMED: return "ops_timed";
       default: return "attribute_" + index;
     }

@@ -177,6 +177,9 @@ public final class ThreadRecorder {
    * added, the heap the thread allocated, the installed gauges' levels. Nothing when there is none.
    */
   private void writeStepMemory(long now) {
+    if (!MemoryGauges.enabled()) {
+      return;
+    }
     long allocated = heapAllocatedAtOpen >= 0 ? MemoryGauges.threadAllocatedBytes() : -1;
     if (allocated < 0 && stepMemoryMask == 0 && !MemoryGauges.any()) {
       return;

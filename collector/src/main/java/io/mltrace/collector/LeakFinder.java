@@ -53,7 +53,7 @@ public final class LeakFinder {
     boolean changed = false;
     for (Map.Entry<MemorySeries, Long> e : memory.values().entrySet()) {
       MemorySeries series = e.getKey();
-      if (!series.isLevel() || !series.isBytes()) {
+      if (!series.isLeakCandidate()) {
         continue;
       }
       Window w = windows.computeIfAbsent(series, s -> new Window(rule.window()));

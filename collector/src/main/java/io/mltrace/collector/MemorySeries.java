@@ -63,6 +63,17 @@ public enum MemorySeries {
     return key.endsWith("_bytes");
   }
 
+  /**
+   * True for the series the leak finder judges: byte levels, but not {@link #PHYSICAL_BYTES}. The resident set
+   * also grows, for minutes and steadily, while the JVM first touches the heap it has committed (as fast as the job
+   * allocates, until the young generation has been used once) and while the JIT fills its code cache: in a job
+   * with no leak it would be a suspect. A leak that shows there shows in a level of its own (the heap after a
+   * collection, the live tensors, workspaces, off-heap).
+   */
+  public boolean isLeakCandidate() {
+    return level && isBytes() && this != PHYSICAL_BYTES;
+  }
+
   /** The bridge's slot ({@link MemorySlots}); -1 for a series the collector derives. */
   int slot() {
     return slot;

@@ -72,6 +72,11 @@ public final class JfrSource implements ActivitySource {
    * shortest thread wait (park, monitor, sleep) recorded.
    */
   public static JfrSource start(long sampleMillis, long waitMillis, int maxQueued) {
+    return start(sampleMillis, waitMillis, maxQueued, true);
+  }
+
+  /** As {@link #start(long, long, int)}; {@code heapAfterGc} false leaves JFR's GC heap summaries off. */
+  public static JfrSource start(long sampleMillis, long waitMillis, int maxQueued, boolean heapAfterGc) {
     RecordingStream rs = new RecordingStream();
     JfrSource source = new JfrSource(rs, maxQueued);
     rs.setMaxAge(Duration.ofSeconds(10));
@@ -82,7 +87,9 @@ public final class JfrSource implements ActivitySource {
     rs.enable("jdk.ClassLoad").withThreshold(Duration.ofMillis(1));
     rs.enable("jdk.ZAllocationStall").withoutThreshold();
     // Two small events per collection (before and after); the after one is the step's heap_after_gc_bytes.
-    rs.enable("jdk.GCHeapSummary");
+    if (heapAfterGc) {
+      rs.enable("jdk.GCHeapSummary");
+    }
     Duration wait = Duration.ofMillis(waitMillis);
     rs.enable("jdk.ThreadPark").withThreshold(wait).withoutStackTrace();
     rs.enable("jdk.JavaMonitorEnter").withThreshold(wait).withoutStackTrace();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mltrace.bootstrap.DataTypes;
 import io.mltrace.bootstrap.Kind;
+import io.mltrace.bootstrap.MemorySlots;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.Sampling;
 import io.mltrace.bootstrap.Slots;
@@ -58,7 +59,7 @@ class LoopPartsAndRootsTest {
     ThreadRecorder op = Recorder.enterOp();
     Recorder.exitOp(op, Kind.OP_GEMM, "matmul", 100, 0, new long[] {2, 5}, new long[] {5, 10}, new long[] {2, 10},
         DataTypes.FLOAT32);
-    Recorder.setStepAttribute(opt, Slots.ATTR_RSS_BYTES, 12345);
+    Recorder.setStepMemory(opt, MemorySlots.PHYSICAL_BYTES, 12345);
     Recorder.exitStepEnd(opt, "optimize");
   }
 
@@ -91,8 +92,8 @@ class LoopPartsAndRootsTest {
     Span gemm = first.spans().get(1);
     assertEquals(DataTypes.FLOAT32, gemm.dtype());
     assertEquals(3, gemm.inputShapes().length);
-    assertEquals(12345, first.attribute(Slots.ATTR_RSS_BYTES));
-    assertEquals(0, first.attribute(Slots.ATTR_WORKSPACE_ALLOCS));
+    assertEquals(12345, first.memory().value(MemorySeries.PHYSICAL_BYTES));
+    assertTrue(!first.memory().has(MemorySeries.WORKSPACE_ALLOC_BYTES), "a series nothing measured is absent");
     assertTrue(steps.get(2).spans().stream().noneMatch(s -> s.name().equals("etl.hasNext")),
         "the trailing hasNext was in the step the loop end dropped");
   }

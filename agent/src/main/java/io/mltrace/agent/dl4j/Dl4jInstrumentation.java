@@ -39,6 +39,18 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
       "org.nd4j.linalg.cpu.nativecpu.bindings.", "org.bytedeco.", "org.nd4j.shade.", "org.nd4j.ir.", "org.nd4j.imports.",
       "org.nd4j.nativeblas.");
   static final String MEMORY_WORKSPACE = "org.nd4j.linalg.api.memory.MemoryWorkspace";
+  static final String OPAQUE_DATA_BUFFER = "org.nd4j.nativeblas.OpaqueDataBuffer";
+  private final boolean memory;
+
+  /** The hooks, with the memory readings ({@code memory=on}, the default). */
+  public Dl4jInstrumentation() {
+    this(true);
+  }
+
+  /** The hooks; {@code memory} false leaves the memory levels off ({@code memory=off}). */
+  public Dl4jInstrumentation(boolean memory) {
+    this.memory = memory;
+  }
 
   @Override
   public String name() {
@@ -145,7 +157,28 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
         // Memory.
         Hook.on("org.nd4j.linalg.api.memory.abstracts.Nd4jWorkspace")
             .methods("alloc(4)", named("alloc").and(takesArguments(4)).and(takesArgument(0, long.class)))
-            .advice(WorkspaceAllocAdvice.class));
+            .advice(WorkspaceAllocAdvice.class),
+        Hook.on(OPAQUE_DATA_BUFFER)
+            .methods("allocateDataBuffer(3)", named("allocateDataBuffer").and(takesArguments(3))
+                .and(takesArgument(0, long.class)))
+            .advice(DetachedAllocAdvice.class));
+  }
+
+  /** ND4J's native buffers: its package is otherwise unhooked ({@link #UNHOOKED}), this one class is hooked. */
+  @Override
+  public List<String> namedPackages() {
+    return List.of(OPAQUE_DATA_BUFFER);
+  }
+
+  /**
+   * The memory levels that need ND4J's classes (off-heap, resident, workspace bytes) are read through the first
+   * loader that DL4J's hooks apply in: a job without DL4J never touches JavaCPP.
+   */
+  @Override
+  public void applied(ClassLoader loader) {
+    if (memory) {
+      Dl4jMemory.install(loader);
+    }
   }
 
   /**

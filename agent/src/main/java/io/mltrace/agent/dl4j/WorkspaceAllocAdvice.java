@@ -2,11 +2,14 @@ package io.mltrace.agent.dl4j;
 
 import io.mltrace.agent.instrument.HookId;
 import io.mltrace.bootstrap.HookHealth;
+import io.mltrace.bootstrap.MemorySlots;
 import io.mltrace.bootstrap.Recorder;
-import io.mltrace.bootstrap.Slots;
 import net.bytebuddy.asm.Advice;
 
-/** {@code Nd4jWorkspace.alloc(bytes, kind, type, initialize)}: counted into the open step's attributes. */
+/**
+ * {@code Nd4jWorkspace.alloc(bytes, kind, type, initialize)}: the bytes are added to the open step's
+ * {@link MemorySlots#WORKSPACE_ALLOC_BYTES}.
+ */
 final class WorkspaceAllocAdvice {
   private WorkspaceAllocAdvice() {}
 
@@ -15,7 +18,6 @@ final class WorkspaceAllocAdvice {
     if (HookHealth.isOff(hook)) {
       return;
     }
-    Recorder.addToStepAttribute(Slots.ATTR_WORKSPACE_ALLOC_BYTES, bytes);
-    Recorder.addToStepAttribute(Slots.ATTR_WORKSPACE_ALLOCS, 1);
+    Recorder.addToStepMemory(MemorySlots.WORKSPACE_ALLOC_BYTES, bytes);
   }
 }

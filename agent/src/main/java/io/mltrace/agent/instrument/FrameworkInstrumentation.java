@@ -34,4 +34,11 @@ public interface FrameworkInstrumentation {
 
   /** The hooks; evaluated once at install time. */
   List<Hook> hooks();
+
+  /**
+   * Called once per class loader, when the first of the library's hooks applies to a class it loads: the library
+   * is there. Runs on the thread that loads that class, inside its transformation: it must not load classes (defer
+   * that to first use) and must not throw.
+   */
+  default void applied(ClassLoader loader) {}
 }

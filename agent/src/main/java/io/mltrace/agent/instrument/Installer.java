@@ -33,6 +33,8 @@ import net.bytebuddy.utility.JavaModule;
 public final class Installer {
   private final Set<String> reported = ConcurrentHashMap.newKeySet();
   private final Set<String> applied = new java.util.concurrent.ConcurrentSkipListSet<>();
+  /** (framework, loader) pairs already announced to {@link FrameworkInstrumentation#applied}. */
+  private final Set<Object> appliedIn = ConcurrentHashMap.newKeySet();
 
   /** The frameworks with at least one hook applied so far, comma-separated (for example {@code djl}). */
   public String appliedFrameworks() {
@@ -110,7 +112,7 @@ public final class Installer {
       }
       ElementMatcher.Junction<TypeDescription> scope = not(namePrefixes(others));
       for (Hook hook : f.hooks()) {
-        builder = builder.type(scope.and(hook.types)).transform(new CheckedAdvice(f.name(), hook));
+        builder = builder.type(scope.and(hook.types)).transform(new CheckedAdvice(f, hook));
       }
     }
     return builder;
@@ -123,6 +125,7 @@ public final class Installer {
    * {@link HookHealth}, which turns a hook off after repeated failures.
    */
   private final class CheckedAdvice implements AgentBuilder.Transformer {
+    private final FrameworkInstrumentation instrumentation;
     private final String framework;
     private final Hook hook;
     private final int id;
@@ -131,8 +134,9 @@ public final class Installer {
     /** Per target loader (the bootstrap loader under a marker key): why the advice cannot apply there, or "". */
     private final ConcurrentMap<Object, String> missingByLoader = new ConcurrentHashMap<>();
 
-    CheckedAdvice(String framework, Hook hook) {
-      this.framework = framework;
+    CheckedAdvice(FrameworkInstrumentation instrumentation, Hook hook) {
+      this.instrumentation = instrumentation;
+      this.framework = instrumentation.name();
       this.hook = hook;
       this.id = HookHealth.register(framework + " hook " + hook.label());
     }
@@ -150,6 +154,13 @@ public final class Installer {
       }
       applied.add(framework);
       Object key = loader == null ? BOOTSTRAP : loader;
+      if (appliedIn.add(List.of(framework, key))) {
+        try {
+          instrumentation.applied(loader);
+        } catch (RuntimeException | LinkageError e) {
+          System.err.println("mltrace: " + framework + ": " + e);
+        }
+      }
       Advice advice = adviceByLoader.computeIfAbsent(key, k -> compile(advicePool(loader, k)));
       return builder.visit(new AsmVisitorWrapper.ForDeclaredMethods().invokable(hook.methods, advice));
     }

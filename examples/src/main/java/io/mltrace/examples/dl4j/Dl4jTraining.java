@@ -18,7 +18,10 @@ import org.nd4j.linalg.dataset.DataSet;
  * epoch, the iterator sleeping S µs per batch ({@code --async true} lets DL4J prefetch them on another thread),
  * then K calls of {@code output}; {@code --graph true} trains the same network as a {@code ComputationGraph}.
  * {@code --gc-steps 4,8 --listener-busy-ms M} add a listener that calls {@code System.gc()} after those steps and
- * spins M ms after every step (injected ground truth for the accounting tests).
+ * spins M ms after every step (injected ground truth for the accounting tests). {@code --keep-kb-per-step K
+ * --allocate-at-step S --allocate-kb A --detached-kb-per-step D --report-workspaces true} add a listener that keeps
+ * K KiB of heap per step, allocates A KiB once in step S, creates (and closes) a D KiB ND4J array outside any
+ * workspace in every step, and prints ND4J's workspace sizes after each step (memory ground truth).
  * Prints {@code final loss <value> after <n> steps} at the end, and the time the iterator measured inside its
  * own {@code next()} ({@code iterator next() ns <n>}).
  */
@@ -47,8 +50,21 @@ public final class Dl4jTraining {
       }
     }
     long busyMillis = Args.longValue(args, "--listener-busy-ms", 0);
+    List<org.deeplearning4j.optimize.api.TrainingListener> listeners = new java.util.ArrayList<>();
     if (!gcSteps.isEmpty() || busyMillis > 0) {
-      net.setListeners(new io.mltrace.examples.groundtruth.Dl4jGroundTruthListener(gcSteps, busyMillis));
+      listeners.add(new io.mltrace.examples.groundtruth.Dl4jGroundTruthListener(gcSteps, busyMillis));
+    }
+    long keepKb = Args.longValue(args, "--keep-kb-per-step", 0);
+    int allocateStep = (int) Args.longValue(args, "--allocate-at-step", 0);
+    int allocateKb = (int) Args.longValue(args, "--allocate-kb", 0);
+    long detachedKb = Args.longValue(args, "--detached-kb-per-step", 0);
+    boolean reportWorkspaces = Boolean.parseBoolean(Args.string(args, "--report-workspaces", "false"));
+    if (keepKb > 0 || allocateStep > 0 || detachedKb > 0 || reportWorkspaces) {
+      listeners.add(new io.mltrace.examples.groundtruth.Dl4jMemoryListener(keepKb * 1024, allocateStep,
+          allocateKb * 1024, detachedKb * 1024, reportWorkspaces));
+    }
+    if (!listeners.isEmpty()) {
+      net.setListeners(listeners);
     }
     // The same network as a ComputationGraph, trained through the graph's own fit and output.
     ComputationGraph cg = graph ? net.toComputationGraph() : null;

@@ -107,6 +107,7 @@ final class RunProfile {
     for (String c : categories) {
       byCategory.put(c, new double[n]);
     }
+    Map<String, double[]> memory = new LinkedHashMap<>();
     for (int i = 0; i < n; i++) {
       Map<String, Object> s = JsonReader.object(stepList.get(i));
       stepNumbers.add(JsonReader.number(s, "step", i + 1));
@@ -118,6 +119,12 @@ final class RunProfile {
         byCategory.computeIfAbsent(e.getKey(), k -> new double[n])[i] =
             e.getValue() instanceof Double ? (Double) e.getValue() : 0;
       }
+      // The step's memory series (absent in a step: 0 there); its creation sites are no per-step quantity.
+      for (Map.Entry<String, Object> e : JsonReader.object(s.get("memory")).entrySet()) {
+        if (e.getValue() instanceof Double) {
+          memory.computeIfAbsent(e.getKey(), k -> new double[n])[i] = (Double) e.getValue();
+        }
+      }
     }
     add(new Quantity("step", "wall", "time", "ns", wall, true));
     add(new Quantity("step", "flops", "flops", "flop", flops, true));
@@ -125,6 +132,10 @@ final class RunProfile {
     add(new Quantity("step", "gflops", "gflops", "GFLOP/s", gflops, true));
     for (Map.Entry<String, double[]> e : byCategory.entrySet()) {
       add(new Quantity("category", e.getKey(), "time", "ns", e.getValue(), true));
+    }
+    for (Map.Entry<String, double[]> e : memory.entrySet()) {
+      boolean bytes = e.getKey().endsWith("_bytes");
+      add(new Quantity("memory", e.getKey(), bytes ? "bytes" : "count", bytes ? "B" : "1", e.getValue(), true));
     }
   }
 

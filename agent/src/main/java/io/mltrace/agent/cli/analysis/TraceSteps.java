@@ -9,11 +9,9 @@ import java.util.Map;
 /**
  * Reads per-step detail from a run's {@code trace.json} into its {@link RunProfile}: for each detailed step that
  * is analysed, the time of each phase and data span, each op's count, time and FLOPs, each GPU kernel's (or
- * copy's) count and time, and the step's memory attributes. A quantity absent from a step counts as 0 there.
+ * copy's) count and time (the step's memory comes from {@code summary.json}, every step). A quantity absent from a step counts as 0 there.
  */
 final class TraceSteps {
-  private static final List<String> MEMORY_ATTRIBUTES = List.of("rss_bytes", "workspace_alloc_bytes",
-      "workspace_allocs");
   private final RunProfile run;
   private final Map<String, double[]> series = new LinkedHashMap<>();
   private final Map<String, String[]> meta = new LinkedHashMap<>();
@@ -28,7 +26,6 @@ final class TraceSteps {
     List<Object> events = JsonReader.array(trace.get("traceEvents"));
     Map<Long, Integer> analysed = run.stepIndex();
     List<Long> detailed = new ArrayList<>();
-    List<Map<String, Object>> stepArgs = new ArrayList<>();
     for (Object o : events) {
       Map<String, Object> e = JsonReader.object(o);
       if ("step".equals(e.get("cat")) && "X".equals(e.get("ph"))) {
@@ -36,7 +33,6 @@ final class TraceSteps {
         long step = (long) JsonReader.number(args, "step", -1);
         if (analysed.containsKey(step)) {
           detailed.add(step);
-          stepArgs.add(args);
         }
       }
     }
@@ -46,15 +42,6 @@ final class TraceSteps {
       position.put(detailed.get(i), i);
     }
     n = detailed.size();
-    for (Map<String, Object> args : stepArgs) {
-      int at = position.get((long) JsonReader.number(args, "step", -1));
-      for (String attribute : MEMORY_ATTRIBUTES) {
-        if (args.containsKey(attribute)) {
-          add("memory", attribute, attribute.endsWith("bytes") ? "bytes" : "count",
-              attribute.endsWith("bytes") ? "B" : "1", at, JsonReader.number(args, attribute, 0));
-        }
-      }
-    }
     for (Object o : events) {
       Map<String, Object> e = JsonReader.object(o);
       if ("X".equals(e.get("ph"))) {

@@ -103,7 +103,7 @@ class AnalysisTest {
   }
 
   @Test
-  void theTraceAddsPhasesOpsKernelsAndMemoryPerStep() throws Exception {
+  void theTraceAddsPhasesOpsKernelsAndTheSummaryMemoryPerStep() throws Exception {
     long[] base = Summaries.base(1_000_000, 2_000_000, 500_000);
     Path a = Summaries.write(dir.resolve("a"), 30, base, 0.05, 1000, 1, "");
     Path b = Summaries.write(dir.resolve("b"), 30, base, 0.05, 1000, 2, "");
@@ -115,7 +115,7 @@ class AnalysisTest {
     assertEquals(List.of("kernel|kernel/sgemm|time"), significant, new DiffReport(diff).text());
     List<String> compared = diff.changes.stream().map(c -> c.quantity().key()).toList();
     for (String key : List.of("phase|forward|time", "op|gemm/linear|count", "op|gemm/linear|gflops",
-        "kernel|kernel/sgemm|count", "memory|rss_bytes|bytes")) {
+        "kernel|kernel/sgemm|count", "memory|physical_bytes|bytes")) {
       assertTrue(compared.contains(key), key + " in " + compared);
     }
     RunDiff.Change kernel = diff.significant().get(0);

@@ -46,7 +46,8 @@ final class Summaries {
       totalWall += wall;
       out.append(s == 1 ? "" : ", ").append(String.format(Locale.ROOT,
           "{\"step\": %d, \"wall_ns\": %d, \"breakdown_ns\": {%s}, \"flops\": %d, \"ops\": 5, \"ops_timed\": 5,"
-              + " \"detailed\": true%s}", s, wall, breakdown, flopsPerStep, extra));
+              + " \"detailed\": true, \"memory\": {\"physical_bytes\": %d, \"sites\": []}%s}", s, wall, breakdown,
+          flopsPerStep, 100_000_000 + s * 7919 % 1000, extra));
     }
     out.append(String.format(Locale.ROOT, "], \"totals\": {\"steps\": %d, \"wall_ns\": %d, \"flops\": %d},"
         + " \"op_stats\": [{\"kind\": \"gemm\", \"name\": \"linear\", \"count\": %d, \"total_ns\": %d,"
@@ -59,7 +60,7 @@ final class Summaries {
 
   /**
    * A {@code trace.json} beside a summary of {@code steps} steps, in the trace writer's format: per step a step
-   * event with {@code rss_bytes}, a {@code forward} phase, a {@code gemm/linear} op of 1000 FLOPs, and a GPU
+   * event, a {@code forward} phase, a {@code gemm/linear} op of 1000 FLOPs, and a GPU
    * kernel {@code sgemm} launched in the step; the kernel lasts {@code kernelUs} (plus noise up to 10 %).
    */
   static void writeTrace(Path dir, int steps, double kernelUs, long seed) throws IOException {
@@ -68,8 +69,7 @@ final class Summaries {
     for (int s = 1; s <= steps; s++) {
       double ts = s * 1000.0;
       out.append(String.format(Locale.ROOT, ",%n{\"ph\": \"X\", \"cat\": \"step\", \"name\": \"step %d\","
-          + " \"ts\": %.3f, \"dur\": 900, \"args\": {\"step\": %d, \"flops\": 1000, \"rss_bytes\": %d}}", s, ts, s,
-          100_000_000 + random.nextInt(1000)));
+          + " \"ts\": %.3f, \"dur\": 900, \"args\": {\"step\": %d, \"flops\": 1000}}", s, ts, s));
       out.append(String.format(Locale.ROOT, ",%n{\"ph\": \"X\", \"cat\": \"phase\", \"name\": \"forward\","
           + " \"ts\": %.3f, \"dur\": %.3f, \"args\": {\"span_id\": %d, \"parent_id\": 0, \"step\": %d}}", ts,
           300 + random.nextDouble() * 30, s * 10, s));
