@@ -1,5 +1,6 @@
 package io.mltrace.agent;
 
+import io.mltrace.agent.context.ApplicationTraceContext;
 import io.mltrace.agent.control.AgentStatus;
 import io.mltrace.agent.control.DetailControl;
 import io.mltrace.agent.control.DetailPolicy;
@@ -130,6 +131,7 @@ public final class AgentRuntime {
     }
     collector.start();
     HeapAllocation.installInBackground();
+    ApplicationTraceContext.install();
 
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {

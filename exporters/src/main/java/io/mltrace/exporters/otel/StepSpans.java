@@ -5,6 +5,7 @@ import io.mltrace.collector.Category;
 import io.mltrace.collector.ExternalActivity;
 import io.mltrace.collector.Span;
 import io.mltrace.collector.Step;
+import io.mltrace.collector.TraceParent;
 import io.mltrace.collector.StepGpu;
 import io.mltrace.collector.StepVisitor;
 import io.mltrace.collector.GpuTimeline;
@@ -13,6 +14,9 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Context;
 import java.util.function.Supplier;
 import java.util.ArrayList;
@@ -124,8 +128,18 @@ final class StepSpans {
       for (Category c : Category.values()) {
         a.put(BREAKDOWN.get(c), step.breakdown().ns(c));
       }
-      root = tracer.spanBuilder("step")
-          .setNoParent()
+      SpanBuilder builder = tracer.spanBuilder("step");
+      TraceParent parent = step.traceParent();
+      if (parent == null) {
+        builder.setNoParent();
+      } else {
+        // The application's span that started the loop: the step joins its trace (a training job started inside a
+        // traced request). Remote: it lives in another SDK, the application's or the OpenTelemetry agent's.
+        builder.setParent(Context.root().with(io.opentelemetry.api.trace.Span.wrap(SpanContext.createFromRemoteParent(
+            parent.traceId(), parent.spanId(), parent.sampled() ? TraceFlags.getSampled() : TraceFlags.getDefault(),
+            TraceState.getDefault()))));
+      }
+      root = builder
           .setAllAttributes(a.build())
           .setStartTimestamp(epoch(step.startNs()), TimeUnit.NANOSECONDS)
           .startSpan();
