@@ -10,6 +10,7 @@ import io.mltrace.bootstrap.MemorySlots;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.Sampling;
 import io.mltrace.bootstrap.ThreadRecorder;
+import io.mltrace.bootstrap.TraceContext;
 import io.mltrace.bootstrap.ThreadRegistry;
 import java.util.ArrayList;
 import java.util.List;
@@ -151,6 +152,32 @@ class CollectorTest {
       assertTrue(!m.has(MemorySeries.WORKSPACE_BYTES), "a gauge that throws is off, and its series absent");
       assertTrue(!m.has(MemorySeries.OFFHEAP_BYTES), "a series nobody measured is absent, not 0");
     }
+  }
+
+  @Test
+  void stepsJoinTheApplicationsTraceThatWasCurrentWhenTheirLoopStarted() throws Exception {
+    AtomicReference<long[]> current = new AtomicReference<>(new long[] {0x0af7651916cd43ddL, 0x8448eb211c80319cL,
+        0xb7ad6b7169203331L, 1});
+    TraceContext.installReader(current::get);
+    try {
+      runInNewThread(() -> {
+        Recorder.loopStart();
+        iteration();
+        iteration();
+        current.set(null); // the next loop runs outside any application span
+        Recorder.loopStart();
+        iteration();
+      });
+    } finally {
+      TraceContext.installReader(null);
+    }
+    collector.drainOnce();
+    assertEquals(3, steps.size());
+    for (int i = 0; i < 2; i++) {
+      assertEquals(new TraceParent("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", true),
+          steps.get(i).traceParent());
+    }
+    assertEquals(null, steps.get(2).traceParent(), "a loop started outside a span starts its own traces");
   }
 
   @Test
