@@ -25,7 +25,8 @@ class LeakFinderTest {
     assertEquals(MemorySeries.ARRAYS_LIVE_BYTES, l.series());
     assertEquals(leak, l.bytesPerStep(), leak * 0.001);
     // Judged once at least LeakRule.minPoints points after the warm-up: by step 10 + 32 + JUDGE_EVERY.
-    assertTrue(l.firstSeenStep() <= LeakRule.DEFAULT.warmupSteps() + LeakRule.DEFAULT.minPoints() + 4, l::toString);
+    assertTrue(l.firstSeenStep() <= LeakRule.DEFAULT.warmupSteps() + LeakRule.DEFAULT.minPoints()
+        + LeakFinder.JUDGE_EVERY, l::toString);
     assertEquals("Leaky.step(Leaky.java:42)", l.sites().get(0).site());
     assertEquals(1, announced.size(), "one line per new suspect");
   }
@@ -69,6 +70,22 @@ class LeakFinderTest {
     assertEquals(1, finder.suspects().size());
     assertEquals(200_000, finder.suspects().get(0).bytesPerStep(), 1);
     assertEquals(List.of(), finder.suspects().get(0).sites(), "the heap has no creation sites");
+  }
+
+  @Test
+  void selectFindsTheKthSmallestLikeASort() {
+    Random random = new Random(11);
+    for (int round = 0; round < 200; round++) {
+      int n = 1 + random.nextInt(300);
+      double[] values = new double[n];
+      for (int i = 0; i < n; i++) {
+        values[i] = random.nextInt(20) - 10; // many ties, as slopes of a staircase have
+      }
+      double[] sorted = values.clone();
+      java.util.Arrays.sort(sorted);
+      int k = random.nextInt(n);
+      assertEquals(sorted[k], LeakFinder.Window.select(values.clone(), n, k), "n " + n + " k " + k);
+    }
   }
 
   private void feed(long from, long to, LongUnaryOperator level, boolean sites) {
