@@ -136,7 +136,10 @@ public final class RecordedSteps {
     }
   }
 
-  /** The live-arrays level at the end of the {@code n}th step (from 1) of {@link #runWithMemory}. */
+  /**
+   * The live-arrays level at the end of the {@code n}th step (from 1) of a {@link #runWithMemory} run; step numbers
+   * count on across runs in one JVM, so {@code n} is the step's place in {@link #steps}, plus one.
+   */
   public static long liveBytesAfterStep(long n) {
     return LIVE_BYTES_AT_START + n * LEAK_BYTES_PER_STEP;
   }
