@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mltrace.collector.Category;
 import io.mltrace.collector.Step;
 import io.mltrace.exporters.testing.RecordedSteps;
@@ -53,6 +55,8 @@ class HtmlReportChromiumTest {
     assertEquals(2, count(dom, "class=\"bar\""), "the GEMM bar in the by-time and in the by-FLOPs chart");
     assertEquals(RecordedSteps.SPANS_PER_STEP, count(dom, "class=\"span\""), "the step and its five spans");
     assertTrue(dom.contains("<div id=\"gpu-idle-section\" hidden=\"\">"), "no GPU tables without GPU records");
+    assertTrue(dom.contains("<div id=\"memory-section\" hidden=\"\">"), "no memory charts without memory series");
+    assertTrue(html.contains("\"memory\": null"), "no memory data without memory series");
     Matcher d = Pattern.compile("<path d=\"M [^\"]+\"").matcher(dom);
     assertTrue(d.find(), "non-empty SVG path data");
     assertTrue(dom.contains(">matmul<"), "the op is named in the top-ops chart");
@@ -91,6 +95,46 @@ class HtmlReportChromiumTest {
     assertTrue(dom.contains("<td>matmul</td><td>" + 2 * STEPS + "</td><td>0</td>"), "launches, none unknown: " + dom);
     assertTrue(dom.contains("<td>0.044 ms</td>"), "the kernel's launch delay, 50 - 6 µs, is the largest: " + dom);
     Path shot = Paths.get("target", "report-gpu-screenshot.png").toAbsolutePath();
+    Files.deleteIfExists(shot);
+    chromium("--screenshot=" + shot, report);
+    assertTrue(Files.size(shot) > 10_000, "a screenshot with content: " + Files.size(shot) + " bytes");
+  }
+
+  @Test
+  void memoryLevelsFlowsAndTheLeakSuspectAreDrawn() throws Exception {
+    Path report = dir.resolve("report.html");
+    int steps = RecordedSteps.STEPS_TO_FIND_A_LEAK;
+    RecordedSteps recorded = RecordedSteps.runWithMemory(steps, false,
+        new HtmlReportWriter(report, 1000, List.of(Category.GEMM, Category.DATA, Category.FRAMEWORK)));
+    String html = Files.readString(report);
+    Matcher data = Pattern.compile("<script type=\"application/json\" id=\"mltrace-data\">(.*?)</script>",
+        Pattern.DOTALL).matcher(html);
+    assertTrue(data.find());
+    JsonNode memory = new ObjectMapper().readTree(data.group(1).replace("<\\/", "</")).get("memory");
+    List<String> keys = new ArrayList<>();
+    memory.get("series").forEach(s -> keys.add(s.get("key").asText()));
+    assertEquals(List.of("heap_allocated_bytes", "arrays_live_bytes", "arrays_live", "arrays_created_bytes"), keys);
+    assertEquals(steps, memory.get("rows").size());
+    for (int i = 0; i < steps; i++) {
+      JsonNode row = memory.get("rows").get(i);
+      assertEquals(recorded.steps.get(i).number(), row.get(0).asLong());
+      assertEquals(RecordedSteps.liveBytesAfterStep(i + 1), row.get(2).asLong());
+      assertEquals(RecordedSteps.CREATED_BYTES_PER_STEP, row.get(4).asLong());
+    }
+    JsonNode leak = memory.get("leaks").get(0);
+    assertEquals(1, memory.get("leaks").size(), memory.get("leaks")::toString);
+    assertEquals("arrays_live_bytes", leak.get("series").asText());
+    assertEquals(RecordedSteps.LEAK_BYTES_PER_STEP, leak.get("bytes_per_step").asLong());
+
+    String dom = chromium("--dump-dom", report);
+    assertTrue(dom.contains("data-rendered=\"ok\""), dom);
+    assertFalse(dom.contains("data-errors=\""), dom);
+    assertTrue(dom.contains("<div id=\"memory-section\">"), "shown when steps measured memory");
+    assertEquals(1, count(dom, "class=\"mem-area\""), "the live arrays, the one stacked level");
+    assertEquals(2, count(dom, "class=\"mem-line\""), "the two flows: heap allocated, arrays created");
+    assertTrue(dom.contains("<td>arrays_live_bytes</td><td>1.0 MiB</td>"), "the suspect and its growth: " + dom);
+    assertTrue(dom.contains("Counts (arrays_live) are in summary.json."), "count series are named: " + dom);
+    Path shot = Paths.get("target", "report-memory-screenshot.png").toAbsolutePath();
     Files.deleteIfExists(shot);
     chromium("--screenshot=" + shot, report);
     assertTrue(Files.size(shot) > 10_000, "a screenshot with content: " + Files.size(shot) + " bytes");
