@@ -125,6 +125,13 @@ class HtmlReportChromiumTest {
     assertEquals(1, memory.get("leaks").size(), memory.get("leaks")::toString);
     assertEquals("arrays_live_bytes", leak.get("series").asText());
     assertEquals(RecordedSteps.LEAK_BYTES_PER_STEP, leak.get("bytes_per_step").asLong());
+    // The sites of the last step judged (the window's end): the arrays of every step before it, still alive.
+    JsonNode site = leak.get("sites").get(0);
+    long before = leak.get("to_step").asLong() - recorded.steps.get(0).number();
+    assertTrue(before >= steps - 8, "judged near the run's end: " + leak);
+    assertEquals(RecordedSteps.LEAK_SITE, site.get("site").asText());
+    assertEquals(before * RecordedSteps.LEAK_BYTES_PER_STEP, site.get("bytes").asLong(), leak::toString);
+    assertEquals(before, site.get("count").asLong());
 
     String dom = chromium("--dump-dom", report);
     assertTrue(dom.contains("data-rendered=\"ok\""), dom);
@@ -134,6 +141,8 @@ class HtmlReportChromiumTest {
     assertEquals(2, count(dom, "class=\"mem-line\""), "the two flows: heap allocated, arrays created");
     assertTrue(dom.contains("<td>arrays_live_bytes</td><td>1.0 MiB</td>"), "the suspect and its growth: " + dom);
     assertTrue(dom.contains("Counts (arrays_live) are in summary.json."), "count series are named: " + dom);
+    assertTrue(dom.contains("<div class=\"leak-site\">" + RecordedSteps.LEAK_SITE + ": " + before + ".0 MiB in "
+        + before + "</div>"), "the creation site with its bytes: " + dom);
     Path shot = Paths.get("target", "report-memory-screenshot.png").toAbsolutePath();
     Files.deleteIfExists(shot);
     chromium("--screenshot=" + shot, report);

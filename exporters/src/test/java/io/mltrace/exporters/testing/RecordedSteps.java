@@ -7,6 +7,7 @@ import io.mltrace.bootstrap.MemoryGauges;
 import io.mltrace.bootstrap.MemorySlots;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.Sampling;
+import io.mltrace.bootstrap.TestMemorySites;
 import io.mltrace.bootstrap.ThreadRecorder;
 import io.mltrace.collector.ActivitySource;
 import io.mltrace.collector.Category;
@@ -71,6 +72,8 @@ public final class RecordedSteps {
   public static final long LIVE_BYTES_AT_START = 8L << 20;
   public static final long LEAK_BYTES_PER_STEP = 1L << 20;
   public static final long CREATED_BYTES_PER_STEP = 3 * 4096;
+  /** With {@link #runWithMemory}: where the leaked arrays were created, as the tensor hooks name a frame. */
+  public static final String LEAK_SITE = "com.example.Leaky.trainStep(Leaky.java:42)";
   /** Steps enough for the leak finder's default rule to judge a window (10 warm-up steps, 32 points). */
   public static final int STEPS_TO_FIND_A_LEAK = 48;
 
@@ -114,7 +117,8 @@ public final class RecordedSteps {
    * through the bridge as the agent measures it: the training thread's real heap allocation per step (the JVM's
    * per-thread counter), the live-arrays level and count read by installed gauges at each step's close, and the
    * bytes of arrays created in the step added by the step's own thread. The live level leaks
-   * {@link #LEAK_BYTES_PER_STEP} per step. The gauges are removed when the run ends.
+   * {@link #LEAK_BYTES_PER_STEP} per step, all created at {@link #LEAK_SITE}: each (sampled) step writes that site's
+   * record, with the bytes and count of the leaked arrays alive so far. The gauges are removed when the run ends.
    */
   public static RecordedSteps runWithMemory(int count, boolean activities, StepSink... sinks)
       throws InterruptedException {
@@ -128,8 +132,12 @@ public final class RecordedSteps {
     try {
       return run(count, activities ? new ScriptedActivities() : null, false, false, () -> {
         Recorder.addToStepMemory(MemorySlots.ARRAYS_CREATED_BYTES, CREATED_BYTES_PER_STEP);
-        live.addAndGet(LEAK_BYTES_PER_STEP);
+        long leaked = live.addAndGet(LEAK_BYTES_PER_STEP) - LIVE_BYTES_AT_START - LEAK_BYTES_PER_STEP;
         liveCount.incrementAndGet();
+        // The arrays of the earlier steps outlived their steps (this step's own array is not past its step yet).
+        if (leaked > 0) {
+          TestMemorySites.write(LEAK_SITE, MemorySlots.ARRAYS_LIVE_BYTES, leaked, leaked / LEAK_BYTES_PER_STEP);
+        }
       }, sinks);
     } finally {
       MemoryGauges.clear();
