@@ -36,7 +36,8 @@ import java.util.Map;
  * the overlapping ones as lines), what each step allocated (flows), and the leak suspects with their creation sites
  * ({@link RunStats#leaks()}); nothing of it when no step measured memory.
  *
- * <p>Memory is bounded: at most {@code maxSteps} step rows (and as many memory rows), {@link #MAX_OP_NAMES} op
+ * <p>Memory is bounded: at most {@code maxSteps} step rows and as many memory rows (past that, every other memory row
+ * is dropped and every second, fourth... step kept, so that the memory chart spans the run), {@link #MAX_OP_NAMES} op
  * names, {@link #MAX_TIMELINE_SPANS} timeline spans and {@link #TOP_SITES} sites per suspect are kept; the totals
  * count every step.
  */
@@ -53,8 +54,14 @@ public final class HtmlReportWriter implements StepSink {
   private final int maxSteps;
   private final List<Category> measured;
   private final List<long[]> rows = new ArrayList<>();
-  /** Per step with memory: its number, then each series' value or {@link Long#MIN_VALUE} when not measured. */
+  /**
+   * Per kept step with memory: its number, then each series' value or {@link Long#MIN_VALUE} when not measured. A
+   * leak shows over the whole run, so past {@code maxSteps} rows every other row is dropped and every
+   * {@link #memoryStride}th step is kept from then on.
+   */
   private final List<long[]> memoryRows = new ArrayList<>();
+  private long memoryStride = 1;
+  private long memorySteps;
   private final EnumSet<MemorySeries> memorySeen = EnumSet.noneOf(MemorySeries.class);
   private final long[] total = new long[Category.values().length];
   private final Map<String, long[]> ops = new LinkedHashMap<>();
@@ -126,8 +133,19 @@ public final class HtmlReportWriter implements StepSink {
   }
 
   private void memory(Step step) {
-    if (step.memory().isEmpty() || memoryRows.size() >= maxSteps) {
+    if (step.memory().isEmpty() || memorySteps++ % memoryStride != 0) {
       return;
+    }
+    if (memoryRows.size() >= maxSteps) {
+      int kept = 0;
+      for (int i = 0; i < memoryRows.size(); i += 2) {
+        memoryRows.set(kept++, memoryRows.get(i));
+      }
+      memoryRows.subList(kept, memoryRows.size()).clear();
+      memoryStride *= 2;
+      if ((memorySteps - 1) % memoryStride != 0) {
+        return;
+      }
     }
     long[] row = new long[1 + SERIES.length];
     java.util.Arrays.fill(row, Long.MIN_VALUE);
@@ -234,7 +252,7 @@ public final class HtmlReportWriter implements StepSink {
       out.append("null");
       return;
     }
-    out.append("{\"series\": [");
+    out.append("{\"every\": ").append(memoryStride).append(", \"series\": [");
     int n = 0;
     for (MemorySeries m : memorySeen) {
       out.append(n++ == 0 ? "{" : ", {").append("\"key\": \"").append(m.key()).append("\", \"level\": ")

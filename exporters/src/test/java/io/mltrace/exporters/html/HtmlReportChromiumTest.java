@@ -104,13 +104,12 @@ class HtmlReportChromiumTest {
   void memoryLevelsFlowsAndTheLeakSuspectAreDrawn() throws Exception {
     Path report = dir.resolve("report.html");
     int steps = RecordedSteps.STEPS_TO_FIND_A_LEAK;
+    Path small = dir.resolve("small-report.html");
     RecordedSteps recorded = RecordedSteps.runWithMemory(steps, false,
-        new HtmlReportWriter(report, 1000, List.of(Category.GEMM, Category.DATA, Category.FRAMEWORK)));
-    String html = Files.readString(report);
-    Matcher data = Pattern.compile("<script type=\"application/json\" id=\"mltrace-data\">(.*?)</script>",
-        Pattern.DOTALL).matcher(html);
-    assertTrue(data.find());
-    JsonNode memory = new ObjectMapper().readTree(data.group(1).replace("<\\/", "</")).get("memory");
+        new HtmlReportWriter(report, 1000, List.of(Category.GEMM, Category.DATA, Category.FRAMEWORK)),
+        new HtmlReportWriter(small, 10, List.of(Category.GEMM)));
+    JsonNode memory = embeddedData(report).get("memory");
+    assertEquals(1, memory.get("every").asLong());
     List<String> keys = new ArrayList<>();
     memory.get("series").forEach(s -> keys.add(s.get("key").asText()));
     assertEquals(List.of("heap_allocated_bytes", "arrays_live_bytes", "arrays_live", "arrays_created_bytes"), keys);
@@ -143,10 +142,29 @@ class HtmlReportChromiumTest {
     assertTrue(dom.contains("Counts (arrays_live) are in summary.json."), "count series are named: " + dom);
     assertTrue(dom.contains("<div class=\"leak-site\">" + RecordedSteps.LEAK_SITE + ": " + before + ".0 MiB in "
         + before + "</div>"), "the creation site with its bytes: " + dom);
+
+    // Bounded at 10 rows, the chart still spans the run: every 8th of the 48 steps once it has halved three times.
+    JsonNode thinned = embeddedData(small).get("memory");
+    assertEquals(8, thinned.get("every").asLong());
+    List<Long> kept = new ArrayList<>();
+    thinned.get("rows").forEach(r -> kept.add(r.get(0).asLong()));
+    List<Long> expected = new ArrayList<>();
+    for (int k = 0; k < steps; k += 8) {
+      expected.add(recorded.steps.get(k).number());
+    }
+    assertEquals(expected, kept);
     Path shot = Paths.get("target", "report-memory-screenshot.png").toAbsolutePath();
     Files.deleteIfExists(shot);
     chromium("--screenshot=" + shot, report);
     assertTrue(Files.size(shot) > 10_000, "a screenshot with content: " + Files.size(shot) + " bytes");
+  }
+
+  /** The report's embedded data, as its script reads it. */
+  private static JsonNode embeddedData(Path report) throws Exception {
+    Matcher data = Pattern.compile("<script type=\"application/json\" id=\"mltrace-data\">(.*?)</script>",
+        Pattern.DOTALL).matcher(Files.readString(report));
+    assertTrue(data.find());
+    return new ObjectMapper().readTree(data.group(1).replace("<\\/", "</"));
   }
 
   private String chromium(String what, Path report) throws Exception {
