@@ -32,7 +32,9 @@ import java.util.TreeSet;
  * {@code memory <series>} ({@code memory arrays_live_bytes}...; Perfetto adds the argument's name): bytes as
  * {@code mb} (one decimal, as the heap counter), counts as {@code count}. A level (state at the step's end) is
  * placed at the step's end; a flow (what the step did: bytes allocated, arrays created) at the step's start, so
- * that its value spans the step it describes. Points cost events like the rest (one per series per step).
+ * that its value spans the step it describes. A flow is the step's thread's: when the trace holds steps of more than
+ * one thread, its track is one per thread ({@code memory heap_allocated_bytes tid 17}); levels are the process's.
+ * Points cost events like the rest (one per series per step).
  *
  * <p>JVM events of a stored step (GC pauses, safepoints, compilations, parks, class loads; not execution samples)
  * are complete events of category {@code jvm}: on the thread they happened on, or, when they stopped every thread,
@@ -171,9 +173,10 @@ public final class ChromeTraceWriter implements StepSink {
             .append("\"}}");
       }
     }
+    boolean flowsPerThread = threadNames.size() > 1;
     for (Step step : steps) {
       heap(out, step.jvm());
-      memory(out, step);
+      memory(out, step, flowsPerThread);
     }
     StepEvents events = new StepEvents(out);
     for (Step step : steps) {
@@ -257,10 +260,14 @@ public final class ChromeTraceWriter implements StepSink {
   }
 
   /** The step's memory series, each a point of its {@code memory <series>} counter track. */
-  private void memory(StringBuilder out, Step step) {
+  private void memory(StringBuilder out, Step step, boolean flowsPerThread) {
     for (Map.Entry<MemorySeries, Long> e : step.memory().values().entrySet()) {
       MemorySeries series = e.getKey();
-      out.append(",\n{\"ph\": \"C\", \"name\": \"memory ").append(series.key()).append("\", \"pid\": 1, \"ts\": ");
+      out.append(",\n{\"ph\": \"C\", \"name\": \"memory ").append(series.key());
+      if (flowsPerThread && !series.isLevel()) {
+        out.append(" tid ").append(step.threadId());
+      }
+      out.append("\", \"pid\": 1, \"ts\": ");
       Json.micros(out, (series.isLevel() ? step.endNs() : step.startNs()) - baseNs);
       if (series.isBytes()) {
         Json.tenths(out.append(", \"args\": {\"mb\": "), e.getValue(), 1024 * 1024).append("}}");

@@ -5,6 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mltrace.bootstrap.Kind;
+import io.mltrace.bootstrap.MemoryGauges;
+import io.mltrace.bootstrap.MemorySlots;
+import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.Sampling;
+import io.mltrace.bootstrap.ThreadRecorder;
+import io.mltrace.collector.Collector;
 import io.mltrace.collector.MemorySeries;
 import io.mltrace.collector.Step;
 import io.mltrace.exporters.testing.RecordedSteps;
@@ -135,5 +142,49 @@ class ChromeTraceTracksTest {
     }
     assertEquals(22, stored);
     assertTrue(root.get("otherData").get("mltrace_truncated").asText().contains("3 steps"), root.toString());
+  }
+
+  @Test
+  void withTwoTrainingThreadsEachFlowHasATrackPerThreadAndLevelsOneTrack() throws Exception {
+    Path file = dir.resolve("trace.json");
+    Recorder.setEnabled(true);
+    Sampling.update(sp -> sp.withSampleEvery(1));
+    MemoryGauges.install(MemorySlots.ARRAYS_LIVE_BYTES, () -> 5L << 20);
+    long[] ids = new long[2];
+    try {
+      Collector c = Collector.create(List.of(new ChromeTraceWriter(file, 10_000)), 10, 0, 10_000);
+      Thread[] threads = new Thread[2];
+      for (int t = 0; t < 2; t++) {
+        long created = (t + 1L) << 20; // 1 MiB per step on the first thread, 2 MiB on the second
+        threads[t] = new Thread(() -> {
+          for (int i = 0; i < 3; i++) {
+            ThreadRecorder d = Recorder.enterStepPart();
+            Recorder.addToStepMemory(MemorySlots.ARRAYS_CREATED_BYTES, created);
+            Recorder.exitSpan(d, Kind.DATA, "data");
+            ThreadRecorder o = Recorder.enterStepPart();
+            Recorder.exitStepEnd(o, "optimizer");
+          }
+        }, "trainer-" + t);
+        ids[t] = threads[t].getId();
+        threads[t].start();
+      }
+      for (Thread t : threads) {
+        t.join();
+      }
+      c.close();
+    } finally {
+      Recorder.setEnabled(false);
+      MemoryGauges.clear();
+    }
+    Map<String, List<Double>> tracks = new TreeMap<>();
+    for (JsonNode e : JSON.readTree(file.toFile()).get("traceEvents")) {
+      if (e.get("ph").asText().equals("C") && e.get("name").asText().startsWith("memory ")) {
+        tracks.computeIfAbsent(e.get("name").asText(), k -> new ArrayList<>()).add(e.get("args").get("mb").asDouble());
+      }
+    }
+    assertEquals(List.of(1.0, 1.0, 1.0), tracks.get("memory arrays_created_bytes tid " + ids[0]), tracks::toString);
+    assertEquals(List.of(2.0, 2.0, 2.0), tracks.get("memory arrays_created_bytes tid " + ids[1]), tracks::toString);
+    assertEquals(6, tracks.get("memory arrays_live_bytes").size(), "the process's level: one track");
+    assertEquals(3, tracks.size(), tracks::toString);
   }
 }
