@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -148,7 +149,7 @@ public final class HtmlReportWriter implements StepSink {
       }
     }
     long[] row = new long[1 + SERIES.length];
-    java.util.Arrays.fill(row, Long.MIN_VALUE);
+    Arrays.fill(row, Long.MIN_VALUE);
     row[0] = step.number();
     for (Map.Entry<MemorySeries, Long> e : step.memory().values().entrySet()) {
       row[1 + e.getKey().ordinal()] = e.getValue();
