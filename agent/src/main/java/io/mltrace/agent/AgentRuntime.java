@@ -1,5 +1,6 @@
 package io.mltrace.agent;
 
+import io.mltrace.agent.context.ApplicationTraceContext;
 import io.mltrace.agent.control.AgentStatus;
 import io.mltrace.agent.control.DetailControl;
 import io.mltrace.agent.control.DetailPolicy;
@@ -112,11 +113,14 @@ public final class AgentRuntime {
     if (gpu != null && !options.console().equals("off")) {
       sinks.add(new GpuReport(System.out));
     }
+    JfrEventWriter jfrEvents = jfrWriter(options);
+    if (jfrEvents != null) {
+      sinks.add(jfrEvents.memoryEvents()); // complete steps: with the heap after GC and GPU memory
+    }
     sinks.add(windows);
     sinks.add(guard);
     Collector collector = Collector.create(sinks, 50, options.reportIntervalSeconds() * 1000, 1_000_000);
     windows.setStats(collector::stats);
-    StepSink jfrEvents = jfrWriter(options);
     if (jfrEvents != null) {
       collector.addEarlySink(jfrEvents);
     }
@@ -134,6 +138,7 @@ public final class AgentRuntime {
     if (options.memory()) {
       HeapAllocation.installInBackground();
     }
+    ApplicationTraceContext.install();
 
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
@@ -237,7 +242,7 @@ public final class AgentRuntime {
   }
 
   /** The JFR event writer; null in a Java runtime without JFR (a jlinked or --limit-modules one), said once. */
-  private static StepSink jfrWriter(AgentOptions options) {
+  private static JfrEventWriter jfrWriter(AgentOptions options) {
     Path file = options.jfrFile();
     if (ModuleLayer.boot().findModule("jdk.jfr").isEmpty()) {
       if (file != null) {

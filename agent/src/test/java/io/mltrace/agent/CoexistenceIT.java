@@ -3,7 +3,9 @@ package io.mltrace.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mltrace.exporters.testing.Jaeger;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +13,8 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -80,6 +84,40 @@ class CoexistenceIT {
       assertTrue(job.process.isAlive(), job::toString);
       assertNoClash(job.stderr());
       assertTrue(job.stderr().contains("opentelemetry-javaagent - version: "), job::toString);
+    }
+  }
+
+  /**
+   * A training job started inside a traced request (the application's span, held by the OpenTelemetry agent's
+   * context): every step span mltrace exports to a real Jaeger belongs to the request's trace, as a child of the
+   * request's span.
+   */
+  @Test
+  void stepSpansJoinTheTraceOfTheRequestThatStartedTraining(@TempDir Path dir) throws Exception {
+    try (Jaeger jaeger = Jaeger.start(Files.createDirectories(dir.resolve("jaeger")), 0)) {
+      List<String> flags = List.of("-javaagent:" + OTEL_AGENT, "-javaagent:" + ChildJvm.AGENT_JAR.toAbsolutePath()
+          + "=console=summary,sample_every=1,html_report=false,output=" + dir.resolve("out")
+          + ",otlp_endpoint=http://127.0.0.1:" + jaeger.otlpGrpcPort, "-Xmx512m");
+      try (TrainingProcess job = JobRun.start(null, flags, OTEL_ENV, "", OwnLibrariesApp.class.getName(), "--steps",
+          String.valueOf(STEPS))) {
+        assertEquals(0, job.await(180), job::toString);
+        Matcher request = Pattern.compile("'app-request' : ([0-9a-f]{32}) ([0-9a-f]{16})").matcher(job.stderr());
+        assertTrue(request.find(), "the OpenTelemetry agent logged the request span: " + job);
+        JsonNode traces = jaeger.traces("coexist-app", 1);
+        int steps = 0;
+        for (JsonNode trace : traces) {
+          for (JsonNode span : trace.get("spans")) {
+            if (!"step".equals(span.get("operationName").asText())) {
+              continue;
+            }
+            steps++;
+            assertEquals(request.group(1), span.get("traceID").asText(), "the step is in the request's trace");
+            JsonNode parent = span.get("references").get(0);
+            assertEquals(request.group(2), parent.get("spanID").asText(), "the step is a child of the request");
+          }
+        }
+        assertEquals(STEPS, steps, "every step span, in the request's trace: " + traces);
+      }
     }
   }
 

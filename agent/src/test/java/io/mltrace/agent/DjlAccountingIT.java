@@ -1,6 +1,7 @@
 package io.mltrace.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -127,7 +128,9 @@ class DjlAccountingIT {
     JsonNode trace = JSON.readTree(out.resolve("trace.json").toFile());
     Map<Long, Double> traceDurUs = new HashMap<>();
     int traceSteps = 0;
+    int heapAllocatedPoints = 0;
     for (JsonNode e : trace.get("traceEvents")) {
+      heapAllocatedPoints += "memory heap_allocated_bytes".equals(e.path("name").asText()) ? 1 : 0;
       if (!"X".equals(e.get("ph").asText()) || !e.get("args").has("step")) {
         continue;
       }
@@ -139,9 +142,12 @@ class DjlAccountingIT {
     }
     int jfrSteps = 0;
     int jfrSpans = 0;
+    Map<Long, Long> heapAllocated = new HashMap<>();
     for (RecordedEvent e : RecordingFile.readAllEvents(out.resolve("run.jfr"))) {
       String type = e.getEventType().getName();
-      if (type.equals("mltrace.Step")) {
+      if (type.equals("mltrace.StepMemory")) {
+        heapAllocated.put(e.getLong("step"), e.getLong("heap_allocated_bytes"));
+      } else if (type.equals("mltrace.Step")) {
         jfrSteps++;
       } else if (type.equals("mltrace.Span")) {
         jfrSpans++;
@@ -157,6 +163,17 @@ class DjlAccountingIT {
     }
     assertEquals(summary.get("steps").size(), jfrSteps);
     assertEquals(detailed, traceSteps);
+    assertEquals(traceSteps, heapAllocatedPoints, "a memory counter point per stored step");
     assertEquals(traceDurUs.size(), jfrSpans);
+    // Each step's memory event (committed from the complete step: the last steps may come after JFR's dump at
+    // exit) holds the heap the step's thread allocated, as summary.json has it.
+    assertFalse(heapAllocated.isEmpty(), "mltrace.StepMemory events in the recording");
+    for (JsonNode st : summary.get("steps")) {
+      Long jfr = heapAllocated.get(st.get("step").asLong());
+      if (jfr != null) {
+        assertEquals(st.get("memory").get("heap_allocated_bytes").asLong(), jfr, st.toString());
+      }
+    }
+    assertTrue(heapAllocated.values().stream().allMatch(v -> v > 0), heapAllocated::toString);
   }
 }

@@ -40,6 +40,11 @@ public final class Kind {
    * of the next snapshot.
    */
   public static final int MEMORY_SITE = 11;
+  /**
+   * Not a span: the application's active trace when a training loop started on the thread ({@link TraceContext};
+   * all zero: none). The thread's later steps belong to it until the next such record.
+   */
+  public static final int LOOP_CONTEXT = 12;
 
   private Kind() {}
 

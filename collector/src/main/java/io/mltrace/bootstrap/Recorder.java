@@ -446,6 +446,7 @@ public final class Recorder {
     ThreadRecorder tr = ThreadRegistry.local();
     tr.abandonStep();
     tr.markLoopThread();
+    tr.readTraceContext(System.nanoTime());
   }
 
   /**

@@ -43,6 +43,8 @@ public final class ThreadRecorder {
   private long stepMemoryMask;
   /** The thread's allocated heap bytes when the step opened; -1 when not read. */
   private long heapAllocatedAtOpen = -1;
+  /** True once the application's trace context was read on this thread ({@link TraceContext}). */
+  private boolean traceContextRead;
   /** True once this thread ran a training loop (or closed a step): its loop parts may open steps. */
   private boolean loopThread;
   /** Open spans that end a step ({@link Recorder#enterStepEnd}); only the outermost one ends it. */
@@ -108,6 +110,9 @@ public final class ThreadRecorder {
   }
 
   void openStep(long now, boolean detailed) {
+    if (!traceContextRead) {
+      readTraceContext(now);
+    }
     stepSpanId = spans.nextId();
     stepStart = now;
     stepDetailed = detailed;
@@ -116,6 +121,33 @@ public final class ThreadRecorder {
     Arrays.fill(stepMemory, 0);
     stepMemoryMask = 0;
     heapAllocatedAtOpen = MemoryGauges.threadAllocatedBytes();
+  }
+
+  /**
+   * Reads the application's active trace ({@link TraceContext}) into a {@link Kind#LOOP_CONTEXT} record: at a loop's
+   * start and at the thread's first step. Nothing when no reader is installed.
+   */
+  void readTraceContext(long now) {
+    traceContextRead = true;
+    if (!TraceContext.installed()) {
+      return;
+    }
+    long[] context = TraceContext.read();
+    int base = ring.claim();
+    if (base < 0) {
+      return;
+    }
+    long[] r = ring.slots();
+    r[base + Slots.HEADER] = Slots.header(Kind.LOOP_CONTEXT);
+    r[base + Slots.START] = now;
+    r[base + Slots.END] = now;
+    r[base + Slots.SPAN_ID] = 0;
+    r[base + Slots.PARENT_ID] = 0;
+    r[base + Slots.STEP_ID] = 0;
+    for (int i = 0; i < 4; i++) {
+      r[base + TraceContext.TRACE_ID_HIGH + i] = context == null ? 0 : context[i];
+    }
+    ring.publish(base, "loop_context");
   }
 
   /** Forgets an open step without recording it (a new epoch or loop began). */

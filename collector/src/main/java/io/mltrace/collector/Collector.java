@@ -37,6 +37,9 @@ public final class Collector implements AutoCloseable {
   /** Memory records waiting for their step record (see {@link #memoryOf}). */
   private final Map<Long, StepMemory> pendingMemory = new HashMap<>();
   private static final int MAX_PENDING_MEMORY = 1024;
+  /** Per recording thread, the application's trace its steps join ({@link #loopContext}). */
+  private final Map<ThreadRecorder, TraceParent> traceParents = new IdentityHashMap<>();
+  private static final int MAX_TRACE_PARENTS = 4096;
   private final Drainer drainer = new Drainer();
   private final Object lock = new Object();
   private final List<ActivitySource> sources = new CopyOnWriteArrayList<>();
@@ -310,6 +313,10 @@ public final class Collector implements AutoCloseable {
         return;
       }
       long stepId = r[base + Slots.STEP_ID];
+      if (kind == Kind.LOOP_CONTEXT) {
+        loopContext(source, TraceParent.fromRecord(r, base));
+        return;
+      }
       if (kind == Kind.STEP_MEMORY || kind == Kind.MEMORY_SITE) {
         memoryOf(stepId, kind, r, base, name);
         return;
@@ -348,6 +355,15 @@ public final class Collector implements AutoCloseable {
     }
   }
 
+  /** The application's trace that a thread's later steps join (null: none), until its next loop starts. */
+  private void loopContext(ThreadRecorder source, TraceParent parent) {
+    if (parent == null) {
+      traceParents.remove(source);
+    } else if (traceParents.size() < MAX_TRACE_PARENTS || traceParents.containsKey(source)) {
+      traceParents.put(source, parent);
+    }
+  }
+
   private void closeStep(ThreadRecorder source, long[] r, int base) {
     long stepSpanId = r[base + Slots.SPAN_ID];
     releaseAbandonedSteps(stepSpanId);
@@ -362,6 +378,7 @@ public final class Collector implements AutoCloseable {
         r[base + Slots.STEP_OP_COUNT], r[base + Slots.STEP_DETAILED] != 0, Collections.unmodifiableList(spans),
         System.nanoTime(), JvmFacts.sample());
     draft.attributes = SpanRecords.stepAttributes(r, base);
+    draft.traceParent = traceParents.get(source);
     StepMemory memory = pendingMemory.remove(stepSpanId);
     if (memory != null) {
       draft.memory = memory;

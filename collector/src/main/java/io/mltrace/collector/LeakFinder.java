@@ -1,7 +1,6 @@
 package io.mltrace.collector;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -15,8 +14,11 @@ import java.util.function.Consumer;
  * thread. Memory is bounded: {@link LeakRule#window()} points per series, the latest site snapshot per thread.
  */
 public final class LeakFinder {
-  /** How often (in points of a series) its window is judged again: the judgement is O(window²). */
-  private static final int JUDGE_EVERY = 4;
+  /**
+   * How often (in points of a series) its window is judged again: a judgement takes the window's 2,016 pairwise slopes
+   * (tens of microseconds), which the collector thread should not pay every step of a millisecond-step job.
+   */
+  static final int JUDGE_EVERY = 32;
   private static final int MAX_THREADS_WITH_SITES = 256;
 
   private final LeakRule rule;
@@ -39,12 +41,13 @@ public final class LeakFinder {
   /** Adds a finished step's memory. */
   public void onStep(Step step) {
     StepMemory memory = step.memory();
-    if (!memory.sites().isEmpty() || step.detailed()) {
-      if (!memory.sites().isEmpty() || sitesByThread.containsKey(step.threadId())) {
+    if (step.detailed() || memory.hasSites()) {
+      List<MemorySite> sites = memory.sites();
+      if (!sites.isEmpty() || sitesByThread.containsKey(step.threadId())) {
         if (sitesByThread.size() >= MAX_THREADS_WITH_SITES && !sitesByThread.containsKey(step.threadId())) {
           sitesByThread.remove(sitesByThread.keySet().iterator().next());
         }
-        sitesByThread.put(step.threadId(), memory.sites());
+        sitesByThread.put(step.threadId(), sites);
       }
     }
     if (step.number() <= rule.warmupSteps()) {
@@ -161,6 +164,9 @@ public final class LeakFinder {
      * of distinct steps.
      */
     double[] theilSen() {
+      if (flat()) {
+        return new double[] {0, 0}; // the common case of a steady job: no pair to look at
+      }
       double[] slopes = new double[size * (size - 1) / 2];
       int n = 0;
       int rose = 0;
@@ -182,9 +188,53 @@ public final class LeakFinder {
       if (n == 0) {
         return new double[] {0, 0};
       }
-      Arrays.sort(slopes, 0, n);
-      double median = n % 2 == 1 ? slopes[n / 2] : (slopes[n / 2 - 1] + slopes[n / 2]) / 2;
+      double median = n % 2 == 1 ? select(slopes, n, n / 2)
+          : (select(slopes, n, n / 2 - 1) + select(slopes, n, n / 2)) / 2;
       return new double[] {median, (double) rose / n};
+    }
+
+    private boolean flat() {
+      long first = ys[index(0)];
+      for (int i = 1; i < size; i++) {
+        if (ys[index(i)] != first) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** The k-th smallest of {@code a[0..n)} (reorders it): quickselect, linear on average, no allocation. */
+    static double select(double[] a, int n, int k) {
+      int lo = 0;
+      int hi = n - 1;
+      while (lo < hi) {
+        double pivot = a[(lo + hi) >>> 1];
+        int i = lo;
+        int j = hi;
+        while (i <= j) {
+          while (a[i] < pivot) {
+            i++;
+          }
+          while (a[j] > pivot) {
+            j--;
+          }
+          if (i <= j) {
+            double t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+            i++;
+            j--;
+          }
+        }
+        if (k <= j) {
+          hi = j;
+        } else if (k >= i) {
+          lo = i;
+        } else {
+          return a[k];
+        }
+      }
+      return a[k];
     }
   }
 }

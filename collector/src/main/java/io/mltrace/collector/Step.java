@@ -30,6 +30,7 @@ public final class Step {
   private final StepGpu gpu;
   private final JvmFacts jvm;
   private final StepMemory memory;
+  private final TraceParent traceParent;
 
   /** A finished step: the draft's record and spans, with what the assembler computed for it. */
   Step(StepAssembler.Draft d, Breakdown breakdown, List<ExternalActivity> external, Map<String, Integer> hostFrames,
@@ -48,6 +49,7 @@ public final class Step {
     this.attributes = d.attributes;
     this.jvm = d.jvm;
     this.memory = d.memory;
+    this.traceParent = d.traceParent;
     this.breakdown = breakdown;
     this.external = external;
     this.hostFrames = hostFrames;
@@ -121,6 +123,14 @@ public final class Step {
   /** The step's memory: the series measured in it and, in a detailed step, the sites of what outlived its step. */
   public StepMemory memory() {
     return memory;
+  }
+
+  /**
+   * The application's span that was current when the step's training loop started (the step's span is its child in
+   * OTLP), or null when none was: then the step starts its own trace.
+   */
+  public TraceParent traceParent() {
+    return traceParent;
   }
 
   /** Hands the step's parts to {@code visitor} in the order {@link StepVisitor} states. */

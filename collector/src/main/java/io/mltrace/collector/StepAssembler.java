@@ -46,6 +46,8 @@ final class StepAssembler {
     long[] attributes = new long[io.mltrace.bootstrap.Slots.STEP_ATTRIBUTE_COUNT];
     /** The step's memory, from its records; the assembler adds the series it derives. */
     StepMemory memory = new StepMemory();
+    /** The application's span the step joins, or null. */
+    TraceParent traceParent;
 
     Draft(long number, long spanId, long threadId, String threadName, long startNs, long endNs, long flops,
         long opCount, boolean detailed, List<Span> recorded, long arrivedNs, JvmFacts jvm) {

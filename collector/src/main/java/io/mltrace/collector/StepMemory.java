@@ -70,6 +70,11 @@ public final class StepMemory {
     return Collections.unmodifiableMap(values);
   }
 
+  /** True when the step carries creation sites (cheaper than {@link #sites()}, which sorts a copy). */
+  public boolean hasSites() {
+    return !sites.isEmpty();
+  }
+
   /** True when nothing was measured. */
   public boolean isEmpty() {
     return values.isEmpty();

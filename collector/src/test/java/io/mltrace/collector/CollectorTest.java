@@ -5,12 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mltrace.bootstrap.GemmShapes;
 import io.mltrace.bootstrap.Kind;
+import io.mltrace.bootstrap.MemoryGauges;
+import io.mltrace.bootstrap.MemorySlots;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.Sampling;
 import io.mltrace.bootstrap.ThreadRecorder;
+import io.mltrace.bootstrap.TraceContext;
 import io.mltrace.bootstrap.ThreadRegistry;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -115,6 +119,65 @@ class CollectorTest {
         assertEquals(steps.get(i - 1).number() + 1, step.number());
       }
     }
+  }
+
+  @Test
+  void eachStepCarriesItsMemoryFlowsAndTheGaugesAtItsEnd() throws Exception {
+    AtomicLong live = new AtomicLong(1_000_000);
+    MemoryGauges.install(MemorySlots.ARRAYS_LIVE_BYTES, live::get);
+    MemoryGauges.install(MemorySlots.WORKSPACE_BYTES, () -> {
+      throw new IllegalStateException("a gauge that breaks");
+    });
+    try {
+      runInNewThread(() -> {
+        for (int i = 0; i < 3; i++) {
+          ThreadRecorder data = Recorder.enterStepPart();
+          Recorder.exitSpan(data, Kind.DATA, "data");
+          Recorder.addToStepMemory(MemorySlots.ARRAYS_CREATED_BYTES, 4096);
+          Recorder.addToStepMemory(MemorySlots.ARRAYS_CREATED_BYTES, 1000 * i);
+          live.addAndGet(4096);
+          ThreadRecorder opt = Recorder.enterStepPart();
+          Recorder.exitStepEnd(opt, "optimizer");
+        }
+      });
+    } finally {
+      MemoryGauges.clear();
+    }
+    collector.drainOnce();
+    assertEquals(3, steps.size());
+    for (int i = 0; i < 3; i++) {
+      StepMemory m = steps.get(i).memory();
+      assertEquals(4096 + 1000 * i, m.value(MemorySeries.ARRAYS_CREATED_BYTES));
+      assertEquals(1_000_000 + 4096 * (i + 1), m.value(MemorySeries.ARRAYS_LIVE_BYTES), "the level at the step's end");
+      assertTrue(!m.has(MemorySeries.WORKSPACE_BYTES), "a gauge that throws is off, and its series absent");
+      assertTrue(!m.has(MemorySeries.OFFHEAP_BYTES), "a series nobody measured is absent, not 0");
+    }
+  }
+
+  @Test
+  void stepsJoinTheApplicationsTraceThatWasCurrentWhenTheirLoopStarted() throws Exception {
+    AtomicReference<long[]> current = new AtomicReference<>(new long[] {0x0af7651916cd43ddL, 0x8448eb211c80319cL,
+        0xb7ad6b7169203331L, 1});
+    TraceContext.installReader(current::get);
+    try {
+      runInNewThread(() -> {
+        Recorder.loopStart();
+        iteration();
+        iteration();
+        current.set(null); // the next loop runs outside any application span
+        Recorder.loopStart();
+        iteration();
+      });
+    } finally {
+      TraceContext.installReader(null);
+    }
+    collector.drainOnce();
+    assertEquals(3, steps.size());
+    for (int i = 0; i < 2; i++) {
+      assertEquals(new TraceParent("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", true),
+          steps.get(i).traceParent());
+    }
+    assertEquals(null, steps.get(2).traceParent(), "a loop started outside a span starts its own traces");
   }
 
   @Test

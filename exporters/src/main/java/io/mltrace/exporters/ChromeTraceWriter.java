@@ -3,6 +3,7 @@ package io.mltrace.exporters;
 import io.mltrace.bootstrap.Slots;
 import io.mltrace.collector.ExternalActivity;
 import io.mltrace.collector.JvmFacts;
+import io.mltrace.collector.MemorySeries;
 import io.mltrace.collector.RunStats;
 import io.mltrace.collector.Span;
 import io.mltrace.collector.Step;
@@ -26,6 +27,14 @@ import java.util.TreeSet;
  * step as an event with its spans nested inside, and a {@code jvm heap} counter track (heap in use when each stored
  * step ended, as the collector sampled it: {@link Step#jvm()}). Each stored step is written by a
  * {@link StepVisitor} over the step's one model ({@link Step#accept}).
+ *
+ * <p>Each memory series a stored step measured ({@link Step#memory()}) is a point of a counter track named
+ * {@code memory <series>} ({@code memory arrays_live_bytes}...; Perfetto adds the argument's name): bytes as
+ * {@code mb} (one decimal, as the heap counter), counts as {@code count}. A level (state at the step's end) is
+ * placed at the step's end; a flow (what the step did: bytes allocated, arrays created) at the step's start, so
+ * that its value spans the step it describes. A flow is the step's thread's: when the trace holds steps of more than
+ * one thread, its track is one per thread ({@code memory heap_allocated_bytes tid 17}); levels are the process's.
+ * Points cost events like the rest (one per series per step).
  *
  * <p>JVM events of a stored step (GC pauses, safepoints, compilations, parks, class loads; not execution samples)
  * are complete events of category {@code jvm}: on the thread they happened on, or, when they stopped every thread,
@@ -76,7 +85,7 @@ public final class ChromeTraceWriter implements StepSink {
     if (!step.detailed()) {
       return;
     }
-    long cost = 2 + step.spans().size();
+    long cost = 2 + step.spans().size() + step.memory().values().size();
     for (ExternalActivity a : step.external()) {
       cost += a.isSample() ? 0 : a.kind().isGpu() ? 3 : 1;
       cost += CopyBandwidthCounters.counted(a) ? 2 : 0; // its bandwidth counter's points at its start and end
@@ -164,8 +173,10 @@ public final class ChromeTraceWriter implements StepSink {
             .append("\"}}");
       }
     }
+    boolean flowsPerThread = threadNames.size() > 1;
     for (Step step : steps) {
       heap(out, step.jvm());
+      memory(out, step, flowsPerThread);
     }
     StepEvents events = new StepEvents(out);
     for (Step step : steps) {
@@ -246,6 +257,24 @@ public final class ChromeTraceWriter implements StepSink {
     out.append(",\n{\"ph\": \"C\", \"name\": \"jvm heap\", \"pid\": 1, \"ts\": ");
     Json.micros(out, jvm.sampledAtNs() - baseNs).append(", \"args\": {\"used_mb\": ");
     Json.tenths(out, used, 1024 * 1024).append("}}");
+  }
+
+  /** The step's memory series, each a point of its {@code memory <series>} counter track. */
+  private void memory(StringBuilder out, Step step, boolean flowsPerThread) {
+    for (Map.Entry<MemorySeries, Long> e : step.memory().values().entrySet()) {
+      MemorySeries series = e.getKey();
+      out.append(",\n{\"ph\": \"C\", \"name\": \"memory ").append(series.key());
+      if (flowsPerThread && !series.isLevel()) {
+        out.append(" tid ").append(step.threadId());
+      }
+      out.append("\", \"pid\": 1, \"ts\": ");
+      Json.micros(out, (series.isLevel() ? step.endNs() : step.startNs()) - baseNs);
+      if (series.isBytes()) {
+        Json.tenths(out.append(", \"args\": {\"mb\": "), e.getValue(), 1024 * 1024).append("}}");
+      } else {
+        out.append(", \"args\": {\"count\": ").append(e.getValue()).append("}}");
+      }
+    }
   }
 
   private void span(StringBuilder out, Span s, long stepNumber) {

@@ -14,6 +14,7 @@ import io.mltrace.collector.Category;
 import io.mltrace.collector.Collector;
 import io.mltrace.collector.Step;
 import io.mltrace.collector.StepSink;
+import io.mltrace.exporters.testing.RecordedSteps;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -85,6 +86,32 @@ class ExportersRoundTripTest {
     assertEquals(wall, s.get("totals").get("wall_ns").asLong());
     assertEquals(5, s.get("totals").get("steps").asLong());
     assertEquals("gemm", s.get("measured_categories").get(0).asText());
+  }
+
+  @Test
+  void summaryCarriesEachStepsMemoryAndTheLeakWithItsSite() throws Exception {
+    Path file = dir.resolve("summary.json");
+    int steps = RecordedSteps.STEPS_TO_FIND_A_LEAK;
+    RecordedSteps recorded = RecordedSteps.runWithMemory(steps, false,
+        new SummaryWriter(file, 1000, List.of(Category.GEMM)));
+    JsonNode s = JSON.readTree(file.toFile());
+    for (int i = 0; i < steps; i++) {
+      JsonNode memory = s.get("steps").get(i).get("memory");
+      assertEquals(RecordedSteps.liveBytesAfterStep(i + 1), memory.get("arrays_live_bytes").asLong());
+      assertEquals(RecordedSteps.CREATED_BYTES_PER_STEP, memory.get("arrays_created_bytes").asLong());
+      assertEquals(recorded.steps.get(i).memory().value(io.mltrace.collector.MemorySeries.HEAP_ALLOCATED_BYTES),
+          memory.get("heap_allocated_bytes").asLong());
+      assertTrue(memory.get("workspace_bytes") == null, "not measured: absent");
+      if (i > 0) {
+        assertEquals(RecordedSteps.LEAK_SITE, memory.get("sites").get(0).get("site").asText());
+        assertEquals(i * RecordedSteps.LEAK_BYTES_PER_STEP, memory.get("sites").get(0).get("bytes").asLong());
+      }
+    }
+    JsonNode leaks = s.get("leaks");
+    assertEquals(1, leaks.size(), leaks::toString);
+    assertEquals("arrays_live_bytes", leaks.get(0).get("series").asText());
+    assertEquals(RecordedSteps.LEAK_BYTES_PER_STEP, leaks.get(0).get("bytes_per_step").asLong());
+    assertEquals(RecordedSteps.LEAK_SITE, leaks.get(0).get("sites").get(0).get("site").asText());
   }
 
   @Test

@@ -2,6 +2,9 @@ package io.mltrace.exporters.html;
 
 import io.mltrace.collector.Category;
 import io.mltrace.collector.ExternalActivity;
+import io.mltrace.collector.Leak;
+import io.mltrace.collector.MemorySeries;
+import io.mltrace.collector.MemorySite;
 import io.mltrace.collector.RunStats;
 import io.mltrace.collector.Span;
 import io.mltrace.collector.Step;
@@ -17,7 +20,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,15 +32,22 @@ import java.util.Map;
  * is opened) with the run summary, the breakdown as a stacked bar per step and a donut overall, the top ops by time
  * and by FLOPs, the top host frames of framework and unattributed time (execution samples, by top frame), and
  * the timeline of one sampled step with its GPU records on one row per device stream, and for GPU jobs the idle
- * time of each stream split as HTA splits it and the launch statistics per op ({@link GpuSummary}).
+ * time of each stream split as HTA splits it and the launch statistics per op ({@link GpuSummary}). When steps
+ * measured memory ({@link Step#memory()}): the memory held at each step's end (levels; the disjoint kinds stacked,
+ * the overlapping ones as lines), what each step allocated (flows), and the leak suspects with their creation sites
+ * ({@link RunStats#leaks()}); nothing of it when no step measured memory.
  *
- * <p>Memory is bounded: at most {@code maxSteps} step rows, {@link #MAX_OP_NAMES} op names and
- * {@link #MAX_TIMELINE_SPANS} timeline spans are kept; the totals count every step.
+ * <p>Memory is bounded: at most {@code maxSteps} step rows and as many memory rows (past that, every other memory row
+ * is dropped and every second, fourth... step kept, so that the memory chart spans the run), {@link #MAX_OP_NAMES} op
+ * names, {@link #MAX_TIMELINE_SPANS} timeline spans and {@link #TOP_SITES} sites per suspect are kept; the totals
+ * count every step.
  */
 public final class HtmlReportWriter implements StepSink {
   static final int MAX_OP_NAMES = 1000;
   static final int MAX_TIMELINE_SPANS = 5000;
   static final int TOP_FRAMES = 15;
+  static final int TOP_SITES = 5;
+  private static final MemorySeries[] SERIES = MemorySeries.values();
   static final String TEMPLATE = "report-template.html";
   static final String DATA_MARKER = "/*MLTRACE_DATA*/null";
 
@@ -43,6 +55,15 @@ public final class HtmlReportWriter implements StepSink {
   private final int maxSteps;
   private final List<Category> measured;
   private final List<long[]> rows = new ArrayList<>();
+  /**
+   * Per kept step with memory: its number, then each series' value or {@link Long#MIN_VALUE} when not measured. A
+   * leak shows over the whole run, so past {@code maxSteps} rows every other row is dropped and every
+   * {@link #memoryStride}th step is kept from then on.
+   */
+  private final List<long[]> memoryRows = new ArrayList<>();
+  private long memoryStride = 1;
+  private long memorySteps;
+  private final EnumSet<MemorySeries> memorySeen = EnumSet.noneOf(MemorySeries.class);
   private final long[] total = new long[Category.values().length];
   private final Map<String, long[]> ops = new LinkedHashMap<>();
   private long steps;
@@ -81,6 +102,7 @@ public final class HtmlReportWriter implements StepSink {
     if (rows.size() < maxSteps) {
       rows.add(row);
     }
+    memory(step);
     frames.add(step); // every step: its estimates; a detailed one's frames too
     gpu.onStep(step);
     if (!step.detailed()) {
@@ -109,6 +131,31 @@ public final class HtmlReportWriter implements StepSink {
     if (step.spans().size() + step.external().size() <= MAX_TIMELINE_SPANS) {
       timeline = step;
     }
+  }
+
+  private void memory(Step step) {
+    if (step.memory().isEmpty() || memorySteps++ % memoryStride != 0) {
+      return;
+    }
+    if (memoryRows.size() >= maxSteps) {
+      int kept = 0;
+      for (int i = 0; i < memoryRows.size(); i += 2) {
+        memoryRows.set(kept++, memoryRows.get(i));
+      }
+      memoryRows.subList(kept, memoryRows.size()).clear();
+      memoryStride *= 2;
+      if ((memorySteps - 1) % memoryStride != 0) {
+        return;
+      }
+    }
+    long[] row = new long[1 + SERIES.length];
+    Arrays.fill(row, Long.MIN_VALUE);
+    row[0] = step.number();
+    for (Map.Entry<MemorySeries, Long> e : step.memory().values().entrySet()) {
+      row[1 + e.getKey().ordinal()] = e.getValue();
+      memorySeen.add(e.getKey());
+    }
+    memoryRows.add(row);
   }
 
   @Override
@@ -192,7 +239,59 @@ public final class HtmlReportWriter implements StepSink {
     } else {
       out.append("null");
     }
+    out.append(", \"memory\": ");
+    memoryJson(out, stats.leaks());
     return out.append('}').toString();
+  }
+
+  /**
+   * {@code null} when no step measured memory; else the series seen (key, level or flow, bytes or count), a row
+   * per step ({@code [step, value or null per series]}) and the leak suspects.
+   */
+  private void memoryJson(StringBuilder out, List<Leak> leaks) {
+    if (memorySeen.isEmpty()) {
+      out.append("null");
+      return;
+    }
+    out.append("{\"every\": ").append(memoryStride).append(", \"series\": [");
+    int n = 0;
+    for (MemorySeries m : memorySeen) {
+      out.append(n++ == 0 ? "{" : ", {").append("\"key\": \"").append(m.key()).append("\", \"level\": ")
+          .append(m.isLevel()).append(", \"bytes\": ").append(m.isBytes()).append('}');
+    }
+    out.append("], \"rows\": [");
+    for (int i = 0; i < memoryRows.size(); i++) {
+      long[] r = memoryRows.get(i);
+      out.append(i == 0 ? "[" : ", [").append(r[0]);
+      for (MemorySeries m : memorySeen) {
+        long v = r[1 + m.ordinal()];
+        out.append(", ");
+        if (v == Long.MIN_VALUE) {
+          out.append("null");
+        } else {
+          out.append(v);
+        }
+      }
+      out.append(']');
+    }
+    out.append("], \"leaks\": [");
+    for (int i = 0; i < leaks.size(); i++) {
+      Leak l = leaks.get(i);
+      out.append(i == 0 ? "{" : ", {").append("\"series\": \"").append(l.series().key())
+          .append("\", \"bytes_per_step\": ").append(Math.round(l.bytesPerStep()))
+          .append(", \"from_step\": ").append(l.fromStep()).append(", \"to_step\": ").append(l.toStep())
+          .append(", \"points\": ").append(l.points()).append(", \"first_seen_step\": ").append(l.firstSeenStep())
+          .append(", \"sites\": [");
+      List<MemorySite> sites = l.sites();
+      for (int j = 0; j < Math.min(TOP_SITES, sites.size()); j++) {
+        MemorySite site = sites.get(j);
+        out.append(j == 0 ? "{" : ", {").append("\"site\": ");
+        string(out, site.site()).append(", \"bytes\": ").append(site.bytes()).append(", \"count\": ")
+            .append(site.count()).append('}');
+      }
+      out.append("]}");
+    }
+    out.append("]}");
   }
 
   private void timeline(StringBuilder out) {

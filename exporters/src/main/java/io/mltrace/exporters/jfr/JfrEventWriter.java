@@ -9,12 +9,14 @@ import jdk.jfr.EventType;
 import jdk.jfr.Recording;
 
 /**
- * Commits a {@link StepEvent} per step and a {@link SpanEvent} per span, when a recording enables them. With a
- * file, it also runs its own recording (mltrace events, GC pauses, safepoints) that the JVM writes there at exit.
+ * Commits a {@link StepEvent} per step and a {@link SpanEvent} per span, when a recording enables them; its
+ * {@link #memoryEvents()} sink commits a {@link StepMemoryEvent} per complete step. With a file, it also runs its own
+ * recording (mltrace events, GC pauses, safepoints) that the JVM writes there at exit.
  */
 public final class JfrEventWriter implements StepSink {
   /** Kept so that the recording is reachable until the JVM writes it at exit. */
   private final Recording recording;
+  private final StepMemoryEvents memoryEvents = new StepMemoryEvents();
   private long committed;
 
   private JfrEventWriter(Recording recording) {
@@ -33,6 +35,7 @@ public final class JfrEventWriter implements StepSink {
     r.setName("mltrace");
     r.enable(StepEvent.class);
     r.enable(SpanEvent.class);
+    r.enable(StepMemoryEvent.class);
     r.enable("jdk.GCPhasePause");
     r.enable("jdk.GarbageCollection");
     r.enable("jdk.SafepointBegin");
@@ -83,6 +86,14 @@ public final class JfrEventWriter implements StepSink {
       se.commit();
       committed++;
     }
+  }
+
+  /**
+   * The sink of {@link StepMemoryEvent}s: add it to the collector's sinks of complete steps (not as an early sink),
+   * so that each event carries the series derived from JFR and CUPTI records too.
+   */
+  public StepSink memoryEvents() {
+    return memoryEvents;
   }
 
   private static String shapes(long[][] shapes) {

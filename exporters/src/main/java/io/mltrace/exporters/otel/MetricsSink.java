@@ -40,6 +40,7 @@ import java.util.function.LongSupplier;
  *       per device {@code use} (GEMM kernels, other kernels, copies by direction, idle), seconds
  *       [{@code ml_gpu_time_seconds_total}]; the idle split per stream and the launch delays of
  *       {@link GpuIdleMetrics}</li>
+ *   <li>the steps' memory series and the run's leak suspects: {@link MemoryMetrics}</li>
  *   <li>{@code mltrace.agent.cpu_time} counter per agent {@code thread}, seconds; {@code mltrace.agent.dropped}
  *       counter per {@code what} (ring records, OTLP spans, discarded steps); {@code mltrace.agent.exporter_errors}</li>
  * </ul>
@@ -65,6 +66,7 @@ public final class MetricsSink implements StepSink {
   private final DoubleGauge gpuBusy;
   private final DoubleCounter gpuTime;
   private final GpuIdleMetrics gpuIdle;
+  private final MemoryMetrics memory;
   private final Map<GpuTimeline.DeviceUse, Attributes> useAttributes = new EnumMap<>(GpuTimeline.DeviceUse.class);
   private final double peakGflops;
   private final Map<Category, Attributes> categoryAttributes = new EnumMap<>(Category.class);
@@ -116,6 +118,7 @@ public final class MetricsSink implements StepSink {
       useAttributes.put(u, Attributes.of(USE, u.key()));
     }
     gpuIdle = new GpuIdleMetrics(meter);
+    memory = new MemoryMetrics(meter, () -> lastStats);
     meter.counterBuilder("mltrace.agent.cpu_time").ofDoubles().setUnit("s")
         .setDescription("CPU time of the agent's own threads").buildWithCallback(m -> {
           cpu(m, "collector", collectorThreadId);
@@ -158,6 +161,7 @@ public final class MetricsSink implements StepSink {
     steps.add(1);
     flops.add(step.flops());
     gpu(step);
+    memory.record(step);
     if (step.wallNs() > 0 && step.flops() > 0) {
       double achieved = step.flops() / (double) step.wallNs();
       gflops.set(achieved);

@@ -9,6 +9,7 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.ReadWriteSpan;
 import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
@@ -69,7 +70,10 @@ public final class OtlpTraceSink implements StepSink {
     this.exportTimeoutMs = exportTimeoutMs;
     this.queue = new ArrayBlockingQueue<>(queueSpans);
     this.warning = warning;
-    this.provider = SdkTracerProvider.builder().setResource(resource).addSpanProcessor(new Collecting()).build();
+    // Always on: mltrace samples steps itself (detailed steps, tail sampling) before they reach here. The SDK's default
+    // (parent-based) would drop the steps of a loop started inside an application span the application did not sample.
+    this.provider = SdkTracerProvider.builder().setResource(resource).setSampler(Sampler.alwaysOn())
+        .addSpanProcessor(new Collecting()).build();
     this.mapping = new StepSpans(provider.get("io.mltrace"), framework, StepSpans.epochMinusNanoTime());
     this.worker = new Thread(this::exportLoop, "mltrace-otlp");
     this.worker.setDaemon(true);

@@ -3,8 +3,10 @@ package io.mltrace.exporters.otel;
 import io.mltrace.collector.ActivityKind;
 import io.mltrace.collector.Category;
 import io.mltrace.collector.ExternalActivity;
+import io.mltrace.collector.MemorySeries;
 import io.mltrace.collector.Span;
 import io.mltrace.collector.Step;
+import io.mltrace.collector.TraceParent;
 import io.mltrace.collector.StepGpu;
 import io.mltrace.collector.StepVisitor;
 import io.mltrace.collector.GpuTimeline;
@@ -13,9 +15,13 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Context;
 import java.util.function.Supplier;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -35,6 +41,9 @@ import java.util.concurrent.TimeUnit;
  * safepoints, compilations, parks, class loads; not execution samples) become span events on the step span at
  * their start, with their duration in {@code ml.jvm.duration_ns}; the SDK's per-span event limit (128 by default)
  * bounds them, and {@link OtlpTraceSink} counts what it cut.
+ *
+ * <p>The step span carries each memory series the step measured as {@code ml.memory.<series>} (bytes or counts, as
+ * in {@code summary.json}'s per-step {@code memory}); a series the step did not measure is absent, not zero.
  */
 final class StepSpans {
   static final AttributeKey<Long> STEP_NUMBER = AttributeKey.longKey("ml.step.number");
@@ -65,6 +74,7 @@ final class StepSpans {
   private static final Map<Category, AttributeKey<Long>> BREAKDOWN = new HashMap<>();
   private static final Map<GpuTimeline.DeviceUse, AttributeKey<Long>> GPU_USE = new HashMap<>();
   private static final Map<GpuTimeline.IdleReason, AttributeKey<Long>> GPU_IDLE = new HashMap<>();
+  private static final Map<MemorySeries, AttributeKey<Long>> MEMORY = new EnumMap<>(MemorySeries.class);
 
   static {
     for (Category c : Category.values()) {
@@ -75,6 +85,9 @@ final class StepSpans {
     }
     for (GpuTimeline.IdleReason r : GpuTimeline.IdleReason.values()) {
       GPU_IDLE.put(r, AttributeKey.longKey("ml.gpu.idle." + r.key() + "_ns"));
+    }
+    for (MemorySeries m : MemorySeries.values()) {
+      MEMORY.put(m, AttributeKey.longKey("ml.memory." + m.key()));
     }
   }
 
@@ -124,8 +137,21 @@ final class StepSpans {
       for (Category c : Category.values()) {
         a.put(BREAKDOWN.get(c), step.breakdown().ns(c));
       }
-      root = tracer.spanBuilder("step")
-          .setNoParent()
+      for (Map.Entry<MemorySeries, Long> m : step.memory().values().entrySet()) {
+        a.put(MEMORY.get(m.getKey()), m.getValue());
+      }
+      SpanBuilder builder = tracer.spanBuilder("step");
+      TraceParent parent = step.traceParent();
+      if (parent == null) {
+        builder.setNoParent();
+      } else {
+        // The application's span that started the loop: the step joins its trace (a training job started inside a
+        // traced request). Remote: it lives in another SDK, the application's or the OpenTelemetry agent's.
+        builder.setParent(Context.root().with(io.opentelemetry.api.trace.Span.wrap(SpanContext.createFromRemoteParent(
+            parent.traceId(), parent.spanId(), parent.sampled() ? TraceFlags.getSampled() : TraceFlags.getDefault(),
+            TraceState.getDefault()))));
+      }
+      root = builder
           .setAllAttributes(a.build())
           .setStartTimestamp(epoch(step.startNs()), TimeUnit.NANOSECONDS)
           .startSpan();

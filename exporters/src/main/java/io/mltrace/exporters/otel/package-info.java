@@ -10,6 +10,8 @@
  *
  * <p>Attribute names: {@code ml.step.number}, {@code ml.framework}, {@code ml.thread.name}, {@code ml.step.flops},
  * {@code ml.step.ops}, {@code ml.breakdown.<category>_ns} on the step span; {@code ml.kind} on every span;
- * {@code ml.op.name}, {@code ml.op.flops}, {@code ml.op.bytes}, {@code ml.op.input_shapes} on op spans.
+ * {@code ml.op.name}, {@code ml.op.flops}, {@code ml.op.bytes}, {@code ml.op.input_shapes} on op spans;
+ * {@code ml.memory.<series>} on the step span for each memory series the step measured. Memory metrics carry the
+ * series as the {@code series} attribute ({@link io.mltrace.exporters.otel.MemoryMetrics}).
  */
 package io.mltrace.exporters.otel;

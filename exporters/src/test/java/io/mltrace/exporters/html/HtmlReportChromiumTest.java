@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mltrace.collector.Category;
 import io.mltrace.collector.Step;
 import io.mltrace.exporters.testing.RecordedSteps;
@@ -53,6 +55,8 @@ class HtmlReportChromiumTest {
     assertEquals(2, count(dom, "class=\"bar\""), "the GEMM bar in the by-time and in the by-FLOPs chart");
     assertEquals(RecordedSteps.SPANS_PER_STEP, count(dom, "class=\"span\""), "the step and its five spans");
     assertTrue(dom.contains("<div id=\"gpu-idle-section\" hidden=\"\">"), "no GPU tables without GPU records");
+    assertTrue(dom.contains("<div id=\"memory-section\" hidden=\"\">"), "no memory charts without memory series");
+    assertTrue(html.contains("\"memory\": null"), "no memory data without memory series");
     Matcher d = Pattern.compile("<path d=\"M [^\"]+\"").matcher(dom);
     assertTrue(d.find(), "non-empty SVG path data");
     assertTrue(dom.contains(">matmul<"), "the op is named in the top-ops chart");
@@ -94,6 +98,73 @@ class HtmlReportChromiumTest {
     Files.deleteIfExists(shot);
     chromium("--screenshot=" + shot, report);
     assertTrue(Files.size(shot) > 10_000, "a screenshot with content: " + Files.size(shot) + " bytes");
+  }
+
+  @Test
+  void memoryLevelsFlowsAndTheLeakSuspectAreDrawn() throws Exception {
+    Path report = dir.resolve("report.html");
+    int steps = RecordedSteps.STEPS_TO_FIND_A_LEAK;
+    Path small = dir.resolve("small-report.html");
+    RecordedSteps recorded = RecordedSteps.runWithMemory(steps, false,
+        new HtmlReportWriter(report, 1000, List.of(Category.GEMM, Category.DATA, Category.FRAMEWORK)),
+        new HtmlReportWriter(small, 10, List.of(Category.GEMM)));
+    JsonNode memory = embeddedData(report).get("memory");
+    assertEquals(1, memory.get("every").asLong());
+    List<String> keys = new ArrayList<>();
+    memory.get("series").forEach(s -> keys.add(s.get("key").asText()));
+    assertEquals(List.of("heap_allocated_bytes", "arrays_live_bytes", "arrays_live", "arrays_created_bytes"), keys);
+    assertEquals(steps, memory.get("rows").size());
+    for (int i = 0; i < steps; i++) {
+      JsonNode row = memory.get("rows").get(i);
+      assertEquals(recorded.steps.get(i).number(), row.get(0).asLong());
+      assertEquals(RecordedSteps.liveBytesAfterStep(i + 1), row.get(2).asLong());
+      assertEquals(RecordedSteps.CREATED_BYTES_PER_STEP, row.get(4).asLong());
+    }
+    JsonNode leak = memory.get("leaks").get(0);
+    assertEquals(1, memory.get("leaks").size(), memory.get("leaks")::toString);
+    assertEquals("arrays_live_bytes", leak.get("series").asText());
+    assertEquals(RecordedSteps.LEAK_BYTES_PER_STEP, leak.get("bytes_per_step").asLong());
+    // The sites of the last step judged (the window's end): the arrays of every step before it, still alive.
+    JsonNode site = leak.get("sites").get(0);
+    long before = leak.get("to_step").asLong() - recorded.steps.get(0).number();
+    assertTrue(before >= steps - 8, "judged near the run's end: " + leak);
+    assertEquals(RecordedSteps.LEAK_SITE, site.get("site").asText());
+    assertEquals(before * RecordedSteps.LEAK_BYTES_PER_STEP, site.get("bytes").asLong(), leak::toString);
+    assertEquals(before, site.get("count").asLong());
+
+    String dom = chromium("--dump-dom", report);
+    assertTrue(dom.contains("data-rendered=\"ok\""), dom);
+    assertFalse(dom.contains("data-errors=\""), dom);
+    assertTrue(dom.contains("<div id=\"memory-section\">"), "shown when steps measured memory");
+    assertEquals(1, count(dom, "class=\"mem-area\""), "the live arrays, the one stacked level");
+    assertEquals(2, count(dom, "class=\"mem-line\""), "the two flows: heap allocated, arrays created");
+    assertTrue(dom.contains("<td>arrays_live_bytes</td><td>1.0 MiB</td>"), "the suspect and its growth: " + dom);
+    assertTrue(dom.contains("Counts (arrays_live) are in summary.json."), "count series are named: " + dom);
+    assertTrue(dom.contains("<div class=\"leak-site\">" + RecordedSteps.LEAK_SITE + ": " + before + ".0 MiB in "
+        + before + "</div>"), "the creation site with its bytes: " + dom);
+
+    // Bounded at 10 rows, the chart still spans the run: every 8th of the 48 steps once it has halved three times.
+    JsonNode thinned = embeddedData(small).get("memory");
+    assertEquals(8, thinned.get("every").asLong());
+    List<Long> kept = new ArrayList<>();
+    thinned.get("rows").forEach(r -> kept.add(r.get(0).asLong()));
+    List<Long> expected = new ArrayList<>();
+    for (int k = 0; k < steps; k += 8) {
+      expected.add(recorded.steps.get(k).number());
+    }
+    assertEquals(expected, kept);
+    Path shot = Paths.get("target", "report-memory-screenshot.png").toAbsolutePath();
+    Files.deleteIfExists(shot);
+    chromium("--screenshot=" + shot, report);
+    assertTrue(Files.size(shot) > 10_000, "a screenshot with content: " + Files.size(shot) + " bytes");
+  }
+
+  /** The report's embedded data, as its script reads it. */
+  private static JsonNode embeddedData(Path report) throws Exception {
+    Matcher data = Pattern.compile("<script type=\"application/json\" id=\"mltrace-data\">(.*?)</script>",
+        Pattern.DOTALL).matcher(Files.readString(report));
+    assertTrue(data.find());
+    return new ObjectMapper().readTree(data.group(1).replace("<\\/", "</"));
   }
 
   private String chromium(String what, Path report) throws Exception {

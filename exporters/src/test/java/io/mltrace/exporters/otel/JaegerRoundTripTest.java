@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mltrace.collector.Category;
 import io.mltrace.collector.ExternalActivity;
+import io.mltrace.collector.MemorySeries;
 import io.mltrace.collector.Span;
 import io.mltrace.collector.Step;
 import io.mltrace.exporters.testing.Jaeger;
@@ -196,6 +197,40 @@ class JaegerRoundTripTest {
       assertEquals(RecordedSteps.GEMM_DTYPE, tags(byName.get("matmul")).get("ml.dtype").asText());
     }
     assertTrue(estimates >= 1, "the second step's estimate reached Jaeger");
+  }
+
+  @Test
+  void theStepSpanCarriesTheStepsMemorySeries() throws Exception {
+    String service = "mltrace-memory-test";
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    OtlpTraceSink sink = grpcSink(service, err);
+    RecordedSteps recorded = RecordedSteps.runWithMemory(3, false, sink);
+    sink.close();
+    assertEquals(0, sink.dropped(), sink::report);
+
+    JsonNode traces = jaeger.traces(service, 3);
+    assertEquals(3, traces.size(), jaeger.process::log);
+    for (JsonNode trace : traces) {
+      JsonNode root = null;
+      for (JsonNode span : trace.get("spans")) {
+        root = span.get("operationName").asText().equals("step") ? span : root;
+      }
+      Map<String, JsonNode> t = tags(root);
+      long number = t.get("ml.step.number").asLong();
+      Step step = recorded.steps.stream().filter(x -> x.number() == number).findFirst().orElseThrow();
+      assertEquals(4, step.memory().values().size(), step.memory().values()::toString);
+      for (MemorySeries m : MemorySeries.values()) {
+        JsonNode v = t.get("ml.memory." + m.key());
+        if (step.memory().has(m)) {
+          assertNotNull(v, m.key() + " on the step span: " + t);
+          assertEquals(step.memory().value(m), v.asLong(), m.key());
+        } else {
+          assertNull(v, m.key() + " was not measured: absent, not zero");
+        }
+      }
+      assertEquals(RecordedSteps.liveBytesAfterStep(recorded.steps.indexOf(step) + 1),
+          t.get("ml.memory.arrays_live_bytes").asLong(), "the level at the step's end");
+    }
   }
 
   /** A sink exporting over OTLP gRPC to the test's Jaeger as {@code service}; its warnings go to {@code err}. */

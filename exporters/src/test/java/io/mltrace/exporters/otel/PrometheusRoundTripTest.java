@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mltrace.collector.Category;
+import io.mltrace.collector.MemorySeries;
+import io.mltrace.collector.RunStats;
 import io.mltrace.collector.Step;
+import io.mltrace.collector.StepSink;
 import io.mltrace.exporters.testing.LocalBackend;
 import io.mltrace.exporters.testing.RecordedSteps;
 import io.opentelemetry.sdk.resources.Resource;
@@ -33,7 +36,8 @@ class PrometheusRoundTripTest {
   static final Path DASHBOARD = Paths.get(System.getProperty("mltrace.repo.dir", "..")
       + "/docs/grafana/mltrace-dashboard.json");
   static final ObjectMapper JSON = new ObjectMapper();
-  static final int STEPS = 7;
+  /** Enough steps for the leak finder to name the injected leak, so that the memory panels have data. */
+  static final int STEPS = RecordedSteps.STEPS_TO_FIND_A_LEAK;
 
   @TempDir
   Path dir;
@@ -44,9 +48,21 @@ class PrometheusRoundTripTest {
     MetricsSink metrics = new MetricsSink(Resource.getDefault(), null, "127.0.0.1", scrapePort, 100.0, () -> 3,
         null);
     try {
-      // The lambda keeps the endpoint open after the collector closes its sinks.
-      // With scripted JVM events and GPU records, so that the GPU metrics (and the dashboard's GPU panels) exist.
-      RecordedSteps recorded = RecordedSteps.runWithActivities(STEPS, step -> metrics.onStep(step));
+      // This sink does not pass close on: the endpoint stays open after the collector closes its sinks.
+      // With scripted JVM events and GPU records, so that the GPU metrics (and the dashboard's GPU panels) exist,
+      // and with memory measured through the bridge and a leak, so that the memory metrics (and panels) exist.
+      StepSink open = new StepSink() {
+        @Override
+        public void onStep(Step step) {
+          metrics.onStep(step);
+        }
+
+        @Override
+        public void flush(RunStats stats) {
+          metrics.flush(stats);
+        }
+      };
+      RecordedSteps recorded = RecordedSteps.runWithMemory(STEPS, true, open);
       int promPort = LocalBackend.freePort();
       Files.writeString(dir.resolve("prom.yml"), String.join("\n",
           "global:",
@@ -87,11 +103,27 @@ class PrometheusRoundTripTest {
         assertEquals(value(api, "sum(ml_gpu_stream_idle_seconds_total{wait=\"host_wait\"})", -1),
             value(api, "sum(ml_gpu_host_wait_seconds_total)", -1), 1e-9, "the host-wait causes sum to the host wait");
         assertEquals(2 * STEPS, value(api, "ml_gpu_launch_delay_seconds_count", -1), 0.0);
+        memory(api, recorded);
         dashboardQueriesNameExistingMetrics(api);
       }
     } finally {
       metrics.close();
     }
+  }
+
+  /** Levels are the last step's, flows sum over the steps, and the injected leak's growth per step is found. */
+  private static void memory(String api, RecordedSteps recorded) throws Exception {
+    assertEquals(RecordedSteps.liveBytesAfterStep(STEPS),
+        value(api, "ml_memory_level_bytes{series=\"arrays_live_bytes\"}", -1), 0.0);
+    assertEquals(100 + STEPS, value(api, "ml_memory_count{series=\"arrays_live\"}", -1), 0.0);
+    assertEquals(STEPS * RecordedSteps.CREATED_BYTES_PER_STEP,
+        value(api, "ml_memory_flow_bytes_total{series=\"arrays_created_bytes\"}", -1), 0.0);
+    long allocated = recorded.steps.stream().mapToLong(s -> s.memory().value(MemorySeries.HEAP_ALLOCATED_BYTES)).sum();
+    assertTrue(allocated > 0, "the training thread allocated");
+    assertEquals(allocated, value(api, "ml_memory_flow_bytes_total{series=\"heap_allocated_bytes\"}", -1), 0.0);
+    assertEquals(RecordedSteps.LEAK_BYTES_PER_STEP,
+        value(api, "ml_memory_leak_growth_bytes{series=\"arrays_live_bytes\"}", -1),
+        RecordedSteps.LEAK_BYTES_PER_STEP * 0.01, "the leak suspect's growth per step");
   }
 
   /**

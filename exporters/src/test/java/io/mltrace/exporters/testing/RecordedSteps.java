@@ -3,8 +3,11 @@ package io.mltrace.exporters.testing;
 import io.mltrace.bootstrap.DataTypes;
 import io.mltrace.bootstrap.GemmShapes;
 import io.mltrace.bootstrap.Kind;
+import io.mltrace.bootstrap.MemoryGauges;
+import io.mltrace.bootstrap.MemorySlots;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.Sampling;
+import io.mltrace.bootstrap.TestMemorySites;
 import io.mltrace.bootstrap.ThreadRecorder;
 import io.mltrace.collector.ActivitySource;
 import io.mltrace.collector.Category;
@@ -16,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -60,6 +64,19 @@ public final class RecordedSteps {
   public static final int GPU_RECORDS_PER_STEP = 2;
   public static final int JVM_EVENTS_PER_STEP = 1;
 
+  /**
+   * With {@link #runWithMemory}: the live-arrays level starts at {@link #LIVE_BYTES_AT_START} and grows by
+   * {@link #LEAK_BYTES_PER_STEP} in every step (one array of that size kept per step), and each step creates
+   * {@link #CREATED_BYTES_PER_STEP} bytes of arrays.
+   */
+  public static final long LIVE_BYTES_AT_START = 8L << 20;
+  public static final long LEAK_BYTES_PER_STEP = 1L << 20;
+  public static final long CREATED_BYTES_PER_STEP = 3 * 4096;
+  /** With {@link #runWithMemory}: where the leaked arrays were created, as the tensor hooks name a frame. */
+  public static final String LEAK_SITE = "com.example.Leaky.trainStep(Leaky.java:42)";
+  /** Steps enough for the leak finder's default rule to judge a window (10 warm-up steps, 32 points). */
+  public static final int STEPS_TO_FIND_A_LEAK = 48;
+
   public final List<Step> steps = new ArrayList<>();
 
   /** Runs {@code count} steps on a {@code trainer-thread} and closes the collector; sinks see every step. */
@@ -95,6 +112,46 @@ public final class RecordedSteps {
     return run(count, null, false, true, sinks);
   }
 
+  /**
+   * As {@link #run} (with the scripted JVM events and GPU records when {@code activities}), with memory measured
+   * through the bridge as the agent measures it: the training thread's real heap allocation per step (the JVM's
+   * per-thread counter), the live-arrays level and count read by installed gauges at each step's close, and the
+   * bytes of arrays created in the step added by the step's own thread. The live level leaks
+   * {@link #LEAK_BYTES_PER_STEP} per step, all created at {@link #LEAK_SITE}: each (sampled) step writes that site's
+   * record, with the bytes and count of the leaked arrays alive so far. The gauges are removed when the run ends.
+   */
+  public static RecordedSteps runWithMemory(int count, boolean activities, StepSink... sinks)
+      throws InterruptedException {
+    AtomicLong live = new AtomicLong(LIVE_BYTES_AT_START);
+    AtomicLong liveCount = new AtomicLong(100);
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    MemoryGauges.installThreadAllocation(threads::getCurrentThreadAllocatedBytes);
+    MemoryGauges.install(MemorySlots.ARRAYS_LIVE_BYTES, live::get);
+    MemoryGauges.install(MemorySlots.ARRAYS_LIVE, liveCount::get);
+    try {
+      return run(count, activities ? new ScriptedActivities() : null, false, false, () -> {
+        Recorder.addToStepMemory(MemorySlots.ARRAYS_CREATED_BYTES, CREATED_BYTES_PER_STEP);
+        long leaked = live.addAndGet(LEAK_BYTES_PER_STEP) - LIVE_BYTES_AT_START - LEAK_BYTES_PER_STEP;
+        liveCount.incrementAndGet();
+        // The arrays of the earlier steps outlived their steps (this step's own array is not past its step yet).
+        if (leaked > 0) {
+          TestMemorySites.write(LEAK_SITE, MemorySlots.ARRAYS_LIVE_BYTES, leaked, leaked / LEAK_BYTES_PER_STEP);
+        }
+      }, sinks);
+    } finally {
+      MemoryGauges.clear();
+    }
+  }
+
+  /**
+   * The live-arrays level at the end of the {@code n}th step (from 1) of a {@link #runWithMemory} run; step numbers
+   * count on across runs in one JVM, so {@code n} is the step's place in {@link #steps}, plus one.
+   */
+  public static long liveBytesAfterStep(long n) {
+    return LIVE_BYTES_AT_START + n * LEAK_BYTES_PER_STEP;
+  }
+
   private static RecordedSteps run(int count, ScriptedActivities source, boolean gcAcrossSteps, StepSink... sinks)
       throws InterruptedException {
     return run(count, source, gcAcrossSteps, false, sinks);
@@ -102,6 +159,12 @@ public final class RecordedSteps {
 
   private static RecordedSteps run(int count, ScriptedActivities source, boolean gcAcrossSteps, boolean backward,
       StepSink... sinks) throws InterruptedException {
+    return run(count, source, gcAcrossSteps, backward, null, sinks);
+  }
+
+  /** {@code inStep}, when not null, runs inside each step on the training thread. */
+  private static RecordedSteps run(int count, ScriptedActivities source, boolean gcAcrossSteps, boolean backward,
+      Runnable inStep, StepSink... sinks) throws InterruptedException {
     RecordedSteps r = new RecordedSteps();
     List<StepSink> all = new ArrayList<>(List.of(sinks));
     all.add(0, r.steps::add);
@@ -115,7 +178,7 @@ public final class RecordedSteps {
     try {
       Thread t = new Thread(() -> {
         for (int i = 0; i < count; i++) {
-          long beforeEnd = oneStep(source, backward);
+          long beforeEnd = oneStep(source, backward, inStep);
           if (i == 0 && gcAcrossSteps) {
             // From before the step's end to after the next step's start, however late this thread runs here.
             source.add(new ExternalActivity(ExternalActivity.Origin.JVM, Category.GC, GC_ACROSS,
@@ -133,8 +196,11 @@ public final class RecordedSteps {
   }
 
   /** Records one step; returns a time read just before the step closed. */
-  private static long oneStep(ScriptedActivities source, boolean backward) {
+  private static long oneStep(ScriptedActivities source, boolean backward, Runnable inStep) {
     ThreadRecorder d = Recorder.enterStepPart();
+    if (inStep != null) {
+      inStep.run();
+    }
     long dataStart = System.nanoTime();
     LockSupport.parkNanos(200_000);
     Recorder.exitSpan(d, Kind.DATA, "data");
