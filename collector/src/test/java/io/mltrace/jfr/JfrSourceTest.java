@@ -62,6 +62,15 @@ class JfrSourceTest {
 
   private static volatile byte[][] retained;
 
+  /** Waits (up to 20 s) until the stream delivered a heartbeat; returns when the wait began. */
+  private static long awaitRunning(JfrSource source) throws InterruptedException {
+    long started = System.nanoTime();
+    while (source.completeUpToNs() <= started && System.nanoTime() < started + 20_000_000_000L) {
+      Thread.sleep(20);
+    }
+    return started;
+  }
+
   /** {@code bytes} in arrays of 16 KiB: G1 counts a humongous object (half a region or more) in whole regions. */
   private static byte[][] smallArrays(int bytes) {
     byte[][] kept = new byte[bytes >> 14][];
@@ -72,18 +81,15 @@ class JfrSourceTest {
   }
 
   /**
-   * Ground truth: two collections, the first with 64 MiB more reachable (4096 arrays of 16 KiB) than the second. The heap the "After GC"
-   * summaries give differs by those 64 MiB (within 2 MiB: the test's own garbage, class metadata do not count in
-   * the heap), and each reading is placed when its collection ended.
+   * Ground truth: two collections, the first with 64 MiB more reachable (4096 arrays of 16 KiB) than the second.
+   * The heap the "After GC" summaries give differs by those 64 MiB (within 2 MiB: the test's own garbage; class
+   * metadata does not count in the heap), and each reading is placed when its collection ended.
    */
   @Test
   void heapAfterGcReadingsDifferByTheBytesKeptReachable() throws Exception {
     JfrSource source = JfrSource.start(0, 1000, 100_000);
     try {
-      long started = System.nanoTime();
-      while (source.completeUpToNs() <= started && System.nanoTime() < started + 20_000_000_000L) {
-        Thread.sleep(20);
-      }
+      awaitRunning(source);
       retained = smallArrays(64 << 20); // not in a local: the interpreter's frame would keep it reachable
       long before = System.nanoTime();
       System.gc();
@@ -118,10 +124,7 @@ class JfrSourceTest {
   void finishDeliversWhatWasJustRecordedOnceWithoutWaitingForTheStream() throws Exception {
     JfrSource source = JfrSource.start(10, 1, 100_000);
     try {
-      long started = System.nanoTime();
-      while (source.completeUpToNs() <= started && System.nanoTime() < started + 20_000_000_000L) {
-        Thread.sleep(20);
-      }
+      long started = awaitRunning(source);
       // Two collections, one before and one after the stream's watermark: both must arrive, each once.
       System.gc();
       Thread.sleep(1500);

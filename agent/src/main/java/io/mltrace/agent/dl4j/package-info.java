@@ -9,8 +9,10 @@
  * is {@code backward}, {@code BaseMultiLayerUpdater.update} and {@code StepFunction.step} are {@code updater};
  * each layer's {@code activate}/{@code backpropGradient} is a layer span named {@code Type[index]}; every op
  * reaching {@code NativeOpExecutioner} is an op span with its name, shapes, data type and FLOPs; the network's
- * {@code output(...)} is a root span outside any step. Workspace allocations and the resident memory are attributes
- * of the step.
+ * {@code output(...)} is a root span outside any step. Each step's memory: workspace allocations
+ * ({@code Nd4jWorkspace.alloc}) and detached buffer allocations ({@code OpaqueDataBuffer.allocateDataBuffer}) are
+ * flows of the step; ND4J's off-heap, workspace and resident levels are gauges read when it closes
+ * ({@code Dl4jMemory}, {@code Nd4jLevels}), installed once DL4J's first hook applies.
  *
  * <p>Advice classes are inlined into DL4J's and ND4J's classes: they may reference only public bootstrap bridge
  * types ({@code io.mltrace.bootstrap}), DL4J/ND4J/JavaCPP types and {@code java.base}. Every advice suppresses

@@ -9,7 +9,8 @@ import java.nio.file.Path;
  * ({@code mode=off,jvm_events=off}) against no agent; {@code jfr} ({@code mode=off} against
  * {@code mode=off,jvm_events=off}: the JFR streaming that every mode starts); {@code default-vs-b} ({@code default}
  * with this build against {@code default} with {@code --agent-b PATH}); {@code vs:PATH} (the same against the jar
- * at PATH, so that one batch can hold several other builds).
+ * at PATH, so that one batch can hold several other builds); {@code memory} ({@code default} against
+ * {@code default,memory=off}: what each step's memory readings cost).
  */
 final class Comparisons {
   private final Path agent;
@@ -46,6 +47,10 @@ final class Comparisons {
       case "jfr":
         return new Comparison(mode, mltrace(agent, "mode=off", "", work.resolve(prefix + "-a")),
             mltrace(agent, "mode=off,jvm_events=off", "", work.resolve(prefix + "-b")));
+      case "memory":
+        return new Comparison(mode, mltrace(agent, "mode=default", ",sample_every=" + sampleEvery,
+            work.resolve(prefix + "-a")), mltrace(agent, "mode=default,memory=off", ",sample_every=" + sampleEvery,
+            work.resolve(prefix + "-b")));
       case "default-vs-b":
         if (agentB == null) {
           throw new IllegalArgumentException("default-vs-b needs --agent-b PATH (another build of the agent jar)");
@@ -60,7 +65,8 @@ final class Comparisons {
           return versus(mode, other, prefix);
         }
         throw new IllegalArgumentException(
-            "unknown comparison '" + mode + "' (aa, off, off-nojfr, default, full, jfr, default-vs-b, vs:PATH)");
+            "unknown comparison '" + mode + "' (aa, off, off-nojfr, default, full, jfr, memory, default-vs-b,"
+                + " vs:PATH)");
     }
   }
 
