@@ -22,6 +22,14 @@ public interface ActivitySource {
    */
   long completeUpToNs();
 
+  /**
+   * True while the source delivers every device memory allocation and release ({@link ActivityKind#isGpuMemory()}),
+   * so that each step gets the GPU memory series, zeros included; read by the collector at every drain.
+   */
+  default boolean measuresGpuMemory() {
+    return false;
+  }
+
   /** Stops producing; called once at shutdown. */
   default void close() {}
 }

@@ -159,6 +159,9 @@ public final class Collector implements AutoCloseable {
       }
       for (ActivitySource source : sources) {
         try {
+          if (source.measuresGpuMemory()) {
+            assembler.measuringGpuMemory();
+          }
           source.drainTo(polled);
         } catch (Throwable t) {
           sourceErrors++;
@@ -240,7 +243,7 @@ public final class Collector implements AutoCloseable {
         dropped += tr.dropped();
       }
       return new RunStats(dropped, sinkErrors, stepsDiscarded, assembler.activitiesDropped(),
-          assembler.stepsReleasedEarly(), sourceErrors, leaks.suspects());
+          assembler.stepsReleasedEarly(), sourceErrors, leaks.suspects(), assembler.gpuAllocationsUntracked());
     }
   }
 

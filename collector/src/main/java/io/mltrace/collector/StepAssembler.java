@@ -90,6 +90,7 @@ final class StepAssembler {
   private int gpuCount;
   private long activitiesDropped;
   private long stepsReleasedEarly;
+  private final GpuMemoryLedger gpuMemory = new GpuMemoryLedger(1 << 16, 1 << 16);
 
   StepAssembler(long maxHoldNanos, long retentionNanos, int maxActivities) {
     this.maxHoldNanos = maxHoldNanos;
@@ -104,7 +105,9 @@ final class StepAssembler {
   void addActivities(List<ExternalActivity> activities) {
     int hostBefore = host.size();
     for (ExternalActivity a : activities) {
-      if (a.kind().isGpu()) {
+      if (a.kind().isGpuMemory()) {
+        gpuMemory.add(a); // a point, not GPU work: it moves the step's memory series only
+      } else if (a.kind().isGpu()) {
         if (a.correlatedSpanId() != 0) {
           gpuBySpan.computeIfAbsent(a.correlatedSpanId(), k -> new ArrayList<>()).add(a);
         } else {
@@ -158,6 +161,16 @@ final class StepAssembler {
     return out;
   }
 
+  /** Every step from now on gets the GPU memory series (a source delivers every device allocation and release). */
+  void measuringGpuMemory() {
+    gpuMemory.measuring();
+  }
+
+  /** Device allocations missing from {@link MemorySeries#GPU_LIVE_BYTES}: the live-allocation table was full. */
+  long gpuAllocationsUntracked() {
+    return gpuMemory.untrackedAllocations();
+  }
+
   long activitiesDropped() {
     return activitiesDropped;
   }
@@ -193,6 +206,7 @@ final class StepAssembler {
       }
     }
     takeGpu(d, external);
+    gpuMemory.closeStep(d.memory, d.startNs, d.endNs, d.tree, d.detailed);
 
     List<StepAccounting.Interval> jvm = new ArrayList<>();
     for (ExternalActivity a : external) {
