@@ -99,10 +99,11 @@ final class GpuMemoryLedger {
           op = s.name();
         }
       }
-      apply(a, op);
+      long released = apply(a, op);
       if (a.startNs() >= startNs) {
         boolean alloc = a.kind() == ActivityKind.GPU_ALLOC;
-        flows[alloc ? 0 : 1] += a.bytes();
+        // A release record without its size counts the size of the allocation it ends, where that is known.
+        flows[alloc ? 0 : 1] += alloc || a.bytes() > 0 ? a.bytes() : released;
         flows[alloc ? 2 : 3]++;
       }
     }
@@ -129,8 +130,11 @@ final class GpuMemoryLedger {
     }
   }
 
-  /** Moves the level by one record; {@code op} null: the op is not known. */
-  private void apply(ExternalActivity a, String op) {
+  /**
+   * Moves the level by one record; {@code op} null: the op is not known. Returns the bytes of the allocation a
+   * release ended (0 when untracked, or for an allocation).
+   */
+  private long apply(ExternalActivity a, String op) {
     if (a.kind() == ActivityKind.GPU_ALLOC) {
       Allocation previous = live.remove(a.address());
       if (previous != null) {
@@ -138,18 +142,19 @@ final class GpuMemoryLedger {
       }
       if (live.size() >= maxLive) {
         untrackedAllocations++;
-        return;
+        return 0;
       }
       live.put(a.address(), new Allocation(a.bytes(), op == null ? NO_SPAN : op));
       liveBytes += a.bytes();
-    } else {
-      Allocation freed = live.remove(a.address());
-      if (freed != null) {
-        liveBytes -= freed.bytes;
-      } else {
-        untrackedFrees++;
-      }
+      return 0;
     }
+    Allocation freed = live.remove(a.address());
+    if (freed == null) {
+      untrackedFrees++;
+      return 0;
+    }
+    liveBytes -= freed.bytes;
+    return freed.bytes;
   }
 
   /** Live allocations by op, largest first, at most {@link #MAX_SITES}. */

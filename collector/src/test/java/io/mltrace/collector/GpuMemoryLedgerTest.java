@@ -79,6 +79,19 @@ class GpuMemoryLedgerTest {
   }
 
   @Test
+  void aReleaseRecordWithoutItsSizeCountsTheSizeOfTheAllocationItEnds() {
+    GpuMemoryLedger ledger = new GpuMemoryLedger(100, 100);
+    ledger.measuring();
+    ledger.add(alloc(0x1000, 2048, 110, 0));
+    ledger.add(free(0x1000, 0, 120));
+    ledger.add(free(0x9000, 0, 130)); // untracked, size unknown
+    StepMemory m = close(ledger, 100, 200);
+    assertEquals(2048, m.value(MemorySeries.GPU_FREE_BYTES));
+    assertEquals(2, m.value(MemorySeries.GPU_FREES));
+    assertEquals(0, m.value(MemorySeries.GPU_LIVE_BYTES));
+  }
+
+  @Test
   void recordsBetweenStepsMoveTheLevelOnly() {
     GpuMemoryLedger ledger = new GpuMemoryLedger(100, 100);
     ledger.measuring();
