@@ -157,16 +157,16 @@ public final class Collector implements AutoCloseable {
           ThreadRegistry.forget(tr);
         }
       }
+      long gpuMemoryUntil = Long.MIN_VALUE;
       for (ActivitySource source : sources) {
         try {
-          if (source.measuresGpuMemory()) {
-            assembler.measuringGpuMemory();
-          }
+          gpuMemoryUntil = Math.max(gpuMemoryUntil, source.gpuMemoryMeasuredUntilNs());
           source.drainTo(polled);
         } catch (Throwable t) {
           sourceErrors++;
         }
       }
+      assembler.gpuMemoryMeasuredUntil(gpuMemoryUntil);
       n += polled.size();
       assembler.addActivities(polled);
       polled.clear();

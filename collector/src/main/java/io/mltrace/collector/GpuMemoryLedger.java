@@ -52,7 +52,8 @@ final class GpuMemoryLedger {
   private boolean pendingSorted = true;
   private final Map<Long, Allocation> live = new HashMap<>();
   private long liveBytes;
-  private boolean measuring;
+  /** Until when a source delivers every record (agent clock); {@link Long#MIN_VALUE}: never. */
+  private long measuredUntilNs = Long.MIN_VALUE;
   private long untrackedAllocations;
   private long untrackedFrees;
 
@@ -61,9 +62,12 @@ final class GpuMemoryLedger {
     this.maxPending = maxPending;
   }
 
-  /** From now on every step gets the GPU memory series (a source delivers every allocation and release). */
-  void measuring() {
-    measuring = true;
+  /**
+   * Steps ending by {@code untilNs} get the GPU memory series (a source delivers every allocation and release until
+   * then; {@link Long#MAX_VALUE}: it does now; {@link Long#MIN_VALUE}: it never did).
+   */
+  void measuredUntil(long untilNs) {
+    measuredUntilNs = untilNs;
   }
 
   void add(ExternalActivity a) {
@@ -108,8 +112,8 @@ final class GpuMemoryLedger {
       }
     }
     pending.subList(0, n).clear();
-    if (!measuring && n == 0 && live.isEmpty()) {
-      return;
+    if (measuredUntilNs == Long.MIN_VALUE ? n == 0 && live.isEmpty() : endNs > measuredUntilNs) {
+      return; // not measured: absent, not zero
     }
     memory.set(MemorySeries.GPU_ALLOC_BYTES, flows[0]);
     memory.set(MemorySeries.GPU_FREE_BYTES, flows[1]);

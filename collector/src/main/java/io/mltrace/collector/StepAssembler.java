@@ -161,9 +161,13 @@ final class StepAssembler {
     return out;
   }
 
-  /** Every step from now on gets the GPU memory series (a source delivers every device allocation and release). */
-  void measuringGpuMemory() {
-    gpuMemory.measuring();
+  /**
+   * Until when a source delivers every device allocation and release ({@link ActivitySource#gpuMemoryMeasuredUntilNs}):
+   * steps that end by then get the GPU memory series; steps that end after it stopped (GPU tracing failed, or the
+   * run's end) do not.
+   */
+  void gpuMemoryMeasuredUntil(long untilNs) {
+    gpuMemory.measuredUntil(untilNs);
   }
 
   /** Device allocations missing from {@link MemorySeries#GPU_LIVE_BYTES}: the live-allocation table was full. */

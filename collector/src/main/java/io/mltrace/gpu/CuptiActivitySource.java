@@ -156,8 +156,8 @@ final class CuptiActivitySource implements ActivitySource {
   }
 
   @Override
-  public boolean measuresGpuMemory() {
-    return tracing.memoryTracked();
+  public long gpuMemoryMeasuredUntilNs() {
+    return tracing.memoryTrackedUntilNs();
   }
 
   @Override

@@ -78,6 +78,7 @@ public final class GpuTracing implements GpuCorrelation.WindowControl {
   private volatile boolean enabled;
   private volatile boolean collectedSinceFlush;
   private volatile boolean memoryTracked;
+  private volatile long memoryTrackedUntilNs = Long.MIN_VALUE;
   private boolean memoryRefused;
   private boolean followSampled;
   private volatile int requested;
@@ -204,6 +205,7 @@ public final class GpuTracing implements GpuCorrelation.WindowControl {
         return false;
       }
       memoryTracked = true;
+      memoryTrackedUntilNs = Long.MAX_VALUE;
     }
     return true;
   }
@@ -211,6 +213,14 @@ public final class GpuTracing implements GpuCorrelation.WindowControl {
   /** True while device memory records are collected ({@link #trackMemory}). */
   public boolean memoryTracked() {
     return memoryTracked;
+  }
+
+  /**
+   * Until when every device allocation and release is collected: {@link Long#MAX_VALUE} while
+   * {@link #memoryTracked}, when it stopped after that, {@link Long#MIN_VALUE} if it never started.
+   */
+  long memoryTrackedUntilNs() {
+    return memoryTrackedUntilNs;
   }
 
   /** Starts collecting now; false (and GPU tracing off for good, one line logged) when CUPTI refuses. */
@@ -252,6 +262,7 @@ public final class GpuTracing implements GpuCorrelation.WindowControl {
 
   private void stopMemory() {
     if (memoryTracked) {
+      memoryTrackedUntilNs = System.nanoTime(); // before the disable: nothing later is claimed complete
       GpuNative.memory0(false);
       memoryTracked = false;
       collectedSinceFlush = true; // the records made until now still need the next forced flush
@@ -260,6 +271,7 @@ public final class GpuTracing implements GpuCorrelation.WindowControl {
 
   private void markUnavailable(String why) {
     unavailable = why;
+    stopMemory(); // off for good: the memory records too, after one last flush
     GpuCorrelation.setActive(false);
     GpuCorrelation.setWindowControl(null);
     log.accept("GPU tracing unavailable: " + why);

@@ -29,7 +29,7 @@ class GpuMemoryLedgerTest {
   @Test
   void aStepsFlowsAreItsRecordsAndTheLevelIsWhatWasNotFreed() {
     GpuMemoryLedger ledger = new GpuMemoryLedger(100, 100);
-    ledger.measuring();
+    ledger.measuredUntil(Long.MAX_VALUE);
     ledger.add(alloc(0x1000, 4096, 110, 0));
     ledger.add(alloc(0x2000, 1000, 120, 0));
     ledger.add(free(0x1000, 4096, 150));
@@ -56,7 +56,7 @@ class GpuMemoryLedgerTest {
   @Test
   void aReleaseOfMemoryAllocatedBeforeTracingCountsInTheFlowsButNeverAgainstTheLevel() {
     GpuMemoryLedger ledger = new GpuMemoryLedger(100, 100);
-    ledger.measuring();
+    ledger.measuredUntil(Long.MAX_VALUE);
     ledger.add(free(0xdead, 1 << 20, 110)); // allocated before memory records were on
     ledger.add(alloc(0x1000, 100, 120, 0));
     StepMemory m = close(ledger, 100, 200);
@@ -70,7 +70,7 @@ class GpuMemoryLedgerTest {
   void aReleaseThatArrivesBeforeItsAllocationStillEndsIt() {
     // The bridge emits records as their joins complete: a release can come out before the allocation it ends.
     GpuMemoryLedger ledger = new GpuMemoryLedger(100, 100);
-    ledger.measuring();
+    ledger.measuredUntil(Long.MAX_VALUE);
     ledger.add(free(0x1000, 512, 160));
     ledger.add(alloc(0x1000, 512, 130, 0));
     StepMemory m = close(ledger, 100, 200);
@@ -81,7 +81,7 @@ class GpuMemoryLedgerTest {
   @Test
   void aReleaseRecordWithoutItsSizeCountsTheSizeOfTheAllocationItEnds() {
     GpuMemoryLedger ledger = new GpuMemoryLedger(100, 100);
-    ledger.measuring();
+    ledger.measuredUntil(Long.MAX_VALUE);
     ledger.add(alloc(0x1000, 2048, 110, 0));
     ledger.add(free(0x1000, 0, 120));
     ledger.add(free(0x9000, 0, 130)); // untracked, size unknown
@@ -94,7 +94,7 @@ class GpuMemoryLedgerTest {
   @Test
   void recordsBetweenStepsMoveTheLevelOnly() {
     GpuMemoryLedger ledger = new GpuMemoryLedger(100, 100);
-    ledger.measuring();
+    ledger.measuredUntil(Long.MAX_VALUE);
     ledger.add(alloc(0x1000, 300, 50, 0)); // model weights, before the first step
     StepMemory m = close(ledger, 100, 200);
     assertEquals(0, m.value(MemorySeries.GPU_ALLOCS));
@@ -104,7 +104,7 @@ class GpuMemoryLedgerTest {
   @Test
   void theLiveTableIsBoundedAndItsOverflowCounted() {
     GpuMemoryLedger ledger = new GpuMemoryLedger(2, 100);
-    ledger.measuring();
+    ledger.measuredUntil(Long.MAX_VALUE);
     ledger.add(alloc(1, 10, 110, 0));
     ledger.add(alloc(2, 20, 120, 0));
     ledger.add(alloc(3, 40, 130, 0));
@@ -117,7 +117,7 @@ class GpuMemoryLedgerTest {
   @Test
   void pendingRecordsAreBoundedWhenNoStepCloses() {
     GpuMemoryLedger ledger = new GpuMemoryLedger(1000, 10);
-    ledger.measuring();
+    ledger.measuredUntil(Long.MAX_VALUE);
     for (int i = 0; i < 25; i++) {
       ledger.add(alloc(i + 1, 1, 1000 + i, 0));
     }
@@ -130,7 +130,7 @@ class GpuMemoryLedgerTest {
   @Test
   void liveAllocationsAreSitesOfTheOpThatLaunchedThemInADetailedStep() {
     GpuMemoryLedger ledger = new GpuMemoryLedger(100, 100);
-    ledger.measuring();
+    ledger.measuredUntil(Long.MAX_VALUE);
     Span matmul = new Span(Kind.OP_GEMM, "matmul", 1, 100, 150, 11, 10, 0, 0, new long[0][]);
     Span relu = new Span(Kind.OP_OTHER, "relu", 1, 150, 190, 12, 10, 0, 0, new long[0][]);
     SpanTree tree = SpanTree.of(List.of(matmul, relu));
@@ -152,6 +152,16 @@ class GpuMemoryLedgerTest {
     StepMemory counted = new StepMemory();
     ledger.closeStep(counted, 200, 300, NO_SPANS, false);
     assertTrue(counted.sites().isEmpty(), "sites in detailed steps only, as for tensors");
+  }
+
+  @Test
+  void stepsEndingAfterTheSourceStoppedAreNotMeasured() {
+    GpuMemoryLedger ledger = new GpuMemoryLedger(100, 100);
+    ledger.measuredUntil(Long.MAX_VALUE);
+    ledger.add(alloc(0x1000, 64, 150, 0));
+    ledger.measuredUntil(250); // GPU tracing failed mid-run
+    assertEquals(64, close(ledger, 100, 200).value(MemorySeries.GPU_LIVE_BYTES));
+    assertFalse(close(ledger, 200, 300).has(MemorySeries.GPU_LIVE_BYTES), "unknown, not zero");
   }
 
   @Test

@@ -164,6 +164,27 @@ class GpuMemoryTest {
   }
 
   @Test
+  void whenGpuTracingFailsMidRunLaterStepsHaveNoGpuMemorySeries() throws Exception {
+    FakeCupti.configure(10, false, false, false); // enabling concurrent kernels fails: the first window's enable
+    gpu = GpuTracing.start(FakeCupti.options().flushIntervalMillis(10), log::add);
+    collector.addSource(gpu.source());
+    collector.start();
+    assertTrue(gpu.trackMemory(), log::toString);
+    step(0);
+    Thread.sleep(5);
+    assertFalse(gpu.enable());
+    step(1);
+    gpu.finish();
+    collector.close();
+    assertEquals(2, steps.size());
+    StepMemory before = steps.get(0).memory();
+    assertEquals(LEAK, before.value(MemorySeries.GPU_LIVE_BYTES), before.values()::toString);
+    assertFalse(steps.get(1).memory().has(MemorySeries.GPU_LIVE_BYTES), "unknown after the failure, not zero");
+    assertEquals(1, log.size(), log::toString);
+    assertTrue(log.get(0).startsWith("GPU tracing unavailable: cuptiActivityEnable(kind 10) failed"), log.get(0));
+  }
+
+  @Test
   void withoutTrackMemoryNoMemoryRecordsAreMade() {
     FakeCupti.configure(-1, false, false, false);
     gpu = GpuTracing.start(FakeCupti.options(), log::add);
@@ -188,6 +209,6 @@ class GpuMemoryTest {
         log.get(0));
     assertTrue(gpu.available());
     assertTrue(gpu.enable());
-    assertFalse(gpu.source().measuresGpuMemory());
+    assertEquals(Long.MIN_VALUE, gpu.source().gpuMemoryMeasuredUntilNs());
   }
 }
