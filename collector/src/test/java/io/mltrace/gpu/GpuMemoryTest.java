@@ -71,9 +71,15 @@ class GpuMemoryTest {
    * pinned host memory is allocated and freed too (not device memory). Addresses are unique per step.
    */
   private static void step(int i) {
+    step(i, true);
+  }
+
+  private static void step(int i, boolean leak) {
     ThreadRecorder phase = Recorder.enterStepPart();
     ThreadRecorder matmul = Recorder.enterOp();
-    FakeCupti.allocate(0x7f00_0000_0000L + i * LEAK, LEAK);
+    if (leak) {
+      FakeCupti.allocate(0x7f00_0000_0000L + i * LEAK, LEAK);
+    }
     FakeCupti.allocate(0x7e00_0000_0000L + i * SCRATCH, SCRATCH);
     Recorder.exitOp(matmul, Kind.OP_GEMM, "matmul", 0, 0, null, null, null);
     ThreadRecorder relu = Recorder.enterOp();
@@ -161,6 +167,26 @@ class GpuMemoryTest {
     assertEquals("matmul", gpuLeak.sites().get(0).site(), gpuLeak::toString);
     assertTrue(gpuLeak.sites().get(0).bytes() >= 50 * LEAK, gpuLeak::toString);
     assertEquals(0, collector.stats().gpuAllocationsUntracked());
+  }
+
+  @Test
+  void aJobThatFreesWhatItAllocatesHasNoDeviceSuspect() {
+    Sampling.update(sp -> sp.withSampleEvery(1));
+    FakeCupti.configure(-1, false, false, false);
+    gpu = GpuTracing.start(FakeCupti.options().flushIntervalMillis(10), log::add);
+    collector.addSource(gpu.source());
+    collector.start();
+    assertTrue(gpu.trackMemory(), log::toString);
+    gpu.followSampledSteps();
+    for (int i = 0; i < 60; i++) {
+      step(i, false);
+    }
+    gpu.finish();
+    collector.close();
+    assertEquals(60, steps.size());
+    assertTrue(steps.stream().allMatch(s -> s.memory().value(MemorySeries.GPU_ALLOCS) == 1
+        && s.memory().value(MemorySeries.GPU_LIVE_BYTES) == 0), "a scratch buffer per step, freed");
+    assertTrue(collector.stats().leaks().isEmpty(), collector.stats().leaks()::toString);
   }
 
   @Test
