@@ -17,7 +17,7 @@ target="$here/target"
 
 build() {
   local collector_jar
-  collector_jar=$(ls "$root"/collector/target/mltrace-collector-*.jar 2>/dev/null | grep -v sources | head -1)
+  collector_jar=$(ls "$root"/collector/target/mltrace-collector-*.jar 2>/dev/null | grep -v -e sources -e tests | head -1)
   if [[ -z "$collector_jar" || ! -f "$root/agent/target/mltrace-agent.jar" ]]; then
     echo "gpu-check: build the project first: mvn -B package -DskipTests" >&2
     exit 1
@@ -70,7 +70,8 @@ run() {
     "${CUPTI_PATH:-}"
   echo "== agent: the same steps under -javaagent, each also leaking 2 MiB of device memory from op leakyBuffer"
   local out="$target/agent-out" log="$target/agent.log"
-  "$java" -javaagent:"$target/mltrace-agent.jar=output=$out,console=summary,sample_every=1${CUPTI_PATH:+,cupti_path=$CUPTI_PATH}" \
+  local agent_args="output=$out,console=summary,sample_every=1${CUPTI_PATH:+,cupti_path=$CUPTI_PATH}"
+  "$java" -javaagent:"$target/mltrace-agent.jar=$agent_args" \
     -Djava.library.path="$target" -cp "$target/classes" GpuCheck agent leak 2>&1 | tee "$log"
   # 60 steps, each launching at least 2 H2D, sgemm, sscal, memset, D2D and D2H: at least 140 joined records.
   local records unresolved
