@@ -8,63 +8,27 @@ import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.Sampling;
 import io.mltrace.bootstrap.ThreadRecorder;
-import io.mltrace.collector.Collector;
 import io.mltrace.collector.ExternalActivity;
 import io.mltrace.collector.Leak;
 import io.mltrace.collector.MemorySeries;
 import io.mltrace.collector.MemorySite;
 import io.mltrace.collector.Step;
 import io.mltrace.collector.StepMemory;
-import io.mltrace.collector.StepSink;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Device memory per step through the whole path: the fake libcupti's MEMORY2 records (the real Memory4 layout),
  * the bridge's parse and join, the ring, the source, and the collector's ledger, in sampled and counted steps.
  */
-class GpuMemoryTest {
+class GpuMemoryTest extends FakeGpuStepsTest {
   static final long WEIGHTS = 8L << 20;
   static final long LEAK = 1L << 20;
   static final long SCRATCH = 4096;
-
-  private final List<Step> steps = Collections.synchronizedList(new ArrayList<>());
-  private final List<String> log = Collections.synchronizedList(new ArrayList<>());
-  private Collector collector;
-  private GpuTracing gpu;
-
-  @BeforeEach
-  void setUp() {
-    Recorder.setEnabled(true);
-    Recorder.loopStart();
-    collector = Collector.create(List.of(new StepSink() {
-      @Override
-      public void onStep(Step step) {
-        steps.add(step);
-      }
-    }), 10, 0, 100_000);
-  }
-
-  @AfterEach
-  void tearDown() {
-    if (gpu != null) {
-      gpu.finish();
-    }
-    collector.close();
-    if (gpu != null) {
-      gpu.close(); // closed with the collector when its source was added; the bridge opens once at a time
-    }
-    Recorder.setEnabled(false);
-    Sampling.update(sp -> sp.withSampleEvery(1));
-    Recorder.loopStart();
-  }
 
   /**
    * One step: op {@code matmul} allocates a leaking buffer and a scratch buffer, op {@code relu} frees the scratch;
@@ -92,13 +56,25 @@ class GpuMemoryTest {
     Recorder.exitStepEnd(opt, "optimizer");
   }
 
+  /** {@code n} steps, every one sampled, with memory records on; every record delivered when it returns. */
+  private void runSampledSteps(int n, boolean leak) {
+    Sampling.update(sp -> sp.withSampleEvery(1));
+    FakeCupti.configure(-1, false, false, false);
+    startTracing(FakeCupti.options().flushIntervalMillis(10));
+    assertTrue(gpu.trackMemory(), log::toString);
+    gpu.followSampledSteps();
+    for (int i = 0; i < n; i++) {
+      step(i, leak);
+    }
+    gpu.finish();
+    collector.close();
+  }
+
   @Test
   void allocationsAndReleasesPerStepAreExactInSampledAndCountedSteps() {
     Sampling.update(sp -> sp.withSampleEvery(2));
     FakeCupti.configure(-1, false, false, true); // host buffers held back: memory records arrive before their joins
-    gpu = GpuTracing.start(FakeCupti.options().flushIntervalMillis(10), log::add);
-    collector.addSource(gpu.source());
-    collector.start();
+    startTracing(FakeCupti.options().flushIntervalMillis(10));
     assertTrue(gpu.trackMemory(), log::toString);
     gpu.followSampledSteps();
     FakeCupti.allocate(0x1000_0000L, WEIGHTS); // the model's weights, before the first step
@@ -147,18 +123,7 @@ class GpuMemoryTest {
 
   @Test
   void aDeviceLeakIsNamedByItsLaunchingOp() {
-    Sampling.update(sp -> sp.withSampleEvery(1));
-    FakeCupti.configure(-1, false, false, false);
-    gpu = GpuTracing.start(FakeCupti.options().flushIntervalMillis(10), log::add);
-    collector.addSource(gpu.source());
-    collector.start();
-    assertTrue(gpu.trackMemory(), log::toString);
-    gpu.followSampledSteps();
-    for (int i = 0; i < 60; i++) {
-      step(i);
-    }
-    gpu.finish();
-    collector.close();
+    runSampledSteps(60, true);
 
     List<Leak> leaks = collector.stats().leaks();
     Leak gpuLeak = leaks.stream().filter(l -> l.series() == MemorySeries.GPU_LIVE_BYTES).findFirst()
@@ -171,18 +136,7 @@ class GpuMemoryTest {
 
   @Test
   void aJobThatFreesWhatItAllocatesHasNoDeviceSuspect() {
-    Sampling.update(sp -> sp.withSampleEvery(1));
-    FakeCupti.configure(-1, false, false, false);
-    gpu = GpuTracing.start(FakeCupti.options().flushIntervalMillis(10), log::add);
-    collector.addSource(gpu.source());
-    collector.start();
-    assertTrue(gpu.trackMemory(), log::toString);
-    gpu.followSampledSteps();
-    for (int i = 0; i < 60; i++) {
-      step(i, false);
-    }
-    gpu.finish();
-    collector.close();
+    runSampledSteps(60, false);
     assertEquals(60, steps.size());
     assertTrue(steps.stream().allMatch(s -> s.memory().value(MemorySeries.GPU_ALLOCS) == 1
         && s.memory().value(MemorySeries.GPU_LIVE_BYTES) == 0), "a scratch buffer per step, freed");
@@ -192,9 +146,7 @@ class GpuMemoryTest {
   @Test
   void whenGpuTracingFailsMidRunLaterStepsHaveNoGpuMemorySeries() throws Exception {
     FakeCupti.configure(10, false, false, false); // enabling concurrent kernels fails: the first window's enable
-    gpu = GpuTracing.start(FakeCupti.options().flushIntervalMillis(10), log::add);
-    collector.addSource(gpu.source());
-    collector.start();
+    startTracing(FakeCupti.options().flushIntervalMillis(10));
     assertTrue(gpu.trackMemory(), log::toString);
     step(0);
     Thread.sleep(5);
