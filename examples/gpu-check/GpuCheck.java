@@ -12,6 +12,8 @@ import io.mltrace.gpu.GpuStats;
 import io.mltrace.collector.GpuTimeline;
 import io.mltrace.gpu.GpuTracing;
 import io.mltrace.collector.LaunchStats;
+import io.mltrace.collector.MemorySeries;
+import io.mltrace.collector.StepMemory;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -20,11 +22,16 @@ import java.util.Map;
 /**
  * The real-GPU check (see README.md). {@code direct}: GPU tracing in this JVM, then every record is checked against
  * the span that launched it and the costs are printed. {@code agent}: the same steps under the agent, whose exit
- * line run.sh checks. Exit code 0 only when every check passed.
+ * line run.sh checks; {@code agent leak}: 60 steps, each also leaking {@link #LEAK} device bytes from op
+ * {@code leakyBuffer}, which run.sh expects the leak finder to name. Exit code 0 only when every check passed.
  */
 public final class GpuCheck {
   static final int N = 1024;
   static final int STEPS = 20;
+  static final int LEAK_STEPS = 60;
+  /** Allocated in op {@code scale} and released in op {@code toHost}, every step. */
+  static final long SCRATCH = 4L << 20;
+  static final long LEAK = 2L << 20;
 
   static native String init(int n);
   static native int copyToDevice();
@@ -34,6 +41,8 @@ public final class GpuCheck {
   static native int copyToHost();
   static native int synchronize();
   static native float hostValue(int i);
+  static native long allocate(long bytes);
+  static native int release(long address);
 
   public static void main(String[] args) throws Exception {
     System.loadLibrary("gpucheck");
@@ -43,10 +52,20 @@ public final class GpuCheck {
       System.exit(2);
     }
     if (args.length > 0 && args[0].equals("agent")) {
-      for (int i = 0; i < STEPS; i++) {
+      boolean leak = args.length > 1 && args[1].equals("leak");
+      int steps = leak ? LEAK_STEPS : STEPS;
+      for (int i = 0; i < steps; i++) {
         step();
+        if (leak) {
+          ThreadRecorder op = Recorder.enterOp();
+          if (allocate(LEAK) == 0) {
+            throw new IllegalStateException("cudaMalloc failed");
+          }
+          Recorder.exitOp(op, Kind.OP_OTHER, "leakyBuffer");
+        }
       }
-      System.out.println("gpu-check: ran " + STEPS + " steps under the agent");
+      System.out.println("gpu-check: ran " + steps + " steps under the agent" + (leak ? ", leaking " + LEAK
+          + " device bytes per step from op leakyBuffer" : ""));
       return;
     }
     System.exit(direct(args.length > 1 ? args[1] : null) ? 0 : 1);
@@ -61,6 +80,8 @@ public final class GpuCheck {
     check(sgemm());
     Recorder.exitOp(gemm, Kind.OP_GEMM, "sgemm", 2L * N * N * N, 0, new long[] {N, N}, new long[] {N, N}, null);
     ThreadRecorder scale = Recorder.enterOp();
+    long scratch = allocate(SCRATCH);
+    check(scratch == 0 ? 1 : 0);
     check(scale());
     Recorder.exitOp(scale, Kind.OP_OTHER, "scale");
     ThreadRecorder dev = Recorder.enterOp();
@@ -68,6 +89,7 @@ public final class GpuCheck {
     Recorder.exitOp(dev, Kind.OP_COPY, "copyOnDevice");
     ThreadRecorder back = Recorder.enterOp();
     check(copyToHost());
+    check(release(scratch));
     Recorder.exitOp(back, Kind.OP_COPY, "toHost");
     ThreadRecorder opt = Recorder.enterStepPart();
     check(synchronize());
@@ -103,7 +125,7 @@ public final class GpuCheck {
     long enableStart = System.nanoTime();
     boolean enabled = gpu.enable();
     long enableNs = System.nanoTime() - enableStart;
-    if (!enabled) {
+    if (!enabled || !gpu.trackMemory()) {
       return false;
     }
     long pushPop = timePushPop();
@@ -121,9 +143,29 @@ public final class GpuCheck {
     Map<String, Integer> kinds = new HashMap<>();
     GpuTimeline last = null;
     Step lastStep = null;
+    int memorySteps = 0;
+    int memoryBad = 0;
+    long firstLive = -1;
+    long lastLive = -1;
     for (Step s : steps) {
       if (s.number() <= skip) {
         continue;
+      }
+      // Device memory: the scratch buffer is allocated and released in every step (CUDA may add its own).
+      StepMemory m = s.memory();
+      if (m.has(MemorySeries.GPU_LIVE_BYTES)) {
+        memorySteps++;
+        lastLive = m.value(MemorySeries.GPU_LIVE_BYTES);
+        firstLive = firstLive < 0 ? lastLive : firstLive;
+        boolean exact = m.value(MemorySeries.GPU_ALLOCS) == 1 && m.value(MemorySeries.GPU_FREES) == 1
+            && m.value(MemorySeries.GPU_ALLOC_BYTES) == SCRATCH && m.value(MemorySeries.GPU_FREE_BYTES) == SCRATCH;
+        if (m.value(MemorySeries.GPU_ALLOC_BYTES) < SCRATCH || m.value(MemorySeries.GPU_FREES) < 1) {
+          memoryBad++;
+        }
+        if (!exact || s == steps.get(steps.size() - 1)) {
+          System.out.println("gpu-check: step " + s.number() + " memory " + m.values() + (exact ? "" : " (not exactly "
+              + "the scratch buffer)") + " sites " + m.sites());
+        }
       }
       Map<Long, Span> byId = new HashMap<>();
       for (Span sp : s.spans()) {
@@ -180,6 +222,10 @@ public final class GpuCheck {
         100.0 * (on - off) / off);
     ok &= records >= STEPS * 6 && joined == records && badTiming == 0 && noLaunch == 0;
     ok &= stats.unresolved() == 0 && stats.ringFull() == 0 && stats.cuptiDropped() == 0;
+    System.out.println("gpu-check: memory: " + memorySteps + " steps with GPU memory series, " + memoryBad
+        + " without the scratch buffer's allocation and release, live bytes " + firstLive + " -> " + lastLive
+        + ", memory records " + stats.memoryRecordsParsed() + " (host " + stats.hostMemoryRecords() + ")");
+    ok &= memorySteps == STEPS && memoryBad == 0 && firstLive == lastLive;
     ok &= kinds.containsKey("gemm") && kinds.containsKey("other_compute") && kinds.containsKey("memcpy H2D")
         && kinds.containsKey("memcpy D2H") && kinds.containsKey("memcpy D2D");
     System.out.println(ok ? "gpu-check: PASS" : "gpu-check: FAIL");

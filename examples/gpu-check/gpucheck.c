@@ -1,12 +1,14 @@
 /*
  * The GPU side of the real-GPU check: a tiny JNI library that launches, from Java, a cuBLAS sgemm (GEMM kernels),
- * a cuBLAS sscal (a non-GEMM kernel), host-to-device, device-to-host and device-to-device copies, and a memset.
+ * a cuBLAS sscal (a non-GEMM kernel), host-to-device, device-to-host and device-to-device copies, a memset, and
+ * device allocations and releases (cudaMalloc, cudaFree) for the memory records.
  * libcudart and libcublas are dlopen'd with the few functions declared here, so this builds with gcc alone and
  * runs against whatever CUDA 12 or 13 the GPU machine has (toolkit, driver package, or PyTorch's pip wheels).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <jni.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +144,20 @@ JNIEXPORT jint JNICALL Java_GpuCheck_synchronize(JNIEnv *env, jclass cls) {
   (void) env;
   (void) cls;
   return cuda_sync();
+}
+
+/* cudaMalloc of `bytes`: the device address, 0 when it failed. */
+JNIEXPORT jlong JNICALL Java_GpuCheck_allocate(JNIEnv *env, jclass cls, jlong bytes) {
+  (void) env;
+  (void) cls;
+  void *p = NULL;
+  return cuda_malloc(&p, (size_t) bytes) == 0 ? (jlong) (uintptr_t) p : 0;
+}
+
+JNIEXPORT jint JNICALL Java_GpuCheck_release(JNIEnv *env, jclass cls, jlong address) {
+  (void) env;
+  (void) cls;
+  return cuda_free((void *) (uintptr_t) address);
 }
 
 JNIEXPORT jfloat JNICALL Java_GpuCheck_hostValue(JNIEnv *env, jclass cls, jint i) {

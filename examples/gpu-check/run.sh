@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The real-GPU check: kernels (a cuBLAS sgemm and an sscal), copies in all three directions and a memset, launched
-# from Java, traced through CUPTI, checked against the spans that launched them, with the costs printed.
+# The real-GPU check: kernels (a cuBLAS sgemm and an sscal), copies in all three directions, a memset and device
+# allocations and releases, launched from Java, traced through CUPTI, checked against the spans that launched them,
+# with the costs printed; then a device leak under the agent, which the leak finder must name by its op.
 #
 #   examples/gpu-check/run.sh build    # here, after `mvn -B package -DskipTests`: gcc + javac into target/
 #   examples/gpu-check/run.sh bundle   # build, plus a jlink'ed Java runtime in target/jdk for a GPU host without one
@@ -16,7 +17,7 @@ target="$here/target"
 
 build() {
   local collector_jar
-  collector_jar=$(ls "$root"/collector/target/mltrace-collector-*.jar 2>/dev/null | grep -v sources | head -1)
+  collector_jar=$(ls "$root"/collector/target/mltrace-collector-*.jar 2>/dev/null | grep -v -e sources -e tests | head -1)
   if [[ -z "$collector_jar" || ! -f "$root/agent/target/mltrace-agent.jar" ]]; then
     echo "gpu-check: build the project first: mvn -B package -DskipTests" >&2
     exit 1
@@ -67,11 +68,12 @@ run() {
   echo "== direct: GPU tracing in the checking JVM"
   "$java" -Djava.library.path="$target" -cp "$target/classes:$target/mltrace-collector.jar" GpuCheck direct \
     "${CUPTI_PATH:-}"
-  echo "== agent: the same steps under -javaagent"
+  echo "== agent: the same steps under -javaagent, each also leaking 2 MiB of device memory from op leakyBuffer"
   local out="$target/agent-out" log="$target/agent.log"
-  "$java" -javaagent:"$target/mltrace-agent.jar=output=$out,console=summary${CUPTI_PATH:+,cupti_path=$CUPTI_PATH}" \
-    -Djava.library.path="$target" -cp "$target/classes" GpuCheck agent 2>&1 | tee "$log"
-  # 20 steps, each launching at least 2 H2D, sgemm, sscal, memset, D2D and D2H: at least 140 joined records.
+  local agent_args="output=$out,console=summary,sample_every=1${CUPTI_PATH:+,cupti_path=$CUPTI_PATH}"
+  "$java" -javaagent:"$target/mltrace-agent.jar=$agent_args" \
+    -Djava.library.path="$target" -cp "$target/classes" GpuCheck agent leak 2>&1 | tee "$log"
+  # 60 steps, each launching at least 2 H2D, sgemm, sscal, memset, D2D and D2H: at least 140 joined records.
   local records unresolved
   records=$(sed -n 's/^mltrace: gpu records \([0-9]*\) .*/\1/p' "$log")
   unresolved=$(sed -n 's/^mltrace: gpu records .*unresolved \([0-9]*\),.*/\1/p' "$log")
@@ -79,6 +81,19 @@ run() {
     echo "gpu-check: agent PASS ($records GPU records, none unresolved)"
   else
     echo "gpu-check: agent FAIL (records '${records}', unresolved '${unresolved}')"
+    exit 1
+  fi
+  # Device memory: each step allocates and frees a scratch buffer and leaks 2 MiB (3 memory records at least), and
+  # the leak finder names the op: "memory leak suspect: gpu_live_bytes +2097152 B/step ... top site leakyBuffer".
+  local memory growth site
+  memory=$(sed -n 's/^mltrace: gpu records .*memory records \([0-9]*\) .*/\1/p' "$log")
+  growth=$(sed -n 's/^mltrace: memory leak suspect: gpu_live_bytes +\([0-9]*\) B\/step.*/\1/p' "$log" | head -1)
+  site=$(sed -n 's/^mltrace: memory leak suspect: gpu_live_bytes .*top site \([^ ]*\) .*/\1/p' "$log" | head -1)
+  if [[ -n "$memory" && "$memory" -ge 180 && -n "$growth" && "$growth" -ge 1992294 && "$growth" -le 2202009 \
+    && "$site" == "leakyBuffer" ]]; then
+    echo "gpu-check: agent memory PASS ($memory memory records; leak of $growth B/step named at op $site)"
+  else
+    echo "gpu-check: agent memory FAIL (memory records '${memory}', leak '${growth}' B/step at '${site}')"
     exit 1
   fi
 }

@@ -4,7 +4,8 @@
  * Values and field offsets are those of CUPTI for CUDA 12.x and 13.x (CUPTI_API_VERSION 130001). offset_check.c
  * asserts every one of them against the real headers when the build finds them (see build.sh).
  * Records are read through these offsets, never through CUPTI's structs, so that one library reads the layouts
- * of both major versions: the fields used sit at the same offsets in Kernel4..Kernel10, Memcpy5/6 and Memset4.
+ * of both major versions: the fields used sit at the same offsets in Kernel4..Kernel10, Memcpy5/6, Memset4 and
+ * Memory2..Memory4.
  */
 #ifndef MLTRACE_CUPTI_DECLS_H
 #define MLTRACE_CUPTI_DECLS_H
@@ -25,6 +26,7 @@ typedef int MtCuptiResult;
 #define MT_KIND_RUNTIME 5
 #define MT_KIND_CONCURRENT_KERNEL 10
 #define MT_KIND_EXTERNAL_CORRELATION 39
+#define MT_KIND_MEMORY2 49
 
 /* CUpti_ExternalCorrelationKind */
 #define MT_EXTERNAL_CORRELATION_KIND_CUSTOM0 3
@@ -58,6 +60,27 @@ typedef int MtCuptiResult;
 #define MT_OFF_MEM_DEVICE 32
 #define MT_OFF_MEM_STREAM 40
 #define MT_OFF_MEM_CORRELATION 44
+
+/* CUpti_ActivityMemory2/3/4 (MEMORY2 records, CUDA 11.6+: Memory4 in CUDA 12.x and 13.x): one record per allocation
+ * and one per release, each with the correlation id of the API call that made it. */
+#define MT_OFF_MEMORY_OPERATION 4
+#define MT_OFF_MEMORY_KIND 8
+#define MT_OFF_MEMORY_CORRELATION 12
+#define MT_OFF_MEMORY_ADDRESS 16
+#define MT_OFF_MEMORY_BYTES 24
+#define MT_OFF_MEMORY_TIMESTAMP 32
+#define MT_OFF_MEMORY_DEVICE 52
+#define MT_OFF_MEMORY_STREAM 60
+
+/* CUpti_ActivityMemoryOperationType */
+#define MT_MEMORY_OPERATION_ALLOCATION 1
+#define MT_MEMORY_OPERATION_RELEASE 2
+
+/* CUpti_ActivityMemoryKind values Java names (io.mltrace.gpu.CuptiActivitySource): host memory is not device memory */
+#define MT_MEMORY_KIND_PAGEABLE 1
+#define MT_MEMORY_KIND_PINNED 2
+#define MT_MEMORY_KIND_DEVICE 3
+#define MT_MEMORY_KIND_MANAGED 5
 
 /* CUpti_ActivityAPI (RUNTIME and DRIVER records): the API call that launched a GPU record has its correlation id */
 #define MT_OFF_API_START 8

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "gpu_records.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@ typedef struct {
   int64_t launch_start, launch_end;
 } gpu_rec;
 _Static_assert(sizeof(gpu_rec) == MT_REC_BYTES, "gpu_rec is the ring's record");
+_Static_assert(offsetof(gpu_rec, block_x) == offsetof(gpu_rec, grid_x) + 4, "a memory record's address spans both");
 
 /* What is known of one CUPTI correlation id: the span that launched it (external correlation record, written at
  * the API call's entry) and the API call itself (API record, written at its exit). */
@@ -29,6 +31,12 @@ typedef struct {
   uint64_t external_id;
   int64_t launch_start, launch_end;
 } corr_entry;
+
+#define TYPE_KERNEL 1
+#define TYPE_MEMCPY 2
+#define TYPE_MEMSET 3
+#define TYPE_ALLOC 4
+#define TYPE_FREE 5
 
 #define FLAG_JOINED 1
 #define FLAG_LAUNCH 2
@@ -128,10 +136,15 @@ static int corr_spanned(const gpu_rec *r) {
 
 /* ---- pending GPU records whose correlation record has not arrived yet (FIFO, bounded) ------------------------- */
 
+static int is_memory(const gpu_rec *r) { return r->type == TYPE_ALLOC || r->type == TYPE_FREE; }
+
 static void emit_unresolved(gpu_rec *r) {
   r->external_id = 0;
   r->flags = 0;
-  mt_counters[C_UNRESOLVED]++;
+  if (!is_memory(r)) {
+    /* Memory records are collected outside windows too, where no span pushes its id: unjoined is normal there. */
+    mt_counters[C_UNRESOLVED]++;
+  }
   ring_write(r);
 }
 
@@ -268,7 +281,7 @@ void mt_parse_record(const void *rec) {
       return;
     case MT_KIND_CONCURRENT_KERNEL:
     case MT_KIND_KERNEL:
-      r.type = 1;
+      r.type = TYPE_KERNEL;
       r.start = (int64_t) FIELD(rec, MT_OFF_KERNEL_START, uint64_t);
       r.end = (int64_t) FIELD(rec, MT_OFF_KERNEL_END, uint64_t);
       r.device = FIELD(rec, MT_OFF_KERNEL_DEVICE, uint32_t);
@@ -280,7 +293,7 @@ void mt_parse_record(const void *rec) {
       break;
     case MT_KIND_MEMCPY:
     case MT_KIND_MEMSET:
-      r.type = kind == MT_KIND_MEMCPY ? 2 : 3;
+      r.type = kind == MT_KIND_MEMCPY ? TYPE_MEMCPY : TYPE_MEMSET;
       r.copy_kind = kind == MT_KIND_MEMCPY ? FIELD(rec, MT_OFF_MEMCPY_COPY_KIND, uint8_t) : 0;
       r.bytes = (int64_t) FIELD(rec, MT_OFF_MEM_BYTES, uint64_t);
       r.start = (int64_t) FIELD(rec, MT_OFF_MEM_START, uint64_t);
@@ -289,11 +302,31 @@ void mt_parse_record(const void *rec) {
       r.stream = FIELD(rec, MT_OFF_MEM_STREAM, uint32_t);
       r.correlation = FIELD(rec, MT_OFF_MEM_CORRELATION, uint32_t);
       break;
+    case MT_KIND_MEMORY2: {
+      uint32_t operation = FIELD(rec, MT_OFF_MEMORY_OPERATION, uint32_t);
+      if (operation != MT_MEMORY_OPERATION_ALLOCATION && operation != MT_MEMORY_OPERATION_RELEASE) {
+        mt_counters[C_OTHER_RECORDS]++;
+        return;
+      }
+      r.type = operation == MT_MEMORY_OPERATION_ALLOCATION ? TYPE_ALLOC : TYPE_FREE;
+      r.copy_kind = (uint8_t) FIELD(rec, MT_OFF_MEMORY_KIND, uint32_t);
+      r.bytes = (int64_t) FIELD(rec, MT_OFF_MEMORY_BYTES, uint64_t);
+      r.start = r.end = (int64_t) FIELD(rec, MT_OFF_MEMORY_TIMESTAMP, uint64_t);
+      r.device = FIELD(rec, MT_OFF_MEMORY_DEVICE, uint32_t);
+      r.stream = FIELD(rec, MT_OFF_MEMORY_STREAM, uint32_t);
+      r.correlation = FIELD(rec, MT_OFF_MEMORY_CORRELATION, uint32_t);
+      uint64_t address = FIELD(rec, MT_OFF_MEMORY_ADDRESS, uint64_t);
+      memcpy(&r.grid_x, &address, sizeof address); /* grid x and block x: a kernel's, unused here */
+      mt_counters[C_MEMORY_PARSED]++;
+      break;
+    }
     default:
       mt_counters[C_OTHER_RECORDS]++;
       return;
   }
-  mt_counters[C_GPU_PARSED]++;
+  if (!is_memory(&r)) {
+    mt_counters[C_GPU_PARSED]++;
+  }
   r.start += mt_clock_offset;
   r.end += mt_clock_offset;
   if (corr_join(&r, 0)) {

@@ -5,11 +5,12 @@
  *
  * Ring layout (little-endian): [0] u64 written count (producer, release store), [64] u64 consumed count (consumer),
  * records from byte 128, MT_REC_BYTES each:
- *   0 u8 type (1 kernel, 2 memcpy, 3 memset)  1 u8 copy kind  2 u16 flags (bit 0: joined to a span; bit 1: the
- *   launch is known)  4 u32 name id  8 i64 start (agent clock)  16 i64 end  24 i64 external id (the span id, 0 when
- *   none)  32 i64 bytes  40 u32 device  44 u32 stream  48 u32 correlation id  52 u32 grid x  56 u32 block x
- *   60 u32 reserved  64 i64 launch start (the runtime or driver API call that launched it; agent clock)
- *   72 i64 launch end
+ *   0 u8 type (1 kernel, 2 memcpy, 3 memset, 4 device memory allocated, 5 device memory released)  1 u8 copy kind
+ *   (memcpy), memory kind (4 and 5)  2 u16 flags (bit 0: joined to a span; bit 1: the launch is known)  4 u32 name
+ *   id  8 i64 start (agent clock)  16 i64 end (4 and 5: both the operation's timestamp)  24 i64 external id (the
+ *   span id, 0 when none)  32 i64 bytes  40 u32 device  44 u32 stream  48 u32 correlation id  52 u32 grid x
+ *   56 u32 block x (4 and 5: 52 u64 the address instead)  60 u32 reserved  64 i64 launch start (the runtime or
+ *   driver API call that launched it; agent clock)  72 i64 launch end
  */
 #ifndef MLTRACE_GPU_RECORDS_H
 #define MLTRACE_GPU_RECORDS_H
@@ -23,7 +24,7 @@
 enum {
   C_EMITTED, C_RING_FULL, C_CUPTI_DROPPED, C_PENDING_OVERFLOW, C_UNRESOLVED, C_BUFFERS, C_POOL_EMPTY,
   C_CORRELATIONS, C_NAMES, C_NAME_TABLE_FULL, C_PENDING_NOW, C_MIN_PENDING_END, C_CLOCK_MODE, C_PARSE_NS,
-  C_GPU_PARSED, C_OTHER_RECORDS, C_COUNT
+  C_GPU_PARSED, C_OTHER_RECORDS, C_MEMORY_PARSED, C_COUNT
 };
 
 /* Written under the parse lock (C_POOL_EMPTY atomically); read relaxed by counters0. */

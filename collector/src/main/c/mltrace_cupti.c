@@ -345,11 +345,27 @@ JNIEXPORT void JNICALL Java_io_mltrace_bootstrap_GpuNative_disable0(JNIEnv *env,
   }
 }
 
+/* Device memory records (MEMORY2) are switched on their own: per-step memory is collected in every step, not only
+ * in the windows that enable0 and disable0 open and close. */
+JNIEXPORT jstring JNICALL Java_io_mltrace_bootstrap_GpuNative_memory0(JNIEnv *env, jclass cls, jboolean on) {
+  (void) cls;
+  if (!is_open) {
+    return reason(env, "the CUPTI bridge is not open%s%s", "", "");
+  }
+  MtCuptiResult r = on ? cupti.enable(MT_KIND_MEMORY2) : cupti.disable(MT_KIND_MEMORY2);
+  if (r != MT_CUPTI_SUCCESS) {
+    return reason(env, "%s failed (%s)", on ? "cuptiActivityEnable(MEMORY2)" : "cuptiActivityDisable(MEMORY2)",
+                  result_name(r));
+  }
+  return NULL;
+}
+
 JNIEXPORT void JNICALL Java_io_mltrace_bootstrap_GpuNative_close0(JNIEnv *env, jclass cls) {
   if (!is_open) {
     return;
   }
   Java_io_mltrace_bootstrap_GpuNative_disable0(env, cls);
+  cupti.disable(MT_KIND_MEMORY2);
   Java_io_mltrace_bootstrap_GpuNative_flush0(env, cls, JNI_TRUE);
   is_open = 0;
   pthread_mutex_lock(&parse_lock);

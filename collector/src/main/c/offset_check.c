@@ -21,6 +21,13 @@ SAME(MT_KIND_DRIVER, CUPTI_ACTIVITY_KIND_DRIVER);
 SAME(MT_KIND_RUNTIME, CUPTI_ACTIVITY_KIND_RUNTIME);
 SAME(MT_KIND_CONCURRENT_KERNEL, CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
 SAME(MT_KIND_EXTERNAL_CORRELATION, CUPTI_ACTIVITY_KIND_EXTERNAL_CORRELATION);
+SAME(MT_KIND_MEMORY2, CUPTI_ACTIVITY_KIND_MEMORY2);
+SAME(MT_MEMORY_OPERATION_ALLOCATION, CUPTI_ACTIVITY_MEMORY_OPERATION_TYPE_ALLOCATION);
+SAME(MT_MEMORY_OPERATION_RELEASE, CUPTI_ACTIVITY_MEMORY_OPERATION_TYPE_RELEASE);
+SAME(MT_MEMORY_KIND_PAGEABLE, CUPTI_ACTIVITY_MEMORY_KIND_PAGEABLE);
+SAME(MT_MEMORY_KIND_PINNED, CUPTI_ACTIVITY_MEMORY_KIND_PINNED);
+SAME(MT_MEMORY_KIND_DEVICE, CUPTI_ACTIVITY_MEMORY_KIND_DEVICE);
+SAME(MT_MEMORY_KIND_MANAGED, CUPTI_ACTIVITY_MEMORY_KIND_MANAGED);
 SAME(MT_EXTERNAL_CORRELATION_KIND_CUSTOM0, CUPTI_EXTERNAL_CORRELATION_KIND_CUSTOM0);
 SAME(MT_FLUSH_FORCED, CUPTI_ACTIVITY_FLAG_FLUSH_FORCED);
 SAME(MT_MEMCPY_HTOD, CUPTI_ACTIVITY_MEMCPY_KIND_HTOD);
@@ -62,6 +69,23 @@ SAME(MT_OFF_MEMCPY_COPY_KIND, offsetof(CUpti_ActivityMemcpy5, copyKind));
 SAME(MT_OFF_MEMCPY_COPY_KIND, offsetof(CUpti_ActivityMemcpy6, copyKind));
 SAME(sizeof(((CUpti_ActivityMemcpy6 *) 0)->copyKind), 1);
 
+/* Every layout MEMORY2 records have had: Memory2 (CUDA 11.6), Memory3, Memory4 (CUDA 12.x and 13.x). */
+#define CHECK_MEMORY(T)                                                      \
+  SAME(MT_OFF_MEMORY_OPERATION, offsetof(T, memoryOperationType));           \
+  SAME(MT_OFF_MEMORY_KIND, offsetof(T, memoryKind));                         \
+  SAME(MT_OFF_MEMORY_CORRELATION, offsetof(T, correlationId));               \
+  SAME(MT_OFF_MEMORY_ADDRESS, offsetof(T, address));                         \
+  SAME(MT_OFF_MEMORY_BYTES, offsetof(T, bytes));                             \
+  SAME(MT_OFF_MEMORY_TIMESTAMP, offsetof(T, timestamp));                     \
+  SAME(MT_OFF_MEMORY_DEVICE, offsetof(T, deviceId));                         \
+  SAME(MT_OFF_MEMORY_STREAM, offsetof(T, streamId));                         \
+  SAME(sizeof(((T *) 0)->memoryOperationType), 4);                           \
+  SAME(sizeof(((T *) 0)->memoryKind), 4)
+
+CHECK_MEMORY(CUpti_ActivityMemory2);
+CHECK_MEMORY(CUpti_ActivityMemory3);
+CHECK_MEMORY(CUpti_ActivityMemory4);
+
 SAME(MT_OFF_API_START, offsetof(CUpti_ActivityAPI, start));
 SAME(MT_OFF_API_END, offsetof(CUpti_ActivityAPI, end));
 SAME(MT_OFF_API_CORRELATION, offsetof(CUpti_ActivityAPI, correlationId));
@@ -96,6 +120,19 @@ SAME(FAKE_OFF_MEM_END, offsetof(CUpti_ActivityMemset4, end));
 SAME(FAKE_OFF_MEM_DEVICE, offsetof(CUpti_ActivityMemset4, deviceId));
 SAME(FAKE_OFF_MEM_STREAM, offsetof(CUpti_ActivityMemset4, streamId));
 SAME(FAKE_OFF_MEM_CORRELATION, offsetof(CUpti_ActivityMemset4, correlationId));
+SAME(FAKE_KIND_MEMORY2, CUPTI_ACTIVITY_KIND_MEMORY2);
+SAME(FAKE_SIZE_MEMORY4, sizeof(CUpti_ActivityMemory4));
+SAME(FAKE_MEMORY_ALLOCATION, CUPTI_ACTIVITY_MEMORY_OPERATION_TYPE_ALLOCATION);
+SAME(FAKE_MEMORY_RELEASE, CUPTI_ACTIVITY_MEMORY_OPERATION_TYPE_RELEASE);
+SAME(FAKE_OFF_MEMORY_OPERATION, offsetof(CUpti_ActivityMemory4, memoryOperationType));
+SAME(FAKE_OFF_MEMORY_KIND, offsetof(CUpti_ActivityMemory4, memoryKind));
+SAME(FAKE_OFF_MEMORY_CORRELATION, offsetof(CUpti_ActivityMemory4, correlationId));
+SAME(FAKE_OFF_MEMORY_ADDRESS, offsetof(CUpti_ActivityMemory4, address));
+SAME(FAKE_OFF_MEMORY_BYTES, offsetof(CUpti_ActivityMemory4, bytes));
+SAME(FAKE_OFF_MEMORY_TIMESTAMP, offsetof(CUpti_ActivityMemory4, timestamp));
+SAME(FAKE_OFF_MEMORY_PROCESS, offsetof(CUpti_ActivityMemory4, processId));
+SAME(FAKE_OFF_MEMORY_DEVICE, offsetof(CUpti_ActivityMemory4, deviceId));
+SAME(FAKE_OFF_MEMORY_STREAM, offsetof(CUpti_ActivityMemory4, streamId));
 SAME(FAKE_OFF_API_START, offsetof(CUpti_ActivityAPI, start));
 SAME(FAKE_OFF_API_END, offsetof(CUpti_ActivityAPI, end));
 SAME(FAKE_OFF_API_CORRELATION, offsetof(CUpti_ActivityAPI, correlationId));

@@ -1,7 +1,7 @@
 /*
  * A fake libcupti for tests on machines without a GPU. It exports the CUPTI functions the bridge binds and
- * synthesizes activity records in the real CUDA 13.0 layouts (CUpti_ActivityKernel10, Memcpy6, Memset4, API,
- * ExternalCorrelation; offsets in fake_layout.h, checked against the real headers by offset_check.c), with:
+ * synthesizes activity records in the real CUDA 13.0 layouts (CUpti_ActivityKernel10, Memcpy6, Memset4, Memory4,
+ * API, ExternalCorrelation; offsets in fake_layout.h, checked against the real headers by offset_check.c), with:
  *  - per-thread external-correlation stacks, as CUPTI keeps them;
  *  - device records and host records (API, external correlation) in separate buffers, device buffers delivered as
  *    soon as they fill and host buffers optionally held back until a flush, so GPU records arrive before the
@@ -152,6 +152,7 @@ static size_t record_size(const uint8_t *rec) {
     case FAKE_KIND_MEMCPY: return FAKE_SIZE_MEMCPY6;
     case FAKE_KIND_MEMSET: return FAKE_SIZE_MEMSET4;
     case FAKE_KIND_RUNTIME: return FAKE_SIZE_API;
+    case FAKE_KIND_MEMORY2: return FAKE_SIZE_MEMORY4;
     default: return FAKE_SIZE_EXTERNAL_CORRELATION;
   }
 }
@@ -368,6 +369,33 @@ int64_t fake_launch_at(int kind, const char *name, uint8_t copy_kind, int64_t by
   gpu_record(on, kind, name, copy_kind, bytes, start, start + (uint64_t) duration_ns, correlation);
   pthread_mutex_unlock(&lock);
   return (int64_t) api_start - to_cupti;
+}
+
+/* A synchronous cudaMalloc or cudaFree (or their driver and async forms): the API call's records as a launch's, and
+ * one MEMORY2 record (Memory4) for the operation, in the device buffer so that it can arrive before the records that
+ * correlate it. */
+void fake_memory(uint32_t operation, uint32_t memory_kind, uint64_t address, uint64_t bytes) {
+  uint64_t api_start = now();
+  pthread_mutex_lock(&lock);
+  uint32_t correlation = api_enter();
+  uint64_t at = now();
+  if (enabled[FAKE_KIND_MEMORY2]) {
+    uint8_t *r = reserve(&device_buf, FAKE_SIZE_MEMORY4, 0);
+    if (r != NULL) {
+      PUT(r, 0, uint32_t, FAKE_KIND_MEMORY2);
+      PUT(r, FAKE_OFF_MEMORY_OPERATION, uint32_t, operation);
+      PUT(r, FAKE_OFF_MEMORY_KIND, uint32_t, memory_kind);
+      PUT(r, FAKE_OFF_MEMORY_CORRELATION, uint32_t, correlation);
+      PUT(r, FAKE_OFF_MEMORY_ADDRESS, uint64_t, address);
+      PUT(r, FAKE_OFF_MEMORY_BYTES, uint64_t, bytes);
+      PUT(r, FAKE_OFF_MEMORY_TIMESTAMP, uint64_t, at);
+      PUT(r, FAKE_OFF_MEMORY_PROCESS, uint32_t, 4242);
+      PUT(r, FAKE_OFF_MEMORY_DEVICE, uint32_t, 0);
+      PUT(r, FAKE_OFF_MEMORY_STREAM, uint32_t, 7);
+    }
+  }
+  api_exit(correlation, api_start, now());
+  pthread_mutex_unlock(&lock);
 }
 
 int fake_correlation_depth(void) { return correlation_depth; }

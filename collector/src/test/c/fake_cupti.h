@@ -16,6 +16,9 @@ void fake_launch(int kind, const char *name, uint8_t copy_kind, int64_t bytes, i
 int64_t fake_launch_at(int kind, const char *name, uint8_t copy_kind, int64_t bytes, int64_t api_ns, int64_t start_ns,
                        int64_t duration_ns, int after_api);
 
+/* A synchronous device memory operation (CUpti_ActivityMemoryOperationType, CUpti_ActivityMemoryKind). */
+void fake_memory(uint32_t operation, uint32_t memory_kind, uint64_t address, uint64_t bytes);
+
 /* The calling thread's external-correlation stack depth. */
 int fake_correlation_depth(void);
 

@@ -81,6 +81,13 @@ JNIEXPORT jlong JNICALL Java_io_mltrace_gpu_FakeCupti_copyAt(JNIEnv *env, jclass
   return fake_launch_at(FAKE_KIND_MEMCPY, NULL, (uint8_t) copy_kind, bytes, api_ns, start_ns, duration_ns, 0);
 }
 
+JNIEXPORT void JNICALL Java_io_mltrace_gpu_FakeCupti_memory(JNIEnv *env, jclass cls, jint operation,
+    jint memory_kind, jlong address, jlong bytes) {
+  (void) env;
+  (void) cls;
+  fake_memory((uint32_t) operation, (uint32_t) memory_kind, (uint64_t) address, (uint64_t) bytes);
+}
+
 JNIEXPORT jint JNICALL Java_io_mltrace_gpu_FakeCupti_correlationDepth(JNIEnv *env, jclass cls) {
   (void) env;
   (void) cls;

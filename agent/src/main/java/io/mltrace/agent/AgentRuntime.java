@@ -133,6 +133,7 @@ public final class AgentRuntime {
     if (gpu != null) {
       collector.addSource(gpu.source());
       gpu.followSampledSteps(); // follows the detail decisions: head sampling, tail, full, on-demand windows
+      gpu.trackMemory(); // device memory per step, in every step: the level needs every allocation and release
     }
     collector.start();
     if (options.memory()) {

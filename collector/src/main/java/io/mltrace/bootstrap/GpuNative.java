@@ -53,6 +53,12 @@ public final class GpuNative {
   /** Hands completed buffers to the parser; {@code forced} also hands over partial ones and settles the joins. */
   public static native void flush0(boolean forced);
 
+  /**
+   * Turns CUPTI's device memory records (MEMORY2: allocations and releases) on or off, apart from the window's kinds;
+   * returns null on success, else why not.
+   */
+  public static native String memory0(boolean on);
+
   /** Disables, flushes and detaches the ring. */
   public static native void close0();
 

@@ -25,6 +25,10 @@ public enum ActivityKind {
   GPU_KERNEL("gpu.kernel"),
   GPU_MEMCPY("gpu.memcpy"),
   GPU_MEMSET("gpu.memset"),
+  /** Device memory allocated (CUPTI's memory records): a point in time, never an interval of GPU work. */
+  GPU_ALLOC("gpu.alloc"),
+  /** Device memory released. */
+  GPU_FREE("gpu.free"),
   /** A JVM event from JFR: GC pause, safepoint, compilation, park, class load, execution sample. */
   JVM("jvm"),
   UNKNOWN("unknown");
@@ -68,5 +72,13 @@ public enum ActivityKind {
   /** A record of work on a GPU. */
   public boolean isGpu() {
     return this == GPU_KERNEL || this == GPU_MEMCPY || this == GPU_MEMSET;
+  }
+
+  /**
+   * A device memory allocation or release: never in {@link Step#external()} (no exporter sees it as GPU work); the
+   * assembler turns these into the step's GPU memory series ({@link StepMemory}).
+   */
+  public boolean isGpuMemory() {
+    return this == GPU_ALLOC || this == GPU_FREE;
   }
 }

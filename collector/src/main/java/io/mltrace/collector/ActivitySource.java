@@ -22,6 +22,16 @@ public interface ActivitySource {
    */
   long completeUpToNs();
 
+  /**
+   * Until when (agent clock) the source delivers every device memory allocation and release
+   * ({@link ActivityKind#isGpuMemory()}), so that each step ending by then gets the GPU memory series, zeros
+   * included: {@link Long#MAX_VALUE} while it does, the time it stopped after that, {@link Long#MIN_VALUE} when it
+   * never did. Read by the collector at every drain.
+   */
+  default long gpuMemoryMeasuredUntilNs() {
+    return Long.MIN_VALUE;
+  }
+
   /** Stops producing; called once at shutdown. */
   default void close() {}
 }

@@ -160,13 +160,16 @@ public final class Collector implements AutoCloseable {
           ThreadRegistry.forget(tr);
         }
       }
+      long gpuMemoryUntil = Long.MIN_VALUE;
       for (ActivitySource source : sources) {
         try {
+          gpuMemoryUntil = Math.max(gpuMemoryUntil, source.gpuMemoryMeasuredUntilNs());
           source.drainTo(polled);
         } catch (Throwable t) {
           sourceErrors++;
         }
       }
+      assembler.gpuMemoryMeasuredUntil(gpuMemoryUntil);
       n += polled.size();
       assembler.addActivities(polled);
       polled.clear();
@@ -243,7 +246,7 @@ public final class Collector implements AutoCloseable {
         dropped += tr.dropped();
       }
       return new RunStats(dropped, sinkErrors, stepsDiscarded, assembler.activitiesDropped(),
-          assembler.stepsReleasedEarly(), sourceErrors, leaks.suspects());
+          assembler.stepsReleasedEarly(), sourceErrors, leaks.suspects(), assembler.gpuAllocationsUntracked());
     }
   }
 

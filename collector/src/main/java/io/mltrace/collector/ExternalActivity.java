@@ -3,7 +3,7 @@ package io.mltrace.collector;
 /**
  * An interval recorded outside the per-thread rings and placed on the agent's clock ({@link System#nanoTime()}):
  * a JVM event read from JFR (GC pause, safepoint, compilation, park) or a GPU record from CUPTI (kernel, copy,
- * memset).
+ * memset, or a point: device memory allocated or released).
  *
  * <p>Conversion to the agent's clock happens once, in the {@link ActivitySource} that produces it.
  */
@@ -42,6 +42,7 @@ public final class ExternalActivity {
   private final String detail;
   private final long launchStartNs;
   private final long launchEndNs;
+  private final long address;
 
   /**
    * A JVM event ({@link ActivityKind#JVM}), or a GPU record that is a kernel or, with category
@@ -66,14 +67,15 @@ public final class ExternalActivity {
       long launchEndNs) {
     this(origin == Origin.JVM ? ActivityKind.JVM : category == Category.MEMCPY ? ActivityKind.GPU_MEMCPY
         : ActivityKind.GPU_KERNEL, category, name, threadId, startNs, endNs, correlatedSpanId, device, stream, bytes,
-        detail, launchStartNs, launchEndNs);
+        detail, launchStartNs, launchEndNs, 0);
   }
 
   private ExternalActivity(ActivityKind kind, Category category, String name, long threadId, long startNs,
       long endNs, long correlatedSpanId, int device, int stream, long bytes, String detail, long launchStartNs,
-      long launchEndNs) {
+      long launchEndNs, long address) {
     this.kind = kind;
-    this.origin = kind.isGpu() ? Origin.GPU : Origin.JVM;
+    this.origin = kind.isGpu() || kind.isGpuMemory() ? Origin.GPU : Origin.JVM;
+    this.address = address;
     this.category = category;
     this.name = name;
     this.threadId = threadId;
@@ -99,13 +101,32 @@ public final class ExternalActivity {
       throw new IllegalArgumentException("kind must be a GPU kind: " + kind);
     }
     return new ExternalActivity(kind, category, name, 0, startNs, endNs, correlatedSpanId, device, stream, bytes,
-        detail, launchStartNs, launchEndNs);
+        detail, launchStartNs, launchEndNs, 0);
+  }
+
+  /**
+   * Device memory allocated or released ({@link ActivityKind#isGpuMemory()}) at {@code atNs} (agent clock), by the
+   * API call of span {@code correlatedSpanId} (0 when unknown); {@code memoryKind} is CUPTI's name for the memory
+   * ({@code device}, {@code managed}...), its {@link #detail()}.
+   */
+  public static ExternalActivity gpuMemory(ActivityKind kind, long address, long bytes, long atNs,
+      long correlatedSpanId, int device, int stream, String memoryKind) {
+    if (!kind.isGpuMemory()) {
+      throw new IllegalArgumentException("kind must be a GPU memory kind: " + kind);
+    }
+    return new ExternalActivity(kind, null, kind.key(), 0, atNs, atNs, correlatedSpanId, device, stream, bytes,
+        memoryKind, 0, 0, address);
+  }
+
+  /** The device address of an allocation or release; 0 for every other activity. */
+  public long address() {
+    return address;
   }
 
   /** A heap reading after a collection (see {@link #HEAP_AFTER_GC}), at {@code atNs} on the agent's clock. */
   public static ExternalActivity heapAfterGc(long atNs, long heapUsedBytes) {
     return new ExternalActivity(ActivityKind.JVM, null, HEAP_AFTER_GC, ALL_THREADS, atNs, atNs, 0, -1, -1,
-        heapUsedBytes, null, 0, 0);
+        heapUsedBytes, null, 0, 0, 0);
   }
 
   public Origin origin() {

@@ -48,6 +48,7 @@ public final class LeakFinder {
           sitesByThread.remove(sitesByThread.keySet().iterator().next());
         }
         sitesByThread.put(step.threadId(), sites);
+        refreshSites();
       }
     }
     if (step.number() <= rule.warmupSteps()) {
@@ -98,6 +99,19 @@ public final class LeakFinder {
       }
     }
     return true;
+  }
+
+  /** A new site snapshot: the current suspects name the sites alive now (a window is judged only every few points). */
+  private void refreshSites() {
+    if (current.isEmpty()) {
+      return;
+    }
+    for (Map.Entry<MemorySeries, Leak> e : current.entrySet()) {
+      Leak l = e.getValue();
+      e.setValue(new Leak(l.series(), l.bytesPerStep(), l.fromStep(), l.toStep(), l.points(), l.firstSeenStep(),
+          sitesOf(l.series())));
+    }
+    publish();
   }
 
   private void publish() {

@@ -9,10 +9,12 @@ public final class RunStats {
   private final long stepsClosedBeforeSources;
   private final long sourceErrors;
   private final java.util.List<Leak> leaks;
+  private final long gpuAllocationsUntracked;
 
   RunStats(long droppedRecords, long sinkErrors, long stepsDiscarded, long activitiesDropped,
-      long stepsClosedBeforeSources, long sourceErrors, java.util.List<Leak> leaks) {
+      long stepsClosedBeforeSources, long sourceErrors, java.util.List<Leak> leaks, long gpuAllocationsUntracked) {
     this.leaks = leaks;
+    this.gpuAllocationsUntracked = gpuAllocationsUntracked;
     this.droppedRecords = droppedRecords;
     this.sinkErrors = sinkErrors;
     this.stepsDiscarded = stepsDiscarded;
@@ -34,6 +36,14 @@ public final class RunStats {
   /** Memory series that are leak suspects now ({@link LeakFinder}), largest growth first. */
   public java.util.List<Leak> leaks() {
     return leaks;
+  }
+
+  /**
+   * Device allocations left out of {@code gpu_live_bytes} and its sites because the collector's table of live
+   * allocations was full (65,536); they still count in the steps' flows.
+   */
+  public long gpuAllocationsUntracked() {
+    return gpuAllocationsUntracked;
   }
 
   /** Exceptions thrown by activity sources (each caught). */

@@ -92,6 +92,7 @@ final class StepAssembler {
   private int gpuCount;
   private long activitiesDropped;
   private long stepsReleasedEarly;
+  private final GpuMemoryLedger gpuMemory = new GpuMemoryLedger(1 << 16, 1 << 16);
 
   StepAssembler(long maxHoldNanos, long retentionNanos, int maxActivities) {
     this.maxHoldNanos = maxHoldNanos;
@@ -106,7 +107,9 @@ final class StepAssembler {
   void addActivities(List<ExternalActivity> activities) {
     int hostBefore = host.size();
     for (ExternalActivity a : activities) {
-      if (a.kind().isGpu()) {
+      if (a.kind().isGpuMemory()) {
+        gpuMemory.add(a); // a point, not GPU work: it moves the step's memory series only
+      } else if (a.kind().isGpu()) {
         if (a.correlatedSpanId() != 0) {
           gpuBySpan.computeIfAbsent(a.correlatedSpanId(), k -> new ArrayList<>()).add(a);
         } else {
@@ -160,6 +163,20 @@ final class StepAssembler {
     return out;
   }
 
+  /**
+   * Until when a source delivers every device allocation and release ({@link ActivitySource#gpuMemoryMeasuredUntilNs}):
+   * steps that end by then get the GPU memory series; steps that end after it stopped (GPU tracing failed, or the
+   * run's end) do not.
+   */
+  void gpuMemoryMeasuredUntil(long untilNs) {
+    gpuMemory.measuredUntil(untilNs);
+  }
+
+  /** Device allocations missing from {@link MemorySeries#GPU_LIVE_BYTES}: the live-allocation table was full. */
+  long gpuAllocationsUntracked() {
+    return gpuMemory.untrackedAllocations();
+  }
+
   long activitiesDropped() {
     return activitiesDropped;
   }
@@ -206,6 +223,7 @@ final class StepAssembler {
     if (heapAfterGc != null) {
       d.memory.set(MemorySeries.HEAP_AFTER_GC_BYTES, heapAfterGc.bytes());
     }
+    gpuMemory.closeStep(d.memory, d.startNs, d.endNs, d.tree, d.detailed);
 
     List<StepAccounting.Interval> jvm = new ArrayList<>();
     for (ExternalActivity a : external) {

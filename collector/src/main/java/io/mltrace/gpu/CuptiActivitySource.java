@@ -11,13 +11,21 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * GPU records from the bridge's ring as {@link ExternalActivity}s, on the collector thread.
+ * GPU records from the bridge's ring as {@link ExternalActivity}s, on the collector thread: kernels, copies and
+ * memsets, and device memory allocations and releases (host memory that CUPTI also reports, pageable or pinned, is
+ * left out: it is not device memory).
  *
  * <p>Each drain first asks CUPTI for its buffers when a window has been open since the last flush and the flush
  * interval has passed: a forced flush hands over every record of work completed before it started and settles
  * every join, which is what {@link #completeUpToNs} promises.
  */
 final class CuptiActivitySource implements ActivitySource {
+  /** CUpti_ActivityMemoryKind by value (checked against the headers through the bridge's offset check). */
+  private static final String[] MEMORY_KINDS = {"unknown", "pageable", "pinned", "device", "array", "managed",
+      "device_static", "managed_static"};
+  private static final int MEMORY_KIND_PAGEABLE = 1;
+  private static final int MEMORY_KIND_PINNED = 2;
+
   private final GpuTracing tracing;
   private final GpuRecordRing ring;
   private final long flushIntervalNs;
@@ -27,6 +35,7 @@ final class CuptiActivitySource implements ActivitySource {
   private long lastFlushStart;
   private volatile long completeUpTo;
   private long drained;
+  private long hostMemoryRecords;
   private boolean closed;
 
   CuptiActivitySource(GpuTracing tracing, GpuRecordRing ring, long flushIntervalNs) {
@@ -73,12 +82,28 @@ final class CuptiActivitySource implements ActivitySource {
   }
 
   private void drainRing(List<ExternalActivity> out) {
-    drained += ring.drain((r, at) -> out.add(toActivity(r, at)));
+    drained += ring.drain((r, at) -> {
+      ExternalActivity a = toActivity(r, at);
+      if (a != null) {
+        out.add(a);
+      }
+    });
   }
 
+  /** The activity of one ring record; null for host memory. */
   private ExternalActivity toActivity(GpuRecordRing r, int at) {
     int type = r.type(at);
     long span = r.joined(at) ? r.externalId(at) : 0;
+    if (type == GpuRecordRing.TYPE_ALLOC || type == GpuRecordRing.TYPE_FREE) {
+      int kind = r.memoryKind(at);
+      if (kind == MEMORY_KIND_PAGEABLE || kind == MEMORY_KIND_PINNED) {
+        hostMemoryRecords++;
+        return null;
+      }
+      return ExternalActivity.gpuMemory(type == GpuRecordRing.TYPE_ALLOC ? ActivityKind.GPU_ALLOC
+          : ActivityKind.GPU_FREE, r.address(at), r.bytes(at), r.startNs(at), span, r.device(at), r.stream(at),
+          kind < MEMORY_KINDS.length ? MEMORY_KINDS[kind] : "kind " + kind);
+    }
     boolean launch = r.launchKnown(at);
     long launchStart = launch ? r.launchStartNs(at) : 0;
     long launchEnd = launch ? r.launchEndNs(at) : 0;
@@ -131,12 +156,22 @@ final class CuptiActivitySource implements ActivitySource {
   }
 
   @Override
+  public long gpuMemoryMeasuredUntilNs() {
+    return tracing.memoryTrackedUntilNs();
+  }
+
+  @Override
   public long completeUpToNs() {
     return closed ? Long.MAX_VALUE : completeUpTo;
   }
 
   long drained() {
     return drained;
+  }
+
+  /** Allocations and releases of host memory (pageable, pinned) left out. */
+  long hostMemoryRecords() {
+    return hostMemoryRecords;
   }
 
   @Override

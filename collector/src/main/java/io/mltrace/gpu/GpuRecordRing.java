@@ -18,6 +18,8 @@ final class GpuRecordRing {
   static final int TYPE_KERNEL = 1;
   static final int TYPE_MEMCPY = 2;
   static final int TYPE_MEMSET = 3;
+  static final int TYPE_ALLOC = 4;
+  static final int TYPE_FREE = 5;
 
   private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
@@ -60,6 +62,16 @@ final class GpuRecordRing {
 
   int copyKind(int at) {
     return buffer.get(at + 1) & 0xff;
+  }
+
+  /** CUPTI's memory kind of an allocation or release (the copy kind's byte). */
+  int memoryKind(int at) {
+    return buffer.get(at + 1) & 0xff;
+  }
+
+  /** The device address of an allocation or release (where a kernel's grid and block sizes are). */
+  long address(int at) {
+    return buffer.getLong(at + 52);
   }
 
   boolean joined(int at) {

@@ -23,7 +23,8 @@ public final class GpuStats {
   static final int PARSE_NS = 13;
   static final int GPU_PARSED = 14;
   static final int OTHER_RECORDS = 15;
-  static final int COUNT = 16;
+  static final int MEMORY_PARSED = 16;
+  static final int COUNT = 17;
 
   private final long[] c;
   private final long drained;
@@ -32,9 +33,11 @@ public final class GpuStats {
   private final long enableNsMax;
   private final long disables;
   private final long disableNsTotal;
+  private final long hostMemoryRecords;
 
   GpuStats(long[] counters, long drained, long enables, long enableNsTotal, long enableNsMax, long disables,
-      long disableNsTotal) {
+      long disableNsTotal, long hostMemoryRecords) {
+    this.hostMemoryRecords = hostMemoryRecords;
     this.c = counters.clone();
     this.drained = drained;
     this.enables = enables;
@@ -49,7 +52,17 @@ public final class GpuStats {
     return c[GPU_PARSED];
   }
 
-  /** GPU records written to the ring. */
+  /** Memory records (allocations and releases, MEMORY2) the bridge parsed; not in {@link #gpuRecordsParsed}. */
+  public long memoryRecordsParsed() {
+    return c[MEMORY_PARSED];
+  }
+
+  /** Memory records of host memory (pageable, pinned) the source left out: not device memory. */
+  public long hostMemoryRecords() {
+    return hostMemoryRecords;
+  }
+
+  /** GPU records (and memory records) written to the ring. */
   public long recordsEmitted() {
     return c[EMITTED];
   }
@@ -79,7 +92,10 @@ public final class GpuStats {
     return c[PENDING_OVERFLOW];
   }
 
-  /** GPU records emitted without a span: pending-table overflow, or launched outside any span. */
+  /**
+   * GPU records emitted without a span: pending-table overflow, or launched outside any span. Memory records are not
+   * counted: outside a window none has a span.
+   */
   public long unresolved() {
     return c[UNRESOLVED];
   }
@@ -136,6 +152,7 @@ public final class GpuStats {
     return "gpu records " + gpuRecordsParsed() + " (drained " + drained + ", unresolved " + unresolved()
         + ", pending overflow " + pendingOverflow() + ", ring full " + ringFull() + ", CUPTI dropped "
         + cuptiDropped() + "), enables " + enables + " (" + enableNsTotal / 1000 + " us), disables " + disables
-        + " (" + disableNsTotal / 1000 + " us)";
+        + " (" + disableNsTotal / 1000 + " us), memory records " + memoryRecordsParsed() + " (host "
+        + hostMemoryRecords + ")";
   }
 }

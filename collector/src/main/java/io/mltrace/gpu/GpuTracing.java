@@ -19,6 +19,11 @@ import java.util.function.Consumer;
  * {@link Sampling#isSampled(long)}: head or tail sampling, a mode, an on-demand window);
  * {@link #requestSteps} opens an on-demand window of n whole steps. Both toggle CUPTI at step boundaries on the
  * training thread; each enable and disable is timed ({@link #stats}).
+ *
+ * <p>Device memory: {@link #trackMemory} turns CUPTI's memory records on for the rest of the run, apart from the
+ * windows, because per-step memory is measured in every step: the level (bytes allocated and not yet freed) is only
+ * right when no allocation or release is missed. A step outside a window gets its flows and level; the op that
+ * allocated is known only inside a window, where spans push their ids.
  */
 public final class GpuTracing implements GpuCorrelation.WindowControl {
   /** Sizes and paths; the defaults suit a training job (16 MB of CUPTI buffers, 4 MB of ring). */
@@ -72,6 +77,9 @@ public final class GpuTracing implements GpuCorrelation.WindowControl {
   private volatile String unavailable;
   private volatile boolean enabled;
   private volatile boolean collectedSinceFlush;
+  private volatile boolean memoryTracked;
+  private volatile long memoryTrackedUntilNs = Long.MIN_VALUE;
+  private boolean memoryRefused;
   private boolean followSampled;
   private volatile int requested;
   private int windowLeft;
@@ -180,6 +188,41 @@ public final class GpuTracing implements GpuCorrelation.WindowControl {
     }
   }
 
+  /**
+   * Collects device memory allocations and releases from now until {@link #finish}, in and outside windows. False
+   * (one line {@code GPU memory records unavailable: <reason>} logged; kernels and copies are still traced) when
+   * CUPTI refuses, as a CUPTI older than CUDA 11.6 does.
+   */
+  public synchronized boolean trackMemory() {
+    if (unavailable != null || closed || memoryRefused) {
+      return false;
+    }
+    if (!memoryTracked) {
+      String why = GpuNative.memory0(true);
+      if (why != null) {
+        memoryRefused = true;
+        log.accept("GPU memory records unavailable: " + why);
+        return false;
+      }
+      memoryTracked = true;
+      memoryTrackedUntilNs = Long.MAX_VALUE;
+    }
+    return true;
+  }
+
+  /** True while device memory records are collected ({@link #trackMemory}). */
+  public boolean memoryTracked() {
+    return memoryTracked;
+  }
+
+  /**
+   * Until when every device allocation and release is collected: {@link Long#MAX_VALUE} while
+   * {@link #memoryTracked}, when it stopped after that, {@link Long#MIN_VALUE} if it never started.
+   */
+  long memoryTrackedUntilNs() {
+    return memoryTrackedUntilNs;
+  }
+
   /** Starts collecting now; false (and GPU tracing off for good, one line logged) when CUPTI refuses. */
   public synchronized boolean enable() {
     if (unavailable != null || closed) {
@@ -217,15 +260,25 @@ public final class GpuTracing implements GpuCorrelation.WindowControl {
     enabled = false;
   }
 
+  private void stopMemory() {
+    if (memoryTracked) {
+      memoryTrackedUntilNs = System.nanoTime(); // before the disable: nothing later is claimed complete
+      GpuNative.memory0(false);
+      memoryTracked = false;
+      collectedSinceFlush = true; // the records made until now still need the next forced flush
+    }
+  }
+
   private void markUnavailable(String why) {
     unavailable = why;
+    stopMemory(); // off for good: the memory records too, after one last flush
     GpuCorrelation.setActive(false);
     GpuCorrelation.setWindowControl(null);
     log.accept("GPU tracing unavailable: " + why);
   }
 
   boolean collectedSinceFlush() {
-    return collectedSinceFlush || enabled;
+    return collectedSinceFlush || enabled || memoryTracked;
   }
 
   void clearCollectedSinceFlush() {
@@ -240,7 +293,7 @@ public final class GpuTracing implements GpuCorrelation.WindowControl {
     }
     synchronized (this) {
       return new GpuStats(c, source == null ? 0 : source.drained(), enables, enableNsTotal, enableNsMax, disables,
-          disableNsTotal);
+          disableNsTotal, source == null ? 0 : source.hostMemoryRecords());
     }
   }
 
@@ -250,6 +303,7 @@ public final class GpuTracing implements GpuCorrelation.WindowControl {
    */
   public synchronized void finish() {
     disable();
+    stopMemory();
     if (source != null && !closed && unavailable == null) {
       GpuNative.flush0(true);
       // A record whose API record came after the first flush began waits one more forced flush (gpu_records.c).
@@ -263,6 +317,7 @@ public final class GpuTracing implements GpuCorrelation.WindowControl {
       return;
     }
     disable();
+    stopMemory();
     GpuCorrelation.setWindowControl(null);
     if (source != null) {
       GpuNative.close0();

@@ -15,6 +15,11 @@
  * kernel wait, other) and {@link io.mltrace.collector.LaunchStats} gives launch statistics per op, from the launching API
  * call the bridge joins to each record.
  *
+ * <p>Device memory: {@link io.mltrace.gpu.GpuTracing#trackMemory} keeps CUPTI's memory records (allocations and
+ * releases) on in every step, apart from the windows; the source hands them over as
+ * {@link io.mltrace.collector.ActivityKind#GPU_ALLOC} and {@code GPU_FREE} points, which the collector turns into each
+ * step's GPU memory series and, in a detailed step, the live allocations by launching op.
+ *
  * <p>Unavailable is normal: no libcupti, no driver, another CUPTI subscriber, or a failing enable each give one
  * line {@code GPU tracing unavailable: <reason>}, and everything else works on.
  */

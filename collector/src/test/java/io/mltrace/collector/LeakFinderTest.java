@@ -28,6 +28,7 @@ class LeakFinderTest {
     assertTrue(l.firstSeenStep() <= LeakRule.DEFAULT.warmupSteps() + LeakRule.DEFAULT.minPoints()
         + LeakFinder.JUDGE_EVERY, l::toString);
     assertEquals("Leaky.step(Leaky.java:42)", l.sites().get(0).site());
+    assertEquals(80 * 1000, l.sites().get(0).bytes(), "the sites of the latest detailed step, not of the judgement");
     assertEquals(1, announced.size(), "one line per new suspect");
   }
 

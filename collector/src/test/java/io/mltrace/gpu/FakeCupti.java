@@ -66,6 +66,26 @@ public final class FakeCupti {
   /** An asynchronous copy, as {@link #launchKernelAfter}. */
   public static native void copyAfter(int copyKind, long bytes, long apiNs, long delayNs, long durationNs);
 
+  /** CUPTI's memory kinds (CUpti_ActivityMemoryKind) the tests use. */
+  public static final int MEMORY_DEVICE = 3;
+  public static final int MEMORY_PINNED = 2;
+
+  /**
+   * A synchronous device memory operation on the calling thread ({@code cudaMalloc}: operation 1, {@code cudaFree}:
+   * 2), with its API records and one MEMORY2 record (the real Memory4 layout) when that kind is enabled.
+   */
+  public static native void memory(int operation, int memoryKind, long address, long bytes);
+
+  /** {@code cudaMalloc} of {@code bytes} device bytes at {@code address}. */
+  public static void allocate(long address, long bytes) {
+    memory(1, MEMORY_DEVICE, address, bytes);
+  }
+
+  /** {@code cudaFree} of the {@code bytes} at {@code address}. */
+  public static void free(long address, long bytes) {
+    memory(2, MEMORY_DEVICE, address, bytes);
+  }
+
   /** The calling thread's external-correlation stack depth. */
   public static native int correlationDepth();
 

@@ -9,47 +9,21 @@ import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.Sampling;
 import io.mltrace.bootstrap.ThreadRecorder;
-import io.mltrace.collector.Collector;
 import io.mltrace.collector.ExternalActivity;
 import io.mltrace.collector.GpuTimeline;
 import io.mltrace.collector.Span;
 import io.mltrace.collector.Step;
 import io.mltrace.collector.StepSink;
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Windows of whole steps, and GPU records reaching their steps through the collector. */
-class GpuWindowTest {
-  private final List<Step> steps = new ArrayList<>();
-  private final List<String> log = new ArrayList<>();
+class GpuWindowTest extends FakeGpuStepsTest {
   private final GpuReport report = new GpuReport(System.out);
-  private Collector collector;
-  private GpuTracing gpu;
 
-  @BeforeEach
-  void setUp() {
-    Recorder.setEnabled(true);
-    Recorder.loopStart();
-    collector = Collector.create(List.of(new StepSink() {
-      @Override
-      public void onStep(Step step) {
-        steps.add(step);
-      }
-    }, report), 10, 0, 100_000);
-  }
-
-  @AfterEach
-  void tearDown() {
-    if (gpu != null) {
-      gpu.finish();
-    }
-    collector.close();
-    Recorder.setEnabled(false);
-    Sampling.update(sp -> sp.withSampleEvery(1));
-    Recorder.loopStart();
+  @Override
+  List<StepSink> moreSinks() {
+    return List.of(report);
   }
 
   /** One iteration: a GEMM op launching one kernel, a copy op launching one H2D copy, the optimizer step. */
@@ -70,9 +44,7 @@ class GpuWindowTest {
   void sampledStepsCarryTheirGpuRecordsAndTheOthersNone() {
     Sampling.update(sp -> sp.withSampleEvery(2));
     FakeCupti.configure(-1, false, false, false);
-    gpu = GpuTracing.start(FakeCupti.options().flushIntervalMillis(10), log::add);
-    collector.addSource(gpu.source());
-    collector.start();
+    startTracing(FakeCupti.options().flushIntervalMillis(10));
     long first = Recorder.stepsClosed() + 1;
     gpu.followSampledSteps();
     for (int i = 0; i < 8; i++) {
@@ -118,9 +90,7 @@ class GpuWindowTest {
   void anOnDemandWindowCoversExactlyTheRequestedSteps() {
     Sampling.update(sp -> sp.withSampleEvery(1));
     FakeCupti.configure(-1, false, false, false);
-    gpu = GpuTracing.start(FakeCupti.options().flushIntervalMillis(10), log::add);
-    collector.addSource(gpu.source());
-    collector.start();
+    startTracing(FakeCupti.options().flushIntervalMillis(10));
     iteration(); // no window yet
     gpu.requestSteps(3);
     iteration(); // requested during this step: the window opens at its end
@@ -142,9 +112,7 @@ class GpuWindowTest {
   void withoutTheTimestampCallbackTheOffsetPutsRecordsInsideTheirSpans() {
     Sampling.update(sp -> sp.withSampleEvery(1));
     FakeCupti.configure(-1, false, true, false);
-    gpu = GpuTracing.start(FakeCupti.options().flushIntervalMillis(10), log::add);
-    collector.addSource(gpu.source());
-    collector.start();
+    startTracing(FakeCupti.options().flushIntervalMillis(10));
     gpu.followSampledSteps();
     for (int i = 0; i < 20; i++) {
       iteration();

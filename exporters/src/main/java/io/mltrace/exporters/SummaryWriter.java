@@ -216,6 +216,9 @@ public final class SummaryWriter implements StepSink {
     out.append("  \"dropped_records\": ").append(stats.droppedRecords()).append(",\n");
     out.append("  \"dropped_activities\": ").append(stats.activitiesDropped()).append(",\n");
     out.append("  \"steps_closed_before_sources\": ").append(stats.stepsClosedBeforeSources()).append(",\n");
+    if (stats.gpuAllocationsUntracked() > 0) {
+      out.append("  \"gpu_allocations_untracked\": ").append(stats.gpuAllocationsUntracked()).append(",\n");
+    }
     out.append("  \"exporter_errors\": ").append(stats.sinkErrors()).append("\n}\n");
     return out.toString();
   }

@@ -76,6 +76,8 @@ public final class RecordedSteps {
   public static final String LEAK_SITE = "com.example.Leaky.trainStep(Leaky.java:42)";
   /** Steps enough for the leak finder's default rule to judge a window (10 warm-up steps, 32 points). */
   public static final int STEPS_TO_FIND_A_LEAK = 48;
+  /** How far before the run's end the last judgement of a window may be (the finder judges every 32 points). */
+  public static final int JUDGED_EVERY = 32;
 
   public final List<Step> steps = new ArrayList<>();
 
