@@ -155,6 +155,52 @@ class CollectorTest {
   }
 
   @Test
+  void aGaugeThatSkipsAStepLeavesItsSeriesOutOfThatStepOnly() throws Exception {
+    AtomicLong calls = new AtomicLong();
+    // Every other step, as a throttled gauge (the resident memory) does between its readings.
+    MemoryGauges.install(MemorySlots.PHYSICAL_BYTES,
+        () -> calls.incrementAndGet() % 2 == 0 ? MemoryGauges.NOT_MEASURED : 5_000_000 + calls.get());
+    try {
+      runInNewThread(() -> {
+        for (int i = 0; i < 4; i++) {
+          ThreadRecorder opt = Recorder.enterStepPart();
+          Recorder.exitStepEnd(opt, "optimizer");
+        }
+      });
+    } finally {
+      MemoryGauges.clear();
+    }
+    collector.drainOnce();
+    assertEquals(4, steps.size());
+    for (int i = 0; i < 4; i++) {
+      StepMemory m = steps.get(i).memory();
+      assertEquals(i % 2 == 0, m.has(MemorySeries.PHYSICAL_BYTES), "step " + i + ": " + m.values());
+      if (i % 2 == 0) {
+        assertEquals(5_000_001 + i, m.value(MemorySeries.PHYSICAL_BYTES));
+      }
+    }
+  }
+
+  @Test
+  void memoryOffLeavesEveryStepWithoutMemory() throws Exception {
+    MemoryGauges.install(MemorySlots.ARRAYS_LIVE_BYTES, () -> 1234);
+    MemoryGauges.setEnabled(false);
+    try {
+      runInNewThread(() -> {
+        ThreadRecorder opt = Recorder.enterStepPart();
+        Recorder.addToStepMemory(MemorySlots.WORKSPACE_ALLOC_BYTES, 4096);
+        Recorder.exitStepEnd(opt, "optimizer");
+      });
+    } finally {
+      MemoryGauges.setEnabled(true);
+      MemoryGauges.clear();
+    }
+    collector.drainOnce();
+    assertEquals(1, steps.size());
+    assertTrue(steps.get(0).memory().isEmpty(), steps.get(0).memory().values()::toString);
+  }
+
+  @Test
   void stepsJoinTheApplicationsTraceThatWasCurrentWhenTheirLoopStarted() throws Exception {
     AtomicReference<long[]> current = new AtomicReference<>(new long[] {0x0af7651916cd43ddL, 0x8448eb211c80319cL,
         0xb7ad6b7169203331L, 1});
