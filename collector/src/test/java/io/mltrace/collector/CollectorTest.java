@@ -50,6 +50,8 @@ class CollectorTest {
     Recorder.setEnabled(false);
     ThreadRegistry.setRingCapacity(8192);
     Sampling.update(sp -> sp.withOpTimingEvery(16));
+    MemoryGauges.setEnabled(true);
+    MemoryGauges.clear();
   }
 
   /** One iteration as the DJL advice records it: data, a phase with two GEMMs and an op, the optimizer. */
@@ -160,17 +162,12 @@ class CollectorTest {
     // Every other step, as a throttled gauge (the resident memory) does between its readings.
     MemoryGauges.install(MemorySlots.PHYSICAL_BYTES,
         () -> calls.incrementAndGet() % 2 == 0 ? MemoryGauges.NOT_MEASURED : 5_000_000 + calls.get());
-    try {
-      runInNewThread(() -> {
-        for (int i = 0; i < 4; i++) {
-          ThreadRecorder opt = Recorder.enterStepPart();
-          Recorder.exitStepEnd(opt, "optimizer");
-        }
-      });
-    } finally {
-      MemoryGauges.clear();
-    }
-    collector.drainOnce();
+    runInNewThread(() -> {
+      for (int i = 0; i < 4; i++) {
+        Recorder.exitStepEnd(Recorder.enterStepPart(), "optimizer");
+      }
+    });
+    collector.drainOnce(); // the gauges go in tearDown
     assertEquals(4, steps.size());
     for (int i = 0; i < 4; i++) {
       StepMemory m = steps.get(i).memory();
@@ -185,17 +182,12 @@ class CollectorTest {
   void memoryOffLeavesEveryStepWithoutMemory() throws Exception {
     MemoryGauges.install(MemorySlots.ARRAYS_LIVE_BYTES, () -> 1234);
     MemoryGauges.setEnabled(false);
-    try {
-      runInNewThread(() -> {
-        ThreadRecorder opt = Recorder.enterStepPart();
-        Recorder.addToStepMemory(MemorySlots.WORKSPACE_ALLOC_BYTES, 4096);
-        Recorder.exitStepEnd(opt, "optimizer");
-      });
-    } finally {
-      MemoryGauges.setEnabled(true);
-      MemoryGauges.clear();
-    }
-    collector.drainOnce();
+    runInNewThread(() -> {
+      ThreadRecorder opt = Recorder.enterStepPart();
+      Recorder.addToStepMemory(MemorySlots.WORKSPACE_ALLOC_BYTES, 4096);
+      Recorder.exitStepEnd(opt, "optimizer");
+    });
+    collector.drainOnce(); // memory is on again in tearDown
     assertEquals(1, steps.size());
     assertTrue(steps.get(0).memory().isEmpty(), steps.get(0).memory().values()::toString);
   }
