@@ -5,7 +5,7 @@
 #   benchmarks/spark/submit.sh MASTER_URL OUT [job arguments: batches=N batch=N averaging=N epochs=N]
 #
 # Needs: mvn -B -DskipTests package (the agent jar, examples/spark/target/ and its classpath.txt). AGENT_OPTIONS
-# are added to the agent's options on both sides (e.g. mode=full, otlp_endpoint=...).
+# are added to the agent's options on both sides (e.g. mode=full, otlp_endpoint=...); JOB_JAVA_OPTIONS to the JVMs'.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 MASTER=${1:?submit.sh MASTER_URL OUT [job arguments]}
@@ -27,12 +27,16 @@ JARS=$(tr ':' '\n' <"$CLASSPATH_FILE" | sed 's/^/local:/' | paste -sd,)
 # DL4J's SparkTrainingStats ask an NTP server for the time by default; this machine reaches none, and one host
 # needs no clock alignment for them.
 DL4J_CLOCK=-Dorg.deeplearning4j.spark.time.TimeSource=org.deeplearning4j.spark.time.SystemClockTimeSource
-JVM=$("$ROOT/benchmarks/spark/cluster.sh" java-options)
+JVM="$("$ROOT/benchmarks/spark/cluster.sh" java-options) ${JOB_JAVA_OPTIONS:-}"
 EXTRA=${AGENT_OPTIONS:+,$AGENT_OPTIONS}
+# Both executors take part: the first job waits until both have registered (else the first one to register can run
+# every task), and no task waits for the executor that cached its partition (spark.locality.wait).
 exec "$SPARK_HOME/bin/spark-submit" --master "$MASTER" --deploy-mode client \
   --class io.mltrace.examples.spark.SparkMlp \
   --conf spark.executor.cores=1 --conf spark.cores.max=2 --conf spark.executor.memory=768m \
   --conf spark.ui.enabled=false \
+  --conf spark.scheduler.minRegisteredResourcesRatio=1.0 --conf spark.scheduler.maxRegisteredResourcesWaitingTime=90s \
+  --conf spark.locality.wait=0s \
   --conf "spark.executor.extraJavaOptions=$JVM $DL4J_CLOCK -javaagent:$AGENT=output=$OUT,console=off$EXTRA" \
   --driver-java-options "$JVM $DL4J_CLOCK -javaagent:$AGENT=output=$OUT/driver,console=off$EXTRA" \
   --jars "$JARS" "$JOB" "$@"

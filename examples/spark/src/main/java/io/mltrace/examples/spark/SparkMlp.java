@@ -19,6 +19,8 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.TrainingMaster;
+import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
 import org.deeplearning4j.spark.api.stats.SparkTrainingStats;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
@@ -30,17 +32,19 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
 
 /**
- * Trains a small MLP on synthetic data with {@link ParameterAveragingTrainingMaster}: the driver makes {@code
+ * Trains a small MLP on synthetic data with {@link ParameterAveragingTrainingMaster} (by default): the driver makes {@code
  * batches} minibatches of {@code batch} examples, DL4J splits them over the workers, each worker fits its
  * partition's minibatches ({@code MultiLayerNetwork.fit(DataSet)}, one iteration each) and the driver averages
  * the parameters every {@code averaging} minibatches.
  *
- * <p>Arguments: {@code batches=N batch=N averaging=N epochs=N workers=N stats=FILE}. The master comes from
- * spark-submit. DL4J's own {@link SparkTrainingStats} (its per-worker fit events) are written to {@code stats} as
- * one line per fit: {@code jvm_id machine_id start_ms duration_ms}, which the test compares with the agent's
- * steps.
+ * <p>Arguments: {@code batches=N batch=N averaging=N epochs=N workers=N stats=FILE master=averaging|shared
+ * port=N}. The cluster comes from spark-submit. With {@code stats}, DL4J's own {@link SparkTrainingStats} (its
+ * per-worker fit events) are written there, one line per fit: {@code key jvm_id machine_id start_ms duration_ms},
+ * which the test compares with the agent's steps. {@code master=shared} trains by gradient sharing instead
+ * ({@code SharedTrainingMaster}, Aeron on UDP {@code port}); DL4J keeps no stats for it.
  */
 public final class SparkMlp {
   static final int IN = 64;
@@ -63,27 +67,46 @@ public final class SparkMlp {
     int averaging = Integer.parseInt(a.getOrDefault("averaging", "5"));
     int epochs = Integer.parseInt(a.getOrDefault("epochs", "1"));
     int workers = Integer.parseInt(a.getOrDefault("workers", "2"));
-    Path statsFile = Paths.get(a.getOrDefault("stats", "spark-training-stats.txt"));
+    String statsFile = a.getOrDefault("stats", "");
 
     SparkConf conf = new SparkConf().setAppName("mltrace-dl4j-spark-mlp");
     try (JavaSparkContext sc = new JavaSparkContext(conf)) {
       JavaRDD<DataSet> data = sc.parallelize(syntheticBatches(batches, batch, 7), workers);
-      ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(batch)
-          .batchSizePerWorker(batch)
-          .averagingFrequency(averaging)
-          .workerPrefetchNumBatches(0) // fit on the task's own thread, as the agent's step sees it
-          .rddTrainingApproach(RDDTrainingApproach.Direct) // no export to files: the RDD's DataSets go to workers
-          .collectTrainingStats(true)
-          .build();
+      boolean shared = a.getOrDefault("master", "averaging").equals("shared");
+      TrainingMaster<?, ?> master = shared
+          ? sharedTrainingMaster(batch, Integer.parseInt(a.getOrDefault("port", "40123")))
+          : new ParameterAveragingTrainingMaster.Builder(batch)
+              .batchSizePerWorker(batch)
+              .averagingFrequency(averaging)
+              .workerPrefetchNumBatches(0) // fit on the task's own thread, as the agent's step sees it
+              .rddTrainingApproach(RDDTrainingApproach.Direct) // no export to files: the RDD's DataSets go to workers
+              .collectTrainingStats(true)
+              .build();
       SparkDl4jMultiLayer net = new SparkDl4jMultiLayer(sc, network(), master);
-      net.setCollectTrainingStats(true);
+      // Gradient sharing collects no SparkTrainingStats (asking for them fails its fit with a NullPointerException).
+      net.setCollectTrainingStats(!shared);
       for (int e = 0; e < epochs; e++) {
         net.fit(data);
       }
-      writeFitEvents(net.getSparkTrainingStats(), statsFile);
+      if (!statsFile.isEmpty()) {
+        writeFitEvents(net.getSparkTrainingStats(), Paths.get(statsFile));
+      }
       System.out.println("spark-mlp: trained " + batches + " batches x " + epochs + " epochs, score "
           + net.getScore());
     }
+  }
+
+  /** Gradient sharing: workers exchange thresholded, encoded updates over Aeron (UDP) with the driver as root. */
+  static TrainingMaster<?, ?> sharedTrainingMaster(int batch, int port) {
+    VoidConfiguration transport = VoidConfiguration.builder()
+        .unicastPort(port)
+        .controllerAddress("127.0.0.1")
+        .build();
+    return new SharedTrainingMaster.Builder(transport, batch)
+        .batchSizePerWorker(batch)
+        .workersPerNode(1)
+        .rddTrainingApproach(RDDTrainingApproach.Direct)
+        .build();
   }
 
   static MultiLayerConfiguration network() {

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code benchmarks/spark/cluster.sh}), the DL4J MLP trained on it by parameter averaging ({@code submit.sh}) with
  * the agent on the driver and on both executors. Each executor's folder holds its own files, named by its identity;
  * each executor's steps are DL4J's own per-worker fits (its {@code SparkTrainingStats}), and together they are the
- * job's minibatches. Skipped only when the Spark distribution is not installed ({@code .ci/setup} installs it).
+ * job's minibatches. Then the same with gradient sharing ({@code SharedTrainingMaster}), where DL4J keeps no
+ * stats: each executor's folder and identity, and steps that sum to the minibatches. Skipped only when the Spark distribution is not installed ({@code .ci/setup} installs it).
  */
 class SparkClusterIT {
   static final int BATCHES = 24;
@@ -37,6 +38,9 @@ class SparkClusterIT {
   static final long CLUSTER_START_S = 150;
   static final long JOB_S = 300;
   static final long STOP_S = 45;
+  static final long EXECUTOR_EXIT_S = 60;
+  /** Aeron (gradient sharing) refuses its defaults as DL4J sets them: the unblock timeout must exceed liveness. */
+  static final String AERON_TIMEOUT = "-Daeron.publication.unblock.timeout=60000000000";
 
   @TempDir
   Path dir;
@@ -67,14 +71,27 @@ class SparkClusterIT {
           "batches=" + BATCHES, "batch=16", "averaging=" + AVERAGING, "stats=" + stats), env,
           dir.resolve("submit.log"), JOB_S);
       assertEquals(0, job.exit, () -> "the job failed:\n" + job.tail(60));
+      awaitExecutorsExit(daemons);
+      List<Long> steps = assertExecutorsTracedTheirPartitions(out);
+      assertEqualsDl4jFitsPerJvm(stats, steps);
 
-      assertExecutorsTracedTheirPartitions(out, stats);
+      // Gradient sharing on the same cluster: DL4J keeps no SparkTrainingStats there, the agent's steps remain.
+      Map<String, String> sharedEnv = new java.util.HashMap<>(env);
+      sharedEnv.put("JOB_JAVA_OPTIONS", AERON_TIMEOUT);
+      Path sharedOut = dir.resolve("out-shared");
+      Run shared = run(List.of(scripts.resolve("submit.sh").toString(), master, sharedOut.toString(),
+          "batches=" + BATCHES, "batch=16", "master=shared", "port=" + freePort()), sharedEnv,
+          dir.resolve("submit-shared.log"), JOB_S);
+      assertEquals(0, shared.exit, () -> "the gradient-sharing job failed:\n" + shared.tail(60));
+      awaitExecutorsExit(daemons);
+      assertExecutorsTracedTheirPartitions(sharedOut);
     } finally {
       stop(scripts, clusterDir, env, daemons);
     }
   }
 
-  private void assertExecutorsTracedTheirPartitions(Path out, Path stats) throws IOException {
+  /** @return each executor's step count */
+  private List<Long> assertExecutorsTracedTheirPartitions(Path out) throws IOException {
     ObjectMapper json = new ObjectMapper();
     List<Path> apps = list(out).stream().filter(p -> p.getFileName().toString().startsWith("app-"))
         .collect(Collectors.toList());
@@ -104,8 +121,13 @@ class SparkClusterIT {
     assertNotEquals(pids.get(0), pids.get(1), "two executor JVMs");
     assertEquals(BATCHES, stepsPerExecutor.stream().mapToLong(Long::longValue).sum(),
         "the executors' steps are the job's minibatches, each fitted once");
+    JsonNode driver = json.readTree(out.resolve("driver").resolve("summary.json").toFile()).get("worker");
+    assertEquals("driver", driver.get("role").asText());
+    return stepsPerExecutor;
+  }
 
-    // DL4J's own record: one fit event per minibatch, labelled with the JVM that ran it.
+  /** DL4J's own record: one fit event per minibatch, labelled with the JVM that ran it. */
+  private static void assertEqualsDl4jFitsPerJvm(Path stats, List<Long> stepsPerExecutor) throws IOException {
     Map<String, Long> fitsPerJvm = new TreeMap<>();
     for (String line : Files.readAllLines(stats, StandardCharsets.UTF_8)) {
       if (!line.isBlank()) {
@@ -116,9 +138,24 @@ class SparkClusterIT {
     assertEquals(fitsPerJvm.values().stream().sorted().collect(Collectors.toList()),
         stepsPerExecutor.stream().sorted().collect(Collectors.toList()),
         "each executor's steps are DL4J's fits in one worker JVM");
+  }
 
-    JsonNode driver = json.readTree(out.resolve("driver").resolve("summary.json").toFile()).get("worker");
-    assertEquals("driver", driver.get("role").asText());
+  /**
+   * An executor's files are final when its JVM has exited (the agent writes them at exit): the workers stop their
+   * executors once the driver has gone, a moment after spark-submit returns.
+   */
+  private static void awaitExecutorsExit(List<Long> daemons) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(EXECUTOR_EXIT_S);
+    List<ProcessHandle> left;
+    do {
+      left = daemons.stream().map(ProcessHandle::of).flatMap(java.util.Optional::stream)
+          .flatMap(ProcessHandle::children).filter(ProcessHandle::isAlive).collect(Collectors.toList());
+      if (left.isEmpty()) {
+        return;
+      }
+      Thread.sleep(200);
+    } while (System.nanoTime() < deadline);
+    fail("executors still running " + EXECUTOR_EXIT_S + " s after the job ended: " + left);
   }
 
   /** The cluster's stop script, then, whatever it did, every daemon and executor still alive is killed by pid. */
