@@ -7,6 +7,7 @@ import java.nio.file.Paths;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * This JVM's place in a Spark job: an executor (with its id, the application's id and its host), the driver
@@ -37,7 +38,7 @@ public final class WorkerIdentity {
   public static WorkerIdentity ofThisProcess() {
     try {
       return detect(System.getProperty("sun.java.command", ""), System.getenv(), ProcessHandle.current().pid(),
-          localHostName());
+          WorkerIdentity::localHostName);
     } catch (Throwable t) {
       return NONE; // identity is a label: never worth failing the agent's start for
     }
@@ -45,9 +46,10 @@ public final class WorkerIdentity {
 
   /**
    * @param javaCommand the main class and its arguments, as {@code sun.java.command} holds them
-   * @param fallbackHost this machine's name, used when the executor's command line names no host
+   * @param fallbackHost this machine's name, read only for a Spark process whose command line names no host
    */
-  static WorkerIdentity detect(String javaCommand, Map<String, String> env, long pid, String fallbackHost) {
+  static WorkerIdentity detect(String javaCommand, Map<String, String> env, long pid,
+      Supplier<String> fallbackHost) {
     String[] words = javaCommand.trim().split("\\s+");
     String main = words.length > 0 ? words[0] : "";
     boolean executorBackend = main.startsWith(EXECUTOR_BACKEND_PACKAGE) && main.endsWith("ExecutorBackend");
@@ -55,12 +57,13 @@ public final class WorkerIdentity {
     if (executorBackend || !envExecutor.isEmpty()) {
       String id = first(argument(words, "--executor-id"), envExecutor);
       String app = first(argument(words, "--app-id"), env.getOrDefault("SPARK_APPLICATION_ID", "").trim());
-      String host = first(argument(words, "--hostname"), fallbackHost);
+      String named = argument(words, "--hostname");
+      String host = named.isEmpty() ? fallbackHost.get() : named;
       return new WorkerIdentity("executor", id.isEmpty() ? "unknown" : id, app.isEmpty() ? "unknown-app" : app,
           host, pid);
     }
     if (main.equals(SPARK_SUBMIT)) {
-      return new WorkerIdentity("driver", "driver", "", fallbackHost, pid);
+      return new WorkerIdentity("driver", "driver", "", fallbackHost.get(), pid);
     }
     return NONE;
   }

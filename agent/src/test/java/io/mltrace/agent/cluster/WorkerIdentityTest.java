@@ -17,7 +17,7 @@ class WorkerIdentityTest {
 
   @Test
   void standaloneExecutorIsNamedFromItsCommandLine() {
-    WorkerIdentity id = WorkerIdentity.detect(STANDALONE_EXECUTOR, Map.of(), 4242, "machine-a");
+    WorkerIdentity id = WorkerIdentity.detect(STANDALONE_EXECUTOR, Map.of(), 4242, () -> "machine-a");
     assertTrue(id.isExecutor());
     assertEquals(Map.of("role", "executor", "executor_id", "1", "app_id", "app-20261204082237-0003",
         "host", "10.0.0.7", "pid", "4242"), id.summaryFields());
@@ -33,7 +33,7 @@ class WorkerIdentityTest {
   @Test
   void kubernetesExecutorIsNamedFromItsEnvironment() {
     WorkerIdentity id = WorkerIdentity.detect("org.apache.spark.executor.KubernetesExecutorBackend",
-        Map.of("SPARK_EXECUTOR_ID", "7", "SPARK_APPLICATION_ID", "spark-abc"), 9, "pod-7");
+        Map.of("SPARK_EXECUTOR_ID", "7", "SPARK_APPLICATION_ID", "spark-abc"), 9, () -> "pod-7");
     assertEquals("7", id.summaryFields().get("executor_id"));
     assertEquals("spark-abc", id.summaryFields().get("app_id"));
     assertEquals("pod-7", id.summaryFields().get("host"));
@@ -43,7 +43,7 @@ class WorkerIdentityTest {
   @Test
   void driverKeepsTheConfiguredFolder() {
     WorkerIdentity id = WorkerIdentity.detect("org.apache.spark.deploy.SparkSubmit --master spark://h:7077"
-        + " --class Main app.jar", Map.of(), 11, "h");
+        + " --class Main app.jar", Map.of(), 11, () -> "h");
     assertFalse(id.isExecutor());
     assertEquals("driver", id.summaryFields().get("role"));
     assertEquals("driver", id.resourceAttributes().get("spark.role"));
@@ -52,7 +52,9 @@ class WorkerIdentityTest {
 
   @Test
   void ordinaryJvmAddsNothing() {
-    WorkerIdentity id = WorkerIdentity.detect("com.example.Train --epochs 3", Map.of(), 5, "h");
+    WorkerIdentity id = WorkerIdentity.detect("com.example.Train --epochs 3", Map.of(), 5, () -> {
+      throw new AssertionError("an ordinary JVM's host name is never read");
+    });
     assertTrue(id.isNone());
     assertTrue(id.summaryFields().isEmpty());
     assertTrue(id.resourceAttributes().isEmpty());
@@ -62,7 +64,7 @@ class WorkerIdentityTest {
   @Test
   void idsCannotClimbOutOfTheOutputFolder() {
     WorkerIdentity id = WorkerIdentity.detect("org.apache.spark.executor.CoarseGrainedExecutorBackend"
-        + " --executor-id ../x --app-id ..", Map.of(), 1, "h");
+        + " --executor-id ../x --app-id ..", Map.of(), 1, () -> "h");
     assertEquals(Paths.get("/o/_/executor-.._x"), id.outputFolder(Paths.get("/o")));
   }
 }
