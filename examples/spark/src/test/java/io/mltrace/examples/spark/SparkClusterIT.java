@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mltrace.exporters.testing.Jaeger;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code benchmarks/spark/cluster.sh}), the DL4J MLP trained on it by parameter averaging ({@code submit.sh}) with
  * the agent on the driver and on both executors. Each executor's folder holds its own files, named by its identity;
  * each executor's steps are DL4J's own per-worker fits (its {@code SparkTrainingStats}), and together they are the
- * job's minibatches. Then the same with gradient sharing ({@code SharedTrainingMaster}), where DL4J keeps no
+ * job's minibatches; the spans of both executors reach one Jaeger under resources naming each. Then the same with gradient sharing ({@code SharedTrainingMaster}), where DL4J keeps no
  * stats: each executor's folder and identity, and steps that sum to the minibatches. Skipped only when the Spark distribution is not installed ({@code .ci/setup} installs it).
  */
 class SparkClusterIT {
@@ -59,7 +60,8 @@ class SparkClusterIT {
     Path stats = dir.resolve("dl4j-stats.txt");
     Map<String, String> env = Map.of("SPARK_HOME", sparkHome.toString());
     List<Long> daemons = new ArrayList<>();
-    try {
+    assertTrue(Files.isExecutable(Jaeger.BINARY), Jaeger.BINARY + " is built by .ci/setup");
+    try (Jaeger jaeger = Jaeger.start(Files.createDirectories(dir.resolve("jaeger")), 0)) {
       Run start = run(List.of(scripts.resolve("cluster.sh").toString(), "start", clusterDir.toString(),
           Integer.toString(freePort())), env, dir.resolve("cluster-start.log"), CLUSTER_START_S);
       daemons.addAll(pids(clusterDir));
@@ -67,11 +69,15 @@ class SparkClusterIT {
       String master = start.lastLine();
       assertTrue(master.startsWith("spark://127.0.0.1:"), master);
 
+      // Every step detailed (mode=full), so that each executor sends spans to Jaeger under its own resource.
+      Map<String, String> jobEnv = new java.util.HashMap<>(env);
+      jobEnv.put("AGENT_OPTIONS", "mode=full,otlp_endpoint=http://127.0.0.1:" + jaeger.otlpGrpcPort);
       Run job = run(List.of(scripts.resolve("submit.sh").toString(), master, out.toString(),
-          "batches=" + BATCHES, "batch=16", "averaging=" + AVERAGING, "stats=" + stats), env,
+          "batches=" + BATCHES, "batch=16", "averaging=" + AVERAGING, "stats=" + stats), jobEnv,
           dir.resolve("submit.log"), JOB_S);
       assertEquals(0, job.exit, () -> "the job failed:\n" + job.tail(60));
       awaitExecutorsExit(daemons);
+      assertJaegerHasBothExecutors(jaeger);
       List<Long> steps = assertExecutorsTracedTheirPartitions(out);
       assertEqualsDl4jFitsPerJvm(stats, steps);
 
@@ -138,6 +144,35 @@ class SparkClusterIT {
     assertEquals(fitsPerJvm.values().stream().sorted().collect(Collectors.toList()),
         stepsPerExecutor.stream().sorted().collect(Collectors.toList()),
         "each executor's steps are DL4J's fits in one worker JVM");
+  }
+
+  /** The executors' spans reached one Jaeger, each under a resource that names its executor and application. */
+  private static void assertJaegerHasBothExecutors(Jaeger jaeger) throws Exception {
+    Map<String, String> executorsSeen = new TreeMap<>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    do {
+      for (JsonNode trace : jaeger.traces("mltrace", 1)) {
+        for (JsonNode process : trace.path("processes")) {
+          Map<String, String> tags = new TreeMap<>();
+          for (JsonNode tag : process.path("tags")) {
+            tags.put(tag.path("key").asText(), tag.path("value").asText());
+          }
+          if ("executor".equals(tags.get("spark.role"))) {
+            executorsSeen.put(tags.get("spark.executor.id"), tags.get("spark.app.id") + " " + tags.get("host.name")
+                + " " + tags.get("process.pid"));
+          }
+        }
+      }
+      if (executorsSeen.size() == 2) {
+        break;
+      }
+      Thread.sleep(500);
+    } while (System.nanoTime() < deadline);
+    assertEquals(List.of("0", "1"), new ArrayList<>(executorsSeen.keySet()), "both executors' resources in Jaeger: "
+        + executorsSeen);
+    for (String v : executorsSeen.values()) {
+      assertTrue(v.startsWith("app-") && v.contains(" 127.0.0.1 "), v);
+    }
   }
 
   /**
