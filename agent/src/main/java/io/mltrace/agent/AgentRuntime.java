@@ -1,5 +1,6 @@
 package io.mltrace.agent;
 
+import io.mltrace.agent.cluster.WorkerIdentity;
 import io.mltrace.agent.context.ApplicationTraceContext;
 import io.mltrace.agent.control.AgentStatus;
 import io.mltrace.agent.control.DetailControl;
@@ -84,7 +85,9 @@ public final class AgentRuntime {
     DetailControl control = new DetailControl(System.err);
     control.configure(policy(options));
 
-    Path out = options.output().toAbsolutePath();
+    // Every executor of a Spark job gets the same options: each writes to its own folder, labelled with its id.
+    WorkerIdentity worker = WorkerIdentity.ofThisProcess();
+    Path out = worker.outputFolder(options.output()).toAbsolutePath();
     List<StepSink> sinks = new ArrayList<>();
     if (!options.console().equals("off")) {
       sinks.add(new ConsoleReporter(System.out, options.console().equals("steps")));
@@ -98,12 +101,13 @@ public final class AgentRuntime {
     // An on-demand window (mltrace trace) gets the per-run files: summary, trace, and the HTML report if on.
     WindowSinks windows = new WindowSinks(control, dir -> windowSinks(options, dir, measured, peakGflops, traceName));
     OverheadGuard guard = new OverheadGuard(control, windows, options.overheadBudgetPercent());
-    sinks.add(new SummaryWriter(out.resolve("summary.json"), options.summaryMaxSteps(), measured, peakGflops));
+    sinks.add(new SummaryWriter(out.resolve("summary.json"), options.summaryMaxSteps(), measured, peakGflops,
+        worker.summaryFields()));
     sinks.add(new TailFilter(new ChromeTraceWriter(out.resolve(traceName), options.traceMaxEvents(),
         options.traceGzip()), control, windows));
     Installer installer = new Installer();
     for (StepSink sink : ExporterSinks.create(options, out, measured, installer::appliedFrameworks, System.getenv(),
-        System.err)) {
+        worker.resourceAttributes(), System.err)) {
       // OTLP traces keep the same steps as trace.json under tail sampling; metrics and the report see every step.
       sinks.add(sink instanceof OtlpTraceSink ? new TailFilter(sink, control, windows) : sink);
     }

@@ -26,12 +26,18 @@ final class ExporterSinks {
 
   static List<StepSink> create(AgentOptions options, Path out, List<Category> measured, Supplier<String> framework,
       Map<String, String> env, PrintStream err) {
+    return create(options, out, measured, framework, env, Map.of(), err);
+  }
+
+  /** @param resource resource attributes the agent found itself (a Spark executor's identity) */
+  static List<StepSink> create(AgentOptions options, Path out, List<Category> measured, Supplier<String> framework,
+      Map<String, String> env, Map<String, String> resource, PrintStream err) {
     List<StepSink> sinks = new ArrayList<>();
     if (options.htmlReport()) {
       sinks.add(new HtmlReportWriter(out.resolve("report.html"), HTML_MAX_STEPS, measured));
     }
     OtlpSettings otlp = OtlpSettings.resolve(options.otlpEndpoint(), options.otlpProtocol(), options.otlpQueueSpans(),
-        env);
+        env, resource);
     for (String problem : otlp.problems()) {
       err.println(problem);
     }

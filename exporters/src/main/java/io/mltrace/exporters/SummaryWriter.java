@@ -52,6 +52,9 @@ public final class SummaryWriter implements StepSink {
   private long totalWall;
   private long totalFlops;
   private long totalOps;
+  /** The {@code worker} object's keys in the order written (a Map.copyOf has none). */
+  private static final List<String> WORKER_KEYS = List.of("role", "executor_id", "app_id", "host", "pid");
+  private final Map<String, String> worker;
   private long totalOpsTimed;
   private final long[] totalEstimated = new long[ESTIMATED.length];
   private long totalUnplaced;
@@ -70,6 +73,16 @@ public final class SummaryWriter implements StepSink {
    *     unknown (then no utilization is written)
    */
   public SummaryWriter(Path file, int maxSteps, List<Category> measured, DoubleSupplier peakGflops) {
+    this(file, maxSteps, measured, peakGflops, Map.of());
+  }
+
+  /**
+   * @param worker which worker of a cluster job wrote the file (role, executor id, application id, host, pid),
+   *     written as the {@code worker} object; empty for a JVM that is not part of one (then no {@code worker})
+   */
+  public SummaryWriter(Path file, int maxSteps, List<Category> measured, DoubleSupplier peakGflops,
+      Map<String, String> worker) {
+    this.worker = Map.copyOf(worker);
     this.peakGflops = peakGflops;
     if (maxSteps < 0) {
       throw new IllegalArgumentException("maxSteps must not be negative.");
@@ -135,6 +148,19 @@ public final class SummaryWriter implements StepSink {
     StringBuilder out = new StringBuilder(256 + rows.size() * 300);
     out.append("{\n  \"schema_version\": ").append(SCHEMA_VERSION).append(",\n");
     out.append("  \"time_unit\": \"ns\",\n");
+    if (!worker.isEmpty()) {
+      out.append("  \"worker\": {");
+      String sep = "";
+      for (String key : WORKER_KEYS) {
+        String value = worker.get(key);
+        if (value != null) {
+          Json.string(out.append(sep), key).append(": ");
+          Json.string(out, value);
+          sep = ", ";
+        }
+      }
+      out.append("},\n");
+    }
     out.append("  \"categories\": [");
     Category[] cats = Category.values();
     for (int i = 0; i < cats.length; i++) {

@@ -54,6 +54,15 @@ public final class OtlpSettings {
    */
   public static OtlpSettings resolve(String endpointOption, String protocolOption, int queueSpansOption,
       Map<String, String> env) {
+    return resolve(endpointOption, protocolOption, queueSpansOption, env, Map.of());
+  }
+
+  /**
+   * @param resourceDefaults resource attributes the agent found itself (a cluster worker's identity); {@code
+   *     OTEL_RESOURCE_ATTRIBUTES} and {@code OTEL_SERVICE_NAME} win over them
+   */
+  public static OtlpSettings resolve(String endpointOption, String protocolOption, int queueSpansOption,
+      Map<String, String> env, Map<String, String> resourceDefaults) {
     Builder b = new Builder();
     b.protocol = first(protocolOption, env.get("OTEL_EXPORTER_OTLP_PROTOCOL"), GRPC).toLowerCase(Locale.ROOT);
     if (!b.protocol.equals(GRPC) && !b.protocol.equals(HTTP_PROTOBUF)) {
@@ -71,6 +80,7 @@ public final class OtlpSettings {
     b.metricInterval = Duration.ofMillis(positive(b, "OTEL_METRIC_EXPORT_INTERVAL",
         env.get("OTEL_METRIC_EXPORT_INTERVAL"), 10_000));
     b.resource.put("service.name", DEFAULT_SERVICE_NAME);
+    b.resource.putAll(resourceDefaults);
     b.resource.putAll(keyValues(b, "OTEL_RESOURCE_ATTRIBUTES", env.get("OTEL_RESOURCE_ATTRIBUTES")));
     String serviceName = env.get("OTEL_SERVICE_NAME");
     if (serviceName != null && !serviceName.isBlank()) {

@@ -73,4 +73,16 @@ class OtlpSettingsTest {
     assertEquals(2, w.printed());
     assertEquals("first\na minute later\n", bytes.toString(StandardCharsets.UTF_8));
   }
+
+  @Test
+  void aWorkersIdentityJoinsTheResourceAndTheUsersAttributesWin() {
+    OtlpSettings s = OtlpSettings.resolve("", "", 0,
+        Map.of("OTEL_RESOURCE_ATTRIBUTES", "host.name=from-user"),
+        Map.of("host.name", "10.0.0.7", "spark.executor.id", "1"));
+    assertEquals("from-user", s.resource().get("host.name"));
+    assertEquals("1", s.resource().get("spark.executor.id"));
+    assertEquals("mltrace", s.resource().get("service.name"));
+    assertEquals("1", s.toResource().getAttribute(
+        io.opentelemetry.api.common.AttributeKey.stringKey("spark.executor.id")));
+  }
 }

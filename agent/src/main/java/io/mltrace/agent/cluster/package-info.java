@@ -1,0 +1,9 @@
+/**
+ * Which worker of a cluster job this JVM is. {@link io.mltrace.agent.cluster.WorkerIdentity} reads it once at
+ * start from what the cluster manager already put in the process: for Spark, the executor backend's command line
+ * ({@code --executor-id}, {@code --hostname}, {@code --app-id}, as the standalone worker, YARN and Kubernetes
+ * launch it) or the {@code SPARK_EXECUTOR_ID}/{@code SPARK_APPLICATION_ID} variables Kubernetes sets. The agent
+ * puts it in {@code summary.json} ({@code worker}), in the OpenTelemetry resource, and in the executor's output
+ * folder ({@code <output>/<app-id>/executor-<id>}), so that every executor of a job writes its own files.
+ */
+package io.mltrace.agent.cluster;

@@ -1,0 +1,289 @@
+package io.mltrace.examples.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mltrace.exporters.testing.Jaeger;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real Spark standalone cluster on this machine (a master and two workers, each executor its own JVM, started by
+ * {@code benchmarks/spark/cluster.sh}), the DL4J MLP trained on it by parameter averaging ({@code submit.sh}) with
+ * the agent on the driver and on both executors. Each executor's folder holds its own files, named by its identity;
+ * each executor's steps are DL4J's own per-worker fits (its {@code SparkTrainingStats}), and together they are the
+ * job's minibatches; the spans of both executors reach one Jaeger under resources naming each. Then the same with gradient sharing ({@code SharedTrainingMaster}), where DL4J keeps no
+ * stats: each executor's folder and identity, and steps that sum to the minibatches. Skipped only when the Spark distribution is not installed ({@code .ci/setup} installs it).
+ */
+class SparkClusterIT {
+  static final int BATCHES = 24;
+  static final int AVERAGING = 3;
+  static final long CLUSTER_START_S = 150;
+  static final long JOB_S = 300;
+  static final long STOP_S = 45;
+  static final long EXECUTOR_EXIT_S = 60;
+  /** Aeron (gradient sharing) refuses its defaults as DL4J sets them: the unblock timeout must exceed liveness. */
+  static final String AERON_TIMEOUT = "-Daeron.publication.unblock.timeout=60000000000";
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void everyExecutorTracesItsOwnPartitionsUnderItsOwnIdentity() throws Exception {
+    Path sparkHome = Paths.get(System.getProperty("mltrace.spark.home"));
+    Assumptions.assumeTrue(Files.isDirectory(sparkHome.resolve("jars")),
+        "no Spark distribution at " + sparkHome + ": benchmarks/spark/install.sh (run by .ci/setup) installs it");
+    Path scripts = Paths.get(System.getProperty("mltrace.spark.scripts"));
+    for (String p : List.of("mltrace.agent.jar", "mltrace.spark.job.jar", "mltrace.spark.classpath")) {
+      assertTrue(Files.isRegularFile(Paths.get(System.getProperty(p))), p + " is built before this test");
+    }
+    Path clusterDir = dir.resolve("cluster");
+    Path out = dir.resolve("out");
+    Path stats = dir.resolve("dl4j-stats.txt");
+    Map<String, String> env = Map.of("SPARK_HOME", sparkHome.toString());
+    List<Long> daemons = new ArrayList<>();
+    assertTrue(Files.isExecutable(Jaeger.BINARY), Jaeger.BINARY + " is built by .ci/setup");
+    try (Jaeger jaeger = Jaeger.start(Files.createDirectories(dir.resolve("jaeger")), 0)) {
+      Run start = run(List.of(scripts.resolve("cluster.sh").toString(), "start", clusterDir.toString(),
+          Integer.toString(freePort())), env, dir.resolve("cluster-start.log"), CLUSTER_START_S);
+      daemons.addAll(pids(clusterDir));
+      assertEquals(0, start.exit, () -> "cluster start failed:\n" + start.output());
+      String master = start.lastLine();
+      assertTrue(master.startsWith("spark://127.0.0.1:"), master);
+
+      // Every step detailed (mode=full), so that each executor sends spans to Jaeger under its own resource.
+      Map<String, String> jobEnv = new java.util.HashMap<>(env);
+      jobEnv.put("AGENT_OPTIONS", "mode=full,otlp_endpoint=http://127.0.0.1:" + jaeger.otlpGrpcPort);
+      Run job = run(List.of(scripts.resolve("submit.sh").toString(), master, out.toString(),
+          "batches=" + BATCHES, "batch=16", "averaging=" + AVERAGING, "stats=" + stats), jobEnv,
+          dir.resolve("submit.log"), JOB_S);
+      assertEquals(0, job.exit, () -> "the job failed:\n" + job.tail(60));
+      awaitExecutorsExit(daemons);
+      assertJaegerHasBothExecutors(jaeger);
+      List<Long> steps = assertExecutorsTracedTheirPartitions(out);
+      assertEqualsDl4jFitsPerJvm(stats, steps);
+
+      // Gradient sharing on the same cluster: DL4J keeps no SparkTrainingStats there, the agent's steps remain.
+      Map<String, String> sharedEnv = new java.util.HashMap<>(env);
+      sharedEnv.put("JOB_JAVA_OPTIONS", AERON_TIMEOUT);
+      Path sharedOut = dir.resolve("out-shared");
+      Run shared = run(List.of(scripts.resolve("submit.sh").toString(), master, sharedOut.toString(),
+          "batches=" + BATCHES, "batch=16", "master=shared", "port=" + freePort()), sharedEnv,
+          dir.resolve("submit-shared.log"), JOB_S);
+      assertEquals(0, shared.exit, () -> "the gradient-sharing job failed:\n" + shared.tail(60));
+      awaitExecutorsExit(daemons);
+      assertExecutorsTracedTheirPartitions(sharedOut);
+    } finally {
+      stop(scripts, clusterDir, env, daemons);
+    }
+  }
+
+  /** @return each executor's step count */
+  private List<Long> assertExecutorsTracedTheirPartitions(Path out) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    List<Path> apps = list(out).stream().filter(p -> p.getFileName().toString().startsWith("app-"))
+        .collect(Collectors.toList());
+    assertEquals(1, apps.size(), "one application folder: " + list(out));
+    Path app = apps.get(0);
+    List<Path> executors = list(app);
+    assertEquals(2, executors.size(), "one folder per executor: " + executors);
+
+    List<Long> stepsPerExecutor = new ArrayList<>();
+    List<String> pids = new ArrayList<>();
+    for (Path executor : executors) {
+      JsonNode summary = json.readTree(executor.resolve("summary.json").toFile());
+      JsonNode worker = summary.get("worker");
+      assertTrue(worker != null, executor + "/summary.json names its worker");
+      assertEquals("executor", worker.get("role").asText());
+      assertEquals(executor.getFileName().toString(), "executor-" + worker.get("executor_id").asText());
+      assertEquals(app.getFileName().toString(), worker.get("app_id").asText());
+      assertEquals("127.0.0.1", worker.get("host").asText(), "the host the worker gave its executor");
+      pids.add(worker.get("pid").asText());
+      long steps = summary.get("totals").get("steps").asLong();
+      assertTrue(steps > 0, executor + " trained: " + steps + " steps");
+      assertEquals(steps, summary.get("steps").size(), "every step is listed");
+      assertTrue(summary.get("totals").get("flops").asLong() > 0, "the steps ran DL4J's GEMMs");
+      assertTrue(Files.size(executor.resolve("trace.json")) > 0);
+      stepsPerExecutor.add(steps);
+    }
+    assertNotEquals(pids.get(0), pids.get(1), "two executor JVMs");
+    assertEquals(BATCHES, stepsPerExecutor.stream().mapToLong(Long::longValue).sum(),
+        "the executors' steps are the job's minibatches, each fitted once");
+    JsonNode driver = json.readTree(out.resolve("driver").resolve("summary.json").toFile()).get("worker");
+    assertEquals("driver", driver.get("role").asText());
+    return stepsPerExecutor;
+  }
+
+  /** DL4J's own record: one fit event per minibatch, labelled with the JVM that ran it. */
+  private static void assertEqualsDl4jFitsPerJvm(Path stats, List<Long> stepsPerExecutor) throws IOException {
+    Map<String, Long> fitsPerJvm = new TreeMap<>();
+    for (String line : Files.readAllLines(stats, StandardCharsets.UTF_8)) {
+      if (!line.isBlank()) {
+        fitsPerJvm.merge(line.split(" ")[1], 1L, Long::sum);
+      }
+    }
+    assertEquals(2, fitsPerJvm.size(), "DL4J saw two worker JVMs: " + fitsPerJvm);
+    assertEquals(fitsPerJvm.values().stream().sorted().collect(Collectors.toList()),
+        stepsPerExecutor.stream().sorted().collect(Collectors.toList()),
+        "each executor's steps are DL4J's fits in one worker JVM");
+  }
+
+  /** The executors' spans reached one Jaeger, each under a resource that names its executor and application. */
+  private static void assertJaegerHasBothExecutors(Jaeger jaeger) throws Exception {
+    Map<String, String> executorsSeen = new TreeMap<>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    do {
+      for (JsonNode trace : jaeger.traces("mltrace", 1)) {
+        for (JsonNode process : trace.path("processes")) {
+          Map<String, String> tags = new TreeMap<>();
+          for (JsonNode tag : process.path("tags")) {
+            tags.put(tag.path("key").asText(), tag.path("value").asText());
+          }
+          if ("executor".equals(tags.get("spark.role"))) {
+            executorsSeen.put(tags.get("spark.executor.id"), tags.get("spark.app.id") + " " + tags.get("host.name")
+                + " " + tags.get("process.pid"));
+          }
+        }
+      }
+      if (executorsSeen.size() == 2) {
+        break;
+      }
+      Thread.sleep(500);
+    } while (System.nanoTime() < deadline);
+    assertEquals(List.of("0", "1"), new ArrayList<>(executorsSeen.keySet()), "both executors' resources in Jaeger: "
+        + executorsSeen);
+    for (String v : executorsSeen.values()) {
+      assertTrue(v.startsWith("app-") && v.contains(" 127.0.0.1 "), v);
+    }
+  }
+
+  /**
+   * An executor's files are final when its JVM has exited (the agent writes them at exit): the workers stop their
+   * executors once the driver has gone, a moment after spark-submit returns.
+   */
+  private static void awaitExecutorsExit(List<Long> daemons) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(EXECUTOR_EXIT_S);
+    List<ProcessHandle> left;
+    do {
+      left = daemons.stream().map(ProcessHandle::of).flatMap(java.util.Optional::stream)
+          .flatMap(ProcessHandle::children).filter(ProcessHandle::isAlive).collect(Collectors.toList());
+      if (left.isEmpty()) {
+        return;
+      }
+      Thread.sleep(200);
+    } while (System.nanoTime() < deadline);
+    fail("executors still running " + EXECUTOR_EXIT_S + " s after the job ended: " + left);
+  }
+
+  /** The cluster's stop script, then, whatever it did, every daemon and executor still alive is killed by pid. */
+  private void stop(Path scripts, Path clusterDir, Map<String, String> env, List<Long> daemons) throws Exception {
+    List<ProcessHandle> all = new ArrayList<>();
+    for (long pid : daemons) {
+      ProcessHandle.of(pid).ifPresent(h -> {
+        all.add(h);
+        h.descendants().forEach(all::add); // the executors are the workers' children
+      });
+    }
+    try {
+      run(List.of(scripts.resolve("cluster.sh").toString(), "stop", clusterDir.toString()), env,
+          dir.resolve("cluster-stop.log"), STOP_S);
+    } finally {
+      for (ProcessHandle h : all) {
+        h.destroyForcibly();
+      }
+      for (ProcessHandle h : all) {
+        h.onExit().get(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static List<Long> pids(Path clusterDir) throws IOException {
+    List<Long> pids = new ArrayList<>();
+    for (Path f : list(clusterDir)) {
+      if (f.getFileName().toString().endsWith(".pid")) {
+        pids.add(Long.parseLong(Files.readString(f).trim()));
+      }
+    }
+    return pids;
+  }
+
+  private static List<Path> list(Path folder) throws IOException {
+    if (!Files.isDirectory(folder)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(folder)) {
+      return s.sorted().collect(Collectors.toList());
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Runs a command with its output in a file; past the limit it and its children are killed, and that fails. */
+  private static Run run(List<String> command, Map<String, String> env, Path log, long limitS) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    if (!p.waitFor(limitS, TimeUnit.SECONDS)) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+      p.waitFor(10, TimeUnit.SECONDS);
+      fail(command.get(0) + " " + command.get(1) + " did not finish within " + limitS + " s:\n" + new Run(-1, log)
+          .tail(60));
+    }
+    return new Run(p.exitValue(), log);
+  }
+
+  private static final class Run {
+    final int exit;
+    final Path log;
+
+    Run(int exit, Path log) {
+      this.exit = exit;
+      this.log = log;
+    }
+
+    List<String> lines() {
+      try {
+        return Files.readAllLines(log, StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        return List.of("(no output: " + e + ")");
+      }
+    }
+
+    String output() {
+      return String.join("\n", lines());
+    }
+
+    String lastLine() {
+      List<String> l = lines();
+      return l.isEmpty() ? "" : l.get(l.size() - 1).trim();
+    }
+
+    String tail(int n) {
+      List<String> l = lines();
+      return String.join("\n", l.subList(Math.max(0, l.size() - n), l.size()));
+    }
+  }
+}
