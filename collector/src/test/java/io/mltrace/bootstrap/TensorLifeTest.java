@@ -1,0 +1,217 @@
+package io.mltrace.bootstrap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The tensor tracker: levels, the step's flows, creation sites of outliving tensors, bounds, weak references. */
+class TensorLifeTest {
+  private ThreadRecorder tr;
+  private long stepNumber;
+  /** The last closed step's memory series (absent: not in the map) and its sites, site → {bytes, count}. */
+  private final Map<Integer, Long> memory = new HashMap<>();
+  private final Map<String, long[]> sites = new LinkedHashMap<>();
+
+  @BeforeEach
+  void start() {
+    TensorLife.reset();
+    Recorder.setEnabled(true);
+    tr = ThreadRegistry.local();
+    tr.drain((s, r, b, n) -> { });
+  }
+
+  @AfterEach
+  void stop() {
+    Recorder.setEnabled(false);
+    TensorLife.reset();
+  }
+
+  private void open(boolean detailed) {
+    tr.openStep(System.nanoTime(), detailed);
+  }
+
+  private void close() {
+    tr.closeStep(System.nanoTime(), ++stepNumber);
+    memory.clear();
+    sites.clear();
+    tr.drain((source, r, base, name) -> {
+      int kind = Slots.kind(r[base + Slots.HEADER]);
+      if (kind == Kind.STEP_MEMORY) {
+        for (int i = 0; i < MemorySlots.COUNT; i++) {
+          if ((r[base + Slots.FLOPS] & (1L << i)) != 0) {
+            memory.put(i, r[base + Slots.DIMS + i]);
+          }
+        }
+      } else if (kind == Kind.MEMORY_SITE) {
+        assertEquals(MemorySlots.ARRAYS_LIVE_BYTES, r[base + MemorySlots.SITE_SERIES]);
+        sites.put(name, new long[] {r[base + MemorySlots.SITE_BYTES], r[base + MemorySlots.SITE_COUNT]});
+      }
+    });
+  }
+
+  @Test
+  void tableFindsEveryKeyAfterRemovalsAndRefusesPastItsBound() {
+    TensorTable t = new TensorTable(16, 1024);
+    List<Object> objects = new ArrayList<>();
+    for (int i = 0; i < 512; i++) {
+      Object o = new Object();
+      objects.add(o);
+      assertTrue(t.add(TensorTable.key(o), i + 1, new WeakReference<>(o), "s", 0));
+    }
+    assertFalse(t.add(TensorTable.key(new Object()), 7), "half the maximum slots is the bound");
+    assertEquals(1, t.overflowed());
+    for (int i = 0; i < 512; i += 2) {
+      assertEquals(i + 1, t.remove(TensorTable.key(objects.get(i)), objects.get(i)));
+    }
+    assertEquals(256, t.size());
+    for (int i = 1; i < 512; i += 2) {
+      assertEquals(i + 1, t.remove(TensorTable.key(objects.get(i)), objects.get(i)), "entry " + i);
+    }
+    assertEquals(0, t.size());
+    assertEquals(0, t.sizeBytes());
+    assertEquals(-1, t.remove(TensorTable.key(objects.get(0)), objects.get(0)));
+  }
+
+  @Test
+  void levelCountsEveryLiveTensorAndParametersAreNotStepCreated() {
+    Object parameter = new Object();
+    TensorLife.created(parameter, 4000); // before any step: a parameter
+    open(false);
+    Object kept = new Object();
+    Object temp = new Object();
+    TensorLife.created(kept, 100);
+    TensorLife.created(temp, 30);
+    TensorLife.closed(temp, 30);
+    close();
+    assertEquals(4100, memory.get(MemorySlots.ARRAYS_LIVE_BYTES));
+    assertEquals(2, memory.get(MemorySlots.ARRAYS_LIVE));
+    assertEquals(130, memory.get(MemorySlots.ARRAYS_CREATED_BYTES));
+    assertEquals(100, memory.get(MemorySlots.STEP_ARRAYS_ALIVE_BYTES));
+    assertEquals(1, memory.get(MemorySlots.STEP_ARRAYS_ALIVE));
+    assertTrue(sites.isEmpty(), "a counted step takes no site");
+
+    open(false);
+    TensorLife.closed(kept, 100);
+    close();
+    assertEquals(4000, memory.get(MemorySlots.ARRAYS_LIVE_BYTES));
+    assertEquals(0, memory.get(MemorySlots.ARRAYS_CREATED_BYTES));
+    assertEquals(0, memory.get(MemorySlots.STEP_ARRAYS_ALIVE_BYTES), "kept was created in the step before");
+  }
+
+  /** Creates a tensor on one known line; returns that line's site. */
+  private static String createHere(Object tensor, long bytes) {
+    TensorLife.created(tensor, bytes); int line = new Throwable().getStackTrace()[0].getLineNumber();
+    return TensorLifeTest.class.getName() + ".createHere(TensorLifeTest.java:" + line + ")";
+  }
+
+  @Test
+  void detailedStepsNameTheSiteOfTensorsThatOutliveTheirStepUntilTheyAreClosed() {
+    List<Object> leaked = new ArrayList<>();
+    String site = null;
+    for (int s = 0; s < 3; s++) {
+      open(true);
+      Object t = new Object();
+      leaked.add(t);
+      site = createHere(t, 1000);
+      Object temp = new Object();
+      TensorLife.created(temp, 5);
+      TensorLife.closed(temp, 5);
+      close();
+      if (s == 0) {
+        assertTrue(sites.isEmpty(), "the step's own survivors are not in its snapshot");
+      } else {
+        assertEquals(List.of(site), List.copyOf(sites.keySet()));
+        assertEquals(1000L * s, sites.get(site)[0]);
+        assertEquals(s, sites.get(site)[1]);
+      }
+    }
+    assertEquals(3, TensorLife.outliving());
+    // Closed late, but closed: out of the next snapshot.
+    for (Object t : leaked) {
+      TensorLife.closed(t, 1000);
+    }
+    assertEquals(0, TensorLife.outliving());
+    open(true);
+    close();
+    assertTrue(sites.isEmpty(), sites.keySet()::toString);
+  }
+
+  @Test
+  void aCollectableTensorIsNeverKeptAliveAndLeavesLevelAndSnapshotWhenCollected() throws Exception {
+    open(true);
+    Object buffer = new byte[16];
+    TensorLife.createdCollectable(buffer, 4096);
+    WeakReference<Object> watch = new WeakReference<>(buffer);
+    close();
+    assertEquals(4096, TensorLife.liveBytes());
+    assertEquals(1, TensorLife.outliving());
+    buffer = null;
+    for (int i = 0; i < 50 && watch.get() != null; i++) {
+      System.gc();
+      Thread.sleep(10);
+    }
+    assertEquals(null, watch.get(), "the tracker holds no strong reference");
+    open(true);
+    close();
+    assertEquals(0, memory.get(MemorySlots.ARRAYS_LIVE_BYTES), "collected: freed");
+    assertTrue(sites.isEmpty());
+    assertEquals(0, TensorLife.outliving());
+  }
+
+  @Test
+  void aCollectableTensorClosedExplicitlyIsCountedOnceAndUnknownClosesAreIgnored() {
+    Object buffer = new Object();
+    TensorLife.createdCollectable(buffer, 64);
+    TensorLife.closedCollectable(new Object()); // a buffer never counted (a view, a workspace's)
+    assertEquals(64, TensorLife.liveBytes());
+    TensorLife.closedCollectable(buffer);
+    TensorLife.closedCollectable(buffer);
+    assertEquals(0, TensorLife.liveBytes());
+    assertEquals(0, TensorLife.live());
+  }
+
+  @Test
+  void outlivingTensorsAreBoundedAndTheOverflowCounted() {
+    List<Object> kept = new ArrayList<>();
+    int perStep = StepTensors.MAX_SITES_PER_STEP;
+    int steps = TensorLife.OUTLIVING_MAX_SLOTS / 2 / perStep + 1;
+    for (int s = 0; s < steps; s++) {
+      open(true);
+      for (int i = 0; i < perStep; i++) {
+        Object t = new Object();
+        kept.add(t);
+        TensorLife.created(t, 1);
+      }
+      close();
+    }
+    assertEquals(TensorLife.OUTLIVING_MAX_SLOTS / 2, TensorLife.outliving());
+    assertTrue(TensorLife.overflowed() >= perStep, "overflow counted: " + TensorLife.overflowed());
+    assertEquals(kept.size(), TensorLife.live(), "the level still counts every tensor");
+  }
+
+  @Test
+  void anOnDemandWindowCapturesSitesInCountedSteps() {
+    TensorLife.captureSitesUntil(System.nanoTime() + 60_000_000_000L);
+    try {
+      open(false);
+      Object t = new Object();
+      String site = createHere(t, 10);
+      close();
+      open(false);
+      close();
+      assertEquals(List.of(site), List.copyOf(sites.keySet()));
+    } finally {
+      TensorLife.captureSitesUntil(Long.MIN_VALUE);
+    }
+  }
+}
