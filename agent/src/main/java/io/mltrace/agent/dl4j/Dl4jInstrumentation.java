@@ -145,7 +145,14 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
         // Memory.
         Hook.on("org.nd4j.linalg.api.memory.abstracts.Nd4jWorkspace")
             .methods("alloc(4)", named("alloc").and(takesArguments(4)).and(takesArgument(0, long.class)))
-            .advice(WorkspaceAllocAdvice.class));
+            .advice(WorkspaceAllocAdvice.class),
+        // Tensor lifetimes: buffers outside workspaces, freed when closed or collected (TensorLife).
+        Hook.on("org.nd4j.linalg.api.memory.deallocation.DeallocatorService")
+            .methods("pickObject(1)", named("pickObject").and(takesArguments(1)))
+            .advice(BufferCreatedAdvice.class),
+        Hook.on("org.nd4j.linalg.api.buffer.BaseDataBuffer")
+            .methods("close()", named("close").and(takesArguments(0)))
+            .advice(BufferClosedAdvice.class));
   }
 
   /**

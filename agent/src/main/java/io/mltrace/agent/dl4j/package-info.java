@@ -10,7 +10,8 @@
  * each layer's {@code activate}/{@code backpropGradient} is a layer span named {@code Type[index]}; every op
  * reaching {@code NativeOpExecutioner} is an op span with its name, shapes, data type and FLOPs; the network's
  * {@code output(...)} is a root span outside any step. Workspace allocations and the resident memory are attributes
- * of the step.
+ * of the step. Buffers outside workspaces ({@code DeallocatorService.pickObject}, {@code BaseDataBuffer.close}) are
+ * tensors in {@code TensorLife}: the live level, the step's flows, their creation sites.
  *
  * <p>Advice classes are inlined into DL4J's and ND4J's classes: they may reference only public bootstrap bridge
  * types ({@code io.mltrace.bootstrap}), DL4J/ND4J/JavaCPP types and {@code java.base}. Every advice suppresses
