@@ -87,6 +87,41 @@ class DjlMemoryLeakIT {
     assertTrue(lastStep.get("memory").get("arrays_live_bytes").asLong() > 0, lastStep::toString);
   }
 
+  /**
+   * On demand: a job whose steps are never sampled ({@code sample_every} past its length) gets a {@code mltrace
+   * trace} window; every step of the window captures creation sites, so from its second step on the window's
+   * snapshots name the leak, one more array each step.
+   */
+  @Test
+  void aTraceWindowNamesTheLeakSiteInEveryStepOfTheWindow() throws Exception {
+    Path window = out.resolve("window");
+    Path javaHome = Path.of(System.getProperty("java.home"));
+    try (TrainingProcess job = JobRun.start("output=" + out.resolve("run") + ",report_interval=0,sample_every=1000000",
+        List.of(), java.util.Map.of(), "", LEAKY, "--steps", "100000", "--leak-bytes", String.valueOf(LEAK_BYTES))) {
+      job.awaitFrame("ai.djl.training.", 120);
+      Cli trace = Cli.run(javaHome, "trace", String.valueOf(job.pid()), "--steps", "8", "--out", window.toString());
+      assertEquals(0, trace.exitCode, () -> trace + "\n" + job);
+    }
+    JsonNode summary = JSON.readTree(window.resolve("summary.json").toFile());
+    String site = "io.mltrace.examples.djl.LeakyMlpTraining.keepOne(LeakyMlpTraining.java:";
+    long previous = 0;
+    int withSite = 0;
+    for (JsonNode step : summary.get("steps")) {
+      JsonNode sites = step.get("memory").get("sites");
+      if (sites == null) {
+        continue;
+      }
+      JsonNode top = sites.get(0);
+      assertTrue(top.get("site").asText().startsWith(site), step::toString);
+      long count = top.get("count").asLong();
+      assertTrue(count > previous, "one more kept array in each snapshot: " + step);
+      assertEquals(count * LEAK_BYTES, top.get("bytes").asLong());
+      previous = count;
+      withSite++;
+    }
+    assertTrue(withSite >= 6, summary.get("steps")::toString);
+  }
+
   @Test
   void arraysClosedLateButClosedAreNoSuspectAndTheirSiteDropsOut() throws Exception {
     int keep = 15;
