@@ -1,7 +1,5 @@
 package io.mltrace.bootstrap;
 
-import java.lang.ref.WeakReference;
-
 /**
  * One thread's tensors created in its open step and not yet closed ({@link TensorTable}, keyed by identity hash:
  * no tensor is kept alive), for the step's flows {@link MemorySlots#ARRAYS_CREATED_BYTES} and
@@ -16,6 +14,13 @@ final class StepTensors {
   static final int MAX_SLOTS = 1 << 16;
   /** At most this many stack walks per step: a step that creates more names only its first ones. */
   static final int MAX_SITES_PER_STEP = 2048;
+  /**
+   * Smaller tensors get no site: they are counted in the levels and flows, but following them would fill the
+   * outliving table with what no leak is made of (ND4J's shape descriptors, tens of bytes each, about a hundred per
+   * DL4J step, freed only when the collector runs), and their stack walks would cost more than the rest of the
+   * step's bookkeeping. A leak of small tensors large enough to matter (64 KiB per step) is still seen in the level.
+   */
+  static final long MIN_SITE_BYTES = 1024;
 
   private final TensorTable table = new TensorTable(256, MAX_SLOTS);
   private long createdBytes;
@@ -40,9 +45,9 @@ final class StepTensors {
   void created(Object tensor, int key, long bytes) {
     createdBytes += bytes;
     boolean added;
-    if (captureSites && sitesTaken < MAX_SITES_PER_STEP) {
+    if (captureSites && bytes >= MIN_SITE_BYTES && sitesTaken < MAX_SITES_PER_STEP) {
       sitesTaken++;
-      added = table.add(key, bytes, new WeakReference<>(tensor), CreationSites.here(), 0);
+      added = table.add(key, bytes, new TensorLife.Followed(tensor, key), CreationSites.here(), 0);
     } else {
       added = table.add(key, bytes);
     }

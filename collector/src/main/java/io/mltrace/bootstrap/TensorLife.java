@@ -4,6 +4,7 @@ import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +42,9 @@ public final class TensorLife {
   /** At most this many sites per snapshot, the largest. */
   static final int MAX_SITES_PER_SNAPSHOT = 16;
   private static final int FILTER_BITS = 1 << 16;
+  /** Made when the class loads (before any step), so that no step's close pays a lambda's first bootstrap. */
+  private static final Comparator<Map.Entry<String, long[]>> LARGEST_FIRST =
+      (a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]);
 
   private static final LongAdder LIVE_BYTES = new LongAdder();
   private static final LongAdder LIVE = new LongAdder();
@@ -220,18 +224,20 @@ public final class TensorLife {
 
   /** The step's survivors that carry a reference (their site was taken) join the outliving tensors. */
   private static void follow(TensorTable survivors, long threadId) {
-    if (survivors.size() == 0) {
+    if (survivors.size() == 0 || !survivors.hasDetails()) {
       return;
     }
     synchronized (OUTLIVING_LOCK) {
       long[] filter = outlivingFilter;
-      survivors.forEach((key, bytes, ref, site, owner) -> {
-        if (ref instanceof Reference && ((Reference<?>) ref).get() != null
-            && OUTLIVING.add(key, bytes, ref, site, threadId)) {
+      for (int i = 0; i < survivors.slots(); i++) {
+        int key = survivors.keyAt(i);
+        Object ref = survivors.refAt(i);
+        if (key != 0 && ref instanceof Reference && ((Reference<?>) ref).get() != null
+            && OUTLIVING.add(key, survivors.bytesAt(i), ref, survivors.siteAt(i), threadId)) {
           int bit = filterBit(key);
           filter[bit >>> 6] |= 1L << bit;
         }
-      });
+      }
       outlivingFilter = filter; // publishes the bits set above to the closing threads
     }
   }
@@ -247,28 +253,37 @@ public final class TensorLife {
       if (OUTLIVING.size() == 0) {
         return;
       }
-      List<Object[]> gone = new ArrayList<>();
+      List<Object> gone = new ArrayList<>();
       long[] filter = new long[FILTER_BITS / 64];
-      OUTLIVING.forEach((key, bytes, ref, site, owner) -> {
+      for (int i = 0; i < OUTLIVING.slots(); i++) {
+        int key = OUTLIVING.keyAt(i);
+        if (key == 0) {
+          continue;
+        }
+        Object ref = OUTLIVING.refAt(i);
         if (((Reference<?>) ref).get() == null) {
-          gone.add(new Object[] {key, ref});
-          return;
+          gone.add(ref);
+          continue;
         }
         int bit = filterBit(key);
         filter[bit >>> 6] |= 1L << bit;
-        if (owner == threadId) {
-          long[] v = bySite.computeIfAbsent(site, s -> new long[2]);
-          v[0] += bytes;
+        if (OUTLIVING.ownerAt(i) == threadId) {
+          long[] v = bySite.get(OUTLIVING.siteAt(i));
+          if (v == null) {
+            v = new long[2];
+            bySite.put(OUTLIVING.siteAt(i), v);
+          }
+          v[0] += OUTLIVING.bytesAt(i);
           v[1]++;
         }
-      });
-      for (Object[] g : gone) {
-        OUTLIVING.removeReference((Integer) g[0], g[1]);
+      }
+      for (Object ref : gone) {
+        OUTLIVING.removeReference(((Followed) ref).key, ref);
       }
       outlivingFilter = filter;
     }
     List<Map.Entry<String, long[]>> sites = new ArrayList<>(bySite.entrySet());
-    sites.sort((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]));
+    sites.sort(LARGEST_FIRST);
     for (int i = 0; i < sites.size() && i < MAX_SITES_PER_SNAPSHOT; i++) {
       Map.Entry<String, long[]> e = sites.get(i);
       tr.writeMemorySite(e.getKey(), MemorySlots.ARRAYS_LIVE_BYTES, e.getValue()[0], e.getValue()[1], now);
@@ -290,6 +305,7 @@ public final class TensorLife {
     if (!active) {
       MemoryGauges.install(MemorySlots.ARRAYS_LIVE_BYTES, TensorLife::liveBytes);
       MemoryGauges.install(MemorySlots.ARRAYS_LIVE, TensorLife::live);
+      CreationSites.here(); // the stack walker's first use loads and links its classes: not in a step
       active = true;
     }
   }
@@ -307,6 +323,16 @@ public final class TensorLife {
     if (bytes >= 0) {
       LIVE_BYTES.add(-bytes);
       LIVE.decrement();
+    }
+  }
+
+  /** The weak reference through which a tensor whose site was taken is followed (its key, to forget it). */
+  static final class Followed extends WeakReference<Object> {
+    final int key;
+
+    Followed(Object tensor, int key) {
+      super(tensor);
+      this.key = key;
     }
   }
 

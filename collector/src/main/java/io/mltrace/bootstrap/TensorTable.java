@@ -20,6 +20,8 @@ final class TensorTable {
   private String[] sites;
   private long[] owners;
   private int size;
+  /** True once an entry with a reference, site or owner was added since the last {@link #clear}. */
+  private boolean detailsUsed;
   private long sizeBytes;
   private long overflowed;
 
@@ -100,6 +102,7 @@ final class TensorTable {
       refs[i] = ref;
       sites[i] = site;
       owners[i] = owner;
+      detailsUsed = true;
     }
   }
 
@@ -199,27 +202,42 @@ final class TensorTable {
     if (size > 0) {
       Arrays.fill(keys, 0);
       Arrays.fill(bytes, 0);
-      if (refs != null) {
+      if (detailsUsed) {
         Arrays.fill(refs, null);
         Arrays.fill(sites, null);
         Arrays.fill(owners, 0);
       }
     }
+    detailsUsed = false;
     size = 0;
     sizeBytes = 0;
   }
 
-  /** Visits every entry: slot order, which says nothing. The visitor must not change the table. */
-  void forEach(EntryVisitor visitor) {
-    for (int i = 0; i < keys.length; i++) {
-      if (keys[i] != 0) {
-        visitor.visit(keys[i], bytes[i], refs == null ? null : refs[i], sites == null ? null : sites[i],
-            owners == null ? 0 : owners[i]);
-      }
-    }
+  /** True when an entry with a reference, site or owner was added since the last {@link #clear}. */
+  boolean hasDetails() {
+    return detailsUsed;
   }
 
-  interface EntryVisitor {
-    void visit(int key, long bytes, Object ref, String site, long owner);
+  // Slot-by-slot reading, for plain loops (no lambda: the step's close must not pay a first lambda's bootstrap).
+  // A slot is empty when its key is 0. Reading must not be mixed with adding or removing.
+
+  int keyAt(int slot) {
+    return keys[slot];
+  }
+
+  long bytesAt(int slot) {
+    return bytes[slot];
+  }
+
+  Object refAt(int slot) {
+    return refs == null ? null : refs[slot];
+  }
+
+  String siteAt(int slot) {
+    return sites == null ? null : sites[slot];
+  }
+
+  long ownerAt(int slot) {
+    return owners == null ? 0 : owners[slot];
   }
 }
