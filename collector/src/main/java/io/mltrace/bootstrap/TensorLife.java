@@ -43,6 +43,8 @@ public final class TensorLife {
   /** At most this many sites per snapshot, the largest. */
   static final int MAX_SITES_PER_SNAPSHOT = 16;
   private static final int FILTER_BITS = 1 << 16;
+  /** At most this many collected buffers are handled at a step's close (the others at the next creation). */
+  private static final int COLLECTED_PER_CLOSE = 64;
   /** Made when the class loads (before any step), so that no step's close pays a lambda's first bootstrap. */
   private static final Comparator<Map.Entry<String, long[]>> LARGEST_FIRST =
       (a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]);
@@ -138,7 +140,7 @@ public final class TensorLife {
     released = check;
   }
 
-  private static boolean isReleased(Object tensor) {
+  static boolean isReleased(Object tensor) {
     try {
       return released.test(tensor);
     } catch (RuntimeException e) {
@@ -216,9 +218,14 @@ public final class TensorLife {
     if (!active) {
       return;
     }
-    if (handledCollected()) {
+    // Collected buffers: a few here (the level at the step's end), the rest when the next one is created (inside a
+    // step): after a young collection there can be thousands, and this close runs in the gap that the next step
+    // pays for.
+    Reference<?> collected = COLLECTED.poll();
+    if (collected != null) {
       synchronized (COLLECTABLE_LOCK) {
-        expungeLocked();
+        collected((Collectable) collected);
+        expungeLocked(COLLECTED_PER_CLOSE - 1);
       }
     }
     StepTensors step = tr.tensors();
@@ -232,19 +239,6 @@ public final class TensorLife {
     step.table().clear();
   }
 
-  /** Handles one collected tensor, if any; true when there was one (and there may be more). */
-  private static boolean handledCollected() {
-    // ReferenceQueue.poll is cheap when empty; a polled reference is handled here rather than put back.
-    Reference<?> r = COLLECTED.poll();
-    if (r == null) {
-      return false;
-    }
-    synchronized (COLLECTABLE_LOCK) {
-      collected((Collectable) r);
-    }
-    return true;
-  }
-
   /** The step's survivors that carry a reference (their site was taken) join the outliving tensors. */
   private static void follow(TensorTable survivors, long threadId) {
     if (survivors.size() == 0 || !survivors.hasDetails()) {
@@ -256,7 +250,7 @@ public final class TensorLife {
         int key = survivors.keyAt(i);
         Object ref = survivors.refAt(i);
         Object tensor = ref instanceof Reference ? ((Reference<?>) ref).get() : null;
-        if (key != 0 && tensor != null && !isReleased(tensor)
+        if (key != 0 && tensor != null
             && OUTLIVING.add(key, survivors.bytesAt(i), ref, survivors.siteAt(i), threadId)) {
           int bit = filterBit(key);
           filter[bit >>> 6] |= 1L << bit;
@@ -337,8 +331,12 @@ public final class TensorLife {
 
   /** Handles the collectable tensors that the garbage collector found unreachable. Holds the lock. */
   private static void expungeLocked() {
+    expungeLocked(Integer.MAX_VALUE);
+  }
+
+  private static void expungeLocked(int max) {
     Reference<?> r;
-    while ((r = COLLECTED.poll()) != null) {
+    for (int i = 0; i < max && (r = COLLECTED.poll()) != null; i++) {
       collected((Collectable) r);
     }
   }
