@@ -13,7 +13,6 @@ import io.mltrace.agent.dl4j.Dl4jInstrumentation;
 import io.mltrace.agent.instrument.FrameworkInstrumentation;
 import io.mltrace.agent.instrument.Installer;
 import io.mltrace.agent.memory.HeapAllocation;
-import io.mltrace.agent.memory.TensorReleased;
 import io.mltrace.bootstrap.HotPathCalibration;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.ThreadRegistry;
@@ -131,7 +130,6 @@ public final class AgentRuntime {
     }
     collector.start();
     HeapAllocation.installInBackground();
-    TensorReleased.install();
 
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {

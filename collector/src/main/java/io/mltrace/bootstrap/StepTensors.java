@@ -48,9 +48,6 @@ final class StepTensors {
     if (captureSites && bytes >= MIN_SITE_BYTES && sitesTaken < MAX_SITES_PER_STEP) {
       sitesTaken++;
       added = table.add(key, bytes, new TensorLife.Followed(tensor, key), CreationSites.here(), 0);
-      // The freed-check's first use on a class looks it up by reflection: here, inside the capturing step, rather
-      // than at its close, which the next step would pay.
-      TensorLife.isReleased(tensor);
     } else {
       added = table.add(key, bytes);
     }

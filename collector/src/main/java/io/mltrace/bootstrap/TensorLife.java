@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Predicate;
 
 /**
  * The lives of the frameworks' tensors, for memory per step and the leak finder: the tensor hooks call
@@ -52,12 +51,6 @@ public final class TensorLife {
   private static final LongAdder LIVE_BYTES = new LongAdder();
   private static final LongAdder LIVE = new LongAdder();
   private static volatile boolean active;
-  /**
-   * Whether a tensor was freed already, as its framework says (DJL {@code isReleased}, ND4J {@code wasClosed}):
-   * asked only when following and snapshotting (steps that capture sites), so that a tensor closed on another thread
-   * while its creator's step was open, or whose close raced with it being followed, never stays a site.
-   */
-  private static volatile Predicate<Object> released = t -> false;
   /** Steps that open before this {@link System#nanoTime} capture sites whether detailed or not. */
   private static volatile long captureUntil = Long.MIN_VALUE;
 
@@ -129,22 +122,6 @@ public final class TensorLife {
     }
     if (bytes >= 0) {
       closed(tensor, bytes);
-    }
-  }
-
-  /**
-   * Installs the frameworks' own "already freed" test (the agent: by reflection). It must not throw; if it does,
-   * the tensor counts as not freed.
-   */
-  public static void installReleasedCheck(Predicate<Object> check) {
-    released = check;
-  }
-
-  static boolean isReleased(Object tensor) {
-    try {
-      return released.test(tensor);
-    } catch (RuntimeException e) {
-      return false;
     }
   }
 
@@ -280,7 +257,7 @@ public final class TensorLife {
         }
         Object ref = OUTLIVING.refAt(i);
         Object tensor = ((Reference<?>) ref).get();
-        if (tensor == null || isReleased(tensor)) {
+        if (tensor == null) {
           gone.add(ref);
           continue;
         }
