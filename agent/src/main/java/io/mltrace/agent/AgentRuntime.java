@@ -226,7 +226,7 @@ public final class AgentRuntime {
 
   /** As {@link #frameworks()}; {@code memory} false installs no memory reading that needs a framework's classes. */
   static List<FrameworkInstrumentation> frameworks(boolean memory) {
-    return List.of(new DjlInstrumentation(), new Dl4jInstrumentation(memory));
+    return List.of(new DjlInstrumentation(memory), new Dl4jInstrumentation(memory));
   }
 
   /**

@@ -12,7 +12,10 @@ package io.mltrace.bootstrap;
 public final class MemorySlots {
   /** Flow: heap bytes the step's thread allocated during the step (the JVM's per-thread allocation counter). */
   public static final int HEAP_ALLOCATED_BYTES = 0;
-  /** Level: native bytes of the framework's live tensors (DJL {@code NDArray}s created and not yet closed). */
+  /**
+   * Level: native bytes of the framework's live tensors ({@link TensorLife}: DJL {@code NDArray}s created and not yet
+   * closed; ND4J buffers outside workspaces, not yet closed or collected).
+   */
   public static final int ARRAYS_LIVE_BYTES = 1;
   /** Level: count of those live tensors. */
   public static final int ARRAYS_LIVE = 2;

@@ -54,6 +54,8 @@ public final class ThreadRecorder {
 
   private final OpPath ops;
   private final ProfiledStep profile = new ProfiledStep();
+  /** The tensors this thread created in its open step ({@link TensorLife}). */
+  private final StepTensors tensors = new StepTensors();
 
   @SuppressWarnings("deprecation") // Thread.getId(): threadId() is JDK 19+, and the agent runs on 17
   ThreadRecorder(Thread owner, int index, int capacityRecords) {
@@ -121,6 +123,7 @@ public final class ThreadRecorder {
     Arrays.fill(stepMemory, 0);
     stepMemoryMask = 0;
     heapAllocatedAtOpen = MemoryGauges.threadAllocatedBytes();
+    tensors.open(TensorLife.capturesSites(detailed, now));
   }
 
   /**
@@ -153,6 +156,7 @@ public final class ThreadRecorder {
   /** Forgets an open step without recording it (a new epoch or loop began). */
   void abandonStep() {
     stepSpanId = 0;
+    tensors.abandon();
     ops.endStep(false);
   }
 
@@ -163,6 +167,7 @@ public final class ThreadRecorder {
 
   void closeStep(long now, long stepNumber) {
     writeStepOps(now);
+    TensorLife.closeStep(this, now);
     writeStepMemory(now);
     int base = ring.claim();
     if (base >= 0) {
@@ -271,6 +276,11 @@ public final class ThreadRecorder {
   void setStepMemory(int series, long value) {
     stepMemory[series] = value;
     stepMemoryMask |= 1L << series;
+  }
+
+  /** The tensors created in the open step; the owning thread only. */
+  StepTensors tensors() {
+    return tensors;
   }
 
   boolean loopThread() {

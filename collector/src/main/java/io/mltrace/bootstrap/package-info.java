@@ -11,7 +11,9 @@
  * one thread. {@link io.mltrace.bootstrap.Sampling} decides per step whether it is detailed, under the one
  * {@link io.mltrace.bootstrap.SamplingPolicy} that the agent's {@code DetailControl} installs. No allocation, no
  * lock, no call into an exporter on the hot path; when a ring is full the record is dropped and counted, and the
- * training thread never waits.
+ * training thread never waits. {@link io.mltrace.bootstrap.TensorLife} (tensor lifetimes) keeps to this in counted
+ * steps; it allocates (a weak reference, a stack walk) only in steps that capture creation sites, and takes a lock
+ * only for ND4J's collectable buffers and for the rare close of a tensor that outlived its step.
  *
  * <p><b>The record layout: the contract between the bridge and the collector.</b> A record is
  * {@link io.mltrace.bootstrap.Slots#WIDTH} longs and an interned name:

@@ -4,6 +4,7 @@ import static net.bytebuddy.matcher.ElementMatchers.declaresMethod;
 import static net.bytebuddy.matcher.ElementMatchers.hasSuperType;
 import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
 import static net.bytebuddy.matcher.ElementMatchers.isBridge;
+import static net.bytebuddy.matcher.ElementMatchers.isConstructor;
 import static net.bytebuddy.matcher.ElementMatchers.isInterface;
 import static net.bytebuddy.matcher.ElementMatchers.isPublic;
 import static net.bytebuddy.matcher.ElementMatchers.isStatic;
@@ -18,6 +19,7 @@ import io.mltrace.agent.instrument.FrameworkInstrumentation;
 import io.mltrace.agent.instrument.Hook;
 import io.mltrace.bootstrap.GemmShapes;
 import io.mltrace.bootstrap.Kind;
+import java.util.ArrayList;
 import java.util.List;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.matcher.ElementMatcher;
@@ -29,13 +31,15 @@ import net.bytebuddy.matcher.ElementMatcher;
  * optimizer, listener callbacks, and {@code EasyTrain.trainBatch} around forward, loss and backward), the model's
  * blocks as layers, and every tensor operation at {@code JniUtils}, the Java methods around the engine's native
  * calls (native methods cannot take advice): GEMM-like ones with shapes, type and FLOPs, copies with bytes, the
- * rest as other compute. Inference: {@code Predictor.batchPredict} as a root span with the translator's pre- and
+ * rest as other compute. Tensor lifetimes: {@code PtNDArray}'s constructors and {@code close} ({@code TensorLife}).
+ * Inference: {@code Predictor.batchPredict} as a root span with the translator's pre- and
  * post-processing and the model forward inside.
  */
 public final class DjlInstrumentation implements FrameworkInstrumentation {
   static final String JNI_UTILS = "ai.djl.pytorch.jni.JniUtils";
   static final String PT_NDARRAY = "ai.djl.pytorch.engine.PtNDArray";
   static final String NDLIST = "ai.djl.ndarray.NDList";
+  static final String PT_NDMANAGER = "ai.djl.pytorch.engine.PtNDManager";
 
   /** JniUtils methods with their own advice: not generic ops. */
   static final String[] GEMM_OPS = {"linear", "matmul", "bmm", "dot", "convolution", "lstm", "gru", "rnn"};
@@ -56,8 +60,36 @@ public final class DjlInstrumentation implements FrameworkInstrumentation {
     return List.of("ai.djl.");
   }
 
+  private final boolean memory;
+
+  /** The hooks, with the tensor lifetimes ({@code memory=on}, the default). */
+  public DjlInstrumentation() {
+    this(true);
+  }
+
+  /** The hooks; {@code memory} false leaves the tensor hooks out ({@code memory=off}). */
+  public DjlInstrumentation(boolean memory) {
+    this.memory = memory;
+  }
+
   @Override
   public List<Hook> hooks() {
+    List<Hook> hooks = new ArrayList<>(timingHooks());
+    if (memory) {
+      // Tensor lifetimes (memory per step, the leak finder).
+      hooks.add(Hook.on(PT_NDARRAY)
+          .methods("<init>(manager, handle)", isConstructor().and(takesArgument(0, named(PT_NDMANAGER)))
+              .and(takesArgument(1, long.class)))
+          .advice(ArrayCreatedAdvice.class));
+      hooks.add(Hook.on(PT_NDARRAY)
+          .methods("close()", named("close").and(takesArguments(0)))
+          .advice(ArrayClosedAdvice.class));
+    }
+    return hooks;
+  }
+
+  /** Ops, layers, the step and its phases. */
+  private List<Hook> timingHooks() {
     return List.of(
         // ---- ops --------------------------------------------------------------------------------------------
         jni("linear(3)", named("linear").and(takesArguments(3)).and(arrays(0, 1)), GemmAdvice.class)

@@ -13,6 +13,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 import io.mltrace.agent.instrument.FrameworkInstrumentation;
 import io.mltrace.agent.instrument.Hook;
 import io.mltrace.bootstrap.Kind;
+import java.util.ArrayList;
 import java.util.List;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
@@ -81,7 +82,7 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
         .or(named("hasNext").and(takesArguments(0)));
     ElementMatcher.Junction<MethodDescription> legacyExec = named("exec").and(takesArgument(1, named(OP_CONTEXT)))
         .and(not(takesArgument(0, named(OP)))).and(not(takesArgument(0, named(CUSTOM_OP))));
-    return List.of(
+    List<Hook> hooks = new ArrayList<>(List.of(
         // Steps and phases.
         Hook.on("org.deeplearning4j.optimize.Solver")
             .methods("optimize(1)", named("optimize").and(takesArguments(1)))
@@ -161,7 +162,22 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
         Hook.on(OPAQUE_DATA_BUFFER)
             .methods("allocateDataBuffer(3)", named("allocateDataBuffer").and(takesArguments(3))
                 .and(takesArgument(0, long.class)))
-            .advice(DetachedAllocAdvice.class));
+            .advice(DetachedAllocAdvice.class)));
+    if (memory) {
+      hooks.addAll(tensorHooks());
+    }
+    return hooks;
+  }
+
+  /** Tensor lifetimes: buffers outside workspaces, freed when closed or collected ({@code TensorLife}). */
+  private static List<Hook> tensorHooks() {
+    return List.of(
+        Hook.on("org.nd4j.linalg.api.memory.deallocation.DeallocatorService")
+            .methods("pickObject(1)", named("pickObject").and(takesArguments(1)))
+            .advice(BufferCreatedAdvice.class),
+        Hook.on("org.nd4j.linalg.api.buffer.BaseDataBuffer")
+            .methods("close()", named("close").and(takesArguments(0)))
+            .advice(BufferClosedAdvice.class));
   }
 
   /** ND4J's native buffers: its package is otherwise unhooked ({@link #UNHOOKED}), this one class is hooked. */

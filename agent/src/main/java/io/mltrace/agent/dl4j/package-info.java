@@ -12,7 +12,9 @@
  * {@code output(...)} is a root span outside any step. Each step's memory: workspace allocations
  * ({@code Nd4jWorkspace.alloc}) and detached buffer allocations ({@code OpaqueDataBuffer.allocateDataBuffer}) are
  * flows of the step; ND4J's off-heap, workspace and resident levels are gauges read when it closes
- * ({@code Dl4jMemory}, {@code Nd4jLevels}), installed once DL4J's first hook applies.
+ * ({@code Dl4jMemory}, {@code Nd4jLevels}), installed once DL4J's first hook applies. Buffers outside workspaces
+ * ({@code DeallocatorService.pickObject}, {@code BaseDataBuffer.close}) are tensors in {@code TensorLife}: the live
+ * level, the step's flows, their creation sites.
  *
  * <p>Advice classes are inlined into DL4J's and ND4J's classes: they may reference only public bootstrap bridge
  * types ({@code io.mltrace.bootstrap}), DL4J/ND4J/JavaCPP types and {@code java.base}. Every advice suppresses

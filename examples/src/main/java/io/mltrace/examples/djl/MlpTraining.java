@@ -57,15 +57,9 @@ public final class MlpTraining {
           .setSampling(batch, false)
           .build();
 
-      SequentialBlock mlp = new SequentialBlock()
-          .add(Blocks.batchFlattenBlock(inputs))
-          .add(Linear.builder().setUnits(hidden).build())
-          .add(Activation::relu)
-          .add(Linear.builder().setUnits(classes).build());
-      model.setBlock(mlp);
+      model.setBlock(block(inputs, hidden, classes));
       Loss lossFunction = Loss.softmaxCrossEntropyLoss();
-      DefaultTrainingConfig config = new DefaultTrainingConfig(lossFunction)
-          .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.05f)).build());
+      DefaultTrainingConfig config = sgd(lossFunction);
       try (Trainer trainer = model.newTrainer(config)) {
         trainer.initialize(new Shape(batch, inputs));
         int done = 0;
@@ -88,4 +82,18 @@ public final class MlpTraining {
     }
   }
 
+  /** The MLP: inputs flattened, one hidden ReLU layer, the class scores. */
+  static SequentialBlock block(int inputs, int hidden, int classes) {
+    return new SequentialBlock()
+        .add(Blocks.batchFlattenBlock(inputs))
+        .add(Linear.builder().setUnits(hidden).build())
+        .add(Activation::relu)
+        .add(Linear.builder().setUnits(classes).build());
+  }
+
+  /** Plain SGD at a fixed learning rate of 0.05. */
+  static DefaultTrainingConfig sgd(Loss loss) {
+    return new DefaultTrainingConfig(loss)
+        .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.05f)).build());
+  }
 }

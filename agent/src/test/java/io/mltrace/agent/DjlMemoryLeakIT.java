@@ -1,0 +1,148 @@
+package io.mltrace.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Native tensor memory per step and the leak finder on real DJL jobs (PyTorch engine, CPU) in the agent's default
+ * mode (one detailed step in 100): {@code LeakyMlpTraining} keeps one array of known size per step in a
+ * long-lived manager (the leak: named with its creation line), closes it in the same step, or closes it late; the
+ * plain {@code MlpTraining} has no suspect.
+ */
+class DjlMemoryLeakIT {
+  static final String LEAKY = "io.mltrace.examples.djl.LeakyMlpTraining";
+  static final long LEAK_BYTES = 256 * 1024;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir
+  Path out;
+
+  private JsonNode run(String agentArgs, String main, String... args) throws Exception {
+    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,console=summary" + agentArgs, List.of(), main,
+        args);
+    assertEquals(0, run.exitCode, run::toString);
+    last = run;
+    return JSON.readTree(out.resolve("summary.json").toFile());
+  }
+
+  private ChildJvm last;
+
+  /** The creation site that the job read from its own stack trace. */
+  private String printedSite() {
+    Matcher m = Pattern.compile("leak site (\\S+)").matcher(last.stdout);
+    assertTrue(m.find(), last::toString);
+    return m.group(1);
+  }
+
+  @Test
+  void aLeakOfOneArrayPerStepIsNamedWithItsGrowthAndCreationLine() throws Exception {
+    JsonNode summary = run("", LEAKY, "--steps", "300", "--leak-bytes", String.valueOf(LEAK_BYTES));
+    JsonNode leaks = summary.get("leaks");
+    JsonNode leak = null;
+    for (JsonNode l : leaks) {
+      if (l.get("series").asText().equals("arrays_live_bytes")) {
+        leak = l;
+      }
+    }
+    assertTrue(leak != null, leaks::toString);
+    double perStep = leak.get("bytes_per_step").asDouble();
+    assertTrue(Math.abs(perStep - LEAK_BYTES) <= 0.05 * LEAK_BYTES, "growth per step " + perStep);
+    assertTrue(leak.get("first_seen_step").asLong() <= 100, leak::toString);
+    JsonNode top = leak.get("sites").get(0);
+    assertEquals(printedSite(), top.get("site").asText(), leak::toString);
+    assertEquals(0, top.get("bytes").asLong() % LEAK_BYTES, "whole leaked arrays: " + top);
+    assertTrue(top.get("count").asLong() >= 1);
+    // Every step carries the level and the flows; the leaked array is alive at the end of the step that made it.
+    for (JsonNode step : summary.get("steps")) {
+      JsonNode memory = step.get("memory");
+      assertTrue(memory.has("arrays_live_bytes") && memory.has("arrays_created_bytes"), step::toString);
+      assertTrue(memory.get("step_arrays_alive_bytes").asLong() >= LEAK_BYTES, step::toString);
+    }
+    assertTrue(last.stderr.contains("mltrace: memory leak suspect: arrays_live_bytes"), last::toString);
+  }
+
+  @Test
+  void theSameJobClosingItsArraysHasNoSuspectOver1000Steps() throws Exception {
+    JsonNode summary = run("", LEAKY, "--steps", "1000", "--leak-bytes", String.valueOf(LEAK_BYTES),
+        "--keep-steps", "0");
+    assertEquals(0, summary.get("leaks").size(), summary.get("leaks")::toString);
+    assertEquals(1000, summary.get("totals").get("steps").asLong());
+  }
+
+  @Test
+  void theMlpAsItIsHasNoSuspectOver1000Steps() throws Exception {
+    JsonNode summary = run("", DjlFoundationIT.MLP, "--steps", "1000", "--dataset-batches", "10", "--batch", "16",
+        "--hidden", "32");
+    assertEquals(0, summary.get("leaks").size(), summary.get("leaks")::toString);
+    JsonNode lastStep = summary.get("steps").get(summary.get("steps").size() - 1);
+    assertTrue(lastStep.get("memory").get("arrays_live_bytes").asLong() > 0, lastStep::toString);
+  }
+
+  /**
+   * On demand: a job whose steps are never sampled ({@code sample_every} past its length) gets a {@code mltrace
+   * trace} window; every step of the window captures creation sites, so from its second step on the window's
+   * snapshots name the leak, one more array each step.
+   */
+  @Test
+  void aTraceWindowNamesTheLeakSiteInEveryStepOfTheWindow() throws Exception {
+    Path window = out.resolve("window");
+    Path javaHome = Path.of(System.getProperty("java.home"));
+    try (TrainingProcess job = JobRun.start("output=" + out.resolve("run") + ",report_interval=0,sample_every=1000000",
+        List.of(), java.util.Map.of(), "", LEAKY, "--steps", "100000", "--leak-bytes", String.valueOf(LEAK_BYTES))) {
+      job.awaitFrame("ai.djl.training.", 120);
+      Cli trace = Cli.run(javaHome, "trace", String.valueOf(job.pid()), "--steps", "8", "--out", window.toString());
+      assertEquals(0, trace.exitCode, () -> trace + "\n" + job);
+    }
+    JsonNode summary = JSON.readTree(window.resolve("summary.json").toFile());
+    String site = "io.mltrace.examples.djl.LeakyMlpTraining.keepOne(LeakyMlpTraining.java:";
+    long previous = 0;
+    int withSite = 0;
+    for (JsonNode step : summary.get("steps")) {
+      JsonNode sites = step.get("memory").get("sites");
+      if (sites == null) {
+        continue;
+      }
+      JsonNode top = sites.get(0);
+      assertTrue(top.get("site").asText().startsWith(site), step::toString);
+      long count = top.get("count").asLong();
+      assertTrue(count > previous, "one more kept array in each snapshot: " + step);
+      assertEquals(count * LEAK_BYTES, top.get("bytes").asLong());
+      previous = count;
+      withSite++;
+    }
+    assertTrue(withSite >= 6, summary.get("steps")::toString);
+  }
+
+  @Test
+  void arraysClosedLateButClosedAreNoSuspectAndTheirSiteDropsOut() throws Exception {
+    int keep = 15;
+    JsonNode summary = run(",sample_every=10", LEAKY, "--steps", "200", "--leak-bytes",
+        String.valueOf(LEAK_BYTES), "--keep-steps", String.valueOf(keep));
+    assertEquals(0, summary.get("leaks").size(), summary.get("leaks")::toString);
+    String site = printedSite();
+    int snapshotsWithSite = 0;
+    for (JsonNode step : summary.get("steps")) {
+      JsonNode sites = step.get("memory").get("sites");
+      if (sites == null) {
+        continue;
+      }
+      for (JsonNode s : sites) {
+        if (s.get("site").asText().equals(site)) {
+          snapshotsWithSite++;
+          // Alive at most `keep` steps: only the arrays of the last one or two detailed steps are still there.
+          assertTrue(s.get("count").asLong() <= 2 && s.get("bytes").asLong() <= 2 * LEAK_BYTES, step::toString);
+        }
+      }
+    }
+    assertTrue(snapshotsWithSite >= 10, "the site was followed in the detailed steps: " + snapshotsWithSite);
+  }
+}

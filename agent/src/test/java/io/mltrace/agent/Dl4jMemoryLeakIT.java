@@ -1,0 +1,52 @@
+package io.mltrace.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * ND4J memory outside workspaces and the leak finder on a real DL4J job: {@code LeakyDl4jTraining} keeps one
+ * detached {@code INDArray} of known size per iteration in a list; the leak is named in {@code arrays_live_bytes}
+ * with the listener's creation line.
+ */
+class Dl4jMemoryLeakIT {
+  static final long LEAK_BYTES = 256 * 1024;
+
+  @TempDir
+  Path out;
+
+  @Test
+  void aDetachedArrayKeptPerIterationIsNamedWithItsGrowthAndCreationLine() throws Exception {
+    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,console=summary,sample_every=10", List.of(),
+        "io.mltrace.examples.dl4j.LeakyDl4jTraining", "--steps", "64", "--leak-bytes", String.valueOf(LEAK_BYTES));
+    assertEquals(0, run.exitCode, run::toString);
+    Matcher m = Pattern.compile("leak site (\\S+)").matcher(run.stdout);
+    assertTrue(m.find(), run::toString);
+    String site = m.group(1);
+    JsonNode summary = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
+    JsonNode leak = null;
+    for (JsonNode l : summary.get("leaks")) {
+      if (l.get("series").asText().equals("arrays_live_bytes")) {
+        leak = l;
+      }
+    }
+    assertTrue(leak != null, summary.get("leaks")::toString);
+    double perStep = leak.get("bytes_per_step").asDouble();
+    // The kept array, plus the small shape buffers ND4J makes per step, freed only when the collector runs.
+    assertTrue(perStep >= LEAK_BYTES && perStep <= 1.05 * LEAK_BYTES, "growth per step " + perStep);
+    assertTrue(leak.get("first_seen_step").asLong() <= 64, leak::toString);
+    JsonNode top = leak.get("sites").get(0);
+    assertEquals(site, top.get("site").asText(), leak::toString);
+    // Whole kept arrays (each with its shape buffer, created on the same line: tens of bytes).
+    long bytes = top.get("bytes").asLong();
+    assertTrue(bytes >= LEAK_BYTES && bytes % LEAK_BYTES < 0.05 * LEAK_BYTES, top::toString);
+  }
+}

@@ -1,0 +1,348 @@
+package io.mltrace.bootstrap;
+
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The lives of the frameworks' tensors, for memory per step and the leak finder: the tensor hooks call
+ * {@link #created} and {@link #closed} (DJL arrays, freed when closed) or {@link #createdCollectable} and
+ * {@link #closedCollectable} (ND4J buffers outside workspaces, freed when closed or garbage-collected).
+ *
+ * <ul>
+ *   <li><b>Process-wide levels</b>, always: live bytes and count ({@link MemorySlots#ARRAYS_LIVE_BYTES},
+ *       {@link MemorySlots#ARRAYS_LIVE}), two counters read at each step's close. Tensors created before the
+ *       agent started are not counted; the level is clamped at 0 should they be closed.</li>
+ *   <li><b>Per-step flows</b> of the thread's open step ({@link StepTensors}): bytes created, and the tensors
+ *       created in the step still alive at its end. Tensors created outside steps (a model's parameters) count in
+ *       the level only.</li>
+ *   <li><b>Creation sites</b>, in steps that capture them (detailed steps, and steps of an on-demand memory
+ *       window, {@link #captureSitesUntil}): each tensor's site is taken when it is created; those still alive when
+ *       their step closes join a bounded process-wide table of outliving tensors (weak references: no tensor is
+ *       kept alive by it). Each capturing step's close writes the snapshot of its thread's outliving tensors that
+ *       are still alive, by site ({@link Kind#MEMORY_SITE}); a tensor closed or collected since drops out.</li>
+ * </ul>
+ *
+ * <p>Cost in a counted step: two counter adds, the thread's recorder, one identity hash and a probe of the step's
+ * table, and on close one read of a bit filter that says whether the tensor may be an outliving one (only then a
+ * lock). Bounds: {@link StepTensors#MAX_SLOTS} per thread and step, {@link #OUTLIVING_MAX_SLOTS} outliving tensors,
+ * {@link #COLLECTABLE_MAX_SLOTS} collectable ones; what does not fit is counted ({@link #overflowed()}).
+ */
+public final class TensorLife {
+  /** At most half this many outliving tensors are followed. */
+  static final int OUTLIVING_MAX_SLOTS = 1 << 13;
+  /** At most half this many collectable tensors are counted in the level (more: not counted at all). */
+  static final int COLLECTABLE_MAX_SLOTS = 1 << 17;
+  /** At most this many sites per snapshot, the largest. */
+  static final int MAX_SITES_PER_SNAPSHOT = 16;
+  private static final int FILTER_BITS = 1 << 16;
+  /** At most this many collected buffers are handled at a step's close (the others at the next creation). */
+  private static final int COLLECTED_PER_CLOSE = 64;
+  /** Made when the class loads (before any step), so that no step's close pays a lambda's first bootstrap. */
+  private static final Comparator<Map.Entry<String, long[]>> LARGEST_FIRST =
+      (a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]);
+
+  private static final LongAdder LIVE_BYTES = new LongAdder();
+  private static final LongAdder LIVE = new LongAdder();
+  private static volatile boolean active;
+  /** Steps that open before this {@link System#nanoTime} capture sites whether detailed or not. */
+  private static volatile long captureUntil = Long.MIN_VALUE;
+
+  /** Guards {@link #OUTLIVING}. */
+  private static final Object OUTLIVING_LOCK = new Object();
+  private static final TensorTable OUTLIVING = new TensorTable(64, OUTLIVING_MAX_SLOTS);
+  /** Bit per key hash: set when a tensor with such a key is outliving; a clear bit lets a close skip the lock. */
+  private static volatile long[] outlivingFilter = new long[FILTER_BITS / 64];
+
+  /** Guards {@link #COLLECTABLE}. */
+  private static final Object COLLECTABLE_LOCK = new Object();
+  private static final TensorTable COLLECTABLE = new TensorTable(256, COLLECTABLE_MAX_SLOTS);
+  private static final ReferenceQueue<Object> COLLECTED = new ReferenceQueue<>();
+
+  private TensorLife() {}
+
+  // ---- the hooks ----------------------------------------------------------------------------------------------------
+
+  /** A tensor of {@code bytes} was created; it is freed when {@link #closed}. Any thread; never throws. */
+  public static void created(Object tensor, long bytes) {
+    LIVE_BYTES.add(bytes);
+    LIVE.increment();
+    if (!active) {
+      activate();
+    }
+    ThreadRecorder tr = Recorder.current();
+    if (tr != null && tr.inStep()) {
+      tr.tensors().created(tensor, TensorTable.key(tensor), bytes);
+    }
+  }
+
+  /** A tensor counted by {@link #created} was closed (its memory freed); {@code bytes} as when created. */
+  public static void closed(Object tensor, long bytes) {
+    LIVE_BYTES.add(-bytes);
+    LIVE.decrement();
+    int key = TensorTable.key(tensor);
+    ThreadRecorder tr = Recorder.current();
+    if (tr != null && tr.inStep()) {
+      tr.tensors().closed(tensor, key);
+    }
+    if (mayBeOutliving(key)) {
+      synchronized (OUTLIVING_LOCK) {
+        OUTLIVING.remove(key, tensor);
+      }
+    }
+  }
+
+  /**
+   * A tensor of {@code bytes} was created that is freed when closed ({@link #closedCollectable}) or when the garbage
+   * collector finds it unreachable (followed through a weak reference).
+   */
+  public static void createdCollectable(Object tensor, long bytes) {
+    int key = TensorTable.key(tensor);
+    synchronized (COLLECTABLE_LOCK) {
+      expungeLocked();
+      if (!COLLECTABLE.add(key, bytes, new Collectable(tensor, key), null, 0)) {
+        return; // over the bound: not counted at all, so that its collection cannot be missed either
+      }
+    }
+    created(tensor, bytes);
+  }
+
+  /** A tensor that may have been counted by {@link #createdCollectable} was closed. */
+  public static void closedCollectable(Object tensor) {
+    int key = TensorTable.key(tensor);
+    long bytes;
+    synchronized (COLLECTABLE_LOCK) {
+      bytes = COLLECTABLE.remove(key, tensor);
+    }
+    if (bytes >= 0) {
+      closed(tensor, bytes);
+    }
+  }
+
+  /** Steps that open before {@code nanoTime} capture creation sites, detailed or not (an on-demand window). */
+  public static void captureSitesUntil(long nanoTime) {
+    captureUntil = nanoTime;
+  }
+
+  // ---- readings -------------------------------------------------------------------------------------------------
+
+  /** Bytes of the live tensors (created since the agent started and not yet freed). */
+  public static long liveBytes() {
+    return Math.max(0, LIVE_BYTES.sum());
+  }
+
+  /** Count of the live tensors. */
+  public static long live() {
+    return Math.max(0, LIVE.sum());
+  }
+
+  /** Tensors not followed because a bound was reached (steps' tables, outliving, collectable), in all. */
+  public static long overflowed() {
+    long n;
+    synchronized (OUTLIVING_LOCK) {
+      n = OUTLIVING.overflowed();
+    }
+    synchronized (COLLECTABLE_LOCK) {
+      n += COLLECTABLE.overflowed();
+    }
+    for (ThreadRecorder tr : ThreadRegistry.threads()) {
+      n += tr.tensors().overflowed();
+    }
+    return n;
+  }
+
+  /** Visible for tests: outliving tensors followed now. */
+  static int outliving() {
+    synchronized (OUTLIVING_LOCK) {
+      return OUTLIVING.size();
+    }
+  }
+
+  /** Visible for tests and benchmarks: forgets every tensor and reading. */
+  public static void reset() {
+    synchronized (OUTLIVING_LOCK) {
+      OUTLIVING.clear();
+      outlivingFilter = new long[FILTER_BITS / 64];
+    }
+    synchronized (COLLECTABLE_LOCK) {
+      COLLECTABLE.clear();
+      while (COLLECTED.poll() != null) {
+        // drop
+      }
+    }
+    LIVE_BYTES.reset();
+    LIVE.reset();
+  }
+
+  // ---- the step (the owning thread, from ThreadRecorder) ------------------------------------------------------------
+
+  /** Whether a step opening now captures creation sites. */
+  static boolean capturesSites(boolean detailed, long now) {
+    return detailed || now < captureUntil;
+  }
+
+  /**
+   * At a step's close, before its memory record: the step's flows, and in a step that captures sites, the snapshot
+   * of the thread's outliving tensors by site, then this step's survivors join them.
+   */
+  static void closeStep(ThreadRecorder tr, long now) {
+    if (!active) {
+      return;
+    }
+    // Collected buffers: a few here (the level at the step's end), the rest when the next one is created (inside a
+    // step): after a young collection there can be thousands, and this close runs in the gap that the next step
+    // pays for.
+    Reference<?> collected = COLLECTED.poll();
+    if (collected != null) {
+      synchronized (COLLECTABLE_LOCK) {
+        collected((Collectable) collected);
+        expungeLocked(COLLECTED_PER_CLOSE - 1);
+      }
+    }
+    StepTensors step = tr.tensors();
+    tr.setStepMemory(MemorySlots.ARRAYS_CREATED_BYTES, step.createdBytes());
+    tr.setStepMemory(MemorySlots.STEP_ARRAYS_ALIVE_BYTES, step.aliveBytes());
+    tr.setStepMemory(MemorySlots.STEP_ARRAYS_ALIVE, step.alive());
+    if (step.capturesSites()) {
+      writeSnapshot(tr, now);
+      follow(step.table(), tr.threadId());
+    }
+    step.table().clear();
+  }
+
+  /** The step's survivors that carry a reference (their site was taken) join the outliving tensors. */
+  private static void follow(TensorTable survivors, long threadId) {
+    if (survivors.size() == 0 || !survivors.hasDetails()) {
+      return;
+    }
+    synchronized (OUTLIVING_LOCK) {
+      long[] filter = outlivingFilter;
+      for (int i = 0; i < survivors.slots(); i++) {
+        int key = survivors.keyAt(i);
+        Object ref = survivors.refAt(i);
+        Object tensor = ref instanceof Reference ? ((Reference<?>) ref).get() : null;
+        if (key != 0 && tensor != null
+            && OUTLIVING.add(key, survivors.bytesAt(i), ref, survivors.siteAt(i), threadId)) {
+          int bit = filterBit(key);
+          filter[bit >>> 6] |= 1L << bit;
+        }
+      }
+      outlivingFilter = filter; // publishes the bits set above to the closing threads
+    }
+  }
+
+  /**
+   * Writes the thread's outliving tensors still alive, by site, largest first ({@link #MAX_SITES_PER_SNAPSHOT});
+   * forgets those collected, and rebuilds the filter from what is left.
+   */
+  private static void writeSnapshot(ThreadRecorder tr, long now) {
+    long threadId = tr.threadId();
+    Map<String, long[]> bySite = new HashMap<>();
+    synchronized (OUTLIVING_LOCK) {
+      if (OUTLIVING.size() == 0) {
+        return;
+      }
+      List<Object> gone = new ArrayList<>();
+      long[] filter = new long[FILTER_BITS / 64];
+      for (int i = 0; i < OUTLIVING.slots(); i++) {
+        int key = OUTLIVING.keyAt(i);
+        if (key == 0) {
+          continue;
+        }
+        Object ref = OUTLIVING.refAt(i);
+        Object tensor = ((Reference<?>) ref).get();
+        if (tensor == null) {
+          gone.add(ref);
+          continue;
+        }
+        int bit = filterBit(key);
+        filter[bit >>> 6] |= 1L << bit;
+        if (OUTLIVING.ownerAt(i) == threadId) {
+          long[] v = bySite.get(OUTLIVING.siteAt(i));
+          if (v == null) {
+            v = new long[2];
+            bySite.put(OUTLIVING.siteAt(i), v);
+          }
+          v[0] += OUTLIVING.bytesAt(i);
+          v[1]++;
+        }
+      }
+      for (Object ref : gone) {
+        OUTLIVING.removeReference(((Followed) ref).key, ref);
+      }
+      outlivingFilter = filter;
+    }
+    List<Map.Entry<String, long[]>> sites = new ArrayList<>(bySite.entrySet());
+    sites.sort(LARGEST_FIRST);
+    for (int i = 0; i < sites.size() && i < MAX_SITES_PER_SNAPSHOT; i++) {
+      Map.Entry<String, long[]> e = sites.get(i);
+      tr.writeMemorySite(e.getKey(), MemorySlots.ARRAYS_LIVE_BYTES, e.getValue()[0], e.getValue()[1], now);
+    }
+  }
+
+  // ---- internals --------------------------------------------------------------------------------------------------
+
+  private static boolean mayBeOutliving(int key) {
+    int bit = filterBit(key);
+    return (outlivingFilter[bit >>> 6] & (1L << bit)) != 0;
+  }
+
+  private static int filterBit(int key) {
+    return (key * 0x85EB_CA6B) >>> 16;
+  }
+
+  private static synchronized void activate() {
+    if (!active) {
+      MemoryGauges.install(MemorySlots.ARRAYS_LIVE_BYTES, TensorLife::liveBytes);
+      MemoryGauges.install(MemorySlots.ARRAYS_LIVE, TensorLife::live);
+      CreationSites.here(); // the stack walker's first use loads and links its classes: not in a step
+      active = true;
+    }
+  }
+
+  /** Handles the collectable tensors that the garbage collector found unreachable. Holds the lock. */
+  private static void expungeLocked() {
+    expungeLocked(Integer.MAX_VALUE);
+  }
+
+  private static void expungeLocked(int max) {
+    Reference<?> r;
+    for (int i = 0; i < max && (r = COLLECTED.poll()) != null; i++) {
+      collected((Collectable) r);
+    }
+  }
+
+  private static void collected(Collectable c) {
+    long bytes = COLLECTABLE.removeReference(c.key, c);
+    if (bytes >= 0) {
+      LIVE_BYTES.add(-bytes);
+      LIVE.decrement();
+    }
+  }
+
+  /** The weak reference through which a tensor whose site was taken is followed (its key, to forget it). */
+  static final class Followed extends WeakReference<Object> {
+    final int key;
+
+    Followed(Object tensor, int key) {
+      super(tensor);
+      this.key = key;
+    }
+  }
+
+  /** The weak reference through which a collectable tensor's collection is seen. */
+  private static final class Collectable extends WeakReference<Object> {
+    final int key;
+
+    Collectable(Object tensor, int key) {
+      super(tensor, COLLECTED);
+      this.key = key;
+    }
+  }
+}

@@ -1,0 +1,295 @@
+package io.mltrace.bootstrap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The tensor tracker: levels, the step's flows, creation sites of outliving tensors, bounds, weak references. */
+class TensorLifeTest {
+  private ThreadRecorder tr;
+  private long stepNumber;
+  /** The last closed step's memory series (absent: not in the map) and its sites, site → {bytes, count}. */
+  private final Map<Integer, Long> memory = new HashMap<>();
+  private final Map<String, long[]> sites = new LinkedHashMap<>();
+
+  @BeforeEach
+  void start() {
+    TensorLife.reset();
+    Recorder.setEnabled(true);
+    tr = ThreadRegistry.local();
+    tr.drain((s, r, b, n) -> { });
+  }
+
+  @AfterEach
+  void stop() {
+    Recorder.setEnabled(false);
+    TensorLife.reset();
+  }
+
+  private void open(boolean detailed) {
+    tr.openStep(System.nanoTime(), detailed);
+  }
+
+  private void close() {
+    tr.closeStep(System.nanoTime(), ++stepNumber);
+    memory.clear();
+    sites.clear();
+    tr.drain((source, r, base, name) -> {
+      int kind = Slots.kind(r[base + Slots.HEADER]);
+      if (kind == Kind.STEP_MEMORY) {
+        for (int i = 0; i < MemorySlots.COUNT; i++) {
+          if ((r[base + Slots.FLOPS] & (1L << i)) != 0) {
+            memory.put(i, r[base + Slots.DIMS + i]);
+          }
+        }
+      } else if (kind == Kind.MEMORY_SITE) {
+        assertEquals(MemorySlots.ARRAYS_LIVE_BYTES, r[base + MemorySlots.SITE_SERIES]);
+        sites.put(name, new long[] {r[base + MemorySlots.SITE_BYTES], r[base + MemorySlots.SITE_COUNT]});
+      }
+    });
+  }
+
+  @Test
+  void tableFindsEveryKeyAfterRemovalsAndRefusesPastItsBound() {
+    TensorTable t = new TensorTable(16, 1024);
+    List<Object> objects = new ArrayList<>();
+    for (int i = 0; i < 512; i++) {
+      Object o = new Object();
+      objects.add(o);
+      assertTrue(t.add(TensorTable.key(o), i + 1, new WeakReference<>(o), "s", 0));
+    }
+    assertFalse(t.add(TensorTable.key(new Object()), 7), "half the maximum slots is the bound");
+    assertEquals(1, t.overflowed());
+    for (int i = 0; i < 512; i += 2) {
+      assertEquals(i + 1, t.remove(TensorTable.key(objects.get(i)), objects.get(i)));
+    }
+    assertEquals(256, t.size());
+    for (int i = 1; i < 512; i += 2) {
+      assertEquals(i + 1, t.remove(TensorTable.key(objects.get(i)), objects.get(i)), "entry " + i);
+    }
+    assertEquals(0, t.size());
+    assertEquals(0, t.sizeBytes());
+    assertEquals(-1, t.remove(TensorTable.key(objects.get(0)), objects.get(0)));
+  }
+
+  @Test
+  void levelCountsEveryLiveTensorAndParametersAreNotStepCreated() {
+    Object parameter = new Object();
+    TensorLife.created(parameter, 4000); // before any step: a parameter
+    open(false);
+    Object kept = new Object();
+    Object temp = new Object();
+    TensorLife.created(kept, 100);
+    TensorLife.created(temp, 30);
+    TensorLife.closed(temp, 30);
+    close();
+    assertEquals(4100, memory.get(MemorySlots.ARRAYS_LIVE_BYTES));
+    assertEquals(2, memory.get(MemorySlots.ARRAYS_LIVE));
+    assertEquals(130, memory.get(MemorySlots.ARRAYS_CREATED_BYTES));
+    assertEquals(100, memory.get(MemorySlots.STEP_ARRAYS_ALIVE_BYTES));
+    assertEquals(1, memory.get(MemorySlots.STEP_ARRAYS_ALIVE));
+    assertTrue(sites.isEmpty(), "a counted step takes no site");
+
+    open(false);
+    TensorLife.closed(kept, 100);
+    close();
+    assertEquals(4000, memory.get(MemorySlots.ARRAYS_LIVE_BYTES));
+    assertEquals(0, memory.get(MemorySlots.ARRAYS_CREATED_BYTES));
+    assertEquals(0, memory.get(MemorySlots.STEP_ARRAYS_ALIVE_BYTES), "kept was created in the step before");
+  }
+
+  /** Creates a tensor on one known line; returns that line's site. */
+  private static String createHere(Object tensor, long bytes) {
+    TensorLife.created(tensor, bytes); int line = new Throwable().getStackTrace()[0].getLineNumber();
+    return TensorLifeTest.class.getName() + ".createHere(TensorLifeTest.java:" + line + ")";
+  }
+
+  @Test
+  void detailedStepsNameTheSiteOfTensorsThatOutliveTheirStepUntilTheyAreClosed() {
+    List<Object> leaked = new ArrayList<>();
+    String site = null;
+    for (int s = 0; s < 3; s++) {
+      open(true);
+      Object t = new Object();
+      leaked.add(t);
+      site = createHere(t, 4000);
+      Object temp = new Object();
+      TensorLife.created(temp, 5000);
+      TensorLife.closed(temp, 5000);
+      TensorLife.created(new Object(), StepTensors.MIN_SITE_BYTES - 1); // kept, but too small to follow
+      close();
+      if (s == 0) {
+        assertTrue(sites.isEmpty(), "the step's own survivors are not in its snapshot");
+      } else {
+        assertEquals(List.of(site), List.copyOf(sites.keySet()));
+        assertEquals(4000L * s, sites.get(site)[0]);
+        assertEquals(s, sites.get(site)[1]);
+      }
+    }
+    assertEquals(3, TensorLife.outliving(), "the small ones are not followed");
+    // Closed late, but closed: out of the next snapshot.
+    for (Object t : leaked) {
+      TensorLife.closed(t, 4000);
+    }
+    assertEquals(0, TensorLife.outliving());
+    open(true);
+    close();
+    assertTrue(sites.isEmpty(), sites.keySet()::toString);
+  }
+
+  @Test
+  void aCollectableTensorIsNeverKeptAliveAndLeavesLevelAndSnapshotWhenCollected() throws Exception {
+    open(true);
+    Object buffer = new byte[16];
+    TensorLife.createdCollectable(buffer, 4096);
+    WeakReference<Object> watch = new WeakReference<>(buffer);
+    close();
+    assertEquals(4096, TensorLife.liveBytes());
+    assertEquals(1, TensorLife.outliving());
+    buffer = null;
+    for (int i = 0; i < 50 && watch.get() != null; i++) {
+      System.gc();
+      Thread.sleep(10);
+    }
+    assertEquals(null, watch.get(), "the tracker holds no strong reference");
+    open(true);
+    close();
+    assertEquals(0, memory.get(MemorySlots.ARRAYS_LIVE_BYTES), "collected: freed");
+    assertTrue(sites.isEmpty());
+    assertEquals(0, TensorLife.outliving());
+  }
+
+  @Test
+  void aCollectableTensorClosedExplicitlyIsCountedOnceAndUnknownClosesAreIgnored() {
+    Object buffer = new Object();
+    TensorLife.createdCollectable(buffer, 64);
+    TensorLife.closedCollectable(new Object()); // a buffer never counted (a view, a workspace's)
+    assertEquals(64, TensorLife.liveBytes());
+    TensorLife.closedCollectable(buffer);
+    TensorLife.closedCollectable(buffer);
+    assertEquals(0, TensorLife.liveBytes());
+    assertEquals(0, TensorLife.live());
+  }
+
+  @Test
+  void outlivingTensorsAreBoundedAndTheOverflowCounted() {
+    List<Object> kept = new ArrayList<>();
+    int perStep = StepTensors.MAX_SITES_PER_STEP;
+    int steps = TensorLife.OUTLIVING_MAX_SLOTS / 2 / perStep + 1;
+    for (int s = 0; s < steps; s++) {
+      open(true);
+      for (int i = 0; i < perStep; i++) {
+        Object t = new Object();
+        kept.add(t);
+        TensorLife.created(t, StepTensors.MIN_SITE_BYTES);
+      }
+      close();
+    }
+    assertEquals(TensorLife.OUTLIVING_MAX_SLOTS / 2, TensorLife.outliving());
+    assertTrue(TensorLife.overflowed() >= perStep, "overflow counted: " + TensorLife.overflowed());
+    assertEquals(kept.size(), TensorLife.live(), "the level still counts every tensor");
+  }
+
+  @Test
+  void anOnDemandWindowCapturesSitesInCountedSteps() {
+    TensorLife.captureSitesUntil(System.nanoTime() + 60_000_000_000L);
+    try {
+      open(false);
+      Object t = new Object();
+      String site = createHere(t, 2048);
+      close();
+      open(false);
+      close();
+      assertEquals(List.of(site), List.copyOf(sites.keySet()));
+    } finally {
+      TensorLife.captureSitesUntil(Long.MIN_VALUE);
+    }
+  }
+
+  /**
+   * Four threads run detailed and counted steps, creating tensors (plain and collectable) and closing half of them
+   * on another thread, while the others snapshot: the levels end exact, and nothing stays followed once closed and
+   * collected.
+   */
+  @Test
+  void concurrentCreatesClosesAndSnapshotsLeaveExactLevels() throws Exception {
+    int threads = 4;
+    int steps = 200;
+    java.util.concurrent.ConcurrentLinkedQueue<Object[]> handOff = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+    List<Thread> workers = new ArrayList<>();
+    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    for (int w = 0; w < threads; w++) {
+      int id = w;
+      Thread t = new Thread(() -> {
+        try {
+          ThreadRecorder own = ThreadRegistry.local();
+          start.await();
+          for (int s = 0; s < steps; s++) {
+            own.openStep(System.nanoTime(), s % 10 == id);
+            for (int i = 0; i < 20; i++) {
+              Object tensor = new Object();
+              boolean collectable = i % 4 == 0;
+              if (collectable) {
+                TensorLife.createdCollectable(tensor, 2048);
+              } else {
+                TensorLife.created(tensor, 2048);
+              }
+              Object[] other = handOff.poll();
+              if (other != null) {
+                close(other);
+              }
+              if (i % 2 == 0) {
+                handOff.add(new Object[] {tensor, collectable});
+              } else {
+                close(new Object[] {tensor, collectable});
+              }
+            }
+            own.closeStep(System.nanoTime(), s + 1);
+            own.drain((src, r, b, n) -> { });
+          }
+        } catch (Throwable e) {
+          failures.add(e);
+        }
+      });
+      workers.add(t);
+      t.start();
+    }
+    for (Thread t : workers) {
+      t.join(60_000);
+    }
+    assertTrue(failures.isEmpty(), failures::toString);
+    Object[] left;
+    while ((left = handOff.poll()) != null) {
+      close(left);
+    }
+    assertEquals(0, TensorLife.live());
+    assertEquals(0, TensorLife.liveBytes());
+    // A close on another thread while the creator's step was open is not seen by the creator's table: such a
+    // tensor is followed until the collector clears its weak reference, and the next snapshot forgets it.
+    for (int i = 0; i < 50 && TensorLife.outliving() > 0; i++) {
+      System.gc();
+      open(true);
+      close();
+    }
+    assertEquals(0, TensorLife.outliving(), "every followed tensor was closed or collected");
+  }
+
+  private static void close(Object[] handed) {
+    if ((Boolean) handed[1]) {
+      TensorLife.closedCollectable(handed[0]);
+    } else {
+      TensorLife.closed(handed[0], 2048);
+    }
+  }
+}
