@@ -18,9 +18,14 @@ import io.mltrace.agent.memory.HeapAllocation;
 import io.mltrace.bootstrap.HotPathCalibration;
 import io.mltrace.bootstrap.MemoryGauges;
 import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.TensorLife;
 import io.mltrace.bootstrap.ThreadRegistry;
 import io.mltrace.collector.Category;
 import io.mltrace.collector.Collector;
+import io.mltrace.collector.Leak;
+import io.mltrace.collector.LeakFinder;
+import io.mltrace.collector.LeakRule;
+import io.mltrace.collector.MemorySeries;
 import io.mltrace.collector.StepSink;
 import io.mltrace.exporters.ChromeTraceWriter;
 import io.mltrace.exporters.ConsoleReporter;
@@ -124,6 +129,7 @@ public final class AgentRuntime {
     sinks.add(windows);
     sinks.add(guard);
     Collector collector = Collector.create(sinks, 50, options.reportIntervalSeconds() * 1000, 1_000_000);
+    collector.setLeakFinder(new LeakFinder(LeakRule.DEFAULT, AgentRuntime::newLeakSuspect));
     windows.setStats(collector::stats);
     if (jfrEvents != null) {
       collector.addEarlySink(jfrEvents);
@@ -177,7 +183,7 @@ public final class AgentRuntime {
     StartupLog.mark("collector started");
     Recorder.setEnabled(true);
     RetransformTimer timer = new RetransformTimer(attached ? ATTACH_BATCH_REST_MILLIS : 0);
-    List<FrameworkInstrumentation> hooked = new ArrayList<>(frameworks(options.memory()));
+    List<FrameworkInstrumentation> hooked = new ArrayList<>(frameworks(options.memory(), options.nd4jTensors()));
     hooked.add(options.customSpans());
     installer.install(inst, hooked, attached, options.attachBatch(), timer);
     StartupLog.mark("hooks installed");
@@ -221,12 +227,23 @@ public final class AgentRuntime {
 
   /** Every instrumented framework. Hooks whose classes are absent simply never match. */
   static List<FrameworkInstrumentation> frameworks() {
-    return frameworks(true);
+    return frameworks(true, false);
+  }
+
+  /**
+   * A memory series became a leak suspect: one line, and when it counts tensors, sampled steps start taking the
+   * creation sites that name it (not before: a stack walk per tensor would slow every sampled step).
+   */
+  private static void newLeakSuspect(Leak leak) {
+    Collector.printSuspect(leak);
+    if (leak.series() == MemorySeries.ARRAYS_LIVE_BYTES) {
+      TensorLife.captureSitesInSampledSteps(true);
+    }
   }
 
   /** As {@link #frameworks()}; {@code memory} false installs no memory reading that needs a framework's classes. */
-  static List<FrameworkInstrumentation> frameworks(boolean memory) {
-    return List.of(new DjlInstrumentation(memory), new Dl4jInstrumentation(memory));
+  static List<FrameworkInstrumentation> frameworks(boolean memory, boolean nd4jTensors) {
+    return List.of(new DjlInstrumentation(memory), new Dl4jInstrumentation(memory, nd4jTensors));
   }
 
   /**

@@ -65,12 +65,15 @@ class AgentOptionsTest {
   @Test
   void memoryIsOnByDefaultAndOffOnlyWhenAsked() {
     assertTrue(AgentOptions.parse(null, Map.of(), Map.of()).memory());
+    assertTrue(!AgentOptions.parse(null, Map.of(), Map.of()).nd4jTensors(), "ND4J's buffers only when asked");
+    AgentOptions full = AgentOptions.parse("memory=full", Map.of(), Map.of());
+    assertTrue(full.problems().isEmpty() && full.memory() && full.nd4jTensors());
     AgentOptions o = AgentOptions.parse("memory=off", Map.of(), Map.of());
     assertTrue(o.problems().isEmpty());
     assertTrue(!o.memory());
     o = AgentOptions.parse("memory=false", Map.of(), Map.of());
     assertEquals(1, o.problems().size());
-    assertTrue(o.problems().get(0).contains("memory='false' must be on or off"), o.problems().get(0));
+    assertTrue(o.problems().get(0).contains("memory='false' must be on, off or full"), o.problems().get(0));
     assertTrue(o.memory(), "a bad value leaves the default");
   }
 }

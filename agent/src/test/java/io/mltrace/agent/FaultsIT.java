@@ -127,12 +127,13 @@ class FaultsIT {
 
   @Test
   void aFullDiskKeepsTheLastWholeFilesAndTheJobRuns(@TempDir Path dir) throws Exception {
-    // RLIMIT_FSIZE: the kernel refuses (EFBIG) every write past 64 KiB in any file of the job, as a full disk
+    // RLIMIT_FSIZE: the kernel refuses (EFBIG) every write past 128 KiB in any file of the job, as a full disk
     // refuses it (ENOSPC); the JVM ignores the signal that comes with it. A tmpfs needs root to mount. JVM events
     // off: JFR's repository is a file of the job too, HotSpot aborts the JVM when JFR cannot write it, and the
-    // agent's guard watches free space, which a file-size limit does not lower (see the next test).
+    // agent's guard watches free space, which a file-size limit does not lower (see the next test). The limit must
+    // leave room for the agent's own bootstrap jar (about 70 KB): a smaller one disables the agent at start.
     try (TrainingProcess job = JobRun.start("output=" + dir + ",sample_every=1,report_interval=1,console=summary,"
-        + "html_report=false,jvm_events=off", SMALL_HEAP, Map.of(), "ulimit -f 128", MLP, "--steps",
+        + "html_report=false,jvm_events=off", SMALL_HEAP, Map.of(), "ulimit -f 256", MLP, "--steps",
         String.valueOf(STEPS))) {
       assertSameResult(job);
       assertTrue(job.stdout().contains("mltrace summary: " + STEPS + " steps"), job::toString);

@@ -53,6 +53,7 @@ public final class TensorLife {
   private static volatile boolean active;
   /** Steps that open before this {@link System#nanoTime} capture sites whether detailed or not. */
   private static volatile long captureUntil = Long.MIN_VALUE;
+  private static volatile boolean sitesInSampledSteps;
 
   /** Guards {@link #OUTLIVING}. */
   private static final Object OUTLIVING_LOCK = new Object();
@@ -184,7 +185,17 @@ public final class TensorLife {
 
   /** Whether a step opening now captures creation sites. */
   static boolean capturesSites(boolean detailed, long now) {
-    return detailed || now < captureUntil;
+    return detailed && sitesInSampledSteps || now < captureUntil;
+  }
+
+  /**
+   * Whether sampled steps take creation sites. Off until the leak finder suspects a tensor series: a stack walk per
+   * tensor costs microseconds, and in every sampled step it would slow the very steps that are the breakdown's
+   * reference (their data fetches and ops), for a leak that is usually not there. On-demand windows take sites
+   * regardless ({@link #captureSitesUntil}).
+   */
+  public static void captureSitesInSampledSteps(boolean on) {
+    sitesInSampledSteps = on;
   }
 
   /**

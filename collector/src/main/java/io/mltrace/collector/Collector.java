@@ -386,6 +386,11 @@ public final class Collector implements AutoCloseable {
     if (memory != null) {
       draft.memory = memory;
     }
+    try {
+      leaks.onRecordedStep(draft.number, draft.threadId, draft.detailed, draft.memory);
+    } catch (RuntimeException e) {
+      sourceErrors++;
+    }
     assembler.add(draft);
     if (!earlySinks.isEmpty()) {
       Step early = assembler.fromRecordsOnly(draft);

@@ -24,7 +24,10 @@ public final class LeakFinder {
   private final LeakRule rule;
   private final Consumer<Leak> onNewSuspect;
   private final Map<MemorySeries, Window> windows = new EnumMap<>(MemorySeries.class);
-  /** The latest site snapshot of each thread (that of its latest detailed step with sites). */
+  /**
+   * The latest site snapshot of each thread (that of its latest detailed step with sites), one for the bridge's
+   * sites and one for the collector's (key: thread id × 2, + 1 for the bridge's).
+   */
   private final Map<Long, List<MemorySite>> sitesByThread = new LinkedHashMap<>();
   private final Map<MemorySeries, Long> firstSeen = new EnumMap<>(MemorySeries.class);
   private volatile List<Leak> suspects = List.of();
@@ -38,30 +41,51 @@ public final class LeakFinder {
     this.onNewSuspect = onNewSuspect;
   }
 
-  /** Adds a finished step's memory. */
+  /**
+   * Adds a finished step's memory: the series the collector derives (the heap after a collection, GPU memory) and
+   * their sites. The bridge's own series come earlier, through {@link #onRecordedStep}.
+   */
   public void onStep(Step step) {
-    StepMemory memory = step.memory();
-    if (step.detailed() || memory.hasSites()) {
-      List<MemorySite> sites = memory.sites();
-      if (!sites.isEmpty() || sitesByThread.containsKey(step.threadId())) {
-        if (sitesByThread.size() >= MAX_THREADS_WITH_SITES && !sitesByThread.containsKey(step.threadId())) {
+    feed(step.number(), step.threadId(), step.detailed(), step.memory(), false);
+  }
+
+  /**
+   * Adds the series the bridge recorded for a step, as soon as its record is drained: not after the step has waited
+   * for its JVM and GPU events (up to seconds), so that a tensor leak is suspected while the job still runs and its
+   * sampled steps can start taking creation sites.
+   */
+  public void onRecordedStep(long number, long threadId, boolean detailed, StepMemory memory) {
+    feed(number, threadId, detailed, memory, true);
+  }
+
+  private void feed(long number, long threadId, boolean detailed, StepMemory memory, boolean recorded) {
+    if (detailed || memory.hasSites()) {
+      List<MemorySite> sites = new ArrayList<>();
+      for (MemorySite site : memory.sites()) {
+        if (site.series().recordedByBridge() == recorded) {
+          sites.add(site);
+        }
+      }
+      Long key = threadId * 2 + (recorded ? 1 : 0);
+      if (!sites.isEmpty() || sitesByThread.containsKey(key)) {
+        if (sitesByThread.size() >= MAX_THREADS_WITH_SITES && !sitesByThread.containsKey(key)) {
           sitesByThread.remove(sitesByThread.keySet().iterator().next());
         }
-        sitesByThread.put(step.threadId(), sites);
+        sitesByThread.put(key, sites);
         refreshSites();
       }
     }
-    if (step.number() <= rule.warmupSteps()) {
+    if (number <= rule.warmupSteps()) {
       return;
     }
     boolean changed = false;
     for (Map.Entry<MemorySeries, Long> e : memory.values().entrySet()) {
       MemorySeries series = e.getKey();
-      if (!series.isLeakCandidate()) {
+      if (!series.isLeakCandidate() || series.recordedByBridge() != recorded) {
         continue;
       }
       Window w = windows.computeIfAbsent(series, s -> new Window(rule.window()));
-      w.add(step.number(), e.getValue());
+      w.add(number, e.getValue());
       if (w.size >= rule.minPoints() && w.added % JUDGE_EVERY == 0) {
         changed |= judge(series, w);
       }

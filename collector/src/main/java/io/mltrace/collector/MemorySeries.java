@@ -74,6 +74,11 @@ public enum MemorySeries {
     return level && isBytes() && this != PHYSICAL_BYTES;
   }
 
+  /** True for the series the bridge records on the training thread; false for those the collector derives. */
+  public boolean recordedByBridge() {
+    return slot >= 0;
+  }
+
   /** The bridge's slot ({@link MemorySlots}); -1 for a series the collector derives. */
   int slot() {
     return slot;

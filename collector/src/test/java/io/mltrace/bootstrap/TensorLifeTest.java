@@ -25,6 +25,7 @@ class TensorLifeTest {
   @BeforeEach
   void start() {
     TensorLife.reset();
+    TensorLife.captureSitesInSampledSteps(true); // as once the leak finder suspects a tensor series
     Recorder.setEnabled(true);
     tr = ThreadRegistry.local();
     tr.drain((s, r, b, n) -> { });
@@ -33,6 +34,7 @@ class TensorLifeTest {
   @AfterEach
   void stop() {
     Recorder.setEnabled(false);
+    TensorLife.captureSitesInSampledSteps(false);
     TensorLife.reset();
   }
 
@@ -112,6 +114,22 @@ class TensorLifeTest {
   private static String createHere(Object tensor, long bytes) {
     TensorLife.created(tensor, bytes); int line = new Throwable().getStackTrace()[0].getLineNumber();
     return TensorLifeTest.class.getName() + ".createHere(TensorLifeTest.java:" + line + ")";
+  }
+
+  @Test
+  void sampledStepsTakeNoSiteUntilATensorSeriesIsSuspected() {
+    TensorLife.captureSitesInSampledSteps(false);
+    List<Object> kept = new ArrayList<>();
+    for (int s = 0; s < 3; s++) {
+      open(true);
+      Object t = new Object();
+      kept.add(t);
+      TensorLife.created(t, 4000);
+      close();
+      assertTrue(sites.isEmpty(), "no stack walk, no snapshot");
+      assertEquals(4000L * (s + 1), memory.get(MemorySlots.ARRAYS_LIVE_BYTES), "the level is kept regardless");
+    }
+    assertEquals(0, TensorLife.outliving(), "nothing followed without sites");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.mltrace.agent.control;
 
 import io.mltrace.bootstrap.Sampling;
+import io.mltrace.bootstrap.TensorLife;
 import java.io.PrintStream;
 
 /**
@@ -65,11 +66,13 @@ public final class DetailControl {
   /** Details the window's steps from now on, whatever the policy (one window at a time: the newest wins). */
   synchronized void windowOpened(DetailWindow opened) {
     window = opened;
+    TensorLife.captureSitesUntil(Long.MAX_VALUE); // a window's steps name where their tensors were created
     apply();
   }
 
   synchronized void windowClosed() {
     window = null;
+    TensorLife.captureSitesUntil(Long.MIN_VALUE);
     apply();
   }
 

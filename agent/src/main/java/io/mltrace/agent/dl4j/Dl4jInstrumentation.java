@@ -42,6 +42,7 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
   static final String MEMORY_WORKSPACE = "org.nd4j.linalg.api.memory.MemoryWorkspace";
   static final String OPAQUE_DATA_BUFFER = "org.nd4j.nativeblas.OpaqueDataBuffer";
   private final boolean memory;
+  private final boolean tensors;
 
   /** The hooks, with the memory readings ({@code memory=on}, the default). */
   public Dl4jInstrumentation() {
@@ -50,7 +51,16 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
 
   /** The hooks; {@code memory} false leaves the memory levels off ({@code memory=off}). */
   public Dl4jInstrumentation(boolean memory) {
+    this(memory, false);
+  }
+
+  /**
+   * The hooks; {@code memory} false leaves the memory levels off ({@code memory=off}); {@code tensors} true follows
+   * ND4J's buffers as tensors too ({@code memory=full}).
+   */
+  public Dl4jInstrumentation(boolean memory, boolean tensors) {
     this.memory = memory;
+    this.tensors = tensors;
   }
 
   @Override
@@ -163,7 +173,7 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
             .methods("allocateDataBuffer(3)", named("allocateDataBuffer").and(takesArguments(3))
                 .and(takesArgument(0, long.class)))
             .advice(DetachedAllocAdvice.class)));
-    if (memory) {
+    if (memory && tensors) {
       hooks.addAll(tensorHooks());
     }
     return hooks;
