@@ -430,8 +430,8 @@ public final class Recorder {
     }
     if (tr.exitStepEnder() && tr.inStep()) {
       long number = STEPS.incrementAndGet();
-      tr.closeStep(now, number);
-      tr.openStep(now, Sampling.isSampled(number + 1, now));
+      long end = tr.closeStep(now, number);
+      tr.openStep(end, Sampling.isSampled(number + 1, end));
       long every = Sampling.policy().profileEvery;
       tr.profile().reset(every > 0 && Sampling.isSampled(number + 1) && (number + 1) % every == 0);
       GpuCorrelation.stepBoundary(number);

@@ -165,16 +165,22 @@ public final class ThreadRecorder {
     ops.skipWarmUp();
   }
 
-  void closeStep(long now, long stepNumber) {
+  /**
+   * Closes the step whose last span ended at {@code now}, and returns when the step ends: after its own bookkeeping
+   * (the memory readings, the tensor snapshot), which so stays inside the step it belongs to instead of starting the
+   * next step's input gap, where it would count as the job's data loading.
+   */
+  long closeStep(long now, long stepNumber) {
     writeStepOps(now);
     TensorLife.closeStep(this, now);
     writeStepMemory(now);
+    long end = System.nanoTime();
     int base = ring.claim();
     if (base >= 0) {
       long[] r = ring.slots();
       r[base + Slots.HEADER] = Slots.header(Kind.STEP, 0, 0, 0);
       r[base + Slots.START] = stepStart;
-      r[base + Slots.END] = now;
+      r[base + Slots.END] = end;
       r[base + Slots.SPAN_ID] = stepSpanId;
       r[base + Slots.PARENT_ID] = 0;
       r[base + Slots.STEP_ID] = stepNumber;
@@ -190,6 +196,7 @@ public final class ThreadRecorder {
     stepSpanId = 0;
     ops.endStep(true);
     loopThread = true;
+    return end;
   }
 
   /**
