@@ -364,6 +364,14 @@ public final class AgentRuntime {
     if (dir == null || dir.isEmpty()) {
       throw new IllegalArgumentException("trace needs out=<folder>");
     }
+    String kind = request.get(ControlArgs.WINDOW);
+    boolean memory = "memory".equals(kind);
+    if (kind != null && !memory && !kind.equals("detail")) {
+      throw new IllegalArgumentException("window must be detail or memory, not '" + kind + "'");
+    }
+    if (memory && !options.memory()) {
+      throw new IllegalArgumentException("memory is off in this JVM (memory=off): a memory window has nothing to take");
+    }
     Path out = Paths.get(dir).toAbsolutePath();
     Files.createDirectories(out);
     String steps = request.get(ControlArgs.STEPS);
@@ -377,13 +385,13 @@ public final class AgentRuntime {
       if (n <= 0) {
         throw new IllegalArgumentException("steps must be a positive whole number, not '" + steps + "'");
       }
-      return windows.openSteps(n, out);
+      return windows.openSteps(n, out, memory);
     }
     long nanos = Durations.parseNanos(request.get(ControlArgs.DURATION));
     if (nanos <= 0) {
       throw new IllegalArgumentException("trace needs steps=N or duration=D (such as 30s)");
     }
-    return windows.openDuration(nanos, out);
+    return windows.openDuration(nanos, out, memory);
   }
 
   static DetailPolicy policy(AgentOptions o) {

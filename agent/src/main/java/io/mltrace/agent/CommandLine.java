@@ -86,7 +86,7 @@ final class CommandLine {
         "  list                               JVMs of this user; whether mltrace is loaded, its version and mode",
         "  attach <pid> [key=value ...]       load the agent into a running JVM (default: console=off);"
             + " if loaded, reconfigure it",
-        "  trace <pid> --steps N | --duration D [--out DIR] [--timeout D]",
+        "  trace <pid> --steps N | --duration D [--memory] [--out DIR] [--timeout D]",
         "                                     a detailed window; shows progress, then where trace.json and"
             + " summary.json are",
         "  status <pid>                       mode, sampling, overhead guard, attach pause, window",

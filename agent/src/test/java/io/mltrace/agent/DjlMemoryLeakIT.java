@@ -125,6 +125,48 @@ class DjlMemoryLeakIT {
     assertTrue(withSite >= 6, summary.get("steps")::toString);
   }
 
+  /**
+   * {@code mltrace trace <pid> --memory}: the window's steps stay counted (nothing detailed) and each names where
+   * its kept tensors were created; the command prints those sites.
+   */
+  @Test
+  void aMemoryWindowNamesTheLeakSiteWithoutDetailingItsSteps() throws Exception {
+    Path window = out.resolve("memory-window");
+    Path javaHome = Path.of(System.getProperty("java.home"));
+    long leak = 16 * 1024;
+    Cli trace;
+    try (TrainingProcess job = JobRun.start("output=" + out.resolve("run") + ",report_interval=0,sample_every=1000000",
+        List.of(), java.util.Map.of(), "", LEAKY, "--steps", "100000", "--leak-bytes", String.valueOf(leak))) {
+      job.awaitFrame("ai.djl.training.", 120);
+      trace = Cli.run(javaHome, "trace", String.valueOf(job.pid()), "--steps", "8", "--memory", "--out",
+          window.toString());
+      assertEquals(0, trace.exitCode, () -> trace + "\n" + job);
+    }
+    JsonNode summary = JSON.readTree(window.resolve("summary.json").toFile());
+    String site = "io.mltrace.examples.djl.LeakyMlpTraining.keepOne(LeakyMlpTraining.java:";
+    assertEquals(8, summary.get("steps").size(), summary::toString);
+    long previous = 0;
+    boolean first = true;
+    for (JsonNode step : summary.get("steps")) {
+      assertTrue(!step.get("detailed").asBoolean(), "a memory window details nothing: " + step);
+      JsonNode sites = step.get("memory").get("sites");
+      if (first && sites == null) {
+        // A snapshot names tensors that outlived an earlier step whose sites were taken: none before the window.
+        first = false;
+        continue;
+      }
+      first = false;
+      assertTrue(sites != null, () -> "every later step of the window names sites: " + summary.get("steps"));
+      JsonNode top = sites.get(0);
+      assertTrue(top.get("site").asText().startsWith(site), step::toString);
+      assertTrue(top.get("count").asLong() > previous, "one more kept array in each snapshot: " + step);
+      assertEquals(top.get("count").asLong() * leak, top.get("bytes").asLong());
+      previous = top.get("count").asLong();
+    }
+    assertTrue(trace.stdout.contains("memory: tensors alive past their step, by creation site"), trace::toString);
+    assertTrue(trace.stdout.contains(" B in " + previous + " tensors  " + site), trace::toString);
+  }
+
   @Test
   void arraysClosedLateButClosedAreNoSuspectAndTheirSiteDropsOut() throws Exception {
     int keep = 15;

@@ -70,6 +70,14 @@ public final class DetailControl {
     apply();
   }
 
+  /**
+   * A memory window: every step from now on takes the creation sites of its tensors, but stays counted (no
+   * detail, so a job pays a stack walk per tensor and nothing else). Closed by {@link #windowClosed}.
+   */
+  synchronized void memoryWindowOpened() {
+    TensorLife.captureSitesUntil(Long.MAX_VALUE);
+  }
+
   synchronized void windowClosed() {
     window = null;
     TensorLife.captureSitesUntil(Long.MIN_VALUE);

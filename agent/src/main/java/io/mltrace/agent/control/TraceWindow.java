@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * One on-demand window: either the next {@code n} detailed steps from step {@code first}, or the detailed steps
- * that open within a time range. It owns its own sinks (a summary and a trace writing into its folder), so its
+ * that open within a time range; a memory window takes counted steps that captured their tensors' creation sites. It owns its own sinks (a summary and a trace writing into its folder), so its
  * files cover exactly its steps. Used under the {@link WindowSinks} monitor.
  */
 final class TraceWindow {
@@ -21,34 +21,39 @@ final class TraceWindow {
   final int wantedSteps;
   final long startNanos;
   final long endNanos;
+  /** A memory window: its steps are counted ones that took creation sites, not detailed ones. */
+  final boolean memoryOnly;
   private final List<StepSink> sinks;
   private int taken;
   private boolean past;
 
   private TraceWindow(long id, Path dir, long firstStep, int wantedSteps, long startNanos, long endNanos,
-      List<StepSink> sinks) {
+      boolean memoryOnly, List<StepSink> sinks) {
     this.id = id;
     this.dir = dir;
     this.firstStep = firstStep;
     this.wantedSteps = wantedSteps;
     this.startNanos = startNanos;
     this.endNanos = endNanos;
+    this.memoryOnly = memoryOnly;
     this.sinks = sinks;
   }
 
-  static TraceWindow ofSteps(long id, Path dir, long firstStep, int steps, List<StepSink> sinks) {
-    return new TraceWindow(id, dir, firstStep, steps, Long.MAX_VALUE, Long.MIN_VALUE, sinks);
+  static TraceWindow ofSteps(long id, Path dir, long firstStep, int steps, boolean memoryOnly,
+      List<StepSink> sinks) {
+    return new TraceWindow(id, dir, firstStep, steps, Long.MAX_VALUE, Long.MIN_VALUE, memoryOnly, sinks);
   }
 
-  static TraceWindow ofDuration(long id, Path dir, long startNanos, long endNanos, List<StepSink> sinks) {
-    return new TraceWindow(id, dir, Long.MAX_VALUE, 0, startNanos, endNanos, sinks);
+  static TraceWindow ofDuration(long id, Path dir, long startNanos, long endNanos, boolean memoryOnly,
+      List<StepSink> sinks) {
+    return new TraceWindow(id, dir, Long.MAX_VALUE, 0, startNanos, endNanos, memoryOnly, sinks);
   }
 
   boolean bySteps() {
     return wantedSteps > 0;
   }
 
-  /** True when the hot path was told to detail this step for the window. */
+  /** True when the hot path was told to detail this step (or, in a memory window, take its sites) for the window. */
   boolean covers(Step step) {
     if (bySteps()) {
       return step.number() >= firstStep && step.number() < firstStep + wantedSteps + SLACK_STEPS;
@@ -56,7 +61,7 @@ final class TraceWindow {
     return step.startNs() >= startNanos && step.startNs() < endNanos;
   }
 
-  /** Takes the step when it belongs to the window (detailed, in range, room left). */
+  /** Takes the step when it belongs to the window (detailed unless a memory window, in range, room left). */
   void offer(Step step) {
     if (complete()) {
       return;
@@ -65,7 +70,7 @@ final class TraceWindow {
       past = true;
       return;
     }
-    if (!step.detailed() || !covers(step)) {
+    if (!(memoryOnly || step.detailed()) || !covers(step)) {
       return;
     }
     taken++;

@@ -35,19 +35,30 @@ public final class WindowSinks implements StepSink {
     this.stats = stats;
   }
 
-  /** Opens a window of the next {@code steps} steps; throws IllegalStateException when one is open. */
-  public synchronized String openSteps(int steps, Path dir) {
+  /**
+   * Opens a window of the next {@code steps} steps; throws IllegalStateException when one is open. A
+   * {@code memory} window leaves the steps counted and only has them take the creation sites of their tensors.
+   */
+  public synchronized String openSteps(int steps, Path dir, boolean memory) {
     checkNoneOpen();
+    List<StepSink> sinks = sinkFactory.apply(dir); // first: making the writers can take longer than a step
+    if (memory) {
+      control.memoryWindowOpened(); // before the first step is chosen, so that every step from it on takes sites
+    }
     long first = Recorder.stepsClosed() + 2; // the step open now was decided already: start with the next
-    TraceWindow w = TraceWindow.ofSteps(++lastId, dir, first, steps, sinkFactory.apply(dir));
+    TraceWindow w = TraceWindow.ofSteps(++lastId, dir, first, steps, memory, sinks);
     return opened(w, DetailWindow.steps(first, first + steps + TraceWindow.SLACK_STEPS - 1));
   }
 
-  /** Opens a window of the steps that start within the next {@code nanos}. */
-  public synchronized String openDuration(long nanos, Path dir) {
+  /** Opens a window of the steps that start within the next {@code nanos} (see {@link #openSteps}). */
+  public synchronized String openDuration(long nanos, Path dir, boolean memory) {
     checkNoneOpen();
+    List<StepSink> sinks = sinkFactory.apply(dir);
+    if (memory) {
+      control.memoryWindowOpened();
+    }
     long start = System.nanoTime();
-    TraceWindow w = TraceWindow.ofDuration(++lastId, dir, start, start + nanos, sinkFactory.apply(dir));
+    TraceWindow w = TraceWindow.ofDuration(++lastId, dir, start, start + nanos, memory, sinks);
     return opened(w, DetailWindow.time(start, start + nanos));
   }
 
@@ -61,13 +72,15 @@ public final class WindowSinks implements StepSink {
 
   private String opened(TraceWindow w, DetailWindow detail) {
     open = w;
-    control.windowOpened(detail);
+    if (!w.memoryOnly) {
+      control.windowOpened(detail);
+    }
     AgentStatus.publish(AgentStatus.WINDOW_ID, String.valueOf(w.id));
     AgentStatus.publish(AgentStatus.WINDOW_TARGET, w.target());
     AgentStatus.publish(AgentStatus.WINDOW_OUT, w.dir.toString());
     AgentStatus.publish(AgentStatus.WINDOW_STEPS, "0");
     AgentStatus.publish(AgentStatus.WINDOW_STATE, "open");
-    return "window " + w.id + " open: " + w.target() + " into " + w.dir;
+    return "window " + w.id + " open: " + w.target() + (w.memoryOnly ? " of creation sites" : "") + " into " + w.dir;
   }
 
   /** Closes the open window with what it has; returns a description, or null when none was open. */

@@ -77,6 +77,11 @@ class ControlPipelineTest {
 
   /** As {@link #train(int, IntUnaryOperator)}, draining every {@code drainEvery} steps (and at the end). */
   private void train(int steps, IntUnaryOperator sleepMillis, int drainEvery) throws Exception {
+    train(steps, sleepMillis, drainEvery, () -> { });
+  }
+
+  /** As above; {@code inPhase} runs inside each step's trainBatch phase, after its GEMM. */
+  private void train(int steps, IntUnaryOperator sleepMillis, int drainEvery, Runnable inPhase) throws Exception {
     Thread t = new Thread(() -> {
       for (int i = 0; i < steps; i++) {
         ThreadRecorder data = Recorder.enterStepPart();
@@ -84,6 +89,7 @@ class ControlPipelineTest {
         ThreadRecorder phase = Recorder.enterStepPart();
         ThreadRecorder gemm = Recorder.enterOp();
         Recorder.exitGemm(gemm, "linear", GemmShapes.LINEAR, new long[] {8, 16}, new long[] {4, 16});
+        inPhase.run();
         int ms = sleepMillis.applyAsInt(i);
         if (ms > 0) {
           try {
@@ -203,7 +209,7 @@ class ControlPipelineTest {
     pipeline(0);
     control.configure(DetailPolicy.off());
     Path window = dir.resolve("window");
-    String opened = windows.openSteps(5, window);
+    String opened = windows.openSteps(5, window, false);
     assertTrue(opened.startsWith("window 1 open: 5 steps"), opened);
     train(20, i -> 0);
     JsonNode summary = new ObjectMapper().readTree(window.resolve("summary.json").toFile());
@@ -229,7 +235,7 @@ class ControlPipelineTest {
     pipeline(0);
     control.configure(DetailPolicy.off());
     Path window = dir.resolve("duration");
-    String opened = windows.openDuration(500_000_000L, window);
+    String opened = windows.openDuration(500_000_000L, window, false);
     assertTrue(opened.startsWith("window") && opened.contains("into " + window), opened);
     train(100, i -> 10); // at least 1 s of 10 ms steps: the 500 ms window closes on a step that starts after it
     JsonNode summary = new ObjectMapper().readTree(window.resolve("summary.json").toFile());
@@ -238,5 +244,49 @@ class ControlPipelineTest {
     assertTrue(inWindow >= 1 && inWindow <= 51, "steps in the window: " + inWindow);
     assertEquals(inWindow, all.stream().filter(Step::detailed).count(), "exactly the detailed steps");
     assertEquals("done", System.getProperty(AgentStatus.WINDOW_STATE));
+  }
+
+  /**
+   * A memory window leaves its steps counted and has each take the creation sites of its tensors: a tensor kept
+   * per step shows in every snapshot of the window, one more each step; before and after it, no step walks a stack.
+   */
+  @Test
+  void aMemoryWindowTakesCountedStepsWithTheirTensorsCreationSites() throws Exception {
+    pipeline(0);
+    control.configure(new DetailPolicy(Mode.DEFAULT, 1_000_000, 0, 0, 200, true));
+    List<Object> kept = new ArrayList<>();
+    Runnable keepOne = () -> {
+      Object tensor = new Object();
+      kept.add(tensor);
+      io.mltrace.bootstrap.TensorLife.created(tensor, 4096);
+    };
+    try {
+      train(5, i -> 0, 20, keepOne);
+      assertTrue(all.stream().allMatch(s -> s.memory().sites().isEmpty()), "no sites before the window");
+      Path window = dir.resolve("memory");
+      String opened = windows.openSteps(6, window, true);
+      assertTrue(opened.startsWith("window 1 open: 6 steps of creation sites"), opened);
+      all.clear();
+      train(12, i -> 0, 20, keepOne);
+      assertEquals("done", System.getProperty(AgentStatus.WINDOW_STATE));
+      JsonNode summary = new ObjectMapper().readTree(window.resolve("summary.json").toFile());
+      assertEquals(6, summary.get("steps").size(), summary::toString);
+      long previous = 0;
+      for (JsonNode s : summary.get("steps")) {
+        assertFalse(s.get("detailed").asBoolean(), "a memory window details nothing: " + s);
+        JsonNode top = s.get("memory").get("sites").get(0);
+        assertTrue(top.get("site").asText().startsWith(getClass().getName() + ".lambda$"), s::toString);
+        assertTrue(top.get("count").asLong() > previous, "one more kept tensor each step: " + s);
+        previous = top.get("count").asLong();
+      }
+      assertTrue(all.stream().noneMatch(Step::detailed));
+      all.clear();
+      train(3, i -> 0, 1, keepOne); // the window closed: steps from now on walk no stack
+      assertTrue(all.stream().allMatch(st -> st.memory().sites().isEmpty()), "no stack walk after the window");
+    } finally {
+      for (Object tensor : kept) {
+        io.mltrace.bootstrap.TensorLife.closed(tensor, 4096);
+      }
+    }
   }
 }

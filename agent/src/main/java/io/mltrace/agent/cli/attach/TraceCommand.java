@@ -1,6 +1,7 @@
 package io.mltrace.agent.cli.attach;
 
 import io.mltrace.agent.cli.ExitCodes;
+import io.mltrace.agent.cli.analysis.WindowMemory;
 import io.mltrace.agent.Durations;
 import io.mltrace.agent.control.AgentStatus;
 import java.io.PrintStream;
@@ -17,10 +18,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code trace <pid> --steps N | --duration D [--out DIR] [--timeout D]}: opens an on-demand window in the target
- * (attaching first, in the cheapest mode, when mltrace is not loaded), shows its progress on stderr until it
+ * {@code trace <pid> --steps N | --duration D [--memory] [--out DIR] [--timeout D]}: opens an on-demand window in the
+ * target (attaching first, in the cheapest mode, when mltrace is not loaded), shows its progress on stderr until it
  * closes, then prints where its {@code trace.json} (or {@code trace.json.gz}), {@code summary.json} and, when
- * written, {@code report.html} are.
+ * written, {@code report.html} are. With {@code --memory} the window's steps stay counted and take the creation
+ * sites of their tensors instead (a stack walk per tensor, no detail), and the command prints the sites of the
+ * tensors that outlived their step, as of the window's last step, and the run's leak suspects.
  */
 final class TraceCommand {
   static final long POLL_MILLIS = 250;
@@ -48,8 +51,13 @@ final class TraceCommand {
     String duration = null;
     String dir = null;
     String timeout = DEFAULT_TIMEOUT;
+    boolean memory = false;
     for (int i = 1; i < args.size(); i++) {
       String flag = args.get(i);
+      if (flag.equals("--memory")) {
+        memory = true;
+        continue;
+      }
       if (i + 1 >= args.size()) {
         throw usage(flag + " needs a value");
       }
@@ -94,7 +102,7 @@ final class TraceCommand {
         String attached = commands.load(c, Commands.TRACE_ATTACH);
         err.println("mltrace: " + attached.replaceFirst("^attached: ", "attached to " + pid + ": "));
       }
-      String window = steps > 0 ? "steps=" + steps : "duration=" + duration;
+      String window = (steps > 0 ? "steps=" + steps : "duration=" + duration) + (memory ? ",window=memory" : "");
       String answer = c.loadAgent(commands.agentJar(), "command=trace," + window + ",out=" + folder);
       err.println("mltrace: " + answer);
       Matcher m = OPENED.matcher(answer);
@@ -103,7 +111,13 @@ final class TraceCommand {
       }
       id = Long.parseLong(m.group(1));
     }
-    return follow(pid, id, folder, durationNanos, timeoutNanos);
+    int exit = follow(pid, id, folder, durationNanos, timeoutNanos);
+    if (memory) {
+      for (String line : WindowMemory.describe(folder.resolve("summary.json"))) {
+        out.println(line);
+      }
+    }
+    return exit;
   }
 
   /** Polls the window's state until it closes; closes a duration window that no later step closed. */
@@ -186,7 +200,7 @@ final class TraceCommand {
   }
 
   private static CliFailure usage(String why) {
-    return new CliFailure(ExitCodes.USAGE, why + "; usage: trace <pid> --steps N | --duration D [--out DIR]"
-        + " [--timeout D]");
+    return new CliFailure(ExitCodes.USAGE, why + "; usage: trace <pid> --steps N | --duration D [--memory]"
+        + " [--out DIR] [--timeout D]");
   }
 }
