@@ -45,6 +45,12 @@ public final class Kind {
    * all zero: none). The thread's later steps belong to it until the next such record.
    */
   public static final int LOOP_CONTEXT = 12;
+  /**
+   * Not a span: what one holder of the model being trained holds at this point of the open step
+   * ({@link ModelMemory}: parameters, gradients, optimizer state), with its bytes and array count
+   * ({@link MemorySlots#HOLDER_BYTES}). Written every so many steps; the collector carries the latest value forward.
+   */
+  public static final int MEMORY_HOLDER = 13;
 
   private Kind() {}
 

@@ -52,6 +52,13 @@ public final class MemorySlots {
   /** Slot of a {@link Kind#MEMORY_SITE} record: the series the tensors count in ({@link #ARRAYS_LIVE_BYTES}...). */
   public static final int SITE_SERIES = Slots.DIMS + 2;
 
+  /** Slot of a {@link Kind#MEMORY_HOLDER} record: the bytes the holder holds. */
+  public static final int HOLDER_BYTES = Slots.DIMS;
+  /** Slot of a {@link Kind#MEMORY_HOLDER} record: in how many arrays. */
+  public static final int HOLDER_COUNT = Slots.DIMS + 1;
+  /** Slot of a {@link Kind#MEMORY_HOLDER} record: which holder ({@link ModelMemory#PARAMETERS}...). */
+  public static final int HOLDER_ID = Slots.DIMS + 2;
+
   /** The lower-case name of a series, as output formats write it. */
   public static String name(int series) {
     switch (series) {

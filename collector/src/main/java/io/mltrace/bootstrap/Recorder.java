@@ -447,6 +447,7 @@ public final class Recorder {
     tr.abandonStep();
     tr.markLoopThread();
     tr.readTraceContext(System.nanoTime());
+    tr.holderSteps = 0; // a new loop may train another model: read its holders from its first steps
   }
 
   /**

@@ -272,6 +272,26 @@ public final class ThreadRecorder {
     ring.publish(base, site);
     return true;
   }
+  /** Writes a {@link Kind#MEMORY_HOLDER} record into the open step; false when no step is open or the ring is full. */
+  boolean writeMemoryHolder(int holder, long bytes, long count, long now) {
+    if (stepSpanId == 0) {
+      return false;
+    }
+    int base = claimRecord(Slots.header(Kind.MEMORY_HOLDER), now, now, stepSpanId);
+    if (base < 0) {
+      return false;
+    }
+    long[] r = ring.slots();
+    r[base + MemorySlots.HOLDER_BYTES] = bytes;
+    r[base + MemorySlots.HOLDER_COUNT] = count;
+    r[base + MemorySlots.HOLDER_ID] = holder;
+    ring.publish(base, "holder");
+    return true;
+  }
+
+  /** Steps this thread has ended through {@link ModelMemory#stepEnding} (its own count: readings are spaced by it). */
+  long holderSteps;
+
 
   /** Adds to a memory flow of the open step ({@link MemorySlots}); the caller checked that a step is open. */
   void addToStepMemory(int series, long delta) {

@@ -33,6 +33,8 @@
  *       {@code CHECK_MEASURED_NS}, written just before its step record.</li>
  *   <li>Step records ({@code Kind.STEP}): {@code FLOPS}, {@code STEP_OP_COUNT}, {@code STEP_DETAILED},
  *       {@code STEP_DROPPED}, then {@code STEP_ATTRIBUTE_COUNT} framework attributes ({@code ATTR_*}).</li>
+ *   <li>Memory records ({@code Kind.STEP_MEMORY}, {@code MEMORY_SITE}, {@code MEMORY_HOLDER}): their slots are in
+ *       {@link io.mltrace.bootstrap.MemorySlots}.</li>
  * </ul>
  * A step's records all precede its step record in its thread's ring; the step record closes them.
  */

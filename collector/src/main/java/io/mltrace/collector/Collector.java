@@ -6,6 +6,7 @@ import io.mltrace.bootstrap.ThreadRecorder;
 import io.mltrace.bootstrap.ThreadRegistry;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
@@ -39,6 +40,8 @@ public final class Collector implements AutoCloseable {
   private static final int MAX_PENDING_MEMORY = 1024;
   /** Per recording thread, the application's trace its steps join ({@link #loopContext}). */
   private final Map<ThreadRecorder, TraceParent> traceParents = new IdentityHashMap<>();
+  /** Each thread's latest holder readings ({@link #holderOf}), bounded like {@link #traceParents}. */
+  private final Map<ThreadRecorder, Map<MemorySeries, Long>> latestHolders = new IdentityHashMap<>();
   private static final int MAX_TRACE_PARENTS = 4096;
   private final Drainer drainer = new Drainer();
   private final Object lock = new Object();
@@ -324,6 +327,10 @@ public final class Collector implements AutoCloseable {
         memoryOf(stepId, kind, r, base, name);
         return;
       }
+      if (kind == Kind.MEMORY_HOLDER) {
+        holderOf(source, stepId, r, base);
+        return;
+      }
       Span span = SpanRecords.span(r, base, name, source.threadId());
       if (kind == Kind.STEP_OPS && stepId == 0) {
         return; // the op time of a step that was abandoned: no step will account it
@@ -358,6 +365,25 @@ public final class Collector implements AutoCloseable {
     }
   }
 
+  /**
+   * A holder's reading ({@code ModelMemory}): the step it was read in gets it, and so do the thread's later steps
+   * until the next reading (holders are read every so many steps).
+   */
+  private void holderOf(ThreadRecorder source, long stepId, long[] r, int base) {
+    if (stepId == 0) {
+      return;
+    }
+    if (pendingMemory.size() > MAX_PENDING_MEMORY) {
+      pendingMemory.clear();
+    }
+    StepMemory m = pendingMemory.computeIfAbsent(stepId, k -> new StepMemory());
+    MemorySeries series = m.addHolderRecord(r, base);
+    if (latestHolders.size() < MAX_TRACE_PARENTS || latestHolders.containsKey(source)) {
+      latestHolders.computeIfAbsent(source, k -> new EnumMap<>(MemorySeries.class))
+          .put(series, m.value(series));
+    }
+  }
+
   /** The application's trace that a thread's later steps join (null: none), until its next loop starts. */
   private void loopContext(ThreadRecorder source, TraceParent parent) {
     if (parent == null) {
@@ -383,6 +409,17 @@ public final class Collector implements AutoCloseable {
     draft.attributes = SpanRecords.stepAttributes(r, base);
     draft.traceParent = traceParents.get(source);
     StepMemory memory = pendingMemory.remove(stepSpanId);
+    Map<MemorySeries, Long> holders = latestHolders.get(source);
+    if (holders != null) {
+      if (memory == null) {
+        memory = new StepMemory();
+      }
+      for (Map.Entry<MemorySeries, Long> h : holders.entrySet()) {
+        if (!memory.has(h.getKey())) {
+          memory.set(h.getKey(), h.getValue());
+        }
+      }
+    }
     if (memory != null) {
       draft.memory = memory;
     }

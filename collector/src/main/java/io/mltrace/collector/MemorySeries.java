@@ -1,6 +1,7 @@
 package io.mltrace.collector;
 
 import io.mltrace.bootstrap.MemorySlots;
+import io.mltrace.bootstrap.ModelMemory;
 import java.util.Locale;
 
 /**
@@ -32,7 +33,13 @@ public enum MemorySeries {
   /** Flow: device frees during the step. */
   GPU_FREES(-1, false),
   /** Level: device bytes allocated since the agent started and not freed, at the step's end. */
-  GPU_LIVE_BYTES(-1, true);
+  GPU_LIVE_BYTES(-1, true),
+  /** Level: the trained model's parameters ({@code ModelMemory}); read every so many steps, carried in between. */
+  PARAMETERS_BYTES(-1, true),
+  /** Level: the gradients of the model's trainable parameters, once a backward pass has made them. */
+  GRADIENTS_BYTES(-1, true),
+  /** Level: the optimizer's (DL4J: the updater's) state, once its first update has made it. */
+  OPTIMIZER_STATE_BYTES(-1, true);
 
   private final int slot;
   private final boolean level;
@@ -82,6 +89,16 @@ public enum MemorySeries {
   /** The bridge's slot ({@link MemorySlots}); -1 for a series the collector derives. */
   int slot() {
     return slot;
+  }
+
+  /** The series of a {@code ModelMemory} holder. */
+  static MemorySeries ofHolder(int holder) {
+    switch (holder) {
+      case ModelMemory.PARAMETERS: return PARAMETERS_BYTES;
+      case ModelMemory.GRADIENTS: return GRADIENTS_BYTES;
+      case ModelMemory.OPTIMIZER_STATE: return OPTIMIZER_STATE_BYTES;
+      default: throw new IllegalArgumentException("no memory holder " + holder);
+    }
   }
 
   /** The series of a bridge slot. */

@@ -46,6 +46,13 @@ public final class StepMemory {
         r[base + MemorySlots.SITE_BYTES], r[base + MemorySlots.SITE_COUNT]));
   }
 
+  /** A {@code Kind.MEMORY_HOLDER} record; returns its series. */
+  MemorySeries addHolderRecord(long[] r, int base) {
+    MemorySeries series = MemorySeries.ofHolder((int) r[base + MemorySlots.HOLDER_ID]);
+    values.put(series, r[base + MemorySlots.HOLDER_BYTES]);
+    return series;
+  }
+
   void set(MemorySeries series, long value) {
     values.put(series, value);
   }

@@ -7,6 +7,7 @@ import io.mltrace.bootstrap.GemmShapes;
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.MemoryGauges;
 import io.mltrace.bootstrap.MemorySlots;
+import io.mltrace.bootstrap.ModelMemory;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.Sampling;
 import io.mltrace.bootstrap.ThreadRecorder;
@@ -154,6 +155,70 @@ class CollectorTest {
       assertTrue(!m.has(MemorySeries.WORKSPACE_BYTES), "a gauge that throws is off, and its series absent");
       assertTrue(!m.has(MemorySeries.OFFHEAP_BYTES), "a series nobody measured is absent, not 0");
     }
+  }
+
+  /**
+   * The model's holders are read at a thread's first steps, then every {@link ModelMemory#EVERY}: the steps in
+   * between carry the latest reading; the optimizer's state appears at the step whose update made it; a reader that
+   * throws is removed and the job's steps close as before.
+   */
+  @Test
+  void theModelsHoldersAreReadEverySoManyStepsAndCarriedBetween() throws Exception {
+    AtomicLong readings = new AtomicLong();
+    Object trainer = new Object();
+    ModelMemory.install((o, out) -> {
+      if (o != trainer) {
+        return false;
+      }
+      long n = readings.incrementAndGet();
+      out[2 * ModelMemory.PARAMETERS] = 4000;
+      out[2 * ModelMemory.PARAMETERS + 1] = 2;
+      out[2 * ModelMemory.GRADIENTS] = 4000;
+      out[2 * ModelMemory.OPTIMIZER_STATE] = n == 1 ? 0 : 8000 * n; // made by the first update, then grows
+      return true;
+    });
+    int steps = ModelMemory.EVERY + 6;
+    try {
+      runInNewThread(() -> {
+        for (int i = 0; i < steps; i++) {
+          ThreadRecorder opt = Recorder.enterStepEnd();
+          ModelMemory.stepEnding(trainer);
+          Recorder.exitStepEnd(opt, "optimizer");
+        }
+      });
+    } finally {
+      ModelMemory.clear();
+    }
+    collector.drainOnce();
+    assertEquals(ModelMemory.FIRST_STEPS + 1, readings.get(), "steps 1-3, then step 64");
+    assertEquals(steps, this.steps.size());
+    for (int i = 0; i < steps; i++) {
+      StepMemory m = this.steps.get(i).memory();
+      int stepOfThread = i + 1;
+      long expectedReading = stepOfThread <= ModelMemory.FIRST_STEPS ? stepOfThread
+          : stepOfThread < ModelMemory.EVERY ? ModelMemory.FIRST_STEPS : ModelMemory.FIRST_STEPS + 1;
+      assertEquals(4000, m.value(MemorySeries.PARAMETERS_BYTES), "step " + stepOfThread);
+      assertEquals(4000, m.value(MemorySeries.GRADIENTS_BYTES));
+      assertEquals(expectedReading == 1 ? 0 : 8000 * expectedReading, m.value(MemorySeries.OPTIMIZER_STATE_BYTES),
+          "step " + stepOfThread + " carries reading " + expectedReading);
+    }
+
+    // A reader that throws: one line, removed; the steps close and carry no holder of their own.
+    ModelMemory.install((o, out) -> {
+      throw new IllegalStateException("broken reader");
+    });
+    this.steps.clear();
+    runInNewThread(() -> {
+      for (int i = 0; i < 3; i++) {
+        ThreadRecorder opt = Recorder.enterStepEnd();
+        ModelMemory.stepEnding(trainer);
+        Recorder.exitStepEnd(opt, "optimizer");
+      }
+    });
+    ModelMemory.clear();
+    collector.drainOnce();
+    assertEquals(3, this.steps.size());
+    assertTrue(this.steps.stream().noneMatch(st -> st.memory().has(MemorySeries.PARAMETERS_BYTES)));
   }
 
   @Test

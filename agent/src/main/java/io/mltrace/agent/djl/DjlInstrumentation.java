@@ -19,6 +19,7 @@ import io.mltrace.agent.instrument.FrameworkInstrumentation;
 import io.mltrace.agent.instrument.Hook;
 import io.mltrace.bootstrap.GemmShapes;
 import io.mltrace.bootstrap.Kind;
+import io.mltrace.bootstrap.ModelMemory;
 import java.util.ArrayList;
 import java.util.List;
 import net.bytebuddy.description.method.MethodDescription;
@@ -70,6 +71,9 @@ public final class DjlInstrumentation implements FrameworkInstrumentation {
   /** The hooks; {@code memory} false leaves the tensor hooks out ({@code memory=off}). */
   public DjlInstrumentation(boolean memory) {
     this.memory = memory;
+    if (memory) {
+      ModelMemory.install(new DjlModelMemory());
+    }
   }
 
   @Override

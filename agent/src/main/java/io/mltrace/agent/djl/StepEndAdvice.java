@@ -5,6 +5,7 @@ import io.mltrace.agent.instrument.HookId;
 import io.mltrace.bootstrap.EngineProfile;
 import io.mltrace.bootstrap.HookHealth;
 import io.mltrace.bootstrap.Kind;
+import io.mltrace.bootstrap.ModelMemory;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.ThreadRecorder;
 import net.bytebuddy.asm.Advice;
@@ -43,7 +44,10 @@ final class StepEndAdvice {
   }
 
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-  static void exit(@Advice.Enter ThreadRecorder tr) {
+  static void exit(@Advice.Enter ThreadRecorder tr, @Advice.This Object trainer) {
+    if (tr != null) {
+      ModelMemory.stepEnding(trainer); // every so many steps: parameters, gradients, optimizer state
+    }
     Recorder.exitStepEnd(tr, "optimizer");
     if (EngineProfile.profiling(tr)) {
       try {

@@ -13,6 +13,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 import io.mltrace.agent.instrument.FrameworkInstrumentation;
 import io.mltrace.agent.instrument.Hook;
 import io.mltrace.bootstrap.Kind;
+import io.mltrace.bootstrap.ModelMemory;
 import java.util.ArrayList;
 import java.util.List;
 import net.bytebuddy.description.method.MethodDescription;
@@ -60,6 +61,9 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
    */
   public Dl4jInstrumentation(boolean memory, boolean tensors) {
     this.memory = memory;
+    if (memory) {
+      ModelMemory.install(new Dl4jModelMemory());
+    }
     this.tensors = tensors;
   }
 

@@ -2,6 +2,7 @@ package io.mltrace.agent.dl4j;
 
 import io.mltrace.agent.instrument.HookId;
 import io.mltrace.bootstrap.HookHealth;
+import io.mltrace.bootstrap.ModelMemory;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.ThreadRecorder;
 import net.bytebuddy.asm.Advice;
@@ -20,7 +21,10 @@ final class OptimizeAdvice {
   }
 
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-  static void exit(@Advice.Enter ThreadRecorder tr) {
+  static void exit(@Advice.Enter ThreadRecorder tr, @Advice.This Object solver) {
+    if (tr != null) {
+      ModelMemory.stepEnding(solver); // every so many steps: parameters, gradients, updater state
+    }
     Recorder.exitStepEnd(tr, "optimize");
   }
 }

@@ -25,7 +25,7 @@ import java.util.Locale;
 /**
  * An MLP (784-128-10 by default) trained with SGD on synthetic, learnable data for a fixed number of steps.
  *
- * <p>{@code --steps N --batch B --hidden H --seed S [--dataset-batches D]}. Prints one line at the end:
+ * <p>{@code --steps N --batch B --hidden H --seed S [--dataset-batches D] [--optimizer sgd|adam]}. Prints one line at the end:
  * {@code final loss <value>}.
  */
 public final class MlpTraining {
@@ -59,7 +59,9 @@ public final class MlpTraining {
 
       model.setBlock(block(inputs, hidden, classes));
       Loss lossFunction = Loss.softmaxCrossEntropyLoss();
-      DefaultTrainingConfig config = sgd(lossFunction);
+      DefaultTrainingConfig config = Args.string(args, "--optimizer", "sgd").equals("adam")
+          ? new DefaultTrainingConfig(lossFunction).optOptimizer(Optimizer.adam().build())
+          : sgd(lossFunction);
       try (Trainer trainer = model.newTrainer(config)) {
         trainer.initialize(new Shape(batch, inputs));
         int done = 0;

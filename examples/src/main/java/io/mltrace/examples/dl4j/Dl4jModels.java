@@ -43,11 +43,15 @@ final class Dl4jModels {
   private Dl4jModels() {}
 
   static MultiLayerConfiguration config(String model, long seed) {
+    return config(model, seed, new Sgd(0.05));
+  }
+
+  static MultiLayerConfiguration config(String model, long seed, org.nd4j.linalg.learning.config.IUpdater updater) {
     NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
         .seed(seed)
         .dataType(DataType.FLOAT)
         .weightInit(WeightInit.XAVIER)
-        .updater(new Sgd(0.05))
+        .updater(updater)
         .list();
     switch (model) {
       case "mlp":

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -13,7 +14,7 @@ import org.nd4j.linalg.dataset.DataSet;
  * Trains one of the example networks ({@code --model mlp|cnn|lenet|lstm}) with {@code MultiLayerNetwork.fit} over a
  * data set iterator, then runs inference with {@code output(...)}.
  *
- * <p>{@code --steps N --batch B --epochs E --sleep-us S --async true|false --outputs K --graph true|false --seed S}:
+ * <p>{@code --steps N --batch B --epochs E --sleep-us S --async true|false --outputs K --graph true|false --seed S --updater sgd|adam}:
  * N batches per
  * epoch, the iterator sleeping S µs per batch ({@code --async true} lets DL4J prefetch them on another thread),
  * then K calls of {@code output}; {@code --graph true} trains the same network as a {@code ComputationGraph}.
@@ -40,7 +41,10 @@ public final class Dl4jTraining {
     boolean graph = Boolean.parseBoolean(Args.string(args, "--graph", "false"));
 
     List<DataSet> batches = Dl4jModels.batches(model, steps, batch, seed);
-    MultiLayerNetwork net = new MultiLayerNetwork(Dl4jModels.config(model, seed));
+    MultiLayerConfiguration config = Args.string(args, "--updater", "sgd").equals("adam")
+        ? Dl4jModels.config(model, seed, new org.nd4j.linalg.learning.config.Adam(1e-3))
+        : Dl4jModels.config(model, seed);
+    MultiLayerNetwork net = new MultiLayerNetwork(config);
     net.init();
     // Injected ground truth for the accounting tests: System.gc() after chosen steps, a listener that spins.
     java.util.Set<Integer> gcSteps = new java.util.HashSet<>();

@@ -91,4 +91,16 @@ public final class StepMemoryEvent extends jdk.jfr.Event {
   @Label("GPU Memory Held")
   @DataAmount(DataAmount.BYTES)
   public long gpu_live_bytes = NOT_MEASURED;
+
+  @Label("Model Parameters")
+  @DataAmount(DataAmount.BYTES)
+  public long parameters_bytes = NOT_MEASURED;
+
+  @Label("Model Gradients")
+  @DataAmount(DataAmount.BYTES)
+  public long gradients_bytes = NOT_MEASURED;
+
+  @Label("Optimizer State")
+  @DataAmount(DataAmount.BYTES)
+  public long optimizer_state_bytes = NOT_MEASURED;
 }

@@ -52,6 +52,9 @@ final class StepMemoryEvents implements StepSink {
       case GPU_ALLOCS: e.gpu_allocs = v; break;
       case GPU_FREES: e.gpu_frees = v; break;
       case GPU_LIVE_BYTES: e.gpu_live_bytes = v; break;
+      case PARAMETERS_BYTES: e.parameters_bytes = v; break;
+      case GRADIENTS_BYTES: e.gradients_bytes = v; break;
+      case OPTIMIZER_STATE_BYTES: e.optimizer_state_bytes = v; break;
       default: break; // a series added later: not in this event until it has a field
     }
   }

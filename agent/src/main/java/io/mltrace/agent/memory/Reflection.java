@@ -1,0 +1,123 @@
+package io.mltrace.agent.memory;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Reflective reads of a framework's objects for the model's memory holders ({@link io.mltrace.bootstrap.ModelMemory}):
+ * the agent's loader may not see the framework (it is the job's), and the holders are read every so many steps,
+ * so reflection through the object's own class is both the safe and a cheap enough way. Members are looked up once
+ * per class and cached.
+ */
+public final class Reflection {
+  private static final Map<String, Method> METHODS = new ConcurrentHashMap<>();
+  private static final Map<String, Field> FIELDS = new ConcurrentHashMap<>();
+  /** Cached "absent" (a member a class does not have). */
+  private static final Method NO_METHOD;
+  private static final Field NO_FIELD;
+
+  static {
+    try {
+      NO_METHOD = Object.class.getMethod("hashCode");
+      NO_FIELD = Absent.class.getDeclaredField("none");
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private static final class Absent {
+    @SuppressWarnings("unused")
+    private int none;
+  }
+
+  private Reflection() {}
+
+  /** The result of the public no-argument method {@code name} of {@code target}; null when it has none. */
+  public static Object call(Object target, String name) throws ReflectiveOperationException {
+    if (target == null) {
+      return null;
+    }
+    Class<?> c = target.getClass();
+    Method m = METHODS.computeIfAbsent(c.getName() + '#' + name + '@' + System.identityHashCode(c), k -> {
+      Method found = publicMethod(c, name);
+      return found == null ? NO_METHOD : found;
+    });
+    return m == NO_METHOD ? null : m.invoke(target);
+  }
+
+  /** True when {@code target}'s class has a public no-argument method {@code name}. */
+  public static boolean has(Object target, String name) {
+    return target != null && publicMethod(target.getClass(), name) != null;
+  }
+
+  /** The value of the field {@code name} declared by {@code target}'s class or a superclass; null when none. */
+  public static Object field(Object target, String name) throws IllegalAccessException {
+    if (target == null) {
+      return null;
+    }
+    Class<?> c = target.getClass();
+    Field f = FIELDS.computeIfAbsent(c.getName() + '#' + name + '@' + System.identityHashCode(c), k -> {
+      for (Class<?> k2 = c; k2 != null; k2 = k2.getSuperclass()) {
+        try {
+          Field found = k2.getDeclaredField(name);
+          found.setAccessible(true);
+          return found;
+        } catch (NoSuchFieldException | RuntimeException e) {
+          // the superclass, or absent
+        }
+      }
+      return NO_FIELD;
+    });
+    return f == NO_FIELD ? null : f.get(target);
+  }
+
+  /** Every field value of {@code target} (its class and superclasses) that is a {@link Map}. */
+  public static java.util.List<Map<?, ?>> mapFields(Object target) throws IllegalAccessException {
+    java.util.List<Map<?, ?>> maps = new java.util.ArrayList<>();
+    for (Class<?> c = target.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+      for (Field f : c.getDeclaredFields()) {
+        if (Map.class.isAssignableFrom(f.getType()) && !java.lang.reflect.Modifier.isStatic(f.getModifiers())) {
+          f.setAccessible(true);
+          Object v = f.get(target);
+          if (v != null) {
+            maps.add((Map<?, ?>) v);
+          }
+        }
+      }
+    }
+    return maps;
+  }
+
+  /**
+   * A public method callable through its declaring public type: the runtime class may be package-private (an
+   * implementation), so the method is taken from the first public class or interface that declares it.
+   */
+  private static Method publicMethod(Class<?> c, String name) {
+    for (Class<?> k = c; k != null; k = k.getSuperclass()) {
+      Method m = fromPublicType(k, name);
+      if (m != null) {
+        return m;
+      }
+    }
+    return null;
+  }
+
+  private static Method fromPublicType(Class<?> k, String name) {
+    if (java.lang.reflect.Modifier.isPublic(k.getModifiers())) {
+      try {
+        return k.getMethod(name);
+      } catch (NoSuchMethodException e) {
+        // look in its interfaces
+      }
+    }
+    for (Class<?> i : k.getInterfaces()) {
+      Method m = fromPublicType(i, name);
+      if (m != null) {
+        return m;
+      }
+    }
+    return null;
+  }
+}
