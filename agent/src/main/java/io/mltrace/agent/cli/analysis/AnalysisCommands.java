@@ -4,9 +4,9 @@ import io.mltrace.agent.cli.ExitCodes;
 import java.io.PrintStream;
 import java.util.List;
 
-/** The entry of the command line's analysis commands: {@code diff}, {@code check}, {@code analyze}. */
+/** The entry of the command line's analysis commands: {@code diff}, {@code check}, {@code analyze}, {@code cluster}. */
 public final class AnalysisCommands {
-  public static final List<String> COMMANDS = List.of("diff", "check", "analyze");
+  public static final List<String> COMMANDS = List.of("diff", "check", "analyze", "cluster");
 
   private AnalysisCommands() {}
 
@@ -17,6 +17,7 @@ public final class AnalysisCommands {
         case "diff": return DiffCommand.run(args, out, err);
         case "check": return CheckCommand.run(args, out, err);
         case "analyze": return AnalyzeCommand.run(args, out, err);
+        case "cluster": return ClusterCommand.run(args, out, err);
         default:
           err.println("mltrace: unknown analysis command '" + command + "'");
           return ExitCodes.USAGE;

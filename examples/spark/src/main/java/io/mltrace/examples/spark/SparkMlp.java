@@ -44,7 +44,9 @@ import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
  * port=N}. The cluster comes from spark-submit. With {@code stats}, DL4J's own {@link SparkTrainingStats} (its
  * per-worker fit events) are written there, one line per fit: {@code key jvm_id machine_id start_ms duration_ms},
  * which the test compares with the agent's steps. {@code master=shared} trains by gradient sharing instead
- * ({@code SharedTrainingMaster}, Aeron on UDP {@code port}); DL4J keeps no stats for it.
+ * ({@code SharedTrainingMaster}, Aeron on UDP {@code port}); DL4J keeps no stats for it. {@code slow-executor=ID
+ * slow-ms=N} makes one executor a straggler (parameter averaging): it sleeps N ms before each of its fits, in the
+ * step's input gap, as a slow data source would.
  */
 public final class SparkMlp {
   static final int IN = 64;
@@ -81,6 +83,8 @@ public final class SparkMlp {
               .workerPrefetchNumBatches(0) // fit on the task's own thread, as the agent's step sees it
               .rddTrainingApproach(RDDTrainingApproach.Direct) // no export to files: the RDD's DataSets go to workers
               .collectTrainingStats(true)
+              .trainingHooks(new SlowExecutor(a.getOrDefault("slow-executor", ""),
+                  Long.parseLong(a.getOrDefault("slow-ms", "0"))))
               .build();
       SparkDl4jMultiLayer net = new SparkDl4jMultiLayer(sc, network(), master);
       // Gradient sharing collects no SparkTrainingStats (asking for them fails its fit with a NullPointerException).
@@ -175,4 +179,46 @@ public final class SparkMlp {
     Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
   }
 
+
+  /** Sleeps before each fit on one executor: a straggler whose data is slow. */
+  static final class SlowExecutor implements org.deeplearning4j.spark.api.TrainingHook {
+    private static final long serialVersionUID = 1L;
+    private final String executorId;
+    private final long millis;
+
+    SlowExecutor(String executorId, long millis) {
+      this.executorId = executorId;
+      this.millis = millis;
+    }
+
+    private void maybeSleep() {
+      org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+      if (millis > 0 && env != null && executorId.equals(env.executorId())) {
+        try {
+          Thread.sleep(millis);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+
+    @Override
+    public void preUpdate(org.nd4j.linalg.dataset.api.DataSet minibatch, org.deeplearning4j.nn.api.Model model) {
+      maybeSleep();
+    }
+
+    @Override
+    public void postUpdate(org.nd4j.linalg.dataset.api.DataSet minibatch, org.deeplearning4j.nn.api.Model model) {
+    }
+
+    @Override
+    public void preUpdate(org.nd4j.linalg.dataset.api.MultiDataSet minibatch, org.deeplearning4j.nn.api.Model model) {
+      maybeSleep();
+    }
+
+    @Override
+    public void postUpdate(org.nd4j.linalg.dataset.api.MultiDataSet minibatch,
+        org.deeplearning4j.nn.api.Model model) {
+    }
+  }
 }

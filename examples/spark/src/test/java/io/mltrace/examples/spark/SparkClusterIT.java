@@ -38,6 +38,8 @@ class SparkClusterIT {
   static final int AVERAGING = 3;
   static final long CLUSTER_START_S = 150;
   static final long JOB_S = 300;
+  /** How long the straggler sleeps before each of its fits: several times a step of this MLP, and its first steps (interpreted, cold) too. */
+  static final long SLOW_MS = 100;
   static final long STOP_S = 45;
   static final long EXECUTOR_EXIT_S = 60;
   /** Aeron (gradient sharing) refuses its defaults as DL4J sets them: the unblock timeout must exceed liveness. */
@@ -81,6 +83,16 @@ class SparkClusterIT {
       List<Long> steps = assertExecutorsTracedTheirPartitions(out);
       assertEqualsDl4jFitsPerJvm(stats, steps);
 
+      // A straggler: executor 0 sleeps before each of its fits (its data is slow). One averaging round (each worker
+      // fits its whole share, then the driver averages), so that no step of the other worker waits at a barrier.
+      Path slowOut = dir.resolve("out-slow");
+      Run slow = run(List.of(scripts.resolve("submit.sh").toString(), master, slowOut.toString(),
+          "batches=" + BATCHES, "batch=16", "averaging=" + BATCHES / 2, "slow-executor=0", "slow-ms=" + SLOW_MS), env,
+          dir.resolve("submit-slow.log"), JOB_S);
+      assertEquals(0, slow.exit, () -> "the straggler job failed:\n" + slow.tail(60));
+      awaitExecutorsExit(daemons);
+      assertTheSlowExecutorIsNamedTheStraggler(slowOut);
+
       // Gradient sharing on the same cluster: DL4J keeps no SparkTrainingStats there, the agent's steps remain.
       Map<String, String> sharedEnv = new java.util.HashMap<>(env);
       sharedEnv.put("JOB_JAVA_OPTIONS", AERON_TIMEOUT);
@@ -94,6 +106,36 @@ class SparkClusterIT {
     } finally {
       stop(scripts, clusterDir, env, daemons);
     }
+  }
+
+  /**
+   * {@code mltrace cluster} over the application's folder (the driver's and both executors'): executor 0, slowed by
+   * {@link #SLOW_MS} before each fit, is the straggler in at least 90 % of the steps compared, with data as the cause.
+   */
+  private void assertTheSlowExecutorIsNamedTheStraggler(Path out) throws Exception {
+    Path merged = dir.resolve("cluster-view");
+    Path javaHome = Paths.get(System.getProperty("java.home"));
+    Run cli = run(List.of(javaHome.resolve("bin").resolve("java").toString(), "-jar",
+        System.getProperty("mltrace.agent.jar"), "cluster", out.toString(), "--out", merged.toString(),
+        "--warmup", "2"), Map.of(), dir.resolve("cluster-cli.log"), 120);
+    assertEquals(0, cli.exit, cli::output);
+    System.out.println(cli.output()); // what a user sees, in the test's log
+    JsonNode summary = new ObjectMapper().readTree(merged.resolve("summary.json").toFile());
+    JsonNode straggler = summary.get("straggler");
+    assertTrue(straggler.isObject(), () -> "a straggler named: " + cli.output() + "\n" + summary);
+    assertTrue(straggler.get("worker").asText().startsWith("executor 0 "), cli.output());
+    assertTrue(straggler.get("share_of_steps").asDouble() >= 0.9, cli.output());
+    assertEquals("data", straggler.get("cause").asText(), cli.output());
+    int compared = summary.get("steps_compared").asInt();
+    assertTrue(compared >= BATCHES / 2 - 4, "each executor's share of the steps is compared: " + cli.output());
+    int dataCause = 0;
+    for (JsonNode step : summary.get("steps")) {
+      if (step.get("straggler").asText().startsWith("executor 0 ") && step.get("cause").asText().equals("data")) {
+        dataCause++;
+      }
+    }
+    assertTrue(dataCause >= 0.9 * compared, "named with data as the cause in 90 % of steps: " + cli.output());
+    assertTrue(Files.size(merged.resolve("trace.json")) > 0 && Files.exists(merged.resolve("report.html")));
   }
 
   /** @return each executor's step count */

@@ -1,0 +1,304 @@
+package io.mltrace.agent.cli.analysis;
+
+import static io.mltrace.agent.cli.analysis.Format.f;
+import static io.mltrace.agent.cli.analysis.Format.html;
+import static io.mltrace.agent.cli.analysis.Format.jsonString;
+
+import io.mltrace.agent.cli.ExitCodes;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * {@code mltrace cluster DIR... [--out DIR] [--warmup N]}: the output folders of a cluster job's workers (each
+ * executor's {@code <output>/<app>/executor-<id>/}, found under the given folders) as one picture: a cluster
+ * {@code summary.json} (per-worker breakdown side by side; per step the straggler, by how much and why), one
+ * Chrome/Perfetto {@code trace.json} with a process per worker, and a {@code report.html}. The workers' traces keep
+ * their own timestamps: the JVM's monotonic clock, which workers on one host share; workers on other hosts are not
+ * aligned (the design for that is in {@code docs/cluster.md}).
+ */
+final class ClusterCommand {
+  static final String USAGE = "usage: mltrace cluster DIR... [--out DIR] [--warmup N]   (DIR: a worker's output"
+      + " folder, or a folder holding several, such as <output>/<app-id>)";
+  /** How deep under each given folder worker folders are looked for. */
+  private static final int MAX_DEPTH = 4;
+
+  private ClusterCommand() {}
+
+  static int run(List<String> args, PrintStream out, PrintStream err) {
+    List<Path> roots = new ArrayList<>();
+    Path outDir = Paths.get("mltrace-cluster");
+    int warmup = 0;
+    try {
+      for (int i = 0; i < args.size(); i++) {
+        String arg = args.get(i);
+        if (!arg.startsWith("--")) {
+          roots.add(Paths.get(arg));
+          continue;
+        }
+        if (i + 1 >= args.size()) {
+          throw new IllegalArgumentException(arg + " needs a value");
+        }
+        String value = args.get(++i);
+        switch (arg) {
+          case "--out": outDir = Paths.get(value); break;
+          case "--warmup": warmup = Integer.parseInt(value); break;
+          default: throw new IllegalArgumentException("unknown option " + arg);
+        }
+      }
+      if (roots.isEmpty() || warmup < 0) {
+        throw new IllegalArgumentException(roots.isEmpty() ? "give the workers' output folders" : "--warmup >= 0");
+      }
+    } catch (IllegalArgumentException e) {
+      err.println("mltrace cluster: " + e.getMessage());
+      err.println(USAGE);
+      return ExitCodes.USAGE;
+    }
+    try {
+      List<Path> folders = workerFolders(roots);
+      if (folders.size() < 2) {
+        err.println("mltrace cluster: found " + folders.size() + " worker folder(s) with a summary.json under "
+            + roots + "; a cluster needs two or more");
+        return ExitCodes.USAGE;
+      }
+      List<ClusterRuns.Worker> workers = new ArrayList<>();
+      List<Map<String, Object>> roots2 = new ArrayList<>();
+      for (Path folder : folders) {
+        Map<String, Object> summary = JsonReader.object(JsonReader.parse(folder.resolve("summary.json")));
+        roots2.add(summary);
+        workers.add(worker(folder, summary));
+      }
+      ClusterRuns runs = new ClusterRuns(workers, warmup);
+      Files.createDirectories(outDir);
+      Files.writeString(outDir.resolve("summary.json"), json(runs, warmup), StandardCharsets.UTF_8);
+      int traced = mergeTraces(folders, workers, outDir.resolve("trace.json"));
+      Files.writeString(outDir.resolve("report.html"), report(runs, warmup), StandardCharsets.UTF_8);
+      out.print(text(runs, warmup));
+      out.println("wrote " + outDir.resolve("summary.json") + ", " + outDir.resolve("report.html")
+          + (traced > 0 ? " and " + outDir.resolve("trace.json") + " (" + traced + " workers' traces)" : ""));
+      return ExitCodes.OK;
+    } catch (IOException | RuntimeException e) {
+      err.println("mltrace cluster: " + e.getMessage());
+      return ExitCodes.USAGE;
+    }
+  }
+
+  /** Folders holding a {@code summary.json}, under each root (a root may be one), in path order. */
+  static List<Path> workerFolders(List<Path> roots) throws IOException {
+    List<Path> found = new ArrayList<>();
+    for (Path root : roots) {
+      if (!Files.isDirectory(root)) {
+        throw new IOException("not a folder: " + root);
+      }
+      try (Stream<Path> s = Files.find(root, MAX_DEPTH, (p, a) -> a.isRegularFile()
+          && p.getFileName().toString().equals("summary.json"))) {
+        found.addAll(s.map(Path::getParent).sorted().collect(Collectors.toList()));
+      }
+    }
+    return found;
+  }
+
+  /** A worker's name ({@code executor 1 (host pid 123)}, or its folder's name) and its steps. */
+  static ClusterRuns.Worker worker(Path folder, Map<String, Object> summary) {
+    Map<String, Object> id = JsonReader.object(summary.get("worker"));
+    String name = folder.getFileName().toString();
+    String role = JsonReader.string(id, "role");
+    if (role != null) {
+      name = (role.equals("executor") ? "executor " + JsonReader.string(id, "executor_id") : role) + " ("
+          + JsonReader.string(id, "host") + " pid " + JsonReader.string(id, "pid") + ")";
+    }
+    ClusterRuns.Worker w = new ClusterRuns.Worker(name, folder.toString());
+    for (Object o : JsonReader.array(summary.get("steps"))) {
+      Map<String, Object> step = JsonReader.object(o);
+      Map<String, Long> breakdown = new LinkedHashMap<>();
+      JsonReader.object(step.get("breakdown_ns")).forEach((k, v) -> breakdown.put(k, ((Number) v).longValue()));
+      w.add((long) JsonReader.number(step, "step", 0), (long) JsonReader.number(step, "wall_ns", 0), breakdown);
+    }
+    return w;
+  }
+
+  static String text(ClusterRuns runs, int warmup) {
+    StringBuilder t = new StringBuilder();
+    t.append(f("cluster: %d workers, %d steps compared step by step%s%n", runs.workers.size(),
+        runs.stragglers.size(), warmup > 0 ? " (after " + warmup + " warm-up steps)" : ""));
+    for (ClusterRuns.Worker w : runs.workers) {
+      int slow = runs.slowestCount.get(w.name);
+      t.append(f("  %s: %d steps, median %.2f ms; slowest in %d (%.0f %%)%s%n", w.name, w.walls.size(),
+          runs.medianWall(w, warmup) / 1e6, slow, pct(slow, runs.stragglers.size()),
+          slow > 0 ? ", mostly " + runs.topCause(w.name) : ""));
+    }
+    String s = runs.straggler();
+    if (s != null) {
+      List<Long> margins = new ArrayList<>();
+      for (ClusterRuns.Straggler st : runs.stragglers) {
+        if (st.worker().equals(s)) {
+          margins.add(st.byNs());
+        }
+      }
+      t.append(f("straggler: %s, slowest in %.0f %% of steps, by %.2f ms (median), cause %s%n", s,
+          pct(runs.slowestCount.get(s), runs.stragglers.size()), ClusterRuns.median(margins) / 1e6,
+          runs.topCause(s)));
+    }
+    return t.toString();
+  }
+
+  static String json(ClusterRuns runs, int warmup) {
+    StringBuilder j = new StringBuilder("{\n  \"warmup_steps\": ").append(warmup)
+        .append(",\n  \"steps_compared\": ").append(runs.stragglers.size()).append(",\n  \"workers\": [");
+    for (int i = 0; i < runs.workers.size(); i++) {
+      ClusterRuns.Worker w = runs.workers.get(i);
+      j.append(i == 0 ? "\n" : ",\n").append("    {\"name\": ").append(jsonString(w.name))
+          .append(", \"folder\": ").append(jsonString(w.folder))
+          .append(", \"steps\": ").append(w.walls.size())
+          .append(", \"median_step_ns\": ").append(runs.medianWall(w, warmup))
+          .append(", \"slowest_in_steps\": ").append(runs.slowestCount.get(w.name))
+          .append(", \"breakdown_ns\": {");
+      String sep = "";
+      for (Map.Entry<String, Long> c : ClusterRuns.totals(w, warmup).entrySet()) {
+        j.append(sep).append(jsonString(c.getKey())).append(": ").append(c.getValue());
+        sep = ", ";
+      }
+      j.append("}}");
+    }
+    j.append("\n  ],\n  \"straggler\": ");
+    String s = runs.straggler();
+    if (s == null) {
+      j.append("null");
+    } else {
+      j.append("{\"worker\": ").append(jsonString(s)).append(", \"share_of_steps\": ")
+          .append(Format.json(runs.slowestCount.get(s) / (double) runs.stragglers.size()))
+          .append(", \"cause\": ").append(jsonString(runs.topCause(s))).append('}');
+    }
+    j.append(",\n  \"steps\": [");
+    for (int i = 0; i < runs.stragglers.size(); i++) {
+      ClusterRuns.Straggler st = runs.stragglers.get(i);
+      j.append(i == 0 ? "\n" : ",\n").append("    {\"step\": ").append(st.step())
+          .append(", \"straggler\": ").append(jsonString(st.worker()))
+          .append(", \"wall_ns\": ").append(st.wallNs())
+          .append(", \"others_median_ns\": ").append(st.othersMedianNs())
+          .append(", \"by_ns\": ").append(st.byNs())
+          .append(", \"cause\": ").append(jsonString(st.cause()))
+          .append(", \"cause_grew_ns\": ").append(st.causeNs()).append('}');
+    }
+    return j.append("\n  ]\n}\n").toString();
+  }
+
+  static String report(ClusterRuns runs, int warmup) {
+    StringBuilder h = new StringBuilder("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>mltrace cluster"
+        + "</title><style>body{font-family:sans-serif;margin:24px}table{border-collapse:collapse}"
+        + "td,th{border:1px solid #ccd;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}"
+        + "</style></head><body>\n<h1>Cluster</h1>\n<pre>").append(html(text(runs, warmup))).append("</pre>\n");
+    List<String> categories = new ArrayList<>();
+    for (ClusterRuns.Worker w : runs.workers) {
+      for (String c : ClusterRuns.totals(w, warmup).keySet()) {
+        if (!categories.contains(c)) {
+          categories.add(c);
+        }
+      }
+    }
+    h.append("<h2>Breakdown per worker (ms, steps after the warm-up)</h2>\n<table><tr><th>worker</th><th>steps</th>"
+        + "<th>median step</th>");
+    categories.forEach(c -> h.append("<th>").append(html(c)).append("</th>"));
+    h.append("</tr>\n");
+    for (ClusterRuns.Worker w : runs.workers) {
+      Map<String, Long> t = ClusterRuns.totals(w, warmup);
+      h.append("<tr><td>").append(html(w.name)).append("</td><td>").append(w.walls.size()).append("</td><td>")
+          .append(f("%.2f", runs.medianWall(w, warmup) / 1e6)).append("</td>");
+      categories.forEach(c -> h.append("<td>").append(f("%.1f", t.getOrDefault(c, 0L) / 1e6)).append("</td>"));
+      h.append("</tr>\n");
+    }
+    h.append("</table>\n<h2>Who finished last, step by step</h2>\n<table><tr><th>step</th><th>straggler</th>"
+        + "<th>its step, ms</th><th>others (median), ms</th><th>by, ms</th><th>cause</th><th>grew by, ms</th></tr>\n");
+    for (ClusterRuns.Straggler st : runs.stragglers) {
+      h.append(f("<tr><td>%d</td><td>%s</td><td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%s</td><td>%.2f</td></tr>%n",
+          st.step(), html(st.worker()), st.wallNs() / 1e6, st.othersMedianNs() / 1e6, st.byNs() / 1e6,
+          html(st.cause()), st.causeNs() / 1e6));
+    }
+    return h.append("</table>\n</body></html>\n").toString();
+  }
+
+  /**
+   * One trace with a process per worker: each worker's events keep their timestamps and get the worker's process
+   * id ({@code (worker + 1) * 1000 + their own}, so a worker's GPU processes stay apart) and its name. Workers
+   * without a readable trace are left out; returns how many were merged.
+   */
+  static int mergeTraces(List<Path> folders, List<ClusterRuns.Worker> workers, Path target) throws IOException {
+    StringBuilder t = new StringBuilder("{\"displayTimeUnit\": \"ms\", \"otherData\": {\"producer\": \"mltrace"
+        + " cluster\"},\n\"traceEvents\": [");
+    int merged = 0;
+    boolean first = true;
+    for (int i = 0; i < folders.size(); i++) {
+      Path file = folders.get(i).resolve("trace.json");
+      if (!Files.exists(file)) {
+        file = folders.get(i).resolve("trace.json.gz");
+      }
+      if (!Files.exists(file)) {
+        continue;
+      }
+      Object parsed;
+      try {
+        parsed = JsonReader.parse(file);
+      } catch (IOException e) {
+        continue; // a worker killed while writing: its whole copy is what mltrace keeps, but be safe
+      }
+      merged++;
+      int base = (i + 1) * 1000;
+      for (Object o : JsonReader.array(JsonReader.object(parsed).get("traceEvents"))) {
+        Map<String, Object> e = new LinkedHashMap<>(JsonReader.object(o));
+        long pid = base + (long) JsonReader.number(e, "pid", 1);
+        e.put("pid", (double) pid);
+        if ("process_name".equals(e.get("name")) && "M".equals(e.get("ph"))) {
+          Map<String, Object> a = new LinkedHashMap<>(JsonReader.object(e.get("args")));
+          a.put("name", workers.get(i).name + " " + JsonReader.string(a, "name"));
+          e.put("args", a);
+        }
+        t.append(first ? "\n" : ",\n");
+        first = false;
+        write(t, e);
+      }
+    }
+    Files.writeString(target, t.append("\n]}\n").toString(), StandardCharsets.UTF_8);
+    return merged;
+  }
+
+  private static void write(StringBuilder out, Object v) {
+    if (v instanceof Map) {
+      out.append('{');
+      String sep = "";
+      for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
+        out.append(sep).append(jsonString(String.valueOf(e.getKey()))).append(": ");
+        write(out, e.getValue());
+        sep = ", ";
+      }
+      out.append('}');
+    } else if (v instanceof List) {
+      out.append('[');
+      String sep = "";
+      for (Object x : (List<?>) v) {
+        out.append(sep);
+        write(out, x);
+        sep = ", ";
+      }
+      out.append(']');
+    } else if (v instanceof String) {
+      out.append(jsonString((String) v));
+    } else if (v instanceof Double) {
+      out.append(Format.json((Double) v));
+    } else {
+      out.append(v); // Boolean or null
+    }
+  }
+
+  private static double pct(int part, int whole) {
+    return whole == 0 ? 0 : 100.0 * part / whole;
+  }
+}

@@ -1,0 +1,104 @@
+package io.mltrace.agent.cli.analysis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code mltrace cluster} on three workers' output folders laid out as a Spark job writes them: one worker's data
+ * is slower by a known amount in every step but one, the others jitter alike.
+ */
+class ClusterCommandTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir
+  Path dir;
+
+  /**
+   * A worker's summary.json and trace.json; {@code slowDataNs} added to its data in every step but step 7, where
+   * a slowed worker is 0.5 ms faster than the others instead.
+   */
+  private void worker(String executor, int steps, long slowDataNs, long seed) throws Exception {
+    Path folder = dir.resolve("app-1").resolve("executor-" + executor);
+    Files.createDirectories(folder);
+    Random r = new Random(seed);
+    StringBuilder s = new StringBuilder("{\"worker\": {\"role\": \"executor\", \"executor_id\": \"" + executor
+        + "\", \"host\": \"h\", \"pid\": \"10" + executor + "\"}, \"steps\": [");
+    for (int i = 1; i <= steps; i++) {
+      long data = 1_000_000 + r.nextInt(100_000) + (slowDataNs == 0 ? 0 : i == 7 ? -500_000 : slowDataNs);
+      long gemm = 2_000_000 + r.nextInt(200_000);
+      long framework = 500_000 + r.nextInt(50_000);
+      s.append(i == 1 ? "" : ",").append("{\"step\": ").append(i).append(", \"wall_ns\": ")
+          .append(data + gemm + framework).append(", \"breakdown_ns\": {\"data\": ").append(data)
+          .append(", \"gemm\": ").append(gemm).append(", \"framework\": ").append(framework).append("}}");
+    }
+    Files.writeString(folder.resolve("summary.json"), s.append("]}").toString());
+    Files.writeString(folder.resolve("trace.json"), "{\"traceEvents\": [{\"ph\": \"M\", \"name\": \"process_name\","
+        + " \"pid\": 1, \"args\": {\"name\": \"mltrace\"}}, {\"ph\": \"X\", \"name\": \"step 1\", \"pid\": 1, \"tid\": 5,"
+        + " \"ts\": 100.5, \"dur\": 20}]}");
+  }
+
+  @Test
+  void theSlowedWorkerIsNamedTheStragglerWithItsCauseAndTheTracesBecomeOneProcessEach() throws Exception {
+    worker("0", 40, 0, 1);
+    worker("1", 40, 3_000_000, 2);
+    worker("2", 38, 0, 3); // fewer steps: only steps all workers have are compared
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    Path target = dir.resolve("cluster");
+    int exit = AnalysisCommands.run("cluster", List.of(dir.resolve("app-1").toString(), "--out", target.toString(),
+        "--warmup", "2"), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    String text = out.toString(StandardCharsets.UTF_8);
+    assertEquals(0, exit, text + err.toString(StandardCharsets.UTF_8));
+    assertTrue(text.contains("straggler: executor 1 (h pid 101), slowest in 97 % of steps"), text);
+
+    JsonNode summary = JSON.readTree(target.resolve("summary.json").toFile());
+    assertEquals(36, summary.get("steps_compared").asInt(), "steps 3-38");
+    assertEquals("executor 1 (h pid 101)", summary.get("straggler").get("worker").asText());
+    assertEquals("data", summary.get("straggler").get("cause").asText());
+    for (JsonNode step : summary.get("steps")) {
+      boolean slowed = step.get("step").asInt() != 7;
+      assertEquals(slowed, step.get("straggler").asText().startsWith("executor 1"), step::toString);
+      if (slowed) {
+        assertEquals("data", step.get("cause").asText(), step::toString);
+        long by = step.get("by_ns").asLong();
+        assertTrue(by > 2_500_000 && by < 3_500_000, "by how much: the injected 3 ms, give or take the jitter " + step);
+      }
+    }
+    assertEquals(3, summary.get("workers").size());
+
+    JsonNode trace = JSON.readTree(target.resolve("trace.json").toFile());
+    int processes = 0;
+    for (JsonNode e : trace.get("traceEvents")) {
+      if (e.get("name").asText().equals("process_name")) {
+        processes++;
+        assertTrue(e.get("args").get("name").asText().startsWith("executor "), e::toString);
+      } else {
+        assertEquals(100.5, e.get("ts").asDouble(), "timestamps kept");
+      }
+    }
+    assertEquals(3, processes);
+    assertTrue(Files.readString(target.resolve("report.html")).contains("Who finished last"));
+  }
+
+  @Test
+  void oneWorkerOrNoneIsAUsageErrorWithOneLine() throws Exception {
+    worker("0", 5, 0, 1);
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int exit = AnalysisCommands.run("cluster", List.of(dir.toString()), new PrintStream(new ByteArrayOutputStream()),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertEquals(2, exit);
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("found 1 worker folder"), err::toString);
+  }
+}
