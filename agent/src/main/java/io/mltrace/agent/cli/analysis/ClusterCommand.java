@@ -36,25 +36,13 @@ final class ClusterCommand {
 
   static int run(List<String> args, PrintStream out, PrintStream err) {
     List<Path> roots = new ArrayList<>();
-    Path outDir = Paths.get("mltrace-cluster");
-    int warmup = 0;
+    Path outDir;
+    int warmup;
     try {
-      for (int i = 0; i < args.size(); i++) {
-        String arg = args.get(i);
-        if (!arg.startsWith("--")) {
-          roots.add(Paths.get(arg));
-          continue;
-        }
-        if (i + 1 >= args.size()) {
-          throw new IllegalArgumentException(arg + " needs a value");
-        }
-        String value = args.get(++i);
-        switch (arg) {
-          case "--out": outDir = Paths.get(value); break;
-          case "--warmup": warmup = Integer.parseInt(value); break;
-          default: throw new IllegalArgumentException("unknown option " + arg);
-        }
-      }
+      CommandArgs a = CommandArgs.parse(args, java.util.Set.of("--out", "--warmup"));
+      a.positional.forEach(p -> roots.add(Paths.get(p)));
+      outDir = Paths.get(a.get("--out", "mltrace-cluster"));
+      warmup = Integer.parseInt(a.get("--warmup", "0"));
       if (roots.isEmpty() || warmup < 0) {
         throw new IllegalArgumentException(roots.isEmpty() ? "give the workers' output folders" : "--warmup >= 0");
       }

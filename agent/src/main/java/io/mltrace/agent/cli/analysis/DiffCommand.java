@@ -24,32 +24,21 @@ final class DiffCommand {
 
   static int run(List<String> args, PrintStream out, PrintStream err) {
     List<Path> runs = new ArrayList<>();
-    Path outDir = Paths.get("mltrace-diff");
-    int warmup = -1;
+    Path outDir;
+    int warmup;
     RunDiff.Thresholds t = RunDiff.Thresholds.DEFAULT;
     try {
-      for (int i = 0; i < args.size(); i++) {
-        String arg = args.get(i);
-        if (!arg.startsWith("--")) {
-          runs.add(Paths.get(arg));
-          continue;
-        }
-        if (i + 1 >= args.size()) {
-          throw new IllegalArgumentException(arg + " needs a value");
-        }
-        String value = args.get(++i);
-        switch (arg) {
-          case "--out": outDir = Paths.get(value); break;
-          case "--warmup": warmup = Integer.parseInt(value); break;
-          case "--alpha": t = new RunDiff.Thresholds(Double.parseDouble(value), t.minRelative(),
-              t.minShareOfStep()); break;
-          case "--min-change": t = new RunDiff.Thresholds(t.alpha(), Double.parseDouble(value) / 100,
-              t.minShareOfStep()); break;
-          case "--min-step-share": t = new RunDiff.Thresholds(t.alpha(), t.minRelative(),
-              Double.parseDouble(value) / 100); break;
-          default: throw new IllegalArgumentException("unknown option " + arg);
-        }
-      }
+      CommandArgs a = CommandArgs.parse(args, java.util.Set.of("--out", "--warmup", "--alpha", "--min-change",
+          "--min-step-share"));
+      a.positional.forEach(p -> runs.add(Paths.get(p)));
+      outDir = Paths.get(a.get("--out", "mltrace-diff"));
+      warmup = Integer.parseInt(a.get("--warmup", "-1"));
+      t = new RunDiff.Thresholds(
+          a.options.containsKey("--alpha") ? Double.parseDouble(a.get("--alpha", "")) : t.alpha(),
+          a.options.containsKey("--min-change") ? Double.parseDouble(a.get("--min-change", "")) / 100
+              : t.minRelative(),
+          a.options.containsKey("--min-step-share") ? Double.parseDouble(a.get("--min-step-share", "")) / 100
+              : t.minShareOfStep());
       if (runs.size() != 2) {
         throw new IllegalArgumentException("give two runs");
       }
