@@ -258,40 +258,36 @@ public final class ThreadRecorder {
    * the step record); false when no step is open or the ring is full.
    */
   boolean writeMemorySite(String site, int series, long bytes, long count, long now) {
+    return writeMemoryFact(Kind.MEMORY_SITE, site, bytes, count, series, now);
+  }
+
+  /** Writes a {@link Kind#MEMORY_HOLDER} record into the open step; false when no step is open or the ring is full. */
+  boolean writeMemoryHolder(int holder, long bytes, long count, long now) {
+    return writeMemoryFact(Kind.MEMORY_HOLDER, "holder", bytes, count, holder, now);
+  }
+
+  /**
+   * A memory record of the open step that is not the step's own: bytes, a count and what they belong to (a series,
+   * a holder) in the slots {@link MemorySlots#SITE_BYTES}.. (the same as {@link MemorySlots#HOLDER_BYTES}..).
+   */
+  private boolean writeMemoryFact(int kind, String name, long bytes, long count, long of, long now) {
     if (stepSpanId == 0) {
       return false;
     }
-    int base = claimRecord(Slots.header(Kind.MEMORY_SITE), now, now, stepSpanId);
+    int base = claimRecord(Slots.header(kind), now, now, stepSpanId);
     if (base < 0) {
       return false;
     }
     long[] r = ring.slots();
     r[base + MemorySlots.SITE_BYTES] = bytes;
     r[base + MemorySlots.SITE_COUNT] = count;
-    r[base + MemorySlots.SITE_SERIES] = series;
-    ring.publish(base, site);
-    return true;
-  }
-  /** Writes a {@link Kind#MEMORY_HOLDER} record into the open step; false when no step is open or the ring is full. */
-  boolean writeMemoryHolder(int holder, long bytes, long count, long now) {
-    if (stepSpanId == 0) {
-      return false;
-    }
-    int base = claimRecord(Slots.header(Kind.MEMORY_HOLDER), now, now, stepSpanId);
-    if (base < 0) {
-      return false;
-    }
-    long[] r = ring.slots();
-    r[base + MemorySlots.HOLDER_BYTES] = bytes;
-    r[base + MemorySlots.HOLDER_COUNT] = count;
-    r[base + MemorySlots.HOLDER_ID] = holder;
-    ring.publish(base, "holder");
+    r[base + MemorySlots.SITE_SERIES] = of;
+    ring.publish(base, name);
     return true;
   }
 
   /** Steps this thread has ended through {@link ModelMemory#stepEnding} (its own count: readings are spaced by it). */
   long holderSteps;
-
 
   /** Adds to a memory flow of the open step ({@link MemorySlots}); the caller checked that a step is open. */
   void addToStepMemory(int series, long delta) {
