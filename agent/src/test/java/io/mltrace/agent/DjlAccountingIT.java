@@ -79,11 +79,15 @@ class DjlAccountingIT {
     // Step 1's first fetch also loads and initialises classes (jit_safepoint ranks above data): it is checked
     // for the sleep only.
     assertTrue(ns(step(1), "data") >= SLEEP_MS * 1_000_000L, step(1).toString());
+    // JVM pauses rank above data (a GC or a safepoint during a fetch is gc or jit_safepoint, by the documented
+    // rule), so the fetch is data plus whatever pause overlapped it; never more than the fetch (+5 %).
     for (int n = 2; n <= STEPS; n++) {
       long truth = fetchNs.get(n);
       long data = ns(step(n), "data");
+      long pauses = ns(step(n), "gc") + ns(step(n), "jit_safepoint");
       assertTrue(truth >= SLEEP_MS * 1_000_000L, "the loader slept");
-      assertTrue(Math.abs(data - truth) <= 0.05 * truth, "step " + n + ": data " + data + " vs fetch " + truth);
+      assertTrue(data <= 1.05 * truth && data + pauses >= 0.95 * truth, "step " + n + ": data " + data
+          + " (+ pauses " + pauses + ") vs fetch " + truth + ": " + step(n));
     }
   }
 
