@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DjlCnnIT {
   static final String CNN = "io.mltrace.examples.djl.CnnTraining";
-  static final int STEPS = 8;
+  /** Enough steps that the median coverage is of warm steps: over steps 2-8 alone it read 94.9-97.9 % under CI load. */
+  static final int STEPS = 20;
   static final long BATCH = 32;
   static final long FILTERS = 8;
   static final long SIZE = 28;
@@ -95,10 +96,16 @@ class DjlCnnIT {
     }
   }
 
+  /**
+   * At least 93 %: a step's own bookkeeping (its op time, tensor snapshot and memory record) ends inside the step,
+   * after its last phase (so that it does not open the next step's input gap as data), and the hand-written loop's
+   * code between phases is in no phase either. Measured 94.9-97.9 % over steps 2-8 and 95.4-96.6 % over steps 2-20,
+   * under CI's load and on a quiet machine; it was 95 % when that bookkeeping still ran after the step's end.
+   */
   @Test
-  void phasesCoverAtLeast95PercentOfTheStep() {
+  void phasesCoverAtLeast93PercentOfTheStep() {
     double coverage = trace.medianCoverageAfterFirstStep();
     System.out.printf("DjlCnnIT: median child coverage of steps 2-%d: %.1f%%%n", STEPS, 100 * coverage);
-    assertTrue(coverage >= 0.95, "coverage " + coverage);
+    assertTrue(coverage >= 0.93, "coverage " + coverage);
   }
 }
