@@ -125,9 +125,9 @@ class Dl4jMlpIT {
 
   /**
    * The iterator measures its own time in next(): the agent's ETL spans (hasNext and next of each step) must recover
-   * it within 5%. The breakdown's {@code data} is at most that: class loading in the first fetch, and a GC or
-   * safepoint pause that overlaps a fetch, rank above data there (9-24 ms of the 400 ms under load, which is why
-   * the 5% check is on the spans).
+   * it within 5%. The breakdown's {@code data} is within 5 % above it, and may be further below: class loading in
+   * the first fetch, and a GC or safepoint pause that overlaps a fetch, rank above data there (9-24 ms of the 400 ms
+   * under load).
    */
   @Test
   void etlTimeIsRecoveredWithin5Percent() {
@@ -147,7 +147,11 @@ class Dl4jMlpIT {
     System.out.printf(Locale.ROOT, "DL4J MLP: ETL spans recovered %d ns of %d ns measured (error %.2f%%); "
         + "breakdown data %d ns%n", recovered, measured, 100 * error, data);
     assertTrue(error < 0.05, "recovered " + recovered + " ns of " + measured + " ns");
-    assertTrue(data <= recovered * 1.01, "data " + data + " ns, ETL spans " + recovered + " ns");
+    // data is the ETL spans plus each step's input gap (its start to its first phase: the loop's own code around
+    // the fetch, a few microseconds, or a descheduled thread's milliseconds on a loaded machine): not more than the
+    // sleep the iterator measured, by 5 %, as asked of every data figure.
+    assertTrue(data <= measured * 1.05, "data " + data + " ns, the iterator measured " + measured + " ns, ETL spans "
+        + recovered + " ns");
     assertTrue(data >= measured / 2, "most of the sleep is data: " + data + " of " + measured + " ns");
   }
 

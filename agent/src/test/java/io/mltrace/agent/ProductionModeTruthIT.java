@@ -38,9 +38,8 @@ class ProductionModeTruthIT {
   static final int SLEEP_MS = 1;
   static final int SPIN_MS = 1;
   /** How far a counted step's category share may be from a detailed step's, in percentage points (see below). */
-  static final double MAX_POINTS = 6;
-  /** The DJL CNN jobs' bound: see the comparison's comment. */
-  static final double MAX_POINTS_CNN = 8;
+  static final double MAX_POINTS = 5;
+  static final List<String> PAUSES = List.of("gc", "jit_safepoint");
   static final Pattern TRUTH = Pattern.compile("datatruth step (\\d+) ns (\\d+)");
   static final Pattern LOSS = Pattern.compile("final loss (\\S+)");
 
@@ -52,11 +51,18 @@ class ProductionModeTruthIT {
     final String label;
     final String mainClass;
     final List<String> args;
+    /** The native libraries' threads: 1, as every child JVM of the suite, unless the job says otherwise. */
+    String ompThreads = "1";
 
     Job(String label, String mainClass, String... args) {
       this.label = label;
       this.mainClass = mainClass;
       this.args = List.of(args);
+    }
+
+    Job withOmpThreads(String threads) {
+      this.ompThreads = threads;
+      return this;
     }
 
     @Override
@@ -79,6 +85,13 @@ class ProductionModeTruthIT {
     // Prefetching hides a loader faster than the step: this one is slower, so the training thread waits.
     jobs.add(new Job("dl4j mlp async", "io.mltrace.examples.dl4j.Dl4jDataSources", "--source", "async",
         "--extra-sleep-ms", "6"));
+    // As a user runs them: the native libraries with a thread per core (2 here), whose ops stall now and then for a
+    // descheduled worker (5-16 ms in ops of 10-400 us). Counted steps cannot time those stalls; before counted phases
+    // were split as detailed ones, these two jobs' shares differed by up to 35 points (DL4J) and 5 (DJL CNN).
+    jobs.add(new Job("dl4j mlp iterator 2 threads", "io.mltrace.examples.dl4j.Dl4jDataSources", "--source",
+        "iterator").withOmpThreads("2"));
+    jobs.add(new Job("djl cnn iterable 2 threads", "io.mltrace.examples.groundtruth.DjlDataSources", "--model", "cnn",
+        "--source", "iterable").withOmpThreads("2"));
     return jobs.stream();
   }
 
@@ -105,26 +118,36 @@ class ProductionModeTruthIT {
     }
 
     /**
-     * Each category's median share of a step's time over the steps after the warm-up, in percent. The median, not
-     * the share of the total: a stretch of slow steps in one JVM (a C2 compile burst, a descheduled thread) moves a
-     * total by several points between two runs of the same mode, and is not what the comparison is about.
+     * Each category's share of the time of the steps after the warm-up that are detailed (or counted), in percent:
+     * the category's total over those steps against their total wall time, less the JVM's pauses ({@code gc},
+     * {@code jit_safepoint}) in both. Not the median of per-step shares: this job's steps switch between a fast and
+     * a slow regime (the CNN's conv ops take 1.3 or 4.4 ms from one step to the next on a loaded 2-core machine), and
+     * the median of such a two-humped distribution jumps by several points with which hump holds the middle step;
+     * the two kinds of step alternate in one JVM, so a stretch of slow steps weighs on both totals alike. Not the
+     * pauses: JFR measures them in every step alike, nothing in them is estimated, and a single 20 ms collection
+     * falls in one kind of step or the other by chance, moving that kind's totals by 3 points.
      */
-    Map<String, Double> medianShares(boolean detailed) {
-      Map<String, List<Double>> shares = new LinkedHashMap<>();
+    Map<String, Double> shares(boolean detailed) {
+      Map<String, Double> sums = new LinkedHashMap<>();
+      double wall = 0;
       for (JsonNode s : steps) {
         if (s.get("step").asInt() <= WARM_UP || s.get("detailed").asBoolean() != detailed) {
           continue;
         }
-        double wall = s.get("wall_ns").asDouble();
-        s.get("breakdown_ns").fields().forEachRemaining(e -> shares.computeIfAbsent(e.getKey(), k -> new ArrayList<>())
-            .add(100 * e.getValue().asDouble() / wall));
+        JsonNode breakdown = s.get("breakdown_ns");
+        wall += s.get("wall_ns").asDouble();
+        for (String pause : PAUSES) {
+          wall -= breakdown.get(pause).asDouble();
+        }
+        breakdown.fields().forEachRemaining(e -> {
+          if (!PAUSES.contains(e.getKey())) {
+            sums.merge(e.getKey(), e.getValue().asDouble(), Double::sum);
+          }
+        });
       }
-      Map<String, Double> medians = new LinkedHashMap<>();
-      shares.forEach((k, v) -> {
-        v.sort(null);
-        medians.put(k, v.get(v.size() / 2));
-      });
-      return medians;
+      double total = wall;
+      sums.replaceAll((k, v) -> 100 * v / total);
+      return sums;
     }
 
     /** Each category's time over the steps after the warm-up, and "wall" for their wall time. */
@@ -159,7 +182,13 @@ class ProductionModeTruthIT {
     // No options but the output: the production mode is what a bare -javaagent gives.
     String options = "output=" + dir + ",report_interval=0,console=summary" + (mode.equals("interleaved")
         ? ",sample_every=2" : "");
-    ChildJvm child = ChildJvm.run(options, List.of(), job.mainClass, args.toArray(new String[0]));
+    ChildJvm.EXTRA_ENV.get().put("OMP_NUM_THREADS", job.ompThreads);
+    ChildJvm child;
+    try {
+      child = ChildJvm.run(options, List.of(), job.mainClass, args.toArray(new String[0]));
+    } finally {
+      ChildJvm.EXTRA_ENV.get().remove("OMP_NUM_THREADS");
+    }
     assertEquals(0, child.exitCode, child::toString);
     assertTrue(Files.exists(dir.resolve("summary.json")), child::toString);
     return new Run(mode, JSON.readTree(dir.resolve("summary.json").toFile()), child.stdout, child.toString());
@@ -174,20 +203,20 @@ class ProductionModeTruthIT {
     for (Run r : List.of(production, interleaved)) {
       checkOnItsOwn(job, r);
     }
-    Map<String, Double> c = interleaved.medianShares(false);
-    Map<String, Double> f = interleaved.medianShares(true);
+    Map<String, Double> c = interleaved.shares(false);
+    Map<String, Double> f = interleaved.shares(true);
     StringBuilder shares = new StringBuilder();
     c.forEach((category, share) -> shares.append(String.format(java.util.Locale.ROOT, " %s %.1f/%.1f", category,
         share, f.get(category))));
-    // The issue asks for 3 points. Measured on a quiet machine: at most 3 on the MLP, LSTM and DL4J jobs, so the bound
-    // is 6. The CNN is the known exception (issue 14 stays open for it): its counted steps' GEMM estimate runs 15-20 %
-    // under what its detailed steps measure (2.04 vs 2.39 ms, 2.99 vs 3.59 ms by median step, two runs), and its
-    // detailed steps are up to 10 % longer (their own recording); its data and GEMM shares differed by 3.9-6.7
-    // points over four runs, so its bound is 8 until the estimate is mended.
-    double bound = job.label.startsWith("djl cnn") ? MAX_POINTS_CNN : MAX_POINTS;
+    System.out.printf(java.util.Locale.ROOT, "ProductionModeTruthIT %s: counted/detailed shares:%s%n", job, shares);
+    // The issue asks for 3 points. Measured since counted phases are split as the detailed steps split them
+    // (PhaseFramework), two runs of all 12 jobs on this project's 2-core machine: at most 3.7 and 3.6 points, 22 of
+    // 24 jobs within 3; the largest, the DL4J loop's framework (24.7/28.4, 26.9/30.5), in both runs in the direction
+    // of the detailed steps' own recording. The bound leaves 1.3 points for a busier CI machine.
+    double bound = MAX_POINTS;
     for (String category : c.keySet()) {
       assertTrue(Math.abs(c.get(category) - f.get(category)) <= bound, job + ": " + category
-          + " median share of step time, counted vs detailed steps, within " + bound + " points:" + shares);
+          + " share of step time, counted vs detailed steps, within " + bound + " points:" + shares);
     }
   }
 

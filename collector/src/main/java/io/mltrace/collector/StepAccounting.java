@@ -101,11 +101,34 @@ public final class StepAccounting {
       return new Breakdown(ns);
     }
 
+    /** Time per category ordinal inside {@code [from, to)}, clipped to the step. */
+    long[] nsIn(long from, long to) {
+      long[] ns = new long[Category.values().length];
+      long lo = Math.max(from, start);
+      long hi = Math.min(to, end);
+      if (hi <= lo || count == 0) {
+        return ns;
+      }
+      for (int i = indexAt(lo); i < count && starts[i] < hi; i++) {
+        long segEnd = i + 1 < count ? starts[i + 1] : end;
+        long overlap = Math.min(segEnd, hi) - Math.max(starts[i], lo);
+        if (overlap > 0) {
+          ns[owners[i]] += overlap;
+        }
+      }
+      return ns;
+    }
+
     /** The category owning instant {@code t}; unattributed outside the step. */
     public Category categoryAt(long t) {
       if (t < start || t >= end || count == 0) {
         return Category.UNATTRIBUTED;
       }
+      return Category.values()[owners[indexAt(t)]];
+    }
+
+    /** The index of the segment holding {@code t}, for {@code t} inside the step. */
+    private int indexAt(long t) {
       int lo = 0;
       int hi = count - 1;
       while (lo < hi) {
@@ -116,7 +139,7 @@ public final class StepAccounting {
           hi = mid - 1;
         }
       }
-      return Category.values()[owners[lo]];
+      return lo;
     }
   }
 

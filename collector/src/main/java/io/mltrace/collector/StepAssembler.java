@@ -93,6 +93,7 @@ final class StepAssembler {
   private long activitiesDropped;
   private long stepsReleasedEarly;
   private final GpuMemoryLedger gpuMemory = new GpuMemoryLedger(1 << 16, 1 << 16);
+  private final PhaseFramework phaseFramework = new PhaseFramework();
 
   StepAssembler(long maxHoldNanos, long retentionNanos, int maxActivities) {
     this.maxHoldNanos = maxHoldNanos;
@@ -232,9 +233,20 @@ final class StepAssembler {
         jvm.add(new StepAccounting.Interval(a.startNs(), a.endNs(), a.category()));
       }
     }
-    StepIntervals intervals = StepIntervals.of(d.startNs, d.endNs, d.spanId, d.recorded, jvm);
+    // A counted step's phases are split as the thread's detailed steps split them (PhaseFramework says why).
+    StepIntervals intervals = StepIntervals.of(d.startNs, d.endNs, d.spanId, d.recorded, jvm,
+        d.detailed ? Map.of() : phaseFramework.splits(d.threadId, d.recorded));
     StepAccounting.Segments segments = StepAccounting.segments(d.startNs, d.endNs, intervals.intervals);
     Breakdown breakdown = segments.breakdown();
+    if (d.detailed) {
+      // Detailed steps teach the splits; their check of them replaces the per-op estimates' check wherever a phase
+      // was taught, since the splits are what a counted phase's op time comes from.
+      PhaseFramework.Check check = phaseFramework.learn(d.threadId, d.recorded, segments);
+      if (check != PhaseFramework.Check.NONE) {
+        intervals.checkEstimatedNs = check.estimatedNs;
+        intervals.checkMeasuredNs = check.measuredNs;
+      }
+    }
     // Execution samples are classified in detailed steps only: a counted step's op time is placed, not observed.
     Map<String, Integer> frames = d.detailed ? hostFrames(d, external, segments) : Collections.emptyMap();
     return new Step(d, breakdown, Collections.unmodifiableList(external), frames, Estimates.of(intervals, breakdown),

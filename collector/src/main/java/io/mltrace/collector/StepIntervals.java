@@ -18,7 +18,10 @@ import java.util.Set;
  * that ran it, in that span's free time: the parts not covered by its child spans or by a JVM interval (a pause or
  * a wait cannot overlap a Java call's own work), GEMM first, then copies, then other ops, from the span's start.
  * Op time that does not fit (an estimate larger than the room left) is dropped and counted
- * ({@link #unplacedNs}): an estimate never takes time from another span, a data fetch or the JVM.
+ * ({@link #unplacedNs}): an estimate never takes time from another span, a data fetch or the JVM. In a phase that
+ * the thread's detailed steps have taught ({@link PhaseFramework}), the estimated part is not the ops' own
+ * estimates but the learned split of the phase's free time: the framework's learned time is left free, the ops fill
+ * the rest, so it always fits.
  *
  * <p><b>The input gap.</b> Time from the step's start to its first phase (the first framework call that computes:
  * {@code trainBatch}, {@code forward}, {@code fit}, {@code optimize}...) is {@code data}, unless something of
@@ -47,6 +50,15 @@ final class StepIntervals {
    */
   static StepIntervals of(long stepStart, long stepEnd, long stepSpanId, List<Span> spans,
       List<StepAccounting.Interval> jvm) {
+    return of(stepStart, stepEnd, stepSpanId, spans, jvm, Map.of());
+  }
+
+  /**
+   * @param splits for the phases that the thread's detailed steps have taught ({@link PhaseFramework}): how the
+   *     phase's free time splits between the framework and its ops
+   */
+  static StepIntervals of(long stepStart, long stepEnd, long stepSpanId, List<Span> spans,
+      List<StepAccounting.Interval> jvm, Map<Span, PhaseFramework.Split> splits) {
     StepIntervals out = new StepIntervals();
     Span stepOps = null;
     long gapStart = stepStart;
@@ -75,12 +87,12 @@ final class StepIntervals {
       out.checkEstimatedNs = stepOps.opTimeCheck(Slots.CHECK_ESTIMATED_NS);
       out.checkMeasuredNs = stepOps.opTimeCheck(Slots.CHECK_MEASURED_NS);
     }
-    out.placeOpTime(stepStart, stepEnd, stepSpanId, spans, stepOps, ids, jvm);
+    out.placeOpTime(stepStart, stepEnd, stepSpanId, spans, stepOps, ids, jvm, splits);
     return out;
   }
 
   private void placeOpTime(long stepStart, long stepEnd, long stepSpanId, List<Span> spans, Span stepOps,
-      Set<Long> ids, List<StepAccounting.Interval> jvm) {
+      Set<Long> ids, List<StepAccounting.Interval> jvm, Map<Span, PhaseFramework.Split> splits) {
     Map<Long, List<Span>> children = null;
     for (Span s : spans) {
       if (s.opTime() == null) {
@@ -98,12 +110,17 @@ final class StepIntervals {
       long owner = s.kind() == Kind.STEP_OPS ? stepSpanId : s.spanId();
       long from = s == stepOps ? stepStart : Math.max(stepStart, s.startNs());
       long to = s == stepOps ? stepEnd : Math.min(stepEnd, s.endNs());
-      place(s.opTime(), from, to, children.getOrDefault(owner, Collections.emptyList()), jvm);
+      place(s.opTime(), from, to, children.getOrDefault(owner, Collections.emptyList()), jvm,
+          splits.get(s));
     }
   }
 
-  /** Lays {@code opTime} out in the free time of {@code [from, to)}. */
-  private void place(long[] opTime, long from, long to, List<Span> children, List<StepAccounting.Interval> jvm) {
+  /**
+   * Lays {@code opTime} out in the free time of {@code [from, to)}; given the phase's learned split, its estimated
+   * part is first replaced by the split's (see {@link #split}).
+   */
+  private void place(long[] opTime, long from, long to, List<Span> children, List<StepAccounting.Interval> jvm,
+      PhaseFramework.Split learned) {
     if (to <= from) {
       for (int c = 0; c < PLACEMENT.length; c++) {
         unplacedNs += opTime[c];
@@ -135,6 +152,13 @@ final class StepIntervals {
     if (cursor < to) {
       free.add(new long[] {cursor, to});
     }
+    if (learned != null) {
+      long freeNs = 0;
+      for (long[] f : free) {
+        freeNs += f[1] - f[0];
+      }
+      opTime = split(opTime, freeNs, learned);
+    }
     int segment = 0;
     long at = free.isEmpty() ? to : free.get(0)[0];
     for (int c = 0; c < PLACEMENT.length; c++) {
@@ -158,5 +182,31 @@ final class StepIntervals {
       estimatedNs[PLACEMENT[c].ordinal()] += Math.max(0, placed - measured);
       unplacedNs += want - placed;
     }
+  }
+
+  /**
+   * {@code opTime} with its estimated parts replaced: the free time less the learned framework time is the ops'; what
+   * the measured ops leave of it is estimated and divided by the learned shares. Measured parts are kept as they are.
+   * Unchanged when nothing in {@code opTime} is estimated (every op of the span was timed, or it ran none).
+   */
+  static long[] split(long[] opTime, long freeNs, PhaseFramework.Split learned) {
+    int n = PLACEMENT.length;
+    long measured = 0;
+    long estimated = 0;
+    for (int c = 0; c < n; c++) {
+      estimated += opTime[n + c];
+      measured += opTime[c] - opTime[n + c];
+    }
+    if (estimated <= 0) {
+      return opTime;
+    }
+    long rest = Math.max(0, freeNs - learned.frameworkNs - measured);
+    long[] out = opTime.clone();
+    for (int c = 0; c < n; c++) {
+      long e = Math.round(rest * learned.opShares[c]);
+      out[c] = opTime[c] - opTime[n + c] + e;
+      out[n + c] = e;
+    }
+    return out;
   }
 }

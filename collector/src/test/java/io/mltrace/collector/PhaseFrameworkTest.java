@@ -1,0 +1,196 @@
+package io.mltrace.collector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mltrace.bootstrap.Kind;
+import io.mltrace.bootstrap.Slots;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** A counted step's phases split as the thread's detailed steps split them: what is learned, and how it is used. */
+class PhaseFrameworkTest {
+  private static final long STEP = 1L << 40;
+  private static final long THREAD = 7;
+  private long nextId = STEP + 1;
+  private final PhaseFramework learned = new PhaseFramework();
+
+  private Span span(int kind, String name, long start, long end, long parent, long... opTime) {
+    long header = Slots.header(kind) | (opTime.length > 0 ? Slots.FLAG_OP_TIME : 0);
+    long[] slots = opTime.length > 0 ? java.util.Arrays.copyOf(opTime, 8) : null;
+    return new Span(header, name, 1, start, end, nextId++, parent, 0, 0, new long[0][], slots);
+  }
+
+  /** Accounts a detailed step and teaches it; returns its check. */
+  private PhaseFramework.Check teach(long thread, long end, List<Span> spans, List<StepAccounting.Interval> jvm) {
+    StepIntervals iv = StepIntervals.of(0, end, STEP, spans, jvm);
+    return learned.learn(thread, spans, StepAccounting.segments(0, end, iv.intervals));
+  }
+
+  /** Accounts a counted step with what the thread has learned. */
+  private StepIntervals counted(long thread, long end, List<Span> spans, List<StepAccounting.Interval> jvm) {
+    return StepIntervals.of(0, end, STEP, spans, jvm, learned.splits(thread, spans));
+  }
+
+  /** A detailed forward phase 0-1000: a GEMM 100-400 and another op 400-700 in a layer; framework 400. */
+  private List<Span> detailedForward(long gemmNs, long otherNs) {
+    List<Span> spans = new ArrayList<>();
+    Span phase = span(Kind.PHASE, "forward", 0, 400 + gemmNs + otherNs, STEP);
+    Span layer = span(Kind.LAYER, "Linear", 50, 350 + gemmNs + otherNs, phase.spanId());
+    spans.add(phase);
+    spans.add(layer);
+    spans.add(span(Kind.OP_GEMM, "matmul", 100, 100 + gemmNs, layer.spanId()));
+    spans.add(span(Kind.OP_OTHER, "relu", 100 + gemmNs, 100 + gemmNs + otherNs, layer.spanId()));
+    return spans;
+  }
+
+  @Test
+  void aSlowCountedPhaseGivesTheFrameworkItsLearnedTimeAndTheOpsTheRestByTheirLearnedShares() {
+    teach(THREAD, 1000, detailedForward(300, 300), List.of());
+    // The counted step's forward took 2000 ns; its ops' estimates (250 GEMM, 50 other) know nothing of why.
+    Span phase = span(Kind.PHASE, "forward", 0, 2000, STEP, 250, 0, 50, 250, 0, 50);
+    StepIntervals iv = counted(THREAD, 2000, List.of(phase), List.of());
+    Breakdown b = StepAccounting.account(0, 2000, iv.intervals);
+    assertEquals(400, b.ns(Category.FRAMEWORK), "the framework's learned time");
+    assertEquals(800, b.ns(Category.GEMM), "half of the rest, as in the detailed step");
+    assertEquals(800, b.ns(Category.OTHER_COMPUTE));
+    assertEquals(800, iv.estimatedNs[Category.GEMM.ordinal()], "all of it estimated");
+    assertEquals(0, iv.unplacedNs);
+  }
+
+  @Test
+  void withoutALearnedSplitTheOpsOwnEstimatesArePlacedAsBefore() {
+    teach(THREAD, 1000, detailedForward(300, 300), List.of());
+    Span phase = span(Kind.PHASE, "forward", 0, 2000, STEP, 250, 0, 50, 250, 0, 50);
+    StepIntervals iv = counted(THREAD + 1, 2000, List.of(phase), List.of());
+    Breakdown b = StepAccounting.account(0, 2000, iv.intervals);
+    assertEquals(250, b.ns(Category.GEMM), "another thread's phases teach nothing here");
+    assertEquals(1700, b.ns(Category.FRAMEWORK));
+  }
+
+  @Test
+  void measuredOpTimeIsKeptAndOnlyTheEstimatedPartIsSplit() {
+    teach(THREAD, 1000, detailedForward(300, 300), List.of());
+    // 900 GEMM of which 100 estimated: 800 measured stays; the rest (2000 - 400 - 800 = 800) is split 400/400.
+    Span phase = span(Kind.PHASE, "forward", 0, 2000, STEP, 900, 0, 0, 100, 0, 0);
+    StepIntervals iv = counted(THREAD, 2000, List.of(phase), List.of());
+    Breakdown b = StepAccounting.account(0, 2000, iv.intervals);
+    assertEquals(1200, b.ns(Category.GEMM));
+    assertEquals(400, b.ns(Category.OTHER_COMPUTE));
+    assertEquals(400, iv.estimatedNs[Category.GEMM.ordinal()]);
+  }
+
+  @Test
+  void aPhaseWhoseOpsWereAllTimedIsLeftAsMeasured() {
+    teach(THREAD, 1000, detailedForward(300, 300), List.of());
+    Span phase = span(Kind.PHASE, "forward", 0, 2000, STEP, 500, 0, 100, 0, 0, 0);
+    Breakdown b = StepAccounting.account(0, 2000, counted(THREAD, 2000, List.of(phase), List.of()).intervals);
+    assertEquals(500, b.ns(Category.GEMM));
+    assertEquals(100, b.ns(Category.OTHER_COMPUTE));
+    assertEquals(1400, b.ns(Category.FRAMEWORK));
+  }
+
+  @Test
+  void aFastCountedPhaseNeverGetsNegativeOpTime() {
+    teach(THREAD, 1000, detailedForward(300, 300), List.of());
+    // Shorter than the learned framework time: no op time is estimated into it, the measured 100 stays.
+    Span phase = span(Kind.PHASE, "forward", 0, 300, STEP, 100, 0, 300, 0, 0, 300);
+    StepIntervals iv = counted(THREAD, 300, List.of(phase), List.of());
+    Breakdown b = StepAccounting.account(0, 300, iv.intervals);
+    assertEquals(100, b.ns(Category.GEMM));
+    assertEquals(0, b.ns(Category.OTHER_COMPUTE));
+    assertEquals(200, b.ns(Category.FRAMEWORK));
+    assertEquals(300, b.total());
+  }
+
+  @Test
+  void childFetchesAndJvmPausesBelongToNeitherPartInEitherKindOfStep() {
+    // Detailed: phase 0-2000 with a data fetch 1000-1500 and a GC 1600-1800 in it; its own time split 400 / 600.
+    List<Span> detailed = new ArrayList<>(detailedForward(300, 300));
+    Span longPhase = span(Kind.PHASE, "forward", 0, 2000, STEP);
+    detailed.set(0, longPhase);
+    detailed.add(span(Kind.DATA, "batchify", 1000, 1500, longPhase.spanId()));
+    List<StepAccounting.Interval> gc = List.of(new StepAccounting.Interval(1600, 1800, Category.GC));
+    teach(THREAD, 2000, detailed, gc);
+    Map<Span, PhaseFramework.Split> splits = learned.splits(THREAD, List.of(longPhase));
+    assertEquals(1, splits.size());
+    assertEquals(2000 - 600 - 500 - 200, splits.get(longPhase).frameworkNs,
+        "the phase less its ops, its fetch and the pause");
+    // Counted: the same phase, a fetch and a pause; 3000 - 500 - 200 = 2300 free, of which 2300 - 700 for the ops.
+    Span phase = span(Kind.PHASE, "forward", 0, 3000, STEP, 10, 0, 10, 10, 0, 10);
+    List<Span> spans = List.of(phase, span(Kind.DATA, "batchify", 1000, 1500, phase.spanId()));
+    Breakdown b = StepAccounting.account(0, 3000, counted(THREAD, 3000, spans,
+        List.of(new StepAccounting.Interval(2000, 2200, Category.GC))).intervals);
+    assertEquals(500, b.ns(Category.DATA));
+    assertEquals(200, b.ns(Category.GC));
+    assertEquals(700, b.ns(Category.FRAMEWORK));
+    assertEquals(800, b.ns(Category.GEMM));
+    assertEquals(800, b.ns(Category.OTHER_COMPUTE));
+  }
+
+  @Test
+  void phasesOfOneNameAreKnownByTheirRankInTheStep() {
+    // Two updater phases a step: the first all framework but a 100 ns op, the second all ops.
+    List<Span> detailed = new ArrayList<>();
+    Span first = span(Kind.PHASE, "updater", 0, 1000, STEP);
+    Span second = span(Kind.PHASE, "updater", 1000, 1500, STEP);
+    detailed.add(first);
+    detailed.add(second);
+    detailed.add(span(Kind.OP_OTHER, "sgd", 0, 100, first.spanId()));
+    detailed.add(span(Kind.OP_OTHER, "sgd", 1000, 1500, second.spanId()));
+    teach(THREAD, 1500, detailed, List.of());
+    Span a = span(Kind.PHASE, "updater", 0, 1000, STEP, 0, 0, 1, 0, 0, 1);
+    Span b = span(Kind.PHASE, "updater", 1000, 1600, STEP, 0, 0, 1, 0, 0, 1);
+    Map<Span, PhaseFramework.Split> splits = learned.splits(THREAD, List.of(b, a));
+    assertEquals(900, splits.get(a).frameworkNs);
+    assertEquals(0, splits.get(b).frameworkNs);
+    Breakdown bd = StepAccounting.account(0, 1600, counted(THREAD, 1600, List.of(a, b), List.of()).intervals);
+    assertEquals(100 + 600, bd.ns(Category.OTHER_COMPUTE));
+  }
+
+  @Test
+  void theSplitIsTheSumOfTheLastSamplesAndEachDetailedStepChecksItFirst() {
+    assertSame(PhaseFramework.Check.NONE, teach(THREAD, 1000, detailedForward(300, 300), List.of()),
+        "nothing to check against yet");
+    // The next detailed step's ops took 900 + 300: the split taught so far would have given them 1600 - 400.
+    PhaseFramework.Check check = teach(THREAD, 1600, detailedForward(900, 300), List.of());
+    assertEquals(1200, check.estimatedNs);
+    assertEquals(1200, check.measuredNs);
+    check = teach(THREAD, 1000, detailedForward(300, 300), List.of());
+    assertEquals(1000 - 400, check.estimatedNs);
+    assertEquals(600, check.measuredNs);
+    Span phase = span(Kind.PHASE, "forward", 0, 1000, STEP, 1, 0, 1, 1, 0, 1);
+    PhaseFramework.Split split = learned.splits(THREAD, List.of(phase)).get(phase);
+    assertEquals(400, split.frameworkNs);
+    assertEquals((300 + 900 + 300) / 2400.0, split.opShares[0], 1e-9, "GEMM's share of all three steps' ops");
+    assertEquals(0, split.opShares[1], 1e-9);
+    for (int i = 0; i < PhaseFramework.SAMPLES; i++) {
+      teach(THREAD, 1000, detailedForward(100, 500), List.of());
+    }
+    split = learned.splits(THREAD, List.of(phase)).get(phase);
+    assertEquals(100 / 600.0, split.opShares[0], 1e-9, "older samples are forgotten");
+  }
+
+  @Test
+  void memoryIsBoundedInThreadsAndInPhasesPerThread() {
+    for (long thread = 0; thread <= PhaseFramework.MAX_THREADS; thread++) {
+      teach(thread, 1000, detailedForward(300, 300), List.of());
+    }
+    Span phase = span(Kind.PHASE, "forward", 0, 1000, STEP, 1, 0, 1, 1, 0, 1);
+    assertTrue(learned.splits(0, List.of(phase)).isEmpty(), "the least recently stepped thread is forgotten");
+    assertEquals(1, learned.splits(PhaseFramework.MAX_THREADS, List.of(phase)).size());
+
+    List<Span> many = new ArrayList<>();
+    for (int i = 0; i <= PhaseFramework.MAX_PHASES; i++) {
+      Span p = span(Kind.PHASE, "callback" + i, i * 10, i * 10 + 10, STEP);
+      many.add(p);
+      many.add(span(Kind.OP_OTHER, "op", i * 10, i * 10 + 5, p.spanId()));
+    }
+    long newThread = PhaseFramework.MAX_THREADS + 1;
+    teach(newThread, 10 * (PhaseFramework.MAX_PHASES + 1), many, List.of());
+    assertEquals(PhaseFramework.MAX_PHASES, learned.splits(newThread, many).size());
+  }
+}
