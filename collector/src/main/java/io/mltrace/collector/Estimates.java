@@ -4,8 +4,7 @@ package io.mltrace.collector;
  * Which part of a step's figures is estimated rather than measured: the op time of a counted step that was not
  * timed (and DJL's backward GEMM on CPU), placed inside the spans that ran it; what did not fit there; and, in a
  * detailed step, the check of the estimates (what the counting path would have estimated for the ops this step
- * timed, against what they took; once a detailed step of the thread taught its phases' splits, what those splits
- * would have given its phases' ops, {@link PhaseFramework}).
+ * timed, against what they took).
  */
 public final class Estimates {
   static final Estimates NONE = new Estimates(new long[Category.values().length], 0, 0, 0);
@@ -53,10 +52,7 @@ public final class Estimates {
     return unplacedNs;
   }
 
-  /**
-   * Detailed steps: what the counting path would have estimated for the ops this step timed (the learned phase
-   * splits' op time where its phases were taught); 0 otherwise.
-   */
+  /** Detailed steps: what the counting path would have estimated for the ops this step timed; 0 otherwise. */
   public long checkEstimatedNs() {
     return checkEstimatedNs;
   }

@@ -239,13 +239,7 @@ final class StepAssembler {
     StepAccounting.Segments segments = StepAccounting.segments(d.startNs, d.endNs, intervals.intervals);
     Breakdown breakdown = segments.breakdown();
     if (d.detailed) {
-      // Detailed steps teach the splits; their check of them replaces the per-op estimates' check wherever a phase
-      // was taught, since the splits are what a counted phase's op time comes from.
-      PhaseFramework.Check check = phaseFramework.learn(d.threadId, d.recorded, segments);
-      if (check != PhaseFramework.Check.NONE) {
-        intervals.checkEstimatedNs = check.estimatedNs;
-        intervals.checkMeasuredNs = check.measuredNs;
-      }
+      phaseFramework.learn(d.threadId, d.recorded, segments);
     }
     // Execution samples are classified in detailed steps only: a counted step's op time is placed, not observed.
     Map<String, Integer> frames = d.detailed ? hostFrames(d, external, segments) : Collections.emptyMap();

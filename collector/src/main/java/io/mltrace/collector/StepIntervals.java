@@ -19,9 +19,8 @@ import java.util.Set;
  * a wait cannot overlap a Java call's own work), GEMM first, then copies, then other ops, from the span's start.
  * Op time that does not fit (an estimate larger than the room left) is dropped and counted
  * ({@link #unplacedNs}): an estimate never takes time from another span, a data fetch or the JVM. In a phase that
- * the thread's detailed steps have taught ({@link PhaseFramework}), the estimated part is not the ops' own
- * estimates but the learned split of the phase's free time: the framework's learned time is left free, the ops fill
- * the rest, so it always fits.
+ * the thread's detailed steps have taught ({@link PhaseFramework}), free time that the ops and the framework's
+ * learned time there leave over goes to the ops, by their learned shares, not to the framework.
  *
  * <p><b>The input gap.</b> Time from the step's start to its first phase (the first framework call that computes:
  * {@code trainBatch}, {@code forward}, {@code fit}, {@code optimize}...) is {@code data}, unless something of
@@ -116,8 +115,8 @@ final class StepIntervals {
   }
 
   /**
-   * Lays {@code opTime} out in the free time of {@code [from, to)}; given the phase's learned split, its estimated
-   * part is first replaced by the split's (see {@link #split}).
+   * Lays {@code opTime} out in the free time of {@code [from, to)}; given the phase's learned split, the time left
+   * over is first added to its estimated part (see {@link #split}).
    */
   private void place(long[] opTime, long from, long to, List<Span> children, List<StepAccounting.Interval> jvm,
       PhaseFramework.Split learned) {
@@ -185,27 +184,29 @@ final class StepIntervals {
   }
 
   /**
-   * {@code opTime} with its estimated parts replaced: the free time less the learned framework time is the ops'; what
-   * the measured ops leave of it is estimated and divided by the learned shares. Measured parts are kept as they are.
-   * Unchanged when nothing in {@code opTime} is estimated (every op of the span was timed, or it ran none).
+   * {@code opTime} with what the ops' own estimates and the framework's learned time leave of the free time added to
+   * its estimated parts, divided by the learned shares: the framework never gets more than its learned time, and the
+   * ops never less than their estimates. Unchanged when nothing in {@code opTime} is estimated (every op of the span
+   * was timed, or it ran none), or when nothing is left over (an estimate that does not fit is then clipped as
+   * anywhere else).
    */
   static long[] split(long[] opTime, long freeNs, PhaseFramework.Split learned) {
     int n = PLACEMENT.length;
-    long measured = 0;
+    long ops = 0;
     long estimated = 0;
     for (int c = 0; c < n; c++) {
       estimated += opTime[n + c];
-      measured += opTime[c] - opTime[n + c];
+      ops += opTime[c];
     }
-    if (estimated <= 0) {
+    long excess = freeNs - ops - learned.frameworkNs;
+    if (estimated <= 0 || excess <= 0) {
       return opTime;
     }
-    long rest = Math.max(0, freeNs - learned.frameworkNs - measured);
     long[] out = opTime.clone();
     for (int c = 0; c < n; c++) {
-      long e = Math.round(rest * learned.opShares[c]);
-      out[c] = opTime[c] - opTime[n + c] + e;
-      out[n + c] = e;
+      long e = Math.round(excess * learned.opShares[c]);
+      out[c] += e;
+      out[n + c] += e;
     }
     return out;
   }
