@@ -35,6 +35,7 @@ final class AgentOptions {
   static final String OVERHEAD_BUDGET = "overhead_budget";
   static final String ATTACH_BATCH = "attach_batch";
   static final String OP_TIMING_EVERY = "op_timing_every";
+  static final String TIMED_STEP_EVERY = "timed_step_every";
   static final String JVM_EVENTS = "jvm_events";
   static final String JFR = "jfr";
   static final String JVM_EVENTS_MIN_FREE_MB = "jvm_events_min_free_mb";
@@ -72,6 +73,7 @@ final class AgentOptions {
     DEFAULTS.put(OVERHEAD_BUDGET, "1");
     DEFAULTS.put(ATTACH_BATCH, "1");
     DEFAULTS.put(OP_TIMING_EVERY, "16");
+    DEFAULTS.put(TIMED_STEP_EVERY, String.valueOf(io.mltrace.bootstrap.Sampling.DEFAULT_TIMED_STEP_EVERY));
     DEFAULTS.put(JVM_EVENTS, "on");
     DEFAULTS.put(JVM_EVENTS_MIN_FREE_MB, "128");
     DEFAULTS.put(MEMORY, "on");
@@ -177,6 +179,7 @@ final class AgentOptions {
     positiveLong(TAIL_WINDOW, false);
     positiveLong(ATTACH_BATCH, false);
     positiveLong(OP_TIMING_EVERY, false);
+    positiveLong(TIMED_STEP_EVERY, true);
     if (Durations.parseNanos(values.get(SAMPLE_INTERVAL)) < 0) {
       reject(SAMPLE_INTERVAL, "must be a duration such as 0, 500ms, 10s or 2m");
     }
@@ -386,6 +389,11 @@ final class AgentOptions {
   /** In steps that are not detailed, one op in this many is timed and the rest estimated; 1: every op timed. */
   int opTimingEvery() {
     return Integer.parseInt(values.get(OP_TIMING_EVERY));
+  }
+
+  /** Every n-th counted step times all its ops (0: none), teaching the counted steps' phases; see README. */
+  int timedStepEvery() {
+    return (int) Math.min(Integer.MAX_VALUE, Long.parseLong(values.get(TIMED_STEP_EVERY)));
   }
 
   /** Every value as {@code mltrace.key} properties: the base that a reconfiguration's arguments override. */

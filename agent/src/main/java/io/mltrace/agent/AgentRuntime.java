@@ -18,6 +18,7 @@ import io.mltrace.agent.memory.HeapAllocation;
 import io.mltrace.bootstrap.HotPathCalibration;
 import io.mltrace.bootstrap.MemoryGauges;
 import io.mltrace.bootstrap.Recorder;
+import io.mltrace.bootstrap.Sampling;
 import io.mltrace.bootstrap.TensorLife;
 import io.mltrace.bootstrap.ThreadRegistry;
 import io.mltrace.collector.Category;
@@ -87,6 +88,7 @@ public final class AgentRuntime {
     StartupLog.mark("options read");
     ThreadRegistry.setRingCapacity(options.ringCapacity());
     MemoryGauges.setEnabled(options.memory());
+    Sampling.timedStepEvery(options.timedStepEvery());
     DetailControl control = new DetailControl(System.err);
     control.configure(policy(options));
 

@@ -15,10 +15,12 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code op_timing_every}: in a real DJL job, steps that are not detailed time only some of their ops, and their
  * GEMM time, estimated for the others, stays in line with what the detailed steps measure op by op.
+ * {@code timed_step_every}: every n-th step that is not detailed times all its ops, without records.
  */
 class DjlOpTimingIT {
   static final int STEPS = 40;
   static final int SAMPLE_EVERY = 5;
+  static final int TIMED_EVERY = 7;
 
   @TempDir
   Path out;
@@ -26,7 +28,7 @@ class DjlOpTimingIT {
   @Test
   void stepsThatAreNotDetailedTimeSomeOpsAndEstimateTheirGemmTime() throws Exception {
     ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,console=off,sample_every=" + SAMPLE_EVERY
-        + ",op_timing_every=8", List.of(), DjlFoundationIT.MLP, "--steps", String.valueOf(STEPS));
+        + ",op_timing_every=8,timed_step_every=" + TIMED_EVERY, List.of(), DjlFoundationIT.MLP, "--steps", String.valueOf(STEPS));
     assertEquals(0, run.exitCode, run::toString);
     JsonNode summary = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
     assertEquals(STEPS, summary.get("steps").size());
@@ -48,6 +50,10 @@ class DjlOpTimingIT {
         }
       } else if (number <= 3) {
         assertEquals(ops, timed, "a thread's first three steps time every op: " + step);
+      } else if (number % TIMED_EVERY == 0) {
+        assertEquals(ops, timed, "a timed step times every op: " + step);
+        assertEquals(0, step.get("estimated_ns").get("other_compute").asLong(),
+            "no op estimated (only DJL's backward GEMM on CPU, which no step can time, is): " + step);
       } else {
         assertTrue(timed < ops, step::toString);
         if (number > SAMPLE_EVERY) { // the first steps load classes and teach the rates

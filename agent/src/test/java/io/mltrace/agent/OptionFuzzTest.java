@@ -28,7 +28,7 @@ class OptionFuzzTest {
       Map.entry("sample_every", false), Map.entry("trace_max_events", false), Map.entry("summary_max_steps", true),
       Map.entry("ring_capacity", false), Map.entry("sample_period_ms", true), Map.entry("wait_threshold_ms", true),
       Map.entry("djl_profile_every", true), Map.entry("tail_window", false), Map.entry("attach_batch", false),
-      Map.entry("op_timing_every", false), Map.entry("otlp_queue_spans", true),
+      Map.entry("op_timing_every", false), Map.entry("timed_step_every", true), Map.entry("otlp_queue_spans", true),
       Map.entry("jvm_events_min_free_mb", true));
   private static final Map<String, List<String>> CHOICES = Map.of("console", List.of("steps", "summary", "off"),
       "mode", List.of("off", "default", "full"), "jvm_events", List.of("on", "off"), "gpu", List.of("auto", "off"),

@@ -55,11 +55,16 @@ final class OpPath {
 
   // ---- the step --------------------------------------------------------------------------------------------------
 
-  void startStep(boolean detailedStep, int timingEvery) {
+  /**
+   * @param timedEvery every n-th step of the thread (0: none) times all its ops though not detailed
+   *     ({@link Sampling#timedStepEvery(int)})
+   */
+  void startStep(boolean detailedStep, int timingEvery, int timedEvery) {
     inStep = true;
     detailed = detailedStep;
     opTimingEvery = timingEvery;
-    countingStep = !detailedStep && timingEvery > 1 && stepsClosed >= WARM_STEPS;
+    boolean timedStep = timedEvery > 0 && (stepsClosed + 1) % timedEvery == 0;
+    countingStep = !detailedStep && timingEvery > 1 && stepsClosed >= WARM_STEPS && !timedStep;
     if (countingStep && opsUntilTimed >= 2 * timingEvery) {
       opsUntilTimed = nextTimingGap(); // op_timing_every was lowered: do not wait out a gap drawn for the old one
     }

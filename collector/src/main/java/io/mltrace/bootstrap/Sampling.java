@@ -15,6 +15,10 @@ public final class Sampling {
   private static volatile long lastIntervalSample = Long.MIN_VALUE / 2;
   /** The last step that a rule by time (interval, window by time) detailed when it opened. */
   private static volatile long timeSampledStep = -1;
+  /** The default of {@link #timedStepEvery(int)}. */
+  public static final int DEFAULT_TIMED_STEP_EVERY = 10;
+  /** Every n-th counted step times all its ops (0: none); see {@link #timedStepEvery(int)}. */
+  private static volatile int timedStepEvery = DEFAULT_TIMED_STEP_EVERY;
 
   private Sampling() {}
 
@@ -29,6 +33,20 @@ public final class Sampling {
       throw new NullPointerException("policy");
     }
     policy = next;
+  }
+
+  /**
+   * Every {@code n}-th step of a thread that is not detailed times all its ops, as a thread's first steps do (0:
+   * none): no span records, two clock reads and the span path per op, so a measured split of each phase between
+   * the framework and its ops, without a detailed step's recording in it. The collector learns from these steps how
+   * counted steps' phases spend the time their estimates leave over. Applies from the next step that opens.
+   */
+  public static void timedStepEvery(int n) {
+    timedStepEvery = Math.max(0, n);
+  }
+
+  static int timedStepEvery() {
+    return timedStepEvery;
   }
 
   /** Installs a change of the policy in force (tests, benchmarks): {@code install(change.apply(policy()))}. */

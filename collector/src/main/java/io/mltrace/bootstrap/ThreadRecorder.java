@@ -118,7 +118,7 @@ public final class ThreadRecorder {
     stepSpanId = spans.nextId();
     stepStart = now;
     stepDetailed = detailed;
-    ops.startStep(detailed, Sampling.policy().opTimingEvery);
+    ops.startStep(detailed, Sampling.policy().opTimingEvery, Sampling.timedStepEvery());
     Arrays.fill(stepAttributes, 0);
     Arrays.fill(stepMemory, 0);
     stepMemoryMask = 0;

@@ -1,6 +1,7 @@
 package io.mltrace.collector;
 
 import io.mltrace.bootstrap.Kind;
+import io.mltrace.bootstrap.Slots;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -8,33 +9,32 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * How each phase of a thread's steps spends its own time, learned from the thread's detailed steps: how much the
- * framework's code takes (the Java between and around its ops), and how the ops' time divides between GEMM, copies
- * and other ops. {@link StepIntervals} uses it where a counted phase took longer than its ops' estimates and that
- * framework time: the time left over goes to the ops, by those shares, not to the framework.
+ * How each phase of a thread's steps spends its own time, learned from the thread's timed steps (counted steps that
+ * time every op, {@code timed_step_every}): how much the framework's code takes (the Java between and around its
+ * ops), and how the ops' time divides between GEMM, copies and other ops. {@link StepIntervals} uses it where a
+ * counted phase took longer than its ops' estimates and that framework time: the time left over goes to the ops, by
+ * those shares, not to the framework.
  *
  * <p>Why: the ops are what varies from step to step. On a busy 2-core machine with a native thread per core, the same
  * DJL convolution takes 1.3 ms in one step and 4.4 ms in the next, and any ND4J op of the DL4J MLP, 10-400 us in most
  * steps, takes 5-16 ms in some (a worker thread descheduled), while the framework's Java code around them stays
  * within 0.3-0.8 ms (DJL CNN) and 1.1-1.8 ms (DL4J MLP) a step. An estimate from past samples cannot know which steps
  * are the slow ones, and what it left over of the measured phase was called {@code framework}: 28-35 points too
- * much on the DL4J MLP against the same run's detailed steps. The stalls come per call, so the many short non-GEMM
- * ops collect more of them than their time says: the excess is divided by the detailed steps' shares, stalls
- * included, not by the estimates'.
+ * much on the DL4J MLP. The stalls come per call, so the many short non-GEMM ops collect more of them than their time
+ * says: the excess is divided by the timed steps' shares, stalls included, not by the estimates'.
  *
- * <p>Why only the excess, and not the whole phase split as a detailed step splits it: a detailed step's framework
- * time includes its own recording, and in the production mode (one step in 100 detailed) that code runs cold. On the
- * demo job, giving counted phases the detailed steps' framework time put {@code framework} at 20 % of the step where
- * timing every op of the counted steps ({@code op_timing_every=1}) measured 10-12 %; the per-op estimates, where they
- * fit, read 9-10 %. So the learned framework time is a ceiling, not a value.
+ * <p>Why timed steps and not detailed ones: a detailed step's framework time includes its own recording (in the
+ * production mode, one step in 100, run cold); learned from detailed steps, the demo job's counted {@code framework}
+ * read 16.7-21.2 % where counted steps timing every op measured 10.0-12.6 %. Why a ceiling at the most of the last
+ * {@link #SAMPLES}, and not the phase split exactly as they split it: that variant, tried, also rewrote the ops'
+ * estimates where nothing stalled, and its figures moved by 20 points with the samples it had; a ceiling at the mean
+ * of a quantity that varies cuts every step above it (the DL4J MLP's {@code framework} came out 10 points under).
+ * At the most, it only moves time that no recent timed step spent in the framework; where nothing stalls, a counted
+ * step is accounted as before.
  *
- * <p>A phase's own time is its span less its skeleton children (phases and data fetches, which a counted step records
- * too); JVM pauses and anything else in it belong to none of these parts. A phase is known by its name and its rank
- * among the step's phases of that name (DL4J runs two {@code updater} phases per step), per thread; its figures are
- * the most (framework) and the summed shares (ops) of the last {@link #SAMPLES} detailed steps. The most, not the
- * mean: a ceiling at the mean of a quantity that varies cuts every step above it, and put {@code framework} 10
- * points under the detailed steps' on the DL4J MLP; at the most it only moves time that no recent detailed step
- * spent in the framework.
+ * <p>A phase's own time is its span less its skeleton children (phases and data fetches, which every step records);
+ * JVM pauses and anything else in it belong to none of these parts. A phase is known by its name and its rank among
+ * the step's phases of that name (DL4J runs two {@code updater} phases per step), per thread.
  *
  * <p>Bounded: at most {@link #MAX_THREADS} threads (the least recently stepped dropped first) and
  * {@link #MAX_PHASES} phases per thread. Not thread-safe: the assembler calls it under the collector's lock.
@@ -43,6 +43,8 @@ final class PhaseFramework {
   static final int SAMPLES = 8;
   static final int MAX_THREADS = 256;
   static final int MAX_PHASES = 64;
+  /** A thread's first steps, which teach nothing: the recorder's own warm-up (its {@code OpPath.WARM_STEPS}). */
+  static final int WARM_STEPS = 3;
 
   /** What a phase is learned to spend: the framework's time, and each op category's share of the ops' time. */
   static final class Split {
@@ -108,7 +110,17 @@ final class PhaseFramework {
     return out;
   }
 
-  /** Learns from a detailed step: {@code spans} are all its spans, {@code segments} its accounted time. */
+  /**
+   * True for a step to learn from: one that is not detailed (a detailed step's framework time includes its own
+   * recording) and timed every op (see {@code Sampling.timedStepEvery}), past the thread's first steps, whose ops
+   * run for the first time.
+   */
+  static boolean teaches(StepAssembler.Draft d) {
+    return !d.detailed && d.number > WARM_STEPS && d.opCount > 0
+        && d.attributes[Slots.ATTR_OPS_TIMED] >= d.opCount;
+  }
+
+  /** Learns from a step that {@link #teaches}: {@code spans} its records, {@code segments} its accounted time. */
   void learn(long threadId, List<Span> spans, StepAccounting.Segments segments) {
     Map<Long, List<Span>> skeletonChildren = new HashMap<>();
     for (Span s : spans) {

@@ -233,12 +233,14 @@ final class StepAssembler {
         jvm.add(new StepAccounting.Interval(a.startNs(), a.endNs(), a.category()));
       }
     }
-    // A counted step's phases are split as the thread's detailed steps split them (PhaseFramework says why).
+    // What a counted step's estimates leave of a phase goes by what the thread's timed steps taught (PhaseFramework);
+    // a step that teaches is accounted as measured, or it would teach back what it was taught.
+    boolean teaches = PhaseFramework.teaches(d);
     StepIntervals intervals = StepIntervals.of(d.startNs, d.endNs, d.spanId, d.recorded, jvm,
-        d.detailed ? Map.of() : phaseFramework.splits(d.threadId, d.recorded));
+        d.detailed || teaches ? Map.of() : phaseFramework.splits(d.threadId, d.recorded));
     StepAccounting.Segments segments = StepAccounting.segments(d.startNs, d.endNs, intervals.intervals);
     Breakdown breakdown = segments.breakdown();
-    if (d.detailed) {
+    if (teaches) {
       phaseFramework.learn(d.threadId, d.recorded, segments);
     }
     // Execution samples are classified in detailed steps only: a counted step's op time is placed, not observed.

@@ -54,9 +54,30 @@ class OpTimingTest {
     }
   }
 
+  @Test
+  void everyNthStepThatIsNotDetailedTimesEveryOp() {
+    Sampling.update(sp -> sp.withOpTimingEvery(16));
+    Sampling.timedStepEvery(4);
+    for (int stepNo = 1; stepNo <= 12; stepNo++) {
+      tr.openStep(System.nanoTime(), false);
+      for (int i = 0; i < 64; i++) {
+        op("relu", Kind.OP_OTHER, 0, 0);
+      }
+      tr.closeStep(System.nanoTime(), stepNo);
+      long[] step = drainSteps().get(0);
+      if (stepNo <= ThreadRecorder.WARM_STEPS || stepNo % 4 == 0) {
+        assertEquals(64, opsTimed(step), "step " + stepNo + " times every op");
+        assertEquals(0, stepOps.get(0)[Slots.OP_TIME_ESTIMATED + 2], "and estimates none");
+      } else {
+        assertTrue(opsTimed(step) < 32, "step " + stepNo + ": about one op in 16: " + opsTimed(step));
+      }
+    }
+  }
+
   @AfterEach
   void restoreDefault() {
     Sampling.update(sp -> sp.withOpTimingEvery(16));
+    Sampling.timedStepEvery(Sampling.DEFAULT_TIMED_STEP_EVERY);
   }
 
   /** The step records drained from the recorder. */
@@ -155,6 +176,7 @@ class OpTimingTest {
   @Test
   void estimatesTheUntimedOpsOfARepeatingLoop() {
     Sampling.update(sp -> sp.withOpTimingEvery(16));
+    Sampling.timedStepEvery(0); // the counting path alone: no step times every op
     long largeFlops = 2L * 64 * 128 * 784;
     long smallFlops = 2L * 64 * 10 * 128;
     long trueGemmNs = 0;

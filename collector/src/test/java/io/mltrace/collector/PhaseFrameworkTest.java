@@ -1,6 +1,7 @@
 package io.mltrace.collector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mltrace.bootstrap.Kind;
@@ -10,7 +11,11 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** A counted step's phases split as the thread's detailed steps split them: what is learned, and how it is used. */
+/**
+ * What a thread's timed steps teach of each phase (its framework time, its ops' shares), and how a counted step uses
+ * it. The teaching steps here carry op spans, as a detailed step's records do: {@code learn} reads only the step's
+ * accounted time, which a timed step's placed op time gives alike.
+ */
 class PhaseFrameworkTest {
   private static final long STEP = 1L << 40;
   private static final long THREAD = 7;
@@ -23,7 +28,7 @@ class PhaseFrameworkTest {
     return new Span(header, name, 1, start, end, nextId++, parent, 0, 0, new long[0][], slots);
   }
 
-  /** Accounts a detailed step and teaches it. */
+  /** Accounts a step that timed every op and teaches it. */
   private void teach(long thread, long end, List<Span> spans, List<StepAccounting.Interval> jvm) {
     StepIntervals iv = StepIntervals.of(0, end, STEP, spans, jvm);
     learned.learn(thread, spans, StepAccounting.segments(0, end, iv.intervals));
@@ -34,8 +39,8 @@ class PhaseFrameworkTest {
     return StepIntervals.of(0, end, STEP, spans, jvm, learned.splits(thread, spans));
   }
 
-  /** A detailed forward phase 0-1000: a GEMM 100-400 and another op 400-700 in a layer; framework 400. */
-  private List<Span> detailedForward(long gemmNs, long otherNs) {
+  /** A timed forward phase 0-1000: a GEMM 100-400 and another op 400-700 in a layer; framework 400. */
+  private List<Span> timedForward(long gemmNs, long otherNs) {
     List<Span> spans = new ArrayList<>();
     Span phase = span(Kind.PHASE, "forward", 0, 400 + gemmNs + otherNs, STEP);
     Span layer = span(Kind.LAYER, "Linear", 50, 350 + gemmNs + otherNs, phase.spanId());
@@ -48,9 +53,9 @@ class PhaseFrameworkTest {
 
   @Test
   void aSlowCountedPhaseGivesTheFrameworkNoMoreThanItsLearnedTimeAndTheOpsTheRestByTheirLearnedShares() {
-    teach(THREAD, 1000, detailedForward(300, 300), List.of());
+    teach(THREAD, 1000, timedForward(300, 300), List.of());
     // The counted step's forward took 2000 ns; its ops' estimates (250 GEMM, 50 other) know nothing of why. What they
-    // and the framework's 400 leave (1300) is the ops', half GEMM, as in the detailed step.
+    // and the framework's 400 leave (1300) is the ops', half GEMM, as in the timed step.
     Span phase = span(Kind.PHASE, "forward", 0, 2000, STEP, 250, 0, 50, 250, 0, 50);
     StepIntervals iv = counted(THREAD, 2000, List.of(phase), List.of());
     Breakdown b = StepAccounting.account(0, 2000, iv.intervals);
@@ -63,8 +68,9 @@ class PhaseFrameworkTest {
 
   @Test
   void aPhaseWhoseOpsTookTheirEstimatesKeepsTheRestAsFrameworkEvenBelowTheLearnedTime() {
-    // A detailed step's framework time includes its own recording: a counted step's framework may well be less.
-    teach(THREAD, 1000, detailedForward(300, 300), List.of());
+    // The most framework time seen is a ceiling, not a value: a counted step whose ops took their estimates keeps the
+    // rest as framework.
+    teach(THREAD, 1000, timedForward(300, 300), List.of());
     Span phase = span(Kind.PHASE, "forward", 0, 800, STEP, 300, 0, 300, 300, 0, 300);
     Breakdown b = StepAccounting.account(0, 800, counted(THREAD, 800, List.of(phase), List.of()).intervals);
     assertEquals(300, b.ns(Category.GEMM));
@@ -74,7 +80,7 @@ class PhaseFrameworkTest {
 
   @Test
   void withoutALearnedSplitTheOpsOwnEstimatesArePlacedAsBefore() {
-    teach(THREAD, 1000, detailedForward(300, 300), List.of());
+    teach(THREAD, 1000, timedForward(300, 300), List.of());
     Span phase = span(Kind.PHASE, "forward", 0, 2000, STEP, 250, 0, 50, 250, 0, 50);
     StepIntervals iv = counted(THREAD + 1, 2000, List.of(phase), List.of());
     Breakdown b = StepAccounting.account(0, 2000, iv.intervals);
@@ -84,7 +90,7 @@ class PhaseFrameworkTest {
 
   @Test
   void measuredOpTimeIsKeptAndOnlyTheEstimatedPartIsSplit() {
-    teach(THREAD, 1000, detailedForward(300, 300), List.of());
+    teach(THREAD, 1000, timedForward(300, 300), List.of());
     // 900 GEMM of which 100 estimated; the rest (2000 - 900 - 400 = 700) is split 350/350, all of it estimated.
     Span phase = span(Kind.PHASE, "forward", 0, 2000, STEP, 900, 0, 0, 100, 0, 0);
     StepIntervals iv = counted(THREAD, 2000, List.of(phase), List.of());
@@ -96,7 +102,7 @@ class PhaseFrameworkTest {
 
   @Test
   void aPhaseWhoseOpsWereAllTimedIsLeftAsMeasured() {
-    teach(THREAD, 1000, detailedForward(300, 300), List.of());
+    teach(THREAD, 1000, timedForward(300, 300), List.of());
     Span phase = span(Kind.PHASE, "forward", 0, 2000, STEP, 500, 0, 100, 0, 0, 0);
     Breakdown b = StepAccounting.account(0, 2000, counted(THREAD, 2000, List.of(phase), List.of()).intervals);
     assertEquals(500, b.ns(Category.GEMM));
@@ -106,7 +112,7 @@ class PhaseFrameworkTest {
 
   @Test
   void estimatesThatDoNotFitAreClippedAsWithoutASplit() {
-    teach(THREAD, 1000, detailedForward(300, 300), List.of());
+    teach(THREAD, 1000, timedForward(300, 300), List.of());
     Span phase = span(Kind.PHASE, "forward", 0, 300, STEP, 100, 0, 300, 0, 0, 300);
     StepIntervals iv = counted(THREAD, 300, List.of(phase), List.of());
     Breakdown b = StepAccounting.account(0, 300, iv.intervals);
@@ -119,7 +125,7 @@ class PhaseFrameworkTest {
   @Test
   void childFetchesAndJvmPausesBelongToNeitherPartInEitherKindOfStep() {
     // Detailed: phase 0-2000 with a data fetch 1000-1500 and a GC 1600-1800 in it; its own time split 400 / 600.
-    List<Span> detailed = new ArrayList<>(detailedForward(300, 300));
+    List<Span> detailed = new ArrayList<>(timedForward(300, 300));
     Span longPhase = span(Kind.PHASE, "forward", 0, 2000, STEP);
     detailed.set(0, longPhase);
     detailed.add(span(Kind.DATA, "batchify", 1000, 1500, longPhase.spanId()));
@@ -163,25 +169,41 @@ class PhaseFrameworkTest {
 
   @Test
   void theSplitIsTheMeanAndTheSharesOfTheLastSamples() {
-    teach(THREAD, 1000, detailedForward(300, 300), List.of());
-    teach(THREAD, 1600, detailedForward(900, 300), List.of());
-    teach(THREAD, 1000, detailedForward(300, 300), List.of());
+    teach(THREAD, 1000, timedForward(300, 300), List.of());
+    teach(THREAD, 1600, timedForward(900, 300), List.of());
+    teach(THREAD, 1000, timedForward(300, 300), List.of());
     Span phase = span(Kind.PHASE, "forward", 0, 1000, STEP, 1, 0, 1, 1, 0, 1);
     PhaseFramework.Split split = learned.splits(THREAD, List.of(phase)).get(phase);
     assertEquals(400, split.frameworkNs);
     assertEquals((300 + 900 + 300) / 2400.0, split.opShares[0], 1e-9, "GEMM's share of all three steps' ops");
     assertEquals(0, split.opShares[1], 1e-9);
     for (int i = 0; i < PhaseFramework.SAMPLES; i++) {
-      teach(THREAD, 1000, detailedForward(100, 500), List.of());
+      teach(THREAD, 1000, timedForward(100, 500), List.of());
     }
     split = learned.splits(THREAD, List.of(phase)).get(phase);
     assertEquals(100 / 600.0, split.opShares[0], 1e-9, "older samples are forgotten");
   }
 
   @Test
+  void onlyCountedStepsThatTimedEveryOpTeachPastTheThreadsFirstSteps() {
+    assertTrue(PhaseFramework.teaches(draft(10, false, 35, 35)), "a timed step");
+    assertFalse(PhaseFramework.teaches(draft(10, false, 35, 2)), "a counted step that estimated its ops");
+    assertFalse(PhaseFramework.teaches(draft(10, true, 35, 35)), "a detailed step: its framework time has its records");
+    assertFalse(PhaseFramework.teaches(draft(PhaseFramework.WARM_STEPS, false, 35, 35)), "a first step");
+    assertFalse(PhaseFramework.teaches(draft(10, false, 0, 0)), "a step without ops");
+  }
+
+  private static StepAssembler.Draft draft(long number, boolean detailed, long ops, long opsTimed) {
+    StepAssembler.Draft d = new StepAssembler.Draft(number, STEP, THREAD, "main", 0, 1000, 0, ops, detailed,
+        List.of(), 0, null);
+    d.attributes[Slots.ATTR_OPS_TIMED] = opsTimed;
+    return d;
+  }
+
+  @Test
   void memoryIsBoundedInThreadsAndInPhasesPerThread() {
     for (long thread = 0; thread <= PhaseFramework.MAX_THREADS; thread++) {
-      teach(thread, 1000, detailedForward(300, 300), List.of());
+      teach(thread, 1000, timedForward(300, 300), List.of());
     }
     Span phase = span(Kind.PHASE, "forward", 0, 1000, STEP, 1, 0, 1, 1, 0, 1);
     assertTrue(learned.splits(0, List.of(phase)).isEmpty(), "the least recently stepped thread is forgotten");
