@@ -8,7 +8,9 @@ package io.mltrace.bootstrap;
  * {@code System.nanoTime()} calls cost about as much as the rest of the advice together). One outermost op in
  * {@code opTimingEvery} on average, at random gaps so that a loop's fixed op order cannot alias with the sampling,
  * is timed; the others cost what the timed ops of the same position (or, failing that, the rates, {@link OpCosts})
- * taught. Their time is kept per open span level ({@link SpanOpTime}) and written into that span's record.
+ * taught. Their time is kept per open span level ({@link SpanOpTime}) and written into that span's record. Every
+ * n-th step ({@link Sampling#timedStepEvery(int)}) times all its ops instead, without records: the collector learns
+ * from those how a counted step's phases spend what the estimates leave over.
  *
  * <p>Owning thread only; {@link ThreadRecorder} calls it with the span level the op runs at.
  */

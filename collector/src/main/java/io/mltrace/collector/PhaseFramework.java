@@ -26,11 +26,11 @@ import java.util.Map;
  * <p>Why timed steps and not detailed ones: a detailed step's framework time includes its own recording (in the
  * production mode, one step in 100, run cold); learned from detailed steps, the demo job's counted {@code framework}
  * read 16.7-21.2 % where counted steps timing every op measured 10.0-12.6 %. Why a ceiling at the most of the last
- * {@link #SAMPLES}, and not the phase split exactly as they split it: that variant, tried, also rewrote the ops'
- * estimates where nothing stalled, and its figures moved by 20 points with the samples it had; a ceiling at the mean
- * of a quantity that varies cuts every step above it (the DL4J MLP's {@code framework} came out 10 points under).
- * At the most, it only moves time that no recent timed step spent in the framework; where nothing stalls, a counted
- * step is accounted as before.
+ * {@link #SAMPLES}, and not the whole phase split as they split it: that variant also rewrites the ops' estimates
+ * where nothing stalled, and in one suite run it was no closer to the timed steps (the DL4J MLP's other ops 5.5
+ * points high against 3.6 with the ceiling); a ceiling at the mean of a quantity that varies cuts every step above it
+ * (the DL4J MLP's {@code framework} came out 10 points under). At the most, it only moves time that no recent timed
+ * step spent in the framework; where nothing stalls, a counted step is accounted as before.
  *
  * <p>A phase's own time is its span less its skeleton children (phases and data fetches, which every step records);
  * JVM pauses and anything else in it belong to none of these parts. A phase is known by its name and its rank among
@@ -58,7 +58,7 @@ final class PhaseFramework {
     }
   }
 
-  /** One phase's last samples: framework, GEMM, copy and other ns of its own time in a detailed step. */
+  /** One phase's last samples: framework, GEMM, copy and other ns of its own time in a timed step. */
   private static final class Learned {
     private final long[][] samples = new long[SAMPLES][];
     private int seen;
@@ -92,8 +92,8 @@ final class PhaseFramework {
   };
 
   /**
-   * The learned split of each phase among {@code spans} (a counted step's records) that this thread's detailed steps
-   * have taught, by span; phases not yet taught are absent.
+   * What this thread's timed steps taught of each phase among {@code spans} (a counted step's records), by span;
+   * phases not yet taught are absent.
    */
   Map<Span, Split> splits(long threadId, List<Span> spans) {
     Map<String, Learned> known = byThread.get(threadId);

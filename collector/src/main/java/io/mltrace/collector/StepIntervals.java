@@ -19,7 +19,7 @@ import java.util.Set;
  * a wait cannot overlap a Java call's own work), GEMM first, then copies, then other ops, from the span's start.
  * Op time that does not fit (an estimate larger than the room left) is dropped and counted
  * ({@link #unplacedNs}): an estimate never takes time from another span, a data fetch or the JVM. In a phase that
- * the thread's detailed steps have taught ({@link PhaseFramework}), free time that the ops and the framework's
+ * the thread's timed steps have taught ({@link PhaseFramework}), free time that the ops and the framework's
  * learned time there leave over goes to the ops, by their learned shares, not to the framework.
  *
  * <p><b>The input gap.</b> Time from the step's start to its first phase (the first framework call that computes:
@@ -53,8 +53,8 @@ final class StepIntervals {
   }
 
   /**
-   * @param splits for the phases that the thread's detailed steps have taught ({@link PhaseFramework}): how the
-   *     phase's free time splits between the framework and its ops
+   * @param splits for the phases that the thread's timed steps have taught ({@link PhaseFramework}): the most
+   *     framework time they spent there, and their ops' shares
    */
   static StepIntervals of(long stepStart, long stepEnd, long stepSpanId, List<Span> spans,
       List<StepAccounting.Interval> jvm, Map<Span, PhaseFramework.Split> splits) {
