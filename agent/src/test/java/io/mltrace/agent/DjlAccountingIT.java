@@ -104,8 +104,11 @@ class DjlAccountingIT {
 
   @Test
   void aBusyListenerIsFrameworkTimeWithItsFrameOnTop() {
+    // JVM pauses rank above framework, as above data: a safepoint (or an unforced collection) while the listener spins
+    // is that pause's time. It read 14.85 ms of framework and 3.0 ms of jit_safepoint once in CI (step 8).
     for (int n = 1; n <= STEPS; n++) {
-      assertTrue(ns(step(n), "framework") >= BUSY_MS * 1_000_000L, "step " + n + " " + step(n));
+      long pauses = ns(step(n), "jit_safepoint") + (GC_STEPS.contains(n) ? 0 : ns(step(n), "gc"));
+      assertTrue(ns(step(n), "framework") + pauses >= BUSY_MS * 1_000_000L, "step " + n + " " + step(n));
     }
     if (!everyStepDetailed()) {
       return; // no detailed step in this short run: no execution samples are classified
