@@ -1,5 +1,6 @@
 package io.mltrace.agent;
 
+import io.mltrace.bootstrap.Sampling;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -73,7 +74,7 @@ final class AgentOptions {
     DEFAULTS.put(OVERHEAD_BUDGET, "1");
     DEFAULTS.put(ATTACH_BATCH, "1");
     DEFAULTS.put(OP_TIMING_EVERY, "16");
-    DEFAULTS.put(TIMED_STEP_EVERY, String.valueOf(io.mltrace.bootstrap.Sampling.DEFAULT_TIMED_STEP_EVERY));
+    DEFAULTS.put(TIMED_STEP_EVERY, String.valueOf(Sampling.DEFAULT_TIMED_STEP_EVERY));
     DEFAULTS.put(JVM_EVENTS, "on");
     DEFAULTS.put(JVM_EVENTS_MIN_FREE_MB, "128");
     DEFAULTS.put(MEMORY, "on");

@@ -118,7 +118,6 @@ class ProductionModeTruthIT {
   /** What one run wrote and printed. */
   static final class Run {
     final String mode;
-    final boolean interleaved;
     final JsonNode steps;
     final Map<Integer, Long> truth = new HashMap<>();
     final String loss;
@@ -126,7 +125,6 @@ class ProductionModeTruthIT {
 
     Run(String mode, JsonNode summary, String stdout, String output) {
       this.mode = mode;
-      this.interleaved = mode.equals("interleaved");
       this.steps = summary.get("steps");
       Matcher m = TRUTH.matcher(stdout);
       while (m.find()) {
