@@ -43,8 +43,9 @@ class Dl4jMemoryLeakIT {
     }
     assertTrue(leak != null, summary.get("leaks")::toString);
     double perStep = leak.get("bytes_per_step").asDouble();
-    // The kept array, plus the small shape buffers ND4J makes per step, freed only when the collector runs.
-    assertTrue(perStep >= LEAK_BYTES && perStep <= 1.05 * LEAK_BYTES, "growth per step " + perStep);
+    // The kept array on a saw-tooth: the small buffers ND4J makes per step are freed only when the collector runs,
+    // and the robust slope over a window of teeth lands on either side of the kept bytes (98.2 % once in CI).
+    assertTrue(perStep >= 0.95 * LEAK_BYTES && perStep <= 1.05 * LEAK_BYTES, "growth per step " + perStep);
     assertTrue(leak.get("first_seen_step").asLong() <= 64, leak::toString);
     JsonNode top = leak.get("sites").get(0);
     assertEquals(site, top.get("site").asText(), leak::toString);
