@@ -15,6 +15,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.asm.AsmVisitorWrapper;
@@ -79,8 +84,78 @@ public final class Installer {
       builder.installOn(inst);
       return;
     }
-    inst.addTransformer(new NamePrefilter(builder.makeRaw(), rejected(frameworks), named(frameworks)), false);
+    NamePrefilter transformer = new NamePrefilter(builder.makeRaw(), rejected(frameworks), named(frameworks));
+    prefilter = transformer;
+    inst.addTransformer(transformer, false);
   }
+
+  /**
+   * Launch only: starts building the hooks' transformer on a background thread ({@code mltrace-hooks}), so that
+   * premain can start JFR and the collector meanwhile; {@link Prepared#install} installs it. The same thread then
+   * warms Byte Buddy's weaving ({@link TransformWarmUp}) until {@code install} is called. {@code marks} hears the
+   * thread's phases (the start-up log).
+   */
+  public Prepared prepare(List<FrameworkInstrumentation> frameworks, Consumer<String> marks) {
+    return new Prepared(frameworks, marks);
+  }
+
+  /** The classes that reached Byte Buddy at load time, how many it changed, and its time on the loading threads. */
+  public String weavingReport() {
+    NamePrefilter p = prefilter;
+    return p == null ? "no hooks at load time" : p.report();
+  }
+
+  private volatile NamePrefilter prefilter;
+
+  /** Hooks being prepared by {@link #prepare}. */
+  public final class Prepared {
+    private final FutureTask<NamePrefilter> build;
+    private final CountDownLatch warmed = new CountDownLatch(1);
+    private volatile boolean installing;
+
+    private Prepared(List<FrameworkInstrumentation> frameworks, Consumer<String> marks) {
+      build = new FutureTask<>(() -> new NamePrefilter(
+          builder(frameworks, false, Integer.MAX_VALUE, AgentBuilder.RedefinitionStrategy.Listener.NoOp.INSTANCE)
+              .makeRaw(), rejected(frameworks), named(frameworks)));
+      Thread thread = new Thread(() -> {
+        try {
+          build.run();
+          marks.accept("hooks built");
+          int rounds = TransformWarmUp.run(() -> installing);
+          marks.accept("weaving warmed (" + rounds + (rounds == 1 ? " round)" : " rounds)"));
+        } finally {
+          warmed.countDown();
+        }
+      }, "mltrace-hooks");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    /**
+     * Waits until the transformer is built and Byte Buddy's weaving has been warmed once (the first framework class
+     * loads right after premain returns), then installs it. Throws {@link IllegalStateException} when building it
+     * failed (premain then disables the agent, as when building it on premain's thread failed).
+     */
+    public void install(Instrumentation inst) {
+      installing = true;
+      NamePrefilter transformer;
+      try {
+        transformer = build.get();
+        // Bounded: one round takes about 0.1 s here; a warm-up that never ends must not hold the application.
+        warmed.await(WARM_UP_WAIT_SECONDS, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("the hooks could not be built: " + e.getCause(), e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while the hooks were built", e);
+      }
+      prefilter = transformer;
+      inst.addTransformer(transformer, false);
+    }
+  }
+
+  /** The longest premain waits for the first warm-up round once the hooks are built. */
+  static final long WARM_UP_WAIT_SECONDS = 5;
 
   /** The agent builder for these hooks; tests call {@code makeRaw()} on it to transform class files directly. */
   AgentBuilder builder(List<FrameworkInstrumentation> frameworks, boolean retransformLoaded, int batchSize,

@@ -4,6 +4,8 @@ import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.IllegalClassFormatException;
 import java.security.ProtectionDomain;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Keeps a class being loaded away from Byte Buddy when its name alone says no hook can match it. The JVM calls every
@@ -17,6 +19,9 @@ final class NamePrefilter implements ClassFileTransformer {
   private final String[] rejected;
   /** Admitted even inside a rejected package (a custom span's class pattern). */
   private final String[] named;
+  private final LongAdder admitted = new LongAdder();
+  private final LongAdder changed = new LongAdder();
+  private final LongAdder nanos = new LongAdder();
 
   NamePrefilter(ClassFileTransformer byteBuddy, List<String> rejected, List<String> named) {
     this.byteBuddy = byteBuddy;
@@ -46,12 +51,44 @@ final class NamePrefilter implements ClassFileTransformer {
   @Override
   public byte[] transform(ClassLoader loader, String className, Class<?> redefined, ProtectionDomain domain,
       byte[] classFile) throws IllegalClassFormatException {
-    return admits(className) ? byteBuddy.transform(loader, className, redefined, domain, classFile) : null;
+    if (!admits(className)) {
+      return null;
+    }
+    long start = System.nanoTime();
+    byte[] woven = null;
+    try {
+      return woven = byteBuddy.transform(loader, className, redefined, domain, classFile);
+    } finally {
+      count(start, woven);
+    }
   }
 
   @Override
   public byte[] transform(Module module, ClassLoader loader, String className, Class<?> redefined,
       ProtectionDomain domain, byte[] classFile) throws IllegalClassFormatException {
-    return admits(className) ? byteBuddy.transform(module, loader, className, redefined, domain, classFile) : null;
+    if (!admits(className)) {
+      return null;
+    }
+    long start = System.nanoTime();
+    byte[] woven = null;
+    try {
+      return woven = byteBuddy.transform(module, loader, className, redefined, domain, classFile);
+    } finally {
+      count(start, woven);
+    }
+  }
+
+  private void count(long start, byte[] woven) {
+    nanos.add(System.nanoTime() - start);
+    admitted.increment();
+    if (woven != null) {
+      changed.increment();
+    }
+  }
+
+  /** For the start-up log: what reached Byte Buddy, and what it cost the threads that loaded those classes. */
+  String report() {
+    return String.format(Locale.ROOT, "%d classes reached Byte Buddy, %d woven, %.1f ms on the loading threads",
+        admitted.sum(), changed.sum(), nanos.sum() / 1e6);
   }
 }
