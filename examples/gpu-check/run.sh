@@ -36,7 +36,7 @@ build() {
 bundle() {
   build
   rm -rf "$target/jdk"
-  jlink --add-modules java.base,java.instrument,java.management,jdk.jfr,jdk.unsupported,jdk.attach \
+  jlink --add-modules java.base,java.instrument,java.management,jdk.management,jdk.jfr,jdk.unsupported,jdk.attach \
     --strip-debug --no-man-pages --no-header-files --compress=2 --output "$target/jdk"
   echo "gpu-check: Java runtime in $target/jdk ($(du -sh "$target/jdk" | cut -f1))"
 }
@@ -81,6 +81,15 @@ run() {
     echo "gpu-check: agent PASS ($records GPU records, none unresolved)"
   else
     echo "gpu-check: agent FAIL (records '${records}', unresolved '${unresolved}')"
+    exit 1
+  fi
+  # The host's side: the sgemm op's launch is GEMM time of its step (inside the forward phase, not its input gap).
+  local gemm_ms
+  gemm_ms=$(sed -n 's/^  gemm  *\([0-9.]*\) ms.*/\1/p' "$log" | head -1)
+  if [[ -n "$gemm_ms" ]] && awk -v g="$gemm_ms" 'BEGIN { exit !(g > 0) }'; then
+    echo "gpu-check: agent host PASS (gemm ${gemm_ms} ms of host time in GEMM ops)"
+  else
+    echo "gpu-check: agent host FAIL (no gemm line in the agent's summary)"
     exit 1
   fi
   # Device memory: each step allocates and frees a scratch buffer and leaks 2 MiB (3 memory records at least), and
