@@ -1,12 +1,16 @@
 package io.mltrace.agent;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -21,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DjlMemoryLeakIT {
   static final String LEAKY = "io.mltrace.examples.djl.LeakyMlpTraining";
   static final long LEAK_BYTES = 256 * 1024;
+  static final String KEPT_MANAGER = "kept arrays"; // LeakyMlpTraining.KEPT_MANAGER
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir
@@ -61,11 +66,19 @@ class DjlMemoryLeakIT {
     assertEquals(printedSite(), top.get("site").asText(), leak::toString);
     assertEquals(0, top.get("bytes").asLong() % LEAK_BYTES, "whole leaked arrays: " + top);
     assertTrue(top.get("count").asLong() >= 1);
-    // Every step carries the level and the flows; the leaked array is alive at the end of the step that made it.
+    // Every step carries the level and the flows; the leaked array is alive at the end of the step that made it,
+    // held by the manager the job named, and the step's survivors by manager add up to the step's own figures.
     for (JsonNode step : summary.get("steps")) {
       JsonNode memory = step.get("memory");
       assertTrue(memory.has("arrays_live_bytes") && memory.has("arrays_created_bytes"), step::toString);
       assertTrue(memory.get("step_arrays_alive_bytes").asLong() >= LEAK_BYTES, step::toString);
+      Map<String, long[]> byHolder = byHolder(step);
+      assertArrayEquals(new long[] {LEAK_BYTES, 1}, byHolder.get(KEPT_MANAGER), step::toString);
+      assertTrue(byHolder.containsKey("batch"), "the batch's arrays, closed after the step: " + step);
+      assertEquals(memory.get("step_arrays_alive_bytes").asLong(),
+          byHolder.values().stream().mapToLong(v -> v[0]).sum(), step::toString);
+      assertEquals(memory.get("step_arrays_alive").asLong(), byHolder.values().stream().mapToLong(v -> v[1]).sum(),
+          step::toString);
     }
     assertTrue(last.stderr.contains("mltrace: memory leak suspect: arrays_live_bytes"), last::toString);
   }
@@ -76,6 +89,22 @@ class DjlMemoryLeakIT {
         "--keep-steps", "0");
     assertEquals(0, summary.get("leaks").size(), summary.get("leaks")::toString);
     assertEquals(1000, summary.get("totals").get("steps").asLong());
+    for (JsonNode step : summary.get("steps")) {
+      assertFalse(byHolder(step).containsKey(KEPT_MANAGER), "closed in the step that made it: " + step);
+    }
+  }
+
+  /** A step's {@code step_arrays_alive_by_holder}: holder label → {bytes, count}. */
+  private static Map<String, long[]> byHolder(JsonNode step) {
+    Map<String, long[]> m = new HashMap<>();
+    JsonNode list = step.get("memory").get("step_arrays_alive_by_holder");
+    if (list != null) {
+      for (JsonNode h : list) {
+        assertTrue(m.put(h.get("holder").asText(), new long[] {h.get("bytes").asLong(), h.get("count").asLong()})
+            == null, "one line per label: " + list);
+      }
+    }
+    return m;
   }
 
   @Test

@@ -24,7 +24,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * tensor created and closed per operation, so a score is the cost of both hooks together. {@code off}: recording
  * off (the levels are still counted). {@code pooled} reuses 64 tensors (their identity hash already made);
  * {@code fresh} creates each tensor anew, as a framework does (the allocation and the first identity hash are in
- * the score). {@code collectable}: the ND4J path (a weak reference and a lock per tensor).
+ * the score). {@code held}: {@code fresh} with a holder, summed per holder (DJL's path since arrays are summed by
+ * {@code NDManager}). {@code collectable}: the ND4J path (a weak reference and a lock per tensor).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -37,6 +38,7 @@ public class TensorLifeBenchmark {
   public String mode;
 
   private final Object[] pool = new Object[64];
+  private final Object holder = new Object();
   private int next;
 
   @Setup(Level.Trial)
@@ -46,6 +48,7 @@ public class TensorLifeBenchmark {
       System.identityHashCode(pool[i]);
     }
     TensorLife.reset();
+    TensorLife.labelHoldersWith(h -> "batch");
     Recorder.setEnabled(!mode.equals("off"));
     Sampling.update(sp -> sp.withSampleEvery(Long.MAX_VALUE));
     WarmThread.closeWarmUpSteps();
@@ -56,6 +59,7 @@ public class TensorLifeBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() {
     Recorder.setEnabled(false);
+    TensorLife.labelHoldersWith(null);
     TensorLife.reset();
   }
 
@@ -70,6 +74,15 @@ public class TensorLifeBenchmark {
   public Object freshCreateAndClose() {
     Object t = new Object();
     TensorLife.created(t, 4096);
+    TensorLife.closed(t, 4096);
+    return t;
+  }
+
+  /** DJL's path: {@code fresh} with the tensor's holder (its {@code NDManager}), summed per holder in the step. */
+  @Benchmark
+  public Object heldCreateAndClose() {
+    Object t = new Object();
+    TensorLife.created(t, 4096, holder);
     TensorLife.closed(t, 4096);
     return t;
   }

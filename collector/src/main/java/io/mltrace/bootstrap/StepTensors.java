@@ -6,6 +6,10 @@ package io.mltrace.bootstrap;
  * {@link MemorySlots#STEP_ARRAYS_ALIVE_BYTES}; in a step that captures sites, each with a weak reference and its
  * creation site, so that those alive at the step's end can be followed ({@link TensorLife}).
  *
+ * <p>Where the framework says what holds a tensor (a DJL {@code NDManager}), the step's survivors are also summed
+ * per holder, for at most {@link #MAX_HOLDERS} holders a step (the rest together); holders are kept only until the
+ * step closes.
+ *
  * <p>Owned by the thread's {@link ThreadRecorder}: only that thread calls it. A tensor that another thread closes
  * stays counted as alive; one the garbage collector frees during the step too (a collectable ND4J buffer).
  */
@@ -22,7 +26,15 @@ final class StepTensors {
    */
   static final long MIN_SITE_BYTES = 1024;
 
+  /** Holders told apart per step; the tensors of any further holder are summed under index {@link #MAX_HOLDERS}. */
+  static final int MAX_HOLDERS = 8;
+
   private final TensorTable table = new TensorTable(256, MAX_SLOTS);
+  /** Index 0 unused (owner 0: no holder); 1..MAX_HOLDERS - 1 one holder each; MAX_HOLDERS the others. */
+  private final Object[] holders = new Object[MAX_HOLDERS + 1];
+  private final long[] holderAliveBytes = new long[MAX_HOLDERS + 1];
+  private final long[] holderAlive = new long[MAX_HOLDERS + 1];
+  private int holdersSeen;
   private long createdBytes;
   private long overflowBytes;
   private long overflowCount;
@@ -36,32 +48,100 @@ final class StepTensors {
     overflowCount = 0;
     sitesTaken = 0;
     table.clear();
+    clearHolders();
+  }
+
+  private void clearHolders() {
+    for (int i = 1; i <= holdersSeen; i++) {
+      holders[i] = null;
+      holderAliveBytes[i] = 0;
+      holderAlive[i] = 0;
+    }
+    holderAliveBytes[MAX_HOLDERS] = 0; // the others' sum
+    holderAlive[MAX_HOLDERS] = 0;
+    holdersSeen = 0;
   }
 
   boolean capturesSites() {
     return captureSites;
   }
 
-  void created(Object tensor, int key, long bytes) {
+  /** A tensor created in the step; {@code holder} what holds it (null: not known). */
+  void created(Object tensor, int key, long bytes, Object holder) {
     createdBytes += bytes;
+    int h = holder == null ? 0 : holderIndex(holder);
     boolean added;
     if (captureSites && bytes >= MIN_SITE_BYTES && sitesTaken < MAX_SITES_PER_STEP) {
       sitesTaken++;
-      added = table.add(key, bytes, new TensorLife.Followed(tensor, key), CreationSites.here(), 0);
+      added = table.add(key, bytes, new TensorLife.Followed(tensor, key), CreationSites.here(), h);
     } else {
-      added = table.add(key, bytes);
+      added = h == 0 ? table.add(key, bytes) : table.add(key, bytes, null, null, h);
     }
     if (!added) {
       overflowBytes += bytes;
       overflowCount++;
     }
+    if (h != 0) {
+      holderAliveBytes[h] += bytes; // an overflowed tensor stays counted as alive, as in aliveBytes()
+      holderAlive[h]++;
+    }
+  }
+
+  /** The holder's index: the same object as before in this step, else the next free one, else the others'. */
+  private int holderIndex(Object holder) {
+    for (int i = 1; i <= holdersSeen; i++) {
+      if (holders[i] == holder) {
+        return i;
+      }
+    }
+    if (holdersSeen < MAX_HOLDERS - 1) {
+      holders[++holdersSeen] = holder;
+      return holdersSeen;
+    }
+    return MAX_HOLDERS;
   }
 
   void closed(Object tensor, int key) {
-    if (table.size() > 0) {
-      table.remove(key, tensor);
+    if (table.size() == 0) {
+      return;
+    }
+    long bytes = table.remove(key, tensor);
+    if (bytes >= 0 && holdersSeen > 0) {
+      int h = (int) table.removedOwner();
+      if (h > 0) {
+        holderAliveBytes[h] -= bytes;
+        holderAlive[h]--;
+      }
     }
   }
+
+  /**
+   * Writes the step's survivors per holder as {@link Kind#MEMORY_SITE} records of the series
+   * {@link MemorySlots#STEP_ARRAYS_ALIVE_BYTES}, each named by {@code labels} ({@link #OTHER_HOLDERS} for the
+   * holders past the first ones). A label that cannot be read is {@link #UNLABELLED}.
+   */
+  void writeHolders(ThreadRecorder tr, TensorLife.HolderLabels labels, long now) {
+    for (int h = 1; h <= MAX_HOLDERS; h++) {
+      if (holderAlive[h] <= 0 || h > holdersSeen && h != MAX_HOLDERS) {
+        continue;
+      }
+      String label;
+      if (h == MAX_HOLDERS) {
+        label = OTHER_HOLDERS;
+      } else {
+        try {
+          label = labels.label(holders[h]);
+        } catch (RuntimeException | LinkageError e) {
+          label = null;
+        }
+      }
+      tr.writeMemorySite(label == null ? UNLABELLED : label, MemorySlots.STEP_ARRAYS_ALIVE_BYTES, holderAliveBytes[h],
+          holderAlive[h], now);
+    }
+  }
+
+  static final String OTHER_HOLDERS = "(other holders)";
+  static final String UNLABELLED = "(unnamed holder)";
 
   long createdBytes() {
     return createdBytes;
@@ -87,6 +167,7 @@ final class StepTensors {
 
   void abandon() {
     table.clear();
+    clearHolders();
     createdBytes = 0;
     overflowBytes = 0;
     overflowCount = 0;

@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.LongAdder;
  *       {@link MemorySlots#ARRAYS_LIVE}), two counters read at each step's close. Tensors created before the
  *       agent started are not counted; the level is clamped at 0 should they be closed.</li>
  *   <li><b>Per-step flows</b> of the thread's open step ({@link StepTensors}): bytes created, and the tensors
- *       created in the step still alive at its end. Tensors created outside steps (a model's parameters) count in
+ *       created in the step still alive at its end, those also per holder where the hook names one (a DJL
+ *       {@code NDManager}, labelled by {@link #labelHoldersWith}; {@link Kind#MEMORY_SITE} records of the series
+ *       {@link MemorySlots#STEP_ARRAYS_ALIVE_BYTES}). Tensors created outside steps (a model's parameters) count in
  *       the level only.</li>
  *   <li><b>Creation sites</b>, in steps that capture them (detailed steps, and steps of an on-demand memory
  *       window, {@link #captureSitesUntil}): each tensor's site is taken when it is created; those still alive when
@@ -54,6 +56,7 @@ public final class TensorLife {
   /** Steps that open before this {@link System#nanoTime} capture sites whether detailed or not. */
   private static volatile long captureUntil = Long.MIN_VALUE;
   private static volatile boolean sitesInSampledSteps;
+  private static volatile HolderLabels holderLabels;
 
   /** Guards {@link #OUTLIVING}. */
   private static final Object OUTLIVING_LOCK = new Object();
@@ -72,6 +75,14 @@ public final class TensorLife {
 
   /** A tensor of {@code bytes} was created; it is freed when {@link #closed}. Any thread; never throws. */
   public static void created(Object tensor, long bytes) {
+    created(tensor, bytes, null);
+  }
+
+  /**
+   * As {@link #created(Object, long)}, with what holds the tensor ({@code holder}: a DJL {@code NDManager}; null:
+   * not known): a step's survivors are summed per holder when {@link #labelHoldersWith} named a way to label them.
+   */
+  public static void created(Object tensor, long bytes, Object holder) {
     LIVE_BYTES.add(bytes);
     LIVE.increment();
     if (!active) {
@@ -79,8 +90,22 @@ public final class TensorLife {
     }
     ThreadRecorder tr = Recorder.current();
     if (tr != null && tr.inStep()) {
-      tr.tensors().created(tensor, TensorTable.key(tensor), bytes);
+      tr.tensors().created(tensor, TensorTable.key(tensor), bytes, holderLabels == null ? null : holder);
     }
+  }
+
+  /** Names the holder of a step's surviving tensors (the framework's own name for it, where it has one). */
+  public interface HolderLabels {
+    /** A short label for {@code holder}, read at the step's close on the training thread; null: unknown. */
+    String label(Object holder);
+  }
+
+  /**
+   * From now on, tensors created with a holder are summed per holder at each step's close ({@code null}: no
+   * longer). The framework's hooks install this once they know how to name their holders.
+   */
+  public static void labelHoldersWith(HolderLabels labels) {
+    holderLabels = labels;
   }
 
   /** A tensor counted by {@link #created} was closed (its memory freed); {@code bytes} as when created. */
@@ -220,6 +245,10 @@ public final class TensorLife {
     tr.setStepMemory(MemorySlots.ARRAYS_CREATED_BYTES, step.createdBytes());
     tr.setStepMemory(MemorySlots.STEP_ARRAYS_ALIVE_BYTES, step.aliveBytes());
     tr.setStepMemory(MemorySlots.STEP_ARRAYS_ALIVE, step.alive());
+    HolderLabels labels = holderLabels;
+    if (labels != null) {
+      step.writeHolders(tr, labels, now);
+    }
     if (step.capturesSites()) {
       writeSnapshot(tr, now);
       follow(step.table(), tr.threadId());

@@ -5,7 +5,8 @@ import java.util.Arrays;
 /**
  * An open-addressing table of tensors keyed by their identity hash (linear probing, backward-shift deletion: no
  * tombstones), each with its bytes and, optionally, a reference (a {@link java.lang.ref.WeakReference}: never the
- * tensor itself), a creation site and the creating thread. It grows by doubling up to {@code maxSlots}; past half
+ * tensor itself), a creation site and an owner (the creating thread's id in the outliving table; in a step's table
+ * the index of the tensor's holder, {@link StepTensors}). It grows by doubling up to {@code maxSlots}; past half
  * of that, an added tensor is refused and counted ({@link #overflowed()}).
  *
  * <p>Keys are identity hashes, not the objects: two live tensors with the same hash (31 bits) are told apart by
@@ -24,6 +25,7 @@ final class TensorTable {
   private boolean detailsUsed;
   private long sizeBytes;
   private long overflowed;
+  private long removedOwner;
 
   TensorTable(int initialSlots, int maxSlots) {
     if (Integer.bitCount(initialSlots) != 1 || Integer.bitCount(maxSlots) != 1 || initialSlots > maxSlots) {
@@ -134,11 +136,17 @@ final class TensorTable {
     for (int i = home(key); keys[i] != 0; i = (i + 1) & mask) {
       if (keys[i] == key && refersTo(i, tensor)) {
         long b = bytes[i];
+        removedOwner = owners == null ? 0 : owners[i];
         delete(i);
         return b;
       }
     }
     return -1;
+  }
+
+  /** The owner of the entry the last successful {@link #remove} took out (0: none). */
+  long removedOwner() {
+    return removedOwner;
   }
 
   /** Removes the entry whose reference is {@code ref} itself (a cleared weak reference); its bytes, or -1. */

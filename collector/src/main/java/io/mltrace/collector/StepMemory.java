@@ -11,7 +11,8 @@ import java.util.Map;
 /**
  * A step's memory: the value of each {@link MemorySeries} that was measured in it (a series that was not is absent,
  * not zero), and, for a detailed step, the creation sites of the tensors that outlived the steps that created them
- * and are alive at this step's end ({@link MemorySite}, largest first).
+ * and are alive at this step's end ({@link MemorySite}, largest first); in every step, the step's own surviving
+ * tensors by holder where the framework names one ({@link #aliveByHolder}).
  *
  * <p>Filled on the collector thread while the step is assembled (the bridge's record, then the series derived
  * from JFR and CUPTI), then read-only.
@@ -21,6 +22,7 @@ public final class StepMemory {
 
   private final Map<MemorySeries, Long> values = new EnumMap<>(MemorySeries.class);
   private final List<MemorySite> sites = new ArrayList<>();
+  private final List<MemorySite> holders = new ArrayList<>(0);
 
   StepMemory() {}
 
@@ -40,10 +42,26 @@ public final class StepMemory {
     }
   }
 
-  /** A {@code Kind.MEMORY_SITE} record. */
+  /**
+   * A {@code Kind.MEMORY_SITE} record: a creation site of outliving tensors, or, for the series
+   * {@link MemorySeries#STEP_ARRAYS_ALIVE_BYTES}, a holder of the step's own survivors (its name as the site).
+   */
   void addSiteRecord(String site, long[] r, int base) {
-    sites.add(new MemorySite(site, MemorySeries.ofSlot((int) r[base + MemorySlots.SITE_SERIES]),
-        r[base + MemorySlots.SITE_BYTES], r[base + MemorySlots.SITE_COUNT]));
+    MemorySite s = new MemorySite(site, MemorySeries.ofSlot((int) r[base + MemorySlots.SITE_SERIES]),
+        r[base + MemorySlots.SITE_BYTES], r[base + MemorySlots.SITE_COUNT]);
+    if (s.series() != MemorySeries.STEP_ARRAYS_ALIVE_BYTES) {
+      sites.add(s);
+      return;
+    }
+    // Holders with the same label are one line (a batch's manager and its sub-manager, both named "batch").
+    for (int i = 0; i < holders.size(); i++) {
+      MemorySite h = holders.get(i);
+      if (h.site().equals(site)) {
+        holders.set(i, new MemorySite(site, h.series(), h.bytes() + s.bytes(), h.count() + s.count()));
+        return;
+      }
+    }
+    holders.add(s);
   }
 
   /** A {@code Kind.MEMORY_HOLDER} record; returns its series. */
@@ -92,7 +110,20 @@ public final class StepMemory {
    * first; empty in a step that was not detailed.
    */
   public List<MemorySite> sites() {
-    List<MemorySite> sorted = new ArrayList<>(sites);
+    return largestFirst(sites);
+  }
+
+  /**
+   * The tensors created in this step and alive at its end, by what holds them (a DJL {@code NDManager}, named as the
+   * framework names it, {@code (unnamed under <parent>)} otherwise), largest first; empty where the framework's hook
+   * names no holder (ND4J) or memory is off. Their bytes add up to {@link MemorySeries#STEP_ARRAYS_ALIVE_BYTES}.
+   */
+  public List<MemorySite> aliveByHolder() {
+    return largestFirst(holders);
+  }
+
+  private static List<MemorySite> largestFirst(List<MemorySite> list) {
+    List<MemorySite> sorted = new ArrayList<>(list);
     sorted.sort((a, b) -> Long.compare(b.bytes(), a.bytes()));
     return sorted;
   }

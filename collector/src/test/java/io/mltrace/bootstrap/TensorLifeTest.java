@@ -1,5 +1,6 @@
 package io.mltrace.bootstrap;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,6 +22,8 @@ class TensorLifeTest {
   /** The last closed step's memory series (absent: not in the map) and its sites, site → {bytes, count}. */
   private final Map<Integer, Long> memory = new HashMap<>();
   private final Map<String, long[]> sites = new LinkedHashMap<>();
+  /** The last closed step's survivors by holder label → {bytes, count}. */
+  private final Map<String, long[]> holders = new LinkedHashMap<>();
 
   @BeforeEach
   void start() {
@@ -33,6 +36,7 @@ class TensorLifeTest {
 
   @AfterEach
   void stop() {
+    TensorLife.labelHoldersWith(null);
     Recorder.setEnabled(false);
     TensorLife.captureSitesInSampledSteps(false);
     TensorLife.reset();
@@ -46,6 +50,7 @@ class TensorLifeTest {
     tr.closeStep(System.nanoTime(), ++stepNumber);
     memory.clear();
     sites.clear();
+    holders.clear();
     tr.drain((source, r, base, name) -> {
       int kind = Slots.kind(r[base + Slots.HEADER]);
       if (kind == Kind.STEP_MEMORY) {
@@ -54,6 +59,8 @@ class TensorLifeTest {
             memory.put(i, r[base + Slots.DIMS + i]);
           }
         }
+      } else if (kind == Kind.MEMORY_SITE && r[base + MemorySlots.SITE_SERIES] == MemorySlots.STEP_ARRAYS_ALIVE_BYTES) {
+        holders.put(name, new long[] {r[base + MemorySlots.SITE_BYTES], r[base + MemorySlots.SITE_COUNT]});
       } else if (kind == Kind.MEMORY_SITE) {
         assertEquals(MemorySlots.ARRAYS_LIVE_BYTES, r[base + MemorySlots.SITE_SERIES]);
         sites.put(name, new long[] {r[base + MemorySlots.SITE_BYTES], r[base + MemorySlots.SITE_COUNT]});
@@ -108,6 +115,55 @@ class TensorLifeTest {
     assertEquals(4000, memory.get(MemorySlots.ARRAYS_LIVE_BYTES));
     assertEquals(0, memory.get(MemorySlots.ARRAYS_CREATED_BYTES));
     assertEquals(0, memory.get(MemorySlots.STEP_ARRAYS_ALIVE_BYTES), "kept was created in the step before");
+  }
+
+  @Test
+  void aStepsSurvivorsAreSummedPerHolderWithTheOthersTogether() {
+    Object parameters = "model";
+    TensorLife.created(new Object(), 500, parameters); // outside a step: the level only
+    open(false);
+    TensorLife.created(new Object(), 100, "batch"); // no labels installed: holders are not followed
+    close();
+    assertTrue(holders.isEmpty(), holders::toString);
+
+    TensorLife.labelHoldersWith(h -> h.equals("throws") ? failing() : "label of " + h);
+    open(false);
+    Object temp = new Object();
+    TensorLife.created(temp, 30, "batch");
+    TensorLife.created(new Object(), 100, "batch");
+    TensorLife.created(new Object(), 7, "batch");
+    TensorLife.closed(temp, 30);
+    TensorLife.created(new Object(), 1000, "cache");
+    TensorLife.created(new Object(), 3, null); // no holder: in the step's figures only
+    Object closedAll = "scratch";
+    Object scratch = new Object();
+    TensorLife.created(scratch, 50, closedAll);
+    TensorLife.closed(scratch, 50);
+    TensorLife.created(new Object(), 9, "throws");
+    for (int i = 0; i < StepTensors.MAX_HOLDERS; i++) {
+      TensorLife.created(new Object(), 1, "extra " + i); // past the first holders: together
+    }
+    close();
+    assertArrayEquals(new long[] {107, 2}, holders.get("label of batch"));
+    assertArrayEquals(new long[] {1000, 1}, holders.get("label of cache"));
+    assertFalse(holders.containsKey("label of scratch"), "every tensor it held was closed: " + holders.keySet());
+    assertArrayEquals(new long[] {9, 1}, holders.get(StepTensors.UNLABELLED), "a label that throws");
+    // 7 holders are told apart per step: batch, cache, scratch, throws and the first 3 extra ones; 5 extra together.
+    for (int i = 0; i < 3; i++) {
+      assertArrayEquals(new long[] {1, 1}, holders.get("label of extra " + i), holders.keySet()::toString);
+    }
+    assertFalse(holders.containsKey("label of extra 3"), holders.keySet()::toString);
+    assertArrayEquals(new long[] {5, 5}, holders.get(StepTensors.OTHER_HOLDERS));
+    assertEquals(memory.get(MemorySlots.STEP_ARRAYS_ALIVE_BYTES) - 3,
+        holders.values().stream().mapToLong(v -> v[0]).sum(), "all survivors but the one without a holder");
+
+    open(false);
+    close();
+    assertTrue(holders.isEmpty(), "holders are forgotten when their step closes: " + holders.keySet());
+  }
+
+  private static String failing() {
+    throw new IllegalStateException("a holder whose name cannot be read");
   }
 
   /** Creates a tensor on one known line; returns that line's site. */

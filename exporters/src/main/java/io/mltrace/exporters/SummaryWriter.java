@@ -264,6 +264,11 @@ public final class SummaryWriter implements StepSink {
       out.append(", \"sites\": ");
       sites(out, sites.size() > 5 ? sites.subList(0, 5) : sites);
     }
+    List<MemorySite> holders = memory.aliveByHolder();
+    if (!holders.isEmpty()) {
+      out.append(", \"step_arrays_alive_by_holder\": ");
+      sites(out, holders, "holder");
+    }
     return out.append('}').toString();
   }
 
@@ -285,10 +290,15 @@ public final class SummaryWriter implements StepSink {
   }
 
   private static void sites(StringBuilder out, List<MemorySite> sites) {
+    sites(out, sites, "site");
+  }
+
+  /** Each as {@code {"<key>": name, "bytes": .., "count": ..}}. */
+  private static void sites(StringBuilder out, List<MemorySite> sites, String key) {
     out.append('[');
     for (int i = 0; i < sites.size(); i++) {
       MemorySite s = sites.get(i);
-      Json.string(out.append(i == 0 ? "{\"site\": " : ", {\"site\": "), s.site());
+      Json.string(out.append(i == 0 ? "{\"" : ", {\"").append(key).append("\": "), s.site());
       out.append(", \"bytes\": ").append(s.bytes()).append(", \"count\": ").append(s.count()).append('}');
     }
     out.append(']');

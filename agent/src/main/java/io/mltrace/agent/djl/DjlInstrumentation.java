@@ -20,6 +20,7 @@ import io.mltrace.agent.instrument.Hook;
 import io.mltrace.bootstrap.GemmShapes;
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.ModelMemory;
+import io.mltrace.bootstrap.TensorLife;
 import java.util.ArrayList;
 import java.util.List;
 import net.bytebuddy.description.method.MethodDescription;
@@ -73,6 +74,7 @@ public final class DjlInstrumentation implements FrameworkInstrumentation {
     this.memory = memory;
     if (memory) {
       ModelMemory.install(new DjlModelMemory());
+      TensorLife.labelHoldersWith(new DjlManagerLabels());
     }
   }
 

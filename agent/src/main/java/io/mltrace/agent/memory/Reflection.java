@@ -92,9 +92,10 @@ public final class Reflection {
 
   /**
    * A public method callable through its declaring public type: the runtime class may be package-private (an
-   * implementation), so the method is taken from the first public class or interface that declares it.
+   * implementation), so the method is taken from the first public class or interface that declares it. Null when
+   * there is none. For callers that cache per class themselves (a {@link ClassValue}).
    */
-  private static Method publicMethod(Class<?> c, String name) {
+  public static Method publicMethod(Class<?> c, String name) {
     for (Class<?> k = c; k != null; k = k.getSuperclass()) {
       Method m = fromPublicType(k, name);
       if (m != null) {

@@ -25,6 +25,9 @@ import java.util.ArrayDeque;
 public final class LeakyMlpTraining {
   private LeakyMlpTraining() {}
 
+  /** The name of the manager the kept arrays live in (the agent labels a step's surviving arrays by manager). */
+  public static final String KEPT_MANAGER = "kept arrays";
+
   /** The line of the array creation in {@link #keepOne}, read from the JVM's own stack trace. */
   private static int leakLine;
 
@@ -44,6 +47,7 @@ public final class LeakyMlpTraining {
     try (NDManager manager = NDManager.newBaseManager();
         NDManager longLived = NDManager.newBaseManager();
         Model model = Model.newInstance("leaky-mlp")) {
+      longLived.setName(KEPT_MANAGER);
       NDArray x = manager.randomNormal(new Shape((long) datasetBatches * batch, inputs));
       NDArray y = x.sum(new int[] {1}).gt(0).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
       ArrayDataset dataset = new ArrayDataset.Builder().setData(x).optLabels(y).setSampling(batch, false).build();

@@ -1,0 +1,71 @@
+package io.mltrace.agent.djl;
+
+import io.mltrace.agent.memory.Reflection;
+import io.mltrace.bootstrap.TensorLife;
+import java.lang.reflect.Method;
+
+/**
+ * Labels a DJL {@code NDManager}, the holder of a step's surviving arrays: by its name where DJL or the user named it
+ * (DJL's own: {@code trainer}, {@code batch}, {@code dataIter}, {@code ptModel}...), else as
+ * {@code (unnamed under <the nearest named parent>)}: an unnamed manager's name is made up ({@code uid-...}) and
+ * means nothing to anyone.
+ * Through reflection, by the manager's own class: DJL may sit in a class loader the agent's classes cannot see.
+ * Runs on the training thread at a step's close, for each of the step's holders (a few): the methods are looked up
+ * once per class. Returns null (unnamed) rather than throw.
+ */
+final class DjlManagerLabels implements TensorLife.HolderLabels {
+  /** Parents looked at above an unnamed manager before giving up. */
+  private static final int MAX_PARENTS = 4;
+  /** Per manager class: its {@code getName()} and {@code getParentManager()} (an entry null when absent). */
+  private static final ClassValue<Method[]> METHODS = new ClassValue<>() {
+    @Override
+    protected Method[] computeValue(Class<?> c) {
+      return new Method[] {Reflection.publicMethod(c, "getName"), Reflection.publicMethod(c, "getParentManager")};
+    }
+  };
+
+  @Override
+  public String label(Object manager) {
+    try {
+      Object m = manager;
+      for (int depth = 0; m != null && depth <= MAX_PARENTS; depth++) {
+        Method[] methods = METHODS.get(m.getClass());
+        Object name = methods[0] == null ? null : methods[0].invoke(m);
+        if (name instanceof String && !isGenerated((String) name)) {
+          return depth == 0 ? (String) name : "(unnamed under " + name + ")";
+        }
+        m = methods[1] == null ? null : methods[1].invoke(m);
+      }
+      return "(unnamed)";
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
+   * A name DJL made up for an unnamed manager: {@code uid-<digits>-<digits>} (the PyTorch engine's) or a
+   * {@code UUID.randomUUID()} string (8-4-4-4-12 hexadecimal digits).
+   */
+  static boolean isGenerated(String s) {
+    if (s.startsWith("uid-")) {
+      for (int i = 4; i < s.length(); i++) {
+        char c = s.charAt(i);
+        if (c != '-' && (c < '0' || c > '9')) {
+          return false;
+        }
+      }
+      return true;
+    }
+    if (s.length() != 36) {
+      return false;
+    }
+    for (int i = 0; i < 36; i++) {
+      char c = s.charAt(i);
+      boolean dash = i == 8 || i == 13 || i == 18 || i == 23;
+      if (dash ? c != '-' : Character.digit(c, 16) < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
