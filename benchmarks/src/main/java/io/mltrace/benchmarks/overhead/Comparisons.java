@@ -51,6 +51,10 @@ final class Comparisons {
         return new Comparison(mode, mltrace(agent, "mode=default", ",sample_every=" + sampleEvery,
             work.resolve(prefix + "-a")), mltrace(agent, "mode=default,memory=off", ",sample_every=" + sampleEvery,
             work.resolve(prefix + "-b")));
+      case "memory-full":
+        return new Comparison(mode, mltrace(agent, "mode=default,memory=full", ",sample_every=" + sampleEvery,
+            work.resolve(prefix + "-a")), mltrace(agent, "mode=default", ",sample_every=" + sampleEvery,
+            work.resolve(prefix + "-b")));
       case "default-vs-b":
         if (agentB == null) {
           throw new IllegalArgumentException("default-vs-b needs --agent-b PATH (another build of the agent jar)");
@@ -65,7 +69,7 @@ final class Comparisons {
           return versus(mode, other, prefix);
         }
         throw new IllegalArgumentException(
-            "unknown comparison '" + mode + "' (aa, off, off-nojfr, default, full, jfr, memory, default-vs-b,"
+            "unknown comparison '" + mode + "' (aa, off, off-nojfr, default, full, jfr, memory, memory-full, default-vs-b,"
                 + " vs:PATH)");
     }
   }
