@@ -24,8 +24,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * tensor created and closed per operation, so a score is the cost of both hooks together. {@code off}: recording
  * off (the levels are still counted). {@code pooled} reuses 64 tensors (their identity hash already made);
  * {@code fresh} creates each tensor anew, as a framework does (the allocation and the first identity hash are in
- * the score). {@code held}: {@code fresh} with a holder, summed per holder (DJL's path since arrays are summed by
- * {@code NDManager}). {@code collectable}: the ND4J path (a weak reference and a lock per tensor).
+ * the score). {@code held}: {@code fresh} with its holder (DJL's creation hook passes its {@code NDManager}), in
+ * this counted step not summed per holder (only detailed steps are). {@code collectable}: the ND4J path (a weak
+ * reference and a lock per tensor).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -78,7 +79,7 @@ public class TensorLifeBenchmark {
     return t;
   }
 
-  /** DJL's path: {@code fresh} with the tensor's holder (its {@code NDManager}), summed per holder in the step. */
+  /** DJL's path: {@code fresh} with the tensor's holder (its {@code NDManager}). */
   @Benchmark
   public Object heldCreateAndClose() {
     Object t = new Object();

@@ -20,10 +20,10 @@ import java.util.concurrent.atomic.LongAdder;
  *       {@link MemorySlots#ARRAYS_LIVE}), two counters read at each step's close. Tensors created before the
  *       agent started are not counted; the level is clamped at 0 should they be closed.</li>
  *   <li><b>Per-step flows</b> of the thread's open step ({@link StepTensors}): bytes created, and the tensors
- *       created in the step still alive at its end, those also per holder where the hook names one (a DJL
- *       {@code NDManager}, labelled by {@link #labelHoldersWith}; {@link Kind#MEMORY_SITE} records of the series
- *       {@link MemorySlots#STEP_ARRAYS_ALIVE_BYTES}). Tensors created outside steps (a model's parameters) count in
- *       the level only.</li>
+ *       created in the step still alive at its end; in a detailed step those also per holder where the hook names
+ *       one (a DJL {@code NDManager}, labelled by {@link #labelHoldersWith}; {@link Kind#MEMORY_SITE} records of the
+ *       series {@link MemorySlots#STEP_ARRAYS_ALIVE_BYTES}). Tensors created outside steps (a model's parameters)
+ *       count in the level only.</li>
  *   <li><b>Creation sites</b>, in steps that capture them (detailed steps, and steps of an on-demand memory
  *       window, {@link #captureSitesUntil}): each tensor's site is taken when it is created; those still alive when
  *       their step closes join a bounded process-wide table of outliving tensors (weak references: no tensor is
@@ -80,7 +80,8 @@ public final class TensorLife {
 
   /**
    * As {@link #created(Object, long)}, with what holds the tensor ({@code holder}: a DJL {@code NDManager}; null:
-   * not known): a step's survivors are summed per holder when {@link #labelHoldersWith} named a way to label them.
+   * not known): a detailed step's survivors are summed per holder when {@link #labelHoldersWith} named a way to
+   * label them.
    */
   public static void created(Object tensor, long bytes, Object holder) {
     LIVE_BYTES.add(bytes);
@@ -101,8 +102,8 @@ public final class TensorLife {
   }
 
   /**
-   * From now on, tensors created with a holder are summed per holder at each step's close ({@code null}: no
-   * longer). The framework's hooks install this once they know how to name their holders.
+   * From now on, tensors created with a holder are summed per holder at each detailed step's close ({@code null}:
+   * no longer). The framework's hooks install this once they know how to name their holders.
    */
   public static void labelHoldersWith(HolderLabels labels) {
     holderLabels = labels;
@@ -209,6 +210,11 @@ public final class TensorLife {
   // ---- the step (the owning thread, from ThreadRecorder) ------------------------------------------------------------
 
   /** Whether a step opening now captures creation sites. */
+  /** Whether a step sums its survivors per holder: detailed steps, once the hooks installed labels. */
+  static boolean splitsByHolder(boolean detailed) {
+    return detailed && holderLabels != null;
+  }
+
   static boolean capturesSites(boolean detailed, long now) {
     return detailed && sitesInSampledSteps || now < captureUntil;
   }
@@ -246,7 +252,7 @@ public final class TensorLife {
     tr.setStepMemory(MemorySlots.STEP_ARRAYS_ALIVE_BYTES, step.aliveBytes());
     tr.setStepMemory(MemorySlots.STEP_ARRAYS_ALIVE, step.alive());
     HolderLabels labels = holderLabels;
-    if (labels != null) {
+    if (labels != null && step.byHolder()) {
       step.writeHolders(tr, labels, now);
     }
     if (step.capturesSites()) {

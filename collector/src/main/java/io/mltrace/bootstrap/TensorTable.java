@@ -5,8 +5,7 @@ import java.util.Arrays;
 /**
  * An open-addressing table of tensors keyed by their identity hash (linear probing, backward-shift deletion: no
  * tombstones), each with its bytes and, optionally, a reference (a {@link java.lang.ref.WeakReference}: never the
- * tensor itself), a creation site and an owner (the creating thread's id in the outliving table; in a step's table
- * the index of the tensor's holder, {@link StepTensors}). It grows by doubling up to {@code maxSlots}; past half
+ * tensor itself), a creation site, the creating thread (the outliving table), and a small tag ({@link #tagged}). It grows by doubling up to {@code maxSlots}; past half
  * of that, an added tensor is refused and counted ({@link #overflowed()}).
  *
  * <p>Keys are identity hashes, not the objects: two live tensors with the same hash (31 bits) are told apart by
@@ -14,6 +13,18 @@ import java.util.Arrays;
  * one time in billions. Not thread-safe: one owner thread, or the caller's lock.
  */
 final class TensorTable {
+  /**
+   * A small tag (a step table's holder index, {@link StepTensors}) rides in the top byte of an entry's bytes: no
+   * array of its own to fill and move, since every entry of a step's table may carry one.
+   */
+  static final int TAG_SHIFT = 56;
+  static final long BYTES_MASK = (1L << TAG_SHIFT) - 1;
+
+  /** {@code tensorBytes} with {@code tag} (0-127) in the top byte, for {@link #add}. */
+  static long tagged(long tensorBytes, int tag) {
+    return tensorBytes & BYTES_MASK | (long) tag << TAG_SHIFT;
+  }
+
   private final int maxSlots;
   private int[] keys;
   private long[] bytes;
@@ -25,7 +36,7 @@ final class TensorTable {
   private boolean detailsUsed;
   private long sizeBytes;
   private long overflowed;
-  private long removedOwner;
+  private int removedTag;
 
   TensorTable(int initialSlots, int maxSlots) {
     if (Integer.bitCount(initialSlots) != 1 || Integer.bitCount(maxSlots) != 1 || initialSlots > maxSlots) {
@@ -83,7 +94,7 @@ final class TensorTable {
     }
     insert(key, tensorBytes, ref, site, owner);
     size++;
-    sizeBytes += tensorBytes;
+    sizeBytes += tensorBytes & BYTES_MASK;
     return true;
   }
 
@@ -136,17 +147,17 @@ final class TensorTable {
     for (int i = home(key); keys[i] != 0; i = (i + 1) & mask) {
       if (keys[i] == key && refersTo(i, tensor)) {
         long b = bytes[i];
-        removedOwner = owners == null ? 0 : owners[i];
+        removedTag = (int) (b >>> TAG_SHIFT);
         delete(i);
-        return b;
+        return b & BYTES_MASK;
       }
     }
     return -1;
   }
 
-  /** The owner of the entry the last successful {@link #remove} took out (0: none). */
-  long removedOwner() {
-    return removedOwner;
+  /** The tag of the entry the last successful {@link #remove} took out (0: none). */
+  int removedTag() {
+    return removedTag;
   }
 
   /** Removes the entry whose reference is {@code ref} itself (a cleared weak reference); its bytes, or -1. */
@@ -156,7 +167,7 @@ final class TensorTable {
       if (keys[i] == key && refs != null && refs[i] == ref) {
         long b = bytes[i];
         delete(i);
-        return b;
+        return b & BYTES_MASK;
       }
     }
     return -1;
@@ -174,7 +185,7 @@ final class TensorTable {
   /** Backward-shift deletion: entries after {@code i} in its run move back so that every probe still finds them. */
   private void delete(int i) {
     size--;
-    sizeBytes -= bytes[i];
+    sizeBytes -= bytes[i] & BYTES_MASK;
     int mask = keys.length - 1;
     int j = i;
     while (true) {
@@ -234,7 +245,7 @@ final class TensorTable {
   }
 
   long bytesAt(int slot) {
-    return bytes[slot];
+    return bytes[slot] & BYTES_MASK;
   }
 
   Object refAt(int slot) {

@@ -123,7 +123,7 @@ public final class ThreadRecorder {
     Arrays.fill(stepMemory, 0);
     stepMemoryMask = 0;
     heapAllocatedAtOpen = MemoryGauges.threadAllocatedBytes();
-    tensors.open(TensorLife.capturesSites(detailed, now));
+    tensors.open(TensorLife.capturesSites(detailed, now), TensorLife.splitsByHolder(detailed));
   }
 
   /**

@@ -92,6 +92,23 @@ class TensorLifeTest {
   }
 
   @Test
+  void aTagRidesWithItsEntryThroughGrowthAndRemovalWithoutTouchingTheBytes() {
+    TensorTable t = new TensorTable(16, 1024);
+    List<Object> objects = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      Object o = new Object();
+      objects.add(o);
+      assertTrue(t.add(TensorTable.key(o), TensorTable.tagged(1000 + i, i % 8)));
+    }
+    assertEquals(100 * 1000 + 99 * 100 / 2, t.sizeBytes(), "the tags are not bytes");
+    for (int i = 99; i >= 0; i--) {
+      assertEquals(1000 + i, t.remove(TensorTable.key(objects.get(i)), objects.get(i)));
+      assertEquals(i % 8, t.removedTag());
+    }
+    assertEquals(0, t.sizeBytes());
+  }
+
+  @Test
   void levelCountsEveryLiveTensorAndParametersAreNotStepCreated() {
     Object parameter = new Object();
     TensorLife.created(parameter, 4000); // before any step: a parameter
@@ -118,16 +135,22 @@ class TensorLifeTest {
   }
 
   @Test
-  void aStepsSurvivorsAreSummedPerHolderWithTheOthersTogether() {
+  void aDetailedStepsSurvivorsAreSummedPerHolderWithTheOthersTogether() {
     Object parameters = "model";
     TensorLife.created(new Object(), 500, parameters); // outside a step: the level only
-    open(false);
+    open(true);
     TensorLife.created(new Object(), 100, "batch"); // no labels installed: holders are not followed
     close();
     assertTrue(holders.isEmpty(), holders::toString);
 
     TensorLife.labelHoldersWith(h -> h.equals("throws") ? failing() : "label of " + h);
     open(false);
+    TensorLife.created(new Object(), 100, "batch");
+    close();
+    assertTrue(holders.isEmpty(), "a counted step is not split by holder: " + holders.keySet());
+    assertEquals(100, memory.get(MemorySlots.STEP_ARRAYS_ALIVE_BYTES), "its flows are there");
+
+    open(true);
     Object temp = new Object();
     TensorLife.created(temp, 30, "batch");
     TensorLife.created(new Object(), 100, "batch");
@@ -157,9 +180,12 @@ class TensorLifeTest {
     assertEquals(memory.get(MemorySlots.STEP_ARRAYS_ALIVE_BYTES) - 3,
         holders.values().stream().mapToLong(v -> v[0]).sum(), "all survivors but the one without a holder");
 
-    open(false);
+    open(true);
+    TensorLife.created(new Object(), 5, "batch");
     close();
-    assertTrue(holders.isEmpty(), "holders are forgotten when their step closes: " + holders.keySet());
+    assertEquals(List.of("label of batch"), List.copyOf(holders.keySet()),
+        "holders are forgotten when their step closes");
+    assertArrayEquals(new long[] {5, 1}, holders.get("label of batch"));
   }
 
   private static String failing() {

@@ -2,6 +2,9 @@ package io.mltrace.agent.djl;
 
 import io.mltrace.agent.memory.Reflection;
 import io.mltrace.bootstrap.TensorLife;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Method;
 
 /**
@@ -10,35 +13,51 @@ import java.lang.reflect.Method;
  * {@code (unnamed under <the nearest named parent>)}: an unnamed manager's name is made up ({@code uid-...}) and
  * means nothing to anyone.
  * Through reflection, by the manager's own class: DJL may sit in a class loader the agent's classes cannot see.
- * Runs on the training thread at a step's close, for each of the step's holders (a few): the methods are looked up
- * once per class. Returns null (unnamed) rather than throw.
+ * Runs on the training thread at a detailed step's close, for each of the step's holders (a few). Returns null
+ * (unnamed) rather than throw.
  */
 final class DjlManagerLabels implements TensorLife.HolderLabels {
   /** Parents looked at above an unnamed manager before giving up. */
   private static final int MAX_PARENTS = 4;
-  /** Per manager class: its {@code getName()} and {@code getParentManager()} (an entry null when absent). */
-  private static final ClassValue<Method[]> METHODS = new ClassValue<>() {
+  /**
+   * Per manager class: its {@code getName()} and {@code getParentManager()} as method handles typed
+   * {@code (Object)Object} (an entry null when absent), looked up once. Interpreted, a label still costs
+   * microseconds, which is why only detailed steps are split by holder ({@code StepTensors}).
+   */
+  private static final ClassValue<MethodHandle[]> METHODS = new ClassValue<>() {
     @Override
-    protected Method[] computeValue(Class<?> c) {
-      return new Method[] {Reflection.publicMethod(c, "getName"), Reflection.publicMethod(c, "getParentManager")};
+    protected MethodHandle[] computeValue(Class<?> c) {
+      return new MethodHandle[] {handle(c, "getName"), handle(c, "getParentManager")};
     }
   };
+
+  private static MethodHandle handle(Class<?> c, String name) {
+    Method m = Reflection.publicMethod(c, name);
+    if (m == null) {
+      return null;
+    }
+    try {
+      return MethodHandles.publicLookup().unreflect(m).asType(MethodType.methodType(Object.class, Object.class));
+    } catch (IllegalAccessException | RuntimeException e) {
+      return null;
+    }
+  }
 
   @Override
   public String label(Object manager) {
     try {
       Object m = manager;
       for (int depth = 0; m != null && depth <= MAX_PARENTS; depth++) {
-        Method[] methods = METHODS.get(m.getClass());
-        Object name = methods[0] == null ? null : methods[0].invoke(m);
+        MethodHandle[] methods = METHODS.get(m.getClass());
+        Object name = methods[0] == null ? null : (Object) methods[0].invokeExact(m);
         if (name instanceof String && !isGenerated((String) name)) {
           return depth == 0 ? (String) name : "(unnamed under " + name + ")";
         }
-        m = methods[1] == null ? null : methods[1].invoke(m);
+        m = methods[1] == null ? null : (Object) methods[1].invokeExact(m);
       }
       return "(unnamed)";
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      return null;
+    } catch (Throwable e) {
+      return null; // a getter that throws: unnamed, never into the application
     }
   }
 
