@@ -91,7 +91,7 @@ public final class TensorLife {
     }
     ThreadRecorder tr = Recorder.current();
     if (tr != null && tr.inStep()) {
-      tr.tensors().created(tensor, TensorTable.key(tensor), bytes, holderLabels == null ? null : holder);
+      tr.tensors().created(tensor, TensorTable.key(tensor), bytes, holder);
     }
   }
 
@@ -209,12 +209,12 @@ public final class TensorLife {
 
   // ---- the step (the owning thread, from ThreadRecorder) ------------------------------------------------------------
 
-  /** Whether a step opening now captures creation sites. */
   /** Whether a step sums its survivors per holder: detailed steps, once the hooks installed labels. */
   static boolean splitsByHolder(boolean detailed) {
     return detailed && holderLabels != null;
   }
 
+  /** Whether a step opening now captures creation sites. */
   static boolean capturesSites(boolean detailed, long now) {
     return detailed && sitesInSampledSteps || now < captureUntil;
   }

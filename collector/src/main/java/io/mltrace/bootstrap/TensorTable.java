@@ -5,8 +5,9 @@ import java.util.Arrays;
 /**
  * An open-addressing table of tensors keyed by their identity hash (linear probing, backward-shift deletion: no
  * tombstones), each with its bytes and, optionally, a reference (a {@link java.lang.ref.WeakReference}: never the
- * tensor itself), a creation site, the creating thread (the outliving table), and a small tag ({@link #tagged}). It grows by doubling up to {@code maxSlots}; past half
- * of that, an added tensor is refused and counted ({@link #overflowed()}).
+ * tensor itself), a creation site, the creating thread (the outliving table), and a small tag ({@link #tagged}).
+ * It grows by doubling up to {@code maxSlots}; past half of that, an added tensor is refused and counted
+ * ({@link #overflowed()}).
  *
  * <p>Keys are identity hashes, not the objects: two live tensors with the same hash (31 bits) are told apart by
  * their reference when there is one, and otherwise the first one found is taken; the error is one tensor's bytes,

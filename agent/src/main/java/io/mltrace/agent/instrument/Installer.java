@@ -120,15 +120,26 @@ public final class Installer {
       Thread thread = new Thread(() -> {
         try {
           build.run();
-          marks.accept("hooks built");
-          int rounds = TransformWarmUp.run(() -> installing);
-          marks.accept("weaving warmed (" + rounds + (rounds == 1 ? " round)" : " rounds)"));
+          if (built()) { // a build that failed is reported by install; nothing to warm for
+            marks.accept("hooks built");
+            int rounds = TransformWarmUp.run(() -> installing);
+            marks.accept("weaving warmed (" + rounds + (rounds == 1 ? " round)" : " rounds)"));
+          }
         } finally {
           warmed.countDown();
         }
       }, "mltrace-hooks");
       thread.setDaemon(true);
       thread.start();
+    }
+
+    private boolean built() {
+      try {
+        build.get();
+        return true;
+      } catch (ExecutionException | InterruptedException | RuntimeException e) {
+        return false;
+      }
     }
 
     /**

@@ -80,10 +80,12 @@ class PreparedHooksTest {
         throw new IllegalArgumentException("no such hook");
       }
     };
-    Installer.Prepared prepared = new Installer().prepare(List.of(broken), m -> { });
+    List<String> marks = Collections.synchronizedList(new ArrayList<>());
+    Installer.Prepared prepared = new Installer().prepare(List.of(broken), marks::add);
     List<ClassFileTransformer> added = new ArrayList<>();
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> prepared.install(recording(added)));
     assertTrue(e.getMessage().contains("no such hook"), e.getMessage());
     assertEquals(List.of(), added, "nothing installed");
+    assertEquals(List.of(), marks, "neither built nor warmed");
   }
 }
