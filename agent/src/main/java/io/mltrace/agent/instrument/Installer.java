@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import net.bytebuddy.agent.builder.AgentBuilder;
@@ -96,7 +97,12 @@ public final class Installer {
    * thread's phases (the start-up log).
    */
   public Prepared prepare(List<FrameworkInstrumentation> frameworks, Consumer<String> marks) {
-    return new Prepared(frameworks, marks);
+    return new Prepared(frameworks, marks, TimeUnit.SECONDS.toMillis(BUILD_WAIT_SECONDS));
+  }
+
+  /** As {@link #prepare(List, Consumer)}, waiting at most {@code buildWaitMillis} for the build (tests). */
+  Prepared prepare(List<FrameworkInstrumentation> frameworks, Consumer<String> marks, long buildWaitMillis) {
+    return new Prepared(frameworks, marks, buildWaitMillis);
   }
 
   /** The classes that reached Byte Buddy at load time, how many it changed, and its time on the loading threads. */
@@ -113,7 +119,10 @@ public final class Installer {
     private final CountDownLatch warmed = new CountDownLatch(1);
     private volatile boolean installing;
 
-    private Prepared(List<FrameworkInstrumentation> frameworks, Consumer<String> marks) {
+    private final long buildWaitMillis;
+
+    private Prepared(List<FrameworkInstrumentation> frameworks, Consumer<String> marks, long buildWaitMillis) {
+      this.buildWaitMillis = buildWaitMillis;
       build = new FutureTask<>(() -> new NamePrefilter(
           builder(frameworks, false, Integer.MAX_VALUE, AgentBuilder.RedefinitionStrategy.Listener.NoOp.INSTANCE)
               .makeRaw(), rejected(frameworks), named(frameworks)));
@@ -151,11 +160,14 @@ public final class Installer {
       installing = true;
       NamePrefilter transformer;
       try {
-        transformer = build.get();
-        // Bounded: one round takes about 0.1 s here; a warm-up that never ends must not hold the application.
+        // Bounded: the build takes 0.35-0.6 s here; one that never ends must not hold the application's start.
+        transformer = build.get(buildWaitMillis, TimeUnit.MILLISECONDS);
+        // One warm-up round takes about 0.1 s here.
         warmed.await(WARM_UP_WAIT_SECONDS, TimeUnit.SECONDS);
       } catch (ExecutionException e) {
         throw new IllegalStateException("the hooks could not be built: " + e.getCause(), e.getCause());
+      } catch (TimeoutException e) {
+        throw new IllegalStateException("the hooks were not built within " + buildWaitMillis + " ms");
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while the hooks were built", e);
@@ -165,6 +177,8 @@ public final class Installer {
     }
   }
 
+  /** The longest premain waits for the hooks to be built (then the agent is disabled with one line). */
+  static final long BUILD_WAIT_SECONDS = 60;
   /** The longest premain waits for the first warm-up round once the hooks are built. */
   static final long WARM_UP_WAIT_SECONDS = 5;
 

@@ -14,6 +14,7 @@ import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -65,6 +66,36 @@ class PreparedHooksTest {
     assertEquals(1, TransformWarmUp.run(() -> true), "one round at least, and it succeeds");
     AtomicInteger asked = new AtomicInteger();
     assertEquals(3, TransformWarmUp.run(() -> asked.incrementAndGet() >= 3));
+  }
+
+  @Test
+  void aBuildThatDoesNotEndFailsTheInstallInsteadOfHoldingTheApplication() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    FrameworkInstrumentation stuck = new FrameworkInstrumentation() {
+      @Override
+      public String name() {
+        return "stuck";
+      }
+
+      @Override
+      public List<Hook> hooks() {
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return List.of();
+      }
+    };
+    Installer.Prepared prepared = new Installer().prepare(List.of(stuck), m -> { }, 200);
+    List<ClassFileTransformer> added = new ArrayList<>();
+    long start = System.nanoTime();
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> prepared.install(recording(added)));
+    long waitedMs = (System.nanoTime() - start) / 1_000_000;
+    release.countDown();
+    assertTrue(e.getMessage().contains("not built within 200 ms"), e.getMessage());
+    assertTrue(waitedMs >= 200 && waitedMs < 10_000, "waited " + waitedMs + " ms");
+    assertEquals(List.of(), added, "nothing installed");
   }
 
   @Test
