@@ -2,8 +2,10 @@ package io.mltrace.exporters;
 
 import io.mltrace.collector.Breakdown;
 import io.mltrace.collector.Category;
+import io.mltrace.collector.GpuTimeline;
 import io.mltrace.collector.RunStats;
 import io.mltrace.collector.Step;
+import io.mltrace.collector.StepGpu;
 import io.mltrace.collector.StepSink;
 import java.io.PrintStream;
 import java.util.Locale;
@@ -20,6 +22,10 @@ public final class ConsoleReporter implements StepSink {
   private long wall;
   private long flops;
   private final RunAggregates aggregates = new RunAggregates();
+  /** Over the steps whose GPU work was traced: the device's GEMM kernel time, and those steps' FLOPs. */
+  private long gpuGemmNs;
+  private long gpuFlops;
+  private long gpuSteps;
 
   public ConsoleReporter(PrintStream out, boolean perStep) {
     this.out = out;
@@ -32,6 +38,15 @@ public final class ConsoleReporter implements StepSink {
     aggregates.add(step);
     wall += step.wallNs();
     flops += step.flops();
+    StepGpu gpu = step.gpu();
+    if (gpu != null) {
+      long kernels = gpu.timeline().deviceNs(GpuTimeline.DeviceUse.GEMM_KERNELS);
+      if (kernels > 0) {
+        gpuGemmNs += kernels;
+        gpuFlops += step.flops();
+        gpuSteps++;
+      }
+    }
     Breakdown b = step.breakdown();
     for (Category c : Category.values()) {
       totals[c.ordinal()] += b.ns(c);
@@ -71,6 +86,11 @@ public final class ConsoleReporter implements StepSink {
     long gemm = totals[Category.GEMM.ordinal()];
     sb.append(String.format(Locale.ROOT, "  GEMM share %.1f%% of step time; GEMM FLOPs %.3g (%.2f GFLOP/s inside GEMM ops)%n",
         percent(gemm, wall), (double) flops, gemm == 0 ? 0.0 : flops / (double) gemm));
+    if (gpuGemmNs > 0) {
+      // Where GEMMs run on a GPU, the host's GEMM ops only launch them: their rate is the kernels'.
+      sb.append(String.format(Locale.ROOT, "  on the GPU: %.3g GFLOP/s in GEMM kernels (%d traced steps: %.3g FLOPs in"
+          + " %.3f ms of GEMM kernels)%n", gpuFlops / (double) gpuGemmNs, gpuSteps, (double) gpuFlops, ms(gpuGemmNs)));
+    }
     if (aggregates.estimatedNs() > 0) {
       sb.append(String.format(Locale.ROOT, "  estimated %.1f%% of step time (ops not timed in counted steps, backward"
           + " GEMM on CPU)", percent(aggregates.estimatedNs(), wall)));
