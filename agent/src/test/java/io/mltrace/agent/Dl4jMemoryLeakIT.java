@@ -1,6 +1,7 @@
 package io.mltrace.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -52,5 +53,27 @@ class Dl4jMemoryLeakIT {
     // Whole kept arrays (each with its shape buffer, created on the same line: tens of bytes).
     long bytes = top.get("bytes").asLong();
     assertTrue(bytes >= LEAK_BYTES && bytes % LEAK_BYTES < 0.05 * LEAK_BYTES, top::toString);
+  }
+  @Test
+  void inTheDefaultModeEveryStepCountsTheKeptArrayAsCreatedInItAndStillAliveAtItsEnd() throws Exception {
+    // memory=on (the default): ND4J's buffers are followed within their step only, in every step, counted or not.
+    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,console=summary", List.of(),
+        "io.mltrace.examples.dl4j.LeakyDl4jTraining", "--steps", "40", "--leak-bytes", String.valueOf(LEAK_BYTES));
+    assertEquals(0, run.exitCode, run::toString);
+    JsonNode steps = new ObjectMapper().readTree(out.resolve("summary.json").toFile()).get("steps");
+    assertEquals(40, steps.size());
+    int counted = 0;
+    for (int i = 1; i < steps.size(); i++) { // the first step also builds the network's buffers
+      JsonNode step = steps.get(i);
+      JsonNode memory = step.get("memory");
+      counted += step.get("detailed").asBoolean() ? 0 : 1;
+      long alive = memory.get("step_arrays_alive_bytes").asLong();
+      // The kept array (and its shape buffer), and ND4J's small buffers of the step that only the collector frees.
+      assertTrue(alive >= LEAK_BYTES && alive < LEAK_BYTES + 64 * 1024, step::toString);
+      assertTrue(memory.get("step_arrays_alive").asLong() >= 1, step::toString);
+      assertTrue(memory.get("arrays_created_bytes").asLong() >= alive, step::toString);
+      assertFalse(memory.has("arrays_live_bytes"), "the level of live buffers is memory=full's: " + step);
+    }
+    assertTrue(counted >= 30, "counted steps: " + counted);
   }
 }

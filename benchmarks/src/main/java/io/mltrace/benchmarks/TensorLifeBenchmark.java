@@ -24,9 +24,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * tensor created and closed per operation, so a score is the cost of both hooks together. {@code off}: recording
  * off (the levels are still counted). {@code pooled} reuses 64 tensors (their identity hash already made);
  * {@code fresh} creates each tensor anew, as a framework does (the allocation and the first identity hash are in
- * the score). {@code held}: {@code fresh} with its holder (DJL's creation hook passes its {@code NDManager}), in
- * this counted step not summed per holder (only detailed steps are). {@code collectable}: the ND4J path (a weak
- * reference and a lock per tensor).
+ * the score). {@code held}: {@code fresh} with its holder (DJL's creation hook passes its {@code NDManager}),
+ * summed per holder as in every step. {@code collectable}: the ND4J path of {@code memory=full} (a weak reference
+ * and a lock per tensor); {@code stepOnly}: ND4J's default path (the step's flows only: no level, no reference, no
+ * lock), with the hook's own test for an open step.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -85,6 +86,17 @@ public class TensorLifeBenchmark {
     Object t = new Object();
     TensorLife.created(t, 4096, holder);
     TensorLife.closed(t, 4096);
+    return t;
+  }
+
+  /** ND4J's default path ({@code memory=on}): the hook tests for an open step, then counts in the step only. */
+  @Benchmark
+  public Object stepOnlyCreateAndClose() {
+    Object t = new Object();
+    if (TensorLife.inStep()) {
+      TensorLife.createdInStep(t, 4096);
+    }
+    TensorLife.closedInStep(t);
     return t;
   }
 

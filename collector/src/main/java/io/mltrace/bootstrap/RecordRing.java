@@ -28,7 +28,11 @@ final class RecordRing {
   }
 
   private final long[] slots;
-  private final String[] names;
+  /**
+   * Each record's name: a {@code String}, or (a step's survivors per holder) the holder itself, which the consumer
+   * labels ({@link TensorLife#holderLabel}) so that the training thread never does, and then forgets.
+   */
+  private final Object[] names;
   private final int mask;
 
   // Producer-owned; published with release semantics.
@@ -45,7 +49,7 @@ final class RecordRing {
   RecordRing(int capacityRecords) {
     int capacity = Integer.highestOneBit(Math.max(2, capacityRecords));
     this.slots = new long[capacity * Slots.WIDTH];
-    this.names = new String[capacity];
+    this.names = new Object[capacity];
     this.mask = capacity - 1;
   }
 
@@ -69,7 +73,15 @@ final class RecordRing {
 
   /** Hands the record claimed at {@code base} to the consumer. Producer. */
   void publish(int base, String name) {
-    names[base / Slots.WIDTH] = name;
+    publishNamedBy(base, name);
+  }
+
+  /**
+   * Hands the record claimed at {@code base} to the consumer, named by {@code holder}: a String, or an object the
+   * consumer labels through {@link TensorLife#holderLabel} (held only until then). Producer.
+   */
+  void publishNamedBy(int base, Object holder) {
+    names[base / Slots.WIDTH] = holder;
     written++;
     PUBLISHED.setRelease(this, written);
   }
@@ -95,7 +107,12 @@ final class RecordRing {
     int n = 0;
     for (long i = from; i < end; i++) {
       int index = (int) (i & mask);
-      visitor.visit(source, slots, index * Slots.WIDTH, names[index]);
+      Object name = names[index];
+      if (name != null && !(name instanceof String)) {
+        names[index] = null; // a holder is not kept alive by the ring
+        name = TensorLife.holderLabel(name);
+      }
+      visitor.visit(source, slots, index * Slots.WIDTH, (String) name);
       n++;
     }
     CONSUMED.setRelease(this, end);

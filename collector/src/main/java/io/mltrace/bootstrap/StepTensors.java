@@ -6,10 +6,10 @@ package io.mltrace.bootstrap;
  * {@link MemorySlots#STEP_ARRAYS_ALIVE_BYTES}; in a step that captures sites, each with a weak reference and its
  * creation site, so that those alive at the step's end can be followed ({@link TensorLife}).
  *
- * <p>In a detailed step, where the framework says what holds a tensor (a DJL {@code NDManager}), the step's
- * survivors are also summed per holder, for at most {@link #MAX_HOLDERS} holders a step (the rest together);
- * holders are kept only until the step closes. Not in counted steps: labelling the holders at the close, inside the
- * step, cost 6-20 µs a step while that code is still interpreted (hundreds of steps).
+ * <p>Where the framework says what holds a tensor (a DJL {@code NDManager}), the step's survivors are also summed
+ * per holder, for at most {@link #MAX_HOLDERS} holders a step (the rest together), in every step; holders are kept
+ * only until the step closes, and labelled by the collector, not here: labelling them at the close, inside the
+ * step, cost 6-20 µs a step while that code is still interpreted (the first hundreds of steps).
  *
  * <p>Owned by the thread's {@link ThreadRecorder}: only that thread calls it. A tensor that another thread closes
  * stays counted as alive; one the garbage collector frees during the step too (a collectable ND4J buffer).
@@ -43,7 +43,7 @@ final class StepTensors {
   private boolean captureSites;
   private int sitesTaken;
 
-  /** {@code byHolder}: the step's survivors are summed per holder (a detailed step, with labels installed). */
+  /** {@code byHolder}: the step's survivors are summed per holder (labels are installed). */
   void open(boolean captureSites, boolean byHolder) {
     this.captureSites = captureSites;
     this.byHolder = byHolder;
@@ -126,26 +126,15 @@ final class StepTensors {
 
   /**
    * Writes the step's survivors per holder as {@link Kind#MEMORY_SITE} records of the series
-   * {@link MemorySlots#STEP_ARRAYS_ALIVE_BYTES}, each named by {@code labels} ({@link #OTHER_HOLDERS} for the
-   * holders past the first ones). A label that cannot be read is {@link #UNLABELLED}.
+   * {@link MemorySlots#STEP_ARRAYS_ALIVE_BYTES}, each named by its holder, which the collector labels when it drains
+   * them ({@link TensorLife#holderLabel}); the holders past the first ones as {@link #OTHER_HOLDERS}.
    */
-  void writeHolders(ThreadRecorder tr, TensorLife.HolderLabels labels, long now) {
+  void writeHolders(ThreadRecorder tr, long now) {
     for (int h = 1; h <= MAX_HOLDERS; h++) {
       if (holderAlive[h] <= 0 || h > holdersSeen && h != MAX_HOLDERS) {
         continue;
       }
-      String label;
-      if (h == MAX_HOLDERS) {
-        label = OTHER_HOLDERS;
-      } else {
-        try {
-          label = labels.label(holders[h]);
-        } catch (RuntimeException | LinkageError e) {
-          label = null;
-        }
-      }
-      tr.writeMemorySite(label == null ? UNLABELLED : label, MemorySlots.STEP_ARRAYS_ALIVE_BYTES, holderAliveBytes[h],
-          holderAlive[h], now);
+      tr.writeStepSurvivorsOf(h == MAX_HOLDERS ? OTHER_HOLDERS : holders[h], holderAliveBytes[h], holderAlive[h], now);
     }
   }
 

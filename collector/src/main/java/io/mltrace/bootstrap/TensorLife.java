@@ -20,9 +20,9 @@ import java.util.concurrent.atomic.LongAdder;
  *       {@link MemorySlots#ARRAYS_LIVE}), two counters read at each step's close. Tensors created before the
  *       agent started are not counted; the level is clamped at 0 should they be closed.</li>
  *   <li><b>Per-step flows</b> of the thread's open step ({@link StepTensors}): bytes created, and the tensors
- *       created in the step still alive at its end; in a detailed step those also per holder where the hook names
- *       one (a DJL {@code NDManager}, labelled by {@link #labelHoldersWith}; {@link Kind#MEMORY_SITE} records of the
- *       series {@link MemorySlots#STEP_ARRAYS_ALIVE_BYTES}). Tensors created outside steps (a model's parameters)
+ *       created in the step still alive at its end, those also per holder where the hook names one (a DJL
+ *       {@code NDManager}, labelled by {@link #labelHoldersWith} on the collector's thread; {@link Kind#MEMORY_SITE}
+ *       records of the series {@link MemorySlots#STEP_ARRAYS_ALIVE_BYTES}). Tensors created outside steps (a model's parameters)
  *       count in the level only.</li>
  *   <li><b>Creation sites</b>, in steps that capture them (detailed steps, and steps of an on-demand memory
  *       window, {@link #captureSitesUntil}): each tensor's site is taken when it is created; those still alive when
@@ -41,6 +41,11 @@ public final class TensorLife {
   static final int OUTLIVING_MAX_SLOTS = 1 << 13;
   /** At most half this many collectable tensors are counted in the level (more: not counted at all). */
   static final int COLLECTABLE_MAX_SLOTS = 1 << 17;
+  /**
+   * Tensors counted in their step only ({@link #createdInStep}) are counted from this size up: the hooks leave
+   * smaller ones out before any work (DL4J makes about a hundred buffers of tens of bytes a step).
+   */
+  public static final long STEP_ONLY_MIN_BYTES = 1024;
   /** At most this many sites per snapshot, the largest. */
   static final int MAX_SITES_PER_SNAPSHOT = 16;
   private static final int FILTER_BITS = 1 << 16;
@@ -52,7 +57,10 @@ public final class TensorLife {
 
   private static final LongAdder LIVE_BYTES = new LongAdder();
   private static final LongAdder LIVE = new LongAdder();
+  /** The process-wide levels are counted (a {@link #created} hook ran). */
   private static volatile boolean active;
+  /** Steps keep their tensor flows ({@link #created} or {@link #createdInStep} ran). */
+  private static volatile boolean stepFlows;
   /** Steps that open before this {@link System#nanoTime} capture sites whether detailed or not. */
   private static volatile long captureUntil = Long.MIN_VALUE;
   private static volatile boolean sitesInSampledSteps;
@@ -80,8 +88,8 @@ public final class TensorLife {
 
   /**
    * As {@link #created(Object, long)}, with what holds the tensor ({@code holder}: a DJL {@code NDManager}; null:
-   * not known): a detailed step's survivors are summed per holder when {@link #labelHoldersWith} named a way to
-   * label them.
+   * not known): each step's survivors are summed per holder when {@link #labelHoldersWith} named a way to label
+   * them.
    */
   public static void created(Object tensor, long bytes, Object holder) {
     LIVE_BYTES.add(bytes);
@@ -97,13 +105,16 @@ public final class TensorLife {
 
   /** Names the holder of a step's surviving tensors (the framework's own name for it, where it has one). */
   public interface HolderLabels {
-    /** A short label for {@code holder}, read at the step's close on the training thread; null: unknown. */
+    /**
+     * A short label for {@code holder}, read by the collector's thread as it drains the step's records (the holder
+     * is kept alive until then, a few milliseconds); null: unknown. Must be safe off the training thread.
+     */
     String label(Object holder);
   }
 
   /**
-   * From now on, tensors created with a holder are summed per holder at each detailed step's close ({@code null}:
-   * no longer). The framework's hooks install this once they know how to name their holders.
+   * From now on, tensors created with a holder are summed per holder at each step's close ({@code null}: no
+   * longer). The framework's hooks install this once they know how to name their holders.
    */
   public static void labelHoldersWith(HolderLabels labels) {
     holderLabels = labels;
@@ -113,16 +124,7 @@ public final class TensorLife {
   public static void closed(Object tensor, long bytes) {
     LIVE_BYTES.add(-bytes);
     LIVE.decrement();
-    int key = TensorTable.key(tensor);
-    ThreadRecorder tr = Recorder.current();
-    if (tr != null && tr.inStep()) {
-      tr.tensors().closed(tensor, key);
-    }
-    if (mayBeOutliving(key)) {
-      synchronized (OUTLIVING_LOCK) {
-        OUTLIVING.remove(key, tensor);
-      }
-    }
+    closedInStep(tensor);
   }
 
   /**
@@ -149,6 +151,49 @@ public final class TensorLife {
     }
     if (bytes >= 0) {
       closed(tensor, bytes);
+    }
+  }
+
+  /**
+   * Whether the calling thread has a step open: the step-only hooks' first test ({@link #createdInStep}), so that a
+   * tensor created outside steps costs them nothing more.
+   */
+  public static boolean inStep() {
+    ThreadRecorder tr = Recorder.current();
+    return tr != null && tr.inStep();
+  }
+
+  /**
+   * A tensor of {@code bytes} was created, counted in the open step's flows only (created bytes, created in the step
+   * and alive at its end, and sites where the step takes them), not in the process-wide level: for tensors whose
+   * every end cannot be seen cheaply (ND4J's buffers, freed when closed or when the garbage collector finds them;
+   * following each through a weak reference is {@link #createdCollectable}, {@code memory=full}). One identity hash
+   * and a probe of the thread's table; no lock, no reference object.
+   */
+  public static void createdInStep(Object tensor, long bytes) {
+    if (!stepFlows) {
+      activateSteps();
+    }
+    ThreadRecorder tr = Recorder.current();
+    if (tr != null && tr.inStep()) {
+      tr.tensors().created(tensor, TensorTable.key(tensor), bytes, null);
+    }
+  }
+
+  /**
+   * A tensor that may have been counted by {@link #createdInStep} was closed: it leaves its step's survivors (when
+   * the step is still open) and the outliving tensors (when its site was taken). {@link #closed} does this too.
+   */
+  public static void closedInStep(Object tensor) {
+    int key = TensorTable.key(tensor);
+    ThreadRecorder tr = Recorder.current();
+    if (tr != null && tr.inStep()) {
+      tr.tensors().closed(tensor, key);
+    }
+    if (mayBeOutliving(key)) {
+      synchronized (OUTLIVING_LOCK) {
+        OUTLIVING.remove(key, tensor);
+      }
     }
   }
 
@@ -209,9 +254,26 @@ public final class TensorLife {
 
   // ---- the step (the owning thread, from ThreadRecorder) ------------------------------------------------------------
 
-  /** Whether a step sums its survivors per holder: detailed steps, once the hooks installed labels. */
-  static boolean splitsByHolder(boolean detailed) {
-    return detailed && holderLabels != null;
+  /** Whether a step sums its survivors per holder: every step, once the hooks installed labels. */
+  static boolean splitsByHolder() {
+    return holderLabels != null;
+  }
+
+  /**
+   * The label of a holder whose step survivors were recorded ({@link StepTensors#writeHolders}): called by the
+   * collector as it drains the record, off the training thread. Never null, never throws.
+   */
+  static String holderLabel(Object holder) {
+    HolderLabels labels = holderLabels;
+    String label = null;
+    if (labels != null) {
+      try {
+        label = labels.label(holder);
+      } catch (RuntimeException | LinkageError e) {
+        label = null;
+      }
+    }
+    return label == null ? StepTensors.UNLABELLED : label;
   }
 
   /** Whether a step opening now captures creation sites. */
@@ -234,7 +296,7 @@ public final class TensorLife {
    * of the thread's outliving tensors by site, then this step's survivors join them.
    */
   static void closeStep(ThreadRecorder tr, long now) {
-    if (!active) {
+    if (!stepFlows) {
       return;
     }
     // Collected buffers: a few here (the level at the step's end), the rest when the next one is created (inside a
@@ -251,9 +313,8 @@ public final class TensorLife {
     tr.setStepMemory(MemorySlots.ARRAYS_CREATED_BYTES, step.createdBytes());
     tr.setStepMemory(MemorySlots.STEP_ARRAYS_ALIVE_BYTES, step.aliveBytes());
     tr.setStepMemory(MemorySlots.STEP_ARRAYS_ALIVE, step.alive());
-    HolderLabels labels = holderLabels;
-    if (labels != null && step.byHolder()) {
-      step.writeHolders(tr, labels, now);
+    if (step.byHolder()) {
+      step.writeHolders(tr, now);
     }
     if (step.capturesSites()) {
       writeSnapshot(tr, now);
@@ -347,8 +408,15 @@ public final class TensorLife {
     if (!active) {
       MemoryGauges.install(MemorySlots.ARRAYS_LIVE_BYTES, TensorLife::liveBytes);
       MemoryGauges.install(MemorySlots.ARRAYS_LIVE, TensorLife::live);
-      CreationSites.here(); // the stack walker's first use loads and links its classes: not in a step
+      activateSteps();
       active = true;
+    }
+  }
+
+  private static synchronized void activateSteps() {
+    if (!stepFlows) {
+      CreationSites.here(); // the stack walker's first use loads and links its classes: not in a step
+      stepFlows = true;
     }
   }
 

@@ -123,7 +123,7 @@ public final class ThreadRecorder {
     Arrays.fill(stepMemory, 0);
     stepMemoryMask = 0;
     heapAllocatedAtOpen = MemoryGauges.threadAllocatedBytes();
-    tensors.open(TensorLife.capturesSites(detailed, now), TensorLife.splitsByHolder(detailed));
+    tensors.open(TensorLife.capturesSites(detailed, now), TensorLife.splitsByHolder());
   }
 
   /**
@@ -261,6 +261,15 @@ public final class ThreadRecorder {
     return writeMemoryFact(Kind.MEMORY_SITE, site, bytes, count, series, now);
   }
 
+  /**
+   * Writes a {@link Kind#MEMORY_SITE} record of the series {@link MemorySlots#STEP_ARRAYS_ALIVE_BYTES}: the open
+   * step's survivors held by {@code holder}, which the collector labels when it drains the record (a String is
+   * taken as the label). False when no step is open or the ring is full.
+   */
+  boolean writeStepSurvivorsOf(Object holder, long bytes, long count, long now) {
+    return writeMemoryFact(Kind.MEMORY_SITE, holder, bytes, count, MemorySlots.STEP_ARRAYS_ALIVE_BYTES, now);
+  }
+
   /** Writes a {@link Kind#MEMORY_HOLDER} record into the open step; false when no step is open or the ring is full. */
   boolean writeMemoryHolder(int holder, long bytes, long count, long now) {
     return writeMemoryFact(Kind.MEMORY_HOLDER, "holder", bytes, count, holder, now);
@@ -270,7 +279,7 @@ public final class ThreadRecorder {
    * A memory record of the open step that is not the step's own: bytes, a count and what they belong to (a series,
    * a holder) in the slots {@link MemorySlots#SITE_BYTES}.. (the same as {@link MemorySlots#HOLDER_BYTES}..).
    */
-  private boolean writeMemoryFact(int kind, String name, long bytes, long count, long of, long now) {
+  private boolean writeMemoryFact(int kind, Object name, long bytes, long count, long of, long now) {
     if (stepSpanId == 0) {
       return false;
     }
@@ -282,7 +291,7 @@ public final class ThreadRecorder {
     r[base + MemorySlots.SITE_BYTES] = bytes;
     r[base + MemorySlots.SITE_COUNT] = count;
     r[base + MemorySlots.SITE_SERIES] = of;
-    ring.publish(base, name);
+    ring.publishNamedBy(base, name);
     return true;
   }
 

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,6 +49,10 @@ class TensorLifeTest {
 
   private void close() {
     tr.closeStep(System.nanoTime(), ++stepNumber);
+    drainClosed();
+  }
+
+  private void drainClosed() {
     memory.clear();
     sites.clear();
     holders.clear();
@@ -134,54 +139,74 @@ class TensorLifeTest {
     assertEquals(0, memory.get(MemorySlots.STEP_ARRAYS_ALIVE_BYTES), "kept was created in the step before");
   }
 
+  /** A stand-in for a framework's holder (a DJL {@code NDManager}): told apart by identity, labelled by name. */
+  private static final class Holder {
+    final String name;
+
+    Holder(String name) {
+      this.name = name;
+    }
+  }
+
+  private final Map<String, Holder> holderObjects = new LinkedHashMap<>();
+
+  private Object holder(String name) {
+    return holderObjects.computeIfAbsent(name, Holder::new);
+  }
+
   @Test
-  void aDetailedStepsSurvivorsAreSummedPerHolderWithTheOthersTogether() {
-    Object parameters = "model";
-    TensorLife.created(new Object(), 500, parameters); // outside a step: the level only
+  void everyStepsSurvivorsAreSummedPerHolderLabelledByTheCollectorWithTheOthersTogether() {
+    TensorLife.created(new Object(), 500, holder("model")); // outside a step: the level only
     open(true);
-    TensorLife.created(new Object(), 100, "batch"); // no labels installed: holders are not followed
+    TensorLife.created(new Object(), 100, holder("batch")); // no labels installed: holders are not followed
     close();
     assertTrue(holders.isEmpty(), holders::toString);
 
-    TensorLife.labelHoldersWith(h -> h.equals("throws") ? failing() : "label of " + h);
+    AtomicInteger labelled = new AtomicInteger();
+    TensorLife.labelHoldersWith(h -> {
+      labelled.incrementAndGet();
+      String name = ((Holder) h).name;
+      return name.equals("throws") ? failing() : "label of " + name;
+    });
+    for (boolean detailed : new boolean[] {false, true}) {
+      open(detailed);
+      Object temp = new Object();
+      TensorLife.created(temp, 30, holder("batch"));
+      TensorLife.created(new Object(), 100, holder("batch"));
+      TensorLife.created(new Object(), 7, holder("batch"));
+      TensorLife.closed(temp, 30);
+      TensorLife.created(new Object(), 1000, holder("cache"));
+      TensorLife.created(new Object(), 3, null); // no holder: in the step's figures only
+      Object scratch = new Object();
+      TensorLife.created(scratch, 50, holder("scratch"));
+      TensorLife.closed(scratch, 50);
+      TensorLife.created(new Object(), 9, holder("throws"));
+      for (int i = 0; i < StepTensors.MAX_HOLDERS; i++) {
+        TensorLife.created(new Object(), 1, holder("extra " + i)); // past the first holders: together
+      }
+      labelled.set(0);
+      tr.closeStep(System.nanoTime(), ++stepNumber);
+      assertEquals(0, labelled.get(), "the step's close labels no holder: the collector does, as it drains");
+      drainClosed();
+      String kind = detailed ? "detailed" : "counted";
+      // batch, cache, throws and the first 3 extra ones; scratch holds no survivor: neither written nor labelled
+      assertEquals(6, labelled.get(), kind + ": each holder with survivors labelled once");
+      assertArrayEquals(new long[] {107, 2}, holders.get("label of batch"), kind);
+      assertArrayEquals(new long[] {1000, 1}, holders.get("label of cache"), kind);
+      assertFalse(holders.containsKey("label of scratch"), "every tensor it held was closed: " + holders.keySet());
+      assertArrayEquals(new long[] {9, 1}, holders.get(StepTensors.UNLABELLED), kind + ": a label that throws");
+      // 7 holders are told apart per step: batch, cache, scratch, throws and the first 3 extra ones; 5 together.
+      for (int i = 0; i < 3; i++) {
+        assertArrayEquals(new long[] {1, 1}, holders.get("label of extra " + i), holders.keySet()::toString);
+      }
+      assertFalse(holders.containsKey("label of extra 3"), holders.keySet()::toString);
+      assertArrayEquals(new long[] {5, 5}, holders.get(StepTensors.OTHER_HOLDERS));
+      assertEquals(memory.get(MemorySlots.STEP_ARRAYS_ALIVE_BYTES) - 3,
+          holders.values().stream().mapToLong(v -> v[0]).sum(), "all survivors but the one without a holder");
+    }
+
     open(false);
-    TensorLife.created(new Object(), 100, "batch");
-    close();
-    assertTrue(holders.isEmpty(), "a counted step is not split by holder: " + holders.keySet());
-    assertEquals(100, memory.get(MemorySlots.STEP_ARRAYS_ALIVE_BYTES), "its flows are there");
-
-    open(true);
-    Object temp = new Object();
-    TensorLife.created(temp, 30, "batch");
-    TensorLife.created(new Object(), 100, "batch");
-    TensorLife.created(new Object(), 7, "batch");
-    TensorLife.closed(temp, 30);
-    TensorLife.created(new Object(), 1000, "cache");
-    TensorLife.created(new Object(), 3, null); // no holder: in the step's figures only
-    Object closedAll = "scratch";
-    Object scratch = new Object();
-    TensorLife.created(scratch, 50, closedAll);
-    TensorLife.closed(scratch, 50);
-    TensorLife.created(new Object(), 9, "throws");
-    for (int i = 0; i < StepTensors.MAX_HOLDERS; i++) {
-      TensorLife.created(new Object(), 1, "extra " + i); // past the first holders: together
-    }
-    close();
-    assertArrayEquals(new long[] {107, 2}, holders.get("label of batch"));
-    assertArrayEquals(new long[] {1000, 1}, holders.get("label of cache"));
-    assertFalse(holders.containsKey("label of scratch"), "every tensor it held was closed: " + holders.keySet());
-    assertArrayEquals(new long[] {9, 1}, holders.get(StepTensors.UNLABELLED), "a label that throws");
-    // 7 holders are told apart per step: batch, cache, scratch, throws and the first 3 extra ones; 5 extra together.
-    for (int i = 0; i < 3; i++) {
-      assertArrayEquals(new long[] {1, 1}, holders.get("label of extra " + i), holders.keySet()::toString);
-    }
-    assertFalse(holders.containsKey("label of extra 3"), holders.keySet()::toString);
-    assertArrayEquals(new long[] {5, 5}, holders.get(StepTensors.OTHER_HOLDERS));
-    assertEquals(memory.get(MemorySlots.STEP_ARRAYS_ALIVE_BYTES) - 3,
-        holders.values().stream().mapToLong(v -> v[0]).sum(), "all survivors but the one without a holder");
-
-    open(true);
-    TensorLife.created(new Object(), 5, "batch");
+    TensorLife.created(new Object(), 5, holder("batch"));
     close();
     assertEquals(List.of("label of batch"), List.copyOf(holders.keySet()),
         "holders are forgotten when their step closes");
@@ -279,6 +304,40 @@ class TensorLifeTest {
     TensorLife.closedCollectable(buffer);
     assertEquals(0, TensorLife.liveBytes());
     assertEquals(0, TensorLife.live());
+  }
+
+  @Test
+  void aStepOnlyTensorCountsInItsStepsFlowsAndSitesButNeverInTheLevel() {
+    assertFalse(TensorLife.inStep());
+    TensorLife.createdInStep(new Object(), 4096); // outside a step: nothing at all
+    open(false);
+    assertTrue(TensorLife.inStep());
+    Object closedInIt = new Object();
+    Object kept = new Object();
+    TensorLife.createdInStep(closedInIt, 1000);
+    TensorLife.createdInStep(kept, 2048);
+    TensorLife.createdInStep(new Object(), 30);
+    TensorLife.closedInStep(closedInIt);
+    TensorLife.closedInStep(new Object()); // never counted (a view, a workspace's buffer): changes nothing
+    close();
+    assertEquals(3078, memory.get(MemorySlots.ARRAYS_CREATED_BYTES));
+    assertEquals(2078, memory.get(MemorySlots.STEP_ARRAYS_ALIVE_BYTES), "created in the step and alive at its end");
+    assertEquals(2, memory.get(MemorySlots.STEP_ARRAYS_ALIVE));
+    // (the level's gauge may be installed by another test's tensors in this JVM: it reads 0)
+    assertEquals(0L, memory.getOrDefault(MemorySlots.ARRAYS_LIVE_BYTES, 0L), "no level: its ends are not followed");
+    assertEquals(0, TensorLife.liveBytes());
+
+    open(true); // sites are taken (the leak finder suspects a tensor series): a survivor is followed
+    Object leaked = new Object();
+    TensorLife.createdInStep(leaked, 8192);
+    close();
+    assertEquals(1, TensorLife.outliving());
+    open(false);
+    TensorLife.closedInStep(leaked); // closed in a later step: no longer outliving
+    close();
+    assertEquals(0, TensorLife.outliving());
+    assertEquals(0, memory.get(MemorySlots.STEP_ARRAYS_ALIVE_BYTES));
+    assertFalse(TensorLife.inStep());
   }
 
   @Test

@@ -177,21 +177,26 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
             .methods("allocateDataBuffer(3)", named("allocateDataBuffer").and(takesArguments(3))
                 .and(takesArgument(0, long.class)))
             .advice(DetachedAllocAdvice.class)));
-    if (memory && tensors) {
-      hooks.addAll(tensorHooks());
+    if (memory) {
+      hooks.addAll(tensors ? tensorHooks(BufferCreatedAdvice.class, BufferClosedAdvice.class)
+          : tensorHooks(BufferCreatedInStepAdvice.class, BufferClosedInStepAdvice.class));
     }
     return hooks;
   }
 
-  /** Tensor lifetimes: buffers outside workspaces, freed when closed or collected ({@code TensorLife}). */
-  private static List<Hook> tensorHooks() {
+  /**
+   * Buffers outside workspaces, created and closed: with {@code memory=full} followed to their end, closed or
+   * collected ({@code TensorLife.createdCollectable}: the level of live tensors, and each step's survivors); by
+   * default within their step only ({@code TensorLife.createdInStep}: the step's survivors only).
+   */
+  private static List<Hook> tensorHooks(Class<?> createdAdvice, Class<?> closedAdvice) {
     return List.of(
         Hook.on("org.nd4j.linalg.api.memory.deallocation.DeallocatorService")
             .methods("pickObject(1)", named("pickObject").and(takesArguments(1)))
-            .advice(BufferCreatedAdvice.class),
+            .advice(createdAdvice),
         Hook.on("org.nd4j.linalg.api.buffer.BaseDataBuffer")
             .methods("close()", named("close").and(takesArguments(0)))
-            .advice(BufferClosedAdvice.class));
+            .advice(closedAdvice));
   }
 
   /** ND4J's native buffers: its package is otherwise unhooked ({@link #UNHOOKED}), this one class is hooked. */

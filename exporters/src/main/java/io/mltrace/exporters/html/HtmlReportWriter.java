@@ -34,12 +34,14 @@ import java.util.Map;
  * the timeline of one sampled step with its GPU records on one row per device stream, and for GPU jobs the idle
  * time of each stream split as HTA splits it and the launch statistics per op ({@link GpuSummary}). When steps
  * measured memory ({@link Step#memory()}): the memory held at each step's end (levels; the disjoint kinds stacked,
- * the overlapping ones as lines), what each step allocated (flows), and the leak suspects with their creation sites
- * ({@link RunStats#leaks()}); nothing of it when no step measured memory.
+ * the overlapping ones as lines), what each step allocated (flows), the leak suspects with their creation sites
+ * ({@link RunStats#leaks()}), and where the framework names them (DJL's {@code NDManager}s) what held the arrays
+ * created in a step and still alive at its end, per holder over the run; nothing of it when no step measured memory.
  *
  * <p>Memory is bounded: at most {@code maxSteps} step rows and as many memory rows (past that, every other memory row
  * is dropped and every second, fourth... step kept, so that the memory chart spans the run), {@link #MAX_OP_NAMES} op
- * names, {@link #MAX_TIMELINE_SPANS} timeline spans and {@link #TOP_SITES} sites per suspect are kept; the totals
+ * names, {@link #MAX_TIMELINE_SPANS} timeline spans, {@link #TOP_SITES} sites per suspect and {@link #MAX_HOLDERS}
+ * holders are kept; the totals
  * count every step.
  */
 public final class HtmlReportWriter implements StepSink {
@@ -47,6 +49,8 @@ public final class HtmlReportWriter implements StepSink {
   static final int MAX_TIMELINE_SPANS = 5000;
   static final int TOP_FRAMES = 15;
   static final int TOP_SITES = 5;
+  /** Holders (a DJL {@code NDManager}'s label) kept for the survivors table; the rest are counted as omitted. */
+  static final int MAX_HOLDERS = 32;
   private static final MemorySeries[] SERIES = MemorySeries.values();
   static final String TEMPLATE = "report-template.html";
   static final String DATA_MARKER = "/*MLTRACE_DATA*/null";
@@ -64,6 +68,9 @@ public final class HtmlReportWriter implements StepSink {
   private long memoryStride = 1;
   private long memorySteps;
   private final EnumSet<MemorySeries> memorySeen = EnumSet.noneOf(MemorySeries.class);
+  /** Per holder label: steps it held survivors in, their bytes summed, the most, the last step's bytes and number. */
+  private final Map<String, long[]> holders = new LinkedHashMap<>();
+  private long holdersOmitted;
   private final long[] total = new long[Category.values().length];
   private final Map<String, long[]> ops = new LinkedHashMap<>();
   private long steps;
@@ -134,6 +141,22 @@ public final class HtmlReportWriter implements StepSink {
   }
 
   private void memory(Step step) {
+    for (MemorySite h : step.memory().aliveByHolder()) {
+      long[] agg = holders.get(h.site());
+      if (agg == null) {
+        if (holders.size() >= MAX_HOLDERS) {
+          holdersOmitted++;
+          continue;
+        }
+        agg = new long[5];
+        holders.put(h.site(), agg);
+      }
+      agg[0]++;
+      agg[1] += h.bytes();
+      agg[2] = Math.max(agg[2], h.bytes());
+      agg[3] = h.bytes();
+      agg[4] = step.number();
+    }
     if (step.memory().isEmpty() || memorySteps++ % memoryStride != 0) {
       return;
     }
@@ -291,7 +314,18 @@ public final class HtmlReportWriter implements StepSink {
       }
       out.append("]}");
     }
-    out.append("]}");
+    out.append("], \"holders\": [");
+    List<Map.Entry<String, long[]>> byBytes = new ArrayList<>(holders.entrySet());
+    byBytes.sort(Comparator.comparingLong((Map.Entry<String, long[]> e) -> e.getValue()[1] / e.getValue()[0])
+        .reversed());
+    for (int i = 0; i < byBytes.size(); i++) {
+      long[] a = byBytes.get(i).getValue();
+      out.append(i == 0 ? "{" : ", {").append("\"holder\": ");
+      string(out, byBytes.get(i).getKey()).append(", \"steps\": ").append(a[0]).append(", \"mean_bytes\": ")
+          .append(a[1] / a[0]).append(", \"max_bytes\": ").append(a[2]).append(", \"last_bytes\": ").append(a[3])
+          .append(", \"last_step\": ").append(a[4]).append('}');
+    }
+    out.append("], \"holders_omitted\": ").append(holdersOmitted).append('}');
   }
 
   private void timeline(StringBuilder out) {

@@ -120,6 +120,14 @@ class HtmlReportChromiumTest {
       assertEquals(RecordedSteps.liveBytesAfterStep(i + 1), row.get(2).asLong());
       assertEquals(RecordedSteps.CREATED_BYTES_PER_STEP, row.get(4).asLong());
     }
+    JsonNode holders = memory.get("holders");
+    assertEquals(2, holders.size(), holders::toString);
+    assertEquals(RecordedSteps.KEPT_HOLDER, holders.get(0).get("holder").asText(), "largest first: " + holders);
+    assertEquals(steps, holders.get(0).get("steps").asLong());
+    assertEquals(RecordedSteps.LEAK_BYTES_PER_STEP, holders.get(0).get("mean_bytes").asLong());
+    assertEquals(RecordedSteps.BATCH_HOLDER, holders.get(1).get("holder").asText());
+    assertEquals(RecordedSteps.BATCH_ALIVE_BYTES, holders.get(1).get("max_bytes").asLong());
+    assertEquals(recorded.steps.get(steps - 1).number(), holders.get(1).get("last_step").asLong());
     JsonNode leak = memory.get("leaks").get(0);
     assertEquals(1, memory.get("leaks").size(), memory.get("leaks")::toString);
     assertEquals("arrays_live_bytes", leak.get("series").asText());
@@ -143,6 +151,9 @@ class HtmlReportChromiumTest {
     assertTrue(dom.contains("Counts (arrays_live) are in summary.json."), "count series are named: " + dom);
     assertTrue(dom.contains("<div class=\"leak-site\">" + RecordedSteps.LEAK_SITE + ": " + before + ".0 MiB in "
         + before + "</div>"), "the creation site with its bytes: " + dom);
+    assertTrue(dom.contains("<div id=\"holders-section\">"), "shown when steps name their survivors' holders");
+    assertTrue(dom.contains("<td>" + RecordedSteps.KEPT_HOLDER + "</td><td>" + steps + "</td><td>1.0 MiB</td>"),
+        "the holder, its steps and bytes: " + dom);
 
     // Bounded at 10 rows, the chart still spans the run: every 8th of the 48 steps once it has halved three times.
     JsonNode thinned = embeddedData(small).get("memory");

@@ -72,6 +72,10 @@ public final class RecordedSteps {
   public static final long LIVE_BYTES_AT_START = 8L << 20;
   public static final long LEAK_BYTES_PER_STEP = 1L << 20;
   public static final long CREATED_BYTES_PER_STEP = 3 * 4096;
+  /** With {@link #runWithMemory}: the holder of each step's leaked array, and of two batch arrays of its. */
+  public static final String KEPT_HOLDER = "kept arrays";
+  public static final String BATCH_HOLDER = "batch";
+  public static final long BATCH_ALIVE_BYTES = 2048;
   /** With {@link #runWithMemory}: where the leaked arrays were created, as the tensor hooks name a frame. */
   public static final String LEAK_SITE = "com.example.Leaky.trainStep(Leaky.java:42)";
   /** Steps enough for the leak finder's default rule to judge a window (10 warm-up steps, 32 points). */
@@ -140,6 +144,9 @@ public final class RecordedSteps {
         if (leaked > 0) {
           TestMemorySites.write(LEAK_SITE, MemorySlots.ARRAYS_LIVE_BYTES, leaked, leaked / LEAK_BYTES_PER_STEP);
         }
+        // This step's own survivors by holder, as DJL's hooks write them: the leaked array and a batch array.
+        TestMemorySites.write(KEPT_HOLDER, MemorySlots.STEP_ARRAYS_ALIVE_BYTES, LEAK_BYTES_PER_STEP, 1);
+        TestMemorySites.write(BATCH_HOLDER, MemorySlots.STEP_ARRAYS_ALIVE_BYTES, BATCH_ALIVE_BYTES, 2);
       }, sinks);
     } finally {
       MemoryGauges.clear();
