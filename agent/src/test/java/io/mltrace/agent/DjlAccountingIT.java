@@ -77,8 +77,10 @@ class DjlAccountingIT {
   @Test
   void dataLoadingIsRecoveredWithinFivePercentOfWhatTheApplicationMeasured() {
     // Step 1's first fetch also loads and initialises classes (jit_safepoint ranks above data): it is checked
-    // for the sleep only.
-    assertTrue(ns(step(1), "data") >= SLEEP_MS * 1_000_000L, step(1).toString());
+    // for the sleep only, pauses included (a JVM pause over the sleep is the pause's, by the same rule: once in a
+    // suite run, step 1 read data 38.5 ms of the 40 ms sleep beside 17.7 ms of safepoints and 8.2 ms of GC).
+    assertTrue(ns(step(1), "data") + ns(step(1), "gc") + ns(step(1), "jit_safepoint") >= SLEEP_MS * 1_000_000L,
+        step(1).toString());
     // JVM pauses rank above data (a GC or a safepoint during a fetch is gc or jit_safepoint, by the documented
     // rule), so the fetch is data plus whatever pause overlapped it; never more than the fetch (+5 %).
     for (int n = 2; n <= STEPS; n++) {

@@ -41,14 +41,18 @@ class ProductionModeTruthIT {
   static final int WARM_UP = 100;
   static final int SLEEP_MS = 1;
   static final int SPIN_MS = 1;
-  /** How far a counted step's category share may be from a timed step's, in percentage points (see below). */
-  static final double MAX_POINTS = 8;
   /**
-   * The DL4J job with 2 native threads, whose ops stall: see the comparison. Measured in clean-clone CI runs: 5.2 to
-   * 12.2 points (8.7, 9.3, 5.5, 8.2, 9.9, 5.2, 12.2), against 28-35 before counted phases' framework time was capped,
-   * which is what this bound guards against; the issue's 3 points are not reached on this job.
+   * How far a counted step's category share may be from a timed step's, in percentage points (see below). Measured
+   * since a counted phase's excess is divided as the timed steps' excesses were: at most 2.8 and 3.5 points over the
+   * 12 single-threaded jobs in two runs (before: up to 4.5-6.3, the DL4J MLP's other ops high in counted steps).
    */
-  static final double MAX_POINTS_STALLS = 16;
+  static final double MAX_POINTS = 6;
+  /**
+   * The DL4J job with 2 native threads, whose ops stall: see the comparison. Measured: 6.3 and 4.3 points since the
+   * excess is divided as timed steps' excesses were; before, in clean-clone CI runs, 5.2 to 12.2 (8.7, 9.3, 5.5, 8.2,
+   * 9.9, 5.2, 12.2, 8.8, 11.4), and 28-35 before counted phases' framework time was capped.
+   */
+  static final double MAX_POINTS_STALLS = 12;
   static final List<String> PAUSES = List.of("gc", "jit_safepoint");
   /** Head sampling so sparse that no step of the interleaved run is detailed. */
   static final int NO_DETAIL = 1_000_000;
@@ -241,11 +245,10 @@ class ProductionModeTruthIT {
         category, share, t.get(category))));
     System.out.printf(java.util.Locale.ROOT, "ProductionModeTruthIT %s: counted/timed shares:%s%n", job, shares);
     // The issue asks for 3 points (against mode=full; the class comment says why timed steps are the truth here).
-    // Measured, two runs of the 12 jobs at OMP_NUM_THREADS=1: at most 4.1 and 4.5 points (the DJL LSTM's GEMM, higher
-    // in counted steps both times), 20 of 24 within 3.5; the DJL CNN with 2 threads 2.2. The comparison has noise of
-    // its own: 100 timed steps whose times swing. The DL4J MLP with 2 native threads, whose ops stall, read 8.7 and 9.3
-    // (GEMM higher in counted steps: the ceiling moves stalled time to the ops, the per-op estimates under it are the
-    // GEMM-heavy part); before the ceiling 28-35 points against detailed steps. Bounds: 8, and 12 for that job.
+    // Measured (this session's two runs, see MAX_POINTS): the 12 jobs at OMP_NUM_THREADS=1 at most 2.8 and 3.5
+    // points, 23 of 24 within 3; the DJL CNN with 2 threads 2.1 and 0.6; the DL4J MLP with 2 native threads, whose
+    // ops stall, 6.3 and 4.3 (its other ops lower in counted steps). The comparison has noise of its own: 100 timed
+    // steps whose times swing. Bounds: MAX_POINTS, MAX_POINTS_STALLS for that job.
     double bound = job.maxPoints;
     for (String category : c.keySet()) {
       assertTrue(Math.abs(c.get(category) - t.get(category)) <= bound, job + ": " + category

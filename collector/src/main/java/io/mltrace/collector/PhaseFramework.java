@@ -11,17 +11,22 @@ import java.util.Map;
 /**
  * How each phase of a thread's steps spends its own time, learned from the thread's timed steps (counted steps that
  * time every op, {@code timed_step_every}): how much the framework's code takes (the Java between and around its
- * ops), and how the ops' time divides between GEMM, copies and other ops. {@link StepIntervals} uses it where a
- * counted phase took longer than its ops' estimates and that framework time: the time left over goes to the ops, by
- * those shares, not to the framework.
+ * ops), and where its time above the usual went (the framework, GEMM, copies or other ops). {@link StepIntervals}
+ * uses it where a counted phase took longer than its ops' estimates and that framework time: the time left over is
+ * divided as the timed steps' own excesses were.
  *
  * <p>Why: the ops are what varies from step to step. On a busy 2-core machine with a native thread per core, the same
  * DJL convolution takes 1.3 ms in one step and 4.4 ms in the next, and any ND4J op of the DL4J MLP, 10-400 us in most
  * steps, takes 5-16 ms in some (a worker thread descheduled), while the framework's Java code around them stays
  * within 0.3-0.8 ms (DJL CNN) and 1.1-1.8 ms (DL4J MLP) a step. An estimate from past samples cannot know which steps
  * are the slow ones, and what it left over of the measured phase was called {@code framework}: 28-35 points too
- * much on the DL4J MLP. The stalls come per call, so the many short non-GEMM ops collect more of them than their time
- * says: the excess is divided by the timed steps' shares, stalls included, not by the estimates'.
+ * much on the DL4J MLP. Where the stalls land depends on the job: with native worker threads they hit the ops (and
+ * the many short non-GEMM ops more than their time says); a single-threaded job's thread is descheduled anywhere,
+ * its framework code included (the DL4J MLP with one native thread: timed steps' framework up to 9.8 ms against a
+ * usual 0.9, its other ops up to 2.3 ms against 0.3). So the excess is divided as the timed steps' excesses were:
+ * each part's time over its median among the last samples, summed with decay over {@link #EXCESS_MEMORY} timed
+ * steps. Given to the ops alone, the single-threaded DL4J MLP's counted steps read 14.1 % other ops against the timed
+ * steps' 7.8, and 20.4 % framework against 26.0. Until anything has varied, the ops take it by their time.
  *
  * <p>Why timed steps and not detailed ones: a detailed step's framework time includes its own recording (in the
  * production mode, one step in 100, run cold); learned from detailed steps, the demo job's counted {@code framework}
@@ -41,15 +46,28 @@ import java.util.Map;
  */
 final class PhaseFramework {
   static final int SAMPLES = 8;
+  /** Samples a phase needs before its parts' excesses over their medians are learned. */
+  static final int MIN_SAMPLES_FOR_EXCESS = 3;
+  /**
+   * Timed steps over which the excesses are remembered (a decay of 1/this per step): a stall comes in a few steps of
+   * a hundred, more than {@link #SAMPLES} must see where stalls go.
+   */
+  static final int EXCESS_MEMORY = 32;
   static final int MAX_THREADS = 256;
   static final int MAX_PHASES = 64;
   /** A thread's first steps, which teach nothing: the recorder's own warm-up (its {@code OpPath.WARM_STEPS}). */
   static final int WARM_STEPS = 3;
 
-  /** What a phase is learned to spend: the framework's time, and each op category's share of the ops' time. */
+  /**
+   * What a phase is learned to spend: the framework's time, and how a counted step's excess (what its ops' estimates
+   * and that framework time leave of it) divides between GEMM, copies, other ops and, for the rest, the framework.
+   */
   static final class Split {
     final long frameworkNs;
-    /** GEMM, copy and other ops' shares of the ops' time, in {@link StepIntervals}' placement order. */
+    /**
+     * GEMM, copy and other ops' shares of the excess, in {@link StepIntervals}' placement order; what they leave
+     * (1 less their sum) stays the framework's.
+     */
     final double[] opShares;
 
     Split(long frameworkNs, double[] opShares) {
@@ -58,13 +76,30 @@ final class PhaseFramework {
     }
   }
 
-  /** One phase's last samples: framework, GEMM, copy and other ns of its own time in a timed step. */
+  /**
+   * One phase's last samples (framework, GEMM, copy and other ns of its own time in a timed step) and, over more
+   * steps, where its time above the usual went: per part, the decayed sum of its time over its median among the
+   * samples ({@link #EXCESS_MEMORY}).
+   */
   private static final class Learned {
     private final long[][] samples = new long[SAMPLES][];
+    private final double[] excess = new double[4];
     private int seen;
 
     void add(long[] sample) {
       samples[seen++ % SAMPLES] = sample;
+      int n = Math.min(seen, SAMPLES);
+      if (n < MIN_SAMPLES_FOR_EXCESS) {
+        return;
+      }
+      long[] values = new long[n];
+      for (int j = 0; j < 4; j++) {
+        for (int i = 0; i < n; i++) {
+          values[i] = samples[i][j];
+        }
+        java.util.Arrays.sort(values);
+        excess[j] = excess[j] * (1 - 1.0 / EXCESS_MEMORY) + Math.max(0, sample[j] - values[n / 2]);
+      }
     }
 
     Split split() {
@@ -77,7 +112,12 @@ final class PhaseFramework {
           sum[j] += samples[i][j];
         }
       }
-      long ops = sum[1] + sum[2] + sum[3];
+      double excessTotal = excess[0] + excess[1] + excess[2] + excess[3];
+      if (excessTotal > 0) {
+        return new Split(mostFramework, new double[] {excess[1] / excessTotal, excess[2] / excessTotal,
+            excess[3] / excessTotal});
+      }
+      long ops = sum[1] + sum[2] + sum[3]; // nothing has varied yet: the ops take it, by their time
       return new Split(mostFramework, new double[] {(double) sum[1] / ops, (double) sum[2] / ops,
           (double) sum[3] / ops});
     }

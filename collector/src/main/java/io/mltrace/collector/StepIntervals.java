@@ -185,8 +185,8 @@ final class StepIntervals {
 
   /**
    * {@code opTime} with what the ops' own estimates and the framework's learned time leave of the free time added to
-   * its estimated parts, divided by the learned shares: the framework never gets more than its learned time, and the
-   * ops never less than their estimates. Unchanged when nothing in {@code opTime} is estimated (every op of the span
+   * its estimated parts by the learned shares of such excess; the framework keeps the share the ops do not take (it
+   * is what stays free), and the ops never get less than their estimates. Unchanged when nothing in {@code opTime} is estimated (every op of the span
    * was timed, or it ran none), or when nothing is left over (an estimate that does not fit is then clipped as
    * anywhere else).
    */
