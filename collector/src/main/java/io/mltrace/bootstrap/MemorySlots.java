@@ -28,7 +28,7 @@ public final class MemorySlots {
   /**
    * Level: off-heap bytes ND4J accounts for ({@code MemoryManager.allocatedMemory}: JavaCPP's
    * {@code Pointer.totalBytes} plus ND4J's own tracker of workspaces, constant and shape buffers). Data buffers that
-   * libnd4j allocates outside workspaces are in no counter: see {@link #DETACHED_ALLOC_BYTES}.
+   * libnd4j allocates outside workspaces are in no counter of ND4J's: see {@link #DETACHED_LIVE_BYTES}.
    */
   public static final int OFFHEAP_BYTES = 6;
   /**
@@ -42,8 +42,13 @@ public final class MemorySlots {
   public static final int WORKSPACE_BYTES = 9;
   /** Flow: bytes of ND4J buffers allocated outside any workspace (detached) during the step. */
   public static final int DETACHED_ALLOC_BYTES = 10;
+  /**
+   * Level: bytes of ND4J buffers allocated outside any workspace and not yet freed ({@link DetachedBuffers}), in the
+   * whole process.
+   */
+  public static final int DETACHED_LIVE_BYTES = 11;
   /** How many series a record carries (at most {@link Slots#MAX_DIMS}). */
-  public static final int COUNT = 11;
+  public static final int COUNT = 12;
 
   /** Slot of a {@link Kind#MEMORY_SITE} record: bytes still alive at the step's end that this site created. */
   public static final int SITE_BYTES = Slots.DIMS;
@@ -73,6 +78,7 @@ public final class MemorySlots {
       case WORKSPACE_ALLOC_BYTES: return "workspace_alloc_bytes";
       case WORKSPACE_BYTES: return "workspace_bytes";
       case DETACHED_ALLOC_BYTES: return "detached_alloc_bytes";
+      case DETACHED_LIVE_BYTES: return "detached_live_bytes";
       default: throw new IllegalArgumentException("no memory series " + series);
     }
   }
@@ -80,7 +86,7 @@ public final class MemorySlots {
   /** True for the series that are levels (state at the step's end), false for flows. */
   public static boolean isLevel(int series) {
     return series == ARRAYS_LIVE_BYTES || series == ARRAYS_LIVE || series == OFFHEAP_BYTES
-        || series == PHYSICAL_BYTES || series == WORKSPACE_BYTES;
+        || series == PHYSICAL_BYTES || series == WORKSPACE_BYTES || series == DETACHED_LIVE_BYTES;
   }
 
   private MemorySlots() {}

@@ -144,12 +144,18 @@ public final class LeakFinder {
     suspects = List.copyOf(list);
   }
 
-  /** Sites counted in {@code series}, summed over the threads' latest snapshots, largest first. */
+  /**
+   * Sites counted in {@code series}, summed over the threads' latest snapshots, largest first. The tensors that
+   * outlive their steps are DJL's arrays or ND4J's buffers, whose sites the bridge writes as
+   * {@link MemorySeries#ARRAYS_LIVE_BYTES}: they also name a suspect {@link MemorySeries#DETACHED_LIVE_BYTES}
+   * (ND4J's detached buffers, which {@code arrays_live_bytes} counts only with {@code memory=full}).
+   */
   private List<MemorySite> sitesOf(MemorySeries series) {
+    MemorySeries counted = series == MemorySeries.DETACHED_LIVE_BYTES ? MemorySeries.ARRAYS_LIVE_BYTES : series;
     Map<String, long[]> sum = new HashMap<>();
     for (List<MemorySite> snapshot : sitesByThread.values()) {
       for (MemorySite s : snapshot) {
-        if (s.series() == series) {
+        if (s.series() == counted) {
           long[] v = sum.computeIfAbsent(s.site(), k -> new long[2]);
           v[0] += s.bytes();
           v[1] += s.count();

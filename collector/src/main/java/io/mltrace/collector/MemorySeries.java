@@ -22,6 +22,7 @@ public enum MemorySeries {
   WORKSPACE_ALLOC_BYTES(MemorySlots.WORKSPACE_ALLOC_BYTES),
   WORKSPACE_BYTES(MemorySlots.WORKSPACE_BYTES),
   DETACHED_ALLOC_BYTES(MemorySlots.DETACHED_ALLOC_BYTES),
+  DETACHED_LIVE_BYTES(MemorySlots.DETACHED_LIVE_BYTES),
   /** Level, sparse: heap in use after the last collection that ended in the step; absent in steps without one. */
   HEAP_AFTER_GC_BYTES(-1, true),
   /** Flow: device bytes allocated during the step (CUPTI memory records). */

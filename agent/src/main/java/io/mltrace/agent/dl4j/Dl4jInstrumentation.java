@@ -13,6 +13,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 import io.mltrace.agent.instrument.FrameworkInstrumentation;
 import io.mltrace.agent.instrument.Hook;
 import io.mltrace.bootstrap.Kind;
+import io.mltrace.bootstrap.DetachedBuffers;
 import io.mltrace.bootstrap.ModelMemory;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +43,8 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
       "org.nd4j.nativeblas.");
   static final String MEMORY_WORKSPACE = "org.nd4j.linalg.api.memory.MemoryWorkspace";
   static final String OPAQUE_DATA_BUFFER = "org.nd4j.nativeblas.OpaqueDataBuffer";
+  /** ND4J's CPU backend frees a collected detached buffer here. */
+  static final String CPU_DEALLOCATOR = "org.nd4j.linalg.cpu.nativecpu.buffer.CpuDeallocator";
   private final boolean memory;
   private final boolean tensors;
 
@@ -63,6 +66,7 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
     this.memory = memory;
     if (memory) {
       ModelMemory.install(new Dl4jModelMemory());
+      DetachedBuffers.follow();
     }
     this.tensors = tensors;
   }
@@ -178,6 +182,12 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
                 .and(takesArgument(0, long.class)))
             .advice(DetachedAllocAdvice.class)));
     if (memory) {
+      hooks.add(Hook.on(OPAQUE_DATA_BUFFER)
+          .methods("closeBuffer()", named("closeBuffer").and(takesArguments(0)))
+          .advice(DetachedFreedAdvice.Closed.class));
+      hooks.add(Hook.on(CPU_DEALLOCATOR)
+          .methods("deallocate()", named("deallocate").and(takesArguments(0)))
+          .advice(DetachedFreedAdvice.Deallocated.class));
       hooks.addAll(tensors ? tensorHooks(BufferCreatedAdvice.class, BufferClosedAdvice.class)
           : tensorHooks(BufferCreatedInStepAdvice.class, BufferClosedInStepAdvice.class));
     }

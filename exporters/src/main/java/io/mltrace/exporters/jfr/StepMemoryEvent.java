@@ -70,6 +70,10 @@ public final class StepMemoryEvent extends jdk.jfr.Event {
   @DataAmount(DataAmount.BYTES)
   public long detached_alloc_bytes = NOT_MEASURED;
 
+  @Label("Detached Buffers Held")
+  @DataAmount(DataAmount.BYTES)
+  public long detached_live_bytes = NOT_MEASURED;
+
   @Label("Heap after GC")
   @DataAmount(DataAmount.BYTES)
   public long heap_after_gc_bytes = NOT_MEASURED;

@@ -46,6 +46,7 @@ final class StepMemoryEvents implements StepSink {
       case WORKSPACE_ALLOC_BYTES: e.workspace_alloc_bytes = v; break;
       case WORKSPACE_BYTES: e.workspace_bytes = v; break;
       case DETACHED_ALLOC_BYTES: e.detached_alloc_bytes = v; break;
+      case DETACHED_LIVE_BYTES: e.detached_live_bytes = v; break;
       case HEAP_AFTER_GC_BYTES: e.heap_after_gc_bytes = v; break;
       case GPU_ALLOC_BYTES: e.gpu_alloc_bytes = v; break;
       case GPU_FREE_BYTES: e.gpu_free_bytes = v; break;
