@@ -241,7 +241,8 @@ public final class AgentRuntime {
 
   /**
    * A memory series became a leak suspect: one line, and when it counts tensors (DJL's arrays, ND4J's detached
-   * buffers), sampled steps start taking the creation sites that name it (not before: a stack walk per tensor would slow every sampled step).
+   * buffers), sampled steps start taking the creation sites that name it (not before: a stack walk per tensor would
+   * slow every sampled step).
    */
   private static void newLeakSuspect(Leak leak) {
     Collector.printSuspect(leak);

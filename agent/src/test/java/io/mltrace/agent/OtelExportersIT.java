@@ -88,7 +88,9 @@ class OtelExportersIT {
   void anOtlpOutageDropsExactlyTheCountedSpansAndWarnsOnce() throws Exception {
     int grpcPort = LocalBackend.freePort();
     Path out = dir.resolve("out");
-    int steps = 1500;
+    // Long enough that the endpoint comes up while it trains: with 1,500 steps a clean-clone CI run once saw the job
+    // end before Jaeger had started (on a busy 2-core machine Jaeger takes seconds to listen).
+    int steps = 3000;
     Process p = start("output=" + out + ",report_interval=1,console=summary,sample_every=1"
         + ",otlp_queue_spans=256,otlp_endpoint="
         + "http://127.0.0.1:" + grpcPort, Map.of("OTEL_SERVICE_NAME", "mlp-outage"), steps);

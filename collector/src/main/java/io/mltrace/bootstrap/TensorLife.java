@@ -22,8 +22,8 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li><b>Per-step flows</b> of the thread's open step ({@link StepTensors}): bytes created, and the tensors
  *       created in the step still alive at its end, those also per holder where the hook names one (a DJL
  *       {@code NDManager}, labelled by {@link #labelHoldersWith} on the collector's thread; {@link Kind#MEMORY_SITE}
- *       records of the series {@link MemorySlots#STEP_ARRAYS_ALIVE_BYTES}). Tensors created outside steps (a model's parameters)
- *       count in the level only.</li>
+ *       records of the series {@link MemorySlots#STEP_ARRAYS_ALIVE_BYTES}). Tensors created outside steps (a model's
+ *       parameters) count in the level only.</li>
  *   <li><b>Creation sites</b>, in steps that capture them (detailed steps, and steps of an on-demand memory
  *       window, {@link #captureSitesUntil}): each tensor's site is taken when it is created; those still alive when
  *       their step closes join a bounded process-wide table of outliving tensors (weak references: no tensor is

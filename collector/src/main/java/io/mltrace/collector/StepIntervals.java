@@ -186,9 +186,9 @@ final class StepIntervals {
   /**
    * {@code opTime} with what the ops' own estimates and the framework's learned time leave of the free time added to
    * its estimated parts by the learned shares of such excess; the framework keeps the share the ops do not take (it
-   * is what stays free), and the ops never get less than their estimates. Unchanged when nothing in {@code opTime} is estimated (every op of the span
-   * was timed, or it ran none), or when nothing is left over (an estimate that does not fit is then clipped as
-   * anywhere else).
+   * is what stays free), and the ops never get less than their estimates. Unchanged when nothing in {@code opTime}
+   * is estimated (every op of the span was timed, or it ran none), or when nothing is left over (an estimate that
+   * does not fit is then clipped as anywhere else).
    */
   static long[] split(long[] opTime, long freeNs, PhaseFramework.Split learned) {
     int n = PLACEMENT.length;

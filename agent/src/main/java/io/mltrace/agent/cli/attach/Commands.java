@@ -87,10 +87,68 @@ public final class Commands {
 
   private int attach(List<String> args) throws CliFailure {
     if (args.isEmpty()) {
-      throw new CliFailure(ExitCodes.USAGE, "attach needs a pid: attach <pid> [key=value ...]");
+      throw new CliFailure(ExitCodes.USAGE, "attach needs a pid: attach <pid> [key=value ...], or attach --app <id>");
     }
-    long pid = TargetCheck.parsePid(args.get(0));
-    String options = options(args.subList(1, args.size()));
+    if (args.get(0).equals("--app")) {
+      if (args.size() < 2 || args.get(1).contains("=")) {
+        throw new CliFailure(ExitCodes.USAGE, "attach --app needs a Spark application id: attach --app <id>"
+            + " [key=value ...]");
+      }
+      return attachApplication(args.get(1), options(args.subList(2, args.size())));
+    }
+    return attachPid(TargetCheck.parsePid(args.get(0)), options(args.subList(1, args.size())));
+  }
+
+  /**
+   * Attaches to every executor JVM of the Spark application {@code appId} that this user can see on this machine: the
+   * JVMs whose command line carries {@code --app-id <appId>} (Spark starts each executor with it; the driver does not
+   * carry it). One line per executor; the exit code is the first failure's, or 0 when every one was attached.
+   */
+  private int attachApplication(String appId, String options) throws CliFailure {
+    List<Long> executors = new ArrayList<>();
+    long self = ProcessHandle.current().pid();
+    for (VirtualMachineDescriptor d : VirtualMachine.list()) {
+      if (isExecutorOf(d.displayName(), appId)) {
+        try {
+          long pid = Long.parseLong(d.id());
+          if (pid != self) {
+            executors.add(pid);
+          }
+        } catch (NumberFormatException e) {
+          // not a local pid: not ours to attach
+        }
+      }
+    }
+    if (executors.isEmpty()) {
+      throw new CliFailure(ExitCodes.NO_JVM, "no JVM of this user here carries --app-id " + appId
+          + " (Spark's executors do; see: list)");
+    }
+    int result = ExitCodes.OK;
+    for (long pid : executors) {
+      try {
+        attachPid(pid, options);
+      } catch (CliFailure f) {
+        err.println("mltrace: executor " + pid + ": " + f.getMessage());
+        result = result == ExitCodes.OK ? f.exitCode : result;
+      }
+    }
+    out.println("mltrace: application " + appId + ": " + executors.size() + " executor JVM(s) found, "
+        + (result == ExitCodes.OK ? "all attached" : "not all attached"));
+    return result;
+  }
+
+  /** Whether a JVM's command line ({@code displayName}: main class and arguments) is an executor of {@code appId}. */
+  static boolean isExecutorOf(String displayName, String appId) {
+    String[] words = displayName.trim().split("\\s+");
+    for (int i = 0; i + 1 < words.length; i++) {
+      if (words[i].equals("--app-id") && words[i + 1].equals(appId)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private int attachPid(long pid, String options) throws CliFailure {
     try (AttachClient c = AttachClient.connect(pid)) {
       if (c.agentLoaded()) {
         String answer = c.loadAgent(agentJar, "command=configure" + (options.isEmpty() ? "" : "," + options));

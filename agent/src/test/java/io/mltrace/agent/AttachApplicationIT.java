@@ -1,0 +1,60 @@
+package io.mltrace.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code attach --app <id>}: one command attaches to every JVM that carries {@code --app-id <id>} on its command line,
+ * as Spark starts each executor of an application, and to no other. Three real DL4J training JVMs stand in for the
+ * executors: two of the application, one of another (the Spark cluster itself is {@code SparkClusterIT}'s).
+ */
+class AttachApplicationIT {
+  @Test
+  void oneCommandAttachesToEveryExecutorOfTheApplicationAndNoOther(@TempDir Path dir) throws Exception {
+    Path home = Paths.get(System.getProperty("java.home"));
+    String app = "app-" + System.nanoTime();
+    AttachIT.Job job = AttachIT.JOBS.get(1);
+    List<TrainingProcess> jvms = new ArrayList<>();
+    try {
+      for (String id : List.of(app, app, app + "-other")) {
+        List<String> args = new ArrayList<>(job.args());
+        args.addAll(List.of("--executor-id", String.valueOf(jvms.size()), "--app-id", id));
+        jvms.add(TrainingProcess.start(home, job.jvmFlags(), job.mainClass(), args));
+      }
+      for (TrainingProcess p : jvms) {
+        p.awaitFrame(job.trainingFrame(), 120);
+      }
+      Cli attach = Cli.run(home, "attach", "--app", app, "output=" + dir.resolve("out"), "report_interval=0");
+      assertEquals(0, attach.exitCode, attach::toString);
+      assertTrue(attach.stdout.contains("application " + app + ": 2 executor JVM(s) found, all attached"),
+          attach::toString);
+      for (int i = 0; i < 2; i++) {
+        String pid = String.valueOf(jvms.get(i).pid());
+        assertTrue(attach.stdout.contains("attached to " + pid), attach::toString);
+        Cli status = Cli.run(home, "status", pid);
+        assertEquals(0, status.exitCode, status::toString);
+        assertTrue(status.stdout.contains("mode: default"), status::toString);
+      }
+      Cli other = Cli.run(home, "status", String.valueOf(jvms.get(2).pid()));
+      assertEquals(6, other.exitCode, "another application's JVM is left alone: " + other);
+
+      Cli none = Cli.run(home, "attach", "--app", app + "-missing");
+      assertEquals(3, none.exitCode, none::toString);
+      assertTrue(none.stderr.contains("no JVM of this user here carries --app-id " + app + "-missing"),
+          none::toString);
+      Cli usage = Cli.run(home, "attach", "--app");
+      assertEquals(2, usage.exitCode, usage::toString);
+    } finally {
+      for (TrainingProcess p : jvms) {
+        p.close();
+      }
+    }
+  }
+}
