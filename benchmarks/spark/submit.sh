@@ -6,6 +6,7 @@
 #
 # Needs: mvn -B -DskipTests package (the agent jar, examples/spark/target/ and its classpath.txt). AGENT_OPTIONS
 # are added to the agent's options on both sides (e.g. mode=full, otlp_endpoint=...); JOB_JAVA_OPTIONS to the JVMs'.
+# NO_AGENT=1 starts both sides without the agent (to attach later: mltrace attach --app <app-id>).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 MASTER=${1:?submit.sh MASTER_URL OUT [job arguments]}
@@ -29,6 +30,12 @@ JARS=$(tr ':' '\n' <"$CLASSPATH_FILE" | sed 's/^/local:/' | paste -sd,)
 DL4J_CLOCK=-Dorg.deeplearning4j.spark.time.TimeSource=org.deeplearning4j.spark.time.SystemClockTimeSource
 JVM="$("$ROOT/benchmarks/spark/cluster.sh" java-options) ${JOB_JAVA_OPTIONS:-}"
 EXTRA=${AGENT_OPTIONS:+,$AGENT_OPTIONS}
+EXECUTOR_AGENT=" -javaagent:$AGENT=output=$OUT,console=off$EXTRA"
+DRIVER_AGENT=" -javaagent:$AGENT=output=$OUT/driver,console=off$EXTRA"
+if [[ ${NO_AGENT:-} == 1 ]]; then
+  EXECUTOR_AGENT=""
+  DRIVER_AGENT=""
+fi
 # Both executors take part: the first job waits until both have registered (else the first one to register can run
 # every task), and no task waits for the executor that cached its partition (spark.locality.wait).
 exec "$SPARK_HOME/bin/spark-submit" --master "$MASTER" --deploy-mode client \
@@ -37,6 +44,6 @@ exec "$SPARK_HOME/bin/spark-submit" --master "$MASTER" --deploy-mode client \
   --conf spark.ui.enabled=false \
   --conf spark.scheduler.minRegisteredResourcesRatio=1.0 --conf spark.scheduler.maxRegisteredResourcesWaitingTime=90s \
   --conf spark.locality.wait=0s \
-  --conf "spark.executor.extraJavaOptions=$JVM $DL4J_CLOCK -javaagent:$AGENT=output=$OUT,console=off$EXTRA" \
-  --driver-java-options "$JVM $DL4J_CLOCK -javaagent:$AGENT=output=$OUT/driver,console=off$EXTRA" \
+  --conf "spark.executor.extraJavaOptions=$JVM $DL4J_CLOCK$EXECUTOR_AGENT" \
+  --driver-java-options "$JVM $DL4J_CLOCK$DRIVER_AGENT" \
   --jars "$JARS" "$JOB" "$@"
