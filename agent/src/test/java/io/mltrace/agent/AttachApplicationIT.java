@@ -16,6 +16,12 @@ import org.junit.jupiter.api.io.TempDir;
  * executors: two of the application, one of another (the Spark cluster itself is {@code SparkClusterIT}'s).
  */
 class AttachApplicationIT {
+  private static long stepsIn(Cli status) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^steps: (\\d+)$").matcher(status.stdout);
+    assertTrue(m.find(), status::toString);
+    return Long.parseLong(m.group(1));
+  }
+
   @Test
   void oneCommandAttachesToEveryExecutorOfTheApplicationAndNoOther(@TempDir Path dir) throws Exception {
     Path home = Paths.get(System.getProperty("java.home"));
@@ -41,6 +47,15 @@ class AttachApplicationIT {
         Cli status = Cli.run(home, "status", pid);
         assertEquals(0, status.exitCode, status::toString);
         assertTrue(status.stdout.contains("mode: default"), status::toString);
+        // The step count moves on between two readings (it once stayed at the count of the attach).
+        long before = stepsIn(status);
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        long after = before;
+        while (after <= before + 50 && System.nanoTime() < deadline) {
+          Thread.sleep(500);
+          after = stepsIn(Cli.run(home, "status", pid));
+        }
+        assertTrue(after > before + 50, "status steps " + before + " then " + after);
       }
       Cli other = Cli.run(home, "status", String.valueOf(jvms.get(2).pid()));
       assertEquals(6, other.exitCode, "another application's JVM is left alone: " + other);

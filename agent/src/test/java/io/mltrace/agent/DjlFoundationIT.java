@@ -51,10 +51,19 @@ class DjlFoundationIT {
   @Test
   void gemmIsPositiveAndBelowTheStepTimeInEveryStep() {
     long expectedFlops = 2L * 64 * 128 * 784 + 2L * 64 * 10 * 128;
+    int underAPause = 0;
     for (JsonNode step : summary.get("steps")) {
       long wall = step.get("wall_ns").asLong();
       long gemm = step.get("breakdown_ns").get("gemm").asLong();
-      assertTrue(gemm > 0 && gemm < wall, "step " + step);
+      JsonNode b = step.get("breakdown_ns");
+      long pauses = b.get("gc").asLong() + b.get("jit_safepoint").asLong();
+      // A JVM pause ranks above ops, and PyTorch's GEMMs run in native code, which a safepoint does not stop: a
+      // clean-clone CI run once had a 1.5 ms step entirely under a safepoint (all of it jit_safepoint). One at most.
+      if (pauses >= 0.9 * wall && underAPause++ == 0) {
+        assertTrue(gemm < wall, "step " + step);
+      } else {
+        assertTrue(gemm > 0 && gemm < wall, "step " + step);
+      }
       assertEquals(expectedFlops, step.get("flops").asLong(), "2·M·N·K of both linear layers");
       long sum = 0;
       for (JsonNode v : step.get("breakdown_ns")) {

@@ -1,6 +1,7 @@
 package io.mltrace.agent.control;
 
 import io.mltrace.bootstrap.Kind;
+import io.mltrace.bootstrap.Recorder;
 import io.mltrace.collector.Span;
 import io.mltrace.collector.Step;
 import io.mltrace.collector.StepSink;
@@ -75,6 +76,9 @@ public final class OverheadGuard implements StepSink {
     String measured = String.format(Locale.ROOT, "hot path at %.3f%% of step time over the last %d steps (budget %s%%)",
         share * 100, steps, budgetText());
     AgentStatus.publish(AgentStatus.OVERHEAD, measured);
+    // What `status` reads is published, not asked for (it reads the JVM's properties without loading the agent):
+    // without this the step count stayed at the last command's.
+    AgentStatus.publish(AgentStatus.STEPS, String.valueOf(Recorder.stepsClosed()));
     if (budgetFraction > 0 && share > budgetFraction) {
       control.lowerForOverhead(measured);
     }
