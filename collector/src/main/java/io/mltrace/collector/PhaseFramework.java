@@ -3,6 +3,7 @@ package io.mltrace.collector;
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Slots;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -97,7 +98,7 @@ final class PhaseFramework {
         for (int i = 0; i < n; i++) {
           values[i] = samples[i][j];
         }
-        java.util.Arrays.sort(values);
+        Arrays.sort(values);
         excess[j] = excess[j] * (1 - 1.0 / EXCESS_MEMORY) + Math.max(0, sample[j] - values[n / 2]);
       }
     }
