@@ -42,16 +42,17 @@ class ProductionModeTruthIT {
   static final int SLEEP_MS = 1;
   static final int SPIN_MS = 1;
   /**
-   * How far a counted step's category share may be from a timed step's, in percentage points (see below). Measured
-   * since a counted phase's excess is divided as the timed steps' excesses were: at most 2.8 and 3.5 points over the
-   * 12 single-threaded jobs in two runs on a quiet machine (before: up to 4.5-6.3, the DL4J MLP's other ops high in
-   * counted steps), and 6.9 in a run beside other builds (the DJL CNN's framework). A guard, not the issue's 3.
+   * How far a counted step's division of its time may be from a timed step's, in points of the mean step (see the
+   * comparison). Measured since a counted phase's excess is divided as the timed steps' excesses were: at most 2.8
+   * and 3.5 points over the 12 single-threaded jobs in two runs on a quiet machine as plain shares (the points over
+   * 3 were data, the loading's own swings), 2.3 as compared now; 6.9 as plain shares in a run beside other builds
+   * (the DJL CNN's framework). A guard, not the issue's 3.
    */
   static final double MAX_POINTS = 8;
   /**
-   * The DL4J job with 2 native threads, whose ops stall: see the comparison. Measured: 6.3 and 4.3 points since the
-   * excess is divided as timed steps' excesses were; before, in clean-clone CI runs, 5.2 to 12.2 (8.7, 9.3, 5.5, 8.2,
-   * 9.9, 5.2, 12.2, 8.8, 11.4), and 28-35 before counted phases' framework time was capped.
+   * The DL4J job with 2 native threads, whose ops stall: see the comparison. Measured: 6.3, 4.3, 5.7, 3.2, 2.8 and
+   * 2.8 points as plain shares since the excess is divided as timed steps' excesses were, 5.6 as compared now;
+   * before, in clean-clone CI runs, 5.2 to 12.2, and 28-35 before counted phases' framework time was capped.
    */
   static final double MAX_POINTS_STALLS = 12;
   static final List<String> PAUSES = List.of("gc", "jit_safepoint");
@@ -128,6 +129,7 @@ class ProductionModeTruthIT {
   static final class Run {
     final String mode;
     final JsonNode steps;
+    final JsonNode estimateCheck;
     final Map<Integer, Long> truth = new HashMap<>();
     final String loss;
     final String output;
@@ -135,6 +137,7 @@ class ProductionModeTruthIT {
     Run(String mode, JsonNode summary, String stdout, String output) {
       this.mode = mode;
       this.steps = summary.get("steps");
+      this.estimateCheck = summary.get("estimate_check");
       Matcher m = TRUTH.matcher(stdout);
       while (m.find()) {
         truth.put(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)));
@@ -174,6 +177,38 @@ class ProductionModeTruthIT {
       }
       double total = wall;
       sums.replaceAll((k, v) -> 100 * v / total);
+      return sums;
+    }
+
+    /**
+     * Each category's time per step over the steps after the warm-up of one {@link Kind}, the JVM's pauses left out
+     * as in {@link #shares}; {@code "wall"} for the wall time per step less the pauses and {@code "truth"} for what
+     * the job measured of its own loading.
+     */
+    Map<String, Double> perStep(Kind kind) {
+      Map<String, Double> sums = new LinkedHashMap<>();
+      int n = 0;
+      for (JsonNode s : steps) {
+        int step = s.get("step").asInt();
+        if (step <= WARM_UP || Kind.of(s) != kind) {
+          continue;
+        }
+        n++;
+        JsonNode breakdown = s.get("breakdown_ns");
+        double wall = s.get("wall_ns").asDouble();
+        for (String pause : PAUSES) {
+          wall -= breakdown.get(pause).asDouble();
+        }
+        sums.merge("wall", wall, Double::sum);
+        breakdown.fields().forEachRemaining(e -> {
+          if (!PAUSES.contains(e.getKey())) {
+            sums.merge(e.getKey(), e.getValue().asDouble(), Double::sum);
+          }
+        });
+        sums.merge("truth", (double) truth.getOrDefault(step, 0L), Double::sum);
+      }
+      int steps = n;
+      sums.replaceAll((k, v) -> v / steps);
       return sums;
     }
 
@@ -230,6 +265,11 @@ class ProductionModeTruthIT {
     for (Run r : List.of(production, interleaved)) {
       checkOnItsOwn(job, r);
     }
+    // The estimates are checked in the steps that time every op: in production one in 10 (timed_step_every), less
+    // the training thread's first 3, which time every op to teach.
+    JsonNode check = production.estimateCheck;
+    assertTrue(check.get("steps").asInt() >= STEPS / 10 - 3 && check.get("measured_ns").asLong() > 0,
+        "the estimates checked in the timed steps: " + check);
     for (JsonNode s : interleaved.steps) {
       if (s.get("step").asInt() > WARM_UP) {
         Kind kind = Kind.of(s);
@@ -244,17 +284,46 @@ class ProductionModeTruthIT {
     StringBuilder shares = new StringBuilder();
     c.forEach((category, share) -> shares.append(String.format(java.util.Locale.ROOT, " %s %.1f/%.1f",
         category, share, t.get(category))));
-    System.out.printf(java.util.Locale.ROOT, "ProductionModeTruthIT %s: counted/timed shares:%s%n", job, shares);
-    // The issue asks for 3 points (against mode=full; the class comment says why timed steps are the truth here).
-    // Measured (this session's two runs, see MAX_POINTS): the 12 jobs at OMP_NUM_THREADS=1 at most 2.8 and 3.5
-    // points, 23 of 24 within 3; the DJL CNN with 2 threads 2.1 and 0.6; the DL4J MLP with 2 native threads, whose
-    // ops stall, 6.3 and 4.3 (its other ops lower in counted steps). The comparison has noise of its own: 100 timed
-    // steps whose times swing. Bounds: MAX_POINTS, MAX_POINTS_STALLS for that job.
-    double bound = job.maxPoints;
+    // The comparison: how each kind of step divides the time the loading leaves (each kind's wall time less what
+    // the job measured of its loading), in points of the mean step: that time's division scaled by its mean share of
+    // the step; data as its error against the loading measured. Not the plain shares, which move with the loading's
+    // own swings: a 1 ms sleep that took 3.21 ms a step on average in one kind and 3.31 in the other (a few
+    // oversleeps of a descheduled thread) moved data's share by 2 points and every other share with it, where data's
+    // error was 0.2 points in both (issue 14's 3.5-4.8 points, all data, came so); and a kind whose ops ran slower
+    // (timed steps read two clocks an op) moves the loading's share too. What the accounting decides is how a step's
+    // time is divided; how long the steps took is the job's.
+    Map<String, Double> cs = interleaved.perStep(Kind.ESTIMATED);
+    Map<String, Double> ts = interleaved.perStep(Kind.TIMED);
+    double rest = (cs.get("wall") - cs.get("truth") + ts.get("wall") - ts.get("truth")) / (cs.get("wall")
+        + ts.get("wall"));
+    Map<String, Double> points = new LinkedHashMap<>();
+    StringBuilder diffs = new StringBuilder();
     for (String category : c.keySet()) {
-      assertTrue(Math.abs(c.get(category) - t.get(category)) <= bound, job + ": " + category
-          + " share of step time, counted vs timed steps, within " + bound + " points:" + shares);
+      double p = rest * (shareOfRest(cs, category) - shareOfRest(ts, category));
+      points.put(category, p);
+      diffs.append(String.format(java.util.Locale.ROOT, " %s %+.1f", category, p));
     }
+    System.out.printf(java.util.Locale.ROOT, "ProductionModeTruthIT %s: counted/timed shares:%s; counted-timed"
+        + " points:%s%n", job, shares, diffs);
+    // The issue asks for 3 points (against mode=full; the class comment says why timed steps are the truth here).
+    // Bounds: MAX_POINTS, MAX_POINTS_STALLS for that job.
+    double bound = job.maxPoints;
+    for (Map.Entry<String, Double> e : points.entrySet()) {
+      assertTrue(Math.abs(e.getValue()) <= bound, job + ": " + e.getKey() + ", counted vs timed steps, within "
+          + bound + " points of the mean step:" + diffs + " (shares:" + shares + ")");
+    }
+  }
+
+  /**
+   * A category's time against the time the loading leaves (wall less the loading the job measured), in percent;
+   * for data, its error against that loading.
+   */
+  static double shareOfRest(Map<String, Double> perStep, String category) {
+    double v = perStep.getOrDefault(category, 0.0);
+    if (category.equals("data")) {
+      v -= perStep.get("truth");
+    }
+    return 100 * v / (perStep.get("wall") - perStep.get("truth"));
   }
 
   private static void checkOnItsOwn(Job job, Run r) {

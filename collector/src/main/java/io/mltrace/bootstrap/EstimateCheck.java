@@ -1,9 +1,10 @@
 package io.mltrace.bootstrap;
 
 /**
- * The check of the counting path's estimates, kept in detailed steps (which time every op): what the counting path
- * would have estimated for each op (asked before the op teaches the rates), against what the op took. Written to the
- * step's {@link Kind#STEP_OPS} record; the collector reports it as {@code estimate_check}.
+ * The check of the counting path's estimates, kept in the steps that time every op (timed steps, and detailed steps
+ * after a thread's first {@link OpPath#WARM_STEPS}): what the counting path would have estimated for each op (asked
+ * before the op teaches the rates), against what the op took. Written to the step's {@link Kind#STEP_OPS} record; the
+ * collector reports it as {@code estimate_check}.
  *
  * <p>Owning thread only.
  */

@@ -30,7 +30,12 @@ final class OpPath {
   private final BackwardWindow backward = new BackwardWindow();
 
   private boolean inStep;
-  private boolean detailed;
+  /**
+   * The step times every op (detailed, or a timed step): each op also checks what the counting path would have
+   * estimated for it ({@link EstimateCheck}). Timed steps are the better check (warm, no records); detailed steps
+   * count too, being the only ones in {@code mode=full} and when {@code timed_step_every=0}.
+   */
+  private boolean checkStep;
   /** Steps the thread closed: its first step's ops run for the first time (loading, allocating) and teach nothing. */
   private long stepsClosed;
   private int opDepth;
@@ -63,10 +68,10 @@ final class OpPath {
    */
   void startStep(boolean detailedStep, int timingEvery, int timedEvery) {
     inStep = true;
-    detailed = detailedStep;
     opTimingEvery = timingEvery;
     boolean timedStep = timedEvery > 0 && (stepsClosed + 1) % timedEvery == 0;
     countingStep = !detailedStep && timingEvery > 1 && stepsClosed >= WARM_STEPS && !timedStep;
+    checkStep = (detailedStep || timedStep && timingEvery > 1) && stepsClosed >= WARM_STEPS;
     if (countingStep && opsUntilTimed >= 2 * timingEvery) {
       opsUntilTimed = nextTimingGap(); // op_timing_every was lowered: do not wait out a gap drawn for the old one
     }
@@ -173,7 +178,7 @@ final class OpPath {
     // guide to the steps that follow.
     if (inStep && stepsClosed > 0) {
       int position = (int) Math.min(opCount, Integer.MAX_VALUE);
-      if (detailed && stepsClosed >= WARM_STEPS) {
+      if (checkStep) {
         // What the counting path would have said of this op, asked before the op teaches it.
         check.add(rates.recall(position, name, flops), gemm, flops, elapsedNs);
       }

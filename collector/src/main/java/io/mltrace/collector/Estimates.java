@@ -3,8 +3,8 @@ package io.mltrace.collector;
 /**
  * Which part of a step's figures is estimated rather than measured: the op time of a counted step that was not
  * timed (and DJL's backward GEMM on CPU), placed inside the spans that ran it; what did not fit there; and, in a
- * detailed step, the check of the estimates (what the counting path would have estimated for the ops this step
- * timed, against what they took).
+ * step that timed every op (a timed or a detailed step), the check of the estimates (what the counting path would have
+ * estimated for the ops this step timed, against what they took).
  */
 public final class Estimates {
   static final Estimates NONE = new Estimates(new long[Category.values().length], 0, 0, 0);
@@ -52,12 +52,12 @@ public final class Estimates {
     return unplacedNs;
   }
 
-  /** Detailed steps: what the counting path would have estimated for the ops this step timed; 0 otherwise. */
+  /** Steps that timed every op: what the counting path would have estimated for the ops this step timed; 0 otherwise. */
   public long checkEstimatedNs() {
     return checkEstimatedNs;
   }
 
-  /** Detailed steps: what the ops that {@link #checkEstimatedNs} estimated measured; 0 otherwise. */
+  /** Steps that timed every op: what the ops that {@link #checkEstimatedNs} estimated measured; 0 otherwise. */
   public long checkMeasuredNs() {
     return checkMeasuredNs;
   }

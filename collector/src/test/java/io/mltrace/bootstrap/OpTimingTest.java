@@ -74,6 +74,37 @@ class OpTimingTest {
     }
   }
 
+  @Test
+  void aTimedStepChecksWhatTheCountingPathWouldHaveEstimatedForItsOps() {
+    Sampling.update(sp -> sp.withOpTimingEvery(16));
+    Sampling.timedStepEvery(4);
+    for (int stepNo = 1; stepNo <= 16; stepNo++) {
+      // The ops take 20 us but in step 16, which (a timed step) runs them at 80 us: the estimates cannot know.
+      long cost = stepNo == 16 ? 80_000 : 20_000;
+      tr.openStep(System.nanoTime(), false);
+      for (int i = 0; i < 16; i++) {
+        op("relu", Kind.OP_OTHER, 0, cost);
+      }
+      tr.closeStep(System.nanoTime(), stepNo);
+      drainSteps();
+      long estimated = stepOps.get(0)[Slots.CHECK_ESTIMATED_NS];
+      long measured = stepOps.get(0)[Slots.CHECK_MEASURED_NS];
+      if (stepNo % 4 == 0) {
+        assertTrue(measured >= 16 * cost, "a timed step checks its ops: measured " + measured);
+      }
+      if (stepNo == 12) {
+        assertTrue(estimated > 0.5 * measured && estimated < 1.5 * measured, "the steps before taught 20 us an op: "
+            + estimated + " estimated, " + measured + " measured");
+      } else if (stepNo == 16) {
+        assertTrue(estimated < 0.5 * measured, "ops four times slower than taught read far below: " + estimated
+            + " estimated, " + measured + " measured");
+      } else if (stepNo % 4 != 0) {
+        // The warm-up steps teach, counted steps estimate: neither is a check.
+        assertEquals(0, measured, "step " + stepNo + " checks nothing");
+      }
+    }
+  }
+
   @AfterEach
   void restoreDefault() {
     Sampling.update(sp -> sp.withOpTimingEvery(16));

@@ -11,8 +11,8 @@ import java.util.Map;
 /**
  * Run-wide aggregates that several outputs share: per op (kind and name) count, time and FLOPs; the top host
  * frames of framework and unattributed time; how much of the step time was estimated, and the check of the
- * estimates in detailed steps ({@link io.mltrace.collector.Estimates}). Fed on the collector thread; bounded by the number of distinct op
- * names and frames (at most {@code maxKeys} each, the rest counted under {@code "(other)"}).
+ * estimates in the steps that timed every op ({@link io.mltrace.collector.Estimates}). Fed on the collector thread;
+ * bounded by the number of distinct op names and frames (at most {@code maxKeys} each, the rest counted under {@code "(other)"}).
  */
 public final class RunAggregates {
   /** Totals for one op name. */
@@ -61,7 +61,7 @@ public final class RunAggregates {
     return checkSteps;
   }
 
-  /** What the counting path would have estimated for the ops the detailed steps timed. */
+  /** What the counting path would have estimated for the ops of the steps that timed every op. */
   public long checkEstimatedNs() {
     return checkEstimatedNs;
   }
@@ -71,7 +71,7 @@ public final class RunAggregates {
     return checkMeasuredNs;
   }
 
-  /** How far the estimates were off in the detailed steps, (estimated - measured) / measured; NaN without a check. */
+  /** How far the estimates were off in those steps, (estimated - measured) / measured; NaN without a check. */
   public double checkError() {
     return checkMeasuredNs == 0 ? Double.NaN : (double) (checkEstimatedNs - checkMeasuredNs) / checkMeasuredNs;
   }
