@@ -5,7 +5,9 @@
 #   BEFORE_JAR=/path/to/mltrace-agent.jar   also runs another build (variants before_default, before_full) in the
 #                                           same rounds, for a before/after comparison under the same load
 # Per round, each job (DJL MLP and DL4J MLP, 3 steps, one compute thread) runs without the agent, with the
-# agent's defaults and with mode=full, in that order (the runs' output files are written and discarded). Per run: wall time of the process, the JVM's uptime when the
+# agent's defaults (its weaving cache warm: a folder of this run's, filled by one run of each job before the rounds),
+# with the defaults and no weaving cache (weave_cache=off: what a JVM pays when the cache does not know its classes,
+# the first run of a build) and with mode=full (cache warm), in that order (the runs' output files are written and discarded). Per run: wall time of the process, the JVM's uptime when the
 # training loop's first class loaded (EasyTrain for DJL, Solver for DL4J: the first step starts then; from
 # -Xlog:class+load, which every variant pays alike), and the process's CPU time. Prints every run, then per job
 # and variant the median and the range, and the median added over "none".
@@ -21,19 +23,25 @@ trap 'rm -rf "$WORK"' EXIT
 declare -A MAIN=([djl]=io.mltrace.examples.djl.MlpTraining [dl4j]=io.mltrace.examples.dl4j.Dl4jTraining)
 declare -A ARGS=([djl]="--steps 3" [dl4j]="--model mlp --steps 3")
 declare -A FIRST=([djl]=ai.djl.training.EasyTrain [dl4j]=org.deeplearning4j.optimize.Solver)
-declare -A AGENT=([none]="" [default]="=output=$WORK/out,console=off" [full]="=output=$WORK/out,console=off,mode=full")
-declare -A AGENT_JAR_OF=([default]=$JAR [full]=$JAR)
-VARIANTS="none default full"
+CACHE="weave_cache_dir=$WORK/cache"
+declare -A AGENT=([none]="" [default]="=output=$WORK/out,console=off,$CACHE" [nocache]="=output=$WORK/out,console=off,weave_cache=off"
+  [full]="=output=$WORK/out,console=off,mode=full,$CACHE")
+declare -A AGENT_JAR_OF=([default]=$JAR [nocache]=$JAR [full]=$JAR)
+VARIANTS="none default nocache full"
 if [[ -n ${BEFORE_JAR:-} ]]; then
-  AGENT[before_default]=${AGENT[default]}
-  AGENT[before_full]=${AGENT[full]}
+  AGENT[before_default]="=output=$WORK/out,console=off"
+  AGENT[before_full]="=output=$WORK/out,console=off,mode=full"
   AGENT_JAR_OF[before_default]=$BEFORE_JAR
   AGENT_JAR_OF[before_full]=$BEFORE_JAR
-  VARIANTS="none before_default default before_full full"
+  VARIANTS="none before_default default nocache before_full full"
 fi
 
 echo "java: $(java -version 2>&1 | head -1); cpus: $CPUS; load: $(cut -d" " -f1-3 /proc/loadavg); jar: $JAR; before: ${BEFORE_JAR:-none}; rounds: $ROUNDS"
 printf '%s\t%s\t%s\t%s\t%s\t%s\n' round job variant wall_s first_step_s cpu_s > "$WORK/runs.tsv"
+# The weaving cache filled once per job and mode (memory and spans decide the plan; mode does not).
+for job in djl dl4j; do
+  java "-javaagent:$JAR${AGENT[default]}" -cp "$CP" "${MAIN[$job]}" ${ARGS[$job]} > /dev/null 2>&1
+done
 for round in $(seq 1 "$ROUNDS"); do
   for job in djl dl4j; do
     for variant in $VARIANTS; do

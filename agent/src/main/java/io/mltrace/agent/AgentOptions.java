@@ -54,6 +54,8 @@ final class AgentOptions {
   static final String CUPTI_PATH = "cupti_path";
   static final String SPANS = "spans";
   static final String STARTUP_LOG = "startup_log";
+  static final String WEAVE_CACHE = "weave_cache";
+  static final String WEAVE_CACHE_DIR = "weave_cache_dir";
   static final String MEMORY = "memory";
 
   /** Every valid key with its default, in the order the usage text lists them. */
@@ -94,6 +96,8 @@ final class AgentOptions {
     DEFAULTS.put(GPU, "auto");
     DEFAULTS.put(CUPTI_PATH, "");
     DEFAULTS.put(STARTUP_LOG, "false");
+    DEFAULTS.put(WEAVE_CACHE, "on");
+    DEFAULTS.put(WEAVE_CACHE_DIR, "");
   }
 
   /** Options a running agent can change (a second attach); the others are fixed when the agent starts. */
@@ -170,6 +174,12 @@ final class AgentOptions {
     }
     if (!isPath(values.get(JFR))) {
       reject(JFR, "must name a file");
+    }
+    if (!ON_OFF.contains(values.get(WEAVE_CACHE))) {
+      reject(WEAVE_CACHE, "must be on or off");
+    }
+    if (!isPath(values.get(WEAVE_CACHE_DIR))) {
+      reject(WEAVE_CACHE_DIR, "must name a folder");
     }
     if (!isPath(values.get(CUPTI_PATH))) {
       reject(CUPTI_PATH, "must name a file");
@@ -466,6 +476,25 @@ final class AgentOptions {
   /** {@code auto}: trace GPU work through CUPTI where it is available (sampled steps); {@code off}: never. */
   String gpu() {
     return values.get(GPU);
+  }
+
+  /** Whether a JVM at launch answers classes from the weaving cache and keeps what Byte Buddy wove there. */
+  boolean weaveCache() {
+    return values.get(WEAVE_CACHE).equals("on");
+  }
+
+  /** The weaving cache's folder; null: {@code $XDG_CACHE_HOME/mltrace/woven}, else {@code ~/.cache/mltrace/woven}. */
+  String weaveCacheDir() {
+    String p = values.get(WEAVE_CACHE_DIR);
+    return p.isEmpty() ? null : p;
+  }
+
+  /**
+   * What, besides the agent's own code, decides how classes are woven: the memory hooks and the custom spans. Part
+   * of the weaving cache's plan key.
+   */
+  String hookOptions() {
+    return MEMORY + "=" + values.get(MEMORY) + "\n" + SPANS + "=" + values.get(SPANS);
   }
 
   /** The libcupti file to load; null: an already-loaded copy, then the default library search. */

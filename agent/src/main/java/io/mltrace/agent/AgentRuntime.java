@@ -96,7 +96,7 @@ public final class AgentRuntime {
     hooked.add(options.customSpans());
     // At launch the hooks are built on a background thread while this one starts JFR and the collector: no
     // framework class loads before premain returns, and the two together took 0.6 s of premain's 0.77 (issue 22).
-    Installer.Prepared prepared = attached ? null : installer.prepare(hooked, StartupLog::mark);
+    Installer.Prepared prepared = attached ? null : prepare(installer, hooked, options);
 
     // Every executor of a Spark job gets the same options: each writes to its own folder, labelled with its id.
     WorkerIdentity worker = WorkerIdentity.ofThisProcess();
@@ -293,10 +293,46 @@ public final class AgentRuntime {
   }
 
   /** Where calibrations are cached: {@code $XDG_CACHE_HOME/mltrace} or {@code ~/.cache/mltrace}. */
-  private static Path calibrationCache() {
+  /**
+   * The hooks prepared at launch: with the weaving cache (the default), a JVM whose agent, hook options and classes
+   * an earlier JVM saw loads them woven as they were, without building Byte Buddy (issue 22).
+   */
+  private static Installer.Prepared prepare(Installer installer, List<FrameworkInstrumentation> hooked,
+      AgentOptions options) {
+    String fingerprint = BootstrapJar.fingerprint();
+    // Byte Buddy's dump of the classes it weaves (a debugging aid) needs it to weave them: no cache then.
+    boolean dumping = System.getProperty(BYTE_BUDDY_DUMP) != null;
+    if (!options.weaveCache() || fingerprint.isEmpty() || dumping) {
+      return installer.prepare(hooked, StartupLog::mark);
+    }
+    Path root = options.weaveCacheDir() != null ? Path.of(options.weaveCacheDir()) : cacheBase().resolve("woven");
+    String plan = "agent " + fingerprint + "\njava " + Runtime.version().feature() + "\n" + options.hookOptions()
+        + "\n";
+    return installer.prepare(hooked, StartupLog::mark, root, planKey(plan), plan, System.err::println);
+  }
+
+  /** The system property that makes the agent's (shaded) Byte Buddy write the classes it weaves to a folder. */
+  static final String BYTE_BUDDY_DUMP = "io.mltrace.shaded.net.bytebuddy.dump";
+
+  /**
+   * A folder name for a plan: its CRC-32 and length in hex (the JDK's message digests cost tens of milliseconds to
+   * set up at start). The folder also keeps the plan's whole text, and a different one there is refused.
+   */
+  static String planKey(String plan) {
+    byte[] bytes = plan.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(bytes, 0, bytes.length);
+    return Long.toHexString(crc.getValue()) + "-" + Integer.toHexString(bytes.length);
+  }
+
+  private static Path cacheBase() {
     String xdg = System.getenv("XDG_CACHE_HOME");
     Path base = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-    return base.resolve("mltrace").resolve("calibration.properties");
+    return base.resolve("mltrace");
+  }
+
+  private static Path calibrationCache() {
+    return cacheBase().resolve("calibration.properties");
   }
 
   /**

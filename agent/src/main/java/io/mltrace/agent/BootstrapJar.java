@@ -32,7 +32,17 @@ import java.util.jar.JarOutputStream;
 final class BootstrapJar {
   static final String PREFIX = "io/mltrace/bootstrap/";
 
+  /**
+   * The agent jar's contents in a few hex digits (every entry's name, size and CRC, as its central directory has
+   * them): the weaving cache's plan changes with any rebuilt class. Empty until {@link #append} has run.
+   */
+  private static volatile String fingerprint = "";
+
   private BootstrapJar() {}
+
+  static String fingerprint() {
+    return fingerprint;
+  }
 
   static void append(Instrumentation inst) throws IOException, URISyntaxException {
     File agentJar = new File(MltraceAgent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -52,8 +62,13 @@ final class BootstrapJar {
     try (JarFile source = new JarFile(agentJar);
         JarOutputStream out = new JarOutputStream(Files.newOutputStream(tmp))) {
       Enumeration<JarEntry> entries = source.entries();
+      java.util.zip.CRC32 contents = new java.util.zip.CRC32();
+      long count = 0;
       while (entries.hasMoreElements()) {
         JarEntry e = entries.nextElement();
+        contents.update(e.getName().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        contents.update(java.nio.ByteBuffer.allocate(16).putLong(e.getSize()).putLong(e.getCrc()).array());
+        count++;
         if (e.isDirectory() || !e.getName().startsWith(PREFIX)) {
           continue;
         }
@@ -64,6 +79,7 @@ final class BootstrapJar {
         out.closeEntry();
         copied++;
       }
+      fingerprint = Long.toHexString(contents.getValue()) + "-" + count + "-" + agentJar.length();
     }
     if (copied == 0) {
       throw new IOException("no bridge classes under " + PREFIX + " in " + agentJar);

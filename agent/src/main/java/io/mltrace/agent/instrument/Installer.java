@@ -7,6 +7,7 @@ import static net.bytebuddy.matcher.ElementMatchers.not;
 import io.mltrace.bootstrap.HookHealth;
 import java.io.IOException;
 import java.lang.annotation.Annotation;
+import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
 import java.util.ArrayList;
@@ -62,6 +63,97 @@ public final class Installer {
   private final ConcurrentMap<Object, AdvicePool> advicePools = new ConcurrentHashMap<>();
   /** Advice class name → the framework references read from its bytecode. */
   private final ConcurrentMap<String, List<AdviceReferences.Reference>> adviceReferences = new ConcurrentHashMap<>();
+  /**
+   * Hook key ({@code <framework> hook <label>}, {@code #n} for a repeated label) → its {@link HookHealth} id. The
+   * weaving cache's classes carry the ids of the JVM that wove them: a JVM that answers from the cache registers the
+   * same keys in the same order first ({@link WovenCache#hooks}), and a build after that reuses them.
+   */
+  private final ConcurrentMap<String, Integer> hookIds = new ConcurrentHashMap<>();
+  private final List<String[]> hookPlan = java.util.Collections.synchronizedList(new ArrayList<>());
+  /** The frameworks being installed, by name (a cached class names the frameworks that applied to it). */
+  private final ConcurrentMap<String, FrameworkInstrumentation> frameworksByName = new ConcurrentHashMap<>();
+  /** What the transformation running on this thread did: frameworks applied, lines printed, an error. */
+  private final ThreadLocal<Outcome> outcome = new ThreadLocal<>();
+
+  /** What one class's transformation did, for the weaving cache. */
+  static final class Outcome {
+    final java.util.LinkedHashSet<String> frameworks = new java.util.LinkedHashSet<>();
+    final List<String> notes = new ArrayList<>();
+    boolean error;
+
+    String frameworks() {
+      return String.join(",", frameworks);
+    }
+
+    String notes() {
+      return String.join(NOTE_SEPARATOR, notes);
+    }
+  }
+
+  /** Between the lines a class's transformation printed, in the weaving cache's index. */
+  static final String NOTE_SEPARATOR = "\u001e";
+
+  private synchronized int hookId(String key, String label) {
+    Integer id = hookIds.get(key);
+    if (id == null) {
+      id = HookHealth.register(label);
+      hookIds.put(key, id);
+      hookPlan.add(new String[] {key, label, String.valueOf(id)});
+    }
+    return id;
+  }
+
+  /** The hooks registered so far, in order: {key, label, id}. */
+  List<String[]> hookPlan() {
+    synchronized (hookPlan) {
+      return new ArrayList<>(hookPlan);
+    }
+  }
+
+  /** Starts recording what the transformation about to run on this thread does. */
+  Outcome beginTransform() {
+    Outcome o = new Outcome();
+    outcome.set(o);
+    return o;
+  }
+
+  void endTransform() {
+    outcome.remove();
+  }
+
+  /**
+   * A class answered from the weaving cache: what its transformation did in the JVM that wove it happens here too
+   * (the frameworks are announced once per loader, the lines printed once).
+   */
+  void replay(String frameworks, String notes, ClassLoader loader) {
+    if (!frameworks.isEmpty()) {
+      for (String name : frameworks.split(",")) {
+        FrameworkInstrumentation f = frameworksByName.get(name);
+        if (f != null) {
+          announce(f, loader);
+        }
+      }
+    }
+    if (!notes.isEmpty()) {
+      for (String note : notes.split(NOTE_SEPARATOR)) {
+        if (reported.add(note)) {
+          System.err.println(note);
+        }
+      }
+    }
+  }
+
+  private void announce(FrameworkInstrumentation f, ClassLoader loader) {
+    applied.add(f.name());
+    Object key = loader == null ? BOOTSTRAP : loader;
+    if (appliedIn.add(List.of(f.name(), key))) {
+      try {
+        f.applied(loader);
+      } catch (RuntimeException | LinkageError e) {
+        System.err.println("mltrace: " + f.name() + ": " + e);
+      }
+    }
+  }
 
   /**
    * Installs every hook. Already-loaded classes are retransformed (the attach case); classes loaded later are
@@ -97,37 +189,94 @@ public final class Installer {
    * thread's phases (the start-up log).
    */
   public Prepared prepare(List<FrameworkInstrumentation> frameworks, Consumer<String> marks) {
-    return new Prepared(frameworks, marks, TimeUnit.SECONDS.toMillis(BUILD_WAIT_SECONDS));
+    return new Prepared(frameworks, marks, TimeUnit.SECONDS.toMillis(BUILD_WAIT_SECONDS), null);
+  }
+
+  /**
+   * As {@link #prepare(List, Consumer)}, with the weaving cache of this plan under {@code cacheRoot} (see
+   * {@link WovenCache}): when an earlier JVM stored classes there, nothing is built unless a class misses. A cache
+   * that cannot be opened is reported on {@code problems} (one line) and the hooks are prepared without it.
+   */
+  public Prepared prepare(List<FrameworkInstrumentation> frameworks, Consumer<String> marks, java.nio.file.Path
+      cacheRoot, String planKey, String plan, Consumer<String> problems) {
+    WovenCache cache = null;
+    try {
+      cache = WovenCache.open(cacheRoot, planKey, plan);
+    } catch (IOException | RuntimeException e) {
+      problems.accept("mltrace: weaving cache off (" + e.getMessage() + "): set weave_cache_dir to a folder of"
+          + " your own, or weave_cache=off");
+    }
+    return new Prepared(frameworks, marks, TimeUnit.SECONDS.toMillis(BUILD_WAIT_SECONDS), cache);
   }
 
   /** As {@link #prepare(List, Consumer)}, waiting at most {@code buildWaitMillis} for the build (tests). */
   Prepared prepare(List<FrameworkInstrumentation> frameworks, Consumer<String> marks, long buildWaitMillis) {
-    return new Prepared(frameworks, marks, buildWaitMillis);
+    return new Prepared(frameworks, marks, buildWaitMillis, null);
+  }
+
+  /** As {@link #prepare(List, Consumer)} with an open cache (tests). */
+  Prepared prepare(List<FrameworkInstrumentation> frameworks, Consumer<String> marks, WovenCache cache) {
+    return new Prepared(frameworks, marks, TimeUnit.SECONDS.toMillis(BUILD_WAIT_SECONDS), cache);
   }
 
   /** The classes that reached Byte Buddy at load time, how many it changed, and its time on the loading threads. */
   public String weavingReport() {
     NamePrefilter p = prefilter;
-    return p == null ? "no hooks at load time" : p.report();
+    if (p == null) {
+      return "no hooks at load time";
+    }
+    CachedWeaving c = cached;
+    return p.report() + (c == null ? "" : "; " + c.report());
   }
 
   private volatile NamePrefilter prefilter;
+  private volatile CachedWeaving cached;
 
   /** Hooks being prepared by {@link #prepare}. */
   public final class Prepared {
-    private final FutureTask<NamePrefilter> build;
+    private final FutureTask<ClassFileTransformer> build;
     private final CountDownLatch warmed = new CountDownLatch(1);
+    private final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
+    private final List<FrameworkInstrumentation> frameworks;
+    private final Consumer<String> marks;
+    private final WovenCache cache;
+    /** Answered from the cache: the build waits for a class the cache does not know. */
+    private final boolean lazy;
     private volatile boolean installing;
 
     private final long buildWaitMillis;
 
-    private Prepared(List<FrameworkInstrumentation> frameworks, Consumer<String> marks, long buildWaitMillis) {
+    private Prepared(List<FrameworkInstrumentation> frameworks, Consumer<String> marks, long buildWaitMillis,
+        WovenCache cache) {
       this.buildWaitMillis = buildWaitMillis;
-      build = new FutureTask<>(() -> new NamePrefilter(
-          builder(frameworks, false, Integer.MAX_VALUE, AgentBuilder.RedefinitionStrategy.Listener.NoOp.INSTANCE)
-              .makeRaw(), rejected(frameworks), named(frameworks)));
+      this.frameworks = frameworks;
+      this.marks = marks;
+      for (FrameworkInstrumentation f : frameworks) {
+        frameworksByName.putIfAbsent(f.name(), f);
+      }
+      // A cache whose classes carry other hook ids than this JVM's is not used at all.
+      boolean usable = cache != null && (cache.hooks().isEmpty() || sameHookIds(cache.hooks()));
+      if (cache != null && !usable) {
+        marks.accept("weaving cache not used: its hook ids are not this JVM's");
+      }
+      this.cache = usable ? cache : null;
+      build = new FutureTask<>(() -> {
+        ClassFileTransformer raw = builder(frameworks, false, Integer.MAX_VALUE,
+            AgentBuilder.RedefinitionStrategy.Listener.NoOp.INSTANCE).makeRaw();
+        if (this.cache != null) {
+          this.cache.storeHooks(hookPlan());
+        }
+        return raw;
+      });
+      lazy = this.cache != null && this.cache.warm();
+      if (lazy) {
+        warmed.countDown();
+        marks.accept("hooks from the weaving cache (" + this.cache.hooks().size() + ")");
+        return;
+      }
       Thread thread = new Thread(() -> {
         try {
+          started.set(true);
           build.run();
           if (built()) { // a build that failed is reported by install; nothing to warm for
             marks.accept("hooks built");
@@ -142,6 +291,18 @@ public final class Installer {
       thread.start();
     }
 
+    /**
+     * Registers the cached plan's hooks; true when each got the id the cached classes carry (the JVM that wove them
+     * registered them first, as this one does unless something registered a hook before premain).
+     */
+    private boolean sameHookIds(List<String[]> hooks) {
+      boolean same = true;
+      for (String[] h : hooks) {
+        same &= String.valueOf(hookId(h[0], h[1])).equals(h[2]);
+      }
+      return same;
+    }
+
     private boolean built() {
       try {
         build.get();
@@ -151,29 +312,72 @@ public final class Installer {
       }
     }
 
+    /** True once Byte Buddy's transformer was built or is being built (tests: a warm cache builds nothing). */
+    boolean buildStarted() {
+      return started.get();
+    }
+
     /**
      * Waits until the transformer is built and Byte Buddy's weaving has been warmed once (the first framework class
-     * loads right after premain returns), then installs it. Throws {@link IllegalStateException} when building it
-     * failed (premain then disables the agent, as when building it on premain's thread failed).
+     * loads right after premain returns), then installs it; with a warm weaving cache, installs at once. Throws
+     * {@link IllegalStateException} when building it failed (premain then disables the agent, as when building it
+     * on premain's thread failed).
      */
     public void install(Instrumentation inst) {
       installing = true;
-      NamePrefilter transformer;
+      ClassFileTransformer transformer;
+      if (lazy) {
+        transformer = new CachedWeaving(cache, this::byteBuddyForAMiss, Installer.this);
+        cached = (CachedWeaving) transformer;
+      } else {
+        ClassFileTransformer raw;
+        try {
+          // Bounded: the build takes 0.35-0.6 s here; one that never ends must not hold the application's start.
+          raw = build.get(buildWaitMillis, TimeUnit.MILLISECONDS);
+          // One warm-up round takes about 0.1 s here.
+          warmed.await(WARM_UP_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+          throw new IllegalStateException("the hooks could not be built: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+          throw new IllegalStateException("the hooks were not built within " + buildWaitMillis + " ms");
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while the hooks were built", e);
+        }
+        if (cache != null) {
+          transformer = new CachedWeaving(cache, () -> raw, Installer.this);
+          cached = (CachedWeaving) transformer;
+        } else {
+          transformer = raw;
+        }
+      }
+      NamePrefilter filtered = new NamePrefilter(transformer, rejected(frameworks), named(frameworks));
+      prefilter = filtered;
+      inst.addTransformer(filtered, false);
+    }
+
+    /**
+     * A class the warm cache does not know: Byte Buddy is built now, on the thread loading it (once; other threads
+     * wait), or null when it cannot be (one line; the class loads unhooked).
+     */
+    private ClassFileTransformer byteBuddyForAMiss() {
+      if (started.compareAndSet(false, true)) {
+        marks.accept("a class the weaving cache does not know: building the hooks");
+        build.run();
+        marks.accept("hooks built");
+      }
       try {
-        // Bounded: the build takes 0.35-0.6 s here; one that never ends must not hold the application's start.
-        transformer = build.get(buildWaitMillis, TimeUnit.MILLISECONDS);
-        // One warm-up round takes about 0.1 s here.
-        warmed.await(WARM_UP_WAIT_SECONDS, TimeUnit.SECONDS);
-      } catch (ExecutionException e) {
-        throw new IllegalStateException("the hooks could not be built: " + e.getCause(), e.getCause());
-      } catch (TimeoutException e) {
-        throw new IllegalStateException("the hooks were not built within " + buildWaitMillis + " ms");
+        return build.get(buildWaitMillis, TimeUnit.MILLISECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        if (reported.add("build failed")) {
+          System.err.println("mltrace: the hooks could not be built (" + e + "): classes the weaving cache does not"
+              + " know load unhooked");
+        }
+        return null;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while the hooks were built", e);
+        return null;
       }
-      prefilter = transformer;
-      inst.addTransformer(transformer, false);
     }
   }
 
@@ -211,8 +415,12 @@ public final class Installer {
         }
       }
       ElementMatcher.Junction<TypeDescription> scope = not(namePrefixes(others));
+      frameworksByName.putIfAbsent(f.name(), f);
+      Map<String, Integer> seen = new java.util.HashMap<>();
       for (Hook hook : f.hooks()) {
-        builder = builder.type(scope.and(hook.types)).transform(new CheckedAdvice(f, hook));
+        String key = f.name() + " hook " + hook.label();
+        int n = seen.merge(key, 1, Integer::sum);
+        builder = builder.type(scope.and(hook.types)).transform(new CheckedAdvice(f, hook, n == 1 ? key : key + "#" + n));
       }
     }
     return builder;
@@ -234,11 +442,12 @@ public final class Installer {
     /** Per target loader (the bootstrap loader under a marker key): why the advice cannot apply there, or "". */
     private final ConcurrentMap<Object, String> missingByLoader = new ConcurrentHashMap<>();
 
-    CheckedAdvice(FrameworkInstrumentation instrumentation, Hook hook) {
+    CheckedAdvice(FrameworkInstrumentation instrumentation, Hook hook, String key) {
       this.instrumentation = instrumentation;
       this.framework = instrumentation.name();
       this.hook = hook;
-      this.id = HookHealth.register(framework + " hook " + hook.label());
+      String label = framework + " hook " + hook.label();
+      this.id = hookId(key, label);
     }
 
     @Override
@@ -252,15 +461,12 @@ public final class Installer {
         skip(missing);
         return builder;
       }
-      applied.add(framework);
-      Object key = loader == null ? BOOTSTRAP : loader;
-      if (appliedIn.add(List.of(framework, key))) {
-        try {
-          instrumentation.applied(loader);
-        } catch (RuntimeException | LinkageError e) {
-          System.err.println("mltrace: " + framework + ": " + e);
-        }
+      announce(instrumentation, loader);
+      Outcome o = outcome.get();
+      if (o != null) {
+        o.frameworks.add(framework);
       }
+      Object key = loader == null ? BOOTSTRAP : loader;
       Advice advice = adviceByLoader.computeIfAbsent(key, k -> compile(advicePool(loader, k)));
       return builder.visit(new AsmVisitorWrapper.ForDeclaredMethods().invokable(hook.methods, advice));
     }
@@ -301,8 +507,13 @@ public final class Installer {
     }
 
     private void skip(String why) {
-      if (reported.add(framework + hook.label() + why)) {
-        System.err.println("mltrace: " + framework + " hook " + hook.label() + " skipped: " + why);
+      String line = "mltrace: " + framework + " hook " + hook.label() + " skipped: " + why;
+      Outcome o = outcome.get();
+      if (o != null) {
+        o.notes.add(line);
+      }
+      if (reported.add(line)) {
+        System.err.println(line);
       }
     }
   }
@@ -377,6 +588,10 @@ public final class Installer {
     @Override
     public void onError(String typeName, ClassLoader classLoader, JavaModule module, boolean loaded,
         Throwable throwable) {
+      Outcome o = outcome.get();
+      if (o != null) {
+        o.error = true; // not cached: the next JVM tries again, and says so again
+      }
       if (reported.add("error:" + typeName)) {
         System.err.println("mltrace: could not instrument " + typeName + ": " + throwable);
       }

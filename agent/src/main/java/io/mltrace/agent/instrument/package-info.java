@@ -16,5 +16,10 @@
  * <p>Each hook has an id in {@code io.mltrace.bootstrap.HookHealth}, bound into its advice ({@link
  * io.mltrace.agent.instrument.HookId}); its advice is compiled with an exception handler that reports a failure
  * there instead of dropping it, and after repeated failures the hook turns itself off with one stderr line.
+ *
+ * <p>At launch, what Byte Buddy made of each class is kept on disk ({@code WovenCache}, read and written by
+ * {@code CachedWeaving} in front of Byte Buddy's transformer): the next JVM with the same agent build, JDK and hook
+ * options loads those classes as they were woven, registering the same hook ids first, and builds Byte Buddy only
+ * for a class the cache does not know.
  */
 package io.mltrace.agent.instrument;

@@ -1,6 +1,7 @@
 package io.mltrace.agent.instrument;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -59,6 +60,82 @@ class PreparedHooksTest {
     assertNull(t.transform(loader, "java/lang/Thing", null, null, jniUtils), "a JDK name never reaches Byte Buddy");
     String report = installer.weavingReport();
     assertTrue(report.startsWith("1 classes reached Byte Buddy, 1 woven, "), report);
+  }
+
+  private static byte[] jniUtils() throws java.io.IOException {
+    try (InputStream in = PreparedHooksTest.class.getClassLoader().getResourceAsStream(
+        AdviceReferencesTest.JNI_UTILS + ".class")) {
+      assertNotNull(in, "DJL's engine is on the test class path");
+      return in.readAllBytes();
+    }
+  }
+
+  @Test
+  void aWarmCacheAnswersWithoutBuildingByteBuddyAndAMissBuildsIt(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path root) throws Exception {
+    ClassLoader loader = getClass().getClassLoader();
+    byte[] original = jniUtils();
+    // The first "JVM": the hooks built, JniUtils woven and kept.
+    Installer first = new Installer();
+    Installer.Prepared cold = first.prepare(List.of(new DjlInstrumentation()), m -> { },
+        WovenCache.open(root, "plan"));
+    List<ClassFileTransformer> added = new ArrayList<>();
+    cold.install(recording(added));
+    byte[] woven = added.get(0).transform(loader, AdviceReferencesTest.JNI_UTILS, null, null, original);
+    assertNotNull(woven, "JniUtils is woven");
+    assertTrue(first.weavingReport().endsWith("0 classes from it, 1 through Byte Buddy, 1 stored"),
+        first.weavingReport());
+
+    // The next JVM registers the plan's hooks first, so they get the ids the woven bytes carry. In this test JVM
+    // other hooks came before: the plan's ids are moved to where this JVM's next ids will be.
+    WovenCache stored = WovenCache.open(root, "plan");
+    int next = io.mltrace.bootstrap.HookHealth.register("a test's probe") + 1;
+    StringBuilder hooks = new StringBuilder();
+    for (String[] h : stored.hooks()) {
+      hooks.append(h[0]).append('\t').append(h[1]).append('\t').append(next++).append('\n');
+    }
+    java.nio.file.Files.writeString(stored.folder().resolve("hooks"), hooks);
+    List<String> marks = Collections.synchronizedList(new ArrayList<>());
+    Installer second = new Installer();
+    Installer.Prepared warm = second.prepare(List.of(new DjlInstrumentation()), marks::add,
+        WovenCache.open(root, "plan"));
+    added.clear();
+    warm.install(recording(added));
+    assertTrue(marks.get(0).startsWith("hooks from the weaving cache"), marks::toString);
+    assertTrue(java.util.Arrays.equals(woven, added.get(0).transform(loader, AdviceReferencesTest.JNI_UTILS, null,
+        null, original)), "the same woven bytes, from the cache");
+    assertFalse(warm.buildStarted(), "Byte Buddy not built for a class the cache knows");
+    assertTrue(second.appliedFrameworks().contains("djl"), "the framework announced as when woven");
+
+    // A class the cache does not know: Byte Buddy is built then, on the loading thread, and what it made is kept.
+    // (JniUtils's bytes under another name: a key of its own, and no hook names that class)
+    assertNull(added.get(0).transform(loader, "ai/djl/pytorch/jni/NotHooked", null, null, original));
+    assertTrue(warm.buildStarted(), marks::toString);
+    assertTrue(marks.contains("a class the weaving cache does not know: building the hooks"), marks::toString);
+    assertTrue(second.weavingReport().endsWith("1 classes from it, 1 through Byte Buddy, 1 stored"),
+        second.weavingReport());
+  }
+
+  @Test
+  void aCacheWhoseHookIdsAreNotThisJvmsIsNotUsed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path root)
+      throws Exception {
+    WovenCache cache = WovenCache.open(root, "plan");
+    cache.store(WovenCache.key(AdviceReferencesTest.JNI_UTILS, jniUtils()), "not a class".getBytes(
+        java.nio.charset.StandardCharsets.UTF_8), "djl", "");
+    cache.storeHooks(List.<String[]>of(new String[] {"djl hook x", "djl hook x", "4095"}));
+    List<String> marks = Collections.synchronizedList(new ArrayList<>());
+    Installer installer = new Installer();
+    Installer.Prepared prepared = installer.prepare(List.of(new DjlInstrumentation()), marks::add,
+        WovenCache.open(root, "plan"));
+    List<ClassFileTransformer> added = new ArrayList<>();
+    prepared.install(recording(added));
+    assertTrue(marks.contains("weaving cache not used: its hook ids are not this JVM's"), marks::toString);
+    byte[] woven = added.get(0).transform(getClass().getClassLoader(), AdviceReferencesTest.JNI_UTILS, null, null,
+        jniUtils());
+    assertNotNull(woven);
+    assertFalse(new String(woven, java.nio.charset.StandardCharsets.ISO_8859_1).equals("not a class"),
+        "woven by Byte Buddy, not read from the cache");
+    assertFalse(installer.weavingReport().contains("weaving cache"), installer.weavingReport());
   }
 
   @Test
