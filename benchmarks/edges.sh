@@ -29,8 +29,9 @@ declare -A AGENT=([none]="" [default]="=output=$WORK/out,console=off,$CACHE" [no
 declare -A AGENT_JAR_OF=([default]=$JAR [nocache]=$JAR [full]=$JAR)
 VARIANTS="none default nocache full"
 if [[ -n ${BEFORE_JAR:-} ]]; then
-  AGENT[before_default]="=output=$WORK/out,console=off"
-  AGENT[before_full]="=output=$WORK/out,console=off,mode=full"
+  # (a build without the weaving cache names its option unknown on stderr, which is discarded, and runs as it did)
+  AGENT[before_default]=${AGENT[default]}
+  AGENT[before_full]=${AGENT[full]}
   AGENT_JAR_OF[before_default]=$BEFORE_JAR
   AGENT_JAR_OF[before_full]=$BEFORE_JAR
   VARIANTS="none before_default default nocache before_full full"
@@ -40,7 +41,9 @@ echo "java: $(java -version 2>&1 | head -1); cpus: $CPUS; load: $(cut -d" " -f1-
 printf '%s\t%s\t%s\t%s\t%s\t%s\n' round job variant wall_s first_step_s cpu_s > "$WORK/runs.tsv"
 # The weaving cache filled once per job and mode (memory and spans decide the plan; mode does not).
 for job in djl dl4j; do
-  java "-javaagent:$JAR${AGENT[default]}" -cp "$CP" "${MAIN[$job]}" ${ARGS[$job]} > /dev/null 2>&1
+  for jar in "$JAR" ${BEFORE_JAR:-}; do
+    java "-javaagent:$jar${AGENT[default]}" -cp "$CP" "${MAIN[$job]}" ${ARGS[$job]} > /dev/null 2>&1
+  done
 done
 for round in $(seq 1 "$ROUNDS"); do
   for job in djl dl4j; do
