@@ -188,6 +188,11 @@ public final class AgentRuntime {
       MainExit.drainWhenMainReturns(Thread.currentThread(), collector, jvm);
     }
     StartupLog.mark("collector started");
+    // No step before JFR records: its first ones would lose their JVM events (issue 22: with a warm weaving cache a
+    // job's first steps can come within 0.5 s of premain, before the stream's recording ran).
+    if (jvm != null) {
+      StartupLog.mark(jvm.awaitRecording(JFR_RECORDING_WAIT_MILLIS) ? "JFR recording" : "JFR not recording yet");
+    }
     Recorder.setEnabled(true);
     RetransformTimer timer = new RetransformTimer(attached ? ATTACH_BATCH_REST_MILLIS : 0);
     if (prepared != null) {
@@ -310,6 +315,9 @@ public final class AgentRuntime {
         + "\n";
     return installer.prepare(hooked, StartupLog::mark, root, planKey(plan), plan, System.err::println);
   }
+
+  /** The longest premain waits for the JVM events' recording to run. */
+  static final long JFR_RECORDING_WAIT_MILLIS = 5000;
 
   /** The system property that makes the agent's (shaded) Byte Buddy write the classes it weaves to a folder. */
   static final String BYTE_BUDDY_DUMP = "io.mltrace.shaded.net.bytebuddy.dump";

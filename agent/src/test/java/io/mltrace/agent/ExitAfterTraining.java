@@ -8,6 +8,9 @@ import io.mltrace.examples.groundtruth.DjlGroundTruth;
  * returns) or {@code exit-from-thread} (training and {@code System.exit(0)} run on another thread while main waits).
  */
 public final class ExitAfterTraining {
+  /** How long the {@code exit-from-thread} ending waits before training: JFR's stream flushes once a second. */
+  static final long STREAM_FIRST_FLUSH_MS = 1200;
+
   private ExitAfterTraining() {}
 
   public static void main(String[] args) throws Exception {
@@ -19,6 +22,9 @@ public final class ExitAfterTraining {
     }
     Thread worker = new Thread(() -> {
       try {
+        // The JDK's JFR stream loses what it has not yet flushed (the first time a second after it started) when
+        // System.exit comes first: a job that exits this way is given that second (see ExitWaitIT).
+        Thread.sleep(STREAM_FIRST_FLUSH_MS);
         DjlGroundTruth.main(training);
         System.out.println("training done at " + System.currentTimeMillis());
         System.exit(0);

@@ -16,6 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import jdk.jfr.FlightRecorder;
+import jdk.jfr.FlightRecorderListener;
+import jdk.jfr.Recording;
+import jdk.jfr.RecordingState;
 import jdk.jfr.consumer.EventStream;
 import jdk.jfr.consumer.RecordingStream;
 
@@ -59,6 +62,17 @@ public final class JfrSource implements ActivitySource {
   private volatile long minFreeBytes;
   private volatile Consumer<String> diskLog = line -> { };
   private boolean stoppedForDisk;
+
+  /** Counted down when a recording starts running after the stream was made (or the stream failed). */
+  private final java.util.concurrent.CountDownLatch recording = new java.util.concurrent.CountDownLatch(1);
+  private final FlightRecorderListener recordingStarted = new FlightRecorderListener() {
+    @Override
+    public void recordingStateChanged(Recording r) {
+      if (r.getState() == RecordingState.RUNNING) {
+        recording.countDown();
+      }
+    }
+  };
 
   private JfrSource(RecordingStream stream, int maxQueued) {
     this.stream = stream;
@@ -108,16 +122,35 @@ public final class JfrSource implements ActivitySource {
     rs.onClose(() -> source.complete = true);
     // RecordingStream.startAsync() would make a thread that inherits the caller's (premain's) non-daemon status
     // and keep the application's JVM alive at exit: run the stream on a daemon thread of our own instead.
+    FlightRecorder.addListener(source.recordingStarted);
     Thread t = new Thread(() -> {
       try {
         rs.start();
       } finally {
         source.complete = true; // a stream that failed delivers nothing more either
+        source.recording.countDown();
       }
     }, "mltrace-jfr");
     t.setDaemon(true);
     t.start();
     return source;
+  }
+
+  /**
+   * Waits at most {@code timeoutMillis} until the stream's recording runs: the stream starts it on its own thread
+   * (40-50 ms, more on a busy machine), and a JVM event before that is never recorded. premain waits here so that a
+   * job whose first steps come right after it (a warm weaving cache) does not lose their GC pauses and safepoints.
+   * True when it runs.
+   */
+  public boolean awaitRecording(long timeoutMillis) {
+    try {
+      return recording.await(timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } finally {
+      FlightRecorder.removeListener(recordingStarted);
+    }
   }
 
   @Override
@@ -203,6 +236,7 @@ public final class JfrSource implements ActivitySource {
   @Override
   public void close() {
     complete = true;
+    FlightRecorder.removeListener(recordingStarted);
     FlightRecorder.removePeriodicEvent(BEAT);
     stream.close();
   }

@@ -27,6 +27,26 @@ class JfrSourceTest {
   }
 
   @Test
+  void aGcRightAfterTheRecordingRunsIsDeliveredEvenBeforeTheFirstFlush() throws Exception {
+    JfrSource source = JfrSource.start(0, 1000, 100_000);
+    try {
+      assertTrue(source.awaitRecording(10_000), "the stream's recording runs");
+      // At once, well before the stream's first flush (a second after it started): a finish() (the agent's exit
+      // when main returns) reads it from a dump. Before awaitRecording, a GC this early could predate the recording.
+      long before = System.nanoTime();
+      System.gc();
+      long after = System.nanoTime();
+      assertTrue(source.finish(), "the recording dumped");
+      List<ExternalActivity> got = new ArrayList<>();
+      source.drainTo(got);
+      assertTrue(got.stream().anyMatch(a -> a.category() == Category.GC && a.startNs() >= before - 5_000_000
+          && a.endNs() <= after + 5_000_000), "the GC pause: " + got);
+    } finally {
+      source.close();
+    }
+  }
+
+  @Test
   void gcPausesAndSamplesArriveOnTheAgentClock() throws Exception {
     JfrSource source = JfrSource.start(10, 1, 100_000);
     try {

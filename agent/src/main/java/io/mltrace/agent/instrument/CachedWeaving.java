@@ -37,7 +37,7 @@ final class CachedWeaving implements ClassFileTransformer {
     String key = WovenCache.key(className, classFile);
     WovenCache.Entry e = cache.lookup(key);
     if (e != null) {
-      byte[] woven = e.woven() ? cache.read(e) : null;
+      byte[] woven = e.woven() ? cache.read(key, e) : null;
       if (!e.woven() || woven != null) {
         fromCache.increment();
         installer.replay(e.frameworks(), e.notes(), loader);

@@ -219,7 +219,10 @@ public final class Installer {
     return new Prepared(frameworks, marks, TimeUnit.SECONDS.toMillis(BUILD_WAIT_SECONDS), cache);
   }
 
-  /** The classes that reached Byte Buddy at load time, how many it changed, and its time on the loading threads. */
+  /**
+   * The classes that passed the name filter at load time, how many were changed, the time on the loading threads,
+   * and what the weaving cache answered.
+   */
   public String weavingReport() {
     NamePrefilter p = prefilter;
     if (p == null) {

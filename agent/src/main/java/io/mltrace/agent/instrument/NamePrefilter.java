@@ -86,9 +86,12 @@ final class NamePrefilter implements ClassFileTransformer {
     }
   }
 
-  /** For the start-up log: what reached Byte Buddy, and what it cost the threads that loaded those classes. */
+  /**
+   * For the start-up log: what passed the names (to the weaving cache or Byte Buddy), and what it cost the threads
+   * that loaded those classes.
+   */
   String report() {
-    return String.format(Locale.ROOT, "%d classes reached Byte Buddy, %d woven, %.1f ms on the loading threads",
+    return String.format(Locale.ROOT, "%d classes reached the weaving, %d woven, %.1f ms on the loading threads",
         admitted.sum(), changed.sum(), nanos.sum() / 1e6);
   }
 }

@@ -158,15 +158,29 @@ final class WovenCache {
     return e;
   }
 
-  /** The woven bytes of an entry, or null when they cannot be read (then the class is woven afresh). */
-  byte[] read(Entry e) {
+  /**
+   * The woven bytes of the class {@code key}, or null when they cannot be read or the file is another class's (then
+   * the class is woven afresh).
+   */
+  byte[] read(String key, Entry e) {
     try {
       Path file = dir.resolve(e.file());
       PrivateFiles.check(dir, file);
-      return Files.readAllBytes(file);
+      byte[] content = Files.readAllBytes(file);
+      byte[] header = header(key);
+      if (content.length < header.length || !java.util.Arrays.equals(content, 0, header.length, header, 0,
+          header.length)) {
+        return null;
+      }
+      return java.util.Arrays.copyOfRange(content, header.length, content.length);
     } catch (IOException | RuntimeException ex) {
       return null;
     }
+  }
+
+  /** What a woven file starts with: the key of the class it was made from, and a NUL. */
+  private static byte[] header(String key) {
+    return (key + "\0").getBytes(StandardCharsets.UTF_8);
   }
 
   /**
@@ -180,9 +194,13 @@ final class WovenCache {
     try {
       String file = UNCHANGED;
       if (woven != null) {
+        // A name of bounded length and plain characters whatever the class's; the file starts with the whole key.
         String[] k = key.split("\t");
-        file = k[0].replace('/', '.') + "-" + k[2] + "-" + k[1] + ".class";
-        writeAtomically(dir, dir.resolve(file), woven);
+        file = Integer.toHexString(k[0].hashCode()) + "-" + k[2] + "-" + k[1] + ".class";
+        byte[] header = header(key);
+        byte[] content = java.util.Arrays.copyOf(header, header.length + woven.length);
+        System.arraycopy(woven, 0, content, header.length, woven.length);
+        writeAtomically(dir, dir.resolve(file), content);
       }
       Entry e = new Entry(file, clean(frameworks), clean(notes));
       String line = key + "\t" + e.file() + "\t" + e.frameworks() + "\t" + e.notes() + "\t" + END + "\n";

@@ -48,7 +48,7 @@ class WovenCacheTest {
     assertTrue(e.woven());
     assertEquals("djl", e.frameworks());
     assertEquals("mltrace: djl hook x skipped: y", e.notes());
-    assertArrayEquals(WOVEN, second.read(e));
+    assertArrayEquals(WOVEN, second.read(key, e));
     assertFalse(second.lookup(other).woven(), "kept as unchanged");
     assertEquals(2, second.hits());
 
@@ -90,7 +90,18 @@ class WovenCacheTest {
     Path file = first.folder().resolve(e.file());
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-rw-rw-"));
-    assertNull(first.read(e), "the class is woven afresh instead");
+    assertNull(first.read(key, e), "the class is woven afresh instead");
+  }
+
+  @Test
+  void aWovenFileIsReadOnlyForTheClassItWasMadeFrom() throws IOException {
+    WovenCache cache = WovenCache.open(root, "plan");
+    String key = WovenCache.key("a/B", ORIGINAL);
+    cache.store(key, WOVEN, "", "");
+    WovenCache.Entry e = cache.lookup(key);
+    assertArrayEquals(WOVEN, cache.read(key, e));
+    // Another class whose file name would come out the same: its key is not the one the file starts with.
+    assertNull(cache.read(WovenCache.key("c/D", ORIGINAL), e));
   }
 
   @Test
