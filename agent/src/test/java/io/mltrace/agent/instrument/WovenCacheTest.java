@@ -81,11 +81,17 @@ class WovenCacheTest {
     assertNull(second.lookup("e/F\t1\t2"));
   }
 
+  /** A plan with {@code a/B} woven into {@link #WOVEN}. */
+  private WovenCache withOneWovenClass() throws IOException {
+    WovenCache cache = WovenCache.open(root, "plan");
+    cache.store(WovenCache.key("a/B", ORIGINAL), WOVEN, "", "");
+    return cache;
+  }
+
   @Test
   void aWovenFileOthersCanWriteIsNotRead() throws IOException {
-    WovenCache first = WovenCache.open(root, "plan");
+    WovenCache first = withOneWovenClass();
     String key = WovenCache.key("a/B", ORIGINAL);
-    first.store(key, WOVEN, "", "");
     WovenCache.Entry e = first.lookup(key);
     Path file = first.folder().resolve(e.file());
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
@@ -95,9 +101,8 @@ class WovenCacheTest {
 
   @Test
   void aWovenFileIsReadOnlyForTheClassItWasMadeFrom() throws IOException {
-    WovenCache cache = WovenCache.open(root, "plan");
+    WovenCache cache = withOneWovenClass();
     String key = WovenCache.key("a/B", ORIGINAL);
-    cache.store(key, WOVEN, "", "");
     WovenCache.Entry e = cache.lookup(key);
     assertArrayEquals(WOVEN, cache.read(key, e));
     // Another class whose file name would come out the same: its key is not the one the file starts with.
