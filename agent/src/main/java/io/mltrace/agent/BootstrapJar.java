@@ -7,14 +7,9 @@ import java.io.OutputStream;
 import java.lang.instrument.Instrumentation;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.attribute.UserPrincipal;
-import java.util.Set;
 import java.util.Enumeration;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -94,30 +89,10 @@ final class BootstrapJar {
    * never loaded.
    */
   static void checkPrivate(Path dir, Path jar) throws IOException {
-    // The folder was made by this process (mkdir fails on a name that exists), so its owner is this process's user
-    // as the file system names it (user.name may not be: a container's uid without a passwd entry).
-    UserPrincipal me = null;
-    for (Path p : new Path[] {dir, jar}) {
-      if (Files.isSymbolicLink(p)) {
-        throw new IOException("refusing the bridge jar: " + p + " is a symbolic link");
-      }
-      if (!Files.getFileStore(p).supportsFileAttributeView(PosixFileAttributeView.class)) {
-        continue; // no POSIX owner or modes to check here (Windows): the temp folder is the user's own there
-      }
-      PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      if (me == null) {
-        me = a.owner();
-      } else if (!a.owner().equals(me)) {
-        throw new IOException("refusing the bridge jar: " + p + " belongs to " + a.owner().getName() + ", not "
-            + me.getName());
-      }
-      Set<PosixFilePermission> perms = a.permissions();
-      if (perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)
-          || (p == dir && (perms.contains(PosixFilePermission.OTHERS_EXECUTE)
-              || perms.contains(PosixFilePermission.GROUP_EXECUTE)))) {
-        throw new IOException("refusing the bridge jar: " + p + " is open to other users ("
-            + PosixFilePermissions.toString(perms) + ")");
-      }
+    try {
+      io.mltrace.agent.instrument.PrivateFiles.check(dir, jar, true);
+    } catch (IOException e) {
+      throw new IOException("refusing the bridge jar: " + e.getMessage(), e);
     }
   }
 

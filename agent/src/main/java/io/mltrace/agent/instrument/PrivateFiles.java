@@ -12,30 +12,36 @@ import java.nio.file.attribute.UserPrincipal;
 import java.util.Set;
 
 /**
- * Checks that a folder and a file in it are this user's own, not links, and writable by no one else: the woven
- * class cache's bytes become framework code, so a file another user could have written is never read.
+ * Checks that a folder and a file in it are this user's own, not links, and writable by no one else: files the agent
+ * later runs as code (the bridge jar on the boot class path, the weaving cache's classes) are never read from a place
+ * another user could have written.
  */
-final class PrivateFiles {
+public final class PrivateFiles {
   /** This process's user as the file system names it: the owner of a file it created (user.name may not be). */
   private static volatile UserPrincipal me;
 
   private PrivateFiles() {}
 
   /**
-   * Throws unless {@code dir} (and {@code file} in it, when not null) are this user's and writable by no one else;
-   * passes on a file system without POSIX owners and modes.
+   * Throws unless {@code dir} (and {@code file} in it, when not null) are not links, are this user's and writable by
+   * no one else; with {@code closedFolder}, no one else may enter the folder either. On a file system without POSIX
+   * owners and modes only the links are checked.
    */
-  static void check(Path dir, Path file) throws IOException {
-    if (!Files.getFileStore(dir).supportsFileAttributeView(PosixFileAttributeView.class)) {
-      return;
-    }
+  public static void check(Path dir, Path file, boolean closedFolder) throws IOException {
     Path[] paths = file == null ? new Path[] {dir} : new Path[] {dir, file};
     for (Path p : paths) {
       if (Files.isSymbolicLink(p)) {
         throw new IOException(p + " is a symbolic link");
       }
+    }
+    if (!Files.getFileStore(dir).supportsFileAttributeView(PosixFileAttributeView.class)) {
+      return;
+    }
+    for (Path p : paths) {
       Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
-      if (perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
+      if (perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)
+          || closedFolder && p == dir && (perms.contains(PosixFilePermission.GROUP_EXECUTE)
+              || perms.contains(PosixFilePermission.OTHERS_EXECUTE))) {
         throw new IOException(p + " is open to other users (" + PosixFilePermissions.toString(perms) + ")");
       }
     }
@@ -46,6 +52,11 @@ final class PrivateFiles {
         throw new IOException(p + " belongs to " + a.owner().getName() + ", not " + user.getName());
       }
     }
+  }
+
+  /** As {@link #check(Path, Path, boolean)}, others allowed to enter the folder (a cache folder the user chose). */
+  static void check(Path dir, Path file) throws IOException {
+    check(dir, file, false);
   }
 
   private static UserPrincipal probeUser(Path dir) throws IOException {
