@@ -68,7 +68,7 @@ class ExitWaitIT {
     JsonNode steps = JSON.readTree(out.resolve("summary.json").toFile()).get("steps");
     assertEquals(STEPS, steps.size(), run::toString);
     for (int n : new int[] {2, STEPS}) {
-      assertTrue(GroundTruth.ns(steps.get(n - 1), "gc") > 0, "step " + n + " lacks its GC pause: " + steps.get(n - 1));
+      assertTrue(GroundTruth.ns(steps.get(n - 1), "gc") > 0, "step " + n + " lacks its GC pause: " + steps.get(n - 1) + "\n" + run);
     }
     if (!ending.equals("return")) {
       // After System.exit the JVM's JFR hook stops the jfr= recording concurrently with the agent's hook, which drains

@@ -42,7 +42,7 @@ public final class FakeGpuHostGaps {
       spin(PREPARE_NS);
       Recorder.exitGemm(matmul, "matmul", GemmShapes.MATMUL, new long[] {64, 64}, new long[] {64, 64});
       if (i == GC_STEP) {
-        System.gc();
+        io.mltrace.examples.groundtruth.ForcedGc.collect();
       }
       ThreadRecorder copy = Recorder.enterOp();
       FakeCupti.copyAfter(1, COPY_BYTES, SLOW_LAUNCH_NS, COPY_DELAY_NS, COPY_NS);

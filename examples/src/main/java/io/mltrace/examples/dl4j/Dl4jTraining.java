@@ -18,7 +18,7 @@ import org.nd4j.linalg.dataset.DataSet;
  * N batches per
  * epoch, the iterator sleeping S µs per batch ({@code --async true} lets DL4J prefetch them on another thread),
  * then K calls of {@code output}; {@code --graph true} trains the same network as a {@code ComputationGraph}.
- * {@code --gc-steps 4,8 --listener-busy-ms M} add a listener that calls {@code System.gc()} after those steps and
+ * {@code --gc-steps 4,8 --listener-busy-ms M} add a listener that forces a GC after those steps and
  * spins M ms after every step (injected ground truth for the accounting tests). {@code --keep-kb-per-step K
  * --allocate-at-step S --allocate-kb A --detached-kb-per-step D --report-workspaces true} add a listener that keeps
  * K KiB of heap per step, allocates A KiB once in step S, creates (and closes) a D KiB ND4J array outside any
@@ -46,7 +46,7 @@ public final class Dl4jTraining {
         : Dl4jModels.config(model, seed);
     MultiLayerNetwork net = new MultiLayerNetwork(config);
     net.init();
-    // Injected ground truth for the accounting tests: System.gc() after chosen steps, a listener that spins.
+    // Injected ground truth for the accounting tests: a forced GC after chosen steps, a listener that spins.
     java.util.Set<Integer> gcSteps = new java.util.HashSet<>();
     for (String s : Args.string(args, "--gc-steps", "").split(",")) {
       if (!s.isBlank()) {

@@ -28,7 +28,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * A DJL MLP whose data loader sleeps {@code --data-sleep-ms} per batch, which calls {@code System.gc()} in the steps
+ * A DJL MLP whose data loader sleeps {@code --data-sleep-ms} per batch, which forces a GC ({@link ForcedGc}) in the steps
  * listed by {@code --gc-steps 3,7}, and whose training listener spins {@code --listener-busy-ms} per batch in
  * {@link BusyListener#spin}. Prints, per step, the batch fetch-and-release time and {@code System.gc()} time it measured itself
  * ({@code groundtruth step N fetch_ns X close_ns Y gc_call_ns Z}; the batch is closed after the optimizer step,
@@ -146,7 +146,7 @@ public final class DjlGroundTruth {
           long gcNs = 0;
           if (gcSteps.contains(step)) {
             long g0 = System.nanoTime();
-            System.gc();
+            ForcedGc.collect();
             gcNs = System.nanoTime() - g0;
           }
           trainer.step();

@@ -5,7 +5,7 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 
 /**
- * Injected ground truth for a DL4J job: after chosen iterations it calls {@code System.gc()}, and after every
+ * Injected ground truth for a DL4J job: after chosen iterations it forces a GC ({@link ForcedGc}), and after every
  * iteration it spins a known time in {@link #spin} (its own frame, for the execution samples). DL4J calls
  * {@code iterationDone} inside {@code Solver.optimize}, so both land inside the training step.
  */
@@ -24,7 +24,7 @@ public final class Dl4jGroundTruthListener extends BaseTrainingListener {
   public void iterationDone(Model model, int iteration, int epoch) {
     step++;
     if (gcSteps.contains(step)) {
-      System.gc();
+      ForcedGc.collect();
     }
     if (busyNanos > 0) {
       sink = spin(busyNanos);
