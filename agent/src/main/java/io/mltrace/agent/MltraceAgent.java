@@ -33,8 +33,8 @@ public final class MltraceAgent {
         return;
       }
       started = true;
-      BootstrapJar.append(inst);
-      StartupLog.mark("bridge on the bootstrap path");
+      BootstrapJar.append(inst, args);
+      StartupLog.mark("bridge on the bootstrap path (" + BootstrapJar.origin() + ")");
       Class.forName("io.mltrace.agent.AgentRuntime")
           .getMethod("start", String.class, Instrumentation.class, boolean.class)
           .invoke(null, args, inst, attached);

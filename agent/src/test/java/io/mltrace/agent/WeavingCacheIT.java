@@ -67,6 +67,8 @@ class WeavingCacheIT {
     assertEquals(cold[1], warm[0], "the same classes, from the cache: " + second.stderr);
     assertEquals(0, warm[1], "Byte Buddy sees none: " + second.stderr);
     assertTrue(second.stderr.contains("hooks from the weaving cache"), second::toString);
+    assertTrue(first.stderr.contains("bridge on the bootstrap path (copied to the cache)"), first::toString);
+    assertTrue(second.stderr.contains("bridge on the bootstrap path (from the cache)"), second::toString);
     assertFalse(second.stderr.contains("hooks built"), "nothing is built: " + second.stderr);
 
     List<Long> ops = opsPerStep("first");
@@ -95,6 +97,7 @@ class WeavingCacheIT {
     assertEquals(1, lines, child::toString);
     assertTrue(child.stderr.contains("is open to other users"), child::toString);
     assertFalse(child.stderr.contains("classes from it"), "no cache in use: " + child.stderr);
+    assertTrue(child.stderr.contains("bridge on the bootstrap path (copied)"), "a bridge of its own: " + child.stderr);
     assertTrue(opsPerStep("open").get(3) > 0, "traced as without the cache");
     try (var files = Files.list(cache)) {
       assertEquals(0, files.count(), "nothing written into a folder others can write");

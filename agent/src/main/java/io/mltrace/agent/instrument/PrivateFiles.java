@@ -54,6 +54,28 @@ public final class PrivateFiles {
     }
   }
 
+  /**
+   * Creates {@code dir} rwx------ (its parents as the umask says) if it does not exist, then checks that it is this
+   * user's and writable by no one else ({@link #check(Path, Path)}); returns it.
+   */
+  public static Path folder(Path dir) throws IOException {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      Files.createDirectories(dir.getParent());
+      try {
+        if (Files.getFileStore(dir.getParent()).supportsFileAttributeView(PosixFileAttributeView.class)) {
+          Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
+              "rwx------")));
+        } else {
+          Files.createDirectory(dir);
+        }
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        // another JVM made it meanwhile: checked below like any other
+      }
+    }
+    PrivateFiles.check(dir, null);
+    return dir;
+  }
+
   /** As {@link #check(Path, Path, boolean)}, others allowed to enter the folder (a cache folder the user chose). */
   static void check(Path dir, Path file) throws IOException {
     check(dir, file, false);

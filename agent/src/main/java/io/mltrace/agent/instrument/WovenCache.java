@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -75,8 +74,8 @@ final class WovenCache {
    * {@code plan} file: the text of the plan that made it).
    */
   static WovenCache open(Path root, String planKey, String plan) throws IOException {
-    Path parent = privateFolder(root);
-    Path dir = privateFolder(parent.resolve(planKey));
+    Path parent = PrivateFiles.folder(root);
+    Path dir = PrivateFiles.folder(parent.resolve(planKey));
     Files.setLastModifiedTime(dir, FileTime.fromMillis(System.currentTimeMillis()));
     prune(parent, dir);
     Path planFile = dir.resolve(PLAN);
@@ -250,25 +249,6 @@ final class WovenCache {
 
   private static String clean(String s) {
     return s == null ? "" : s.replace('\t', ' ').replace('\n', ' ').replace('\r', ' ');
-  }
-
-  /** Creates {@code dir} rwx------ if it does not exist, then checks that it is this user's and private. */
-  private static Path privateFolder(Path dir) throws IOException {
-    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-      Files.createDirectories(dir.getParent());
-      try {
-        if (Files.getFileStore(dir.getParent()).supportsFileAttributeView(PosixFileAttributeView.class)) {
-          Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
-              "rwx------")));
-        } else {
-          Files.createDirectory(dir);
-        }
-      } catch (java.nio.file.FileAlreadyExistsException e) {
-        // another JVM made it meanwhile: checked below like any other
-      }
-    }
-    PrivateFiles.check(dir, null);
-    return dir;
   }
 
   /** Deletes the least recently opened plan folders beyond {@link #MAX_PLANS} (never {@code current}). */
