@@ -47,6 +47,7 @@ final class AgentOptions {
   static final String OTLP_PROTOCOL = "otlp_protocol";
   static final String OTLP_QUEUE_SPANS = "otlp_queue_spans";
   static final String PROMETHEUS = "prometheus";
+  static final String PROMETHEUS_SD = "prometheus_sd";
   static final String PEAK_GFLOPS = "peak_gflops";
   static final String HTML_REPORT = "html_report";
   static final String TRACE_GZIP = "trace_gzip";
@@ -89,6 +90,7 @@ final class AgentOptions {
     DEFAULTS.put(OTLP_PROTOCOL, "");
     DEFAULTS.put(OTLP_QUEUE_SPANS, "0");
     DEFAULTS.put(PROMETHEUS, "");
+    DEFAULTS.put(PROMETHEUS_SD, "");
     DEFAULTS.put(PEAK_GFLOPS, "0");
     DEFAULTS.put(HTML_REPORT, "true");
     DEFAULTS.put(TRACE_GZIP, "false");
@@ -217,7 +219,12 @@ final class AgentOptions {
       reject(SPANS, "must be CLASS#METHOD:CATEGORY entries separated by ';' ('*' a wildcard): " + e.getMessage());
     }
     if (!values.get(PROMETHEUS).isEmpty() && prometheusPort() < 0) {
-      reject(PROMETHEUS, "must be PORT or HOST:PORT with a port from 1 to 65535");
+      reject(PROMETHEUS, "must be PORT or HOST:PORT with a port from 0 (any free one) to 65535");
+    }
+    if (!isPath(values.get(PROMETHEUS_SD))) {
+      reject(PROMETHEUS_SD, "must name a folder");
+    } else if (!values.get(PROMETHEUS_SD).isEmpty() && values.get(PROMETHEUS).isEmpty()) {
+      reject(PROMETHEUS_SD, "must come with a scrape endpoint to announce (prometheus=HOST:PORT)");
     }
   }
 
@@ -437,6 +444,15 @@ final class AgentOptions {
     return Integer.parseInt(values.get(OTLP_QUEUE_SPANS));
   }
 
+  /**
+   * The folder where this JVM announces its scrape endpoint to Prometheus's file-based discovery (one
+   * {@code mltrace-*.json} per JVM, with its {@code worker} label); null when not set.
+   */
+  String prometheusSd() {
+    String p = values.get(PROMETHEUS_SD);
+    return p.isEmpty() ? null : p;
+  }
+
   /** The scrape endpoint's host: loopback unless the option names another. Null when there is no endpoint. */
   String prometheusHost() {
     String v = values.get(PROMETHEUS);
@@ -447,7 +463,7 @@ final class AgentOptions {
     return colon <= 0 ? "127.0.0.1" : v.substring(0, colon);
   }
 
-  /** -1 when there is no endpoint or the value is bad. */
+  /** -1 when there is no endpoint or the value is bad; 0: any free port. */
   int prometheusPort() {
     String v = values.get(PROMETHEUS);
     if (v.isEmpty()) {
@@ -455,7 +471,7 @@ final class AgentOptions {
     }
     try {
       int port = Integer.parseInt(v.substring(v.lastIndexOf(':') + 1));
-      return port >= 1 && port <= 65535 ? port : -1;
+      return port >= 0 && port <= 65535 ? port : -1;
     } catch (NumberFormatException e) {
       return -1;
     }

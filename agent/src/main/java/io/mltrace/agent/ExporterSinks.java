@@ -1,5 +1,8 @@
 package io.mltrace.agent;
 
+import io.mltrace.agent.cluster.PrometheusTarget;
+import io.mltrace.agent.cluster.WorkerIdentity;
+import io.mltrace.agent.control.AgentStatus;
 import io.mltrace.collector.Category;
 import io.mltrace.collector.StepSink;
 import io.mltrace.exporters.html.HtmlReportWriter;
@@ -26,12 +29,13 @@ final class ExporterSinks {
 
   static List<StepSink> create(AgentOptions options, Path out, List<Category> measured, Supplier<String> framework,
       Map<String, String> env, PrintStream err) {
-    return create(options, out, measured, framework, env, Map.of(), err);
+    return create(options, out, measured, framework, env, WorkerIdentity.NONE, err);
   }
 
-  /** @param resource resource attributes the agent found itself (a Spark executor's identity) */
+  /** @param worker this JVM's place in a cluster job: its resource attributes and Prometheus labels */
   static List<StepSink> create(AgentOptions options, Path out, List<Category> measured, Supplier<String> framework,
-      Map<String, String> env, Map<String, String> resource, PrintStream err) {
+      Map<String, String> env, WorkerIdentity worker, PrintStream err) {
+    Map<String, String> resource = worker.resourceAttributes();
     List<StepSink> sinks = new ArrayList<>();
     if (options.htmlReport()) {
       sinks.add(new HtmlReportWriter(out.resolve("report.html"), HTML_MAX_STEPS, measured));
@@ -54,7 +58,11 @@ final class ExporterSinks {
     if (promHost != null || !otlp.metricsEndpoint().isEmpty()) {
       OtlpTraceSink t = traces;
       try {
-        sinks.add(metrics(otlp, promHost, options, t));
+        MetricsSink metrics = metrics(otlp, promHost, options, t);
+        sinks.add(metrics);
+        if (promHost != null) {
+          announce(metrics.prometheusPort(), promHost, options, worker, sinks, err);
+        }
       } catch (Throwable e) {
         err.println("mltrace: Prometheus endpoint " + promHost + ":" + options.prometheusPort() + " not started ("
             + e + "); metrics endpoint disabled");
@@ -68,6 +76,29 @@ final class ExporterSinks {
       }
     }
     return sinks;
+  }
+
+  /**
+   * Publishes the scrape endpoint (the attach API's {@code status}; one stderr line when its port was chosen at
+   * start) and, with {@code prometheus_sd}, writes the file Prometheus discovers it by (deleted at exit).
+   */
+  private static void announce(int port, String host, AgentOptions options, WorkerIdentity worker,
+      List<StepSink> sinks, PrintStream err) {
+    String url = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + "/metrics";
+    AgentStatus.publish(AgentStatus.METRICS, url);
+    if (options.prometheusPort() == 0) {
+      err.println("mltrace: Prometheus endpoint " + url);
+    }
+    if (options.prometheusSd() == null) {
+      return;
+    }
+    try {
+      sinks.add(PrometheusTarget.announce(Path.of(options.prometheusSd()), host, port, worker.host(),
+          worker.prometheusLabels(ProcessHandle.current().pid())));
+    } catch (Throwable e) {
+      err.println("mltrace: Prometheus target file in " + options.prometheusSd() + " not written (" + e
+          + "); the endpoint runs, undiscovered");
+    }
   }
 
   private static MetricsSink metrics(OtlpSettings otlp, String promHost, AgentOptions options, OtlpTraceSink traces) {

@@ -1,6 +1,7 @@
 package io.mltrace.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mltrace.collector.Category;
@@ -13,6 +14,7 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -77,5 +79,40 @@ class ExporterSinksTest {
     AgentOptions ok = AgentOptions.parse("prometheus=9464", Map.of(), Map.of());
     assertEquals("127.0.0.1", ok.prometheusHost(), "loopback unless a host is named");
     assertEquals(9464, ok.prometheusPort());
+  }
+
+  @Test
+  void portZeroTakesAFreePortSaysWhichAndAnnouncesItToPrometheusUntilClosed() throws Exception {
+    Path sd = dir.resolve("sd");
+    List<StepSink> sinks = create("html_report=false,prometheus=127.0.0.1:0,prometheus_sd=" + sd, Map.of());
+    try {
+      assertEquals(2, sinks.size(), sinks::toString);
+      int port = ((MetricsSink) sinks.get(0)).prometheusPort();
+      assertTrue(port > 0, "a port was chosen: " + port);
+      String text = err.toString(StandardCharsets.UTF_8);
+      assertEquals("mltrace: Prometheus endpoint http://127.0.0.1:" + port + "/metrics", text.trim());
+      java.net.http.HttpResponse<String> scrape = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, scrape.statusCode());
+      Path file = ((io.mltrace.agent.cluster.PrometheusTarget) sinks.get(1)).file();
+      com.fasterxml.jackson.databind.JsonNode target = new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(file.toFile()).get(0);
+      assertEquals("127.0.0.1:" + port, target.get("targets").get(0).asText());
+      assertEquals("jvm-" + ProcessHandle.current().pid(), target.get("labels").get("worker").asText(),
+          "outside Spark the worker is the JVM");
+      sinks.get(1).close();
+      assertFalse(Files.exists(file), "gone with the JVM's exit, so Prometheus stops scraping it");
+    } finally {
+      sinks.forEach(StepSink::close);
+    }
+  }
+
+  @Test
+  void aDiscoveryFolderWithoutAnEndpointIsOneLine() {
+    AgentOptions o = AgentOptions.parse("prometheus_sd=/tmp/x", Map.of(), Map.of());
+    assertEquals(1, o.problems().size(), o.problems()::toString);
+    assertTrue(o.problems().get(0).contains("must come with a scrape endpoint"), o.problems()::toString);
+    assertEquals(null, o.prometheusSd());
   }
 }

@@ -233,7 +233,7 @@ class OptionFuzzTest {
         return random.nextBoolean() ? "-" + (1 + random.nextInt(50)) : random.nextBoolean() ? "NaN" : "fast";
       case "prometheus":
         return random.nextBoolean() ? "host:" + (65536 + random.nextInt(100000))
-            : random.nextBoolean() ? letters(3) + ":" + letters(4) : "0";
+            : random.nextBoolean() ? letters(3) + ":" + letters(4) : "-1";
       case "spans":
         return random.nextBoolean() ? letters(5) + "#" + letters(3) : "a.B#m:" + letters(6);
       default:

@@ -137,6 +137,27 @@ public final class WorkerIdentity {
   }
 
   /**
+   * The labels Prometheus attaches to every series it scrapes from this JVM (through the file it discovers it by):
+   * {@code worker} (the executor id, {@code driver}, or {@code jvm-<pid>} outside Spark), {@code app_id} when
+   * known, {@code role} and {@code pid}.
+   */
+  public Map<String, String> prometheusLabels(long thisPid) {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("worker", isNone() ? "jvm-" + thisPid : executorId);
+    if (!appId.isEmpty()) {
+      m.put("app_id", appId);
+    }
+    m.put("role", isNone() ? "jvm" : role);
+    m.put("pid", Long.toString(isNone() ? thisPid : pid));
+    return Collections.unmodifiableMap(m);
+  }
+
+  /** The host name the cluster manager gave this worker (or this machine's); empty outside Spark. */
+  public String host() {
+    return host;
+  }
+
+  /**
    * OpenTelemetry resource attributes: the semantic conventions' {@code host.name}, {@code process.pid} and
    * {@code service.instance.id}, and Spark's own ids; empty for {@link #NONE}.
    */

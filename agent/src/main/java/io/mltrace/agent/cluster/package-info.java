@@ -5,5 +5,8 @@
  * launch it) or the {@code SPARK_EXECUTOR_ID}/{@code SPARK_APPLICATION_ID} variables Kubernetes sets. The agent
  * puts it in {@code summary.json} ({@code worker}), in the OpenTelemetry resource, and in the executor's output
  * folder ({@code <output>/<app-id>/executor-<id>}), so that every executor of a job writes its own files.
+ * {@link io.mltrace.agent.cluster.PrometheusTarget} announces a JVM's scrape endpoint to Prometheus's file-based
+ * discovery with the worker's labels ({@code prometheus_sd}), so that executors sharing a machine, each on a free port,
+ * are scraped under their {@code worker} label.
  */
 package io.mltrace.agent.cluster;

@@ -15,6 +15,8 @@ public final class AgentStatus {
   public static final String ATTACH = PREFIX + "attach";
   public static final String ATTACH_PAUSE_NS = PREFIX + "attach_longest_pause_ns";
   public static final String OUTPUT = PREFIX + "output";
+  /** The Prometheus scrape endpoint's URL, when there is one (its port may have been chosen at start). */
+  public static final String METRICS = PREFIX + "metrics";
   public static final String STEPS = PREFIX + "steps";
   public static final String REPLY = PREFIX + "reply";
   public static final String WINDOW_ID = PREFIX + "window.id";

@@ -57,6 +57,10 @@ public final class MetricsSink implements StepSink {
 
   private final SdkMeterProvider provider;
   private final PrometheusHttpServer prometheus;
+  /** The scrape endpoint's port (the one chosen when asked for port 0); -1 without an endpoint. */
+  private final int prometheusPort;
+  /** Tries at a free port for {@code prometheus=HOST:0} before giving up (another process may take it first). */
+  static final int FREE_PORT_TRIES = 5;
   private final DoubleHistogram stepDuration;
   private final DoubleCounter stepTime;
   private final LongCounter steps;
@@ -89,10 +93,13 @@ public final class MetricsSink implements StepSink {
           .setInterval(otlp.metricInterval()).build());
     }
     if (prometheusHost != null) {
-      prometheus = PrometheusHttpServer.builder().setHost(prometheusHost).setPort(prometheusPort).build();
+      int[] bound = new int[1];
+      prometheus = startPrometheus(prometheusHost, prometheusPort, bound);
+      this.prometheusPort = bound[0];
       b.registerMetricReader(prometheus);
     } else {
       prometheus = null;
+      this.prometheusPort = -1;
     }
     provider = b.build();
     this.peakGflops = peakGflops;
@@ -187,6 +194,40 @@ public final class MetricsSink implements StepSink {
   @Override
   public void flush(RunStats stats) {
     lastStats = stats;
+  }
+
+  /**
+   * Starts the scrape endpoint on {@code port}, or with port 0 on a free port: one the system hands out for a moment
+   * (OpenTelemetry's server does not tell which port it bound), tried again when another process took it first.
+   * {@code bound[0]} gets the port.
+   */
+  static PrometheusHttpServer startPrometheus(String host, int port, int[] bound) {
+    if (port != 0) {
+      bound[0] = port;
+      return PrometheusHttpServer.builder().setHost(host).setPort(port).build();
+    }
+    RuntimeException last = null;
+    for (int i = 0; i < FREE_PORT_TRIES; i++) {
+      int free;
+      try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+        free = probe.getLocalPort();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      try {
+        PrometheusHttpServer server = PrometheusHttpServer.builder().setHost(host).setPort(free).build();
+        bound[0] = free;
+        return server;
+      } catch (RuntimeException e) {
+        last = e; // taken meanwhile: another free port
+      }
+    }
+    throw last;
+  }
+
+  /** The scrape endpoint's port (with {@code prometheus=HOST:0}, the free one it took); -1 without an endpoint. */
+  public int prometheusPort() {
+    return prometheusPort;
   }
 
   @Override

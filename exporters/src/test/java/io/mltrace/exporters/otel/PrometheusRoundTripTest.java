@@ -11,6 +11,7 @@ import io.mltrace.collector.RunStats;
 import io.mltrace.collector.Step;
 import io.mltrace.collector.StepSink;
 import io.mltrace.exporters.testing.LocalBackend;
+import io.mltrace.exporters.testing.Prometheus;
 import io.mltrace.exporters.testing.RecordedSteps;
 import io.opentelemetry.sdk.resources.Resource;
 import java.net.URLEncoder;
@@ -32,7 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
  * back through its HTTP API; the Grafana dashboard's queries name only metrics that exist there.
  */
 class PrometheusRoundTripTest {
-  static final Path PROMETHEUS = Paths.get("/usr/bin/prometheus");
   static final Path DASHBOARD = Paths.get(System.getProperty("mltrace.repo.dir", "..")
       + "/docs/grafana/mltrace-dashboard.json");
   static final ObjectMapper JSON = new ObjectMapper();
@@ -63,20 +63,8 @@ class PrometheusRoundTripTest {
         }
       };
       RecordedSteps recorded = RecordedSteps.runWithMemory(STEPS, true, open);
-      int promPort = LocalBackend.freePort();
-      Files.writeString(dir.resolve("prom.yml"), String.join("\n",
-          "global:",
-          "  scrape_interval: 1s",
-          "scrape_configs:",
-          "  - job_name: mltrace",
-          "    static_configs:",
-          "      - targets: ['127.0.0.1:" + scrapePort + "']",
-          ""));
-      try (LocalBackend prom = LocalBackend.start("prometheus", List.of(LocalBackend.tool(PROMETHEUS).toString(),
-          "--config.file=" + dir.resolve("prom.yml"), "--storage.tsdb.path=" + dir.resolve("data"),
-          "--web.listen-address=127.0.0.1:" + promPort), dir, "http://127.0.0.1:" + promPort + "/-/ready",
-          Duration.ofSeconds(30))) {
-        String api = "http://127.0.0.1:" + promPort;
+      try (Prometheus prom = Prometheus.scraping(dir, "127.0.0.1:" + scrapePort, "1s")) {
+        String api = prom.api;
         assertEquals(STEPS, value(api, "ml_steps_total", STEPS), 0.0, prom::log);
         assertEquals(STEPS, value(api, "ml_step_duration_seconds_count", STEPS), 0.0);
         double wall = 0;
@@ -140,7 +128,7 @@ class PrometheusRoundTripTest {
     for (JsonNode panel : dashboard.get("panels")) {
       for (JsonNode target : panel.path("targets")) {
         String expr = target.get("expr").asText();
-        String filled = expr.replace("$job", "mltrace").replace("$__rate_interval", "1m");
+        String filled = expr.replace("$job", "mltrace").replace("$worker", ".*").replace("$__rate_interval", "1m");
         JsonNode answer = JSON.readTree(LocalBackend.get(api + "/api/v1/query?query="
             + URLEncoder.encode(filled, StandardCharsets.UTF_8)).body());
         assertEquals("success", answer.path("status").asText(), () -> "panel '" + panel.get("title").asText()

@@ -209,6 +209,7 @@ public final class Commands {
       line(p, "guard", AgentStatus.GUARD);
       line(p, "attach", AgentStatus.ATTACH);
       line(p, "output", AgentStatus.OUTPUT);
+      line(p, "metrics", AgentStatus.METRICS);
       if (p.getProperty(AgentStatus.WINDOW_ID) != null) {
         out.println("window: " + p.getProperty(AgentStatus.WINDOW_ID) + " " + p.getProperty(AgentStatus.WINDOW_STATE)
             + ", " + p.getProperty(AgentStatus.WINDOW_STEPS) + " of " + p.getProperty(AgentStatus.WINDOW_TARGET)

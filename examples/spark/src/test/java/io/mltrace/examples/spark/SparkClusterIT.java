@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mltrace.exporters.testing.Jaeger;
+import io.mltrace.exporters.testing.Prometheus;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
  * the agent on the driver and on both executors. Each executor's folder holds its own files, named by its identity;
  * each executor's steps are DL4J's own per-worker fits (its {@code SparkTrainingStats}), and together they are the
  * job's minibatches; the spans of both executors reach one Jaeger under resources naming each. Then the same with gradient sharing ({@code SharedTrainingMaster}), where DL4J keeps no
- * stats: each executor's folder and identity, and steps that sum to the minibatches. Skipped only when the Spark distribution is not installed ({@code .ci/setup} installs it).
+ * stats: each executor's folder and identity, and steps that sum to the minibatches. The straggler run also has
+ * each JVM announce a free-port metrics endpoint to a real Prometheus, which holds both executors' series under their
+ * {@code worker} labels. Skipped only when the Spark distribution is not installed ({@code .ci/setup} installs it).
  */
 class SparkClusterIT {
   static final int BATCHES = 24;
@@ -85,13 +88,20 @@ class SparkClusterIT {
 
       // A straggler: executor 0 sleeps before each of its fits (its data is slow). One averaging round (each worker
       // fits its whole share, then the driver averages), so that no step of the other worker waits at a barrier.
+      // Each JVM takes a free port for its metrics and announces it to a real Prometheus through file discovery.
       Path slowOut = dir.resolve("out-slow");
-      Run slow = run(List.of(scripts.resolve("submit.sh").toString(), master, slowOut.toString(),
-          "batches=" + BATCHES, "batch=16", "averaging=" + BATCHES / 2, "slow-executor=0", "slow-ms=" + SLOW_MS), env,
-          dir.resolve("submit-slow.log"), JOB_S);
-      assertEquals(0, slow.exit, () -> "the straggler job failed:\n" + slow.tail(60));
-      awaitExecutorsExit(daemons);
-      assertTheSlowExecutorIsNamedTheStraggler(slowOut);
+      Path sd = Files.createDirectories(dir.resolve("prometheus-targets"));
+      Map<String, String> slowEnv = new java.util.HashMap<>(env);
+      slowEnv.put("AGENT_OPTIONS", "prometheus=127.0.0.1:0,prometheus_sd=" + sd);
+      try (Prometheus prometheus = Prometheus.discovering(dir, sd, "250ms")) {
+        Run slow = run(List.of(scripts.resolve("submit.sh").toString(), master, slowOut.toString(),
+            "batches=" + BATCHES, "batch=16", "averaging=" + BATCHES / 2, "slow-executor=0", "slow-ms=" + SLOW_MS),
+            slowEnv, dir.resolve("submit-slow.log"), JOB_S);
+        assertEquals(0, slow.exit, () -> "the straggler job failed:\n" + slow.tail(60));
+        awaitExecutorsExit(daemons);
+        assertTheSlowExecutorIsNamedTheStraggler(slowOut);
+        assertPrometheusHasBothExecutors(prometheus, slowOut);
+      }
 
       // Gradient sharing on the same cluster: DL4J keeps no SparkTrainingStats there, the agent's steps remain.
       Map<String, String> sharedEnv = new java.util.HashMap<>(env);
@@ -186,6 +196,33 @@ class SparkClusterIT {
     assertEquals(fitsPerJvm.values().stream().sorted().collect(Collectors.toList()),
         stepsPerExecutor.stream().sorted().collect(Collectors.toList()),
         "each executor's steps are DL4J's fits in one worker JVM");
+  }
+
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * Prometheus scraped both executors while they trained, each under its {@code worker} label and the application's
+   * id, and never more steps than each executor's own summary counted.
+   */
+  private void assertPrometheusHasBothExecutors(Prometheus prometheus, Path out) throws Exception {
+    Map<String, Double> steps = new TreeMap<>();
+    String app = null;
+    JsonNode result = prometheus.query(
+        "max by (worker, app_id) (max_over_time(ml_steps_total{role=\"executor\"}[10m]))");
+    for (JsonNode r : result) {
+      steps.put(r.get("metric").path("worker").asText(), Double.parseDouble(r.get("value").get(1).asText()));
+      app = r.get("metric").path("app_id").asText();
+    }
+    assertEquals(List.of("0", "1"), new ArrayList<>(steps.keySet()), () -> "both executors' series in Prometheus: "
+        + result + "\n" + prometheus.log());
+    for (Map.Entry<String, Double> e : steps.entrySet()) {
+      long counted = JSON.readTree(out.resolve(app).resolve("executor-" + e.getKey()).resolve("summary.json")
+          .toFile()).get("totals").get("steps").asLong();
+      System.out.println("SparkClusterIT: Prometheus scraped executor " + e.getKey() + " at " + e.getValue()
+          + " steps of the " + counted + " its summary counted");
+      assertTrue(e.getValue() > 0 && e.getValue() <= counted, "executor " + e.getKey() + ": " + e.getValue()
+          + " steps scraped of " + counted);
+    }
   }
 
   /** The executors' spans reached one Jaeger, each under a resource that names its executor and application. */
