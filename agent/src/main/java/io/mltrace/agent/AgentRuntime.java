@@ -93,6 +93,7 @@ public final class AgentRuntime {
     control.configure(policy(options));
     Installer installer = new Installer();
     List<FrameworkInstrumentation> hooked = new ArrayList<>(frameworks(options.memory(), options.nd4jTensors()));
+    hooked.add(io.mltrace.agent.cluster.SparkPhases.instrumentation());
     hooked.add(options.customSpans());
     // At launch the hooks are built on a background thread while this one starts JFR and the collector: no
     // framework class loads before premain returns, and the two together took 0.6 s of premain's 0.77 (issue 22).

@@ -74,6 +74,28 @@ class CustomSpansIT {
     assertTrue(pays >= 3 && builds >= 3, "spans in the detailed steps: pay " + pays + ", next " + builds);
   }
 
+  /**
+   * A custom span on a framework's own class: each framework's hooks were kept off the other frameworks' packages,
+   * and the custom spans counted as another framework, so a span named in DL4J's (or DJL's) package never applied.
+   * DL4J's MultiLayerNetwork.init runs once, outside the steps.
+   */
+  @Test
+  void aSpanOnAFrameworksOwnClassApplies() throws Exception {
+    String init = "org.deeplearning4j.nn.multilayer.MultiLayerNetwork";
+    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,console=off,spans=" + init + "#init:framework",
+        List.of(), "io.mltrace.examples.dl4j.Dl4jTraining", "--model", "mlp", "--steps", "3");
+    assertEquals(0, run.exitCode, run::toString);
+    int spans = 0;
+    for (JsonNode e : new ObjectMapper().readTree(out.resolve("trace.json").toFile()).get("traceEvents")) {
+      if (e.path("name").asText().equals(init + ".init") && e.path("ph").asText().equals("X")) {
+        spans++;
+      }
+    }
+    assertTrue(spans >= 1, "MultiLayerNetwork.init as a span: " + spans + "\n" + run);
+    JsonNode summary = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
+    assertEquals(3, summary.get("totals").get("steps").asLong(), "the steps are still steps");
+  }
+
   @Test
   void aMalformedSpansOptionIsOneLineAndTheJobRunsOn() throws Exception {
     ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,console=off,spans=" + JOB + "#next:loading",

@@ -37,13 +37,24 @@ public final class CustomSpans implements FrameworkInstrumentation {
     CATEGORIES.put("memcpy", Kind.OP_COPY);
   }
 
+  private final String name;
   private final List<Hook> hooks;
   /** What each entry's class pattern starts with, up to its first wildcard. */
   private final List<String> prefixes;
 
-  private CustomSpans(List<Hook> hooks, List<String> prefixes) {
+  private CustomSpans(String name, List<Hook> hooks, List<String> prefixes) {
+    this.name = name;
     this.hooks = hooks;
     this.prefixes = prefixes;
+  }
+
+  /**
+   * Spans the agent itself defines in the same syntax (a framework's phases that no step hook covers), under their
+   * own framework {@code name}. Throws on a bad entry: a built-in list is the agent's own code.
+   */
+  public static CustomSpans builtIn(String name, String entries) {
+    CustomSpans parsed = parse(entries);
+    return new CustomSpans(name, parsed.hooks, parsed.prefixes);
   }
 
   /**
@@ -54,7 +65,7 @@ public final class CustomSpans implements FrameworkInstrumentation {
     List<Hook> hooks = new ArrayList<>();
     List<String> prefixes = new ArrayList<>();
     if (value == null || value.isBlank()) {
-      return new CustomSpans(hooks, prefixes);
+      return new CustomSpans("custom", hooks, prefixes);
     }
     for (String raw : value.split(";")) {
       String entry = raw.trim();
@@ -85,7 +96,7 @@ public final class CustomSpans implements FrameworkInstrumentation {
           .bind(BoundKind.class, kind));
       prefixes.add(type.indexOf('*') < 0 ? type : type.substring(0, type.indexOf('*')));
     }
-    return new CustomSpans(hooks, prefixes);
+    return new CustomSpans("custom", hooks, prefixes);
   }
 
   /** A regular expression for a name pattern whose only special character is {@code *}. */
@@ -104,7 +115,7 @@ public final class CustomSpans implements FrameworkInstrumentation {
 
   @Override
   public String name() {
-    return "custom";
+    return name;
   }
 
   @Override

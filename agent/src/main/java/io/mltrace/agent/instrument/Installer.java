@@ -417,7 +417,8 @@ public final class Installer {
           others.addAll(other.ownPackages());
         }
       }
-      ElementMatcher.Junction<TypeDescription> scope = not(namePrefixes(others));
+      // ... unless the hook names them itself: a custom span (or the built-in Spark phases) on a DL4J class.
+      ElementMatcher.Junction<TypeDescription> scope = not(namePrefixes(others)).or(namePrefixes(f.namedPackages()));
       frameworksByName.putIfAbsent(f.name(), f);
       Map<String, Integer> seen = new java.util.HashMap<>();
       for (Hook hook : f.hooks()) {

@@ -85,6 +85,7 @@ class SparkClusterIT {
       assertJaegerHasBothExecutors(jaeger);
       List<Long> steps = assertExecutorsTracedTheirPartitions(out);
       assertEqualsDl4jFitsPerJvm(stats, steps);
+      assertPhasesAreSpans(out);
 
       // A straggler: executor 0 sleeps before each of its fits (its data is slow). One averaging round (each worker
       // fits its whole share, then the driver averages), so that no step of the other worker waits at a barrier.
@@ -113,6 +114,10 @@ class SparkClusterIT {
       assertEquals(0, shared.exit, () -> "the gradient-sharing job failed:\n" + shared.tail(60));
       awaitExecutorsExit(daemons);
       assertExecutorsTracedTheirPartitions(sharedOut);
+      Map<String, Integer> sharedDriver = spanCounts(sharedOut.resolve("driver").resolve("trace.json"));
+      System.out.println("SparkClusterIT: gradient sharing, driver phase spans " + sharedDriver);
+      assertEquals(1, sharedDriver.getOrDefault(
+          "org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster.executeTraining", 0), "" + sharedDriver);
     } finally {
       stop(scripts, clusterDir, env, daemons);
     }
@@ -146,6 +151,50 @@ class SparkClusterIT {
     }
     assertTrue(dataCause >= 0.9 * compared, "named with data as the cause in 90 % of steps: " + cli.output());
     assertTrue(Files.size(merged.resolve("trace.json")) > 0 && Files.exists(merged.resolve("report.html")));
+  }
+
+  /**
+   * The job's phases outside the steps are spans ({@code SparkPhases}): on the driver one round per split (the
+   * broadcast of the parameters and the aggregation of the results inside it), on the executors one model fetch and
+   * one result per partition they trained, and together as many partitions as the driver's rounds sent out (one per
+   * worker per split).
+   */
+  private static void assertPhasesAreSpans(Path out) throws IOException {
+    String avg = "org.deeplearning4j.spark.impl.paramavg.";
+    Map<String, Integer> driver = spanCounts(out.resolve("driver").resolve("trace.json"));
+    int rounds = driver.getOrDefault(avg + "ParameterAveragingTrainingMaster.doIteration", 0);
+    Path app = list(out).stream().filter(p -> p.getFileName().toString().startsWith("app-")).findFirst().get();
+    int fetched = 0;
+    int returned = 0;
+    for (Path executor : list(app)) {
+      Map<String, Integer> spans = spanCounts(executor.resolve("trace.json"));
+      int fetches = spans.getOrDefault(avg + "ParameterAveragingTrainingWorker.getInitialModel", 0);
+      int results = spans.getOrDefault(avg + "ParameterAveragingTrainingWorker.getFinalResult", 0);
+      System.out.println("SparkClusterIT: " + executor.getFileName() + " phase spans " + spans);
+      assertTrue(fetches > 0 && fetches == results, executor + ": a model fetch and a result per partition: "
+          + spans);
+      fetched += fetches;
+      returned += results;
+    }
+    System.out.println("SparkClusterIT: driver phase spans " + driver);
+    assertEquals(BATCHES / (2 * AVERAGING), rounds, "one round per split of 2 workers x " + AVERAGING
+        + " minibatches: " + driver);
+    assertEquals(rounds, driver.getOrDefault(avg + "ParameterAveragingTrainingMaster.processResults", 0), "" + driver);
+    assertTrue(driver.getOrDefault("org.apache.spark.api.java.JavaSparkContext.broadcast", 0) >= rounds, "" + driver);
+    assertEquals(2 * rounds, fetched, "each round's partitions, one per worker, fetched the model");
+    assertEquals(2 * rounds, returned);
+  }
+
+  /** Spans by name in a {@code trace.json} (complete events only). */
+  private static Map<String, Integer> spanCounts(Path trace) throws IOException {
+    Map<String, Integer> counts = new TreeMap<>();
+    for (JsonNode e : new ObjectMapper().readTree(trace.toFile()).get("traceEvents")) {
+      String name = e.path("name").asText();
+      if (e.path("ph").asText().equals("X") && (name.contains(".spark.") || name.contains("Accumulator"))) {
+        counts.merge(name, 1, Integer::sum);
+      }
+    }
+    return counts;
   }
 
   /** @return each executor's step count */
