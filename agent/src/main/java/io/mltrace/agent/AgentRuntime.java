@@ -335,9 +335,7 @@ public final class AgentRuntime {
   }
 
   private static Path cacheBase() {
-    String xdg = System.getenv("XDG_CACHE_HOME");
-    Path base = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-    return base.resolve("mltrace");
+    return BootstrapJar.cacheBase(System.getenv(), System.getProperties());
   }
 
   private static Path calibrationCache() {

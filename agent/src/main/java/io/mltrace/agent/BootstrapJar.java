@@ -96,9 +96,14 @@ final class BootstrapJar {
     if (!dir.isEmpty()) {
       return Path.of(dir);
     }
+    return cacheBase(env, properties).resolve("woven");
+  }
+
+  /** The agent's cache folder: {@code $XDG_CACHE_HOME/mltrace}, else {@code ~/.cache/mltrace}. */
+  static Path cacheBase(java.util.Map<String, String> env, java.util.Properties properties) {
     String xdg = env.get("XDG_CACHE_HOME");
     Path base = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(properties.getProperty("user.home"), ".cache");
-    return base.resolve("mltrace").resolve("woven");
+    return base.resolve("mltrace");
   }
 
   /** One option as {@code AgentOptions.parse} resolves it: the agent's arguments over the property over the env. */

@@ -1,11 +1,11 @@
 package io.mltrace.exporters;
 
 /** The few JSON helpers the writers need: the exporters carry no JSON library into the agent jar. */
-final class Json {
+public final class Json {
   private Json() {}
 
   /** Appends {@code s} as a JSON string literal. */
-  static StringBuilder string(StringBuilder out, String s) {
+  public static StringBuilder string(StringBuilder out, String s) {
     out.append('"');
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

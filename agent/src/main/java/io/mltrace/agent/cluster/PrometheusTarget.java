@@ -1,6 +1,7 @@
 package io.mltrace.agent.cluster;
 
 import io.mltrace.collector.StepSink;
+import io.mltrace.exporters.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,10 +38,10 @@ public final class PrometheusTarget implements StepSink {
     if (host.contains(":") && !host.startsWith("[")) {
       host = "[" + host + "]"; // an IPv6 literal in host:port
     }
-    StringBuilder json = new StringBuilder("[{\"targets\":[").append(quoted(host + ":" + port)).append("],\"labels\":{");
+    StringBuilder json = Json.string(new StringBuilder("[{\"targets\":["), host + ":" + port).append("],\"labels\":{");
     boolean first = true;
     for (Map.Entry<String, String> e : labels.entrySet()) {
-      json.append(first ? "" : ",").append(quoted(e.getKey())).append(':').append(quoted(e.getValue()));
+      Json.string(Json.string(json.append(first ? "" : ","), e.getKey()).append(':'), e.getValue());
       first = false;
     }
     json.append("}}]\n");
@@ -79,19 +80,5 @@ public final class PrometheusTarget implements StepSink {
 
   private static String safe(String s) {
     return s == null ? "" : s.replaceAll("[^A-Za-z0-9._-]", "_");
-  }
-
-  private static String quoted(String s) {
-    StringBuilder b = new StringBuilder("\"");
-    for (char c : s.toCharArray()) {
-      if (c == '"' || c == '\\') {
-        b.append('\\').append(c);
-      } else if (c < 0x20) {
-        b.append(String.format("\\u%04x", (int) c));
-      } else {
-        b.append(c);
-      }
-    }
-    return b.append('"').toString();
   }
 }
