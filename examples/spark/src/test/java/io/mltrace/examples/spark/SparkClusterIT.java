@@ -114,6 +114,7 @@ class SparkClusterIT {
       assertEquals(0, shared.exit, () -> "the gradient-sharing job failed:\n" + shared.tail(60));
       awaitExecutorsExit(daemons);
       assertExecutorsTracedTheirPartitions(sharedOut);
+      assertAttachToARunningApplication(scripts, master, env, daemons);
       Map<String, Integer> sharedDriver = spanCounts(sharedOut.resolve("driver").resolve("trace.json"));
       System.out.println("SparkClusterIT: gradient sharing, driver phase spans " + sharedDriver);
       assertEquals(1, sharedDriver.getOrDefault(
@@ -248,6 +249,81 @@ class SparkClusterIT {
   }
 
   static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * {@code mltrace attach --app <id>} on a job started without the agent: one command attaches to both executors of
+   * the running application, and each then writes its own folder with the steps it trained after the attach. (Here
+   * the attach lands as soon as both executors exist, which was before their first fit in the runs so far: every fit
+   * was traced. Attaching in the middle of training is {@code AttachIT}'s, on single JVMs.)
+   */
+  private void assertAttachToARunningApplication(Path scripts, String master, Map<String, String> env,
+      List<Long> daemons) throws Exception {
+    Map<String, String> plain = new java.util.HashMap<>(env);
+    plain.put("NO_AGENT", "1");
+    Path log = dir.resolve("submit-attach.log");
+    // 40 rounds of 2 x 30 fits: long enough to find the executors and attach while the application runs.
+    ProcessBuilder submit = new ProcessBuilder(scripts.resolve("submit.sh").toString(), master,
+        dir.resolve("out-plain").toString(), "batches=" + ATTACH_BATCHES, "batch=16", "averaging=30",
+        "epochs=" + ATTACH_EPOCHS).redirectErrorStream(true).redirectOutput(log.toFile());
+    submit.environment().putAll(plain);
+    Process job = submit.start();
+    try {
+      String app = null;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (app == null && System.nanoTime() < deadline) {
+        app = runningApplication(2);
+        Thread.sleep(200);
+      }
+      assertTrue(app != null, "two executors of one application appeared:\n" + new Run(-1, log).tail(40));
+      Path attached = dir.resolve("attached");
+      List<String> cli = List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+          System.getProperty("mltrace.agent.jar"), "attach", "--app", app, "output=" + attached, "report_interval=0");
+      Run attach = run(cli, Map.of(), dir.resolve("attach.log"), 120);
+      assertEquals(0, attach.exit, () -> "attach failed:\n" + attach.tail(20));
+      String appId = app;
+      assertTrue(attach.lines().stream().anyMatch(l -> l.contains("application " + appId
+          + ": 2 executor JVM(s) found, all attached")), () -> attach.tail(20));
+      assertTrue(job.waitFor(JOB_S, TimeUnit.SECONDS), "the job ended");
+      assertEquals(0, job.exitValue(), () -> "the job failed:\n" + new Run(-1, log).tail(60));
+      awaitExecutorsExit(daemons);
+      long total = 0;
+      for (Path executor : list(attached.resolve(app))) {
+        long steps = JSON.readTree(executor.resolve("summary.json").toFile()).get("totals").get("steps").asLong();
+        System.out.println("SparkClusterIT: attached to " + executor.getFileName() + ": " + steps + " steps");
+        assertTrue(steps > 0, executor + " traced after the attach");
+        total += steps;
+      }
+      assertEquals(2, list(attached.resolve(app)).size(), "a folder per executor");
+      assertTrue(total <= (long) ATTACH_BATCHES * ATTACH_EPOCHS, "no more steps than fits: " + total);
+    } finally {
+      job.descendants().forEach(ProcessHandle::destroyForcibly);
+      job.destroyForcibly();
+    }
+  }
+
+  static final int ATTACH_BATCHES = 120;
+  static final int ATTACH_EPOCHS = 20;
+
+  /** The application id that {@code executors} live executor JVMs carry on their command lines, or null. */
+  private static String runningApplication(int executors) {
+    Map<String, Integer> byApp = new TreeMap<>();
+    ProcessHandle.allProcesses().forEach(p -> {
+      String[] args = p.info().arguments().orElse(new String[0]);
+      boolean executor = false;
+      String app = null;
+      for (int i = 0; i < args.length; i++) {
+        executor |= args[i].endsWith("CoarseGrainedExecutorBackend");
+        if (args[i].equals("--app-id") && i + 1 < args.length) {
+          app = args[i + 1];
+        }
+      }
+      if (executor && app != null && p.isAlive()) {
+        byApp.merge(app, 1, Integer::sum);
+      }
+    });
+    return byApp.entrySet().stream().filter(e -> e.getValue() >= executors).map(Map.Entry::getKey).findFirst()
+        .orElse(null);
+  }
 
   /**
    * Prometheus scraped both executors while they trained, each under its {@code worker} label and the application's
