@@ -63,8 +63,8 @@ class ProductionModeTruthIT {
    * (direct buffers) as tensors, and MKL takes alignment-dependent paths through them (a different summation order);
    * where a direct buffer lands depends on what else the process allocated natively meanwhile, which any agent
    * changes (its threads, the JIT compiling its code). The DJL LSTM job, whose held-out loss is large (18.2) and
-   * amplifies the last bits, ended at another loss in 1-4 of 40 runs with the agent in any mode (once NaN in CI), in
-   * 0 of 50 without it, and in 0 of 40 with the agent and this property (wave 2, session 9).
+   * amplifies the last bits, ended at another loss in about 1 run in 20 with the agent in any mode (2 of 60 by
+   * default, one NaN; once NaN in CI), in 0 of 50 without it, and in 0 of 100 with the agent and this property.
    */
   static final String PAGE_ALIGNED_DIRECT_MEMORY = "-Dsun.nio.PageAlignDirectMemory=true";
   static final Pattern TRUTH = Pattern.compile("datatruth step (\\d+) ns (\\d+)");
