@@ -163,14 +163,15 @@ public final class AgentRuntime {
       try {
         StartupLog.mark("shutdown hook entered");
         // First the drain that hands the last steps to the early sinks (JFR events): the JVM's JFR hook, running
-        // concurrently, stops the recordings soon. This narrows that race after System.exit; it cannot close it.
+        // concurrently, stops the recordings soon. After System.exit or a signal the drain before the hooks
+        // (ShutdownHookIn) has done this already; this one covers a JVM where it could not be woven.
         collector.drainOnce();
         if (gpu != null) {
           gpu.finish(); // the last window's records reach the collector before it closes
         }
-        // No dump here (System.exit from any thread): the JVM's JFR hook, running concurrently, stops the recording
-        // and a dump racing with it logs JFR errors. The stream then reads the recording's last chunk and ends, and
-        // an ended stream is complete: close() waits until then (at most the stream's next poll, a second).
+        // No dump here: the JVM's JFR hook, running concurrently, stops the recording and a dump racing with it logs
+        // JFR errors. The dump came before the hooks (main returned, System.exit, a signal); else the stream reads
+        // the recording's last chunk and ends, and close() waits until then (at most the stream's next poll, 1 s).
         collector.close();
         StartupLog.mark("outputs written; " + installer.weavingReport());
         if (gpu != null && !options.console().equals("off")) {
@@ -213,7 +214,30 @@ public final class AgentRuntime {
       System.err.println("mltrace: " + started);
     }
     reply(request, true, started);
+    // 15-25 ms (loading the shaded ASM, one retransformation): on a thread of its own, not the application's. A JVM
+    // that ends before it is done has the shutdown hook's drain only.
+    Thread exitEntry = new Thread(() -> StartupLog.mark(ShutdownHookIn.install(inst,
+        () -> beforeShutdownHooks(collector, jvm)) ? "exit entry woven" : "exit entry not woven: the hook drains"),
+        "mltrace-exit-entry");
+    exitEntry.setDaemon(true);
+    exitEntry.start();
     StartupLog.mark("premain done");
+  }
+
+  /**
+   * What the JVM's ending through {@code System.exit} or a signal runs before its shutdown hooks, on the thread that
+   * ends it: the JVM events recorded until now read from a dump of the recording (the stream's next delivery would
+   * come up to a second later, and the JVM's JFR hook may stop the recording first), then one drain, which hands
+   * every step closed so far to the early sinks (the JFR events of {@code jfr=}) while the recordings still run.
+   * Events recorded after the dump (steps still running on other threads while the JVM ends) are not delivered.
+   */
+  private static void beforeShutdownHooks(Collector collector, JfrSource jvm) {
+    StartupLog.mark("exit: before the shutdown hooks");
+    if (jvm != null) {
+      StartupLog.mark("JVM events " + (jvm.finish() ? "read from a dump" : "left to the ending stream"));
+    }
+    collector.drainOnce();
+    StartupLog.mark("steps drained before the shutdown hooks");
   }
 
   /**

@@ -42,6 +42,10 @@ final class ChildJvm {
   static final ThreadLocal<java.util.Map<String, String>> EXTRA_ENV =
       ThreadLocal.withInitial(java.util.HashMap::new);
 
+  /** The JDK of the children this thread starts (set by a test, cleared after); by default the test's own. */
+  static final ThreadLocal<Path> JAVA_HOME =
+      ThreadLocal.withInitial(() -> Paths.get(System.getProperty("java.home")));
+
   /** A class path appended to the examples' for the children this thread starts (set by a test, cleared after). */
   static final ThreadLocal<String> EXTRA_CLASSPATH = ThreadLocal.withInitial(() -> "");
 
@@ -69,7 +73,7 @@ final class ChildJvm {
   static ChildJvm runWithClasspath(String agentArgs, List<String> jvmArgs, String classpath, String mainClass,
       String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
-    cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add(JAVA_HOME.get().resolve("bin").resolve("java").toString());
     cmd.add("-Xshare:auto");
     if (agentArgs != null) {
       cmd.add("-javaagent:" + AGENT_JAR.toAbsolutePath() + (agentArgs.isEmpty() ? "" : "=" + agentArgs));

@@ -15,6 +15,9 @@
  * steps; it allocates (a weak reference, a stack walk) only in steps that capture creation sites, and takes a lock
  * only for ND4J's collectable buffers and for the rare close of a tensor that outlived its step.
  *
+ * <p>{@link io.mltrace.bootstrap.ShutdownEntry} is the one bridge class that a JDK class calls: the agent weaves a call
+ * to it into {@code java.lang.Shutdown.exit}, so that the last steps are read before the JVM's shutdown hooks run.
+ *
  * <p><b>The record layout: the contract between the bridge and the collector.</b> A record is
  * {@link io.mltrace.bootstrap.Slots#WIDTH} longs and an interned name:
  * <ul>

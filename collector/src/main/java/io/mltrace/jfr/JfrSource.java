@@ -181,8 +181,8 @@ public final class JfrSource implements ActivitySource {
    * Delivers every event recorded until now without waiting for the stream's next flush (up to a second): dumps the
    * recording, which writes out every thread's buffer, and queues the dump's events that the stream has not
    * delivered. Afterwards the source is complete and the stream's deliveries are ignored; call it when the job is
-   * done (its main thread returned, nothing else runs), before the JVM shuts down: a dump racing with the JVM's JFR
-   * shutdown hook logs JFR errors. Returns false, changing nothing, when the recording can no longer be dumped (the
+   * done (its main thread returned, or {@code System.exit} or a signal entered {@code Shutdown.exit}), before the JVM
+   * runs its shutdown hooks: a dump racing with the JVM's JFR shutdown hook logs JFR errors. Returns false, changing nothing, when the recording can no longer be dumped (the
    * stream then ends on its own).
    */
   public synchronized boolean finish() {
