@@ -9,7 +9,8 @@
 # with the defaults and no weaving cache (weave_cache=off: what a JVM pays when the cache does not know its classes,
 # the first run of a build) and with mode=full (cache warm), in that order (the runs' output files are written and discarded). Per run: wall time of the process, the JVM's uptime when the
 # training loop's first class loaded (EasyTrain for DJL, Solver for DL4J: the first step starts then; from
-# -Xlog:class+load, which every variant pays alike), and the process's CPU time. Prints every run, then per job
+# -Xlog:class+load, which every variant pays alike; plus the time a build that starts JFR beside the job held its
+# first step, from startup_log), and the process's CPU time. Prints every run, then per job
 # and variant the median and the range, and the median added over "none".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,8 +25,9 @@ declare -A MAIN=([djl]=io.mltrace.examples.djl.MlpTraining [dl4j]=io.mltrace.exa
 declare -A ARGS=([djl]="--steps 3" [dl4j]="--model mlp --steps 3")
 declare -A FIRST=([djl]=ai.djl.training.EasyTrain [dl4j]=org.deeplearning4j.optimize.Solver)
 CACHE="weave_cache_dir=$WORK/cache"
-declare -A AGENT=([none]="" [default]="=output=$WORK/out,console=off,$CACHE" [nocache]="=output=$WORK/out,console=off,weave_cache=off"
-  [full]="=output=$WORK/out,console=off,mode=full,$CACHE")
+declare -A AGENT=([none]="" [default]="=output=$WORK/out,console=off,startup_log=true,$CACHE"
+  [nocache]="=output=$WORK/out,console=off,startup_log=true,weave_cache=off"
+  [full]="=output=$WORK/out,console=off,startup_log=true,mode=full,$CACHE")
 declare -A AGENT_JAR_OF=([default]=$JAR [nocache]=$JAR [full]=$JAR)
 VARIANTS="none default nocache full"
 if [[ -n ${BEFORE_JAR:-} ]]; then
@@ -56,6 +58,10 @@ for round in $(seq 1 "$ROUNDS"); do
         -cp "$CP" "${MAIN[$job]}" ${ARGS[$job]} > "$WORK/stdout" 2> "$WORK/stderr"
       end=$(date +%s%N)
       first=$(grep -m1 " ${FIRST[$job]} " "$WORK/classes.log" | sed -E 's/^\[([0-9.]+)s\].*/\1/')
+      # A build that starts JFR beside the job holds its first step until JFR records (StepGate): that wait is
+      # after the loop's first class loaded, so it is added (startup_log prints it at exit; 0 for older builds).
+      held=$(grep -o 'first steps held for JFR [0-9]* ms' "$WORK/stderr" | grep -o '[0-9]*' || true)
+      [[ -n $first && -n $held ]] && first=$(echo "$first + $held / 1000" | bc -l | awk '{printf "%.3f", $1}')
       cpu=$(awk '{print $1 + $2}' "$WORK/cpu")
       line=$(printf '%s\t%s\t%s\t%.3f\t%s\t%s' "$round" "$job" "$variant" "$(echo "($end - $start) / 1000000000" | bc -l)" \
         "${first:-NA}" "$cpu")

@@ -19,6 +19,7 @@ import io.mltrace.bootstrap.HotPathCalibration;
 import io.mltrace.bootstrap.MemoryGauges;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.Sampling;
+import io.mltrace.bootstrap.StepGate;
 import io.mltrace.bootstrap.TensorLife;
 import io.mltrace.bootstrap.ThreadRegistry;
 import io.mltrace.collector.Category;
@@ -106,8 +107,17 @@ public final class AgentRuntime {
     if (!options.console().equals("off")) {
       sinks.add(new ConsoleReporter(System.out, options.console().equals("steps")));
     }
-    JfrSource jvm = options.jvmEvents() ? startJvmEvents(options) : null;
-    StartupLog.mark("JFR stream started");
+    // At launch JFR starts beside the application (its initialization takes 0.2-0.3 s): no step opens before the
+    // recording runs (StepGate, released by the stream's thread), and the job reaches its first step that much
+    // sooner. An attaching agent waits for the recording itself instead (below): its threads are not the job's.
+    if (!attached && options.jvmEvents()) {
+      StepGate.hold(JFR_RECORDING_WAIT_MILLIS);
+    }
+    JfrSource jvm = options.jvmEvents() ? startJvmEvents(options, attached) : null;
+    if (jvm == null) {
+      StepGate.release();
+    }
+    StartupLog.mark("JFR stream starting");
     List<Category> measured = jvm != null ? MEASURED_WITH_JVM : MEASURED;
     GemmCalibration calibration = new GemmCalibration(inst, calibrationCache());
     DoubleSupplier peakGflops = () -> options.peakGflops() > 0 ? options.peakGflops() : calibration.peakGflops();
@@ -173,7 +183,8 @@ public final class AgentRuntime {
         // JFR errors. The dump came before the hooks (main returned, System.exit, a signal); else the stream reads
         // the recording's last chunk and ends, and close() waits until then (at most the stream's next poll, 1 s).
         collector.close();
-        StartupLog.mark("outputs written; " + installer.weavingReport());
+        StartupLog.mark("outputs written; " + installer.weavingReport() + "; first steps held for JFR "
+            + StepGate.waitedNanos() / 1_000_000 + " ms");
         if (gpu != null && !options.console().equals("off")) {
           System.out.println("mltrace: " + gpu.stats());
         }
@@ -192,7 +203,7 @@ public final class AgentRuntime {
     StartupLog.mark("collector started");
     // No step before JFR records: its first ones would lose their JVM events (issue 22: with a warm weaving cache a
     // job's first steps can come within 0.5 s of premain, before the stream's recording ran).
-    if (jvm != null) {
+    if (jvm != null && attached) {
       StartupLog.mark(jvm.awaitRecording(JFR_RECORDING_WAIT_MILLIS) ? "JFR recording" : "JFR not recording yet");
     }
     Recorder.setEnabled(true);
@@ -291,10 +302,13 @@ public final class AgentRuntime {
    * application's main: started on a background thread instead, JFR's start (its safepoints, retransforming the
    * JDK's event classes) overlapped the job's first steps and was billed to them as jit_safepoint (issue 22).
    */
-  private static JfrSource startJvmEvents(AgentOptions options) {
+  private static JfrSource startJvmEvents(AgentOptions options, boolean attached) {
     try {
       JfrSource source = JfrSource.start(options.samplePeriodMillis(), options.waitThresholdMillis(), 200_000,
-          options.memory());
+          options.memory(), attached ? () -> { } : () -> {
+            StepGate.release();
+            StartupLog.mark("JFR recording: steps may open");
+          });
       source.stopWhenDiskLow(options.jvmEventsMinFreeMb() * 1024 * 1024, System.err::println);
       return source;
     } catch (Throwable t) {

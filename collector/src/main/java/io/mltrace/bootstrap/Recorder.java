@@ -51,6 +51,9 @@ public final class Recorder {
     ThreadRecorder tr = ThreadRegistry.local();
     long now = System.nanoTime();
     if (!tr.inStep() && tr.rootDepth() == 0) {
+      if (StepGate.pass()) {
+        now = System.nanoTime(); // the step starts after the wait
+      }
       tr.openStep(now, Sampling.isSampled(STEPS.get() + 1, now));
       tr.profile().reset(false); // only a step opened by the previous one's end can have the profiler running
     }
@@ -83,6 +86,9 @@ public final class Recorder {
     ThreadRecorder tr = ThreadRegistry.local();
     long now = System.nanoTime();
     if (!tr.inStep() && tr.loopThread() && tr.rootDepth() == 0) {
+      if (StepGate.pass()) {
+        now = System.nanoTime();
+      }
       tr.openStep(now, Sampling.isSampled(STEPS.get() + 1, now));
       tr.profile().reset(false);
     }

@@ -40,7 +40,13 @@ public final class JfrSource implements ActivitySource {
   /** Events ending this much before the watermark are read from the dump too (and dropped if already delivered). */
   private static final long OVERLAP_NS = 100_000_000L;
 
-  private final RecordingStream stream;
+  /** Made on the stream's own thread (JFR's initialization, 0.2-0.3 s, is not the caller's); null until then. */
+  private RecordingStream stream;
+  /** Guards {@link #stream} and {@link #closed}: the stream's thread hands the stream over against {@link #close()}. */
+  private final Object streamLock = new Object();
+  private boolean closed;
+  /** Run once when the recording runs, or when it never will (JFR failed or was closed first). */
+  private final Runnable onRecording;
   private final AgentClock clock = new AgentClock();
   private final ConcurrentLinkedQueue<ExternalActivity> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
@@ -69,16 +75,23 @@ public final class JfrSource implements ActivitySource {
     @Override
     public void recordingStateChanged(Recording r) {
       if (r.getState() == RecordingState.RUNNING) {
-        recording.countDown();
+        recordingRuns();
       }
     }
   };
 
-  private JfrSource(RecordingStream stream, int maxQueued) {
-    this.stream = stream;
+  private JfrSource(int maxQueued, Runnable onRecording) {
     this.maxQueued = maxQueued;
+    this.onRecording = onRecording;
     this.watermark = System.nanoTime();
     this.latestHeartbeat = watermark;
+  }
+
+  private void recordingRuns() {
+    if (recording.getCount() > 0) {
+      recording.countDown();
+      onRecording.run();
+    }
   }
 
   /**
@@ -91,8 +104,46 @@ public final class JfrSource implements ActivitySource {
 
   /** As {@link #start(long, long, int)}; {@code heapAfterGc} false leaves JFR's GC heap summaries off. */
   public static JfrSource start(long sampleMillis, long waitMillis, int maxQueued, boolean heapAfterGc) {
+    return start(sampleMillis, waitMillis, maxQueued, heapAfterGc, () -> { });
+  }
+
+  /**
+   * As {@link #start(long, long, int, boolean)}, calling {@code onRecording} once, on a JFR thread, when the
+   * recording runs (or when it never will). Returns at once: JFR itself is initialized on the stream's thread
+   * ({@code FlightRecorder}'s first use takes 0.2-0.3 s: its event metadata, its instrumentation of the JDK's file and
+   * socket classes), so a caller that needs the recording waits for it ({@link #awaitRecording}) or for the callback.
+   */
+  public static JfrSource start(long sampleMillis, long waitMillis, int maxQueued, boolean heapAfterGc,
+      Runnable onRecording) {
+    JfrSource source = new JfrSource(maxQueued, onRecording);
+    // RecordingStream.startAsync() would make a thread that inherits the caller's (premain's) non-daemon status
+    // and keep the application's JVM alive at exit: run the stream on a daemon thread of our own instead.
+    Thread t = new Thread(() -> {
+      try {
+        RecordingStream rs = source.configure(sampleMillis, waitMillis, heapAfterGc);
+        synchronized (source.streamLock) {
+          if (source.closed) {
+            rs.close();
+            return;
+          }
+          source.stream = rs;
+        }
+        rs.start();
+      } catch (Throwable ignored) {
+        // JFR unavailable or closed under us: the steps go on without JVM events (complete, below).
+      } finally {
+        source.complete = true; // a stream that ended or failed delivers nothing more
+        source.recordingRuns();
+        FlightRecorder.removeListener(source.recordingStarted);
+      }
+    }, "mltrace-jfr");
+    t.setDaemon(true);
+    t.start();
+    return source;
+  }
+
+  private RecordingStream configure(long sampleMillis, long waitMillis, boolean heapAfterGc) {
     RecordingStream rs = new RecordingStream();
-    JfrSource source = new JfrSource(rs, maxQueued);
     rs.setMaxAge(Duration.ofSeconds(10));
     rs.enable("jdk.GCPhasePause").withoutThreshold();
     rs.enable("jdk.SafepointBegin").withoutThreshold();
@@ -113,34 +164,22 @@ public final class JfrSource implements ActivitySource {
       rs.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(sampleMillis));
       rs.enable("jdk.NativeMethodSample").withPeriod(Duration.ofMillis(sampleMillis));
     }
-    new JvmEvents(source.clock, source::fromStream).handle(rs);
+    new JvmEvents(clock, this::fromStream).handle(rs);
     FlightRecorder.addPeriodicEvent(HeartbeatEvent.class, BEAT);
     rs.enable(HeartbeatEvent.class).withPeriod(Duration.ofMillis(100));
-    rs.onEvent("mltrace.Heartbeat", source::heartbeat);
-    rs.onFlush(source::flushed);
+    rs.onEvent("mltrace.Heartbeat", this::heartbeat);
+    rs.onFlush(this::flushed);
     // At exit the JVM's JFR hook stops the recording; the stream then delivers the rest and ends.
-    rs.onClose(() -> source.complete = true);
-    // RecordingStream.startAsync() would make a thread that inherits the caller's (premain's) non-daemon status
-    // and keep the application's JVM alive at exit: run the stream on a daemon thread of our own instead.
-    FlightRecorder.addListener(source.recordingStarted);
-    Thread t = new Thread(() -> {
-      try {
-        rs.start();
-      } finally {
-        source.complete = true; // a stream that failed delivers nothing more either
-        source.recording.countDown();
-      }
-    }, "mltrace-jfr");
-    t.setDaemon(true);
-    t.start();
-    return source;
+    rs.onClose(() -> complete = true);
+    FlightRecorder.addListener(recordingStarted);
+    return rs;
   }
 
   /**
-   * Waits at most {@code timeoutMillis} until the stream's recording runs: the stream starts it on its own thread
-   * (40-50 ms, more on a busy machine), and a JVM event before that is never recorded. premain waits here so that a
-   * job whose first steps come right after it (a warm weaving cache) does not lose their GC pauses and safepoints.
-   * True when it runs.
+   * Waits at most {@code timeoutMillis} until the stream's recording runs (or JFR failed): the stream initializes JFR
+   * and starts it on its own thread (0.25-0.35 s, more on a busy machine), and a JVM event before that is never
+   * recorded. An attaching agent waits here before it enables the recorder; at launch the agent holds the first
+   * steps instead ({@code StepGate}), so that the application starts while JFR does. True when it runs.
    */
   public boolean awaitRecording(long timeoutMillis) {
     try {
@@ -148,8 +187,6 @@ public final class JfrSource implements ActivitySource {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
-    } finally {
-      FlightRecorder.removeListener(recordingStarted);
     }
   }
 
@@ -189,10 +226,17 @@ public final class JfrSource implements ActivitySource {
     if (complete) {
       return true;
     }
+    RecordingStream rs;
+    synchronized (streamLock) {
+      rs = stream;
+    }
+    if (rs == null) {
+      return false; // JFR is still starting: nothing recorded yet
+    }
     Path file = null;
     try {
       file = Files.createTempFile("mltrace-end", ".jfr");
-      stream.dump(file);
+      rs.dump(file);
       long cut = watermark - OVERLAP_NS;
       List<ExternalActivity> read = new ArrayList<>();
       List<Delivered> keys = new ArrayList<>();
@@ -236,9 +280,16 @@ public final class JfrSource implements ActivitySource {
   @Override
   public void close() {
     complete = true;
+    RecordingStream rs;
+    synchronized (streamLock) {
+      closed = true;
+      rs = stream;
+    }
     FlightRecorder.removeListener(recordingStarted);
     FlightRecorder.removePeriodicEvent(BEAT);
-    stream.close();
+    if (rs != null) {
+      rs.close();
+    }
   }
 
   // ---- stream thread ---------------------------------------------------------------------------------------------
