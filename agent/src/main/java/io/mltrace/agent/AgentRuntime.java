@@ -108,12 +108,13 @@ public final class AgentRuntime {
       sinks.add(new ConsoleReporter(System.out, options.console().equals("steps")));
     }
     // At launch JFR starts beside the application (its initialization takes 0.2-0.3 s): no step opens before the
-    // recording runs (StepGate, released by the stream's thread), and the job reaches its first step that much
-    // sooner. An attaching agent waits for the recording itself instead (below): its threads are not the job's.
+    // recording runs (StepGate, released by mltrace-start: finishStartBesideTheJob), and the job reaches its first
+    // step that much sooner. An attaching agent waits for the recording itself instead (below): its threads are not
+    // the job's.
     if (!attached && options.jvmEvents()) {
       StepGate.hold(JFR_RECORDING_WAIT_MILLIS);
     }
-    JfrSource jvm = options.jvmEvents() ? startJvmEvents(options, attached) : null;
+    JfrSource jvm = options.jvmEvents() ? startJvmEvents(options) : null;
     if (jvm == null) {
       StepGate.release();
     }
@@ -225,14 +226,39 @@ public final class AgentRuntime {
       System.err.println("mltrace: " + started);
     }
     reply(request, true, started);
-    // 15-25 ms (loading the shaded ASM, one retransformation): on a thread of its own, not the application's. A JVM
-    // that ends before it is done has the shutdown hook's drain only.
-    Thread exitEntry = new Thread(() -> StartupLog.mark(ShutdownHookIn.install(inst,
-        () -> beforeShutdownHooks(collector, jvm)) ? "exit entry woven" : "exit entry not woven: the hook drains"),
-        "mltrace-exit-entry");
-    exitEntry.setDaemon(true);
-    exitEntry.start();
+    Thread beside = new Thread(() -> finishStartBesideTheJob(inst, collector, jvm), "mltrace-start");
+    beside.setDaemon(true);
+    beside.start();
     StartupLog.mark("premain done");
+  }
+
+  /**
+   * The start-up work that need not delay the application, on {@code mltrace-start} after premain, in this order,
+   * before the first steps may open ({@link StepGate}, held at launch while JFR starts): wait until JFR records; weave
+   * the exit entry ({@link ShutdownHookIn}: 15-25 ms, loading the shaded ASM, and a 4-5 ms retransformation
+   * safepoint); register the agent's JFR event types ({@link JfrEventWriter#registerEventTypes()}: an event class
+   * loaded before JFR was initialized is instrumented by a class redefinition at its first commit, a 5-13 ms
+   * safepoint); then open the gate. Why here: each of those pauses, inside a step, is {@code jit_safepoint} time the
+   * job would not have had without the agent (a 4-step job's steps 2 and 3 read 12-20 ms of it when they came later).
+   * A JVM that ends before the exit entry is woven has the shutdown hook's drain only.
+   */
+  private static void finishStartBesideTheJob(Instrumentation inst, Collector collector, JfrSource jvm) {
+    try {
+      if (jvm != null && StepGate.isHeld()) {
+        StartupLog.mark(jvm.awaitRecording(JFR_RECORDING_WAIT_MILLIS) ? "JFR recording" : "JFR not recording yet");
+      }
+      StartupLog.mark(ShutdownHookIn.install(inst, () -> beforeShutdownHooks(collector, jvm))
+          ? "exit entry woven" : "exit entry not woven: the hook drains");
+      if (jvm != null && ModuleLayer.boot().findModule("jdk.jfr").isPresent()) {
+        JfrEventWriter.registerEventTypes();
+        StartupLog.mark("JFR event types registered");
+      }
+    } catch (Throwable t) {
+      // Each part is optional: without it the agent works as before it existed.
+    } finally {
+      StepGate.release();
+      StartupLog.mark("steps may open");
+    }
   }
 
   /**
@@ -302,13 +328,10 @@ public final class AgentRuntime {
    * application's main: started on a background thread instead, JFR's start (its safepoints, retransforming the
    * JDK's event classes) overlapped the job's first steps and was billed to them as jit_safepoint (issue 22).
    */
-  private static JfrSource startJvmEvents(AgentOptions options, boolean attached) {
+  private static JfrSource startJvmEvents(AgentOptions options) {
     try {
       JfrSource source = JfrSource.start(options.samplePeriodMillis(), options.waitThresholdMillis(), 200_000,
-          options.memory(), attached ? () -> { } : () -> {
-            StepGate.release();
-            StartupLog.mark("JFR recording: steps may open");
-          });
+          options.memory());
       source.stopWhenDiskLow(options.jvmEventsMinFreeMb() * 1024 * 1024, System.err::println);
       return source;
     } catch (Throwable t) {
