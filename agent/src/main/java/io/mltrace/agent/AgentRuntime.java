@@ -19,6 +19,7 @@ import io.mltrace.bootstrap.HotPathCalibration;
 import io.mltrace.bootstrap.MemoryGauges;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.Sampling;
+import io.mltrace.bootstrap.ShutdownEntry;
 import io.mltrace.bootstrap.StepGate;
 import io.mltrace.bootstrap.TensorLife;
 import io.mltrace.bootstrap.ThreadRegistry;
@@ -119,6 +120,10 @@ public final class AgentRuntime {
       StepGate.release();
     }
     StartupLog.mark("JFR stream starting");
+    Thread beside = new Thread(() -> finishStartBesideTheJob(inst, jvm, options.jfrFile() != null),
+        "mltrace-start");
+    beside.setDaemon(true);
+    beside.start();
     List<Category> measured = jvm != null ? MEASURED_WITH_JVM : MEASURED;
     GemmCalibration calibration = new GemmCalibration(inst, calibrationCache());
     DoubleSupplier peakGflops = () -> options.peakGflops() > 0 ? options.peakGflops() : calibration.peakGflops();
@@ -201,6 +206,7 @@ public final class AgentRuntime {
     if (!attached) {
       MainExit.drainWhenMainReturns(Thread.currentThread(), collector, jvm);
     }
+    ShutdownEntry.install(() -> beforeShutdownHooks(collector, jvm)); // runs once mltrace-start wove its call
     StartupLog.mark("collector started");
     // No step before JFR records: its first ones would lose their JVM events (issue 22: with a warm weaving cache a
     // job's first steps can come within 0.5 s of premain, before the stream's recording ran).
@@ -226,30 +232,28 @@ public final class AgentRuntime {
       System.err.println("mltrace: " + started);
     }
     reply(request, true, started);
-    Thread beside = new Thread(() -> finishStartBesideTheJob(inst, collector, jvm), "mltrace-start");
-    beside.setDaemon(true);
-    beside.start();
     StartupLog.mark("premain done");
   }
 
   /**
-   * The start-up work that need not delay the application, on {@code mltrace-start} after premain, in this order,
-   * before the first steps may open ({@link StepGate}, held at launch while JFR starts): wait until JFR records; weave
-   * the exit entry ({@link ShutdownHookIn}: 15-25 ms, loading the shaded ASM, and a 4-5 ms retransformation
-   * safepoint); register the agent's JFR event types ({@link JfrEventWriter#registerEventTypes()}: an event class
-   * loaded before JFR was initialized is instrumented by a class redefinition at its first commit, a 5-13 ms
-   * safepoint); then open the gate. Why here: each of those pauses, inside a step, is {@code jit_safepoint} time the
-   * job would not have had without the agent (a 4-step job's steps 2 and 3 read 12-20 ms of it when they came later).
-   * A JVM that ends before the exit entry is woven has the shutdown hook's drain only.
+   * The start-up work that need not delay the application, on {@code mltrace-start} from the moment JFR starts, in
+   * this order, before the first steps may open ({@link StepGate}, held at launch while JFR starts): weave the exit
+   * entry ({@link ShutdownHookIn}: 15-25 ms alone, loading the shaded ASM, and a 4-5 ms retransformation safepoint),
+   * meanwhile JFR initializes on its own thread; wait until JFR records; with a {@code jfr=} file, register the
+   * agent's JFR event types ({@link JfrEventWriter#registerEventTypes()}: that recording loads them in premain, before
+   * JFR was initialized, and such a class is instrumented by a class redefinition at its first commit, a 5-13 ms
+   * safepoint; without the file they load later, instrumented as they load); then open the gate. Why before the
+   * gate: each of those pauses, inside a step, is {@code jit_safepoint} time the job would not have had without the
+   * agent (a 16-step DL4J job's steps 2 and 3 read 12-20 ms of it when they came later). A JVM that ends before the
+   * exit entry is woven has the shutdown hook's drain only.
    */
-  private static void finishStartBesideTheJob(Instrumentation inst, Collector collector, JfrSource jvm) {
+  private static void finishStartBesideTheJob(Instrumentation inst, JfrSource jvm, boolean jfrFile) {
     try {
+      StartupLog.mark(ShutdownHookIn.weave(inst) ? "exit entry woven" : "exit entry not woven: the hook drains");
       if (jvm != null && StepGate.isHeld()) {
         StartupLog.mark(jvm.awaitRecording(JFR_RECORDING_WAIT_MILLIS) ? "JFR recording" : "JFR not recording yet");
       }
-      StartupLog.mark(ShutdownHookIn.install(inst, () -> beforeShutdownHooks(collector, jvm))
-          ? "exit entry woven" : "exit entry not woven: the hook drains");
-      if (jvm != null && ModuleLayer.boot().findModule("jdk.jfr").isPresent()) {
+      if (jvm != null && jfrFile) {
         JfrEventWriter.registerEventTypes();
         StartupLog.mark("JFR event types registered");
       }

@@ -23,8 +23,8 @@ import net.bytebuddy.jar.asm.Opcodes;
  * is in {@code java.base}, which reads no unnamed module; the bridge is in the boot loader's.
  *
  * <p>One retransformation of one small class on the thread that calls it: 15-25 ms with loading the shaded ASM, which a
- * warm weaving cache otherwise never loads, so the agent calls it on a thread of its own after premain's hooks are in
- * place. Any failure leaves the JDK's class as it was and returns false.
+ * warm weaving cache otherwise never loads, so the agent calls it on {@code mltrace-start}, beside JFR's start. Any
+ * failure leaves the JDK's class as it was and returns false.
  */
 final class ShutdownHookIn {
   static final String TARGET = "java/lang/Shutdown";
@@ -32,8 +32,11 @@ final class ShutdownHookIn {
 
   private ShutdownHookIn() {}
 
-  /** Installs {@code beforeHooks} and weaves its call; false when this JVM does not allow it (nothing changed). */
-  static boolean install(Instrumentation inst, Runnable beforeHooks) {
+  /**
+   * Weaves the call; false when this JVM does not allow it (nothing changed). What the call runs is installed apart
+   * ({@link ShutdownEntry#install}): until then it runs nothing.
+   */
+  static boolean weave(Instrumentation inst) {
     try {
       Class<?> shutdown = Class.forName("java.lang.Shutdown");
       if (!inst.isRetransformClassesSupported() || !inst.isModifiableClass(shutdown)) {
@@ -41,7 +44,6 @@ final class ShutdownHookIn {
       }
       Module base = Object.class.getModule();
       inst.redefineModule(base, Set.of(ShutdownEntry.class.getModule()), Map.of(), Map.of(), Set.of(), Map.of());
-      ShutdownEntry.install(beforeHooks);
       Weaver weaver = new Weaver();
       inst.addTransformer(weaver, true);
       try {
@@ -49,12 +51,8 @@ final class ShutdownHookIn {
       } finally {
         inst.removeTransformer(weaver);
       }
-      if (!weaver.woven) {
-        ShutdownEntry.install(null);
-      }
       return weaver.woven;
     } catch (Throwable t) {
-      ShutdownEntry.install(null);
       return false;
     }
   }

@@ -30,7 +30,7 @@ public final class Slots {
   /**
    * Step records: framework-specific attributes of the step from here on, {@link #STEP_ATTRIBUTE_COUNT} of them
    * (0 when unused), set through {@link Recorder#setStepAttribute}. Memory figures are not attributes: they travel
-   * in the step's {@link Kind#STEP_MEMORY} record ({@link MemorySlots}). Attributes 1 to 5 are free.
+   * in the step's {@link Kind#STEP_MEMORY} record ({@link MemorySlots}). Attributes 2 to 5 are free.
    */
   public static final int STEP_ATTRIBUTES = DIMS + 3;
   public static final int STEP_ATTRIBUTE_COUNT = 6;
@@ -39,12 +39,26 @@ public final class Slots {
    * detailed step; in a step that is not, the rest of the op time is estimated ({@link SamplingPolicy#withOpTimingEvery}).
    */
   public static final int ATTR_OPS_TIMED = 0;
+  /**
+   * Step attribute: the framework's own count of training iterations when the step's iteration began, plus one (0:
+   * the framework keeps none, or it could not be read). DL4J's network keeps one ({@code getIterationCount()}); under
+   * Spark's parameter averaging the driver hands it to every worker with the averaged model, so it names the same
+   * global iteration on every worker (set through {@link StepIteration}).
+   */
+  public static final int ATTR_ITERATION = 1;
+
   /** A lower-case name of a step attribute for output formats. */
   public static String attributeName(int index) {
     switch (index) {
       case ATTR_OPS_TIMED: return "ops_timed";
+      case ATTR_ITERATION: return "iteration";
       default: return "attribute_" + index;
     }
+  }
+
+  /** The value an output format shows for a step attribute's raw value (an iteration is stored plus one). */
+  public static long attributeValue(int index, long raw) {
+    return index == ATTR_ITERATION ? raw - 1 : raw;
   }
 
   /** Bits 0-7 of the header: the {@link Kind}. */

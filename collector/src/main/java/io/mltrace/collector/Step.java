@@ -157,6 +157,14 @@ public final class Step {
     return attributes[index];
   }
 
+  /**
+   * The framework's own iteration count when this step began (DL4J's network keeps one; the same global iteration
+   * on every worker of a Spark job), or -1 when the framework keeps none.
+   */
+  public long iteration() {
+    return attributes[io.mltrace.bootstrap.Slots.ATTR_ITERATION] - 1;
+  }
+
   public Breakdown breakdown() {
     return breakdown;
   }

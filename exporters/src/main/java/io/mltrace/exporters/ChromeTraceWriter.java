@@ -219,7 +219,8 @@ public final class ChromeTraceWriter implements StepSink {
       out.append(", \"span_id\": ").append(step.spanId());
       for (int a = 0; a < Slots.STEP_ATTRIBUTE_COUNT; a++) {
         if (step.attribute(a) != 0) {
-          out.append(", \"").append(Slots.attributeName(a)).append("\": ").append(step.attribute(a));
+          out.append(", \"").append(Slots.attributeName(a)).append("\": ")
+              .append(Slots.attributeValue(a, step.attribute(a)));
         }
       }
       out.append("}}");

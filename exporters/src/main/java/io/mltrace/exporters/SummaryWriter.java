@@ -31,11 +31,12 @@ public final class SummaryWriter implements StepSink {
   private static final Category[] ESTIMATED = {Category.GEMM, Category.MEMCPY, Category.OTHER_COMPUTE};
   /**
    * A step row: number, wall, FLOPs, ops, detailed, ops timed, the estimated part of each {@link #ESTIMATED}
-   * category, the unplaced op time; then the breakdown by category.
+   * category, the unplaced op time, the framework's iteration count (-1: none); then the breakdown by category.
    */
-  private static final int COLUMNS = 7 + ESTIMATED.length;
+  private static final int COLUMNS = 8 + ESTIMATED.length;
   private static final int ESTIMATED_COLUMN = 6;
   private static final int UNPLACED_COLUMN = ESTIMATED_COLUMN + ESTIMATED.length;
+  private static final int ITERATION_COLUMN = UNPLACED_COLUMN + 1;
 
   private final Path file;
   private final int maxSteps;
@@ -114,6 +115,7 @@ public final class SummaryWriter implements StepSink {
       totalEstimated[i] += row[ESTIMATED_COLUMN + i];
     }
     row[UNPLACED_COLUMN] = estimates.unplacedNs();
+    row[ITERATION_COLUMN] = step.iteration();
     totalUnplaced += estimates.unplacedNs();
     for (Category c : cats) {
       long ns = step.breakdown().ns(c);
@@ -174,7 +176,11 @@ public final class SummaryWriter implements StepSink {
     for (int i = 0; i < rows.size(); i++) {
       long[] row = rows.get(i);
       out.append(i == 0 ? "\n    " : ",\n    ");
-      out.append("{\"step\": ").append(row[0]).append(", \"wall_ns\": ").append(row[1]);
+      out.append("{\"step\": ").append(row[0]);
+      if (row[ITERATION_COLUMN] >= 0) {
+        out.append(", \"iteration\": ").append(row[ITERATION_COLUMN]);
+      }
+      out.append(", \"wall_ns\": ").append(row[1]);
       breakdown(out, row, COLUMNS);
       out.append(", \"flops\": ").append(row[2]).append(", \"ops\": ").append(row[3]);
       out.append(", \"ops_timed\": ").append(row[5]);

@@ -15,6 +15,7 @@ import io.mltrace.agent.instrument.Hook;
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.DetachedBuffers;
 import io.mltrace.bootstrap.ModelMemory;
+import io.mltrace.bootstrap.StepIteration;
 import java.util.ArrayList;
 import java.util.List;
 import net.bytebuddy.description.method.MethodDescription;
@@ -64,6 +65,7 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
    */
   public Dl4jInstrumentation(boolean memory, boolean tensors) {
     this.memory = memory;
+    StepIteration.install(new Dl4jIteration());
     if (memory) {
       ModelMemory.install(new Dl4jModelMemory());
       DetachedBuffers.follow();

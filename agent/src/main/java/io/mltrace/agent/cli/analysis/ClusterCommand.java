@@ -109,15 +109,22 @@ final class ClusterCommand {
       Map<String, Object> step = JsonReader.object(o);
       Map<String, Long> breakdown = new LinkedHashMap<>();
       JsonReader.object(step.get("breakdown_ns")).forEach((k, v) -> breakdown.put(k, ((Number) v).longValue()));
-      w.add((long) JsonReader.number(step, "step", 0), (long) JsonReader.number(step, "wall_ns", 0), breakdown);
+      long number = (long) JsonReader.number(step, "step", 0);
+      long wall = (long) JsonReader.number(step, "wall_ns", 0);
+      if (step.containsKey("iteration")) {
+        w.add(number, (long) JsonReader.number(step, "iteration", 0), wall, breakdown);
+      } else {
+        w.add(number, wall, breakdown);
+      }
     }
     return w;
   }
 
   static String text(ClusterRuns runs, int warmup) {
     StringBuilder t = new StringBuilder();
-    t.append(f("cluster: %d workers, %d steps compared step by step%s%n", runs.workers.size(),
-        runs.stragglers.size(), warmup > 0 ? " (after " + warmup + " warm-up steps)" : ""));
+    t.append(f("cluster: %d workers, %d steps compared %s%s%n", runs.workers.size(), runs.stragglers.size(),
+        runs.byIteration ? "iteration by iteration (the framework's count)" : "step by step",
+        warmup > 0 ? " (after " + warmup + " warm-up steps)" : ""));
     for (ClusterRuns.Worker w : runs.workers) {
       int slow = runs.slowestCount.get(w.name);
       t.append(f("  %s: %d steps, median %.2f ms; slowest in %d (%.0f %%)%s%n", w.name, w.walls.size(),
@@ -141,6 +148,7 @@ final class ClusterCommand {
 
   static String json(ClusterRuns runs, int warmup) {
     StringBuilder j = new StringBuilder("{\n  \"warmup_steps\": ").append(warmup)
+        .append(",\n  \"compared_by\": ").append(jsonString(runs.byIteration ? "iteration" : "step"))
         .append(",\n  \"steps_compared\": ").append(runs.stragglers.size()).append(",\n  \"workers\": [");
     for (int i = 0; i < runs.workers.size(); i++) {
       ClusterRuns.Worker w = runs.workers.get(i);
@@ -169,7 +177,11 @@ final class ClusterCommand {
     j.append(",\n  \"steps\": [");
     for (int i = 0; i < runs.stragglers.size(); i++) {
       ClusterRuns.Straggler st = runs.stragglers.get(i);
-      j.append(i == 0 ? "\n" : ",\n").append("    {\"step\": ").append(st.step())
+      j.append(i == 0 ? "\n" : ",\n").append("    {");
+      if (runs.byIteration) {
+        j.append("\"iteration\": ").append(st.key()).append(", ");
+      }
+      j.append("\"step\": ").append(st.step())
           .append(", \"straggler\": ").append(jsonString(st.worker()))
           .append(", \"wall_ns\": ").append(st.wallNs())
           .append(", \"others_median_ns\": ").append(st.othersMedianNs())
@@ -204,11 +216,12 @@ final class ClusterCommand {
       categories.forEach(c -> h.append("<td>").append(f("%.1f", t.getOrDefault(c, 0L) / 1e6)).append("</td>"));
       h.append("</tr>\n");
     }
-    h.append("</table>\n<h2>Who finished last, step by step</h2>\n<table><tr><th>step</th><th>straggler</th>"
+    h.append("</table>\n<h2>Who finished last, ").append(runs.byIteration ? "iteration by iteration" : "step by step")
+        .append("</h2>\n<table><tr><th>").append(runs.byIteration ? "iteration" : "step").append("</th><th>straggler</th>"
         + "<th>its step, ms</th><th>others (median), ms</th><th>by, ms</th><th>cause</th><th>grew by, ms</th></tr>\n");
     for (ClusterRuns.Straggler st : runs.stragglers) {
       h.append(f("<tr><td>%d</td><td>%s</td><td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%s</td><td>%.2f</td></tr>%n",
-          st.step(), html(st.worker()), st.wallNs() / 1e6, st.othersMedianNs() / 1e6, st.byNs() / 1e6,
+          st.key(), html(st.worker()), st.wallNs() / 1e6, st.othersMedianNs() / 1e6, st.byNs() / 1e6,
           html(st.cause()), st.causeNs() / 1e6));
     }
     return h.append("</table>\n</body></html>\n").toString();

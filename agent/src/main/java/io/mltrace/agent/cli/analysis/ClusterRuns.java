@@ -9,19 +9,22 @@ import java.util.TreeMap;
 
 /**
  * The workers of one cluster job side by side, and per step who finished last, by how much and why. Workers are
- * compared step by step: a worker's k-th step against the other workers' k-th steps (under parameter averaging every
- * worker fits its share of each split and waits for the slowest at the aggregation, so the k-th batches of a split
- * are peers). The straggler of a step is the worker whose step took longest; its margin is how much longer than
+ * compared iteration by iteration when every worker's steps carry the framework's iteration count (DL4J's, which
+ * Spark's parameter averaging hands to every worker with the averaged model: the same count is the same global
+ * iteration everywhere, whichever step of each worker ran it); else step by step, a worker's k-th step against the
+ * others' k-th (the same iteration while the workers started together and ran alike: under parameter averaging
+ * every worker fits its share of each split and waits for the slowest at the aggregation). The straggler of a step is the worker whose step took longest; its margin is how much longer than
  * the median of the others; its cause is the category that grew most over the others' median of that category.
  * Pure computation on what the workers' {@code summary.json} files hold.
  */
 final class ClusterRuns {
-  /** One worker: its name and its steps (number → wall and categories, ns). */
+  /** One worker: its name and its steps (number → wall and categories, ns; iteration → number where known). */
   static final class Worker {
     final String name;
     final String folder;
     final TreeMap<Long, long[]> walls = new TreeMap<>();
     final TreeMap<Long, Map<String, Long>> breakdowns = new TreeMap<>();
+    final TreeMap<Long, Long> stepOfIteration = new TreeMap<>();
 
     Worker(String name, String folder) {
       this.name = name;
@@ -32,16 +35,37 @@ final class ClusterRuns {
       walls.put(step, new long[] {wallNs});
       breakdowns.put(step, breakdown);
     }
+
+    /** A step that carries the framework's iteration count ({@code iteration} in summary.json). */
+    void add(long step, long iteration, long wallNs, Map<String, Long> breakdown) {
+      add(step, wallNs, breakdown);
+      stepOfIteration.put(iteration, step);
+    }
+
+    boolean everyStepHasItsIteration() {
+      return !walls.isEmpty() && stepOfIteration.size() == walls.size();
+    }
+
+    /** This worker's step for a comparison key (an iteration or a step number), or null. */
+    Long step(long key, boolean byIteration) {
+      return byIteration ? stepOfIteration.get(key) : walls.containsKey(key) ? Long.valueOf(key) : null;
+    }
   }
 
-  /** A step's straggler. */
-  record Straggler(long step, String worker, long wallNs, long othersMedianNs, String cause, long causeNs) {
+  /**
+   * A compared iteration's straggler: {@code key} is the iteration (when {@link #byIteration}) or the step number,
+   * {@code step} the straggler's own step.
+   */
+  record Straggler(long key, long step, String worker, long wallNs, long othersMedianNs, String cause,
+      long causeNs) {
     long byNs() {
       return wallNs - othersMedianNs;
     }
   }
 
   final List<Worker> workers;
+  /** True when the workers were compared by the framework's iteration count, not by step number. */
+  final boolean byIteration;
   final List<Straggler> stragglers = new ArrayList<>();
   /** Per worker: in how many compared steps it was the straggler. */
   final Map<String, Integer> slowestCount = new LinkedHashMap<>();
@@ -59,40 +83,49 @@ final class ClusterRuns {
         workers.add(w);
       }
     }
+    boolean iterations = workers.size() >= 2;
+    for (Worker w : workers) {
+      iterations &= w.everyStepHasItsIteration();
+    }
+    this.byIteration = iterations;
     if (workers.size() < 2) {
       return;
     }
-    long last = Long.MAX_VALUE;
+    // The keys every compared worker has, in order; a key is compared once every worker's step for it is past the
+    // warm-up.
+    java.util.TreeSet<Long> keys = new java.util.TreeSet<>(byIteration ? workers.get(0).stepOfIteration.keySet()
+        : workers.get(0).walls.keySet());
     for (Worker w : workers) {
-      last = Math.min(last, w.walls.isEmpty() ? 0 : w.walls.lastKey());
+      keys.retainAll(byIteration ? w.stepOfIteration.keySet() : w.walls.keySet());
     }
-    for (long step = warmup + 1; step <= last; step++) {
+    for (long key : keys) {
       Worker slowest = null;
+      Map<Worker, Long> stepOf = new java.util.HashMap<>();
+      boolean warm = true;
       for (Worker w : workers) {
-        if (!w.walls.containsKey(step)) {
-          slowest = null;
-          break;
-        }
-        if (slowest == null || w.walls.get(step)[0] > slowest.walls.get(step)[0]) {
+        long step = w.step(key, byIteration);
+        stepOf.put(w, step);
+        warm &= step > warmup;
+        if (slowest == null || w.walls.get(step)[0] > slowest.walls.get(stepOf.get(slowest))[0]) {
           slowest = w;
         }
       }
-      if (slowest == null) {
+      if (!warm) {
         continue;
       }
       List<Long> others = new ArrayList<>();
       for (Worker w : workers) {
         if (w != slowest) {
-          others.add(w.walls.get(step)[0]);
+          others.add(w.walls.get(stepOf.get(w))[0]);
         }
       }
       String cause = null;
       long causeNs = Long.MIN_VALUE;
-      for (Map.Entry<String, Long> c : slowest.breakdowns.get(step).entrySet()) {
+      for (Map.Entry<String, Long> c : slowest.breakdowns.get(stepOf.get(slowest)).entrySet()) {
         List<Long> theirs = new ArrayList<>();
         for (Worker w : workers) {
           if (w != slowest) {
-            theirs.add(w.breakdowns.get(step).getOrDefault(c.getKey(), 0L));
+            theirs.add(w.breakdowns.get(stepOf.get(w)).getOrDefault(c.getKey(), 0L));
           }
         }
         long grew = c.getValue() - median(theirs);
@@ -101,7 +134,9 @@ final class ClusterRuns {
           cause = c.getKey();
         }
       }
-      Straggler s = new Straggler(step, slowest.name, slowest.walls.get(step)[0], median(others), cause, causeNs);
+      long step = stepOf.get(slowest);
+      Straggler s = new Straggler(key, step, slowest.name, slowest.walls.get(step)[0], median(others), cause,
+          causeNs);
       stragglers.add(s);
       slowestCount.merge(slowest.name, 1, Integer::sum);
       causes.get(slowest.name).merge(cause, 1, Integer::sum);

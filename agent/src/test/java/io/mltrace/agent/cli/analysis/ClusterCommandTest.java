@@ -92,6 +92,52 @@ class ClusterCommandTest {
     assertTrue(Files.readString(target.resolve("report.html")).contains("Who finished last"));
   }
 
+  /**
+   * A worker whose steps carry the framework's iteration count, from {@code firstIteration} on (a worker attached
+   * later starts at a later one): every iteration costs 0.1 ms more than the one before, on every worker alike, and
+   * this worker {@code extraNs} more.
+   */
+  private void workerWithIterations(String executor, long firstIteration, int steps, long extraNs) throws Exception {
+    Path folder = dir.resolve("app-2").resolve("executor-" + executor);
+    Files.createDirectories(folder);
+    StringBuilder s = new StringBuilder("{\"worker\": {\"role\": \"executor\", \"executor_id\": \"" + executor
+        + "\", \"host\": \"h\", \"pid\": \"20" + executor + "\"}, \"steps\": [");
+    for (int i = 1; i <= steps; i++) {
+      long iteration = firstIteration + i - 1;
+      long data = 1_000_000 + iteration * 100_000 + extraNs;
+      long gemm = 2_000_000;
+      s.append(i == 1 ? "" : ",").append("{\"step\": ").append(i).append(", \"iteration\": ").append(iteration)
+          .append(", \"wall_ns\": ").append(data + gemm).append(", \"breakdown_ns\": {\"data\": ").append(data)
+          .append(", \"gemm\": ").append(gemm).append("}}");
+    }
+    Files.writeString(folder.resolve("summary.json"), s.append("]}").toString());
+  }
+
+  @Test
+  void workersWhoseStepsCarryTheIterationAreComparedIterationByIteration() throws Exception {
+    // Executor 1 joined at iteration 10 (attached later) and is 0.5 ms faster than executor 0 at every iteration;
+    // compared step by step, its k-th step (iteration k + 10, 1 ms dearer) would look 0.5 ms slower instead.
+    workerWithIterations("0", 0, 40, 500_000);
+    workerWithIterations("1", 10, 30, 0);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Path target = dir.resolve("cluster-2");
+    int exit = AnalysisCommands.run("cluster", List.of(dir.resolve("app-2").toString(), "--out", target.toString()),
+        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream(), true,
+            StandardCharsets.UTF_8));
+    String text = out.toString(StandardCharsets.UTF_8);
+    assertEquals(0, exit, text);
+    assertTrue(text.contains("compared iteration by iteration"), text);
+    JsonNode summary = JSON.readTree(target.resolve("summary.json").toFile());
+    assertEquals("iteration", summary.get("compared_by").asText());
+    assertEquals(30, summary.get("steps_compared").asInt(), "iterations 10-39, which both ran");
+    assertEquals("executor 0 (h pid 200)", summary.get("straggler").get("worker").asText(), text);
+    for (JsonNode step : summary.get("steps")) {
+      long iteration = step.get("iteration").asLong();
+      assertEquals(iteration + 1, step.get("step").asLong(), "executor 0's own step for iteration " + iteration);
+      assertEquals(500_000, step.get("by_ns").asLong(), step::toString);
+    }
+  }
+
   @Test
   void oneWorkerOrNoneIsAUsageErrorWithOneLine() throws Exception {
     worker("0", 5, 0, 1);

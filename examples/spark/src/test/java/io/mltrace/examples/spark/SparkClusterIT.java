@@ -83,7 +83,7 @@ class SparkClusterIT {
       assertEquals(0, job.exit, () -> "the job failed:\n" + job.tail(60));
       awaitExecutorsExit(daemons);
       assertJaegerHasBothExecutors(jaeger);
-      List<Long> steps = assertExecutorsTracedTheirPartitions(out);
+      List<Long> steps = assertExecutorsTracedTheirPartitions(out, true);
       assertEqualsDl4jFitsPerJvm(stats, steps);
       assertPhasesAreSpans(out);
 
@@ -113,7 +113,7 @@ class SparkClusterIT {
           dir.resolve("submit-shared.log"), JOB_S);
       assertEquals(0, shared.exit, () -> "the gradient-sharing job failed:\n" + shared.tail(60));
       awaitExecutorsExit(daemons);
-      assertExecutorsTracedTheirPartitions(sharedOut);
+      assertExecutorsTracedTheirPartitions(sharedOut, false);
       assertAttachToARunningApplication(scripts, master, env, daemons);
       Map<String, Integer> sharedDriver = spanCounts(sharedOut.resolve("driver").resolve("trace.json"));
       System.out.println("SparkClusterIT: gradient sharing, driver phase spans " + sharedDriver);
@@ -139,6 +139,7 @@ class SparkClusterIT {
     JsonNode summary = new ObjectMapper().readTree(merged.resolve("summary.json").toFile());
     JsonNode straggler = summary.get("straggler");
     assertTrue(straggler.isObject(), () -> "a straggler named: " + cli.output() + "\n" + summary);
+    assertEquals("iteration", summary.get("compared_by").asText(), "the executors are compared by DL4J's iteration");
     assertTrue(straggler.get("worker").asText().startsWith("executor 0 "), cli.output());
     assertTrue(straggler.get("share_of_steps").asDouble() >= 0.9, cli.output());
     assertEquals("data", straggler.get("cause").asText(), cli.output());
@@ -199,7 +200,7 @@ class SparkClusterIT {
   }
 
   /** @return each executor's step count */
-  private List<Long> assertExecutorsTracedTheirPartitions(Path out) throws IOException {
+  private List<Long> assertExecutorsTracedTheirPartitions(Path out, boolean parameterAveraging) throws IOException {
     ObjectMapper json = new ObjectMapper();
     List<Path> apps = list(out).stream().filter(p -> p.getFileName().toString().startsWith("app-"))
         .collect(Collectors.toList());
@@ -209,6 +210,7 @@ class SparkClusterIT {
     assertEquals(2, executors.size(), "one folder per executor: " + executors);
 
     List<Long> stepsPerExecutor = new ArrayList<>();
+    List<List<Long>> iterationsPerExecutor = new ArrayList<>();
     List<String> pids = new ArrayList<>();
     for (Path executor : executors) {
       JsonNode summary = json.readTree(executor.resolve("summary.json").toFile());
@@ -225,6 +227,24 @@ class SparkClusterIT {
       assertTrue(summary.get("totals").get("flops").asLong() > 0, "the steps ran DL4J's GEMMs");
       assertTrue(Files.size(executor.resolve("trace.json")) > 0);
       stepsPerExecutor.add(steps);
+      List<Long> iterations = new ArrayList<>();
+      for (JsonNode step : summary.get("steps")) {
+        assertTrue(step.has("iteration"), executor + ": DL4J's iteration count on every step: " + step);
+        iterations.add(step.get("iteration").asLong());
+      }
+      iterationsPerExecutor.add(iterations);
+    }
+    System.out.println("SparkClusterIT: iterations per executor " + iterationsPerExecutor);
+    if (parameterAveraging) {
+      // The driver hands the averaged network, its iteration count included, to every worker at each split: each
+      // executor's k-th fit of a split runs the same global iteration, and no iteration repeats on one executor.
+      // (Gradient sharing keeps the count at 0 on the workers' replicas: there mltrace cluster compares by step.)
+      assertEquals(iterationsPerExecutor.get(0), iterationsPerExecutor.get(1), "the same iterations on both executors");
+      for (List<Long> its : iterationsPerExecutor) {
+        for (int i = 1; i < its.size(); i++) {
+          assertTrue(its.get(i) > its.get(i - 1), "iterations rise step by step: " + its);
+        }
+      }
     }
     assertNotEquals(pids.get(0), pids.get(1), "two executor JVMs");
     assertEquals(BATCHES, stepsPerExecutor.stream().mapToLong(Long::longValue).sum(),

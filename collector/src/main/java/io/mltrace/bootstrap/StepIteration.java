@@ -1,0 +1,47 @@
+package io.mltrace.bootstrap;
+
+/**
+ * The framework's own iteration count on the step being run ({@link Slots#ATTR_ITERATION}): advice that begins an
+ * iteration hands over the object that knows it (DL4J's {@code Solver}), and the {@link Reader} the agent installed
+ * for that framework reads it. Why the framework's count and not the step number: on a cluster the k-th step of two
+ * workers is the same iteration only while both started together and ran alike; the count the driver hands to every
+ * worker names it on all of them, so steps can be compared and traced together across workers.
+ *
+ * <p>A reader that fails is removed, with one line on stderr; nothing reaches the training thread.
+ */
+public final class StepIteration {
+  /** Reads the iteration count from the object an iteration's advice hands over. */
+  public interface Reader {
+    /** The count, or -1 when this object does not keep one. */
+    long iteration(Object trainingObject) throws Exception;
+  }
+
+  private static volatile Reader reader;
+
+  private StepIteration() {}
+
+  public static void install(Reader r) {
+    reader = r;
+  }
+
+  /** Sets the open step's iteration on {@code tr}'s thread from {@code trainingObject}. Never throws. */
+  public static void note(ThreadRecorder tr, Object trainingObject) {
+    Reader r = reader;
+    if (tr == null || r == null || !tr.inStep()) {
+      return;
+    }
+    try {
+      long iteration = r.iteration(trainingObject);
+      if (iteration >= 0) {
+        tr.setStepAttribute(Slots.ATTR_ITERATION, iteration + 1);
+      }
+    } catch (Throwable t) {
+      synchronized (StepIteration.class) {
+        if (reader == r) {
+          reader = null;
+          System.err.println("mltrace: the training iteration count is off for " + r + ": " + t);
+        }
+      }
+    }
+  }
+}
