@@ -20,7 +20,12 @@ import org.junit.jupiter.api.io.TempDir;
 /** The DJL example in a child JVM with the agent: every step recorded, GEMM inside every step, trace nests. */
 class DjlFoundationIT {
   static final String MLP = "io.mltrace.examples.djl.MlpTraining";
-  static final int STEPS = 12;
+  /**
+   * Steps run. 40, not 12: a single preemption of the training thread between two spans (no span, no JVM event) is
+   * unattributed time, honestly; a clean-clone CI run read 6.5 ms of it in 12 steps of 92 ms (7 %), and runs of
+   * the build before read 1-3.5 ms spikes too. Over 40 steps one such spike stays under the 5 % bound.
+   */
+  static final int STEPS = 40;
   static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir

@@ -74,7 +74,8 @@ public final class OtlpTraceSink implements StepSink {
     // (parent-based) would drop the steps of a loop started inside an application span the application did not sample.
     this.provider = SdkTracerProvider.builder().setResource(resource).setSampler(Sampler.alwaysOn())
         .addSpanProcessor(new Collecting()).build();
-    this.mapping = new StepSpans(provider.get("io.mltrace"), framework, StepSpans.epochMinusNanoTime());
+    this.mapping = new StepSpans(provider.get("io.mltrace"), framework, StepSpans.epochMinusNanoTime(),
+        resource.getAttribute(StepSpans.CLUSTER_APP));
     this.worker = new Thread(this::exportLoop, "mltrace-otlp");
     this.worker.setDaemon(true);
     this.worker.start();

@@ -47,6 +47,10 @@ import java.util.concurrent.TimeUnit;
  */
 final class StepSpans {
   static final AttributeKey<Long> STEP_NUMBER = AttributeKey.longKey("ml.step.number");
+  /** The framework's iteration count when the step began (DL4J), as {@code iteration} in summary.json. */
+  static final AttributeKey<Long> STEP_ITERATION = AttributeKey.longKey("ml.step.iteration");
+  /** The resource attribute that names a cluster job: its workers' steps of one iteration share a trace. */
+  static final AttributeKey<String> CLUSTER_APP = AttributeKey.stringKey("spark.app.id");
   static final AttributeKey<String> FRAMEWORK = AttributeKey.stringKey("ml.framework");
   static final AttributeKey<String> THREAD = AttributeKey.stringKey("ml.thread.name");
   static final AttributeKey<Long> STEP_FLOPS = AttributeKey.longKey("ml.step.flops");
@@ -94,14 +98,42 @@ final class StepSpans {
   private final Tracer tracer;
   private final Supplier<String> framework;
   private final long epochMinusNanoTime;
+  /** The cluster job this worker belongs to ({@link #CLUSTER_APP}), or null. */
+  private final String clusterApp;
 
   /**
    * @param epochMinusNanoTime epoch nanoseconds minus {@link System#nanoTime()} at one instant
    */
   StepSpans(Tracer tracer, Supplier<String> framework, long epochMinusNanoTime) {
+    this(tracer, framework, epochMinusNanoTime, null);
+  }
+
+  /**
+   * @param clusterApp the cluster job's id ({@code spark.app.id}), or null: a step that carries the framework's
+   *     iteration then joins the one trace of that iteration, which every worker of the job derives alike
+   */
+  StepSpans(Tracer tracer, Supplier<String> framework, long epochMinusNanoTime, String clusterApp) {
     this.tracer = tracer;
     this.framework = framework;
     this.epochMinusNanoTime = epochMinusNanoTime;
+    this.clusterApp = clusterApp == null || clusterApp.isEmpty() ? null : clusterApp;
+  }
+
+  /**
+   * The parent every worker of cluster job {@code app} gives its step of global iteration {@code iteration}: a trace
+   * id and a span id derived from both (name-based UUIDs), so that the workers' steps of one iteration form one trace
+   * without talking to each other. The parent span itself is never exported (no worker owns the iteration): a trace
+   * viewer shows the steps under a missing parent (Jaeger: "invalid parent span IDs").
+   */
+  static SpanContext iterationParent(String app, long iteration) {
+    java.util.UUID trace = java.util.UUID.nameUUIDFromBytes(("mltrace/" + app + "/iteration/" + iteration)
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    java.util.UUID span = java.util.UUID.nameUUIDFromBytes(("mltrace/" + app + "/iteration-span/" + iteration)
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return SpanContext.createFromRemoteParent(
+        String.format("%016x%016x", trace.getMostSignificantBits(), trace.getLeastSignificantBits()),
+        String.format("%016x", span.getMostSignificantBits() ^ span.getLeastSignificantBits()),
+        TraceFlags.getSampled(), TraceState.getDefault());
   }
 
   static long epochMinusNanoTime() {
@@ -140,9 +172,17 @@ final class StepSpans {
       for (Map.Entry<MemorySeries, Long> m : step.memory().values().entrySet()) {
         a.put(MEMORY.get(m.getKey()), m.getValue());
       }
+      if (step.iteration() >= 0) {
+        a.put(STEP_ITERATION, step.iteration());
+      }
       SpanBuilder builder = tracer.spanBuilder("step");
       TraceParent parent = step.traceParent();
-      if (parent == null) {
+      SpanContext iteration = parent == null && clusterApp != null && step.iteration() >= 0
+          ? iterationParent(clusterApp, step.iteration()) : null;
+      if (iteration != null && iteration.isValid()) {
+        // A cluster job's step of a global iteration: the trace every worker's step of that iteration joins.
+        builder.setParent(Context.root().with(io.opentelemetry.api.trace.Span.wrap(iteration)));
+      } else if (parent == null) {
         builder.setNoParent();
       } else {
         // The application's span that started the loop: the step joins its trace (a training job started inside a

@@ -18,7 +18,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -231,6 +234,58 @@ class JaegerRoundTripTest {
       assertEquals(RecordedSteps.liveBytesAfterStep(recorded.steps.indexOf(step) + 1),
           t.get("ml.memory.arrays_live_bytes").asLong(), "the level at the step's end");
     }
+  }
+
+  /**
+   * Two workers of one Spark job (same {@code spark.app.id}, executors 0 and 1), each running the same three global
+   * iterations as different step numbers of its own: Jaeger holds one trace per iteration, each with both workers'
+   * step spans. Ground truth: the iterations the steps were given; a step without one keeps a trace of its own.
+   */
+  @Test
+  void theWorkersStepsOfOneIterationShareOneTrace() throws Exception {
+    String service = "mltrace-cluster-test";
+    for (String executor : List.of("0", "1")) {
+      OtlpSettings settings = OtlpSettings.resolve("", "", 0, Map.of("OTEL_EXPORTER_OTLP_ENDPOINT",
+          "http://127.0.0.1:" + jaeger.otlpGrpcPort, "OTEL_EXPORTER_OTLP_PROTOCOL", OtlpSettings.GRPC,
+          "OTEL_SERVICE_NAME", service, "OTEL_RESOURCE_ATTRIBUTES",
+          "spark.app.id=app-20261205-0001,spark.executor.id=" + executor));
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      OtlpTraceSink sink = OtlpTraceSink.create(settings, () -> "dl4j", new PrintStream(err, true));
+      RecordedSteps.runWithIterations(3, 40, sink);
+      sink.close();
+      assertEquals(0, sink.dropped(), sink.report() + err);
+    }
+    Map<Long, Set<String>> executorsByIteration = new HashMap<>();
+    Map<Long, Set<String>> tracesByIteration = new HashMap<>();
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(15).toNanos();
+    do {
+      executorsByIteration.clear();
+      tracesByIteration.clear();
+      for (JsonNode trace : jaeger.traces(service, 3)) {
+        for (JsonNode span : trace.get("spans")) {
+          if (span.get("operationName").asText().equals("step")) {
+            long iteration = tags(span).get("ml.step.iteration").asLong();
+            String executor = tags(trace.get("processes").get(span.get("processID").asText()))
+                .get("spark.executor.id").asText();
+            executorsByIteration.computeIfAbsent(iteration, k -> new TreeSet<>()).add(executor);
+            tracesByIteration.computeIfAbsent(iteration, k -> new TreeSet<>()).add(span.get("traceID").asText());
+          }
+        }
+      }
+    } while (!executorsByIteration.values().stream().allMatch(e -> e.size() == 2) && System.nanoTime() < deadline
+        && sleep(200));
+    assertEquals(Set.of(40L, 41L, 42L), executorsByIteration.keySet(), executorsByIteration::toString);
+    for (long iteration = 40; iteration <= 42; iteration++) {
+      assertEquals(Set.of("0", "1"), executorsByIteration.get(iteration), "both workers' steps of " + iteration);
+      assertEquals(1, tracesByIteration.get(iteration).size(), "one trace for iteration " + iteration);
+    }
+    assertEquals(3, tracesByIteration.values().stream().flatMap(Set::stream).distinct().count(),
+        "a trace per iteration: " + tracesByIteration);
+  }
+
+  private static boolean sleep(long ms) throws InterruptedException {
+    Thread.sleep(ms);
+    return true;
   }
 
   /** A sink exporting over OTLP gRPC to the test's Jaeger as {@code service}; its warnings go to {@code err}. */

@@ -95,6 +95,17 @@ public final class RecordedSteps {
     return run(count, new ScriptedActivities(), false, sinks);
   }
 
+  /**
+   * As {@link #run}, each step carrying the framework's iteration count ({@code Slots.ATTR_ITERATION}), from
+   * {@code firstIteration} on, as DL4J's steps do.
+   */
+  public static RecordedSteps runWithIterations(int count, long firstIteration, StepSink... sinks)
+      throws InterruptedException {
+    long[] next = {firstIteration};
+    return run(count, null, false, false, () -> Recorder.setStepAttribute(Recorder.current(),
+        io.mltrace.bootstrap.Slots.ATTR_ITERATION, next[0]++ + 1), sinks);
+  }
+
   /** As above; with {@code gcAcrossSteps}, also a pause {@link #GC_ACROSS} over the end of the first step. */
   public static RecordedSteps runWithActivities(int count, boolean gcAcrossSteps, StepSink... sinks)
       throws InterruptedException {
