@@ -439,7 +439,8 @@ public final class Recorder {
       long end = tr.closeStep(now, number);
       tr.openStep(end, Sampling.isSampled(number + 1, end));
       long every = Sampling.policy().profileEvery;
-      tr.profile().reset(every > 0 && Sampling.isSampled(number + 1) && (number + 1) % every == 0);
+      tr.profile().reset(every > 0 && Sampling.isSampled(number + 1)
+          && Math.floorMod(Sampling.countedNumber(number + 1), every) == 0);
       GpuCorrelation.stepBoundary(number);
     }
   }

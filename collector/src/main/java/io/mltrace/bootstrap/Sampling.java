@@ -19,6 +19,12 @@ public final class Sampling {
   public static final int DEFAULT_TIMED_STEP_EVERY = 10;
   /** Every n-th counted step times all its ops (0: none); see {@link #timedStepEvery(int)}. */
   private static volatile int timedStepEvery = DEFAULT_TIMED_STEP_EVERY;
+  /**
+   * What head sampling by count adds to a step's number: the framework's iteration count plus one, less the step's
+   * number, as the last step whose iteration advanced showed ({@link #alignToIteration}); 0 when no step carried one.
+   */
+  private static volatile long iterationOffset;
+  private static long lastIteration = -1;
 
   private Sampling() {}
 
@@ -49,6 +55,32 @@ public final class Sampling {
     return timedStepEvery;
   }
 
+  /**
+   * Step {@code stepNumber} runs the framework's iteration {@code iteration} (DL4J's count, {@link StepIteration}):
+   * from the next step on, head sampling by count ({@code sample_every=N}) details the steps whose iteration plus one
+   * is a multiple of N, not whose number is. Why: a cluster job's workers then detail the same global iterations
+   * (whose steps share one trace), even when their step numbers differ (an agent attached to one worker later, a
+   * job resumed from a saved network). Learned only while the iteration advances: a count that stays put (DL4J's
+   * gradient sharing leaves it at 0) leaves the step numbers in charge. Windows by number stay step numbers.
+   */
+  public static synchronized void alignToIteration(long stepNumber, long iteration) {
+    if (iteration > lastIteration) {
+      lastIteration = iteration;
+      iterationOffset = iteration + 1 - stepNumber;
+    }
+  }
+
+  /** A step's number as head sampling by count reads it: moved onto the framework's iterations when known. */
+  static long countedNumber(long stepNumber) {
+    return stepNumber + iterationOffset;
+  }
+
+  /** Forgets the iterations seen (tests). */
+  static synchronized void resetIterations() {
+    lastIteration = -1;
+    iterationOffset = 0;
+  }
+
   /** Installs a change of the policy in force (tests, benchmarks): {@code install(change.apply(policy()))}. */
   public static synchronized void update(UnaryOperator<SamplingPolicy> change) {
     install(change.apply(policy));
@@ -61,7 +93,7 @@ public final class Sampling {
    */
   public static boolean isSampled(long stepNumber, long now) {
     SamplingPolicy p = policy;
-    if (p.detailsByNumber(stepNumber) || stepNumber == timeSampledStep) {
+    if (p.detailsByNumber(stepNumber, iterationOffset) || stepNumber == timeSampledStep) {
       return true;
     }
     boolean byTime = p.inTimeWindow(now);
@@ -82,6 +114,6 @@ public final class Sampling {
    * the engine profiler may ask it at each step boundary.
    */
   public static boolean isSampled(long stepNumber) {
-    return policy.detailsByNumber(stepNumber) || stepNumber == timeSampledStep;
+    return policy.detailsByNumber(stepNumber, iterationOffset) || stepNumber == timeSampledStep;
   }
 }

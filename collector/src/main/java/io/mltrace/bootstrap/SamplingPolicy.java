@@ -132,12 +132,15 @@ public final class SamplingPolicy {
     return opTimingEvery;
   }
 
-  /** True when the rules by number alone (every step, the window by number, every n-th step) detail this step. */
-  boolean detailsByNumber(long stepNumber) {
+  /**
+   * True when the rules by number alone (every step, the window by number, every n-th step) detail this step;
+   * {@code iterationOffset} moves the every-n-th rule onto the framework's iterations ({@link Sampling}).
+   */
+  boolean detailsByNumber(long stepNumber, long iterationOffset) {
     if (detailAll || stepNumber >= windowFirstStep && stepNumber <= windowLastStep) {
       return true;
     }
-    return sampleEvery > 0 && stepNumber % sampleEvery == 0;
+    return sampleEvery > 0 && Math.floorMod(stepNumber + iterationOffset, sampleEvery) == 0;
   }
 
   boolean inTimeWindow(long now) {

@@ -34,6 +34,7 @@ public final class StepIteration {
       long iteration = r.iteration(trainingObject);
       if (iteration >= 0) {
         tr.setStepAttribute(Slots.ATTR_ITERATION, iteration + 1);
+        Sampling.alignToIteration(Recorder.stepsClosed() + 1, iteration);
       }
     } catch (Throwable t) {
       synchronized (StepIteration.class) {

@@ -1,0 +1,86 @@
+package io.mltrace.bootstrap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Head sampling by count follows the framework's iteration once steps carry one: two workers whose step numbers
+ * differ (one attached later) detail the same iterations. Steps run through the real recorder on this thread, the
+ * iteration read by an installed {@link StepIteration.Reader} as DL4J's is.
+ */
+class IterationSamplingTest {
+  /** The "solver" the advice hands over: it knows the iteration its next optimize runs. */
+  static final class Solver {
+    long iteration;
+  }
+
+  @AfterEach
+  void reset() {
+    Sampling.install(SamplingPolicy.DEFAULT);
+    Sampling.resetIterations();
+    StepIteration.install(null);
+    Recorder.setEnabled(false);
+  }
+
+  /** Runs {@code steps} steps from {@code firstIteration} on; returns the iterations of the detailed ones. */
+  private static List<Long> detailedIterations(int steps, long firstIteration) {
+    Sampling.resetIterations();
+    Sampling.update(sp -> sp.withHeadSampling(5, 0));
+    StepIteration.install(solver -> ((Solver) solver).iteration);
+    Recorder.setEnabled(true);
+    Recorder.loopStart(); // a step left open by an earlier run on this thread is forgotten
+    Solver solver = new Solver();
+    List<Long> detailed = new ArrayList<>();
+    for (int i = 0; i < steps; i++) {
+      solver.iteration = firstIteration + i;
+      ThreadRecorder tr = Recorder.enterStepEnd();
+      StepIteration.note(tr, solver);
+      if (tr.recordsSpans()) {
+        detailed.add(solver.iteration);
+      }
+      Recorder.exitStepEnd(tr, "optimize");
+    }
+    Recorder.loopStart();
+    return detailed;
+  }
+
+  @Test
+  void workersWhoseStepNumbersDifferDetailTheSameIterations() {
+    List<Long> fromTheStart = detailedIterations(30, 0);
+    // A worker attached later: its iterations run one ahead of its step numbers plus one, so that the step numbers'
+    // rule (every 5th step) would detail iterations 1, 6, 11... and never the ones the first worker detailed.
+    long first = Recorder.stepsClosed() + 2;
+    List<Long> attachedLater = detailedIterations(30, first);
+    // Every 5th iteration (iteration + 1 a multiple of 5) once the first step told the iteration; that first step
+    // was decided by its step number alone.
+    assertEquals(List.of(4L, 9L, 14L, 19L, 24L, 29L), fromTheStart.subList(fromTheStart.size() - 6,
+        fromTheStart.size()), "from the start: " + fromTheStart);
+    List<Long> afterTheFirst = attachedLater.subList(attachedLater.get(0) == first ? 1 : 0, attachedLater.size());
+    long expected = java.util.stream.LongStream.rangeClosed(first + 1, first + 29).filter(it -> it % 5 == 4).count();
+    assertEquals(expected, afterTheFirst.size(), "attached later: " + attachedLater);
+    for (long it : afterTheFirst) {
+      assertEquals(4, it % 5, "attached later, iterations " + first + "-" + (first + 29) + ": " + attachedLater);
+    }
+  }
+
+  @Test
+  void aCountThatStaysPutLeavesTheStepNumbersInCharge() {
+    Sampling.resetIterations();
+    Sampling.alignToIteration(1, 0);
+    for (long step = 2; step <= 20; step++) {
+      Sampling.alignToIteration(step, 0); // gradient sharing: the replicas' count stays 0
+    }
+    Sampling.update(sp -> sp.withHeadSampling(5, 0));
+    List<Long> detailed = new ArrayList<>();
+    for (long step = 21; step <= 40; step++) {
+      if (Sampling.isSampled(step)) {
+        detailed.add(step);
+      }
+    }
+    assertEquals(List.of(25L, 30L, 35L, 40L), detailed);
+  }
+}
