@@ -1,6 +1,9 @@
 package io.mltrace.agent.dl4j;
 
 import io.mltrace.bootstrap.StepIteration;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 
@@ -10,28 +13,31 @@ import java.lang.reflect.Method;
  * field before {@code optimize} increments it. Under Spark's parameter averaging each worker's network is made from
  * the driver's averaged one, count included, so the k-th fit of a split has the same count on every worker.
  *
- * <p>By reflection, found once per solver class: DL4J may live in a class loader the agent's cannot see (a Spark
- * executor's). A step costs a field read and a call.
+ * <p>By method handles, found once per class: DL4J may live in a class loader the agent's cannot see (a Spark
+ * executor's). A step costs a field read and a call, and allocates nothing.
  */
 final class Dl4jIteration implements StepIteration.Reader {
-  private static final ClassValue<Field> MODEL = new ClassValue<>() {
+  /** {@code (Object solver) -> Object network}: the solver's {@code model} field, or null when absent. */
+  private static final ClassValue<MethodHandle> MODEL = new ClassValue<>() {
     @Override
-    protected Field computeValue(Class<?> solver) {
+    protected MethodHandle computeValue(Class<?> solver) {
       try {
         Field f = solver.getDeclaredField("model");
         f.setAccessible(true);
-        return f;
+        return MethodHandles.lookup().unreflectGetter(f).asType(MethodType.methodType(Object.class, Object.class));
       } catch (ReflectiveOperationException | RuntimeException e) {
         return null;
       }
     }
   };
-  private static final ClassValue<Method> COUNT = new ClassValue<>() {
+  /** {@code (Object network) -> int}: its {@code getIterationCount()}, or null when it has none. */
+  private static final ClassValue<MethodHandle> COUNT = new ClassValue<>() {
     @Override
-    protected Method computeValue(Class<?> network) {
+    protected MethodHandle computeValue(Class<?> network) {
       try {
         Method m = network.getMethod("getIterationCount");
-        return m.getReturnType() == int.class ? m : null;
+        return m.getReturnType() != int.class ? null
+            : MethodHandles.publicLookup().unreflect(m).asType(MethodType.methodType(int.class, Object.class));
       } catch (ReflectiveOperationException | RuntimeException e) {
         return null;
       }
@@ -40,10 +46,20 @@ final class Dl4jIteration implements StepIteration.Reader {
 
   @Override
   public long iteration(Object solver) throws Exception {
-    Field model = MODEL.get(solver.getClass());
-    Object network = model == null ? null : model.get(solver);
-    Method count = network == null ? null : COUNT.get(network.getClass());
-    return count == null ? -1 : (Integer) count.invoke(network);
+    MethodHandle model = MODEL.get(solver.getClass());
+    if (model == null) {
+      return -1;
+    }
+    try {
+      Object network = (Object) model.invokeExact(solver);
+      MethodHandle count = network == null ? null : COUNT.get(network.getClass());
+      // invokeExact on an (Object)int handle: no boxing, no varargs array; nothing allocated on the training thread.
+      return count == null ? -1 : (int) count.invokeExact(network);
+    } catch (Exception | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
   }
 
   @Override
