@@ -24,7 +24,7 @@ public final class Sampling {
    * number, as the last step whose iteration advanced showed ({@link #alignToIteration}); 0 when no step carried one.
    */
   private static volatile long iterationOffset;
-  private static long lastIteration = -1;
+  private static volatile long lastIteration = -1;
 
   private Sampling() {}
 
@@ -62,8 +62,11 @@ public final class Sampling {
    * (whose steps share one trace), even when their step numbers differ (an agent attached to one worker later, a
    * job resumed from a saved network). Learned only while the iteration advances: a count that stays put (DL4J's
    * gradient sharing leaves it at 0) leaves the step numbers in charge. Windows by number stay step numbers.
+   *
+   * <p>Called once per step on the training thread: no lock. Two training threads racing here can leave the offset
+   * of either one's step; both name iterations of the same job.
    */
-  public static synchronized void alignToIteration(long stepNumber, long iteration) {
+  public static void alignToIteration(long stepNumber, long iteration) {
     if (iteration > lastIteration) {
       lastIteration = iteration;
       iterationOffset = iteration + 1 - stepNumber;
