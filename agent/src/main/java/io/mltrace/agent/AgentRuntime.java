@@ -267,17 +267,12 @@ public final class AgentRuntime {
 
   /**
    * What the JVM's ending through {@code System.exit} or a signal runs before its shutdown hooks, on the thread that
-   * ends it: the JVM events recorded until now read from a dump of the recording (the stream's next delivery would
-   * come up to a second later, and the JVM's JFR hook may stop the recording first), then one drain, which hands
-   * every step closed so far to the early sinks (the JFR events of {@code jfr=}) while the recordings still run.
-   * Events recorded after the dump (steps still running on other threads while the JVM ends) are not delivered.
+   * ends it ({@link MainExit#drainTheRest}). Events recorded after the dump (steps still running on other threads
+   * while the JVM ends) are not delivered.
    */
   private static void beforeShutdownHooks(Collector collector, JfrSource jvm) {
     StartupLog.mark("exit: before the shutdown hooks");
-    if (jvm != null) {
-      StartupLog.mark("JVM events " + (jvm.finish() ? "read from a dump" : "left to the ending stream"));
-    }
-    collector.drainOnce();
+    MainExit.drainTheRest(collector, jvm);
     StartupLog.mark("steps drained before the shutdown hooks");
   }
 

@@ -3,7 +3,10 @@ package io.mltrace.agent;
 import io.mltrace.collector.Collector;
 import io.mltrace.jfr.JfrSource;
 
-/** What the agent does when a job launched with it ends by returning from {@code main}. */
+/**
+ * What the agent does when a job ends: when {@code main} returns (a job launched with the agent), and, shared with the
+ * exit entry woven into {@code Shutdown.exit} ({@code ShutdownHookIn}), reading the rest before the shutdown hooks.
+ */
 final class MainExit {
   private MainExit() {}
 
@@ -22,10 +25,11 @@ final class MainExit {
       try {
         main.join();
         StartupLog.mark("main returned");
-        if (jvm != null && onlyDaemonsLeft()) {
-          StartupLog.mark("JVM events " + (jvm.finish() ? "read from a dump" : "left to the ending stream"));
+        if (onlyDaemonsLeft()) {
+          drainTheRest(collector, jvm);
+        } else {
+          collector.drainOnce();
         }
-        collector.drainOnce();
         StartupLog.mark("last steps drained");
       } catch (Throwable ignored) {
         // Exiting is what matters here.
@@ -33,6 +37,20 @@ final class MainExit {
     }, "mltrace-main-exit");
     watcher.setDaemon(false);
     watcher.start();
+  }
+
+  /**
+   * The job is ending (main returned with nothing else left, or {@code System.exit} or a signal entered
+   * {@code Shutdown.exit}) and the JVM's shutdown hooks have not run: the JVM events recorded until now are read from
+   * a dump of the recording ({@link JfrSource#finish()}; the stream's next delivery would come up to a second later,
+   * and the JVM's JFR hook may stop the recording first), then one drain hands every step closed so far to the early
+   * sinks (the JFR events of {@code jfr=}) while the recordings still run.
+   */
+  static void drainTheRest(Collector collector, JfrSource jvm) {
+    if (jvm != null) {
+      StartupLog.mark("JVM events " + (jvm.finish() ? "read from a dump" : "left to the ending stream"));
+    }
+    collector.drainOnce();
   }
 
   /** Whether every live thread but this one is a daemon (the JVM's own DestroyJavaVM thread aside). */

@@ -45,8 +45,6 @@ public final class JfrSource implements ActivitySource {
   /** Guards {@link #stream} and {@link #closed}: the stream's thread hands the stream over against {@link #close()}. */
   private final Object streamLock = new Object();
   private boolean closed;
-  /** Run once when the recording runs, or when it never will (JFR failed or was closed first). */
-  private final Runnable onRecording;
   private final AgentClock clock = new AgentClock();
   private final ConcurrentLinkedQueue<ExternalActivity> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
@@ -75,23 +73,15 @@ public final class JfrSource implements ActivitySource {
     @Override
     public void recordingStateChanged(Recording r) {
       if (r.getState() == RecordingState.RUNNING) {
-        recordingRuns();
+        recording.countDown();
       }
     }
   };
 
-  private JfrSource(int maxQueued, Runnable onRecording) {
+  private JfrSource(int maxQueued) {
     this.maxQueued = maxQueued;
-    this.onRecording = onRecording;
     this.watermark = System.nanoTime();
     this.latestHeartbeat = watermark;
-  }
-
-  private void recordingRuns() {
-    if (recording.getCount() > 0) {
-      recording.countDown();
-      onRecording.run();
-    }
   }
 
   /**
@@ -102,20 +92,14 @@ public final class JfrSource implements ActivitySource {
     return start(sampleMillis, waitMillis, maxQueued, true);
   }
 
-  /** As {@link #start(long, long, int)}; {@code heapAfterGc} false leaves JFR's GC heap summaries off. */
-  public static JfrSource start(long sampleMillis, long waitMillis, int maxQueued, boolean heapAfterGc) {
-    return start(sampleMillis, waitMillis, maxQueued, heapAfterGc, () -> { });
-  }
-
   /**
-   * As {@link #start(long, long, int, boolean)}, calling {@code onRecording} once, on a JFR thread, when the
-   * recording runs (or when it never will). Returns at once: JFR itself is initialized on the stream's thread
-   * ({@code FlightRecorder}'s first use takes 0.2-0.3 s: its event metadata, its instrumentation of the JDK's file and
-   * socket classes), so a caller that needs the recording waits for it ({@link #awaitRecording}) or for the callback.
+   * As {@link #start(long, long, int)}; {@code heapAfterGc} false leaves JFR's GC heap summaries off. Returns at
+   * once: JFR itself is initialized on the stream's thread ({@code FlightRecorder}'s first use takes 0.2-0.3 s: its
+   * event metadata, its instrumentation of the JDK's file and socket classes), so a caller that needs the recording
+   * waits for it ({@link #awaitRecording}).
    */
-  public static JfrSource start(long sampleMillis, long waitMillis, int maxQueued, boolean heapAfterGc,
-      Runnable onRecording) {
-    JfrSource source = new JfrSource(maxQueued, onRecording);
+  public static JfrSource start(long sampleMillis, long waitMillis, int maxQueued, boolean heapAfterGc) {
+    JfrSource source = new JfrSource(maxQueued);
     // RecordingStream.startAsync() would make a thread that inherits the caller's (premain's) non-daemon status
     // and keep the application's JVM alive at exit: run the stream on a daemon thread of our own instead.
     Thread t = new Thread(() -> {
@@ -133,7 +117,7 @@ public final class JfrSource implements ActivitySource {
         // JFR unavailable or closed under us: the steps go on without JVM events (complete, below).
       } finally {
         source.complete = true; // a stream that ended or failed delivers nothing more
-        source.recordingRuns();
+        source.recording.countDown();
         FlightRecorder.removeListener(source.recordingStarted);
       }
     }, "mltrace-jfr");

@@ -2,10 +2,12 @@ package io.mltrace.agent.cli.analysis;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The workers of one cluster job side by side, and per step who finished last, by how much and why. Workers are
@@ -93,14 +95,14 @@ final class ClusterRuns {
     }
     // The keys every compared worker has, in order; a key is compared once every worker's step for it is past the
     // warm-up.
-    java.util.TreeSet<Long> keys = new java.util.TreeSet<>(byIteration ? workers.get(0).stepOfIteration.keySet()
+    TreeSet<Long> keys = new TreeSet<>(byIteration ? workers.get(0).stepOfIteration.keySet()
         : workers.get(0).walls.keySet());
     for (Worker w : workers) {
       keys.retainAll(byIteration ? w.stepOfIteration.keySet() : w.walls.keySet());
     }
     for (long key : keys) {
       Worker slowest = null;
-      Map<Worker, Long> stepOf = new java.util.HashMap<>();
+      Map<Worker, Long> stepOf = new HashMap<>();
       boolean warm = true;
       for (Worker w : workers) {
         long step = w.step(key, byIteration);
