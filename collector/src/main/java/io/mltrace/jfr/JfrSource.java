@@ -39,6 +39,8 @@ import jdk.jfr.consumer.RecordingStream;
 public final class JfrSource implements ActivitySource {
   /** Events ending this much before the watermark are read from the dump too (and dropped if already delivered). */
   private static final long OVERLAP_NS = 100_000_000L;
+  /** The longest {@link #close()} waits for JFR to close the stream (its final flush takes well under a second). */
+  static final long CLOSE_BOUND_MILLIS = 3_000;
 
   /** Made on the stream's own thread (JFR's initialization, 0.2-0.3 s, is not the caller's); null until then. */
   private RecordingStream stream;
@@ -99,13 +101,31 @@ public final class JfrSource implements ActivitySource {
    * waits for it ({@link #awaitRecording}).
    */
   public static JfrSource start(long sampleMillis, long waitMillis, int maxQueued, boolean heapAfterGc) {
+    return start(sampleMillis, waitMillis, maxQueued, heapAfterGc, () -> { }, JfrSource::shutdownBegun);
+  }
+
+  /**
+   * As {@link #start(long, long, int, boolean)}, with the two seams of the exit race: {@code beforeStart} runs on
+   * the stream's thread between making the stream and starting it, and {@code shutdownBegun} says whether the JVM's
+   * shutdown has begun (tests replace it to force the race open).
+   */
+  static JfrSource start(long sampleMillis, long waitMillis, int maxQueued, boolean heapAfterGc, Runnable beforeStart,
+      java.util.function.BooleanSupplier shutdownBegun) {
     JfrSource source = new JfrSource(maxQueued);
     // RecordingStream.startAsync() would make a thread that inherits the caller's (premain's) non-daemon status
     // and keep the application's JVM alive at exit: run the stream on a daemon thread of our own instead.
     Thread t = new Thread(() -> {
       try {
         RecordingStream rs = source.configure(sampleMillis, waitMillis, heapAfterGc);
+        beforeStart.run();
         synchronized (source.streamLock) {
+          if (shutdownBegun.getAsBoolean()) {
+            // A job that ended while JFR was starting (a short inference job): the JVM's JFR shutdown hook may
+            // already have destroyed JFR's recorder thread, and a recording started after that waits for it forever
+            // inside JFR's lock, which then holds every later closer (the agent's own shutdown hook) and the JVM's
+            // exit with it. Nothing was recorded: leave the stream unstarted.
+            return;
+          }
           if (source.closed) {
             rs.close();
             return;
@@ -124,6 +144,23 @@ public final class JfrSource implements ActivitySource {
     t.setDaemon(true);
     t.start();
     return source;
+  }
+
+  /**
+   * Whether the JVM has begun its shutdown: registering a shutdown hook is refused from then on. The probe hook is an
+   * empty thread; if shutdown begins between adding and removing it, the JVM merely starts it.
+   */
+  static boolean shutdownBegun() {
+    Thread probe = new Thread(() -> { }, "mltrace-shutdown-probe");
+    try {
+      Runtime.getRuntime().addShutdownHook(probe);
+      Runtime.getRuntime().removeShutdownHook(probe);
+      return false;
+    } catch (IllegalStateException shuttingDown) {
+      return true;
+    } catch (SecurityException cannotTell) {
+      return false; // a security manager that forbids hooks: as before this probe
+    }
   }
 
   private RecordingStream configure(long sampleMillis, long waitMillis, boolean heapAfterGc) {
@@ -269,10 +306,22 @@ public final class JfrSource implements ActivitySource {
       closed = true;
       rs = stream;
     }
-    FlightRecorder.removeListener(recordingStarted);
-    FlightRecorder.removePeriodicEvent(BEAT);
-    if (rs != null) {
-      rs.close();
+    // On a thread of its own, waited for at most CLOSE_BOUND_MILLIS: this runs in the agent's shutdown hook, and a
+    // recording whose start lost the race with the JVM's JFR shutdown hook (see start) holds JFR's lock for good.
+    // Whatever is left behind is a daemon thread; the JVM's exit does not wait for it.
+    Thread closer = new Thread(() -> {
+      FlightRecorder.removeListener(recordingStarted);
+      FlightRecorder.removePeriodicEvent(BEAT);
+      if (rs != null) {
+        rs.close();
+      }
+    }, "mltrace-jfr-close");
+    closer.setDaemon(true);
+    closer.start();
+    try {
+      closer.join(CLOSE_BOUND_MILLIS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
