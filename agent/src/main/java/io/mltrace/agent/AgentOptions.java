@@ -48,6 +48,7 @@ final class AgentOptions {
   static final String OTLP_QUEUE_SPANS = "otlp_queue_spans";
   static final String PROMETHEUS = "prometheus";
   static final String PROMETHEUS_SD = "prometheus_sd";
+  static final String CLUSTER_CLOCK = "cluster_clock";
   static final String PEAK_GFLOPS = "peak_gflops";
   static final String HTML_REPORT = "html_report";
   static final String TRACE_GZIP = "trace_gzip";
@@ -91,6 +92,7 @@ final class AgentOptions {
     DEFAULTS.put(OTLP_QUEUE_SPANS, "0");
     DEFAULTS.put(PROMETHEUS, "");
     DEFAULTS.put(PROMETHEUS_SD, "");
+    DEFAULTS.put(CLUSTER_CLOCK, "on");
     DEFAULTS.put(PEAK_GFLOPS, "0");
     DEFAULTS.put(HTML_REPORT, "true");
     DEFAULTS.put(TRACE_GZIP, "false");
@@ -159,6 +161,9 @@ final class AgentOptions {
     positiveLong(WAIT_THRESHOLD_MS, true);
     if (!ON_OFF.contains(values.get(JVM_EVENTS))) {
       reject(JVM_EVENTS, "must be on or off");
+    }
+    if (!ON_OFF.contains(values.get(CLUSTER_CLOCK))) {
+      reject(CLUSTER_CLOCK, "must be on or off");
     }
     if (!ON_OFF.contains(values.get(MEMORY)) && !values.get(MEMORY).equals("full")) {
       reject(MEMORY, "must be on, off or full");
@@ -346,6 +351,11 @@ final class AgentOptions {
    */
   boolean nd4jTensors() {
     return values.get(MEMORY).equals("full");
+  }
+
+  /** A Spark driver answers its executors' clock probes, and executors measure their offset to it. */
+  boolean clusterClock() {
+    return values.get(CLUSTER_CLOCK).equals("on");
   }
 
   boolean jvmEvents() {

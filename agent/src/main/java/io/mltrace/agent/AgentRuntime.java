@@ -1,5 +1,6 @@
 package io.mltrace.agent;
 
+import io.mltrace.agent.cluster.ClusterClock;
 import io.mltrace.agent.cluster.WorkerIdentity;
 import io.mltrace.agent.context.ApplicationTraceContext;
 import io.mltrace.agent.control.AgentStatus;
@@ -104,6 +105,9 @@ public final class AgentRuntime {
     // Every executor of a Spark job gets the same options: each writes to its own folder, labelled with its id.
     WorkerIdentity worker = WorkerIdentity.ofThisProcess();
     Path out = worker.outputFolder(options.output()).toAbsolutePath();
+    // Before the application makes its SparkConf: the driver publishes its clock's port to the executors.
+    ClusterClock clusterClock = options.clusterClock() && !worker.isNone()
+        ? ClusterClock.start(worker, System.getenv(), System.err) : ClusterClock.NONE;
     List<StepSink> sinks = new ArrayList<>();
     if (!options.console().equals("off")) {
       sinks.add(new ConsoleReporter(System.out, options.console().equals("steps")));
@@ -132,7 +136,7 @@ public final class AgentRuntime {
     WindowSinks windows = new WindowSinks(control, dir -> windowSinks(options, dir, measured, peakGflops, traceName));
     OverheadGuard guard = new OverheadGuard(control, windows, options.overheadBudgetPercent());
     sinks.add(new SummaryWriter(out.resolve("summary.json"), options.summaryMaxSteps(), measured, peakGflops,
-        worker.summaryFields()));
+        worker.summaryFields(), clusterClock::summaryFields));
     sinks.add(new TailFilter(new ChromeTraceWriter(out.resolve(traceName), options.traceMaxEvents(),
         options.traceGzip()), control, windows));
     for (StepSink sink : ExporterSinks.create(options, out, measured, installer::appliedFrameworks, System.getenv(),

@@ -140,6 +140,10 @@ public final class ChromeTraceWriter implements StepSink {
   String render() {
     StringBuilder out = new StringBuilder(1024 + (int) Math.min(Integer.MAX_VALUE / 2, events * 200));
     out.append("{\"displayTimeUnit\": \"ms\", \"otherData\": {\"producer\": \"mltrace\"");
+    if (baseNs != Long.MIN_VALUE) {
+      // The System.nanoTime() of ts 0: what puts several JVMs' traces on one clock (mltrace cluster).
+      out.append(", \"clock_base_ns\": ").append(baseNs);
+    }
     if (stepsNotStored > 0 || spansNotStored > 0) {
       out.append(", \"mltrace_truncated\": \"event limit ").append(maxEvents).append(" reached: ")
           .append(stepsNotStored).append(" steps and ").append(spansNotStored).append(" spans not stored\"");

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
 
 /**
  * Writes {@code summary.json}: one entry per step and the totals. The schema is documented in
@@ -56,6 +57,7 @@ public final class SummaryWriter implements StepSink {
   /** The {@code worker} object's keys in the order written (a Map.copyOf has none). */
   private static final List<String> WORKER_KEYS = List.of("role", "executor_id", "app_id", "host", "pid");
   private final Map<String, String> worker;
+  private final Supplier<Map<String, Object>> clock;
   private long totalOpsTimed;
   private final long[] totalEstimated = new long[ESTIMATED.length];
   private long totalUnplaced;
@@ -83,6 +85,17 @@ public final class SummaryWriter implements StepSink {
    */
   public SummaryWriter(Path file, int maxSteps, List<Category> measured, DoubleSupplier peakGflops,
       Map<String, String> worker) {
+    this(file, maxSteps, measured, peakGflops, worker, Map::of);
+  }
+
+  /**
+   * @param clock this worker's clock against the cluster's reference (the driver), read at each write and written as
+   *     the {@code clock} object when not empty: {@code reference}, {@code offset_ns} (reference clock − this JVM's
+   *     {@code System.nanoTime()}), {@code error_ns} and the measurement's counts (numbers or strings)
+   */
+  public SummaryWriter(Path file, int maxSteps, List<Category> measured, DoubleSupplier peakGflops,
+      Map<String, String> worker, Supplier<Map<String, Object>> clock) {
+    this.clock = clock;
     this.worker = Map.copyOf(worker);
     this.peakGflops = peakGflops;
     if (maxSteps < 0) {
@@ -160,6 +173,21 @@ public final class SummaryWriter implements StepSink {
           Json.string(out, value);
           sep = ", ";
         }
+      }
+      out.append("},\n");
+    }
+    Map<String, Object> clockNow = clock.get();
+    if (!clockNow.isEmpty()) {
+      out.append("  \"clock\": {");
+      String sep = "";
+      for (Map.Entry<String, Object> e : clockNow.entrySet()) {
+        Json.string(out.append(sep), e.getKey()).append(": ");
+        if (e.getValue() instanceof Number) {
+          out.append(((Number) e.getValue()).longValue());
+        } else {
+          Json.string(out, String.valueOf(e.getValue()));
+        }
+        sep = ", ";
       }
       out.append("},\n");
     }

@@ -15,7 +15,7 @@ import java.util.function.Supplier;
  */
 public final class WorkerIdentity {
   /** A JVM that is neither a Spark executor nor a driver: no identity is added anywhere. */
-  public static final WorkerIdentity NONE = new WorkerIdentity("", "", "", "", -1);
+  public static final WorkerIdentity NONE = new WorkerIdentity("", "", "", "", -1, "");
 
   static final String EXECUTOR_BACKEND_PACKAGE = "org.apache.spark.executor.";
   static final String SPARK_SUBMIT = "org.apache.spark.deploy.SparkSubmit";
@@ -25,9 +25,12 @@ public final class WorkerIdentity {
   private final String appId;
   private final String host;
   private final long pid;
+  /** An executor's driver (from its {@code --driver-url}); "" elsewhere. */
+  private final String driverHost;
 
-  private WorkerIdentity(String role, String executorId, String appId, String host, long pid) {
+  private WorkerIdentity(String role, String executorId, String appId, String host, long pid, String driverHost) {
     this.role = role;
+    this.driverHost = driverHost;
     this.executorId = executorId;
     this.appId = appId;
     this.host = host;
@@ -60,10 +63,10 @@ public final class WorkerIdentity {
       String named = argument(words, "--hostname");
       String host = named.isEmpty() ? fallbackHost.get() : named;
       return new WorkerIdentity("executor", id.isEmpty() ? "unknown" : id, app.isEmpty() ? "unknown-app" : app,
-          host, pid);
+          host, pid, ClusterClock.hostOfDriverUrl(argument(words, "--driver-url")));
     }
     if (main.equals(SPARK_SUBMIT)) {
-      return new WorkerIdentity("driver", "driver", "", fallbackHost.get(), pid);
+      return new WorkerIdentity("driver", "driver", "", fallbackHost.get(), pid, "");
     }
     return NONE;
   }
@@ -100,6 +103,15 @@ public final class WorkerIdentity {
 
   public boolean isExecutor() {
     return role.equals("executor");
+  }
+
+  public boolean isDriver() {
+    return role.equals("driver");
+  }
+
+  /** An executor's driver host, from its {@code --driver-url}; "" for a driver, another JVM, or no such argument. */
+  public String driverHost() {
+    return driverHost;
   }
 
   public boolean isNone() {

@@ -22,9 +22,9 @@ import java.util.stream.Stream;
  * {@code mltrace cluster DIR... [--out DIR] [--warmup N]}: the output folders of a cluster job's workers (each
  * executor's {@code <output>/<app>/executor-<id>/}, found under the given folders) as one picture: a cluster
  * {@code summary.json} (per-worker breakdown side by side; per step the straggler, by how much and why), one
- * Chrome/Perfetto {@code trace.json} with a process per worker, and a {@code report.html}. The workers' traces keep
- * their own timestamps: the JVM's monotonic clock, which workers on one host share; workers on other hosts are not
- * aligned (the design for that is in {@code docs/cluster.md}).
+ * Chrome/Perfetto {@code trace.json} with a process per worker, and a {@code report.html}. The workers' traces are
+ * put on the driver's clock by each worker's measured offset (summary.json's {@code clock}, see
+ * {@code ClusterClock}); a worker without one keeps its JVM's monotonic clock, which workers on one host share.
  */
 final class ClusterCommand {
   static final String USAGE = "usage: mltrace cluster DIR... [--out DIR] [--warmup N]   (DIR: a worker's output"
@@ -105,6 +105,11 @@ final class ClusterCommand {
           + JsonReader.string(id, "host") + " pid " + JsonReader.string(id, "pid") + ")";
     }
     ClusterRuns.Worker w = new ClusterRuns.Worker(name, folder.toString());
+    Map<String, Object> clock = JsonReader.object(summary.get("clock"));
+    if (clock.containsKey("offset_ns")) {
+      w.clockOffsetNs = (long) JsonReader.number(clock, "offset_ns", 0);
+      w.clockErrorNs = (long) JsonReader.number(clock, "error_ns", 0);
+    }
     for (Object o : JsonReader.array(summary.get("steps"))) {
       Map<String, Object> step = JsonReader.object(o);
       Map<String, Long> breakdown = new LinkedHashMap<>();
@@ -131,6 +136,7 @@ final class ClusterCommand {
           runs.medianWall(w, warmup) / 1e6, slow, pct(slow, runs.stragglers.size()),
           slow > 0 ? ", mostly " + runs.topCause(w.name) : ""));
     }
+    t.append(clocks(runs));
     String s = runs.straggler();
     if (s != null) {
       List<Long> margins = new ArrayList<>();
@@ -146,6 +152,26 @@ final class ClusterCommand {
     return t.toString();
   }
 
+  /** One line: each worker's offset to the driver's clock, or why the merged trace keeps each worker's own clock. */
+  static String clocks(ClusterRuns runs) {
+    StringBuilder t = new StringBuilder("clocks: ");
+    String sep = "";
+    int measured = 0;
+    for (ClusterRuns.Worker w : runs.workers) {
+      if (w.clockOffsetNs != null) {
+        measured++;
+        t.append(sep).append(f("%s %+.3f ms ± %.3f", w.name, w.clockOffsetNs / 1e6, w.clockErrorNs / 1e6));
+        sep = ", ";
+      }
+    }
+    if (measured == 0) {
+      return "clocks: not measured (no clock in the summaries): each worker's trace keeps its own monotonic clock,"
+          + " shared only by workers on one host\n";
+    }
+    return t.append(" (the driver's clock minus the worker's; the merged trace is on the driver's clock"
+        + (measured < runs.workers.size() ? ", except workers without a measurement" : "") + ")\n").toString();
+  }
+
   static String json(ClusterRuns runs, int warmup) {
     StringBuilder j = new StringBuilder("{\n  \"warmup_steps\": ").append(warmup)
         .append(",\n  \"compared_by\": ").append(jsonString(runs.byIteration ? "iteration" : "step"))
@@ -157,6 +183,8 @@ final class ClusterCommand {
           .append(", \"steps\": ").append(w.walls.size())
           .append(", \"median_step_ns\": ").append(runs.medianWall(w, warmup))
           .append(", \"slowest_in_steps\": ").append(runs.slowestCount.get(w.name))
+          .append(", \"clock_offset_ns\": ").append(w.clockOffsetNs == null ? "null" : w.clockOffsetNs.toString())
+          .append(", \"clock_error_ns\": ").append(w.clockOffsetNs == null ? "null" : Long.toString(w.clockErrorNs))
           .append(", \"breakdown_ns\": {");
       String sep = "";
       for (Map.Entry<String, Long> c : ClusterRuns.totals(w, warmup).entrySet()) {
@@ -228,35 +256,62 @@ final class ClusterCommand {
   }
 
   /**
-   * One trace with a process per worker: each worker's events keep their timestamps and get the worker's process
-   * id ({@code (worker + 1) * 1000 + their own}, so a worker's GPU processes stay apart) and its name. Workers
+   * One trace with a process per worker, on one clock: each worker's events move by where its trace's ts 0 lies on
+   * the driver's clock (the trace's {@code clock_base_ns} plus summary.json's {@code clock} offset; a worker without
+   * an offset stays on its own monotonic clock, which workers on one host share; a trace without a base is left as
+   * written), and get the worker's process id ({@code (worker + 1) * 1000 + their own}, so a worker's GPU processes stay apart) and its name. Workers
    * without a readable trace are left out; returns how many were merged.
    */
   static int mergeTraces(List<Path> folders, List<ClusterRuns.Worker> workers, Path target) throws IOException {
+    List<Map<String, Object>> traces = new ArrayList<>();
+    for (Path folder : folders) {
+      Path file = folder.resolve("trace.json");
+      if (!Files.exists(file)) {
+        file = folder.resolve("trace.json.gz");
+      }
+      Map<String, Object> trace = null;
+      if (Files.exists(file)) {
+        try {
+          trace = JsonReader.object(JsonReader.parse(file));
+        } catch (IOException e) {
+          // a worker killed while writing: its whole copy is what mltrace keeps, but be safe
+        }
+      }
+      traces.add(trace);
+    }
+    // Each trace's ts 0 is its JVM's first event (clock_base_ns, on its System.nanoTime); on the driver's clock that
+    // is base + offset. The merged trace starts at the earliest of those.
+    long[] start = new long[traces.size()];
+    boolean[] onClock = new boolean[traces.size()];
+    long earliest = Long.MAX_VALUE;
+    for (int i = 0; i < traces.size(); i++) {
+      Map<String, Object> trace = traces.get(i);
+      Map<String, Object> other = trace == null ? Map.of() : JsonReader.object(trace.get("otherData"));
+      if (other.get("clock_base_ns") instanceof Number) {
+        onClock[i] = true;
+        Long offset = workers.get(i).clockOffsetNs;
+        start[i] = ((Number) other.get("clock_base_ns")).longValue() + (offset == null ? 0 : offset);
+        earliest = Math.min(earliest, start[i]);
+      }
+    }
     StringBuilder t = new StringBuilder("{\"displayTimeUnit\": \"ms\", \"otherData\": {\"producer\": \"mltrace"
         + " cluster\"},\n\"traceEvents\": [");
     int merged = 0;
     boolean first = true;
-    for (int i = 0; i < folders.size(); i++) {
-      Path file = folders.get(i).resolve("trace.json");
-      if (!Files.exists(file)) {
-        file = folders.get(i).resolve("trace.json.gz");
-      }
-      if (!Files.exists(file)) {
+    for (int i = 0; i < traces.size(); i++) {
+      if (traces.get(i) == null) {
         continue;
-      }
-      Object parsed;
-      try {
-        parsed = JsonReader.parse(file);
-      } catch (IOException e) {
-        continue; // a worker killed while writing: its whole copy is what mltrace keeps, but be safe
       }
       merged++;
       int base = (i + 1) * 1000;
-      for (Object o : JsonReader.array(JsonReader.object(parsed).get("traceEvents"))) {
+      double shiftMicros = onClock[i] ? (start[i] - earliest) / 1000.0 : 0;
+      for (Object o : JsonReader.array(traces.get(i).get("traceEvents"))) {
         Map<String, Object> e = new LinkedHashMap<>(JsonReader.object(o));
         long pid = base + (long) JsonReader.number(e, "pid", 1);
         e.put("pid", (double) pid);
+        if (shiftMicros != 0 && e.get("ts") instanceof Number) {
+          e.put("ts", ((Number) e.get("ts")).doubleValue() + shiftMicros);
+        }
         if ("process_name".equals(e.get("name")) && "M".equals(e.get("ph"))) {
           Map<String, Object> a = new LinkedHashMap<>(JsonReader.object(e.get("args")));
           a.put("name", workers.get(i).name + " " + JsonReader.string(a, "name"));
@@ -293,7 +348,10 @@ final class ClusterCommand {
     } else if (v instanceof String) {
       out.append(jsonString((String) v));
     } else if (v instanceof Double) {
-      out.append(Format.json((Double) v));
+      // Every digit: a timestamp in microseconds needs nanosecond decimals at any magnitude (not Format.json's 6).
+      double d = (Double) v;
+      out.append(Double.isFinite(d) ? (d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d)
+          : new java.math.BigDecimal(Double.toString(d)).toPlainString()) : "null");
     } else {
       out.append(v); // Boolean or null
     }

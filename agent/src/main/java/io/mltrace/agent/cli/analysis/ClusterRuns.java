@@ -27,6 +27,9 @@ final class ClusterRuns {
     final TreeMap<Long, long[]> walls = new TreeMap<>();
     final TreeMap<Long, Map<String, Long>> breakdowns = new TreeMap<>();
     final TreeMap<Long, Long> stepOfIteration = new TreeMap<>();
+    /** The driver's clock minus this worker's (summary.json's {@code clock}); null when not measured. */
+    Long clockOffsetNs;
+    long clockErrorNs;
 
     Worker(String name, String folder) {
       this.name = name;

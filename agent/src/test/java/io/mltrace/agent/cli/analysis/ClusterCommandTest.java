@@ -138,6 +138,66 @@ class ClusterCommandTest {
     }
   }
 
+  /**
+   * A worker whose trace's ts 0 lies at {@code baseNs} on its own {@code System.nanoTime()} and whose summary says its
+   * clock's offset to the driver ({@code null}: not measured), with one step event 100.5 us into its trace.
+   */
+  private void clockedWorker(String executor, long baseNs, Long offsetNs) throws Exception {
+    Path folder = dir.resolve("app-2").resolve("executor-" + executor);
+    Files.createDirectories(folder);
+    String clock = offsetNs == null ? "" : "\"clock\": {\"reference\": \"driver\", \"offset_ns\": " + offsetNs
+        + ", \"error_ns\": 40000},";
+    Files.writeString(folder.resolve("summary.json"), "{\"worker\": {\"role\": \"executor\", \"executor_id\": \""
+        + executor + "\", \"host\": \"h" + executor + "\", \"pid\": \"1\"}, " + clock + " \"steps\": [{\"step\": 1,"
+        + " \"wall_ns\": 1000, \"breakdown_ns\": {\"gemm\": 1000}}]}");
+    Files.writeString(folder.resolve("trace.json"), "{\"otherData\": {\"producer\": \"mltrace\", \"clock_base_ns\": "
+        + baseNs + "}, \"traceEvents\": [{\"ph\": \"X\", \"name\": \"step 1\", \"pid\": 1, \"tid\": 5,"
+        + " \"ts\": 100.5, \"dur\": 20}]}");
+  }
+
+  @Test
+  void theMergedTraceIsOnTheDriversClockByEachWorkersBaseAndMeasuredOffset() throws Exception {
+    // Executor 0: ts 0 at 5 s on its clock, which is 2 ms behind the driver's: 5.002 s on the driver's clock.
+    // Executor 1: ts 0 at 9 s on its clock; with its offset, 128.458789123 s on the driver's clock, which is
+    // 123.456789123 s after executor 0's start.
+    clockedWorker("0", 5_000_000_000L, 2_000_000L);
+    clockedWorker("1", 9_000_000_000L, 119_458_789_123L);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Path target = dir.resolve("cluster2");
+    int exit = AnalysisCommands.run("cluster", List.of(dir.resolve("app-2").toString(), "--out", target.toString()),
+        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()));
+    String text = out.toString(StandardCharsets.UTF_8);
+    assertEquals(0, exit, text);
+    assertTrue(text.contains("clocks: executor 0 (h0 pid 1) +2.000 ms ± 0.040"), text);
+    JsonNode trace = JSON.readTree(target.resolve("trace.json").toFile());
+    double[] ts = new double[2];
+    for (JsonNode e : trace.get("traceEvents")) {
+      ts[(int) (e.get("pid").asLong() / 1000) - 1] = e.get("ts").decimalValue().doubleValue();
+    }
+    assertEquals(100.5, ts[0], 1e-9, "the earliest worker starts the merged trace");
+    assertEquals(123_456_789.123 + 100.5, ts[1], 1e-6, "shifted to the nanosecond, at any magnitude");
+    JsonNode workers = JSON.readTree(target.resolve("summary.json").toFile()).get("workers");
+    assertEquals(2_000_000L, workers.get(0).get("clock_offset_ns").asLong());
+    assertEquals(40_000L, workers.get(1).get("clock_error_ns").asLong());
+  }
+
+  @Test
+  void workersWithoutAClockKeepTheirOwnTimelinesAndTheTextSaysSo() throws Exception {
+    clockedWorker("0", 5_000_000_000L, null);
+    clockedWorker("1", 5_000_300_000L, null);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Path target = dir.resolve("cluster3");
+    assertEquals(0, AnalysisCommands.run("cluster", List.of(dir.resolve("app-2").toString(), "--out",
+        target.toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(new ByteArrayOutputStream())));
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("clocks: not measured"), out::toString);
+    JsonNode trace = JSON.readTree(target.resolve("trace.json").toFile());
+    // One host's monotonic clock: executor 1's trace began 0.3 ms after executor 0's.
+    for (JsonNode e : trace.get("traceEvents")) {
+      assertEquals(e.get("pid").asLong() / 1000 == 1 ? 100.5 : 400.5, e.get("ts").asDouble(), 1e-9, e::toString);
+    }
+  }
+
   @Test
   void oneWorkerOrNoneIsAUsageErrorWithOneLine() throws Exception {
     worker("0", 5, 0, 1);

@@ -86,6 +86,7 @@ class SparkClusterIT {
       List<Long> steps = assertExecutorsTracedTheirPartitions(out, true);
       assertEqualsDl4jFitsPerJvm(stats, steps);
       assertPhasesAreSpans(out);
+      assertClocksAlignedToTheDriver(out);
 
       // A straggler: executor 0 sleeps before each of its fits (its data is slow). One averaging round (each worker
       // fits its whole share, then the driver averages), so that no step of the other worker waits at a barrier.
@@ -185,6 +186,53 @@ class SparkClusterIT {
     assertTrue(driver.getOrDefault("org.apache.spark.api.java.JavaSparkContext.broadcast", 0) >= rounds, "" + driver);
     assertEquals(2 * rounds, fetched, "each round's partitions, one per worker, fetched the model");
     assertEquals(2 * rounds, returned);
+  }
+
+  /**
+   * Each executor measured its clock's offset to the driver's ({@code ClusterClock}); on one host the executors and
+   * the driver read the same monotonic clock, so the true offset is 0 and the measurement must be within 1 ms of it.
+   * Then an event both sides see: every model fetch and result of an executor, put on the driver's clock by its
+   * trace's base and its offset, lies inside one of the driver's rounds ({@code doIteration}), which waits for them.
+   */
+  private static void assertClocksAlignedToTheDriver(Path out) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    JsonNode driverClock = json.readTree(out.resolve("driver").resolve("summary.json").toFile()).get("clock");
+    assertTrue(driverClock != null && driverClock.get("offset_ns").asLong() == 0, "the driver is the reference: "
+        + driverClock);
+    String avg = "org.deeplearning4j.spark.impl.paramavg.";
+    List<long[]> rounds = spansOnTheDriversClock(out.resolve("driver"), 0,
+        avg + "ParameterAveragingTrainingMaster.doIteration");
+    Path app = list(out).stream().filter(p -> p.getFileName().toString().startsWith("app-")).findFirst().get();
+    for (Path executor : list(app)) {
+      JsonNode clock = json.readTree(executor.resolve("summary.json").toFile()).get("clock");
+      assertTrue(clock != null && clock.has("offset_ns"), executor + " measured its clock: " + clock);
+      System.out.println("SparkClusterIT: " + executor.getFileName() + " clock " + clock);
+      assertTrue(Math.abs(clock.get("offset_ns").asLong()) <= 1_000_000, "within 1 ms of the true 0: " + clock);
+      assertTrue(clock.get("error_ns").asLong() <= 1_000_000, "error bound within 1 ms: " + clock);
+      long offset = clock.get("offset_ns").asLong();
+      List<long[]> work = spansOnTheDriversClock(executor, offset, avg + "ParameterAveragingTrainingWorker.getInitialModel");
+      work.addAll(spansOnTheDriversClock(executor, offset, avg + "ParameterAveragingTrainingWorker.getFinalResult"));
+      assertTrue(!work.isEmpty(), executor + " has its phase spans");
+      for (long[] w : work) {
+        assertTrue(rounds.stream().anyMatch(r -> r[0] <= w[0] + 1_000_000 && w[1] <= r[1] + 1_000_000),
+            executor + ": a phase at " + w[0] + "-" + w[1] + " ns falls in none of the driver's rounds " + rounds.stream()
+                .map(r -> r[0] + "-" + r[1]).collect(Collectors.joining(", ")));
+      }
+    }
+  }
+
+  /** The {@code name} spans of a JVM's trace as [start, end] on the driver's clock (its base plus its offset). */
+  private static List<long[]> spansOnTheDriversClock(Path folder, long offsetNs, String name) throws IOException {
+    JsonNode trace = new ObjectMapper().readTree(folder.resolve("trace.json").toFile());
+    long base = trace.get("otherData").get("clock_base_ns").asLong() + offsetNs;
+    List<long[]> spans = new ArrayList<>();
+    for (JsonNode e : trace.get("traceEvents")) {
+      if (e.path("ph").asText().equals("X") && e.path("name").asText().equals(name)) {
+        long start = base + Math.round(e.get("ts").asDouble() * 1000);
+        spans.add(new long[] {start, start + Math.round(e.get("dur").asDouble() * 1000)});
+      }
+    }
+    return spans;
   }
 
   /** Spans by name in a {@code trace.json} (complete events only). */
