@@ -34,10 +34,11 @@ public final class SummaryWriter implements StepSink {
    * A step row: number, wall, FLOPs, ops, detailed, ops timed, the estimated part of each {@link #ESTIMATED}
    * category, the unplaced op time, the framework's iteration count (-1: none); then the breakdown by category.
    */
-  private static final int COLUMNS = 8 + ESTIMATED.length;
+  private static final int COLUMNS = 9 + ESTIMATED.length;
   private static final int ESTIMATED_COLUMN = 6;
   private static final int UNPLACED_COLUMN = ESTIMATED_COLUMN + ESTIMATED.length;
   private static final int ITERATION_COLUMN = UNPLACED_COLUMN + 1;
+  private static final int START_COLUMN = ITERATION_COLUMN + 1;
 
   private final Path file;
   private final int maxSteps;
@@ -129,6 +130,7 @@ public final class SummaryWriter implements StepSink {
     }
     row[UNPLACED_COLUMN] = estimates.unplacedNs();
     row[ITERATION_COLUMN] = step.iteration();
+    row[START_COLUMN] = step.startNs();
     totalUnplaced += estimates.unplacedNs();
     for (Category c : cats) {
       long ns = step.breakdown().ns(c);
@@ -208,7 +210,7 @@ public final class SummaryWriter implements StepSink {
       if (row[ITERATION_COLUMN] >= 0) {
         out.append(", \"iteration\": ").append(row[ITERATION_COLUMN]);
       }
-      out.append(", \"wall_ns\": ").append(row[1]);
+      out.append(", \"start_ns\": ").append(row[START_COLUMN]).append(", \"wall_ns\": ").append(row[1]);
       breakdown(out, row, COLUMNS);
       out.append(", \"flops\": ").append(row[2]).append(", \"ops\": ").append(row[3]);
       out.append(", \"ops_timed\": ").append(row[5]);

@@ -105,6 +105,7 @@ final class ClusterCommand {
           + JsonReader.string(id, "host") + " pid " + JsonReader.string(id, "pid") + ")";
     }
     ClusterRuns.Worker w = new ClusterRuns.Worker(name, folder.toString());
+    w.host = JsonReader.string(id, "host");
     Map<String, Object> clock = JsonReader.object(summary.get("clock"));
     if (clock.containsKey("offset_ns")) {
       w.clockOffsetNs = (long) JsonReader.number(clock, "offset_ns", 0);
@@ -116,6 +117,9 @@ final class ClusterCommand {
       JsonReader.object(step.get("breakdown_ns")).forEach((k, v) -> breakdown.put(k, ((Number) v).longValue()));
       long number = (long) JsonReader.number(step, "step", 0);
       long wall = (long) JsonReader.number(step, "wall_ns", 0);
+      if (step.get("start_ns") instanceof Number) {
+        w.starts.put(number, ((Number) step.get("start_ns")).longValue());
+      }
       if (step.containsKey("iteration")) {
         w.add(number, (long) JsonReader.number(step, "iteration", 0), wall, breakdown);
       } else {
@@ -137,6 +141,18 @@ final class ClusterCommand {
           slow > 0 ? ", mostly " + runs.topCause(w.name) : ""));
     }
     t.append(clocks(runs));
+    String last = runs.lastToFinish();
+    if (last != null) {
+      List<Long> lags = new ArrayList<>();
+      for (ClusterRuns.Straggler st : runs.stragglers) {
+        if (last.equals(st.finishedLast())) {
+          lags.add(st.finishLagNs());
+        }
+      }
+      t.append(f("finished last: %s in %.0f %% of steps, %.2f ms after the others' median finish (median; %s)%n",
+          last, pct(runs.lastCount.get(last), runs.stragglers.size()), ClusterRuns.median(lags) / 1e6,
+          runs.finishClock.equals("driver") ? "on the driver's clock" : "on one host's clock"));
+    }
     String s = runs.straggler();
     if (s != null) {
       List<Long> margins = new ArrayList<>();
@@ -202,6 +218,15 @@ final class ClusterCommand {
           .append(Format.json(runs.slowestCount.get(s) / (double) runs.stragglers.size()))
           .append(", \"cause\": ").append(jsonString(runs.topCause(s))).append('}');
     }
+    String last = runs.lastToFinish();
+    j.append(",\n  \"finish_clock\": ").append(runs.finishClock == null ? "null" : jsonString(runs.finishClock))
+        .append(",\n  \"finished_last\": ");
+    if (last == null) {
+      j.append("null");
+    } else {
+      j.append("{\"worker\": ").append(jsonString(last)).append(", \"share_of_steps\": ")
+          .append(Format.json(runs.lastCount.get(last) / (double) runs.stragglers.size())).append('}');
+    }
     j.append(",\n  \"steps\": [");
     for (int i = 0; i < runs.stragglers.size(); i++) {
       ClusterRuns.Straggler st = runs.stragglers.get(i);
@@ -215,6 +240,8 @@ final class ClusterCommand {
           .append(", \"others_median_ns\": ").append(st.othersMedianNs())
           .append(", \"by_ns\": ").append(st.byNs())
           .append(", \"cause\": ").append(jsonString(st.cause()))
+          .append(st.finishedLast() == null ? "" : ", \"finished_last\": " + jsonString(st.finishedLast())
+              + ", \"finish_lag_ns\": " + st.finishLagNs())
           .append(", \"cause_grew_ns\": ").append(st.causeNs()).append('}');
     }
     return j.append("\n  ]\n}\n").toString();
@@ -244,13 +271,16 @@ final class ClusterCommand {
       categories.forEach(c -> h.append("<td>").append(f("%.1f", t.getOrDefault(c, 0L) / 1e6)).append("</td>"));
       h.append("</tr>\n");
     }
-    h.append("</table>\n<h2>Who finished last, ").append(runs.byIteration ? "iteration by iteration" : "step by step")
-        .append("</h2>\n<table><tr><th>").append(runs.byIteration ? "iteration" : "step").append("</th><th>straggler</th>"
-        + "<th>its step, ms</th><th>others (median), ms</th><th>by, ms</th><th>cause</th><th>grew by, ms</th></tr>\n");
+    h.append("</table>\n<h2>Slowest step and last to finish, ").append(runs.byIteration ? "iteration by iteration"
+        : "step by step").append("</h2>\n<table><tr><th>").append(runs.byIteration ? "iteration" : "step")
+        .append("</th><th>slowest step</th><th>its step, ms</th><th>others (median), ms</th><th>by, ms</th>"
+        + "<th>cause</th><th>grew by, ms</th><th>finished last</th><th>after the others (median), ms</th></tr>\n");
     for (ClusterRuns.Straggler st : runs.stragglers) {
-      h.append(f("<tr><td>%d</td><td>%s</td><td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%s</td><td>%.2f</td></tr>%n",
+      h.append(f("<tr><td>%d</td><td>%s</td><td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%s</td><td>%.2f</td>",
           st.key(), html(st.worker()), st.wallNs() / 1e6, st.othersMedianNs() / 1e6, st.byNs() / 1e6,
           html(st.cause()), st.causeNs() / 1e6));
+      h.append(st.finishedLast() == null ? "<td></td><td></td></tr>\n"
+          : f("<td>%s</td><td>%.2f</td></tr>%n", html(st.finishedLast()), st.finishLagNs() / 1e6));
     }
     return h.append("</table>\n</body></html>\n").toString();
   }

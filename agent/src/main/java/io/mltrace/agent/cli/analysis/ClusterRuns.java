@@ -17,7 +17,10 @@ import java.util.TreeSet;
  * others' k-th (the same iteration while the workers started together and ran alike: under parameter averaging
  * every worker fits its share of each split and waits for the slowest at the aggregation). The straggler of a step is the worker whose step took longest; its margin is how much longer than
  * the median of the others; its cause is the category that grew most over the others' median of that category.
- * Pure computation on what the workers' {@code summary.json} files hold.
+ * Where the workers' steps say when they began and the workers share a clock (each measured its offset to the
+ * driver's, or all ran on one host), each compared iteration also names the worker that finished it last and by how
+ * much after the median of the others' finishes: the one the others waited for at the next aggregation, whose lag
+ * accumulates over a split while its step times say only how much each step added. Pure computation on what the workers' {@code summary.json} files hold.
  */
 final class ClusterRuns {
   /** One worker: its name and its steps (number → wall and categories, ns; iteration → number where known). */
@@ -30,6 +33,10 @@ final class ClusterRuns {
     /** The driver's clock minus this worker's (summary.json's {@code clock}); null when not measured. */
     Long clockOffsetNs;
     long clockErrorNs;
+    /** The worker's host (summary.json's {@code worker.host}), or null. */
+    String host;
+    /** Step number → its start on the worker's own clock ({@code start_ns}), where the summary has it. */
+    final TreeMap<Long, Long> starts = new TreeMap<>();
 
     Worker(String name, String folder) {
       this.name = name;
@@ -62,7 +69,7 @@ final class ClusterRuns {
    * {@code step} the straggler's own step.
    */
   record Straggler(long key, long step, String worker, long wallNs, long othersMedianNs, String cause,
-      long causeNs) {
+      long causeNs, String finishedLast, long finishLagNs) {
     long byNs() {
       return wallNs - othersMedianNs;
     }
@@ -76,12 +83,20 @@ final class ClusterRuns {
   final Map<String, Integer> slowestCount = new LinkedHashMap<>();
   /** Per worker: the causes named when it was the straggler, by count. */
   final Map<String, Map<String, Integer>> causes = new LinkedHashMap<>();
+  /**
+   * On which clock the workers' finishes were compared: {@code driver} (every worker measured its offset to it),
+   * {@code host} (no offsets, but one host's monotonic clock), or null (not comparable: then no finish order).
+   */
+  final String finishClock;
+  /** Per worker: in how many compared steps it finished last (with {@link #finishClock}). */
+  final Map<String, Integer> lastCount = new LinkedHashMap<>();
 
   /** @param all every worker; those without steps (a Spark driver) are listed but not compared */
   ClusterRuns(List<Worker> all, int warmup) {
     this.workers = all;
     List<Worker> workers = new ArrayList<>();
     for (Worker w : all) {
+      lastCount.put(w.name, 0);
       slowestCount.put(w.name, 0);
       causes.put(w.name, new TreeMap<>());
       if (!w.walls.isEmpty()) {
@@ -93,6 +108,7 @@ final class ClusterRuns {
       iterations &= w.everyStepHasItsIteration();
     }
     this.byIteration = iterations;
+    this.finishClock = workers.size() < 2 ? null : finishClock(workers);
     if (workers.size() < 2) {
       return;
     }
@@ -139,13 +155,57 @@ final class ClusterRuns {
           cause = c.getKey();
         }
       }
+      // Who finished this iteration last, on one clock: the start plus the wall, moved by the worker's offset.
+      String last = null;
+      long lag = 0;
+      if (finishClock != null && workers.stream().allMatch(w -> w.starts.containsKey(stepOf.get(w)))) {
+        Map<Worker, Long> end = new HashMap<>();
+        Worker latest = null;
+        for (Worker w : workers) {
+          long st = stepOf.get(w);
+          end.put(w, w.starts.get(st) + w.walls.get(st)[0] + (w.clockOffsetNs == null ? 0 : w.clockOffsetNs));
+          if (latest == null || end.get(w) > end.get(latest)) {
+            latest = w;
+          }
+        }
+        List<Long> otherEnds = new ArrayList<>();
+        for (Worker w : workers) {
+          if (w != latest) {
+            otherEnds.add(end.get(w));
+          }
+        }
+        last = latest.name;
+        lag = end.get(latest) - median(otherEnds);
+        lastCount.merge(last, 1, Integer::sum);
+      }
       long step = stepOf.get(slowest);
       Straggler s = new Straggler(key, step, slowest.name, slowest.walls.get(step)[0], median(others), cause,
-          causeNs);
+          causeNs, last, lag);
       stragglers.add(s);
       slowestCount.merge(slowest.name, 1, Integer::sum);
       causes.get(slowest.name).merge(cause, 1, Integer::sum);
     }
+  }
+
+  /** Whether and on which clock finishes compare: see {@link #finishClock}. */
+  private static String finishClock(List<Worker> workers) {
+    if (workers.stream().allMatch(w -> w.clockOffsetNs != null)) {
+      return "driver";
+    }
+    String host = workers.get(0).host;
+    return host != null && workers.stream().allMatch(w -> w.clockOffsetNs == null && host.equals(w.host))
+        ? "host" : null;
+  }
+
+  /** The worker that finished last in the most compared steps, or null when finishes were not compared. */
+  String lastToFinish() {
+    String best = null;
+    for (Map.Entry<String, Integer> e : lastCount.entrySet()) {
+      if (e.getValue() > 0 && (best == null || e.getValue() > lastCount.get(best))) {
+        best = e.getKey();
+      }
+    }
+    return best;
   }
 
   /** The worker that was the straggler in the most compared steps, or null when none was compared. */

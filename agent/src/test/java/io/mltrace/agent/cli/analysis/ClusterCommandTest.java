@@ -89,7 +89,7 @@ class ClusterCommandTest {
       }
     }
     assertEquals(3, processes);
-    assertTrue(Files.readString(target.resolve("report.html")).contains("Who finished last"));
+    assertTrue(Files.readString(target.resolve("report.html")).contains("Slowest step and last to finish"));
   }
 
   /**
@@ -196,6 +196,84 @@ class ClusterCommandTest {
     for (JsonNode e : trace.get("traceEvents")) {
       assertEquals(e.get("pid").asLong() / 1000 == 1 ? 100.5 : 400.5, e.get("ts").asDouble(), 1e-9, e::toString);
     }
+  }
+
+  /**
+   * A worker whose steps run back to back from {@code firstStartNs} on its own clock, iteration k at step k + 1, with
+   * the given walls (all data); {@code offsetNs} its measured clock offset to the driver, or null.
+   */
+  private void timedWorker(String app, String executor, String host, Long offsetNs, long firstStartNs, long... walls)
+      throws Exception {
+    Path folder = dir.resolve(app).resolve("executor-" + executor);
+    Files.createDirectories(folder);
+    StringBuilder s = new StringBuilder("{\"worker\": {\"role\": \"executor\", \"executor_id\": \"" + executor
+        + "\", \"host\": \"" + host + "\", \"pid\": \"1\"}, ");
+    if (offsetNs != null) {
+      s.append("\"clock\": {\"reference\": \"driver\", \"offset_ns\": ").append(offsetNs).append(", \"error_ns\": 30000}, ");
+    }
+    s.append("\"steps\": [");
+    long start = firstStartNs;
+    for (int i = 0; i < walls.length; i++) {
+      s.append(i == 0 ? "" : ",").append("{\"step\": ").append(i + 1).append(", \"iteration\": ").append(i)
+          .append(", \"start_ns\": ").append(start).append(", \"wall_ns\": ").append(walls[i])
+          .append(", \"breakdown_ns\": {\"data\": ").append(walls[i]).append("}}");
+      start += walls[i];
+    }
+    Files.writeString(folder.resolve("summary.json"), s.append("]}").toString());
+  }
+
+  private static long[] walls(int n, long ns, int slowAt, long slowNs) {
+    long[] w = new long[n];
+    java.util.Arrays.fill(w, ns);
+    if (slowAt >= 0) {
+      w[slowAt] = slowNs;
+    }
+    return w;
+  }
+
+  @Test
+  void theWorkerThatFinishesLastIsNamedOnTheDriversClockEvenWhereAnotherHadTheSlowestStep() throws Exception {
+    // Executor 0 (host a, its clock 1 s behind the driver's) takes 10.5 ms a step; executor 1 (host b, its clock
+    // 3 s ahead) 10 ms, but 12 ms at iteration 7. Both start at the driver's 10 s. At iteration 7 executor 1 has the
+    // slowest step, yet executor 0, 0.5 ms later at every step, finished last: 2 ms after executor 1's finish.
+    timedWorker("app-3", "0", "a", 1_000_000_000L, 9_000_000_000L, walls(10, 10_500_000, -1, 0));
+    timedWorker("app-3", "1", "b", -3_000_000_000L, 13_000_000_000L, walls(10, 10_000_000, 7, 12_000_000));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Path target = dir.resolve("cluster4");
+    assertEquals(0, AnalysisCommands.run("cluster", List.of(dir.resolve("app-3").toString(), "--out",
+        target.toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(new ByteArrayOutputStream())));
+    String text = out.toString(StandardCharsets.UTF_8);
+    assertTrue(text.contains("finished last: executor 0 (a pid 1) in 100 % of steps"), text);
+    assertTrue(text.contains("on the driver's clock"), text);
+    JsonNode summary = JSON.readTree(target.resolve("summary.json").toFile());
+    assertEquals("driver", summary.get("finish_clock").asText());
+    assertEquals(1.0, summary.get("finished_last").get("share_of_steps").asDouble());
+    for (JsonNode step : summary.get("steps")) {
+      long k = step.get("iteration").asLong();
+      assertEquals("executor 0 (a pid 1)", step.get("finished_last").asText(), step::toString);
+      long lag = (k + 1) * 500_000 - (k >= 7 ? 2_000_000 : 0);
+      assertEquals(lag, step.get("finish_lag_ns").asLong(), step::toString);
+      assertEquals(k == 7 ? "executor 1 (b pid 1)" : "executor 0 (a pid 1)", step.get("straggler").asText(),
+          "the slowest step: " + step);
+    }
+    assertTrue(Files.readString(target.resolve("report.html")).contains("<td>executor 0 (a pid 1)</td><td>2.00</td>"),
+        "iteration 7's row: finished 2 ms after the other");
+  }
+
+  @Test
+  void workersOnTwoHostsWithoutClocksAreNotOrderedByFinish() throws Exception {
+    timedWorker("app-4", "0", "a", null, 9_000_000_000L, walls(5, 10_500_000, -1, 0));
+    timedWorker("app-4", "1", "b", null, 13_000_000_000L, walls(5, 10_000_000, -1, 0));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Path target = dir.resolve("cluster5");
+    assertEquals(0, AnalysisCommands.run("cluster", List.of(dir.resolve("app-4").toString(), "--out",
+        target.toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(new ByteArrayOutputStream())));
+    assertTrue(!out.toString(StandardCharsets.UTF_8).contains("finished last"), out::toString);
+    JsonNode summary = JSON.readTree(target.resolve("summary.json").toFile());
+    assertTrue(summary.get("finish_clock").isNull() && summary.get("finished_last").isNull(), summary::toString);
+    assertTrue(!summary.get("steps").get(0).has("finished_last"));
   }
 
   @Test

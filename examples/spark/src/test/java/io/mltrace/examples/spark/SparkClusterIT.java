@@ -153,6 +153,12 @@ class SparkClusterIT {
       }
     }
     assertTrue(dataCause >= 0.9 * compared, "named with data as the cause in 90 % of steps: " + cli.output());
+    // By finish time on the driver's clock (each executor measured its offset): the slowed executor finishes every
+    // iteration last, later and later over the split.
+    assertEquals("driver", summary.get("finish_clock").asText(), cli.output());
+    JsonNode last = summary.get("finished_last");
+    assertTrue(last.isObject() && last.get("worker").asText().startsWith("executor 0 "), cli.output());
+    assertTrue(last.get("share_of_steps").asDouble() >= 0.9, cli.output());
     assertTrue(Files.size(merged.resolve("trace.json")) > 0 && Files.exists(merged.resolve("report.html")));
   }
 
