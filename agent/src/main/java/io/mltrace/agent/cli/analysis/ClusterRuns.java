@@ -199,20 +199,19 @@ final class ClusterRuns {
 
   /** The worker that finished last in the most compared steps, or null when finishes were not compared. */
   String lastToFinish() {
-    String best = null;
-    for (Map.Entry<String, Integer> e : lastCount.entrySet()) {
-      if (e.getValue() > 0 && (best == null || e.getValue() > lastCount.get(best))) {
-        best = e.getKey();
-      }
-    }
-    return best;
+    return mostOften(lastCount);
   }
 
   /** The worker that was the straggler in the most compared steps, or null when none was compared. */
   String straggler() {
+    return mostOften(slowestCount);
+  }
+
+  /** The worker counted most (the first of equals), or null when none was counted. */
+  private static String mostOften(Map<String, Integer> counts) {
     String best = null;
-    for (Map.Entry<String, Integer> e : slowestCount.entrySet()) {
-      if (e.getValue() > 0 && (best == null || e.getValue() > slowestCount.get(best))) {
+    for (Map.Entry<String, Integer> e : counts.entrySet()) {
+      if (e.getValue() > 0 && (best == null || e.getValue() > counts.get(best))) {
         best = e.getKey();
       }
     }
