@@ -46,19 +46,25 @@ public final class Slots {
    * global iteration on every worker (set through {@link StepIteration}).
    */
   public static final int ATTR_ITERATION = 1;
+  /**
+   * Step attribute: the partition id of the Spark task that ran the step, plus one (0: not in a Spark task). Set
+   * through {@link StepIteration} with the iteration: a worker's steps grouped by the partition they fitted.
+   */
+  public static final int ATTR_PARTITION = 2;
 
   /** A lower-case name of a step attribute for output formats. */
   public static String attributeName(int index) {
     switch (index) {
       case ATTR_OPS_TIMED: return "ops_timed";
       case ATTR_ITERATION: return "iteration";
+      case ATTR_PARTITION: return "partition";
       default: return "attribute_" + index;
     }
   }
 
-  /** The value an output format shows for a step attribute's raw value (an iteration is stored plus one). */
+  /** The value an output format shows for a step attribute's raw value (an iteration or partition is stored plus one). */
   public static long attributeValue(int index, long raw) {
-    return index == ATTR_ITERATION ? raw - 1 : raw;
+    return index == ATTR_ITERATION || index == ATTR_PARTITION ? raw - 1 : raw;
   }
 
   /** Bits 0-7 of the header: the {@link Kind}. */

@@ -1,7 +1,8 @@
 package io.mltrace.bootstrap;
 
 /**
- * The framework's own iteration count on the step being run ({@link Slots#ATTR_ITERATION}): advice that begins an
+ * The framework's own iteration count on the step being run ({@link Slots#ATTR_ITERATION}), and the partition of the
+ * Spark task running it ({@link Slots#ATTR_PARTITION}): advice that begins an
  * iteration hands over the object that knows it (DL4J's {@code Solver}), and the {@link Reader} the agent installed
  * for that framework reads it. Why the framework's count and not the step number: on a cluster the k-th step of two
  * workers is the same iteration only while both started together and ran alike; the count the driver hands to every
@@ -14,6 +15,11 @@ public final class StepIteration {
   public interface Reader {
     /** The count, or -1 when this object does not keep one. */
     long iteration(Object trainingObject) throws Exception;
+
+    /** The partition id of the Spark task running this iteration on the calling thread, or -1 when none. */
+    default long partition(Object trainingObject) throws Exception {
+      return -1;
+    }
   }
 
   private static volatile Reader reader;
@@ -35,6 +41,10 @@ public final class StepIteration {
       if (iteration >= 0) {
         tr.setStepAttribute(Slots.ATTR_ITERATION, iteration + 1);
         Sampling.alignToIteration(Recorder.stepsClosed() + 1, iteration);
+      }
+      long partition = r.partition(trainingObject);
+      if (partition >= 0) {
+        tr.setStepAttribute(Slots.ATTR_PARTITION, partition + 1);
       }
     } catch (Throwable t) {
       synchronized (StepIteration.class) {

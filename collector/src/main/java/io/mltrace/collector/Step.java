@@ -165,6 +165,11 @@ public final class Step {
     return attributes[io.mltrace.bootstrap.Slots.ATTR_ITERATION] - 1;
   }
 
+  /** The partition id of the Spark task that ran this step, or -1 outside a Spark task. */
+  public long partition() {
+    return attributes[io.mltrace.bootstrap.Slots.ATTR_PARTITION] - 1;
+  }
+
   public Breakdown breakdown() {
     return breakdown;
   }

@@ -34,11 +34,12 @@ public final class SummaryWriter implements StepSink {
    * A step row: number, wall, FLOPs, ops, detailed, ops timed, the estimated part of each {@link #ESTIMATED}
    * category, the unplaced op time, the framework's iteration count (-1: none); then the breakdown by category.
    */
-  private static final int COLUMNS = 9 + ESTIMATED.length;
+  private static final int COLUMNS = 10 + ESTIMATED.length;
   private static final int ESTIMATED_COLUMN = 6;
   private static final int UNPLACED_COLUMN = ESTIMATED_COLUMN + ESTIMATED.length;
   private static final int ITERATION_COLUMN = UNPLACED_COLUMN + 1;
   private static final int START_COLUMN = ITERATION_COLUMN + 1;
+  private static final int PARTITION_COLUMN = START_COLUMN + 1;
 
   private final Path file;
   private final int maxSteps;
@@ -131,6 +132,7 @@ public final class SummaryWriter implements StepSink {
     row[UNPLACED_COLUMN] = estimates.unplacedNs();
     row[ITERATION_COLUMN] = step.iteration();
     row[START_COLUMN] = step.startNs();
+    row[PARTITION_COLUMN] = step.partition();
     totalUnplaced += estimates.unplacedNs();
     for (Category c : cats) {
       long ns = step.breakdown().ns(c);
@@ -209,6 +211,9 @@ public final class SummaryWriter implements StepSink {
       out.append("{\"step\": ").append(row[0]);
       if (row[ITERATION_COLUMN] >= 0) {
         out.append(", \"iteration\": ").append(row[ITERATION_COLUMN]);
+      }
+      if (row[PARTITION_COLUMN] >= 0) {
+        out.append(", \"partition\": ").append(row[PARTITION_COLUMN]);
       }
       out.append(", \"start_ns\": ").append(row[START_COLUMN]).append(", \"wall_ns\": ").append(row[1]);
       breakdown(out, row, COLUMNS);

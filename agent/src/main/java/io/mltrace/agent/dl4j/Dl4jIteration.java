@@ -62,6 +62,18 @@ final class Dl4jIteration implements StepIteration.Reader {
     }
   }
 
+  /** On a Spark executor, the partition of the task fitting this iteration (TaskContext), else -1. */
+  @Override
+  public long partition(Object solver) throws Exception {
+    try {
+      return io.mltrace.agent.cluster.SparkTask.partition(solver.getClass());
+    } catch (Exception | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
   @Override
   public String toString() {
     return "DL4J";

@@ -49,6 +49,8 @@ final class StepSpans {
   static final AttributeKey<Long> STEP_NUMBER = AttributeKey.longKey("ml.step.number");
   /** The framework's iteration count when the step began (DL4J), as {@code iteration} in summary.json. */
   static final AttributeKey<Long> STEP_ITERATION = AttributeKey.longKey("ml.step.iteration");
+  /** The Spark task's partition that ran the step (OpenTelemetry has no convention for it). */
+  static final AttributeKey<Long> SPARK_PARTITION = AttributeKey.longKey("spark.partition.id");
   /** The resource attribute that names a cluster job: its workers' steps of one iteration share a trace. */
   static final AttributeKey<String> CLUSTER_APP = AttributeKey.stringKey("spark.app.id");
   static final AttributeKey<String> FRAMEWORK = AttributeKey.stringKey("ml.framework");
@@ -174,6 +176,9 @@ final class StepSpans {
       }
       if (step.iteration() >= 0) {
         a.put(STEP_ITERATION, step.iteration());
+      }
+      if (step.partition() >= 0) {
+        a.put(SPARK_PARTITION, step.partition());
       }
       SpanBuilder builder = tracer.spanBuilder("step");
       TraceParent parent = step.traceParent();

@@ -265,6 +265,7 @@ class JaegerRoundTripTest {
         for (JsonNode span : trace.get("spans")) {
           if (span.get("operationName").asText().equals("step")) {
             long iteration = tags(span).get("ml.step.iteration").asLong();
+            assertEquals(iteration % 2, tags(span).get("spark.partition.id").asLong(), "the task's partition");
             String executor = tags(trace.get("processes").get(span.get("processID").asText()))
                 .get("spark.executor.id").asText();
             executorsByIteration.computeIfAbsent(iteration, k -> new TreeSet<>()).add(executor);

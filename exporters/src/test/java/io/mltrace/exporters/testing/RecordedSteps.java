@@ -96,14 +96,18 @@ public final class RecordedSteps {
   }
 
   /**
-   * As {@link #run}, each step carrying the framework's iteration count ({@code Slots.ATTR_ITERATION}), from
+   * As {@link #run}, each step carrying the framework's iteration count ({@code Slots.ATTR_ITERATION}) and a Spark
+   * partition (the iteration's parity, {@code Slots.ATTR_PARTITION}), the count from
    * {@code firstIteration} on, as DL4J's steps do.
    */
   public static RecordedSteps runWithIterations(int count, long firstIteration, StepSink... sinks)
       throws InterruptedException {
     long[] next = {firstIteration};
-    return run(count, null, false, false, () -> Recorder.setStepAttribute(Recorder.current(),
-        io.mltrace.bootstrap.Slots.ATTR_ITERATION, next[0]++ + 1), sinks);
+    return run(count, null, false, false, () -> {
+      // A Spark task's partition too, as on an executor: the iteration's parity.
+      Recorder.setStepAttribute(Recorder.current(), io.mltrace.bootstrap.Slots.ATTR_PARTITION, next[0] % 2 + 1);
+      Recorder.setStepAttribute(Recorder.current(), io.mltrace.bootstrap.Slots.ATTR_ITERATION, next[0]++ + 1);
+    }, sinks);
   }
 
   /** As above; with {@code gcAcrossSteps}, also a pause {@link #GC_ACROSS} over the end of the first step. */

@@ -265,6 +265,7 @@ class SparkClusterIT {
 
     List<Long> stepsPerExecutor = new ArrayList<>();
     List<List<Long>> iterationsPerExecutor = new ArrayList<>();
+    List<List<Long>> partitionsPerExecutor = new ArrayList<>();
     List<String> pids = new ArrayList<>();
     for (Path executor : executors) {
       JsonNode summary = json.readTree(executor.resolve("summary.json").toFile());
@@ -282,18 +283,29 @@ class SparkClusterIT {
       assertTrue(Files.size(executor.resolve("trace.json")) > 0);
       stepsPerExecutor.add(steps);
       List<Long> iterations = new ArrayList<>();
+      List<Long> partitions = new ArrayList<>();
       for (JsonNode step : summary.get("steps")) {
         assertTrue(step.has("iteration"), executor + ": DL4J's iteration count on every step: " + step);
         iterations.add(step.get("iteration").asLong());
+        partitions.add(step.path("partition").asLong(-1));
       }
       iterationsPerExecutor.add(iterations);
+      partitionsPerExecutor.add(partitions);
     }
     System.out.println("SparkClusterIT: iterations per executor " + iterationsPerExecutor);
+    System.out.println("SparkClusterIT: partitions per executor " + partitionsPerExecutor);
     if (parameterAveraging) {
       // The driver hands the averaged network, its iteration count included, to every worker at each split: each
       // executor's k-th fit of a split runs the same global iteration, and no iteration repeats on one executor.
       // (Gradient sharing keeps the count at 0 on the workers' replicas: there mltrace cluster compares by step.)
       assertEquals(iterationsPerExecutor.get(0), iterationsPerExecutor.get(1), "the same iterations on both executors");
+      // Each split is an RDD of two partitions, one per worker: the task's partition (Spark's TaskContext) is on
+      // every step, and at each iteration the two executors fitted different partitions of the split.
+      for (int i = 0; i < partitionsPerExecutor.get(0).size(); i++) {
+        long a = partitionsPerExecutor.get(0).get(i);
+        long b = partitionsPerExecutor.get(1).get(i);
+        assertTrue(a >= 0 && b >= 0 && a != b && a < 2 && b < 2, "partitions " + partitionsPerExecutor);
+      }
       for (List<Long> its : iterationsPerExecutor) {
         for (int i = 1; i < its.size(); i++) {
           assertTrue(its.get(i) > its.get(i - 1), "iterations rise step by step: " + its);
@@ -427,9 +439,12 @@ class SparkClusterIT {
   /** The executors' spans reached one Jaeger, each under a resource that names its executor and application. */
   private static void assertJaegerHasBothExecutors(Jaeger jaeger) throws Exception {
     Map<String, String> executorsSeen = new TreeMap<>();
+    int tracesWithBoth = 0;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     do {
+      tracesWithBoth = 0;
       for (JsonNode trace : jaeger.traces("mltrace", 1)) {
+        java.util.Set<String> inThisTrace = new java.util.TreeSet<>();
         for (JsonNode process : trace.path("processes")) {
           Map<String, String> tags = new TreeMap<>();
           for (JsonNode tag : process.path("tags")) {
@@ -438,10 +453,15 @@ class SparkClusterIT {
           if ("executor".equals(tags.get("spark.role"))) {
             executorsSeen.put(tags.get("spark.executor.id"), tags.get("spark.app.id") + " " + tags.get("host.name")
                 + " " + tags.get("process.pid"));
+            inThisTrace.add(tags.get("spark.executor.id"));
           }
         }
+        if (inThisTrace.size() == 2) {
+          tracesWithBoth++;
+        }
       }
-      if (executorsSeen.size() == 2) {
+      // Every step is detailed (mode=full): each of the 12 iterations is one trace holding both executors' steps.
+      if (executorsSeen.size() == 2 && tracesWithBoth >= BATCHES / 2) {
         break;
       }
       Thread.sleep(500);
@@ -451,6 +471,8 @@ class SparkClusterIT {
     for (String v : executorsSeen.values()) {
       assertTrue(v.startsWith("app-") && v.contains(" 127.0.0.1 "), v);
     }
+    System.out.println("SparkClusterIT: " + tracesWithBoth + " Jaeger traces hold both executors' spans");
+    assertEquals(BATCHES / 2, tracesWithBoth, "one trace per iteration, with both executors' steps of it");
   }
 
   /**
