@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Sends one OpenTelemetry trace per sampled step over OTLP.
+ * Sends one OpenTelemetry trace per sampled step over OTLP, and one per tree of spans outside steps (bounded:
+ * {@link OutsideTrees}).
  *
  * <p>The collector thread only offers the closed {@link Step} to a bounded queue (counted in spans, never
  * waited on); the {@code mltrace-otlp} thread turns steps into spans and exports them in batches. Every span
@@ -35,12 +36,20 @@ public final class OtlpTraceSink implements StepSink {
   static final int MAX_BATCH_SPANS = 512;
   static final long CLOSE_WAIT_MS = 5000;
   static final long BATCH_DELAY_NS = TimeUnit.MILLISECONDS.toNanos(500);
+  /** Trees of spans outside steps sent per second at most (each its own trace); the rest are a sample not sent. */
+  static final double OUTSIDE_TREES_PER_SECOND = 20;
+
+  /** One tree of spans outside any step, root last, as {@link OutsideTrees} hands it over. */
+  private record OutsideTree(List<io.mltrace.collector.Span> spans) {
+  }
 
   private final SpanExporter exporter;
   private final String destination;
   private final int queueSpans;
   private final long exportTimeoutMs;
-  private final BlockingQueue<Step> queue;
+  /** Steps, and trees of spans outside steps ({@link OutsideTree}). */
+  private final BlockingQueue<Object> queue;
+  private final OutsideTrees outside;
   private final AtomicLong queuedSpans = new AtomicLong();
   private final SdkTracerProvider provider;
   private final StepSpans mapping;
@@ -69,6 +78,7 @@ public final class OtlpTraceSink implements StepSink {
     this.queueSpans = queueSpans;
     this.exportTimeoutMs = exportTimeoutMs;
     this.queue = new ArrayBlockingQueue<>(queueSpans);
+    this.outside = new OutsideTrees(OUTSIDE_TREES_PER_SECOND, System::nanoTime);
     this.warning = warning;
     // Always on: mltrace samples steps itself (detailed steps, tail sampling) before they reach here. The SDK's default
     // (parent-based) would drop the steps of a loop started inside an application span the application did not sample.
@@ -95,9 +105,25 @@ public final class OtlpTraceSink implements StepSink {
     if (!step.detailed()) {
       return;
     }
-    long spans = StepSpans.spanCount(step);
+    offer(step);
+  }
+
+  /**
+   * A span outside any step (an inference call and its parts, a cluster job's phases between steps): its tree goes
+   * out as a trace of its own once its root closes, at most {@link #OUTSIDE_TREES_PER_SECOND} trees a second.
+   */
+  @Override
+  public void onSpanOutsideStep(io.mltrace.collector.Span span) {
+    List<io.mltrace.collector.Span> tree = outside.add(span);
+    if (tree != null) {
+      offer(new OutsideTree(tree));
+    }
+  }
+
+  private void offer(Object item) {
+    long spans = spanCount(item);
     // Only this thread adds; the worker only subtracts, so the check cannot be overtaken.
-    if (closing || queuedSpans.get() + spans > queueSpans || !queue.offer(step)) {
+    if (closing || queuedSpans.get() + spans > queueSpans || !queue.offer(item)) {
       droppedQueueFull.addAndGet(spans);
       warnDropped("queue full (" + queueSpans + " spans)");
       return;
@@ -109,17 +135,25 @@ public final class OtlpTraceSink implements StepSink {
     }
   }
 
+  private static long spanCount(Object item) {
+    return item instanceof Step ? StepSpans.spanCount((Step) item) : ((OutsideTree) item).spans().size();
+  }
+
   private void exportLoop() {
     long batchStart = 0;
     while (true) {
       try {
-        Step step = queue.poll(50, TimeUnit.MILLISECONDS);
-        if (step != null) {
+        Object item = queue.poll(50, TimeUnit.MILLISECONDS);
+        if (item != null) {
           if (converted.isEmpty()) {
             batchStart = System.nanoTime();
           }
-          mapping.emit(step);
-          queuedSpans.addAndGet(-StepSpans.spanCount(step));
+          if (item instanceof Step) {
+            mapping.emit((Step) item);
+          } else {
+            mapping.emitTree(((OutsideTree) item).spans());
+          }
+          queuedSpans.addAndGet(-spanCount(item));
         }
         boolean due = !converted.isEmpty()
             && (converted.size() >= MAX_BATCH_SPANS || System.nanoTime() - batchStart >= BATCH_DELAY_NS
@@ -179,8 +213,8 @@ public final class OtlpTraceSink implements StepSink {
       }
     }
     long left = 0;
-    for (Step s; (s = queue.poll()) != null; ) {
-      left += StepSpans.spanCount(s);
+    for (Object item; (item = queue.poll()) != null; ) {
+      left += spanCount(item);
     }
     if (!worker.isAlive()) {
       left += converted.size();
@@ -205,7 +239,8 @@ public final class OtlpTraceSink implements StepSink {
         + " exported, " + dropped() + " dropped (queue full " + droppedQueueFull.get() + ", export failed "
         + droppedExportFailed.get() + ", left at exit " + droppedAtExit.get() + "), queue high-water "
         + queueHighWater + " of " + queueSpans + " spans; " + eventsOverLimit.get()
-        + " JVM events past the per-span event limit";
+        + " JVM events past the per-span event limit; spans outside steps: " + outside.overRate() + " not sent over "
+        + (long) OUTSIDE_TREES_PER_SECOND + " traces/s, " + outside.overflowed() + " whose root never closed";
   }
 
   /** The export thread, for the agent's own CPU-time metric. */

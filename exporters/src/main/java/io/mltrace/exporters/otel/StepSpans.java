@@ -49,6 +49,8 @@ final class StepSpans {
   static final AttributeKey<Long> STEP_NUMBER = AttributeKey.longKey("ml.step.number");
   /** The framework's iteration count when the step began (DL4J), as {@code iteration} in summary.json. */
   static final AttributeKey<Long> STEP_ITERATION = AttributeKey.longKey("ml.step.iteration");
+  /** A span outside any step: the category its time counts as (a custom span's, a Spark phase's). */
+  static final AttributeKey<String> SPAN_CATEGORY = AttributeKey.stringKey("ml.span.category");
   /** The Spark task's partition that ran the step (OpenTelemetry has no convention for it). */
   static final AttributeKey<Long> SPARK_PARTITION = AttributeKey.longKey("spark.partition.id");
   /** The resource attribute that names a cluster job: its workers' steps of one iteration share a trace. */
@@ -241,6 +243,43 @@ final class StepSpans {
         started.get(s).end(epoch(s.endNs()), TimeUnit.NANOSECONDS);
       }
       root.end(epoch(step.endNs()), TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /**
+   * Starts and ends the spans of one tree outside any step ({@link OutsideTrees}): its root, the span without a
+   * parent, starts a trace of its own; every other span goes under its recorded parent.
+   */
+  void emitTree(List<Span> tree) {
+    List<Span> ordered = new ArrayList<>(tree);
+    // Parents first: a parent starts no later than its children and ends no earlier.
+    ordered.sort((a, b) -> a.startNs() != b.startNs() ? Long.compare(a.startNs(), b.startNs())
+        : Long.compare(b.endNs(), a.endNs()));
+    Map<Long, io.opentelemetry.api.trace.Span> started = new HashMap<>();
+    io.opentelemetry.api.trace.Span root = null;
+    List<io.opentelemetry.api.trace.Span> spans = new ArrayList<>();
+    for (Span s : ordered) {
+      io.opentelemetry.api.trace.Span parent = started.get(s.parentId());
+      SpanBuilder b = tracer.spanBuilder(s.name()).setAllAttributes(attributes(s))
+          .setStartTimestamp(epoch(s.startNs()), TimeUnit.NANOSECONDS);
+      if (s.parentId() == 0 || (parent == null && root == null)) {
+        b.setNoParent();
+      } else {
+        b.setParent(Context.root().with(parent != null ? parent : root));
+      }
+      Category c = s.category();
+      if (c != null) {
+        b.setAttribute(SPAN_CATEGORY, c.key());
+      }
+      io.opentelemetry.api.trace.Span otelSpan = b.startSpan();
+      if (root == null) {
+        root = otelSpan;
+      }
+      started.put(s.spanId(), otelSpan);
+      spans.add(otelSpan);
+    }
+    for (int i = 0; i < ordered.size(); i++) {
+      spans.get(i).end(epoch(ordered.get(i).endNs()), TimeUnit.NANOSECONDS);
     }
   }
 

@@ -242,6 +242,51 @@ class JaegerRoundTripTest {
    * step spans. Ground truth: the iterations the steps were given; a step without one keeps a trace of its own.
    */
   @Test
+  void spansOutsideStepsGoOutAsOneTracePerRootWithTheirParents() throws Exception {
+    String service = "mltrace-inference-test";
+    OtlpSettings settings = OtlpSettings.resolve("", "", 0, Map.of("OTEL_EXPORTER_OTLP_ENDPOINT",
+        "http://127.0.0.1:" + jaeger.otlpGrpcPort, "OTEL_EXPORTER_OTLP_PROTOCOL", OtlpSettings.GRPC,
+        "OTEL_SERVICE_NAME", service));
+    OtlpTraceSink sink = OtlpTraceSink.create(settings, () -> "djl", new PrintStream(new ByteArrayOutputStream()));
+    long t = System.nanoTime();
+    for (int call = 0; call < 3; call++) {
+      long base = t + call * 10_000_000L;
+      long root = 100 + call * 10;
+      // As the collector hands them over: children close first, the root last.
+      sink.onSpanOutsideStep(new Span(io.mltrace.bootstrap.Kind.PHASE, "preprocess", 1,
+          base + 100_000, base + 200_000, root + 1, root, 0, 0, new long[0][]));
+      sink.onSpanOutsideStep(new Span(io.mltrace.bootstrap.Kind.LAYER, "Linear", 1,
+          base + 300_000, base + 400_000, root + 3, root + 2, 0, 0, new long[0][]));
+      sink.onSpanOutsideStep(new Span(io.mltrace.bootstrap.Kind.PHASE, "forward", 1,
+          base + 250_000, base + 500_000, root + 2, root, 0, 0, new long[0][]));
+      sink.onSpanOutsideStep(new Span(io.mltrace.bootstrap.Kind.INFERENCE, "predict", 1,
+          base, base + 600_000, root, 0, 0, 0, new long[0][]));
+    }
+    sink.close();
+    assertEquals(0, sink.dropped(), sink.report());
+    assertEquals(12, sink.exported(), sink.report());
+    JsonNode traces = jaeger.traces(service, 3);
+    assertEquals(3, traces.size(), "one trace per prediction: " + traces);
+    for (JsonNode trace : traces) {
+      Map<String, JsonNode> byId = new HashMap<>();
+      for (JsonNode span : trace.get("spans")) {
+        byId.put(span.get("spanID").asText(), span);
+      }
+      Map<String, String> parentOf = new HashMap<>();
+      for (JsonNode span : trace.get("spans")) {
+        JsonNode refs = span.path("references");
+        parentOf.put(span.get("operationName").asText(), refs.size() == 0 ? null
+            : byId.get(refs.get(0).get("spanID").asText()).get("operationName").asText());
+      }
+      assertEquals(4, parentOf.size(), trace::toString);
+      assertNull(parentOf.get("predict"), "the root");
+      assertEquals("predict", parentOf.get("preprocess"));
+      assertEquals("predict", parentOf.get("forward"));
+      assertEquals("forward", parentOf.get("Linear"));
+    }
+  }
+
+  @Test
   void theWorkersStepsOfOneIterationShareOneTrace() throws Exception {
     String service = "mltrace-cluster-test";
     for (String executor : List.of("0", "1")) {
