@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /** The counting path of steps that are not detailed: which ops it times, and how it estimates the others. */
 class OpTimingTest {
-  private final ThreadRecorder tr = new ThreadRecorder(Thread.currentThread(), 7, 1024);
+  private ThreadRecorder tr = new ThreadRecorder(Thread.currentThread(), 7, 1024);
   private final List<long[]> stepOps = new ArrayList<>();
 
   /** An op as {@code Recorder.enterOp}/{@code exitOp} run it: the counting path, or the span path when refused. */
@@ -76,6 +76,22 @@ class OpTimingTest {
 
   @Test
   void aTimedStepChecksWhatTheCountingPathWouldHaveEstimatedForItsOps() {
+    // The premise is that the ops take the 20 us they spin; a preempted step (a loaded CI machine) breaks it, in the
+    // steps that teach or in the one checked. Then the scenario runs again on a fresh recorder: a wrong estimate
+    // check fails all three runs alike.
+    String failed = null;
+    for (int attempt = 1; attempt <= 3; attempt++) {
+      failed = checkScenario();
+      if (failed == null) {
+        return;
+      }
+      tr = new ThreadRecorder(Thread.currentThread(), 7, 1024);
+    }
+    throw new AssertionError("three runs: " + failed);
+  }
+
+  /** One run of the scenario; why step 12's or step 16's check is off (null: both right), after the hard checks. */
+  private String checkScenario() {
     Sampling.update(sp -> sp.withOpTimingEvery(16));
     Sampling.timedStepEvery(4);
     for (int stepNo = 1; stepNo <= 16; stepNo++) {
@@ -92,17 +108,17 @@ class OpTimingTest {
       if (stepNo % 4 == 0) {
         assertTrue(measured >= 16 * cost, "a timed step checks its ops: measured " + measured);
       }
-      if (stepNo == 12) {
-        assertTrue(estimated > 0.5 * measured && estimated < 1.5 * measured, "the steps before taught 20 us an op: "
-            + estimated + " estimated, " + measured + " measured");
-      } else if (stepNo == 16) {
-        assertTrue(estimated < 0.5 * measured, "ops four times slower than taught read far below: " + estimated
-            + " estimated, " + measured + " measured");
+      if (stepNo == 12 && !(estimated > 0.5 * measured && estimated < 1.5 * measured)) {
+        return "the steps before taught 20 us an op: " + estimated + " estimated, " + measured + " measured";
+      } else if (stepNo == 16 && !(estimated < 0.5 * measured)) {
+        return "ops four times slower than taught read far below: " + estimated + " estimated, " + measured
+            + " measured";
       } else if (stepNo % 4 != 0) {
         // The warm-up steps teach, counted steps estimate: neither is a check.
         assertEquals(0, measured, "step " + stepNo + " checks nothing");
       }
     }
+    return null;
   }
 
   @AfterEach
