@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,6 +66,7 @@ final class ClusterCommand {
         roots2.add(summary);
         workers.add(worker(folder, summary));
       }
+      takeOutTheWaitsBetweenSplits(folders, workers);
       ClusterRuns runs = new ClusterRuns(workers, warmup);
       Files.createDirectories(outDir);
       Files.writeString(outDir.resolve("summary.json"), json(runs, warmup), StandardCharsets.UTF_8);
@@ -78,6 +80,61 @@ final class ClusterCommand {
       err.println("mltrace cluster: " + e.getMessage());
       return ExitCodes.USAGE;
     }
+  }
+
+  /**
+   * A worker's step that began before one of the worker's own tasks did (the task's first act: DL4J's
+   * {@code getInitialModel}, in the worker's trace.json) held the wait between splits: from its previous step's end
+   * until the task came ({@link ClusterRuns.Worker#waitedBetweenSplits}). One JVM's clock: no alignment needed.
+   */
+  static void takeOutTheWaitsBetweenSplits(List<Path> folders, List<ClusterRuns.Worker> workers) {
+    for (int i = 0; i < workers.size(); i++) {
+      ClusterRuns.Worker w = workers.get(i);
+      if (w.starts.isEmpty()) {
+        continue;
+      }
+      List<Long> tasks = taskStarts(folders.get(i));
+      for (Map.Entry<Long, Long> start : w.starts.entrySet()) {
+        long from = start.getValue();
+        long to = from + w.walls.get(start.getKey())[1];
+        for (long task : tasks) {
+          if (task > from && task < to) {
+            w.waitedBetweenSplits(start.getKey(), task - from);
+            break;
+          }
+        }
+      }
+    }
+  }
+
+  /** The starts of a worker's tasks ({@code getInitialModel} spans) on its own clock, from its trace.json. */
+  private static List<Long> taskStarts(Path folder) {
+    List<Long> starts = new ArrayList<>();
+    Path file = folder.resolve("trace.json");
+    if (!Files.exists(file)) {
+      file = folder.resolve("trace.json.gz");
+    }
+    if (!Files.exists(file)) {
+      return starts;
+    }
+    try {
+      Map<String, Object> trace = JsonReader.object(JsonReader.parse(file));
+      Object base = JsonReader.object(trace.get("otherData")).get("clock_base_ns");
+      if (!(base instanceof Number)) {
+        return starts;
+      }
+      for (Object o : JsonReader.array(trace.get("traceEvents"))) {
+        Map<String, Object> e = JsonReader.object(o);
+        String name = JsonReader.string(e, "name");
+        if ("X".equals(e.get("ph")) && name != null && name.endsWith(".getInitialModel")) {
+          starts.add(((Number) base).longValue() + Math.round(JsonReader.number(e, "ts", 0) * 1000));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return starts; // no readable trace: the waits stay where the worker put them
+    }
+    Collections.sort(starts);
+    return starts;
   }
 
   /** Folders holding a {@code summary.json}, under each root (a root may be one), in path order. */
@@ -141,6 +198,16 @@ final class ClusterCommand {
           slow > 0 ? ", mostly " + runs.topCause(w.name) : ""));
     }
     t.append(clocks(runs));
+    StringBuilder waits = new StringBuilder();
+    for (ClusterRuns.Worker w : runs.workers) {
+      if (w.splitWaitNs > 0) {
+        waits.append(waits.length() == 0 ? "" : ", ").append(f("%s %.1f ms", w.name, w.splitWaitNs / 1e6));
+      }
+    }
+    if (waits.length() > 0) {
+      t.append("waited between splits for their next task (split_wait, out of the step times compared): ")
+          .append(waits).append('\n');
+    }
     String last = runs.lastToFinish();
     if (last != null) {
       List<Long> lags = new ArrayList<>();

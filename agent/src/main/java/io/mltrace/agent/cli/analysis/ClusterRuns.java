@@ -23,6 +23,9 @@ import java.util.TreeSet;
  * accumulates over a split while its step times say only how much each step added. Pure computation on what the workers' {@code summary.json} files hold.
  */
 final class ClusterRuns {
+  /** The cluster breakdown's category for a worker's wait between splits: see {@link Worker#waitedBetweenSplits}. */
+  static final String SPLIT_WAIT = "split_wait";
+
   /** One worker: its name and its steps (number → wall and categories, ns; iteration → number where known). */
   static final class Worker {
     final String name;
@@ -33,6 +36,8 @@ final class ClusterRuns {
     /** The driver's clock minus this worker's (summary.json's {@code clock}); null when not measured. */
     Long clockOffsetNs;
     long clockErrorNs;
+    /** Time taken out of the steps as waiting between splits ({@link #waitedBetweenSplits}). */
+    long splitWaitNs;
     /** The worker's host (summary.json's {@code worker.host}), or null. */
     String host;
     /** Step number → its start on the worker's own clock ({@code start_ns}), where the summary has it. */
@@ -43,9 +48,33 @@ final class ClusterRuns {
       this.folder = folder;
     }
 
+    /** The wall compared ({@code [0]}: less any wait between splits) and the step's own ({@code [1]}). */
     void add(long step, long wallNs, Map<String, Long> breakdown) {
-      walls.put(step, new long[] {wallNs});
+      walls.put(step, new long[] {wallNs, wallNs});
       breakdowns.put(step, breakdown);
+    }
+
+    /**
+     * Step {@code step} held {@code waitNs} before this worker's next task began: it had finished its share of a
+     * split and waited for the others, the averaging and the driver's next round. The worker's own accounting put that
+     * time where it could: {@code idle} (JFR saw the thread parked for a task), else {@code data} (the gap before the
+     * step's first fetch), else {@code unattributed}. It moves, in that order and at most {@code waitNs}, to
+     * {@link #SPLIT_WAIT}, and leaves the wall the workers are compared by.
+     */
+    void waitedBetweenSplits(long step, long waitNs) {
+      Map<String, Long> b = breakdowns.get(step);
+      long left = waitNs;
+      for (String from : List.of("idle", "data", "unattributed")) {
+        long moved = Math.min(left, b.getOrDefault(from, 0L));
+        if (moved > 0) {
+          b.put(from, b.get(from) - moved);
+          b.merge(SPLIT_WAIT, moved, Long::sum);
+          left -= moved;
+        }
+      }
+      long moved = waitNs - left;
+      walls.get(step)[0] -= moved;
+      splitWaitNs += moved;
     }
 
     /** A step that carries the framework's iteration count ({@code iteration} in summary.json). */
@@ -143,6 +172,9 @@ final class ClusterRuns {
       String cause = null;
       long causeNs = Long.MIN_VALUE;
       for (Map.Entry<String, Long> c : slowest.breakdowns.get(stepOf.get(slowest)).entrySet()) {
+        if (c.getKey().equals(SPLIT_WAIT)) {
+          continue; // out of the step times compared: a wait is no cause
+        }
         List<Long> theirs = new ArrayList<>();
         for (Worker w : workers) {
           if (w != slowest) {
@@ -163,7 +195,7 @@ final class ClusterRuns {
         Worker latest = null;
         for (Worker w : workers) {
           long st = stepOf.get(w);
-          end.put(w, w.starts.get(st) + w.walls.get(st)[0] + (w.clockOffsetNs == null ? 0 : w.clockOffsetNs));
+          end.put(w, w.starts.get(st) + w.walls.get(st)[1] + (w.clockOffsetNs == null ? 0 : w.clockOffsetNs));
           if (latest == null || end.get(w) > end.get(latest)) {
             latest = w;
           }

@@ -276,6 +276,90 @@ class ClusterCommandTest {
     assertTrue(!summary.get("steps").get(0).has("finished_last"));
   }
 
+  private static final long MS = 1_000_000L;
+
+  /**
+   * A worker whose steps are given on the driver's clock as {start, wall, idle, data, gemm} (ms), written on its own
+   * clock ({@code offsetNs}: the driver's minus its own), iteration k at step k + 1; its trace.json holds a task start
+   * ({@code getInitialModel}) at each of {@code tasksMs} (driver's clock).
+   */
+  private void workerWithTasks(String app, String executor, long offsetNs, long[] tasksMs, long[]... steps)
+      throws Exception {
+    Path folder = dir.resolve(app).resolve("executor-" + executor);
+    Files.createDirectories(folder);
+    StringBuilder s = new StringBuilder("{\"worker\": {\"role\": \"executor\", \"executor_id\": \"" + executor
+        + "\", \"host\": \"h" + executor + "\", \"pid\": \"1\"}, \"clock\": {\"reference\": \"driver\","
+        + " \"offset_ns\": " + offsetNs + ", \"error_ns\": 30000}, \"steps\": [");
+    for (int i = 0; i < steps.length; i++) {
+      long[] st = steps[i];
+      s.append(i == 0 ? "" : ",").append("{\"step\": ").append(i + 1).append(", \"iteration\": ").append(i)
+          .append(", \"start_ns\": ").append(st[0] * MS - offsetNs).append(", \"wall_ns\": ").append(st[1] * MS)
+          .append(", \"breakdown_ns\": {\"idle\": ").append(st[2] * MS).append(", \"data\": ").append(st[3] * MS)
+          .append(", \"gemm\": ").append(st[4] * MS).append("}}");
+    }
+    Files.writeString(folder.resolve("summary.json"), s.append("]}").toString());
+    long base = 900 * MS - offsetNs; // the worker's trace begins at 900 ms on the driver's clock
+    StringBuilder t = new StringBuilder("{\"otherData\": {\"clock_base_ns\": " + base + "}, \"traceEvents\": [");
+    for (int i = 0; i < tasksMs.length; i++) {
+      t.append(i == 0 ? "" : ", ").append("{\"ph\": \"X\", \"name\": \"org.deeplearning4j.spark.impl.paramavg."
+          + "ParameterAveragingTrainingWorker.getInitialModel\", \"pid\": 1, \"tid\": 1, \"ts\": ")
+          .append((tasksMs[i] - 900) * 1000).append(", \"dur\": 1000}");
+    }
+    Files.writeString(folder.resolve("trace.json"), t.append("]}").toString());
+  }
+
+  @Test
+  void theWaitBetweenSplitsIsTakenOutSoTheWorkerThatWaitedIsNotTheStraggler() throws Exception {
+    // Executor 0 fits a batch in 10 ms, executor 1 in 20. Split 2's tasks come at 1065 ms: executor 0's first step
+    // of it began when it finished split 1 (1030 ms) and holds 35 ms of waiting, which JFR saw as the thread parked
+    // (idle); executor 1's holds 5 ms, in data (as with JVM events off).
+    workerWithTasks("app-5", "0", 2_000 * MS, new long[] {995, 1065}, new long[] {1000, 10, 0, 0, 10},
+        new long[] {1010, 10, 0, 0, 10}, new long[] {1020, 10, 0, 0, 10}, new long[] {1030, 50, 35, 5, 10},
+        new long[] {1080, 10, 0, 0, 10}, new long[] {1090, 10, 0, 0, 10});
+    workerWithTasks("app-5", "1", -5_000 * MS, new long[] {995, 1065}, new long[] {1000, 20, 0, 0, 20},
+        new long[] {1020, 20, 0, 0, 20}, new long[] {1040, 20, 0, 0, 20}, new long[] {1060, 30, 0, 10, 20},
+        new long[] {1090, 20, 0, 0, 20}, new long[] {1110, 20, 0, 0, 20});
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Path target = dir.resolve("cluster6");
+    assertEquals(0, AnalysisCommands.run("cluster", List.of(dir.resolve("app-5").toString(), "--out",
+        target.toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(new ByteArrayOutputStream())));
+    String text = out.toString(StandardCharsets.UTF_8);
+    assertTrue(text.contains("waited between splits for their next task (split_wait, out of the step times compared):"
+        + " executor 0 (h0 pid 1) 35.0 ms, executor 1 (h1 pid 1) 5.0 ms"), text);
+    JsonNode summary = JSON.readTree(target.resolve("summary.json").toFile());
+    for (JsonNode step : summary.get("steps")) {
+      // Every iteration, the split's first included: executor 1's batches are slower (gemm), and it finishes last.
+      assertTrue(step.get("straggler").asText().startsWith("executor 1"), step::toString);
+      assertEquals("gemm", step.get("cause").asText(), step::toString);
+      assertTrue(step.get("finished_last").asText().startsWith("executor 1"), step::toString);
+    }
+    JsonNode fast = summary.get("workers").get(0).get("breakdown_ns");
+    assertEquals(35 * MS, fast.get("split_wait").asLong());
+    assertEquals(0, fast.get("idle").asLong(), "the park was the wait");
+    assertEquals(5 * MS, fast.get("data").asLong(), "the task's own first fetch stays data");
+    JsonNode slow = summary.get("workers").get(1).get("breakdown_ns");
+    assertEquals(5 * MS, slow.get("split_wait").asLong(), "out of data, without JVM events");
+    assertEquals(5 * MS, slow.get("data").asLong());
+  }
+
+  @Test
+  void aStragglerThatAlsoWaitedLongerIsSlowForItsWorkNotForItsWait() throws Exception {
+    // At split 2 (tasks at 1060 ms) executor 0 had waited 50 ms and then fitted in 20; executor 1 waited 10 and
+    // fitted in 10. Executor 0 is the straggler of that iteration, for its gemm: the wait grew more, but is no cause.
+    workerWithTasks("app-7", "0", 0, new long[] {995, 1060}, new long[] {1000, 10, 0, 0, 10},
+        new long[] {1010, 70, 50, 0, 20});
+    workerWithTasks("app-7", "1", 0, new long[] {995, 1060}, new long[] {1000, 50, 0, 0, 50},
+        new long[] {1050, 20, 10, 0, 10});
+    Path target = dir.resolve("cluster7");
+    assertEquals(0, AnalysisCommands.run("cluster", List.of(dir.resolve("app-7").toString(), "--out",
+        target.toString()), new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream())));
+    JsonNode step = JSON.readTree(target.resolve("summary.json").toFile()).get("steps").get(1);
+    assertTrue(step.get("straggler").asText().startsWith("executor 0"), step::toString);
+    assertEquals("gemm", step.get("cause").asText(), step::toString);
+    assertEquals(20 * MS, step.get("wall_ns").asLong(), "the step time compared: less the wait");
+  }
+
   @Test
   void oneWorkerOrNoneIsAUsageErrorWithOneLine() throws Exception {
     worker("0", 5, 0, 1);

@@ -87,6 +87,7 @@ class SparkClusterIT {
       assertEqualsDl4jFitsPerJvm(stats, steps);
       assertPhasesAreSpans(out);
       assertClocksAlignedToTheDriver(out);
+      assertTheWaitsBetweenSplitsAreNamed(out);
 
       // A straggler: executor 0 sleeps before each of its fits (its data is slow). One averaging round (each worker
       // fits its whole share, then the driver averages), so that no step of the other worker waits at a barrier.
@@ -225,6 +226,34 @@ class SparkClusterIT {
                 .map(r -> r[0] + "-" + r[1]).collect(Collectors.joining(", ")));
       }
     }
+  }
+
+  /**
+   * Four splits: at each of the three later ones every executor's first step began when the executor finished its
+   * share of the split before and held the wait for its next task (the others' share, the averaging, the driver's next
+   * round); {@code mltrace cluster} names that time {@code split_wait} (the worker's own summary has it as idle, the
+   * thread parked for a task) and leaves it out of the step times compared.
+   */
+  private void assertTheWaitsBetweenSplitsAreNamed(Path out) throws Exception {
+    Path merged = dir.resolve("cluster-splits");
+    Run cli = run(List.of(Paths.get(System.getProperty("java.home")).resolve("bin").resolve("java").toString(), "-jar",
+        System.getProperty("mltrace.agent.jar"), "cluster", out.toString(), "--out", merged.toString()), Map.of(),
+        dir.resolve("cluster-splits.log"), 120);
+    assertEquals(0, cli.exit, cli::output);
+    System.out.println(cli.output());
+    JsonNode summary = new ObjectMapper().readTree(merged.resolve("summary.json").toFile());
+    int executors = 0;
+    for (JsonNode w : summary.get("workers")) {
+      if (w.get("name").asText().startsWith("executor ")) {
+        executors++;
+        long waited = w.get("breakdown_ns").path("split_wait").asLong();
+        assertTrue(waited > 0, "an executor waited between splits: " + cli.output());
+        for (JsonNode step : summary.get("steps")) {
+          assertTrue(!step.get("cause").asText().equals("split_wait"), "a wait is never a straggler's cause: " + step);
+        }
+      }
+    }
+    assertEquals(2, executors, cli.output());
   }
 
   /** The {@code name} spans of a JVM's trace as [start, end] on the driver's clock (its base plus its offset). */
