@@ -82,10 +82,11 @@ public final class OtlpTraceSink implements StepSink {
     this.warning = warning;
     // Always on: mltrace samples steps itself (detailed steps, tail sampling) before they reach here. The SDK's default
     // (parent-based) would drop the steps of a loop started inside an application span the application did not sample.
+    ChosenIds ids = new ChosenIds();
     this.provider = SdkTracerProvider.builder().setResource(resource).setSampler(Sampler.alwaysOn())
-        .addSpanProcessor(new Collecting()).build();
+        .setIdGenerator(ids).addSpanProcessor(new Collecting()).build();
     this.mapping = new StepSpans(provider.get("io.mltrace"), framework, StepSpans.epochMinusNanoTime(),
-        resource.getAttribute(StepSpans.CLUSTER_APP));
+        resource.getAttribute(StepSpans.CLUSTER_APP), ids);
     this.worker = new Thread(this::exportLoop, "mltrace-otlp");
     this.worker.setDaemon(true);
     this.worker.start();
@@ -135,8 +136,8 @@ public final class OtlpTraceSink implements StepSink {
     }
   }
 
-  private static long spanCount(Object item) {
-    return item instanceof Step ? StepSpans.spanCount((Step) item) : ((OutsideTree) item).spans().size();
+  private long spanCount(Object item) {
+    return item instanceof Step ? mapping.spanCount((Step) item) : ((OutsideTree) item).spans().size();
   }
 
   private void exportLoop() {

@@ -49,6 +49,8 @@ final class StepSpans {
   static final AttributeKey<Long> STEP_NUMBER = AttributeKey.longKey("ml.step.number");
   /** The framework's iteration count when the step began (DL4J), as {@code iteration} in summary.json. */
   static final AttributeKey<Long> STEP_ITERATION = AttributeKey.longKey("ml.step.iteration");
+  /** On an iteration's own span: whose time it carries. */
+  static final AttributeKey<String> ITERATION_TIMED_BY = AttributeKey.stringKey("ml.iteration.timed_by");
   /** A span outside any step: the category its time counts as (a custom span's, a Spark phase's). */
   static final AttributeKey<String> SPAN_CATEGORY = AttributeKey.stringKey("ml.span.category");
   /** The Spark task's partition that ran the step (OpenTelemetry has no convention for it). */
@@ -102,6 +104,7 @@ final class StepSpans {
   private final Tracer tracer;
   private final Supplier<String> framework;
   private final long epochMinusNanoTime;
+  private final ChosenIds chosenIds;
   /** The cluster job this worker belongs to ({@link #CLUSTER_APP}), or null. */
   private final String clusterApp;
 
@@ -117,6 +120,16 @@ final class StepSpans {
    *     iteration then joins the one trace of that iteration, which every worker of the job derives alike
    */
   StepSpans(Tracer tracer, Supplier<String> framework, long epochMinusNanoTime, String clusterApp) {
+    this(tracer, framework, epochMinusNanoTime, clusterApp, null);
+  }
+
+  /**
+   * @param chosenIds the tracer's id generator, through which this worker exports the iteration's own span when its
+   *     step fitted the split's partition 0 (one worker per iteration); null: the iteration span is never exported
+   */
+  StepSpans(Tracer tracer, Supplier<String> framework, long epochMinusNanoTime, String clusterApp,
+      ChosenIds chosenIds) {
+    this.chosenIds = chosenIds;
     this.tracer = tracer;
     this.framework = framework;
     this.epochMinusNanoTime = epochMinusNanoTime;
@@ -126,8 +139,8 @@ final class StepSpans {
   /**
    * The parent every worker of cluster job {@code app} gives its step of global iteration {@code iteration}: a trace
    * id and a span id derived from both (name-based UUIDs), so that the workers' steps of one iteration form one trace
-   * without talking to each other. The parent span itself is never exported (no worker owns the iteration): a trace
-   * viewer shows the steps under a missing parent (Jaeger: "invalid parent span IDs").
+   * without talking to each other. The worker whose step fitted partition 0 exports the parent span itself
+   * ({@link #exportIterationSpan}).
    */
   static SpanContext iterationParent(String app, long iteration) {
     java.util.UUID trace = java.util.UUID.nameUUIDFromBytes(("mltrace/" + app + "/iteration/" + iteration)
@@ -188,6 +201,9 @@ final class StepSpans {
           ? iterationParent(clusterApp, step.iteration()) : null;
       if (iteration != null && iteration.isValid()) {
         // A cluster job's step of a global iteration: the trace every worker's step of that iteration joins.
+        if (exportsIterationSpan(step)) {
+          exportIterationSpan(iteration, step);
+        }
         builder.setParent(Context.root().with(io.opentelemetry.api.trace.Span.wrap(iteration)));
       } else if (parent == null) {
         builder.setNoParent();
@@ -283,10 +299,38 @@ final class StepSpans {
     }
   }
 
-  /** The spans {@link #emit} makes of a step: the step span, its recorded spans and its GPU records. */
-  static long spanCount(Step step) {
-    return 1L + step.spans().size() + (step.gpu() == null ? 0 : step.gpu().records());
+  /**
+   * The iteration's own span, the parent every worker's step of it names, exported by exactly one worker: the one
+   * whose step fitted the split's partition 0 (parameter averaging gives each worker one partition of each split).
+   * It carries that worker's step time (no worker sees the iteration's whole span across the cluster), and is
+   * marked as such.
+   */
+  private void exportIterationSpan(SpanContext iteration, Step step) {
+    chosenIds.choose(iteration.getTraceId(), iteration.getSpanId());
+    tracer.spanBuilder("iteration")
+        .setNoParent()
+        .setAttribute(STEP_ITERATION, step.iteration())
+        .setAttribute(ITERATION_TIMED_BY, "the step of partition 0")
+        .setStartTimestamp(epoch(step.startNs()), TimeUnit.NANOSECONDS)
+        .startSpan()
+        .end(epoch(step.endNs()), TimeUnit.NANOSECONDS);
   }
+
+  /**
+   * The spans {@link #emit} makes of a step: the step span, its recorded spans, its GPU records, and the iteration's
+   * own span where this worker exports it.
+   */
+  long spanCount(Step step) {
+    return 1L + step.spans().size() + (step.gpu() == null ? 0 : step.gpu().records())
+        + (exportsIterationSpan(step) ? 1 : 0);
+  }
+
+  /** Whether {@link #emit} also exports the step's iteration's own span ({@link #exportIterationSpan}). */
+  private boolean exportsIterationSpan(Step step) {
+    return chosenIds != null && clusterApp != null && step.traceParent() == null && step.iteration() >= 0
+        && step.partition() == 0;
+  }
+
 
   private void gpuSpan(ExternalActivity x, io.opentelemetry.api.trace.Span parent) {
     AttributesBuilder a = Attributes.builder().put(KIND, x.kind().key())

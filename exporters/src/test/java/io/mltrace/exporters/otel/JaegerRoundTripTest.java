@@ -296,34 +296,56 @@ class JaegerRoundTripTest {
           "spark.app.id=app-20261205-0001,spark.executor.id=" + executor));
       ByteArrayOutputStream err = new ByteArrayOutputStream();
       OtlpTraceSink sink = OtlpTraceSink.create(settings, () -> "dl4j", new PrintStream(err, true));
-      RecordedSteps.runWithIterations(3, 40, sink);
+      RecordedSteps.runWithIterations(3, 40, Integer.parseInt(executor), sink);
       sink.close();
       assertEquals(0, sink.dropped(), sink.report() + err);
     }
     Map<Long, Set<String>> executorsByIteration = new HashMap<>();
     Map<Long, Set<String>> tracesByIteration = new HashMap<>();
+    Map<Long, JsonNode> traceOfIteration = new HashMap<>();
     long deadline = System.nanoTime() + java.time.Duration.ofSeconds(15).toNanos();
     do {
       executorsByIteration.clear();
       tracesByIteration.clear();
+      traceOfIteration.clear();
       for (JsonNode trace : jaeger.traces(service, 3)) {
         for (JsonNode span : trace.get("spans")) {
           if (span.get("operationName").asText().equals("step")) {
             long iteration = tags(span).get("ml.step.iteration").asLong();
-            assertEquals(iteration % 2, tags(span).get("spark.partition.id").asLong(), "the task's partition");
             String executor = tags(trace.get("processes").get(span.get("processID").asText()))
                 .get("spark.executor.id").asText();
+            assertEquals((iteration + Integer.parseInt(executor)) % 2, tags(span).get("spark.partition.id").asLong(),
+                "the task's partition");
+            traceOfIteration.put(iteration, trace);
             executorsByIteration.computeIfAbsent(iteration, k -> new TreeSet<>()).add(executor);
             tracesByIteration.computeIfAbsent(iteration, k -> new TreeSet<>()).add(span.get("traceID").asText());
           }
         }
       }
-    } while (!executorsByIteration.values().stream().allMatch(e -> e.size() == 2) && System.nanoTime() < deadline
-        && sleep(200));
+    } while (!(executorsByIteration.values().stream().allMatch(e -> e.size() == 2) && traceOfIteration.values().stream()
+        .allMatch(t -> t.get("spans").size() == 3)) && System.nanoTime() < deadline && sleep(200));
     assertEquals(Set.of(40L, 41L, 42L), executorsByIteration.keySet(), executorsByIteration::toString);
     for (long iteration = 40; iteration <= 42; iteration++) {
       assertEquals(Set.of("0", "1"), executorsByIteration.get(iteration), "both workers' steps of " + iteration);
       assertEquals(1, tracesByIteration.get(iteration).size(), "one trace for iteration " + iteration);
+      // The iteration's own span, exported by the worker that fitted partition 0: the root, the steps' parent.
+      JsonNode trace = traceOfIteration.get(iteration);
+      JsonNode root = null;
+      for (JsonNode span : trace.get("spans")) {
+        if (span.get("operationName").asText().equals("iteration")) {
+          root = span;
+        }
+      }
+      assertNotNull(root, "the iteration's span: " + trace);
+      assertEquals(0, root.get("references").size(), "a root");
+      assertEquals(iteration, tags(root).get("ml.step.iteration").asLong());
+      for (JsonNode span : trace.get("spans")) {
+        if (span.get("operationName").asText().equals("step")) {
+          assertEquals(root.get("spanID").asText(), span.get("references").get(0).get("spanID").asText());
+        }
+      }
+      assertTrue(trace.path("warnings").isNull() || trace.path("warnings").isMissingNode()
+          || trace.get("warnings").isEmpty(), "Jaeger sees no missing parent: " + trace.get("warnings"));
     }
     assertEquals(3, tracesByIteration.values().stream().flatMap(Set::stream).distinct().count(),
         "a trace per iteration: " + tracesByIteration);

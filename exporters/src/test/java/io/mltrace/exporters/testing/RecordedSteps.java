@@ -102,10 +102,19 @@ public final class RecordedSteps {
    */
   public static RecordedSteps runWithIterations(int count, long firstIteration, StepSink... sinks)
       throws InterruptedException {
+    return runWithIterations(count, firstIteration, 0, sinks);
+  }
+
+  /**
+   * As above, the partition being {@code (iteration + worker) % 2}: two workers with {@code worker} 0 and 1 fit the two
+   * partitions of each split, as parameter averaging hands them out.
+   */
+  public static RecordedSteps runWithIterations(int count, long firstIteration, int worker, StepSink... sinks)
+      throws InterruptedException {
     long[] next = {firstIteration};
     return run(count, null, false, false, () -> {
-      // A Spark task's partition too, as on an executor: the iteration's parity.
-      Recorder.setStepAttribute(Recorder.current(), io.mltrace.bootstrap.Slots.ATTR_PARTITION, next[0] % 2 + 1);
+      Recorder.setStepAttribute(Recorder.current(), io.mltrace.bootstrap.Slots.ATTR_PARTITION,
+          (next[0] + worker) % 2 + 1);
       Recorder.setStepAttribute(Recorder.current(), io.mltrace.bootstrap.Slots.ATTR_ITERATION, next[0]++ + 1);
     }, sinks);
   }
