@@ -66,7 +66,7 @@ final class ClusterCommand {
         roots2.add(summary);
         workers.add(worker(folder, summary));
       }
-      takeOutTheWaitsBetweenSplits(folders, workers);
+      takeOutTheWaitsBetweenSplits(folders, roots2, workers);
       ClusterRuns runs = new ClusterRuns(workers, warmup);
       Files.createDirectories(outDir);
       Files.writeString(outDir.resolve("summary.json"), json(runs, warmup), StandardCharsets.UTF_8);
@@ -83,32 +83,55 @@ final class ClusterCommand {
   }
 
   /**
-   * A worker's step that began before one of the worker's own tasks did (the task's first act: DL4J's
-   * {@code getInitialModel}, in the worker's trace.json) held the wait between splits: from its previous step's end
-   * until the task came ({@link ClusterRuns.Worker#waitedBetweenSplits}). One JVM's clock: no alignment needed.
+   * A worker's step that began before its next task came held the wait between splits: for the others' shares, the
+   * averaging and the driver's next round ({@link ClusterRuns.Worker#waitedBetweenSplits}). Where the task came is
+   * read from the worker's own trace.json (its {@code getInitialModel} spans: recorded there when the step around them
+   * was detailed, so in every step with {@code mode=full}); else from the driver's, where its rounds
+   * ({@code doIteration}) are spans outside steps in every mode, put on the worker's clock by its measured offset (or
+   * as they are, when both ran on one host): then the wait counted ends when the driver began the round, and the
+   * round's broadcast and the task's launch stay where the worker put them. The latest such point within the step
+   * counts.
    */
-  static void takeOutTheWaitsBetweenSplits(List<Path> folders, List<ClusterRuns.Worker> workers) {
+  static void takeOutTheWaitsBetweenSplits(List<Path> folders, List<Map<String, Object>> summaries,
+      List<ClusterRuns.Worker> workers) {
+    int driver = -1;
+    for (int i = 0; i < summaries.size(); i++) {
+      if ("driver".equals(JsonReader.string(JsonReader.object(summaries.get(i).get("worker")), "role"))) {
+        driver = i;
+      }
+    }
+    List<Long> rounds = driver < 0 ? List.of() : spanStarts(folders.get(driver), ".doIteration");
+    String driverHost = driver < 0 ? null : workers.get(driver).host;
     for (int i = 0; i < workers.size(); i++) {
       ClusterRuns.Worker w = workers.get(i);
       if (w.starts.isEmpty()) {
         continue;
       }
-      List<Long> tasks = taskStarts(folders.get(i));
+      List<Long> points = new ArrayList<>(spanStarts(folders.get(i), ".getInitialModel"));
+      if (w.clockOffsetNs != null || (driverHost != null && driverHost.equals(w.host))) {
+        long offset = w.clockOffsetNs == null ? 0 : w.clockOffsetNs;
+        for (long round : rounds) {
+          points.add(round - offset); // the driver's clock minus the offset: this worker's
+        }
+      }
       for (Map.Entry<Long, Long> start : w.starts.entrySet()) {
         long from = start.getValue();
         long to = from + w.walls.get(start.getKey())[1];
-        for (long task : tasks) {
-          if (task > from && task < to) {
-            w.waitedBetweenSplits(start.getKey(), task - from);
-            break;
+        long latest = Long.MIN_VALUE;
+        for (long p : points) {
+          if (p > from && p < to) {
+            latest = Math.max(latest, p);
           }
+        }
+        if (latest != Long.MIN_VALUE) {
+          w.waitedBetweenSplits(start.getKey(), latest - from);
         }
       }
     }
   }
 
-  /** The starts of a worker's tasks ({@code getInitialModel} spans) on its own clock, from its trace.json. */
-  private static List<Long> taskStarts(Path folder) {
+  /** The starts of the spans named {@code *suffix} in a JVM's trace.json, on its own clock; none without a base. */
+  private static List<Long> spanStarts(Path folder, String suffix) {
     List<Long> starts = new ArrayList<>();
     Path file = folder.resolve("trace.json");
     if (!Files.exists(file)) {
@@ -126,7 +149,7 @@ final class ClusterCommand {
       for (Object o : JsonReader.array(trace.get("traceEvents"))) {
         Map<String, Object> e = JsonReader.object(o);
         String name = JsonReader.string(e, "name");
-        if ("X".equals(e.get("ph")) && name != null && name.endsWith(".getInitialModel")) {
+        if ("X".equals(e.get("ph")) && name != null && name.endsWith(suffix)) {
           starts.add(((Number) base).longValue() + Math.round(JsonReader.number(e, "ts", 0) * 1000));
         }
       }

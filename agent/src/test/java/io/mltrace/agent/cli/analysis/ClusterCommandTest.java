@@ -344,6 +344,43 @@ class ClusterCommandTest {
   }
 
   @Test
+  void withoutTaskSpansTheDriversRoundsMarkTheSplitsOnTheDriversClock() throws Exception {
+    // In the production mode a counted step's phases stay out of trace.json, but the driver's rounds (spans outside
+    // steps) are there: round 2 began at 1050 ms on the driver's clock, 20 ms into executor 0's first step of the
+    // split (its clock 2 s behind), after executor 1's began (its clock 5 s ahead). The tasks came at 1065.
+    Path driver = Files.createDirectories(dir.resolve("app-8").resolve("driver"));
+    Files.writeString(driver.resolve("summary.json"), "{\"worker\": {\"role\": \"driver\", \"executor_id\":"
+        + " \"driver\", \"host\": \"d\", \"pid\": \"9\"}, \"clock\": {\"reference\": \"driver\", \"offset_ns\": 0,"
+        + " \"error_ns\": 0}, \"steps\": []}");
+    String round = "org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster.doIteration";
+    Files.writeString(driver.resolve("trace.json"), "{\"otherData\": {\"clock_base_ns\": " + 900 * MS + "},"
+        + " \"traceEvents\": [{\"ph\": \"X\", \"name\": \"" + round + "\", \"pid\": 1, \"tid\": 1, \"ts\": 90000,"
+        + " \"dur\": 60000}, {\"ph\": \"X\", \"name\": \"" + round + "\", \"pid\": 1, \"tid\": 1, \"ts\": 150000,"
+        + " \"dur\": 70000}]}");
+    workerWithTasks("app-8", "0", 2_000 * MS, new long[0], new long[] {1000, 10, 0, 0, 10},
+        new long[] {1010, 10, 0, 0, 10}, new long[] {1020, 10, 0, 0, 10}, new long[] {1030, 50, 35, 5, 10},
+        new long[] {1080, 10, 0, 0, 10});
+    workerWithTasks("app-8", "1", -5_000 * MS, new long[0], new long[] {1000, 20, 0, 0, 20},
+        new long[] {1020, 20, 0, 0, 20}, new long[] {1040, 20, 0, 0, 20}, new long[] {1060, 35, 0, 10, 25},
+        new long[] {1095, 20, 0, 0, 20});
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Path target = dir.resolve("cluster8");
+    assertEquals(0, AnalysisCommands.run("cluster", List.of(dir.resolve("app-8").toString(), "--out",
+        target.toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(new ByteArrayOutputStream())));
+    String text = out.toString(StandardCharsets.UTF_8);
+    assertTrue(text.contains("(split_wait, out of the step times compared): executor 0 (h0 pid 1) 20.0 ms\n"), text);
+    JsonNode summary = JSON.readTree(target.resolve("summary.json").toFile());
+    JsonNode split = summary.get("steps").get(3);
+    assertEquals(3, split.get("iteration").asLong());
+    assertTrue(split.get("straggler").asText().startsWith("executor 1"), split::toString);
+    assertEquals("gemm", split.get("cause").asText(), split::toString);
+    JsonNode fast = summary.get("workers").get(1).get("breakdown_ns");
+    assertEquals(20 * MS, fast.get("split_wait").asLong());
+    assertEquals(15 * MS, fast.get("idle").asLong(), "the round's broadcast and the task's launch stay idle");
+  }
+
+  @Test
   void aStragglerThatAlsoWaitedLongerIsSlowForItsWorkNotForItsWait() throws Exception {
     // At split 2 (tasks at 1060 ms) executor 0 had waited 50 ms and then fitted in 20; executor 1 waited 10 and
     // fitted in 10. Executor 0 is the straggler of that iteration, for its gemm: the wait grew more, but is no cause.
