@@ -331,7 +331,6 @@ final class StepSpans {
         && step.partition() == 0;
   }
 
-
   private void gpuSpan(ExternalActivity x, io.opentelemetry.api.trace.Span parent) {
     AttributesBuilder a = Attributes.builder().put(KIND, x.kind().key())
         .put(GPU_DEVICE, (long) x.device())
