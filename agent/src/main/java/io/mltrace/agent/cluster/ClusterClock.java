@@ -55,7 +55,13 @@ public final class ClusterClock implements AutoCloseable {
         return new ClusterClock(s, null);
       }
       String port = env.getOrDefault(PORT_ENV, "").trim();
-      if (worker.isExecutor() && !port.isEmpty() && !worker.driverHost().isEmpty()) {
+      if (worker.isExecutor() && (port.isEmpty() || worker.driverHost().isEmpty())) {
+        err.println("mltrace: no clock to align this executor's timeline with (" + (port.isEmpty() ? PORT_ENV
+            + " unset: the driver runs without the agent, or its SparkConf does not load the spark.* system properties"
+            : "no --driver-url") + "); mltrace cluster keeps its own clock");
+        return NONE;
+      }
+      if (worker.isExecutor()) {
         InetSocketAddress driver = new InetSocketAddress(worker.driverHost(), Integer.parseInt(port));
         ClockProbe p = new ClockProbe(driver, System::nanoTime, ClockProbe.PROBES_PER_ROUND,
             ClockProbe.ROUND_EVERY_MILLIS, err);

@@ -132,6 +132,19 @@ class ClusterClockTest {
   }
 
   @Test
+  void anExecutorWithoutTheDriversPortSaysSoInOneLine() {
+    WorkerIdentity executor = WorkerIdentity.detect("org.apache.spark.executor.CoarseGrainedExecutorBackend"
+        + " --driver-url spark://CoarseGrainedScheduler@127.0.0.1:40123 --executor-id 1 --app-id app-1", Map.of(), 2,
+        () -> "h");
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    ClusterClock none = ClusterClock.start(executor, Map.of(), new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertTrue(none.summaryFields().isEmpty());
+    String said = err.toString(StandardCharsets.UTF_8);
+    assertEquals(1, said.lines().count(), said);
+    assertTrue(said.contains("MLTRACE_CLOCK_PORT unset"), said);
+  }
+
+  @Test
   void theDriversHostComesFromTheDriverUrl() {
     assertEquals("10.0.0.5", ClusterClock.hostOfDriverUrl("spark://CoarseGrainedScheduler@10.0.0.5:40123"));
     assertEquals("fe80::1", ClusterClock.hostOfDriverUrl("spark://CoarseGrainedScheduler@[fe80::1]:40123"));
