@@ -199,11 +199,10 @@ class ClusterCommandTest {
   }
 
   /**
-   * A worker whose steps run back to back from {@code firstStartNs} on its own clock, iteration k at step k + 1, with
-   * the given walls (all data); {@code offsetNs} its measured clock offset to the driver, or null.
+   * A worker's summary.json: its steps as {start on its own clock, wall, idle, data, gemm} (ns), iteration k at step
+   * k + 1; {@code offsetNs} its measured clock offset to the driver, or null.
    */
-  private void timedWorker(String app, String executor, String host, Long offsetNs, long firstStartNs, long... walls)
-      throws Exception {
+  private Path summaryOf(String app, String executor, String host, Long offsetNs, long[]... steps) throws Exception {
     Path folder = dir.resolve(app).resolve("executor-" + executor);
     Files.createDirectories(folder);
     StringBuilder s = new StringBuilder("{\"worker\": {\"role\": \"executor\", \"executor_id\": \"" + executor
@@ -212,15 +211,29 @@ class ClusterCommandTest {
       s.append("\"clock\": {\"reference\": \"driver\", \"offset_ns\": ").append(offsetNs).append(", \"error_ns\": 30000}, ");
     }
     s.append("\"steps\": [");
-    long start = firstStartNs;
-    for (int i = 0; i < walls.length; i++) {
+    for (int i = 0; i < steps.length; i++) {
+      long[] st = steps[i];
       s.append(i == 0 ? "" : ",").append("{\"step\": ").append(i + 1).append(", \"iteration\": ").append(i)
-          .append(", \"start_ns\": ").append(start).append(", \"wall_ns\": ").append(walls[i])
-          .append(", \"breakdown_ns\": {\"data\": ").append(walls[i]).append("}}");
-      start += walls[i];
+          .append(", \"start_ns\": ").append(st[0]).append(", \"wall_ns\": ").append(st[1])
+          .append(", \"breakdown_ns\": {\"idle\": ").append(st[2]).append(", \"data\": ").append(st[3])
+          .append(", \"gemm\": ").append(st[4]).append("}}");
     }
     Files.writeString(folder.resolve("summary.json"), s.append("]}").toString());
+    return folder;
   }
+
+  /** A worker whose steps, all data, run back to back from {@code firstStartNs} on its own clock. */
+  private void timedWorker(String app, String executor, String host, Long offsetNs, long firstStartNs, long... walls)
+      throws Exception {
+    long[][] steps = new long[walls.length][];
+    long start = firstStartNs;
+    for (int i = 0; i < walls.length; i++) {
+      steps[i] = new long[] {start, walls[i], 0, walls[i], 0};
+      start += walls[i];
+    }
+    summaryOf(app, executor, host, offsetNs, steps);
+  }
+
 
   private static long[] walls(int n, long ns, int slowAt, long slowNs) {
     long[] w = new long[n];
@@ -285,19 +298,12 @@ class ClusterCommandTest {
    */
   private void workerWithTasks(String app, String executor, long offsetNs, long[] tasksMs, long[]... steps)
       throws Exception {
-    Path folder = dir.resolve(app).resolve("executor-" + executor);
-    Files.createDirectories(folder);
-    StringBuilder s = new StringBuilder("{\"worker\": {\"role\": \"executor\", \"executor_id\": \"" + executor
-        + "\", \"host\": \"h" + executor + "\", \"pid\": \"1\"}, \"clock\": {\"reference\": \"driver\","
-        + " \"offset_ns\": " + offsetNs + ", \"error_ns\": 30000}, \"steps\": [");
+    long[][] ns = new long[steps.length][];
     for (int i = 0; i < steps.length; i++) {
       long[] st = steps[i];
-      s.append(i == 0 ? "" : ",").append("{\"step\": ").append(i + 1).append(", \"iteration\": ").append(i)
-          .append(", \"start_ns\": ").append(st[0] * MS - offsetNs).append(", \"wall_ns\": ").append(st[1] * MS)
-          .append(", \"breakdown_ns\": {\"idle\": ").append(st[2] * MS).append(", \"data\": ").append(st[3] * MS)
-          .append(", \"gemm\": ").append(st[4] * MS).append("}}");
+      ns[i] = new long[] {st[0] * MS - offsetNs, st[1] * MS, st[2] * MS, st[3] * MS, st[4] * MS};
     }
-    Files.writeString(folder.resolve("summary.json"), s.append("]}").toString());
+    Path folder = summaryOf(app, executor, "h" + executor, offsetNs, ns);
     long base = 900 * MS - offsetNs; // the worker's trace begins at 900 ms on the driver's clock
     StringBuilder t = new StringBuilder("{\"otherData\": {\"clock_base_ns\": " + base + "}, \"traceEvents\": [");
     for (int i = 0; i < tasksMs.length; i++) {
