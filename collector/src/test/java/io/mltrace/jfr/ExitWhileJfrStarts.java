@@ -11,6 +11,9 @@ public final class ExitWhileJfrStarts {
   private static final java.util.concurrent.CountDownLatch CONFIGURED = new java.util.concurrent.CountDownLatch(1);
   private static final java.util.concurrent.CountDownLatch SEAM_PASSED = new java.util.concurrent.CountDownLatch(1);
 
+  /** JFR's own shutdown hook, registered when JFR initialized (the stream was made). */
+  private static volatile Thread jfrHook;
+
   private ExitWhileJfrStarts() {
   }
 
@@ -36,7 +39,26 @@ public final class ExitWhileJfrStarts {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    jfrHook = registeredHook("JFR Shutdown Hook");
     System.out.println("main returns");
+  }
+
+  /** The registered shutdown hook of that name (needs {@code --add-opens java.base/java.lang=ALL-UNNAMED}), or null. */
+  private static Thread registeredHook(String name) {
+    try {
+      java.lang.reflect.Field f = Class.forName("java.lang.ApplicationShutdownHooks").getDeclaredField("hooks");
+      f.setAccessible(true);
+      synchronized (Class.forName("java.lang.ApplicationShutdownHooks")) {
+        for (Object t : ((java.util.Map<?, ?>) f.get(null)).keySet()) {
+          if (((Thread) t).getName().equals(name)) {
+            return (Thread) t;
+          }
+        }
+      }
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      System.out.println("cannot read the shutdown hooks: " + e);
+    }
+    return null;
   }
 
   /** On the stream's thread: waits for the JVM's shutdown, then for JFR's own shutdown hook to end (bounded). */
@@ -47,12 +69,14 @@ public final class ExitWhileJfrStarts {
       while (!JfrSource.shutdownBegun() && System.nanoTime() < deadline) {
         Thread.sleep(5);
       }
-      for (Thread t : Thread.getAllStackTraces().keySet()) {
-        if (t.getName().equals("JFR Shutdown Hook")) {
-          t.join(5_000);
-        }
+      // The JVM starts its hooks one by one once shutdown has begun, and JFR's may end before a thread list would
+      // show it: wait for the very thread JFR registered to have run.
+      Thread hook = jfrHook;
+      while (hook != null && hook.getState() != Thread.State.TERMINATED && System.nanoTime() < deadline) {
+        Thread.sleep(1);
       }
-      System.out.println("JFR's shutdown hook has run");
+      System.out.println(hook != null && hook.getState() == Thread.State.TERMINATED ? "JFR's shutdown hook has run"
+          : "JFR's shutdown hook not seen");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {

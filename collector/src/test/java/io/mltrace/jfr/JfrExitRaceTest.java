@@ -48,7 +48,8 @@ class JfrExitRaceTest {
     String cp = Paths.get("target", "classes").toAbsolutePath() + File.pathSeparator
         + Paths.get("target", "test-classes").toAbsolutePath();
     Path out = dir.resolve(mode + ".txt");
-    Process p = new ProcessBuilder(List.of(java, "-cp", cp, ExitWhileJfrStarts.class.getName(), mode))
+    Process p = new ProcessBuilder(List.of(java, "--add-opens", "java.base/java.lang=ALL-UNNAMED", "-cp", cp,
+        ExitWhileJfrStarts.class.getName(), mode))
         .redirectErrorStream(true).redirectOutput(out.toFile()).start();
     long started = System.nanoTime();
     boolean ended = p.waitFor(60, TimeUnit.SECONDS);
