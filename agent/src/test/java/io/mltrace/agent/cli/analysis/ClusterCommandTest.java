@@ -162,12 +162,8 @@ class ClusterCommandTest {
     // 123.456789123 s after executor 0's start.
     clockedWorker("0", 5_000_000_000L, 2_000_000L);
     clockedWorker("1", 9_000_000_000L, 119_458_789_123L);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
     Path target = dir.resolve("cluster2");
-    int exit = AnalysisCommands.run("cluster", List.of(dir.resolve("app-2").toString(), "--out", target.toString()),
-        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()));
-    String text = out.toString(StandardCharsets.UTF_8);
-    assertEquals(0, exit, text);
+    String text = cluster("app-2", target);
     assertTrue(text.contains("clocks: executor 0 (h0 pid 1) +2.000 ms ± 0.040"), text);
     JsonNode trace = JSON.readTree(target.resolve("trace.json").toFile());
     double[] ts = new double[2];
@@ -185,12 +181,9 @@ class ClusterCommandTest {
   void workersWithoutAClockKeepTheirOwnTimelinesAndTheTextSaysSo() throws Exception {
     clockedWorker("0", 5_000_000_000L, null);
     clockedWorker("1", 5_000_300_000L, null);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
     Path target = dir.resolve("cluster3");
-    assertEquals(0, AnalysisCommands.run("cluster", List.of(dir.resolve("app-2").toString(), "--out",
-        target.toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(new ByteArrayOutputStream())));
-    assertTrue(out.toString(StandardCharsets.UTF_8).contains("clocks: not measured"), out::toString);
+    String text = cluster("app-2", target);
+    assertTrue(text.contains("clocks: not measured"), text);
     JsonNode trace = JSON.readTree(target.resolve("trace.json").toFile());
     // One host's monotonic clock: executor 1's trace began 0.3 ms after executor 0's.
     for (JsonNode e : trace.get("traceEvents")) {
@@ -251,12 +244,8 @@ class ClusterCommandTest {
     // slowest step, yet executor 0, 0.5 ms later at every step, finished last: 2 ms after executor 1's finish.
     timedWorker("app-3", "0", "a", 1_000_000_000L, 9_000_000_000L, walls(10, 10_500_000, -1, 0));
     timedWorker("app-3", "1", "b", -3_000_000_000L, 13_000_000_000L, walls(10, 10_000_000, 7, 12_000_000));
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
     Path target = dir.resolve("cluster4");
-    assertEquals(0, AnalysisCommands.run("cluster", List.of(dir.resolve("app-3").toString(), "--out",
-        target.toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(new ByteArrayOutputStream())));
-    String text = out.toString(StandardCharsets.UTF_8);
+    String text = cluster("app-3", target);
     assertTrue(text.contains("finished last: executor 0 (a pid 1) in 100 % of steps"), text);
     assertTrue(text.contains("on the driver's clock"), text);
     JsonNode summary = JSON.readTree(target.resolve("summary.json").toFile());
@@ -278,12 +267,9 @@ class ClusterCommandTest {
   void workersOnTwoHostsWithoutClocksAreNotOrderedByFinish() throws Exception {
     timedWorker("app-4", "0", "a", null, 9_000_000_000L, walls(5, 10_500_000, -1, 0));
     timedWorker("app-4", "1", "b", null, 13_000_000_000L, walls(5, 10_000_000, -1, 0));
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
     Path target = dir.resolve("cluster5");
-    assertEquals(0, AnalysisCommands.run("cluster", List.of(dir.resolve("app-4").toString(), "--out",
-        target.toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(new ByteArrayOutputStream())));
-    assertTrue(!out.toString(StandardCharsets.UTF_8).contains("finished last"), out::toString);
+    String text = cluster("app-4", target);
+    assertTrue(!text.contains("finished last"), text);
     JsonNode summary = JSON.readTree(target.resolve("summary.json").toFile());
     assertTrue(summary.get("finish_clock").isNull() && summary.get("finished_last").isNull(), summary::toString);
     assertTrue(!summary.get("steps").get(0).has("finished_last"));
@@ -325,12 +311,8 @@ class ClusterCommandTest {
     workerWithTasks("app-5", "1", -5_000 * MS, new long[] {995, 1065}, new long[] {1000, 20, 0, 0, 20},
         new long[] {1020, 20, 0, 0, 20}, new long[] {1040, 20, 0, 0, 20}, new long[] {1060, 30, 0, 10, 20},
         new long[] {1090, 20, 0, 0, 20}, new long[] {1110, 20, 0, 0, 20});
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
     Path target = dir.resolve("cluster6");
-    assertEquals(0, AnalysisCommands.run("cluster", List.of(dir.resolve("app-5").toString(), "--out",
-        target.toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(new ByteArrayOutputStream())));
-    String text = out.toString(StandardCharsets.UTF_8);
+    String text = cluster("app-5", target);
     assertTrue(text.contains("waited between splits for their next task (split_wait, out of the step times compared):"
         + " executor 0 (h0 pid 1) 35.0 ms, executor 1 (h1 pid 1) 5.0 ms"), text);
     JsonNode summary = JSON.readTree(target.resolve("summary.json").toFile());
@@ -369,12 +351,8 @@ class ClusterCommandTest {
     workerWithTasks("app-8", "1", -5_000 * MS, new long[0], new long[] {1000, 20, 0, 0, 20},
         new long[] {1020, 20, 0, 0, 20}, new long[] {1040, 20, 0, 0, 20}, new long[] {1060, 35, 0, 10, 25},
         new long[] {1095, 20, 0, 0, 20});
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
     Path target = dir.resolve("cluster8");
-    assertEquals(0, AnalysisCommands.run("cluster", List.of(dir.resolve("app-8").toString(), "--out",
-        target.toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(new ByteArrayOutputStream())));
-    String text = out.toString(StandardCharsets.UTF_8);
+    String text = cluster("app-8", target);
     assertTrue(text.contains("(split_wait, out of the step times compared): executor 0 (h0 pid 1) 20.0 ms\n"), text);
     JsonNode summary = JSON.readTree(target.resolve("summary.json").toFile());
     JsonNode split = summary.get("steps").get(3);
@@ -395,12 +373,21 @@ class ClusterCommandTest {
     workerWithTasks("app-7", "1", 0, new long[] {995, 1060}, new long[] {1000, 50, 0, 0, 50},
         new long[] {1050, 20, 10, 0, 10});
     Path target = dir.resolve("cluster7");
-    assertEquals(0, AnalysisCommands.run("cluster", List.of(dir.resolve("app-7").toString(), "--out",
-        target.toString()), new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream())));
+    cluster("app-7", target);
     JsonNode step = JSON.readTree(target.resolve("summary.json").toFile()).get("steps").get(1);
     assertTrue(step.get("straggler").asText().startsWith("executor 0"), step::toString);
     assertEquals("gemm", step.get("cause").asText(), step::toString);
     assertEquals(20 * MS, step.get("wall_ns").asLong(), "the step time compared: less the wait");
+  }
+
+  /** Runs {@code mltrace cluster} over {@code app}'s folders into {@code target}; returns what it printed. */
+  private String cluster(String app, Path target) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int exit = AnalysisCommands.run("cluster", List.of(dir.resolve(app).toString(), "--out", target.toString()),
+        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertEquals(0, exit, err.toString(StandardCharsets.UTF_8));
+    return out.toString(StandardCharsets.UTF_8);
   }
 
   @Test
