@@ -63,8 +63,9 @@ class DjlFoundationIT {
       JsonNode b = step.get("breakdown_ns");
       long pauses = b.get("gc").asLong() + b.get("jit_safepoint").asLong();
       // A JVM pause ranks above ops, and PyTorch's GEMMs run in native code, which a safepoint does not stop: a
-      // clean-clone CI run once had a 1.5 ms step entirely under a safepoint (all of it jit_safepoint). One at most.
-      if (pauses >= 0.9 * wall && underAPause++ == 0) {
+      // clean-clone CI run once had a 1.5 ms step entirely under a safepoint (all of it jit_safepoint), another a
+      // 5.9 ms step 86 % under a GC pause and a safepoint, with its GEMMs inside them. One such step at most.
+      if (pauses >= 0.5 * wall && underAPause++ == 0) {
         assertTrue(gemm < wall, "step " + step);
       } else {
         assertTrue(gemm > 0 && gemm < wall, "step " + step);
