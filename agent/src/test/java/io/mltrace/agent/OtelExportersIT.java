@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mltrace.exporters.testing.Jaeger;
 import io.mltrace.exporters.testing.LocalBackend;
+import io.mltrace.exporters.testing.TcpForwarder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -142,13 +143,19 @@ class OtelExportersIT {
   void anOtlpOutageDropsExactlyTheCountedSpansAndWarnsOnce() throws Exception {
     int grpcPort = LocalBackend.freePort();
     Path out = dir.resolve("out");
-    // Long enough that the endpoint comes up while it trains: with 1,500 steps a clean-clone CI run once saw the job
-    // end before Jaeger had started (on a busy 2-core machine Jaeger takes seconds to listen).
-    int steps = 3000;
+    // Jaeger starts first, on a port of its own; the job's endpoint is a forwarder that starts listening after 100
+    // steps, within milliseconds. Starting Jaeger itself then (seconds on a busy 2-core machine) let clean-clone CI
+    // runs see the job end before it listened, with 1,500 and with 3,000 steps.
+    try (Jaeger jaeger = Jaeger.start(Files.createDirectories(dir.resolve("jaeger")), 0)) {
+      outage(jaeger, grpcPort, out, 3000);
+    }
+  }
+
+  private void outage(Jaeger jaeger, int grpcPort, Path out, int steps) throws Exception {
     Process p = start("output=" + out + ",report_interval=1,console=summary,sample_every=1"
         + ",otlp_queue_spans=256,otlp_endpoint="
         + "http://127.0.0.1:" + grpcPort, Map.of("OTEL_SERVICE_NAME", "mlp-outage"), steps);
-    Jaeger jaeger = null;
+    TcpForwarder endpoint = null;
     try {
       // The endpoint stays down until the job has closed 100 steps, then comes up while it trains on.
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -156,7 +163,7 @@ class OtelExportersIT {
         assertTrue(p.isAlive() && System.nanoTime() < deadline, "the job trains while the endpoint is down");
         Thread.sleep(200);
       }
-      jaeger = Jaeger.start(Files.createDirectories(dir.resolve("jaeger")), grpcPort);
+      endpoint = TcpForwarder.open(grpcPort, jaeger.otlpGrpcPort);
       long stepsWhenUp = stepsInSummary(out);
       Child run = Child.await(p, dir);
       assertEquals(0, run.exit, run::toString);
@@ -196,8 +203,8 @@ class OtelExportersIT {
       if (p.isAlive()) {
         p.destroyForcibly();
       }
-      if (jaeger != null) {
-        jaeger.close();
+      if (endpoint != null) {
+        endpoint.close();
       }
     }
   }
