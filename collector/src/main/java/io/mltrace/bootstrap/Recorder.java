@@ -252,10 +252,27 @@ public final class Recorder {
 
   /** Exits a span entered with {@link #enterCustom}. */
   public static void exitCustom(ThreadRecorder tr, int kind, String name) {
+    exitCustom(tr, kind, name, null);
+  }
+
+  /**
+   * Exits a span entered with {@link #enterCustom}; a span that is not an op and is recorded carries the partition
+   * of the Spark task running it, read beside {@code self} (the hooked method's object; null: none is read).
+   */
+  public static void exitCustom(ThreadRecorder tr, int kind, String name, Object self) {
     if (Kind.isOp(kind)) {
       exitOp(tr, kind, name);
-    } else {
-      exitSpan(tr, kind, name);
+    } else if (tr != null) {
+      int base = tr.pop(System.nanoTime(), kind, 0, 0, 0);
+      if (base >= 0) {
+        long partition = StepIteration.partitionOf(self);
+        if (partition >= 0) {
+          long[] r = tr.ring();
+          r[base + Slots.HEADER] |= Slots.FLAG_PARTITION;
+          r[base + Slots.FLOPS] = partition;
+        }
+        tr.commit(base, name);
+      }
     }
   }
 

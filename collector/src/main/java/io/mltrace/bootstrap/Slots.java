@@ -88,6 +88,12 @@ public final class Slots {
    * ({@link #OP_TIME}), then the estimated part of each ({@link #OP_TIME_ESTIMATED}). Only spans without shapes.
    */
   public static final long FLAG_OP_TIME = 1L << 29;
+  /**
+   * Header bit 30, on span records that are not ops: the {@link #FLOPS} slot holds the partition id of the Spark task
+   * that ran the span (a phase has no FLOPs; a worker's {@code getFinalResult} runs in one task and closes inside the
+   * next task's first step, so a span cannot borrow its step's partition).
+   */
+  public static final long FLAG_PARTITION = 1L << 30;
   /** Span records with {@link #FLAG_OP_TIME}, and {@link Kind#STEP_OPS} records: GEMM, copy, other ns. */
   public static final int OP_TIME = DIMS;
   /** The estimated part of {@link #OP_TIME}'s three values, in the same order. */
@@ -103,6 +109,11 @@ public final class Slots {
   /** True when the record carries op time in its dimension slots ({@link #FLAG_OP_TIME}). */
   public static boolean hasOpTime(long header) {
     return (header & FLAG_OP_TIME) != 0;
+  }
+
+  /** True when the record's {@link #FLOPS} slot holds its Spark task's partition ({@link #FLAG_PARTITION}). */
+  public static boolean hasPartition(long header) {
+    return (header & FLAG_PARTITION) != 0;
   }
 
   /** True when the record's time and FLOPs are estimated. */

@@ -30,6 +30,22 @@ public final class StepIteration {
     reader = r;
   }
 
+  /**
+   * The partition id of the Spark task running on the calling thread, read beside {@code anyObject}'s class (the
+   * reader finds Spark in that class's loader), or -1: no reader, no object, no task. Never throws.
+   */
+  public static long partitionOf(Object anyObject) {
+    Reader r = reader;
+    if (r == null || anyObject == null) {
+      return -1;
+    }
+    try {
+      return r.partition(anyObject);
+    } catch (Throwable t) {
+      return -1;
+    }
+  }
+
   /** Sets the open step's iteration on {@code tr}'s thread from {@code trainingObject}. Never throws. */
   public static void note(ThreadRecorder tr, Object trainingObject) {
     Reader r = reader;

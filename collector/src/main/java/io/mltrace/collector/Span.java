@@ -104,7 +104,12 @@ public final class Span {
   }
 
   public long flops() {
-    return flops;
+    return Slots.hasPartition(header) ? 0 : flops;
+  }
+
+  /** The partition id of the Spark task that ran this span, where it was read ({@link Slots#FLAG_PARTITION}), else -1. */
+  public long partition() {
+    return Slots.hasPartition(header) ? flops : -1;
   }
 
   public long bytes() {

@@ -137,4 +137,70 @@ class LoopPartsAndRootsTest {
     assertEquals(outside.get(1).spanId(), outside.get(0).parentId());
     assertEquals(2, outside.get(1).inputShapes().length);
   }
+
+  /**
+   * A custom span (a Spark worker's phase) carries the partition of the task running it, read by the installed
+   * reader beside the hooked method's object; in a step it keeps its own, not its step's; an op keeps its FLOPs
+   * slot; no object, or a reader that fails, leaves the span without one.
+   */
+  @Test
+  void customSpansCarryTheirTasksPartition() throws Exception {
+    long[] task = {3};
+    io.mltrace.bootstrap.StepIteration.install(new io.mltrace.bootstrap.StepIteration.Reader() {
+      @Override
+      public long iteration(Object trainingObject) {
+        return -1;
+      }
+
+      @Override
+      public long partition(Object anyObject) {
+        if (anyObject instanceof String) {
+          throw new IllegalStateException("no task context here");
+        }
+        return task[0];
+      }
+    });
+    try {
+      onNewThread(() -> {
+        Recorder.exitCustom(Recorder.enterCustom(Kind.PHASE), Kind.PHASE, "Worker.getInitialModel", this);
+        Recorder.loopStart();
+        iteration();
+        task[0] = 4;
+        // A result returned after the task's last fit: inside the step the next fit would close.
+        Recorder.exitCustom(Recorder.enterCustom(Kind.PHASE), Kind.PHASE, "Worker.getFinalResult", this);
+        Recorder.exitCustom(Recorder.enterCustom(Kind.PHASE), Kind.PHASE, "Static.call", null);
+        Recorder.exitCustom(Recorder.enterCustom(Kind.PHASE), Kind.PHASE, "Failing.call", "x");
+        ThreadRecorder op = Recorder.enterCustom(Kind.OP_GEMM);
+        Recorder.exitCustom(op, Kind.OP_GEMM, "Custom.gemm", this);
+        iteration();
+        Recorder.loopEnd();
+      });
+      collector.drainOnce();
+    } finally {
+      io.mltrace.bootstrap.StepIteration.install(null);
+    }
+    assertEquals(1, outside.size(), "" + outside);
+    assertEquals(3, outside.get(0).partition());
+    assertEquals(0, outside.get(0).flops(), "the slot holds the partition, not FLOPs");
+    Span result = null;
+    for (Step s : steps) {
+      for (Span span : s.spans()) {
+        switch (span.name()) {
+          case "Worker.getFinalResult":
+            result = span;
+            break;
+          case "Static.call":
+          case "Failing.call":
+          case "Custom.gemm":
+          case "matmul":
+            assertEquals(-1, span.partition(), span.name());
+            break;
+          default:
+            break;
+        }
+      }
+    }
+    assertTrue(result != null, "" + steps);
+    assertEquals(4, result.partition());
+  }
 }

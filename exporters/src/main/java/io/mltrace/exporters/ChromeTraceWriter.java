@@ -300,6 +300,9 @@ public final class ChromeTraceWriter implements StepSink {
     if (s.estimated()) {
       out.append(", \"estimate\": true");
     }
+    if (s.partition() >= 0) {
+      out.append(", \"partition\": ").append(s.partition());
+    }
     String dtype = s.dtypeName();
     if (dtype != null) {
       out.append(", \"dtype\": \"").append(dtype).append('"');

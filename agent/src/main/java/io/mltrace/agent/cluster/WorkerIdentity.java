@@ -19,6 +19,12 @@ public final class WorkerIdentity {
 
   static final String EXECUTOR_BACKEND_PACKAGE = "org.apache.spark.executor.";
   static final String SPARK_SUBMIT = "org.apache.spark.deploy.SparkSubmit";
+  /**
+   * The driver's JVM in cluster deploy mode: a standalone worker launches it through {@code DriverWrapper}, YARN as
+   * its {@code ApplicationMaster}. Either way the application's own {@code main} runs there, as under SparkSubmit.
+   */
+  static final java.util.Set<String> CLUSTER_MODE_DRIVERS = java.util.Set.of(
+      "org.apache.spark.deploy.worker.DriverWrapper", "org.apache.spark.deploy.yarn.ApplicationMaster");
 
   private final String role;
   private final String executorId;
@@ -65,7 +71,7 @@ public final class WorkerIdentity {
       return new WorkerIdentity("executor", id.isEmpty() ? "unknown" : id, app.isEmpty() ? "unknown-app" : app,
           host, pid, ClusterClock.hostOfDriverUrl(argument(words, "--driver-url")));
     }
-    if (main.equals(SPARK_SUBMIT)) {
+    if (main.equals(SPARK_SUBMIT) || CLUSTER_MODE_DRIVERS.contains(main)) {
       return new WorkerIdentity("driver", "driver", "", fallbackHost.get(), pid, "");
     }
     return NONE;

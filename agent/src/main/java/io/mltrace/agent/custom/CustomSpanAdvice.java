@@ -17,7 +17,9 @@ final class CustomSpanAdvice {
   }
 
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-  static void exit(@Advice.Enter ThreadRecorder tr, @BoundKind int kind, @Advice.Origin("#t.#m") String name) {
-    Recorder.exitCustom(tr, kind, name);
+  static void exit(@Advice.Enter ThreadRecorder tr, @BoundKind int kind, @Advice.Origin("#t.#m") String name,
+      @Advice.This(optional = true) Object self) {
+    // The object tells where to look for Spark's TaskContext (its loader): on an executor the span carries its task.
+    Recorder.exitCustom(tr, kind, name, self);
   }
 }

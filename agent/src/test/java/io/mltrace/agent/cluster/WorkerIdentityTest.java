@@ -51,6 +51,19 @@ class WorkerIdentityTest {
   }
 
   @Test
+  void aDriverInClusterDeployModeIsTheDriver() {
+    for (String command : java.util.List.of(
+        "org.apache.spark.deploy.worker.DriverWrapper spark://Worker@10.0.0.5:40111 /w/app.jar io.x.Train --epochs 2",
+        "org.apache.spark.deploy.yarn.ApplicationMaster --class io.x.Train --jar app.jar")) {
+      WorkerIdentity id = WorkerIdentity.detect(command, Map.of(), 12, () -> "w5");
+      assertTrue(id.isDriver(), command);
+      assertEquals("w5", id.resourceAttributes().get("host.name"), command);
+    }
+    assertFalse(WorkerIdentity.detect("org.apache.spark.deploy.worker.Worker spark://m:7077", Map.of(), 13,
+        () -> "w5").isDriver(), "the worker daemon itself is not a driver");
+  }
+
+  @Test
   void ordinaryJvmAddsNothing() {
     WorkerIdentity id = WorkerIdentity.detect("com.example.Train --epochs 3", Map.of(), 5, () -> {
       throw new AssertionError("an ordinary JVM's host name is never read");

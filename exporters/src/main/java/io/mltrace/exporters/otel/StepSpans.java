@@ -171,6 +171,7 @@ final class StepSpans {
   /** One step's trace, span by span as the step's model hands them over. */
   private final class Emission implements StepVisitor {
     private io.opentelemetry.api.trace.Span root;
+    private long stepPartition = -1;
     private final Map<Span, io.opentelemetry.api.trace.Span> started = new IdentityHashMap<>();
     private final List<Span> toEnd = new ArrayList<>();
 
@@ -194,6 +195,7 @@ final class StepSpans {
       }
       if (step.partition() >= 0) {
         a.put(SPARK_PARTITION, step.partition());
+        stepPartition = step.partition();
       }
       SpanBuilder builder = tracer.spanBuilder("step");
       TraceParent parent = step.traceParent();
@@ -228,13 +230,18 @@ final class StepSpans {
           .setParent(Context.root().with(parentSpan))
           .setAllAttributes(attributes(s))
           .setStartTimestamp(epoch(s.startNs()), TimeUnit.NANOSECONDS);
+      if (s.partition() < 0 && stepPartition >= 0) {
+        // A span of the step's task: a span that read its own (a worker's getFinalResult, closing inside the next
+        // task's first step) keeps it.
+        b.setAttribute(SPARK_PARTITION, stepPartition);
+      }
       started.put(s, b.startSpan());
       toEnd.add(s);
     }
 
     @Override
     public void gpu(ExternalActivity record, Span launcher) {
-      gpuSpan(record, launcher == null ? root : started.getOrDefault(launcher, root));
+      gpuSpan(record, launcher == null ? root : started.getOrDefault(launcher, root), stepPartition);
     }
 
     @Override
@@ -331,7 +338,7 @@ final class StepSpans {
         && step.partition() == 0;
   }
 
-  private void gpuSpan(ExternalActivity x, io.opentelemetry.api.trace.Span parent) {
+  private void gpuSpan(ExternalActivity x, io.opentelemetry.api.trace.Span parent, long partition) {
     AttributesBuilder a = Attributes.builder().put(KIND, x.kind().key())
         .put(GPU_DEVICE, (long) x.device())
         .put(GPU_STREAM, (long) x.stream())
@@ -344,6 +351,9 @@ final class StepSpans {
     }
     if (x.detail() != null) {
       a.put(GPU_DETAIL, x.detail());
+    }
+    if (partition >= 0) {
+      a.put(SPARK_PARTITION, partition);
     }
     tracer.spanBuilder(x.name())
         .setParent(Context.root().with(parent))
@@ -373,6 +383,9 @@ final class StepSpans {
     }
     if (s.estimated()) {
       a.put(ESTIMATE, true);
+    }
+    if (s.partition() >= 0) {
+      a.put(SPARK_PARTITION, s.partition());
     }
     if (s.activityKind().isOp()) {
       a.put(OP_NAME, s.name());

@@ -13,7 +13,8 @@
  * {@code ml.step.ops}, {@code ml.breakdown.<category>_ns} on the step span; {@code ml.kind} on every span;
  * {@code ml.op.name}, {@code ml.op.flops}, {@code ml.op.bytes}, {@code ml.op.input_shapes} on op spans;
  * {@code ml.memory.<series>} on the step span for each memory series the step measured; {@code ml.step.iteration} and
- * {@code spark.partition.id} where the step carries them; {@code ml.span.category} on spans outside steps. Memory metrics carry the
+ * {@code spark.partition.id} where the step carries them (the partition also on every span of such a step, and on a
+ * span that read its own task's); {@code ml.span.category} on spans outside steps. Memory metrics carry the
  * series as the {@code series} attribute ({@link io.mltrace.exporters.otel.MemoryMetrics}).
  */
 package io.mltrace.exporters.otel;

@@ -253,8 +253,10 @@ class JaegerRoundTripTest {
       long base = t + call * 10_000_000L;
       long root = 100 + call * 10;
       // As the collector hands them over: children close first, the root last.
-      sink.onSpanOutsideStep(new Span(io.mltrace.bootstrap.Kind.PHASE, "preprocess", 1,
-          base + 100_000, base + 200_000, root + 1, root, 0, 0, new long[0][]));
+      // A phase that read its Spark task's partition (call + 5), in the record's FLOPs slot.
+      sink.onSpanOutsideStep(new Span(io.mltrace.bootstrap.Slots.header(io.mltrace.bootstrap.Kind.PHASE)
+          | io.mltrace.bootstrap.Slots.FLAG_PARTITION, "preprocess", 1, base + 100_000, base + 200_000, root + 1, root,
+          call + 5, 0, new long[0][]));
       sink.onSpanOutsideStep(new Span(io.mltrace.bootstrap.Kind.LAYER, "Linear", 1,
           base + 300_000, base + 400_000, root + 3, root + 2, 0, 0, new long[0][]));
       sink.onSpanOutsideStep(new Span(io.mltrace.bootstrap.Kind.PHASE, "forward", 1,
@@ -279,6 +281,17 @@ class JaegerRoundTripTest {
             : byId.get(refs.get(0).get("spanID").asText()).get("operationName").asText());
       }
       assertEquals(4, parentOf.size(), trace::toString);
+      Set<Long> partitions = new TreeSet<>();
+      for (JsonNode span : trace.get("spans")) {
+        JsonNode partition = tags(span).get("spark.partition.id");
+        assertEquals(span.get("operationName").asText().equals("preprocess"), partition != null, span::toString);
+        assertNull(tags(span).get("ml.op.flops"), "a partition is not FLOPs");
+        if (partition != null) {
+          partitions.add(partition.asLong());
+        }
+      }
+      assertTrue(partitions.size() == 1 && partitions.iterator().next() >= 5 && partitions.iterator().next() <= 7,
+          "" + partitions);
       assertNull(parentOf.get("predict"), "the root");
       assertEquals("predict", parentOf.get("preprocess"));
       assertEquals("predict", parentOf.get("forward"));

@@ -183,6 +183,16 @@ class SparkClusterIT {
       System.out.println("SparkClusterIT: " + executor.getFileName() + " phase spans " + spans);
       assertTrue(fetches > 0 && fetches == results, executor + ": a model fetch and a result per partition: "
           + spans);
+      // Each carries its own task's partition: the results returned are of the partitions whose model was fetched
+      // (a result closes inside the next task's first step, so it cannot take its step's partition).
+      List<Long> fetchedParts = spanPartitions(executor.resolve("trace.json"),
+          avg + "ParameterAveragingTrainingWorker.getInitialModel");
+      List<Long> returnedParts = spanPartitions(executor.resolve("trace.json"),
+          avg + "ParameterAveragingTrainingWorker.getFinalResult");
+      System.out.println("SparkClusterIT: " + executor.getFileName() + " partitions fetched " + fetchedParts
+          + ", returned " + returnedParts);
+      assertEquals(fetchedParts, returnedParts, executor + ": each task returns the partition it fetched for");
+      assertTrue(fetchedParts.stream().allMatch(p -> p == 0 || p == 1), "a split has two partitions: " + fetchedParts);
       fetched += fetches;
       returned += results;
     }
@@ -280,6 +290,27 @@ class SparkClusterIT {
       }
     }
     return counts;
+  }
+
+  private static boolean hasTag(JsonNode span, String key) {
+    for (JsonNode tag : span.path("tags")) {
+      if (tag.path("key").asText().equals(key)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The {@code partition} argument of each span named {@code name}, in start order (-1 where absent). */
+  private static List<Long> spanPartitions(Path trace, String name) throws IOException {
+    List<long[]> found = new ArrayList<>();
+    for (JsonNode e : new ObjectMapper().readTree(trace.toFile()).get("traceEvents")) {
+      if (e.path("ph").asText().equals("X") && e.path("name").asText().equals(name)) {
+        found.add(new long[] {e.path("ts").asLong(), e.path("args").path("partition").asLong(-1)});
+      }
+    }
+    found.sort((a, b) -> Long.compare(a[0], b[0]));
+    return found.stream().map(f -> f[1]).collect(Collectors.toList());
   }
 
   /** @return each executor's step count */
@@ -468,10 +499,12 @@ class SparkClusterIT {
   /** The executors' spans reached one Jaeger, each under a resource that names its executor and application. */
   private static void assertJaegerHasBothExecutors(Jaeger jaeger) throws Exception {
     Map<String, String> executorsSeen = new TreeMap<>();
+    java.util.Set<String> withoutPartition = new java.util.TreeSet<>();
     int tracesWithBoth = 0;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     do {
       tracesWithBoth = 0;
+      withoutPartition.clear();
       for (JsonNode trace : jaeger.traces("mltrace", 1)) {
         java.util.Set<String> inThisTrace = new java.util.TreeSet<>();
         for (JsonNode process : trace.path("processes")) {
@@ -489,6 +522,9 @@ class SparkClusterIT {
         for (JsonNode span : trace.path("spans")) {
           if (span.path("operationName").asText().equals("iteration") && span.path("references").isEmpty()) {
             iterationSpans++;
+          } else if (inThisTrace.size() == 2 && !hasTag(span, "spark.partition.id")) {
+            // Every span an executor exported for an iteration, but the iteration's own (it spans both partitions).
+            withoutPartition.add(span.path("operationName").asText());
           }
         }
         // Both executors' steps under the iteration's own span (exported by the executor that fitted partition 0).
@@ -510,6 +546,7 @@ class SparkClusterIT {
     System.out.println("SparkClusterIT: " + tracesWithBoth + " Jaeger traces hold both executors' spans");
     assertEquals(BATCHES / 2, tracesWithBoth, "one trace per iteration, its own span the root, with both executors'"
         + " steps of it");
+    assertEquals(java.util.Set.of(), withoutPartition, "every executor span of an iteration carries its task's partition");
   }
 
   /**
