@@ -86,9 +86,9 @@ final class CommandLine {
         "  list                               JVMs of this user; whether mltrace is loaded, its version and mode",
         "  attach <pid> [key=value ...]       load the agent into a running JVM (default: console=off);"
             + " if loaded, reconfigure it",
-        "  attach --app <app-id> [key=value ...]",
+        "  attach --app <app-id> [--hosts h1,h2,...] [key=value ...]",
         "                                     the same in every local JVM with --app-id <app-id> (a Spark"
-            + " application's executors)",
+            + " application's executors); --hosts: on each host through ssh (MLTRACE_SSH)",
         "  trace <pid> --steps N | --duration D [--memory] [--out DIR] [--timeout D]",
         "                                     a detailed window; shows progress, then where trace.json and"
             + " summary.json are",

@@ -19,12 +19,17 @@ final class Cli {
   }
 
   static Cli run(Path javaHome, String... args) throws IOException, InterruptedException {
+    return run(Map.of(), javaHome, args);
+  }
+
+  /** As {@link #run(Path, String...)} with {@code env} added to the command's environment. */
+  static Cli run(Map<String, String> env, Path javaHome, String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(javaHome.resolve("bin").resolve("java").toString());
     cmd.add("-jar");
     cmd.add(ChildJvm.AGENT_JAR.toAbsolutePath().toString());
     cmd.addAll(List.of(args));
-    ChildJvm run = ChildJvm.execute(cmd, Map.of(), "command line");
+    ChildJvm run = ChildJvm.execute(cmd, env, "command line");
     return new Cli(run.exitCode, run.stdout, run.stderr);
   }
 

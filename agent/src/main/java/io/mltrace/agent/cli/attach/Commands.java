@@ -94,7 +94,18 @@ public final class Commands {
         throw new CliFailure(ExitCodes.USAGE, "attach --app needs a Spark application id: attach --app <id>"
             + " [key=value ...]");
       }
-      return attachApplication(args.get(1), options(args.subList(2, args.size())));
+      List<String> rest = args.subList(2, args.size());
+      if (!rest.isEmpty() && rest.get(0).equals("--hosts")) {
+        if (rest.size() < 2 || rest.get(1).contains("=")) {
+          throw new CliFailure(ExitCodes.USAGE, "--hosts needs the cluster's hosts: attach --app <id> --hosts h1,h2"
+              + " [key=value ...]");
+        }
+        List<String> hosts = RemoteAttach.hosts(rest.get(1));
+        List<String> options = rest.subList(2, rest.size());
+        options(options); // checked here, before any host runs them
+        return new RemoteAttach(agentJar, System.getenv(), out, err).run(args.get(1), hosts, options);
+      }
+      return attachApplication(args.get(1), options(rest));
     }
     return attachPid(TargetCheck.parsePid(args.get(0)), options(args.subList(1, args.size())));
   }

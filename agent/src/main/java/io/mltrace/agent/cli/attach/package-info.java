@@ -9,5 +9,8 @@
  *
  * <p>Before any attach, {@link io.mltrace.agent.cli.attach.TargetCheck} makes sure the pid is a live JVM of this
  * user: HotSpot's attach handshake sends SIGQUIT, which would kill a process that is not a JVM.
+ *
+ * <p>The Attach API reaches only this machine's JVMs: {@code attach --app ID --hosts ...} (RemoteAttach) runs the
+ * same command on each host of a cluster through the cluster's remote shell (ssh), in parallel, each bounded in time.
  */
 package io.mltrace.agent.cli.attach;
