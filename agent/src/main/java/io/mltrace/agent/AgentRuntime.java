@@ -140,7 +140,7 @@ public final class AgentRuntime {
     sinks.add(new TailFilter(new ChromeTraceWriter(out.resolve(traceName), options.traceMaxEvents(),
         options.traceGzip()), control, windows));
     for (StepSink sink : ExporterSinks.create(options, out, measured, installer::appliedFrameworks, System.getenv(),
-        worker, System.err)) {
+        worker, clusterClock.epochMinusNanoTime(), System.err)) {
       // OTLP traces keep the same steps as trace.json under tail sampling; metrics and the report see every step.
       sinks.add(sink instanceof OtlpTraceSink ? new TailFilter(sink, control, windows) : sink);
     }

@@ -1,5 +1,6 @@
 package io.mltrace.agent;
 
+import io.mltrace.agent.cluster.ClusterClock;
 import io.mltrace.agent.cluster.PrometheusTarget;
 import io.mltrace.agent.cluster.WorkerIdentity;
 import io.mltrace.agent.control.AgentStatus;
@@ -11,10 +12,11 @@ import io.mltrace.exporters.otel.OtlpSettings;
 import io.mltrace.exporters.otel.OtlpTraceSink;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.function.Supplier;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The optional sinks: the HTML report, OTLP traces, and metrics (OTLP and/or a Prometheus endpoint). A sink that
@@ -32,9 +34,17 @@ final class ExporterSinks {
     return create(options, out, measured, framework, env, WorkerIdentity.NONE, err);
   }
 
-  /** @param worker this JVM's place in a cluster job: its resource attributes and Prometheus labels */
   static List<StepSink> create(AgentOptions options, Path out, List<Category> measured, Supplier<String> framework,
       Map<String, String> env, WorkerIdentity worker, PrintStream err) {
+    return create(options, out, measured, framework, env, worker, ClusterClock.NONE.epochMinusNanoTime(), err);
+  }
+
+  /**
+   * @param worker this JVM's place in a cluster job: its resource attributes and Prometheus labels
+   * @param wallClock epoch ns minus nanoTime for OTLP spans ({@link ClusterClock#epochMinusNanoTime})
+   */
+  static List<StepSink> create(AgentOptions options, Path out, List<Category> measured, Supplier<String> framework,
+      Map<String, String> env, WorkerIdentity worker, LongSupplier wallClock, PrintStream err) {
     Map<String, String> resource = worker.resourceAttributes();
     List<StepSink> sinks = new ArrayList<>();
     if (options.htmlReport()) {
@@ -48,7 +58,7 @@ final class ExporterSinks {
     OtlpTraceSink traces = null;
     if (!otlp.tracesEndpoint().isEmpty()) {
       try {
-        traces = OtlpTraceSink.create(otlp, framework, err);
+        traces = OtlpTraceSink.create(otlp, framework, err, wallClock);
         sinks.add(traces);
       } catch (Throwable t) {
         err.println("mltrace: OTLP traces to " + otlp.tracesEndpoint() + " not started (" + t + "); traces disabled");

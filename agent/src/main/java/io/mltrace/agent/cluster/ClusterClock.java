@@ -34,10 +34,41 @@ public final class ClusterClock implements AutoCloseable {
 
   private final ClockServer server;
   private final ClockProbe probe;
+  /** This JVM's own epoch ns minus {@link System#nanoTime()}, read once: until the driver's is known. */
+  private final long ownEpochMinusNanoTime = epochMinusNanoTimeNow();
 
-  private ClusterClock(ClockServer server, ClockProbe probe) {
+  ClusterClock(ClockServer server, ClockProbe probe) {
     this.server = server;
     this.probe = probe;
+  }
+
+  static long epochMinusNanoTimeNow() {
+    java.time.Instant now = java.time.Instant.now();
+    long nano = System.nanoTime();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano() - nano;
+  }
+
+  /**
+   * The wall clock this JVM's spans are stamped with over OTLP, as epoch ns minus {@link System#nanoTime()}, read
+   * for every span: on the driver its own, fixed when its clock server started; on an executor, once a probe was
+   * answered, the driver's mapped through the measured offset (wall = t + offset + the driver's), so that one
+   * Jaeger trace of an iteration holds every worker's spans on the driver's clock, whatever NTP says on each host;
+   * before that, and outside a cluster, this JVM's own.
+   */
+  public LongSupplier epochMinusNanoTime() {
+    if (server != null) {
+      long driver = server.epochMinusNanoTime;
+      return () -> driver;
+    }
+    ClockProbe p = probe;
+    long own = ownEpochMinusNanoTime;
+    if (p == null) {
+      return () -> own;
+    }
+    return () -> {
+      ClockProbe.Offset o = p.latest();
+      return o == null || !o.driverWallKnown() ? own : o.driverEpochMinusNanoTime() + o.offsetNs();
+    };
   }
 
   /**
@@ -48,7 +79,7 @@ public final class ClusterClock implements AutoCloseable {
   public static ClusterClock start(WorkerIdentity worker, Map<String, String> env, PrintStream err) {
     try {
       if (worker.isDriver()) {
-        ClockServer s = ClockServer.start(0, System::nanoTime);
+        ClockServer s = ClockServer.start(0, System::nanoTime, epochMinusNanoTimeNow());
         if (System.getProperty(PORT_PROPERTY) == null) {
           System.setProperty(PORT_PROPERTY, Integer.toString(s.port()));
         }
@@ -109,25 +140,35 @@ public final class ClusterClock implements AutoCloseable {
     }
   }
 
-  /** The datagrams: a probe is MAGIC and its sequence number; the answer adds the driver's clock. */
+  /**
+   * The datagrams: a probe is MAGIC and its sequence number; the answer adds the driver's clock and its wall clock's
+   * mapping (epoch ns minus nanoTime, fixed at the server's start). An answer of {@link #ANSWER_BYTES_CLOCK_ONLY}
+   * (a driver's agent of the first version) gives the offset only.
+   */
   static final int MAGIC = 0x4d4c5443; // "MLTC"
   static final int PROBE_BYTES = 12;
-  static final int ANSWER_BYTES = 20;
+  static final int ANSWER_BYTES = 28;
+  static final int ANSWER_BYTES_CLOCK_ONLY = 20;
 
   /** The driver's side: one daemon thread answering probes until closed. */
   static final class ClockServer {
     private final DatagramSocket socket;
     private final LongSupplier clock;
+    final long epochMinusNanoTime;
     private volatile boolean closed;
 
-    private ClockServer(DatagramSocket socket, LongSupplier clock) {
+    private ClockServer(DatagramSocket socket, LongSupplier clock, long epochMinusNanoTime) {
       this.socket = socket;
       this.clock = clock;
+      this.epochMinusNanoTime = epochMinusNanoTime;
     }
 
-    /** Binds {@code port} (0: a free one) on every interface and answers on thread {@code mltrace-clock}. */
-    static ClockServer start(int port, LongSupplier clock) throws IOException {
-      ClockServer s = new ClockServer(new DatagramSocket(port), clock);
+    /**
+     * Binds {@code port} (0: a free one) on every interface and answers on thread {@code mltrace-clock}, with
+     * {@code clock} and {@code epochMinusNanoTime}, the wall clock's mapping onto it.
+     */
+    static ClockServer start(int port, LongSupplier clock, long epochMinusNanoTime) throws IOException {
+      ClockServer s = new ClockServer(new DatagramSocket(port), clock, epochMinusNanoTime);
       Thread t = new Thread(s::serve, "mltrace-clock");
       t.setDaemon(true);
       t.start();
@@ -152,7 +193,7 @@ public final class ClusterClock implements AutoCloseable {
             continue; // not ours: no answer
           }
           long sequence = b.getLong();
-          ByteBuffer.wrap(out).putInt(MAGIC).putLong(sequence).putLong(now);
+          ByteBuffer.wrap(out).putInt(MAGIC).putLong(sequence).putLong(now).putLong(epochMinusNanoTime);
           socket.send(new DatagramPacket(out, out.length, request.getSocketAddress()));
         } catch (IOException | RuntimeException e) {
           if (closed) {
@@ -175,8 +216,12 @@ public final class ClusterClock implements AutoCloseable {
     static final long ROUND_EVERY_MILLIS = 60_000;
     static final int ANSWER_WAIT_MILLIS = 200;
 
-    /** An offset (driver clock − this clock) within ± errorNs; {@code driftNs}: its change since the first round. */
-    record Offset(long offsetNs, long errorNs, int rounds, int answered, long driftNs) {
+    /**
+     * An offset (driver clock − this clock) within ± errorNs; {@code driftNs}: its change since the first round;
+     * the driver's wall clock mapping (epoch ns minus its nanoTime) where its answer carried one.
+     */
+    record Offset(long offsetNs, long errorNs, int rounds, int answered, long driftNs, boolean driverWallKnown,
+        long driverEpochMinusNanoTime) {
     }
 
     private final InetSocketAddress driver;
@@ -192,6 +237,9 @@ public final class ClusterClock implements AutoCloseable {
     private int answered;
     private long firstOffset;
     private boolean warned;
+    /** The driver's wall clock mapping, from its answers (fixed at its server's start). */
+    private long driverWall;
+    private boolean wallKnown;
 
     ClockProbe(InetSocketAddress driver, LongSupplier clock, int probesPerRound, long roundEveryMillis,
         PrintStream err) throws IOException {
@@ -245,9 +293,15 @@ public final class ClusterClock implements AutoCloseable {
           while (true) { // a late answer to an earlier probe is skipped
             answer.setLength(in.length);
             socket.receive(answer);
-            ByteBuffer b = ByteBuffer.wrap(in, 0, answer.getLength());
-            if (answer.getLength() == ANSWER_BYTES && b.getInt() == MAGIC && b.getLong() == seq) {
+            int length = answer.getLength();
+            ByteBuffer b = ByteBuffer.wrap(in, 0, length);
+            if ((length == ANSWER_BYTES || length == ANSWER_BYTES_CLOCK_ONLY) && b.getInt() == MAGIC
+                && b.getLong() == seq) {
               driverNs = b.getLong();
+              if (length == ANSWER_BYTES) {
+                driverWall = b.getLong();
+                wallKnown = true;
+              }
               break;
             }
           }
@@ -277,7 +331,8 @@ public final class ClusterClock implements AutoCloseable {
       if (rounds == 1) {
         firstOffset = bestOffset;
       }
-      latest = new Offset(bestOffset, (bestRtt + 1) / 2, rounds, answered, bestOffset - firstOffset);
+      latest = new Offset(bestOffset, (bestRtt + 1) / 2, rounds, answered, bestOffset - firstOffset, wallKnown,
+          driverWall);
     }
 
     /** Runs one round on the caller's thread (tests). */

@@ -20,10 +20,12 @@ import org.junit.jupiter.api.Test;
  */
 class ClusterClockTest {
   private static final long SHIFT_NS = 7_300_123_456L;
+  /** The driver's wall clock mapping: a host whose wall clock is far from this one's (no NTP). */
+  private static final long DRIVER_WALL = ClusterClock.epochMinusNanoTimeNow() + 86_400_000_000_000L;
 
   @Test
   void aProbeMeasuresAKnownOffsetWithinItsErrorBoundAndWellWithinAMillisecond() throws Exception {
-    ClusterClock.ClockServer server = ClusterClock.ClockServer.start(0, System::nanoTime);
+    ClusterClock.ClockServer server = ClusterClock.ClockServer.start(0, System::nanoTime, DRIVER_WALL);
     ClusterClock.ClockProbe probe = new ClusterClock.ClockProbe(loopback(server.port()),
         () -> System.nanoTime() + SHIFT_NS, 16, 60_000, new PrintStream(new ByteArrayOutputStream()));
     try {
@@ -33,6 +35,15 @@ class ClusterClockTest {
       assertTrue(error <= o.errorNs() + 1, "off by " + error + " ns, bound " + o.errorNs());
       assertTrue(o.errorNs() < 1_000_000, "loopback round trip under 2 ms: " + o);
       assertEquals(16, o.answered());
+      // Its spans are stamped with the driver's wall clock (a day off this host's here): the same instant gives the
+      // same epoch ns on both sides, within the offset's bound.
+      ClusterClock executor = new ClusterClock(null, probe);
+      ClusterClock driver = new ClusterClock(server, null);
+      long instant = System.nanoTime();
+      long onExecutor = instant + SHIFT_NS + executor.epochMinusNanoTime().getAsLong();
+      long onDriver = instant + driver.epochMinusNanoTime().getAsLong();
+      assertTrue(Math.abs(onExecutor - onDriver) <= o.errorNs() + 1, "wall clocks " + (onExecutor - onDriver)
+          + " ns apart, bound " + o.errorNs());
       ClusterClock.ClockProbe.Offset second = probe.roundNow();
       assertEquals(2, second.rounds());
       assertTrue(Math.abs(second.driftNs()) <= o.errorNs() + second.errorNs() + 1, "no drift: " + second);
@@ -44,7 +55,7 @@ class ClusterClockTest {
 
   @Test
   void theServerIgnoresForeignDatagramsAndKeepsAnswering() throws Exception {
-    ClusterClock.ClockServer server = ClusterClock.ClockServer.start(0, System::nanoTime);
+    ClusterClock.ClockServer server = ClusterClock.ClockServer.start(0, System::nanoTime, DRIVER_WALL);
     try (DatagramSocket stranger = new DatagramSocket()) {
       stranger.setSoTimeout(300);
       byte[] junk = "GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -67,6 +78,25 @@ class ClusterClockTest {
       }
     } finally {
       server.close();
+    }
+  }
+
+  @Test
+  void beforeAnyAnswerAndOutsideAClusterSpansKeepThisJvmsWallClock() throws Exception {
+    int closedPort;
+    try (DatagramSocket s = new DatagramSocket()) {
+      closedPort = s.getLocalPort();
+    }
+    ClusterClock.ClockProbe probe = new ClusterClock.ClockProbe(loopback(closedPort), System::nanoTime, 1, 60_000,
+        new PrintStream(new ByteArrayOutputStream()));
+    try {
+      probe.roundNow();
+      long own = ClusterClock.epochMinusNanoTimeNow();
+      for (ClusterClock c : new ClusterClock[] {new ClusterClock(null, probe), ClusterClock.NONE}) {
+        assertTrue(Math.abs(c.epochMinusNanoTime().getAsLong() - own) < 5_000_000_000L, "this JVM's own");
+      }
+    } finally {
+      probe.close();
     }
   }
 

@@ -14,6 +14,7 @@ import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.PrintStream;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,6 +71,16 @@ public final class OtlpTraceSink implements StepSink {
 
   OtlpTraceSink(SpanExporter exporter, String destination, Resource resource, Supplier<String> framework, int queueSpans,
       long exportTimeoutMs, RateLimitedWarning warning) {
+    this(exporter, destination, resource, framework, queueSpans, exportTimeoutMs, warning,
+        fixed(StepSpans.epochMinusNanoTime()));
+  }
+
+  private static LongSupplier fixed(long value) {
+    return () -> value;
+  }
+
+  OtlpTraceSink(SpanExporter exporter, String destination, Resource resource, Supplier<String> framework, int queueSpans,
+      long exportTimeoutMs, RateLimitedWarning warning, LongSupplier epochMinusNanoTime) {
     if (queueSpans <= 0) {
       throw new IllegalArgumentException("queueSpans must be positive.");
     }
@@ -85,7 +96,7 @@ public final class OtlpTraceSink implements StepSink {
     ChosenIds ids = new ChosenIds();
     this.provider = SdkTracerProvider.builder().setResource(resource).setSampler(Sampler.alwaysOn())
         .setIdGenerator(ids).addSpanProcessor(new Collecting()).build();
-    this.mapping = new StepSpans(provider.get("io.mltrace"), framework, StepSpans.epochMinusNanoTime(),
+    this.mapping = new StepSpans(provider.get("io.mltrace"), framework, epochMinusNanoTime,
         resource.getAttribute(StepSpans.CLUSTER_APP), ids);
     this.worker = new Thread(this::exportLoop, "mltrace-otlp");
     this.worker.setDaemon(true);
@@ -94,9 +105,18 @@ public final class OtlpTraceSink implements StepSink {
 
   /** A sink exporting to the settings' traces endpoint; warnings go to {@code err}. */
   public static OtlpTraceSink create(OtlpSettings settings, Supplier<String> framework, PrintStream err) {
+    return create(settings, framework, err, fixed(StepSpans.epochMinusNanoTime()));
+  }
+
+  /**
+   * As {@link #create(OtlpSettings, Supplier, PrintStream)}, with the wall clock spans are stamped with: epoch ns
+   * minus {@link System#nanoTime()}, read for every span (a cluster worker's maps its clock onto the driver's).
+   */
+  public static OtlpTraceSink create(OtlpSettings settings, Supplier<String> framework, PrintStream err,
+      LongSupplier epochMinusNanoTime) {
     OtlpTraceSink sink = new OtlpTraceSink(OtlpExporters.spanExporter(settings), settings.tracesEndpoint(),
         OtlpExporters.resource(settings), framework, settings.queueSpans(), settings.timeout().toMillis(),
-        new RateLimitedWarning(err, System::nanoTime, RateLimitedWarning.ONE_MINUTE_NS));
+        new RateLimitedWarning(err, System::nanoTime, RateLimitedWarning.ONE_MINUTE_NS), epochMinusNanoTime);
     sink.reportAtClose = err;
     return sink;
   }

@@ -19,6 +19,7 @@ import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Context;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -103,7 +104,8 @@ final class StepSpans {
 
   private final Tracer tracer;
   private final Supplier<String> framework;
-  private final long epochMinusNanoTime;
+  /** Epoch ns minus {@link System#nanoTime()}: this JVM's own, or the cluster driver's clock mapped onto this one. */
+  private final LongSupplier epochMinusNanoTime;
   private final ChosenIds chosenIds;
   /** The cluster job this worker belongs to ({@link #CLUSTER_APP}), or null. */
   private final String clusterApp;
@@ -120,14 +122,16 @@ final class StepSpans {
    *     iteration then joins the one trace of that iteration, which every worker of the job derives alike
    */
   StepSpans(Tracer tracer, Supplier<String> framework, long epochMinusNanoTime, String clusterApp) {
-    this(tracer, framework, epochMinusNanoTime, clusterApp, null);
+    this(tracer, framework, () -> epochMinusNanoTime, clusterApp, null);
   }
 
   /**
+   * @param epochMinusNanoTime read for every span: on a cluster's worker, the driver's wall clock once the offset to
+   *     the driver's clock is measured (so that one trace of an iteration holds every worker's spans on one clock)
    * @param chosenIds the tracer's id generator, through which this worker exports the iteration's own span when its
    *     step fitted the split's partition 0 (one worker per iteration); null: the iteration span is never exported
    */
-  StepSpans(Tracer tracer, Supplier<String> framework, long epochMinusNanoTime, String clusterApp,
+  StepSpans(Tracer tracer, Supplier<String> framework, LongSupplier epochMinusNanoTime, String clusterApp,
       ChosenIds chosenIds) {
     this.chosenIds = chosenIds;
     this.tracer = tracer;
@@ -408,6 +412,6 @@ final class StepSpans {
   }
 
   long epoch(long nanoTime) {
-    return nanoTime + epochMinusNanoTime;
+    return nanoTime + epochMinusNanoTime.getAsLong();
   }
 }
