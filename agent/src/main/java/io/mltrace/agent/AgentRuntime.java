@@ -94,6 +94,20 @@ public final class AgentRuntime {
     Sampling.timedStepEvery(options.timedStepEvery());
     DetailControl control = new DetailControl(System.err);
     control.configure(policy(options));
+    // At launch JFR starts beside the application (its initialization takes 0.2-0.3 s): no step opens before the
+    // recording runs (StepGate, released by mltrace-start: finishStartBesideTheJob), and the job reaches its first
+    // step that much sooner. An attaching agent waits for the recording itself instead (below): its threads are not
+    // the job's. First of premain's work after the options: JFR's initialization is the longest thing a launch waits
+    // for (under a DJL job's own start it stretched to 0.3-0.5 s and the first step sometimes waited at the gate), so
+    // it overlaps the weaving cache's hooks, the sinks and the collector rather than following them.
+    if (!attached && options.jvmEvents()) {
+      StepGate.hold(JFR_RECORDING_WAIT_MILLIS);
+    }
+    JfrSource jvm = options.jvmEvents() ? startJvmEvents(options) : null;
+    if (jvm == null) {
+      StepGate.release();
+    }
+    StartupLog.mark("JFR stream starting");
     Installer installer = new Installer();
     List<FrameworkInstrumentation> hooked = new ArrayList<>(frameworks(options.memory(), options.nd4jTensors()));
     hooked.add(io.mltrace.agent.cluster.SparkPhases.instrumentation());
@@ -112,18 +126,6 @@ public final class AgentRuntime {
     if (!options.console().equals("off")) {
       sinks.add(new ConsoleReporter(System.out, options.console().equals("steps")));
     }
-    // At launch JFR starts beside the application (its initialization takes 0.2-0.3 s): no step opens before the
-    // recording runs (StepGate, released by mltrace-start: finishStartBesideTheJob), and the job reaches its first
-    // step that much sooner. An attaching agent waits for the recording itself instead (below): its threads are not
-    // the job's.
-    if (!attached && options.jvmEvents()) {
-      StepGate.hold(JFR_RECORDING_WAIT_MILLIS);
-    }
-    JfrSource jvm = options.jvmEvents() ? startJvmEvents(options) : null;
-    if (jvm == null) {
-      StepGate.release();
-    }
-    StartupLog.mark("JFR stream starting");
     Thread beside = new Thread(() -> finishStartBesideTheJob(inst, jvm, options.jfrFile() != null),
         "mltrace-start");
     beside.setDaemon(true);
