@@ -69,12 +69,19 @@ public final class JfrSource implements ActivitySource {
   private volatile Consumer<String> diskLog = line -> { };
   private boolean stoppedForDisk;
 
-  /** Counted down when a recording starts running after the stream was made (or the stream failed). */
+  /** Counted down when the stream's own recording starts running (or the stream failed). */
   private final java.util.concurrent.CountDownLatch recording = new java.util.concurrent.CountDownLatch(1);
+  /**
+   * The id of the stream's own recording, found when the stream is made; -1 when it could not be told apart (then any
+   * recording that starts running after the stream was made opens the gate, as before this was known).
+   */
+  private volatile long ownRecording = -1;
   private final FlightRecorderListener recordingStarted = new FlightRecorderListener() {
     @Override
     public void recordingStateChanged(Recording r) {
-      if (r.getState() == RecordingState.RUNNING) {
+      long own = ownRecording;
+      // Another recording (jfr=, jcmd JFR.start, the application's own) starting meanwhile is not the stream's.
+      if (r.getState() == RecordingState.RUNNING && (own < 0 || r.getId() == own)) {
         recording.countDown();
       }
     }
@@ -164,7 +171,9 @@ public final class JfrSource implements ActivitySource {
   }
 
   private RecordingStream configure(long sampleMillis, long waitMillis, boolean heapAfterGc) {
+    java.util.Set<Long> before = recordingIds();
     RecordingStream rs = new RecordingStream();
+    ownRecording = newStreamRecording(before, recordingIds());
     rs.setMaxAge(Duration.ofSeconds(10));
     rs.enable("jdk.GCPhasePause").withoutThreshold();
     rs.enable("jdk.SafepointBegin").withoutThreshold();
@@ -194,6 +203,31 @@ public final class JfrSource implements ActivitySource {
     rs.onClose(() -> complete = true);
     FlightRecorder.addListener(recordingStarted);
     return rs;
+  }
+
+  private static java.util.Set<Long> recordingIds() {
+    java.util.Set<Long> ids = new java.util.HashSet<>();
+    for (Recording r : FlightRecorder.getFlightRecorder().getRecordings()) {
+      ids.add(r.getId());
+    }
+    return ids;
+  }
+
+  /**
+   * The one recording that appeared while the stream was made ({@code RecordingStream} has no accessor for its own);
+   * -1 when none or several did (another thread made one at the same moment): then the gate takes any.
+   */
+  static long newStreamRecording(java.util.Set<Long> before, java.util.Set<Long> after) {
+    long found = -1;
+    for (long id : after) {
+      if (!before.contains(id)) {
+        if (found >= 0) {
+          return -1;
+        }
+        found = id;
+      }
+    }
+    return found;
   }
 
   /**

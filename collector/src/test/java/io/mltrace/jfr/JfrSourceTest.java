@@ -26,6 +26,48 @@ class JfrSourceTest {
     sink = x;
   }
 
+  /**
+   * The gate waits for the stream's own recording: another recording that starts running while the stream is made
+   * (the agent's jfr= file, a jcmd JFR.start) does not open it. The stream is held between being made and started.
+   */
+  @Test
+  void anotherRecordingStartingMeanwhileIsNotTheStreams() throws Exception {
+    java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    jdk.jfr.Recording[] other = new jdk.jfr.Recording[1];
+    JfrSource source = JfrSource.start(0, 1000, 100_000, false, () -> {
+      other[0] = new jdk.jfr.Recording();
+      other[0].start();
+      held.countDown();
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, () -> false);
+    try {
+      assertTrue(held.await(30, java.util.concurrent.TimeUnit.SECONDS), "the stream was made");
+      assertEquals(jdk.jfr.RecordingState.RUNNING, other[0].getState());
+      assertTrue(!source.awaitRecording(300), "another recording running is not the stream's");
+      release.countDown();
+      assertTrue(source.awaitRecording(10_000), "the stream's own recording runs");
+    } finally {
+      release.countDown();
+      source.close();
+      if (other[0] != null) {
+        other[0].close();
+      }
+    }
+  }
+
+  @Test
+  void newStreamRecordingIsTheOneThatAppearedOrNone() {
+    assertEquals(7, JfrSource.newStreamRecording(java.util.Set.of(1L, 2L), java.util.Set.of(1L, 2L, 7L)));
+    assertEquals(-1, JfrSource.newStreamRecording(java.util.Set.of(1L), java.util.Set.of(1L)));
+    assertEquals(-1, JfrSource.newStreamRecording(java.util.Set.of(1L), java.util.Set.of(1L, 7L, 8L)),
+        "two appeared: cannot tell which");
+  }
+
   @Test
   void aGcRightAfterTheRecordingRunsIsDeliveredEvenBeforeTheFirstFlush() throws Exception {
     JfrSource source = JfrSource.start(0, 1000, 100_000);
