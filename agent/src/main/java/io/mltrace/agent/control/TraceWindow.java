@@ -16,13 +16,17 @@ final class TraceWindow {
    * Steps past the window's count that the hot path also details: slack for the steps that open between the
    * window's first step being chosen and the detail policy being installed, which are counted, not detailed. Once 2:
    * under load the attaching thread waited that long for 3 such steps, and a window of 8 took 7 and then nothing
-   * until its job ended (`DjlMemoryLeakIT` in the suite). A window details at most its count plus this many steps.
+   * until its job ended (`DjlMemoryLeakIT` in the suite); 16 and a job of 3,000 steps a second later took none.
+   * A window details at most its count plus this many steps per range; a range that went by is moved on
+   * ({@link #missed}, {@link #rearm}).
    */
   static final int SLACK_STEPS = 16;
 
   final long id;
   final Path dir;
-  final long firstStep;
+  /** The window's range of step numbers, [firstStep, lastStep]; moved on by {@link #rearm}. Read by the collector. */
+  private volatile long firstStep;
+  private volatile long lastStep;
   final int wantedSteps;
   final long startNanos;
   final long endNanos;
@@ -37,6 +41,7 @@ final class TraceWindow {
     this.id = id;
     this.dir = dir;
     this.firstStep = firstStep;
+    this.lastStep = wantedSteps > 0 ? firstStep + wantedSteps + SLACK_STEPS - 1 : Long.MIN_VALUE;
     this.wantedSteps = wantedSteps;
     this.startNanos = startNanos;
     this.endNanos = endNanos;
@@ -61,7 +66,7 @@ final class TraceWindow {
   /** True when the hot path was told to detail this step (or, in a memory window, take its sites) for the window. */
   boolean covers(Step step) {
     if (bySteps()) {
-      return step.number() >= firstStep && step.number() < firstStep + wantedSteps + SLACK_STEPS;
+      return step.number() >= firstStep && step.number() <= lastStep;
     }
     return step.startNs() >= startNanos && step.startNs() < endNanos;
   }
@@ -86,6 +91,29 @@ final class TraceWindow {
         // A window's writer failing must not reach the collector; its file says what it got.
       }
     }
+  }
+
+  /** The detail range the hot path is told for this window (by steps). */
+  DetailWindow detail() {
+    return DetailWindow.steps(firstStep, lastStep);
+  }
+
+  /**
+   * True when {@code step} comes after the window's range while the window still lacks steps: the range went by
+   * before the hot path was told of it (a fast job: the slack is 16 steps, a few milliseconds at thousands of steps a
+   * second, and the attaching thread can be descheduled longer than that), and without a new range the window would
+   * wait for steps that never come, until its job ends. A memory window's steps are never missed (its sites are
+   * taken from before its range is chosen).
+   */
+  boolean missed(Step step) {
+    return bySteps() && !memoryOnly && !complete() && step.number() > lastStep;
+  }
+
+  /** Moves the range on to the steps from {@code first}, for the steps the window still lacks (and the slack). */
+  DetailWindow rearm(long first) {
+    firstStep = first;
+    lastStep = first + (wantedSteps - taken) + SLACK_STEPS - 1;
+    return detail();
   }
 
   boolean complete() {

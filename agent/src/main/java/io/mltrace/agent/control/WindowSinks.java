@@ -23,6 +23,8 @@ public final class WindowSinks implements StepSink {
   private volatile Supplier<RunStats> stats;
   private volatile TraceWindow open;
   private long lastId;
+  /** How many times a window's range went by before the hot path was told of it, and was moved on. */
+  private long rearmed;
 
   /** @param sinkFactory makes a window's sinks (a summary and a trace) writing into the given folder */
   public WindowSinks(DetailControl control, Function<Path, List<StepSink>> sinkFactory) {
@@ -47,7 +49,7 @@ public final class WindowSinks implements StepSink {
     }
     long first = Recorder.stepsClosed() + 2; // the step open now was decided already: start with the next
     TraceWindow w = TraceWindow.ofSteps(++lastId, dir, first, steps, memory, sinks);
-    return opened(w, DetailWindow.steps(first, first + steps + TraceWindow.SLACK_STEPS - 1));
+    return opened(w, w.detail());
   }
 
   /** Opens a window of the steps that start within the next {@code nanos} (see {@link #openSteps}). */
@@ -97,6 +99,11 @@ public final class WindowSinks implements StepSink {
     }
   }
 
+  /** How many times a window's range was moved on because it went by undetailed ({@link TraceWindow#missed}). */
+  synchronized long rearmed() {
+    return rearmed;
+  }
+
   /** True when an open window asked the recorder to detail this step. Safe from the collector thread. */
   boolean covers(Step step) {
     TraceWindow w = open;
@@ -114,6 +121,10 @@ public final class WindowSinks implements StepSink {
     if (w.complete()) {
       Supplier<RunStats> s = stats;
       finish(w, "done", s == null ? null : s.get());
+    } else if (w.missed(step)) {
+      // The range went by undetailed: the next steps instead (the step open now was decided already).
+      control.windowOpened(w.rearm(Recorder.stepsClosed() + 2));
+      rearmed++;
     }
   }
 

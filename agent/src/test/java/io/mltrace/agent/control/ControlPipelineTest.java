@@ -230,6 +230,30 @@ class ControlPipelineTest {
         "back to mode off after the window");
   }
 
+  /**
+   * A window whose range of steps went by before the hot path was told of it (the attaching thread descheduled past
+   * the slack while a fast job trained on) moves on to the next steps instead of waiting for steps that never come.
+   */
+  @Test
+  void aWindowWhoseStepsWentByUndetailedMovesOnToTheNextSteps() throws Exception {
+    pipeline(0);
+    control.configure(DetailPolicy.off());
+    Path window = dir.resolve("late");
+    windows.openSteps(5, window, false);
+    // As if the policy had not reached the hot path yet: the window's whole range is counted, not detailed.
+    Sampling.install(DetailPolicy.off().toSampling(null));
+    train(5 + TraceWindow.SLACK_STEPS + 4, i -> 0);
+    assertTrue(all.stream().noneMatch(Step::detailed), "the range went by undetailed");
+    assertEquals(1, windows.rearmed(), "moved on once");
+    assertEquals("open", System.getProperty(AgentStatus.WINDOW_STATE));
+    all.clear();
+    train(10, i -> 0);
+    assertEquals("done", System.getProperty(AgentStatus.WINDOW_STATE), "the window got its steps");
+    JsonNode summary = new ObjectMapper().readTree(window.resolve("summary.json").toFile());
+    assertEquals(5, summary.get("steps").size(), summary::toString);
+    assertEquals(1, windows.rearmed());
+  }
+
   @Test
   void aDurationWindowHoldsTheDetailedStepsThatStartWithinIt() throws Exception {
     pipeline(0);
