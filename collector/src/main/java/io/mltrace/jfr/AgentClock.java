@@ -1,5 +1,6 @@
 package io.mltrace.jfr;
 
+import io.mltrace.collector.WallClock;
 import java.time.Instant;
 
 /**
@@ -17,18 +18,7 @@ final class AgentClock {
   }
 
   void recalibrate() {
-    long best = Long.MAX_VALUE;
-    long offset = 0;
-    for (int i = 0; i < 5; i++) {
-      long t0 = System.nanoTime();
-      Instant now = Instant.now();
-      long t1 = System.nanoTime();
-      if (t1 - t0 < best) {
-        best = t1 - t0;
-        offset = epochNanos(now) - (t0 + (t1 - t0) / 2);
-      }
-    }
-    epochMinusNano = offset;
+    epochMinusNano = WallClock.epochMinusNanoTime();
   }
 
   long toNano(Instant instant) {
@@ -42,6 +32,6 @@ final class AgentClock {
   }
 
   static long epochNanos(Instant i) {
-    return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    return WallClock.epochNanos(i);
   }
 }

@@ -35,18 +35,13 @@ public final class ClusterClock implements AutoCloseable {
   private final ClockServer server;
   private final ClockProbe probe;
   /** This JVM's own epoch ns minus {@link System#nanoTime()}, read once: until the driver's is known. */
-  private final long ownEpochMinusNanoTime = epochMinusNanoTimeNow();
+  private final long ownEpochMinusNanoTime = io.mltrace.collector.WallClock.epochMinusNanoTime();
 
   ClusterClock(ClockServer server, ClockProbe probe) {
     this.server = server;
     this.probe = probe;
   }
 
-  static long epochMinusNanoTimeNow() {
-    java.time.Instant now = java.time.Instant.now();
-    long nano = System.nanoTime();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano() - nano;
-  }
 
   /**
    * The wall clock this JVM's spans are stamped with over OTLP, as epoch ns minus {@link System#nanoTime()}, read
@@ -79,7 +74,7 @@ public final class ClusterClock implements AutoCloseable {
   public static ClusterClock start(WorkerIdentity worker, Map<String, String> env, PrintStream err) {
     try {
       if (worker.isDriver()) {
-        ClockServer s = ClockServer.start(0, System::nanoTime, epochMinusNanoTimeNow());
+        ClockServer s = ClockServer.start(0, System::nanoTime, io.mltrace.collector.WallClock.epochMinusNanoTime());
         if (System.getProperty(PORT_PROPERTY) == null) {
           System.setProperty(PORT_PROPERTY, Integer.toString(s.port()));
         }

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class ClusterClockTest {
   private static final long SHIFT_NS = 7_300_123_456L;
   /** The driver's wall clock mapping: a host whose wall clock is far from this one's (no NTP). */
-  private static final long DRIVER_WALL = ClusterClock.epochMinusNanoTimeNow() + 86_400_000_000_000L;
+  private static final long DRIVER_WALL = io.mltrace.collector.WallClock.epochMinusNanoTime() + 86_400_000_000_000L;
 
   @Test
   void aProbeMeasuresAKnownOffsetWithinItsErrorBoundAndWellWithinAMillisecond() throws Exception {
@@ -91,7 +91,7 @@ class ClusterClockTest {
         new PrintStream(new ByteArrayOutputStream()));
     try {
       probe.roundNow();
-      long own = ClusterClock.epochMinusNanoTimeNow();
+      long own = io.mltrace.collector.WallClock.epochMinusNanoTime();
       for (ClusterClock c : new ClusterClock[] {new ClusterClock(null, probe), ClusterClock.NONE}) {
         assertTrue(Math.abs(c.epochMinusNanoTime().getAsLong() - own) < 5_000_000_000L, "this JVM's own");
       }

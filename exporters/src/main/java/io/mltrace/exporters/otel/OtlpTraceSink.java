@@ -72,7 +72,7 @@ public final class OtlpTraceSink implements StepSink {
   OtlpTraceSink(SpanExporter exporter, String destination, Resource resource, Supplier<String> framework, int queueSpans,
       long exportTimeoutMs, RateLimitedWarning warning) {
     this(exporter, destination, resource, framework, queueSpans, exportTimeoutMs, warning,
-        fixed(StepSpans.epochMinusNanoTime()));
+        fixed(io.mltrace.collector.WallClock.epochMinusNanoTime()));
   }
 
   private static LongSupplier fixed(long value) {
@@ -105,7 +105,7 @@ public final class OtlpTraceSink implements StepSink {
 
   /** A sink exporting to the settings' traces endpoint; warnings go to {@code err}. */
   public static OtlpTraceSink create(OtlpSettings settings, Supplier<String> framework, PrintStream err) {
-    return create(settings, framework, err, fixed(StepSpans.epochMinusNanoTime()));
+    return create(settings, framework, err, fixed(io.mltrace.collector.WallClock.epochMinusNanoTime()));
   }
 
   /**

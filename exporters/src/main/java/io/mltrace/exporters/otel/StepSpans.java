@@ -157,11 +157,6 @@ final class StepSpans {
         TraceFlags.getSampled(), TraceState.getDefault());
   }
 
-  static long epochMinusNanoTime() {
-    java.time.Instant now = java.time.Instant.now();
-    long nano = System.nanoTime();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano() - nano;
-  }
 
   static AttributeKey<Long> breakdownKey(Category c) {
     return BREAKDOWN.get(c);

@@ -197,10 +197,8 @@ final class RemoteAttach {
       } catch (IOException | InterruptedException e) {
         failure = "interrupted: " + e;
       }
-      synchronized (this) {
-        stdout = outBytes.toString(StandardCharsets.UTF_8);
-        stderr = errBytes.toString(StandardCharsets.UTF_8);
-      }
+      stdout = outBytes.toString(StandardCharsets.UTF_8);
+      stderr = errBytes.toString(StandardCharsets.UTF_8);
       return failure != null ? -1 : process.exitValue();
     }
   }
