@@ -61,16 +61,18 @@ final class ClusterCommand {
       }
       List<ClusterRuns.Worker> workers = new ArrayList<>();
       List<Map<String, Object>> roots2 = new ArrayList<>();
+      List<Map<String, Object>> traces = new ArrayList<>();
       for (Path folder : folders) {
         Map<String, Object> summary = JsonReader.object(JsonReader.parse(folder.resolve("summary.json")));
         roots2.add(summary);
         workers.add(worker(folder, summary));
+        traces.add(readTrace(folder)); // once: the split waits and the merge both read it, and it can be large
       }
-      takeOutTheWaitsBetweenSplits(folders, roots2, workers);
+      takeOutTheWaitsBetweenSplits(traces, roots2, workers);
       ClusterRuns runs = new ClusterRuns(workers, warmup);
       Files.createDirectories(outDir);
       Files.writeString(outDir.resolve("summary.json"), json(runs, warmup), StandardCharsets.UTF_8);
-      int traced = mergeTraces(folders, workers, outDir.resolve("trace.json"));
+      int traced = mergeTraces(traces, workers, outDir.resolve("trace.json"));
       Files.writeString(outDir.resolve("report.html"), report(runs, warmup), StandardCharsets.UTF_8);
       out.print(text(runs, warmup));
       out.println("wrote " + outDir.resolve("summary.json") + ", " + outDir.resolve("report.html")
@@ -92,7 +94,7 @@ final class ClusterCommand {
    * round's broadcast and the task's launch stay where the worker put them. The latest such point within the step
    * counts.
    */
-  static void takeOutTheWaitsBetweenSplits(List<Path> folders, List<Map<String, Object>> summaries,
+  static void takeOutTheWaitsBetweenSplits(List<Map<String, Object>> traces, List<Map<String, Object>> summaries,
       List<ClusterRuns.Worker> workers) {
     int driver = -1;
     for (int i = 0; i < summaries.size(); i++) {
@@ -100,14 +102,14 @@ final class ClusterCommand {
         driver = i;
       }
     }
-    List<Long> rounds = driver < 0 ? List.of() : spanStarts(folders.get(driver), ".doIteration");
+    List<Long> rounds = driver < 0 ? List.of() : spanStarts(traces.get(driver), ".doIteration");
     String driverHost = driver < 0 ? null : workers.get(driver).host;
     for (int i = 0; i < workers.size(); i++) {
       ClusterRuns.Worker w = workers.get(i);
       if (w.starts.isEmpty()) {
         continue;
       }
-      List<Long> points = new ArrayList<>(spanStarts(folders.get(i), ".getInitialModel"));
+      List<Long> points = new ArrayList<>(spanStarts(traces.get(i), ".getInitialModel"));
       if (w.clockOffsetNs != null || (driverHost != null && driverHost.equals(w.host))) {
         long offset = w.clockOffsetNs == null ? 0 : w.clockOffsetNs;
         for (long round : rounds) {
@@ -130,18 +132,32 @@ final class ClusterCommand {
     }
   }
 
-  /** The starts of the spans named {@code *suffix} in a JVM's trace.json, on its own clock; none without a base. */
-  private static List<Long> spanStarts(Path folder, String suffix) {
-    List<Long> starts = new ArrayList<>();
+  /**
+   * A worker's trace.json (or trace.json.gz), parsed; null when it has none or it cannot be read (a worker killed
+   * while writing: its whole copy is what mltrace keeps, but be safe).
+   */
+  private static Map<String, Object> readTrace(Path folder) {
     Path file = folder.resolve("trace.json");
     if (!Files.exists(file)) {
       file = folder.resolve("trace.json.gz");
     }
     if (!Files.exists(file)) {
+      return null;
+    }
+    try {
+      return JsonReader.object(JsonReader.parse(file));
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** The starts of the spans named {@code *suffix} in a JVM's trace, on its own clock; none without a base. */
+  private static List<Long> spanStarts(Map<String, Object> trace, String suffix) {
+    List<Long> starts = new ArrayList<>();
+    if (trace == null) {
       return starts;
     }
     try {
-      Map<String, Object> trace = JsonReader.object(JsonReader.parse(file));
       Object base = JsonReader.object(trace.get("otherData")).get("clock_base_ns");
       if (!(base instanceof Number)) {
         return starts;
@@ -153,8 +169,8 @@ final class ClusterCommand {
           starts.add(((Number) base).longValue() + Math.round(JsonReader.number(e, "ts", 0) * 1000));
         }
       }
-    } catch (IOException | RuntimeException e) {
-      return starts; // no readable trace: the waits stay where the worker put them
+    } catch (RuntimeException e) {
+      return starts; // a trace not as written: the waits stay where the worker put them
     }
     Collections.sort(starts);
     return starts;
@@ -382,23 +398,8 @@ final class ClusterCommand {
    * written), and get the worker's process id ({@code (worker + 1) * 1000 + their own}, so a worker's GPU processes stay apart) and its name. Workers
    * without a readable trace are left out; returns how many were merged.
    */
-  static int mergeTraces(List<Path> folders, List<ClusterRuns.Worker> workers, Path target) throws IOException {
-    List<Map<String, Object>> traces = new ArrayList<>();
-    for (Path folder : folders) {
-      Path file = folder.resolve("trace.json");
-      if (!Files.exists(file)) {
-        file = folder.resolve("trace.json.gz");
-      }
-      Map<String, Object> trace = null;
-      if (Files.exists(file)) {
-        try {
-          trace = JsonReader.object(JsonReader.parse(file));
-        } catch (IOException e) {
-          // a worker killed while writing: its whole copy is what mltrace keeps, but be safe
-        }
-      }
-      traces.add(trace);
-    }
+  static int mergeTraces(List<Map<String, Object>> traces, List<ClusterRuns.Worker> workers, Path target)
+      throws IOException {
     // Each trace's ts 0 is its JVM's first event (clock_base_ns, on its System.nanoTime); on the driver's clock that
     // is base + offset. The merged trace starts at the earliest of those.
     long[] start = new long[traces.size()];
