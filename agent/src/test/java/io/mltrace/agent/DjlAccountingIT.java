@@ -95,13 +95,9 @@ class DjlAccountingIT {
 
   @Test
   void gcInChosenStepsIsRecoveredWithinFivePercentOfTheJfrPauses() throws Exception {
-    List<Long> systemGcPauseNs = GroundTruth.systemGcPauseNanos(out.resolve("run.jfr"));
-    assertEquals(GC_STEPS.size(), systemGcPauseNs.size(), "one System.gc() pause per chosen step");
-    for (int i = 0; i < GC_STEPS.size(); i++) {
-      long gc = ns(step(GC_STEPS.get(i)), "gc");
-      long truth = systemGcPauseNs.get(i);
-      assertTrue(Math.abs(gc - truth) <= 0.05 * truth, "step " + GC_STEPS.get(i) + ": gc " + gc + " vs " + truth);
-    }
+    // As in Dl4jAccountingIT: a young collection the job triggers by itself can fall in the same step as the forced
+    // one (once in a clean-clone CI run: step 8 read 28.8 ms of gc for a 23.4 ms forced pause).
+    GroundTruth.assertForcedGcRecovered(out.resolve("run.jfr"), summary.get("steps"), GC_STEPS);
   }
 
   @Test

@@ -66,28 +66,19 @@ class Dl4jAccountingIT {
 
   @Test
   void gcAfterChosenIterationsIsRecoveredWithinFivePercentOfTheJfrPauses() throws Exception {
-    long longestStep = 0;
-    for (JsonNode s : summary.get("steps")) {
-      longestStep = Math.max(longestStep, s.get("wall_ns").asLong());
-    }
     // A young collection the job triggers by itself can fall in the same step as the forced one: the step's gc is
-    // then both pauses. Either reading must match within 5 %; nothing else may be counted as gc.
-    List<long[]> pauses = GroundTruth.systemGcPausesWithNeighbours(out.resolve("run.jfr"), longestStep);
-    assertEquals(GC_STEPS.size(), pauses.size(), "one System.gc() pause per chosen step");
-    for (int i = 0; i < GC_STEPS.size(); i++) {
-      long gc = ns(summary.get("steps").get(GC_STEPS.get(i) - 1), "gc");
-      long truth = pauses.get(i)[0];
-      long withNeighbours = truth + pauses.get(i)[1];
-      assertTrue(Math.abs(gc - truth) <= 0.05 * truth || pauses.get(i)[1] > 0 && gc >= 0.95 * truth
-          && gc <= 1.05 * withNeighbours, "step " + GC_STEPS.get(i) + ": gc " + gc + " vs " + truth
-          + " (other GC pauses near it: " + pauses.get(i)[1] + " ns)");
-    }
+    // then both pauses.
+    GroundTruth.assertForcedGcRecovered(out.resolve("run.jfr"), summary.get("steps"), GC_STEPS);
   }
 
   @Test
   void aBusyListenerIsFrameworkTimeWithItsFrameOnTop() {
+    // JVM pauses rank above framework (the documented rule, as in DjlAccountingIT): a collection or safepoint while
+    // the listener spins is that pause's time. Once in a clean-clone CI run step 4 read 12.7 ms of framework beside a
+    // 5.4 ms young collection.
     for (JsonNode s : summary.get("steps")) {
-      assertTrue(ns(s, "framework") >= BUSY_MS * 1_000_000L, s.toString());
+      long pauses = ns(s, "jit_safepoint") + (GC_STEPS.contains(s.get("step").asInt()) ? 0 : ns(s, "gc"));
+      assertTrue(ns(s, "framework") + pauses >= BUSY_MS * 1_000_000L, s.toString());
     }
     if (!everyStepDetailed()) {
       return; // no detailed step in this short run: no execution samples are classified

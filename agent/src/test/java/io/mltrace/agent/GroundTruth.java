@@ -14,16 +14,6 @@ import jdk.jfr.consumer.RecordingFile;
 final class GroundTruth {
   private GroundTruth() {}
 
-  /** Durations of the GC pauses that {@code System.gc()} caused, in time order, from a .jfr file. */
-  static List<Long> systemGcPauseNanos(Path jfr) throws IOException {
-    List<Long> out = new ArrayList<>();
-    for (long[] p : systemGcPausesWithNeighbours(jfr, -1)) {
-      out.add(p[0]);
-    }
-    return out;
-  }
-
-
   /**
    * For each {@code System.gc()} pause, in time order: its duration, and the summed durations of the other GC pauses
    * (the young collections the job triggers by itself) that start within {@code windowNs} of it, which may fall in
@@ -56,6 +46,28 @@ final class GroundTruth {
       out.add(new long[] {p.getDuration().toNanos(), near});
     }
     return out;
+  }
+
+  /**
+   * Each chosen step's {@code gc} against the {@code System.gc()} pause the job forced in it (the JVM's own record in
+   * {@code jfr}): within 5 %; or, where a young collection the job triggered by itself started near it and may fall
+   * in the same step, between 95 % of the forced pause and 105 % of both. Nothing else may be counted as gc.
+   */
+  static void assertForcedGcRecovered(Path jfr, JsonNode steps, List<Integer> gcSteps) throws IOException {
+    long longestStep = 0;
+    for (JsonNode s : steps) {
+      longestStep = Math.max(longestStep, s.get("wall_ns").asLong());
+    }
+    List<long[]> pauses = systemGcPausesWithNeighbours(jfr, longestStep);
+    org.junit.jupiter.api.Assertions.assertEquals(gcSteps.size(), pauses.size(), "one System.gc() pause per chosen step");
+    for (int i = 0; i < gcSteps.size(); i++) {
+      long gc = ns(steps.get(gcSteps.get(i) - 1), "gc");
+      long truth = pauses.get(i)[0];
+      long withNeighbours = truth + pauses.get(i)[1];
+      org.junit.jupiter.api.Assertions.assertTrue(Math.abs(gc - truth) <= 0.05 * truth || pauses.get(i)[1] > 0
+          && gc >= 0.95 * truth && gc <= 1.05 * withNeighbours, "step " + gcSteps.get(i) + ": gc " + gc + " vs "
+          + truth + " (other GC pauses near it: " + pauses.get(i)[1] + " ns)");
+    }
   }
 
   /** One category of one step entry of summary.json. */
