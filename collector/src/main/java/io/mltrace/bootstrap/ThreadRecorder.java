@@ -166,21 +166,22 @@ public final class ThreadRecorder {
   }
 
   /**
-   * Closes the step whose last span ended at {@code now}, and returns when the step ends: after its own bookkeeping
-   * (the memory readings, the tensor snapshot), which so stays inside the step it belongs to instead of starting the
-   * next step's input gap, where it would count as the job's data loading.
+   * Closes the step whose last span ended at {@code now}: the step ends there. Returns when its bookkeeping (the
+   * memory readings, a detailed step's tensor snapshot and creation sites) is done, where the next step opens: that
+   * time is the agent's own, so it lies between the two steps, in neither. Inside the closing step no span covered it
+   * (0.17 ms a detailed step on the DL4J loop, 4 % of its time, against 0.02 ms a counted step: issue 14's detailed
+   * against counted steps); at the start of the next it would have begun the input gap, counted as data.
    */
   long closeStep(long now, long stepNumber) {
     writeStepOps(now);
     TensorLife.closeStep(this, now);
     writeStepMemory(now);
-    long end = System.nanoTime();
     int base = ring.claim();
     if (base >= 0) {
       long[] r = ring.slots();
       r[base + Slots.HEADER] = Slots.header(Kind.STEP, 0, 0, 0);
       r[base + Slots.START] = stepStart;
-      r[base + Slots.END] = end;
+      r[base + Slots.END] = now;
       r[base + Slots.SPAN_ID] = stepSpanId;
       r[base + Slots.PARENT_ID] = 0;
       r[base + Slots.STEP_ID] = stepNumber;
@@ -196,7 +197,7 @@ public final class ThreadRecorder {
     stepSpanId = 0;
     ops.endStep(true);
     loopThread = true;
-    return end;
+    return System.nanoTime();
   }
 
   /**
@@ -297,6 +298,8 @@ public final class ThreadRecorder {
 
   /** Steps this thread has ended through {@link ModelMemory#stepEnding} (its own count: readings are spaced by it). */
   long holderSteps;
+  /** When this thread last read the model's holders ({@link System#nanoTime}). */
+  long holdersReadAt;
 
   /** Adds to a memory flow of the open step ({@link MemorySlots}); the caller checked that a step is open. */
   void addToStepMemory(int series, long delta) {
