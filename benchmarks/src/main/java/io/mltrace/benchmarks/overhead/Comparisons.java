@@ -60,7 +60,14 @@ final class Comparisons {
           throw new IllegalArgumentException("default-vs-b needs --agent-b PATH (another build of the agent jar)");
         }
         return versus(mode, agentB, prefix);
+      case "shipped":
+        return new Comparison(mode, shipped(agent, "mltrace as shipped", work.resolve(prefix)), Arm.none());
       default:
+        if (mode.startsWith("shipped-vs:")) {
+          Path other = agentJar(mode.substring("shipped-vs:".length()));
+          return new Comparison(mode, shipped(agent, "mltrace as shipped", work.resolve(prefix + "-a")),
+              shipped(other, "as shipped (" + other.getFileName() + ")", work.resolve(prefix + "-b")));
+        }
         if (mode.startsWith("vs:")) {
           Path other = Path.of(mode.substring(3)).toAbsolutePath();
           if (!Files.isRegularFile(other)) {
@@ -70,7 +77,7 @@ final class Comparisons {
         }
         throw new IllegalArgumentException(
             "unknown comparison '" + mode + "' (aa, off, off-nojfr, default, full, jfr, memory, memory-full, default-vs-b,"
-                + " vs:PATH)");
+                + " vs:PATH, shipped, shipped-vs:PATH)");
     }
   }
 
@@ -80,6 +87,22 @@ final class Comparisons {
     Arm b = Arm.mltrace("default (" + other.getFileName() + ")", other, true, "mode=default" + COMMON
         + work.resolve(prefix + "-b") + ",sample_every=" + sampleEvery, work.resolve(prefix + "-b"), "");
     return new Comparison(mode, a, b);
+  }
+
+  /**
+   * An agent jar with no option but where its outputs go: what a user gets from {@code -javaagent:mltrace-agent.jar}
+   * (a console line per step, the default report interval), unlike the other arms' {@code console=off}.
+   */
+  private static Arm shipped(Path jar, String shown, Path out) {
+    return Arm.mltrace(shown, jar, false, "output=" + out, out, "");
+  }
+
+  private static Path agentJar(String path) {
+    Path jar = Path.of(path).toAbsolutePath();
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalArgumentException("needs an agent jar at " + jar);
+    }
+    return jar;
   }
 
   private static final String COMMON = ",console=off,report_interval=0,output=";
