@@ -122,10 +122,6 @@ public final class AgentRuntime {
     // Before the application makes its SparkConf: the driver publishes its clock's port to the executors.
     ClusterClock clusterClock = options.clusterClock() && !worker.isNone()
         ? ClusterClock.start(worker, System.getenv(), System.err) : ClusterClock.NONE;
-    List<StepSink> sinks = new ArrayList<>();
-    if (!options.console().equals("off")) {
-      sinks.add(new ConsoleReporter(System.out, options.console().equals("steps")));
-    }
     Thread beside = new Thread(() -> finishStartBesideTheJob(inst, jvm, options.jfrFile() != null),
         "mltrace-start");
     beside.setDaemon(true);
@@ -137,45 +133,66 @@ public final class AgentRuntime {
     // An on-demand window (mltrace trace) gets the per-run files: summary, trace, and the HTML report if on.
     WindowSinks windows = new WindowSinks(control, dir -> windowSinks(options, dir, measured, peakGflops, traceName));
     OverheadGuard guard = new OverheadGuard(control, windows, options.overheadBudgetPercent());
-    sinks.add(new SummaryWriter(out.resolve("summary.json"), options.summaryMaxSteps(), measured, peakGflops,
-        worker.summaryFields(), clusterClock::summaryFields));
-    sinks.add(new TailFilter(new ChromeTraceWriter(out.resolve(traceName), options.traceMaxEvents(),
-        options.traceGzip()), control, windows));
-    for (StepSink sink : ExporterSinks.create(options, out, measured, installer::appliedFrameworks, System.getenv(),
-        worker, clusterClock.epochMinusNanoTime(), System.err)) {
-      // OTLP traces keep the same steps as trace.json under tail sampling; metrics and the report see every step.
-      sinks.add(sink instanceof OtlpTraceSink ? new TailFilter(sink, control, windows) : sink);
-    }
-    StartupLog.mark("sinks created");
+    // GPU tracing here, before the job can touch the device: CUPTI is to see its first allocations.
     GpuTracing gpu = startGpu(options);
     StartupLog.mark("GPU tracing probed");
-    if (gpu != null && !options.console().equals("off")) {
-      sinks.add(new GpuReport(System.out));
-    }
-    JfrEventWriter jfrEvents = jfrWriter(options);
-    if (jfrEvents != null) {
-      sinks.add(jfrEvents.memoryEvents()); // complete steps: with the heap after GC and GPU memory
-    }
-    sinks.add(windows);
-    sinks.add(guard);
-    Collector collector = Collector.create(sinks, 50, options.reportIntervalSeconds() * 1000, 1_000_000);
-    collector.setLeakFinder(new LeakFinder(LeakRule.DEFAULT, AgentRuntime::newLeakSuspect));
-    windows.setStats(collector::stats);
-    if (jfrEvents != null) {
-      collector.addEarlySink(jfrEvents);
-    }
-    if (options.peakGflops() <= 0) {
-      collector.addEarlySink(calibration);
-    }
-    if (jvm != null) {
-      collector.addSource(jvm);
-    }
     if (gpu != null) {
-      collector.addSource(gpu.source());
       gpu.followSampledSteps(); // follows the detail decisions: head sampling, tail, full, on-demand windows
       gpu.trackMemory(); // device memory per step, in every step: the level needs every allocation and release
     }
-    collector.start();
+    // The sinks and the collector: at launch on a thread beside the job (about 60 ms of premain otherwise, issue
+    // 22); an attaching agent builds them before it answers.
+    StartingCollector collectorStart = new StartingCollector();
+    Runnable build = () -> collectorStart.build(() -> {
+      List<StepSink> sinks = new ArrayList<>();
+      if (!options.console().equals("off")) {
+        sinks.add(new ConsoleReporter(System.out, options.console().equals("steps")));
+      }
+      sinks.add(new SummaryWriter(out.resolve("summary.json"), options.summaryMaxSteps(), measured, peakGflops,
+          worker.summaryFields(), clusterClock::summaryFields));
+      sinks.add(new TailFilter(new ChromeTraceWriter(out.resolve(traceName), options.traceMaxEvents(),
+          options.traceGzip()), control, windows));
+      for (StepSink sink : ExporterSinks.create(options, out, measured, installer::appliedFrameworks,
+          System.getenv(), worker, clusterClock.epochMinusNanoTime(), System.err)) {
+        // OTLP traces keep the same steps as trace.json under tail sampling; metrics and the report see every step.
+        sinks.add(sink instanceof OtlpTraceSink ? new TailFilter(sink, control, windows) : sink);
+      }
+      StartupLog.mark("sinks created");
+      if (gpu != null && !options.console().equals("off")) {
+        sinks.add(new GpuReport(System.out));
+      }
+      JfrEventWriter jfrEvents = jfrWriter(options);
+      if (jfrEvents != null) {
+        sinks.add(jfrEvents.memoryEvents()); // complete steps: with the heap after GC and GPU memory
+      }
+      sinks.add(windows);
+      sinks.add(guard);
+      Collector collector = Collector.create(sinks, 50, options.reportIntervalSeconds() * 1000, 1_000_000);
+      collector.setLeakFinder(new LeakFinder(LeakRule.DEFAULT, AgentRuntime::newLeakSuspect));
+      windows.setStats(collector::stats);
+      if (jfrEvents != null) {
+        collector.addEarlySink(jfrEvents);
+      }
+      if (options.peakGflops() <= 0) {
+        collector.addEarlySink(calibration);
+      }
+      if (jvm != null) {
+        collector.addSource(jvm);
+      }
+      if (gpu != null) {
+        collector.addSource(gpu.source());
+      }
+      collector.start();
+      StartupLog.mark("collector started");
+      return collector;
+    });
+    if (attached) {
+      build.run();
+    } else {
+      Thread builder = new Thread(build, "mltrace-collector-start");
+      builder.setDaemon(true);
+      builder.start();
+    }
     if (options.memory()) {
       HeapAllocation.installInBackground();
     }
@@ -184,6 +201,10 @@ public final class AgentRuntime {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         StartupLog.mark("shutdown hook entered");
+        Collector collector = collectorStart.await();
+        if (collector == null) {
+          return; // its build failed (and said so) or never finished: nothing to write
+        }
         // First the drain that hands the last steps to the early sinks (JFR events): the JVM's JFR hook, running
         // concurrently, stops the recordings soon. After System.exit or a signal the drain before the hooks
         // (ShutdownHookIn) has done this already; this one covers a JVM where it could not be woven.
@@ -210,16 +231,15 @@ public final class AgentRuntime {
     }, "mltrace-shutdown"));
 
     if (!attached) {
-      MainExit.drainWhenMainReturns(Thread.currentThread(), collector, jvm);
+      MainExit.drainWhenMainReturns(Thread.currentThread(), collectorStart::await, jvm);
     }
-    ShutdownEntry.install(() -> beforeShutdownHooks(collector, jvm)); // runs once mltrace-start wove its call
-    StartupLog.mark("collector started");
+    ShutdownEntry.install(() -> beforeShutdownHooks(collectorStart.await(), jvm)); // runs once mltrace-start wove its call
     // No step before JFR records: its first ones would lose their JVM events (issue 22: with a warm weaving cache a
     // job's first steps can come within 0.5 s of premain, before the stream's recording ran).
     if (jvm != null && attached) {
       StartupLog.mark(jvm.awaitRecording(JFR_RECORDING_WAIT_MILLIS) ? "JFR recording" : "JFR not recording yet");
     }
-    Recorder.setEnabled(true);
+    collectorStart.enableRecording();
     RetransformTimer timer = new RetransformTimer(attached ? ATTACH_BATCH_REST_MILLIS : 0);
     if (prepared != null) {
       prepared.install(inst);
@@ -277,6 +297,9 @@ public final class AgentRuntime {
    * while the JVM ends) are not delivered.
    */
   private static void beforeShutdownHooks(Collector collector, JfrSource jvm) {
+    if (collector == null) {
+      return; // never built: the shutdown hook has nothing to write either
+    }
     StartupLog.mark("exit: before the shutdown hooks");
     MainExit.drainTheRest(collector, jvm);
     StartupLog.mark("steps drained before the shutdown hooks");

@@ -2,6 +2,7 @@ package io.mltrace.agent;
 
 import io.mltrace.collector.Collector;
 import io.mltrace.jfr.JfrSource;
+import java.util.function.Supplier;
 
 /**
  * What the agent does when a job ends: when {@code main} returns (a job launched with the agent), and, shared with the
@@ -14,17 +15,22 @@ final class MainExit {
    * When the application's main thread returns, drains once before the JVM may begin its shutdown. Why: shutdown
    * hooks run concurrently, and the JVM's own JFR hook stops recordings (the {@code jfr=} file) at once; a
    * non-daemon thread delays the start of shutdown until it ends, so the last steps reach the early sinks first.
-   * Bounded: it never outlives the main thread by more than one drain.
+   * Bounded: it never outlives the main thread by more than one drain (and, where main was quicker than the
+   * collector's build beside it at launch, that build's end: tens of milliseconds).
    *
    * <p>When nothing but daemon threads is left, the job is done and the JVM is about to exit: the JVM events of its
    * last steps are then read from a dump of the JFR recording ({@link JfrSource#finish()}) instead of waiting up to
    * a second for the stream's next delivery, and the drain closes every step.
    */
-  static void drainWhenMainReturns(Thread main, Collector collector, JfrSource jvm) {
+  static void drainWhenMainReturns(Thread main, Supplier<Collector> started, JfrSource jvm) {
     Thread watcher = new Thread(() -> {
       try {
         main.join();
         StartupLog.mark("main returned");
+        Collector collector = started.get(); // built beside the job at launch: waits for it if main was that quick
+        if (collector == null) {
+          return;
+        }
         if (onlyDaemonsLeft()) {
           drainTheRest(collector, jvm);
         } else {
