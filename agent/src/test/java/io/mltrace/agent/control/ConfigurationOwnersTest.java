@@ -15,14 +15,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The recorder's configuration has one writer each: the sampling policy is {@link DetailControl}'s, the recording
- * switch and the ring size are the agent's lifecycle's ({@code AgentRuntime}). A main source file anywhere in the
+ * switch and the ring size are the agent's lifecycle's ({@code AgentRuntime}; the switch through
+ * {@code StartingCollector}, which keeps it off when the collector's build beside the job failed). A main source file
+ * anywhere in the
  * product that writes them fails this test (tests and benchmarks configure their own recorders freely).
  */
 class ConfigurationOwnersTest {
   private static final Map<String, List<String>> OWNERS = Map.of(
       "Sampling.install(", List.of("DetailControl.java"),
       "Sampling.update(", List.of(),
-      "Recorder.setEnabled(", List.of("AgentRuntime.java"),
+      "Recorder.setEnabled(", List.of("StartingCollector.java"),
       "ThreadRegistry.setRingCapacity(", List.of("AgentRuntime.java"));
 
   @Test
