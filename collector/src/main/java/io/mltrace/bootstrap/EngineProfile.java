@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Merges a PyTorch profiler trace (the Chrome-trace JSON that DJL's {@code JniUtils.stopProfile(file)} writes) into
@@ -16,7 +18,8 @@ import java.nio.file.Paths;
  *
  * <p>Times: the profiler's {@code ts} counts microseconds from when it was enabled; the advice records
  * {@link System#nanoTime()} right after enabling it, which is that origin to within tens of microseconds (measured
- * on this project's machines). Events are clipped to the backward span.
+ * on this project's machines), unless the thread was descheduled in between: then the profile's first autograd
+ * function is put at the backward span's start ({@link #origin}). Events are clipped to the backward span.
  *
  * <p>Runs on the training thread, in profiled steps only (which pay the profiler anyway): it allocates and reads a
  * file, unlike the rest of the hot path. The advice that drives the engine's profiler calls the public methods
@@ -95,10 +98,11 @@ public final class EngineProfile {
     if (parent == 0) {
       return 0;
     }
-    long origin = profile.originNs();
     long from = profile.backwardStartNs();
     long to = profile.backwardEndNs();
-    int added = 0;
+    List<String> names = new ArrayList<>();
+    List<double[]> times = new ArrayList<>();
+    double firstAutograd = Double.NaN;
     int at = json.indexOf("\"name\"");
     while (at >= 0) {
       int next = json.indexOf("\"name\"", at + 6);
@@ -107,13 +111,22 @@ public final class EngineProfile {
       double ts = numberValue(json, "\"ts\"", at, limit);
       double dur = numberValue(json, "\"dur\"", at, limit);
       at = next;
-      if (name == null || Double.isNaN(ts) || Double.isNaN(dur)) {
+      if (name == null || Double.isNaN(ts) || Double.isNaN(dur) || kindOf(name) == 0) {
         continue;
       }
+      names.add(name);
+      times.add(new double[] {ts, dur});
+      if (kindOf(name) == Kind.OP_OTHER && !(ts >= firstAutograd)) {
+        firstAutograd = ts;
+      }
+    }
+    long origin = origin(profile.originNs(), from, firstAutograd);
+    int added = 0;
+    for (int i = 0; i < names.size(); i++) {
+      String name = names.get(i);
+      double ts = times.get(i)[0];
+      double dur = times.get(i)[1];
       int kind = kindOf(name);
-      if (kind == 0) {
-        continue;
-      }
       long start = Math.max(from, origin + (long) (ts * 1000));
       long end = Math.min(to, origin + (long) ((ts + dur) * 1000));
       if (end <= start) {
@@ -126,6 +139,28 @@ public final class EngineProfile {
       }
     }
     return added;
+  }
+
+  /**
+   * How far the advice's reading of the profiler's start may be from it before the profile's own backward pass
+   * decides: the reading is taken right after enabling the profiler, within tens of microseconds of its origin, unless
+   * the thread was descheduled in between (a clean-clone CI run once read it late by more than a whole backward pass,
+   * so that no event fell inside it).
+   */
+  static final long ORIGIN_TOLERANCE_NS = 1_000_000;
+
+  /**
+   * The profile's origin on this JVM's clock: {@code advised} (read right after the profiler started) unless the
+   * profile's first autograd function ({@code firstAutogradUs} after its origin; NaN: none) would then start over
+   * {@link #ORIGIN_TOLERANCE_NS} away from the backward span's start {@code backwardStartNs}, where the first
+   * function of a backward pass starts (tens of microseconds after it); then the origin that puts it there.
+   */
+  static long origin(long advised, long backwardStartNs, double firstAutogradUs) {
+    if (Double.isNaN(firstAutogradUs)) {
+      return advised;
+    }
+    long aligned = backwardStartNs - (long) (firstAutogradUs * 1000);
+    return Math.abs(aligned - advised) > ORIGIN_TOLERANCE_NS ? aligned : advised;
   }
 
   /** {@link Kind#OP_GEMM} for a GEMM kernel, {@link Kind#OP_OTHER} for an autograd function, else 0. */

@@ -20,15 +20,26 @@ class EngineProfileTest {
       + "  \"ts\": 1000.0,\n  \"dur\": 300.0,\n  \"tid\": 1,\n  \"args\": {}\n},\n\n"
       + "{\n  \"name\": \"aten::mm\",\n  \"ph\": \"X\",\n  \"ts\": 1010.0,\n  \"dur\": 280.0,\n  \"args\": {}\n}\n]\n";
 
-  @Test
-  void eventsInsideBackwardBecomeMeasuredChildrenAndTheFileIsRemoved(@TempDir Path dir) throws Exception {
+  private static Path writeTrace(Path dir) throws java.io.IOException {
     Path file = dir.resolve("profile.json");
     Files.writeString(file, TRACE);
+    return file;
+  }
+
+  /** A detailed, profiled step opened just before {@code origin}, whose advice read the profiler's start as given. */
+  private static ThreadRecorder profiledStep(long origin, long startRead) {
     ThreadRecorder tr = new ThreadRecorder(Thread.currentThread(), 0, 64);
-    long origin = 1_000_000_000L;
     tr.openStep(origin - 5_000, true);
     tr.profile().reset(true);
-    tr.profile().started(origin);
+    tr.profile().started(startRead);
+    return tr;
+  }
+
+  @Test
+  void eventsInsideBackwardBecomeMeasuredChildrenAndTheFileIsRemoved(@TempDir Path dir) throws Exception {
+    Path file = writeTrace(dir);
+    long origin = 1_000_000_000L;
+    ThreadRecorder tr = profiledStep(origin, origin);
     long backwardId = 77;
     tr.profile().backward(backwardId, origin + 900_000, origin + 1_200_000);
 
@@ -51,6 +62,30 @@ class EngineProfileTest {
     assertEquals(origin + 1_200_000, records.get(1)[2]);
     assertEquals(backwardId, records.get(1)[3]);
     assertFalse(Slots.isEstimate(records.get(1)[4]), "measured, not estimated");
+  }
+
+  /**
+   * The advice reads the profiler's start right after enabling it; a thread descheduled in between reads it late, and
+   * with that origin every event would map past the backward span (a clean-clone CI run merged none so). The
+   * profile's first autograd function then marks where backward began.
+   */
+  @Test
+  void anOriginReadLateIsTakenFromTheProfilesOwnBackwardPass(@TempDir Path dir) throws Exception {
+    Path file = writeTrace(dir);
+    long origin = 1_000_000_000L;
+    ThreadRecorder tr = profiledStep(origin, origin + 4_000_000); // read 4 ms after the profiler's real start
+    tr.profile().backward(77, origin + 990_000, origin + 1_400_000);
+
+    assertEquals(2, EngineProfile.merge(tr, file.toString()));
+    List<long[]> records = new ArrayList<>();
+    tr.drain((source, r, base, name) -> records.add(new long[] {r[base + Slots.START], r[base + Slots.END]}));
+    // The autograd function (ts 1000 us) starts where backward starts; the mm 10 us later, for its 280 us.
+    assertEquals(origin + 990_000, records.get(0)[0]);
+    assertEquals(origin + 1_000_000, records.get(1)[0]);
+    assertEquals(origin + 1_280_000, records.get(1)[1]);
+    // Within the tolerance the advice's reading stands (the case above: the function 100 us after backward began).
+    assertEquals(origin, EngineProfile.origin(origin, origin + 900_000, 1000.0));
+    assertEquals(origin, EngineProfile.origin(origin, origin + 900_000, Double.NaN), "no autograd function");
   }
 
   @Test
