@@ -284,6 +284,14 @@ class ProductionModeTruthIT {
     JsonNode check = production.estimateCheck;
     assertTrue(check.get("steps").asInt() >= STEPS / 10 - 3 && check.get("measured_ns").asLong() > 0,
         "the estimates checked in the timed steps: " + check);
+    // The typical checking step of a single-threaded job: its ops' estimates within 30 % of what they took (measured:
+    // 2-11 % on the 2-core VM; the run's total "error" also counts the rare slow calls that estimates leave out, -50 %
+    // once with one CPU for the whole JVM). Not with 2 native threads: their ops stall in most steps (-53 % in the
+    // median step), and the counted phases' framework cap divides that excess instead (the comparison below).
+    if (job.ompThreads.equals("1")) {
+      assertTrue(Math.abs(check.get("median_step_error").asDouble()) <= 0.3, "the median step's estimate error: "
+          + check);
+    }
     for (JsonNode s : interleaved.steps) {
       if (s.get("step").asInt() > WARM_UP) {
         Kind kind = Kind.of(s);
@@ -318,7 +326,8 @@ class ProductionModeTruthIT {
       diffs.append(String.format(java.util.Locale.ROOT, " %s %+.1f", category, p));
     }
     System.out.printf(java.util.Locale.ROOT, "ProductionModeTruthIT %s: counted/timed shares:%s; counted-timed"
-        + " points:%s%n", job, shares, diffs);
+        + " points:%s; estimate check (default run) %.3f in all, %.3f in the median step%n", job, shares, diffs,
+        check.get("error").asDouble(), check.get("median_step_error").asDouble());
     // The issue asks for 3 points (against mode=full; the class comment says why timed steps are the truth here).
     // Bounds: MAX_POINTS, MAX_POINTS_STALLS for that job.
     double bound = job.maxPoints;

@@ -142,8 +142,9 @@ public final class ConsoleReporter implements StepSink {
       sb.append(String.format(Locale.ROOT, "  estimated %.1f%% of step time (ops not timed in counted steps, backward"
           + " GEMM on CPU)", percent(aggregates.estimatedNs(), wall)));
       if (aggregates.checkSteps() > 0) {
-        sb.append(String.format(Locale.ROOT, "; checked in %d steps that timed every op: estimates %+.1f%% off",
-            aggregates.checkSteps(), 100 * aggregates.checkError()));
+        sb.append(String.format(Locale.ROOT, "; checked in %d steps that timed every op: estimates %+.1f%% off in all,"
+            + " %+.1f%% in the median step",
+            aggregates.checkSteps(), 100 * aggregates.checkError(), 100 * aggregates.checkMedianStepError()));
       }
       sb.append(System.lineSeparator());
     }

@@ -46,6 +46,12 @@ public final class RunAggregates {
   private long checkSteps;
   private long checkEstimatedNs;
   private long checkMeasuredNs;
+  /** The last {@link #CHECK_ERRORS} checking steps' own errors, for their median. */
+  private final double[] checkErrors = new double[CHECK_ERRORS];
+  private int checkErrorCount;
+
+  /** Checking steps whose own errors are kept for the median (the most recent ones). */
+  static final int CHECK_ERRORS = 1024;
 
   public RunAggregates() {
     this(DEFAULT_MAX_KEYS);
@@ -76,6 +82,26 @@ public final class RunAggregates {
     return checkMeasuredNs == 0 ? Double.NaN : (double) (checkEstimatedNs - checkMeasuredNs) / checkMeasuredNs;
   }
 
+  /**
+   * The median over the checking steps (the last {@link #CHECK_ERRORS}) of each step's own error, NaN without a
+   * check. Beside {@link #checkError}, which weighs every op's time: the estimates leave out an op's rare slow calls
+   * (a descheduled thread, a cache-cold first call; see the bridge's {@code OpCosts}), which a checking step measures,
+   * so a few such steps move the total far more than they move the typical step.
+   */
+  public double checkMedianStepError() {
+    return median(checkErrors, Math.min(checkErrorCount, CHECK_ERRORS));
+  }
+
+  /** The median of {@code values[0, n)} (the mean of the middle two for even n); NaN for none. */
+  static double median(double[] values, int n) {
+    if (n == 0) {
+      return Double.NaN;
+    }
+    double[] sorted = java.util.Arrays.copyOf(values, n);
+    java.util.Arrays.sort(sorted);
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  }
+
   RunAggregates(int maxKeys) {
     this.maxKeys = maxKeys;
   }
@@ -86,6 +112,8 @@ public final class RunAggregates {
       checkSteps++;
       checkEstimatedNs += step.estimates().checkEstimatedNs();
       checkMeasuredNs += step.estimates().checkMeasuredNs();
+      checkErrors[checkErrorCount++ % CHECK_ERRORS] = (double) (step.estimates().checkEstimatedNs()
+          - step.estimates().checkMeasuredNs()) / step.estimates().checkMeasuredNs();
     }
     for (Span s : step.spans()) {
       if (!s.activityKind().isOp()) {

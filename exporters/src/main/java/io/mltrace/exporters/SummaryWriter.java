@@ -257,7 +257,9 @@ public final class SummaryWriter implements StepSink {
         .append(", \"estimated_ns\": ").append(aggregates.checkEstimatedNs())
         .append(", \"measured_ns\": ").append(aggregates.checkMeasuredNs());
     if (aggregates.checkSteps() > 0) {
-      out.append(", \"error\": ").append(String.format(java.util.Locale.ROOT, "%.4f", aggregates.checkError()));
+      out.append(", \"error\": ").append(String.format(java.util.Locale.ROOT, "%.4f", aggregates.checkError()))
+          .append(", \"median_step_error\": ")
+          .append(String.format(java.util.Locale.ROOT, "%.4f", aggregates.checkMedianStepError()));
     }
     out.append("},\n");
     out.append("  \"op_stats\": [");
