@@ -111,13 +111,17 @@ class RunDiffIT {
     assertTrue(data.get("significant").asBoolean(), data.toString());
     assertTrue(Math.abs(data.get("delta").asDouble() - truth) <= 0.05 * truth,
         "data delta " + data.get("delta") + " vs " + truth + " measured by the application");
-    // What a slower loader must move: the data category and span, the step, and the step's GFLOP/s.
+    // What a slower loader must move: the data category and span, the step, and the step's GFLOP/s. Anything else
+    // the diff finds must be the job's own side effect of sleeping, small beside the delay: a thread that slept
+    // 10 ms wakes to cold caches (a clean-clone CI run read the trainBatch phase 0.45 ms slower a step in the delayed
+    // run, significant by the diff's test); a delay put into another category would be about the whole 10 ms.
     List<String> expected = Arrays.asList("category|data|time", "phase|data/data|time", "step|wall|time",
         "step|gflops|gflops");
     for (JsonNode c : diff.get("changes")) {
       String key = c.get("section").asText() + "|" + c.get("name").asText() + "|" + c.get("measure").asText();
-      if (c.get("significant").asBoolean()) {
-        assertTrue(expected.contains(key), "unexpected significant change " + c + " in " + text);
+      if (c.get("significant").asBoolean() && !expected.contains(key)) {
+        assertTrue(c.get("unit").asText().equals("ns") && Math.abs(c.get("delta").asDouble()) <= 0.1 * truth,
+            "unexpected significant change " + c + " in " + text);
       }
     }
   }
