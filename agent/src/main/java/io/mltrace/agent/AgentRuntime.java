@@ -233,7 +233,8 @@ public final class AgentRuntime {
     if (!attached) {
       MainExit.drainWhenMainReturns(Thread.currentThread(), collectorStart::await, jvm);
     }
-    ShutdownEntry.install(() -> beforeShutdownHooks(collectorStart.await(), jvm)); // runs once mltrace-start wove its call
+    // Runs once mltrace-start wove its call into Shutdown.exit.
+    ShutdownEntry.install(() -> beforeShutdownHooks(collectorStart.await(), jvm));
     // No step before JFR records: its first ones would lose their JVM events (issue 22: with a warm weaving cache a
     // job's first steps can come within 0.5 s of premain, before the stream's recording ran).
     if (jvm != null && attached) {

@@ -14,7 +14,8 @@ import java.util.Arrays;
  * {@link #MIN_INTERVAL_NANOS} after its last reading; each reading is a {@link Kind#MEMORY_HOLDER} record per holder
  * told, and the collector carries the latest forward to the steps in between. The time floor is for fast steps: a
  * DJL reading walks the model through reflection that stays interpreted (about 0.4 ms), which every 64 steps of
- * 1 ms steps was 0.5 % of the training thread. A reader that throws is removed, with one line on stderr; nothing reaches the job.
+ * 1 ms steps was 0.5 % of the training thread. A reader that throws is removed, with one line on stderr; nothing
+ * reaches the job.
  */
 public final class ModelMemory {
   public static final int PARAMETERS = 0;

@@ -184,7 +184,7 @@ class CollectorTest {
         "the last step carries the first steps' reading");
   }
 
-  /** Ends {@code steps} steps on a new thread, each ended by {@code trainer}; then the reader is removed, and drained. */
+  /** Ends {@code steps} steps on a new thread, each by {@code trainer}; then removes the reader and drains. */
   private void endStepsReadingHolders(Object trainer, int steps) throws Exception {
     try {
       runInNewThread(() -> {

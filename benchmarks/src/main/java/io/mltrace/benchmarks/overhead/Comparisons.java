@@ -76,8 +76,8 @@ final class Comparisons {
           return versus(mode, other, prefix);
         }
         throw new IllegalArgumentException(
-            "unknown comparison '" + mode + "' (aa, off, off-nojfr, default, full, jfr, memory, memory-full, default-vs-b,"
-                + " vs:PATH, shipped, shipped-vs:PATH)");
+            "unknown comparison '" + mode + "' (aa, off, off-nojfr, default, full, jfr, memory, memory-full,"
+                + " default-vs-b, vs:PATH, shipped, shipped-vs:PATH)");
     }
   }
 
