@@ -48,7 +48,8 @@ public final class RunAggregates {
   private long checkMeasuredNs;
   /** The last {@link #CHECK_ERRORS} checking steps' own errors, for their median. */
   private final double[] checkErrors = new double[CHECK_ERRORS];
-  private int checkErrorCount;
+  private int checkErrorsKept;
+  private int checkErrorNext;
 
   /** Checking steps whose own errors are kept for the median (the most recent ones). */
   static final int CHECK_ERRORS = 1024;
@@ -89,7 +90,7 @@ public final class RunAggregates {
    * so a few such steps move the total far more than they move the typical step.
    */
   public double checkMedianStepError() {
-    return median(checkErrors, Math.min(checkErrorCount, CHECK_ERRORS));
+    return median(checkErrors, checkErrorsKept);
   }
 
   /** The median of {@code values[0, n)} (the mean of the middle two for even n); NaN for none. */
@@ -112,8 +113,10 @@ public final class RunAggregates {
       checkSteps++;
       checkEstimatedNs += step.estimates().checkEstimatedNs();
       checkMeasuredNs += step.estimates().checkMeasuredNs();
-      checkErrors[checkErrorCount++ % CHECK_ERRORS] = (double) (step.estimates().checkEstimatedNs()
+      checkErrors[checkErrorNext] = (double) (step.estimates().checkEstimatedNs()
           - step.estimates().checkMeasuredNs()) / step.estimates().checkMeasuredNs();
+      checkErrorNext = (checkErrorNext + 1) % CHECK_ERRORS;
+      checkErrorsKept = Math.min(checkErrorsKept + 1, CHECK_ERRORS);
     }
     for (Span s : step.spans()) {
       if (!s.activityKind().isOp()) {
