@@ -141,7 +141,7 @@ class OtelExportersIT {
 
   @Test
   void anOtlpOutageDropsExactlyTheCountedSpansAndWarnsOnce() throws Exception {
-    int grpcPort = LocalBackend.freePort();
+    int grpcPort = LocalBackend.freePortBelowEphemeralRange(); // opened later: see there
     Path out = dir.resolve("out");
     // Jaeger starts first, on a port of its own; the job's endpoint is a forwarder that starts listening after 100
     // steps, within milliseconds. Starting Jaeger itself then (seconds on a busy 2-core machine) let clean-clone CI

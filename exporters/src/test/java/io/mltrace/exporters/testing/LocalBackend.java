@@ -60,6 +60,33 @@ public final class LocalBackend implements AutoCloseable {
     }
   }
 
+  /**
+   * A free loopback port below the kernel's ephemeral range, for an endpoint that a test opens later than it names it:
+   * a port from {@link #freePort} lies in that range, and while nothing listens on it any outgoing connection (the
+   * job's own attempts to reach the endpoint among them) may take it as its local port, so that opening the endpoint
+   * fails with "Address already in use" (a clean-clone CI run of OtelExportersIT's outage test).
+   */
+  public static int freePortBelowEphemeralRange() throws IOException {
+    int low = 32768;
+    try {
+      String[] range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+");
+      low = Integer.parseInt(range[0]);
+    } catch (IOException | RuntimeException notLinux) {
+      // the usual Linux default
+    }
+    int span = Math.max(1, low - 20000);
+    int start = java.util.concurrent.ThreadLocalRandom.current().nextInt(span);
+    for (int i = 0; i < span; i++) {
+      int port = 20000 + (start + i) % span;
+      try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+        return s.getLocalPort();
+      } catch (IOException taken) {
+        // try the next
+      }
+    }
+    throw new IOException("no free port between 20000 and " + low);
+  }
+
   /** An executable built or installed by {@code .ci/setup}; fails with what to run when it is missing. */
   public static Path tool(Path candidate) {
     if (!Files.isExecutable(candidate)) {
