@@ -68,6 +68,12 @@ final class Comparisons {
           return new Comparison(mode, shipped(agent, "mltrace as shipped", work.resolve(prefix + "-a")),
               shipped(other, "as shipped (" + other.getFileName() + ")", work.resolve(prefix + "-b")));
         }
+        if (mode.startsWith("with:")) {
+          // default with more options against no agent, to price one part: "with:sample_period_ms=0+memory=off"
+          String extra = mode.substring("with:".length()).replace('+', ',');
+          return new Comparison(mode, mltrace(agent, "mode=default," + extra, ",sample_every=" + sampleEvery,
+              work.resolve(prefix)), Arm.none());
+        }
         if (mode.startsWith("vs:")) {
           Path other = Path.of(mode.substring(3)).toAbsolutePath();
           if (!Files.isRegularFile(other)) {
@@ -77,7 +83,7 @@ final class Comparisons {
         }
         throw new IllegalArgumentException(
             "unknown comparison '" + mode + "' (aa, off, off-nojfr, default, full, jfr, memory, memory-full,"
-                + " default-vs-b, vs:PATH, shipped, shipped-vs:PATH)");
+                + " default-vs-b, vs:PATH, with:OPTIONS, shipped, shipped-vs:PATH)");
     }
   }
 

@@ -26,7 +26,8 @@ import java.util.Locale;
  * [--jvm-args "-Xms1g -Xmx1g"] [--pin-cpu 1] [--attach-runs 0]}. Jobs ({@link Job}): {@code djl} (MLP),
  * {@code djl-cnn}, {@code djl-lstm}, {@code dl4j} (MLP), {@code dl4j-cnn}, or {@code all}. Comparisons
  * ({@code --modes}) are listed by {@link Comparisons}; {@code --agent-b PATH} names the other build for
- * {@code default-vs-b}, {@code --sample-every} the {@code default} comparisons' sampling (100).
+ * {@code default-vs-b}, {@code --sample-every} the {@code default} comparisons' sampling (100); {@code with:OPTIONS}
+ * runs {@code default} with more agent options ({@code +} between them) against no agent, to price one part.
  * {@code --steps} counts measured turns per side in lockstep (after {@code --warmup} turns) and all steps of a run
  * in sequential (default 600; its warm-up is the job's 100). {@code --pin-cpu N} runs both training threads on
  * CPU N ({@link LockstepPair}); {@code --pin-others M} starts both jobs on CPU M, so that every other thread (JIT,

@@ -50,6 +50,17 @@ class ComparisonsTest {
   }
 
   @Test
+  void withAddsItsOptionsToDefaultAgainstNoAgent() {
+    Comparison c = catalogue(null).of(Job.DJL_MLP, "with:memory=off+sample_period_ms=0", 2);
+    assertEquals("`mode=default,memory=off,sample_period_ms=0,console=off,report_interval=0,output=<tmp>,"
+        + "sample_every=100`", c.a().shown());
+    assertEquals(List.of("-javaagent:/build/mltrace-agent.jar=mode=default,memory=off,sample_period_ms=0,console=off,"
+        + "report_interval=0,output=" + work.resolve("djl-with_memory_off_sample_period_ms_0-2")
+        + ",sample_every=100"), c.a().jvmArgs());
+    assertTrue(c.b().isNone());
+  }
+
+  @Test
   void rejectsAnUnknownComparisonByName() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> catalogue(null).of(Job.DJL_MLP, "fulll", 1));
