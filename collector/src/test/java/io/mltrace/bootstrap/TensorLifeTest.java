@@ -38,6 +38,7 @@ class TensorLifeTest {
   @AfterEach
   void stop() {
     TensorLife.labelHoldersWith(null);
+    TensorLife.countElementsWith(null);
     Recorder.setEnabled(false);
     TensorLife.captureSitesInSampledSteps(false);
     TensorLife.reset();
@@ -450,5 +451,16 @@ class TensorLifeTest {
     } else {
       TensorLife.closed(handed[0], 2048);
     }
+  }
+
+  @Test
+  void elementsAreCountedByTheInstalledWayFromALongHandleOnlyElseUnknown() {
+    Object tensor = new Object();
+    assertEquals(-1, TensorLife.elements(tensor, 7L), "nothing installed: the hook reads the framework's shape");
+    TensorLife.countElementsWith((t, handle) -> t == tensor ? handle * 10 : -1);
+    assertEquals(70, TensorLife.elements(tensor, 7L));
+    assertEquals(-1, TensorLife.elements(tensor, "7"), "a handle that is no Long is not passed on");
+    assertEquals(-1, TensorLife.elements(tensor, null));
+    assertEquals(-1, TensorLife.elements(new Object(), 7L), "what the installed way does not know");
   }
 }

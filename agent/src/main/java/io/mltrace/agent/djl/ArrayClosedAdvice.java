@@ -9,7 +9,8 @@ import net.bytebuddy.asm.Advice;
 
 /**
  * {@code PtNDArray.close()}: the tensor is freed, unless it was already (a second close frees nothing). Read on
- * entry, while its handle, shape and type are still there.
+ * entry, while its handle and type are still there; its elements counted as at its creation
+ * ({@link ArrayCreatedAdvice}), so that both read the same size.
  */
 final class ArrayClosedAdvice {
   private ArrayClosedAdvice() {}
@@ -21,7 +22,11 @@ final class ArrayClosedAdvice {
     }
     NDArray a = (NDArray) array;
     if (a.getDataType() != ai.djl.ndarray.types.DataType.STRING) {
-      TensorLife.closed(array, a.getShape().size() * a.getDataType().getNumOfBytes());
+      long elements = TensorLife.elements(array, ((NativeResource<?>) array).getHandle());
+      if (elements < 0) {
+        elements = a.getShape().size();
+      }
+      TensorLife.closed(array, elements * a.getDataType().getNumOfBytes());
     }
   }
 }

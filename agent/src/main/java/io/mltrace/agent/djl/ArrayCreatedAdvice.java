@@ -1,15 +1,18 @@
 package io.mltrace.agent.djl;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.util.NativeResource;
 import io.mltrace.agent.instrument.HookId;
 import io.mltrace.bootstrap.HookHealth;
 import io.mltrace.bootstrap.TensorLife;
 import net.bytebuddy.asm.Advice;
 
 /**
- * The constructors of {@code PtNDArray} that wrap a native tensor handle: a tensor was created, of shape size ×
- * element size bytes (DJL keeps both once read, so the close reads them again for free), held by the
- * {@code NDManager} it was created in (the constructor's first argument).
+ * The constructors of {@code PtNDArray} that wrap a native tensor handle: a tensor was created, of element count ×
+ * element size bytes, held by the {@code NDManager} it was created in (the constructor's first argument). The count
+ * comes from the handle ({@link TensorLife#elements}, {@code DjlTensorElements}), not from {@code getShape()}, which
+ * would build a DJL {@code Shape} for every array; the shape only where that is not available. The type is read
+ * once (DJL keeps it), so the close reads it again for free.
  */
 final class ArrayCreatedAdvice {
   private ArrayCreatedAdvice() {}
@@ -20,6 +23,10 @@ final class ArrayCreatedAdvice {
       return;
     }
     NDArray a = (NDArray) array;
-    TensorLife.created(array, a.getShape().size() * a.getDataType().getNumOfBytes(), manager);
+    long elements = TensorLife.elements(array, ((NativeResource<?>) array).getHandle());
+    if (elements < 0) {
+      elements = a.getShape().size();
+    }
+    TensorLife.created(array, elements * a.getDataType().getNumOfBytes(), manager);
   }
 }

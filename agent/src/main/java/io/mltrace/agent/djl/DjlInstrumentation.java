@@ -75,6 +75,7 @@ public final class DjlInstrumentation implements FrameworkInstrumentation {
     if (memory) {
       ModelMemory.install(new DjlModelMemory());
       TensorLife.labelHoldersWith(new DjlManagerLabels());
+      TensorLife.countElementsWith(new DjlTensorElements());
     }
   }
 
