@@ -413,8 +413,8 @@ class ProductionModeTruthIT {
   /**
    * The issue's comparison in one JVM: counted steps against detailed ones (one in {@link #DETAILED_EVERY}), 500
    * steps after the warm-up, by the method above, in every category within {@link #MAX_POINTS_AGAINST_DETAILED};
-   * steps the machine stalled ({@link #STALLED_OVER_MEDIAN}) apart (all steps printed, not bounded: one stall of 319 ms in a counted step
-   * moved the DJL LSTM's GEMM by 12.5 points). Measured over 6 runs of the 12 jobs on the
+   * steps the machine stalled ({@link #STALLED_OVER_MEDIAN}) apart (all steps printed, not bounded: one stall of
+   * 319 ms in a counted step moved the DJL LSTM's GEMM by 12.5 points). Measured over 6 runs of the 12 jobs on the
    * 2-core VM (two of them clean-clone CI runs): at most 1.9 points without the stalled steps (the counted steps'
    * framework mostly under the detailed steps', which hold their own recording); with them, in the first 4 runs, 41
    * of 48 within 3, the others 3.2-12.5. A third CI run read 3.3 once ({@link #MAX_POINTS_AGAINST_DETAILED}).
