@@ -59,12 +59,13 @@ import java.util.function.DoubleSupplier;
 public final class AgentRuntime {
   /** The categories the current instrumentation measures; the others stay 0 in the outputs. */
   static final List<Category> MEASURED = List.of(Category.GEMM, Category.OTHER_COMPUTE, Category.MEMCPY,
-      Category.DATA, Category.FRAMEWORK, Category.UNATTRIBUTED);
+      Category.DATA, Category.FRAMEWORK, Category.MLTRACE, Category.UNATTRIBUTED);
   /** Rest between two retransformation batches on attach, so the application runs between pauses. */
   static final long ATTACH_BATCH_REST_MILLIS = 10;
   /** What JVM events add to {@link #MEASURED}. */
   static final List<Category> MEASURED_WITH_JVM = List.of(Category.GC, Category.JIT_SAFEPOINT, Category.MEMCPY,
-      Category.GEMM, Category.OTHER_COMPUTE, Category.DATA, Category.IDLE, Category.FRAMEWORK, Category.UNATTRIBUTED);
+      Category.GEMM, Category.OTHER_COMPUTE, Category.DATA, Category.IDLE, Category.FRAMEWORK, Category.MLTRACE,
+      Category.UNATTRIBUTED);
 
   private static volatile AgentRuntime current;
 

@@ -60,7 +60,13 @@ class ProductionModeTruthIT {
    * before, in clean-clone CI runs, 5.2 to 12.2, and 28-35 before counted phases' framework time was capped.
    */
   static final double MAX_POINTS_STALLS = 12;
-  static final List<String> PAUSES = List.of("gc", "jit_safepoint");
+  /**
+   * Time in a step that is not the job's own work, left out of every comparison: the JVM's pauses, and mltrace's
+   * recording of a detailed step (its hooks reading shapes and writing records: 4-7 % of a detailed LSTM step; a
+   * counted step has none). With that recording left in, the detailed steps' every other share is diluted by it:
+   * counted GEMM read 0.3 to 3.3 points above detailed over 10 runs of the 12 jobs while it was billed to framework.
+   */
+  static final List<String> PAUSES = List.of("gc", "jit_safepoint", "mltrace");
   /**
    * The run compared with detailed steps (the issue's "default against mode=full", in one JVM): one step in this many
    * detailed, the others counted as in production. Not every other step: then every counted step follows a detailed
@@ -84,12 +90,12 @@ class ProductionModeTruthIT {
    */
   static final double STALLED_OVER_MEDIAN = 3;
   /**
-   * How far counted steps may be from detailed ones, in every category. The issue asks 3 points; measured over 9 runs
-   * of the 12 jobs (3 of them clean-clone CI runs), 107 of 108 job runs were within 2.0 and one read 3.3 (the DJL LSTM
-   * fed by its dataset, GEMM; that job reads +0.8 to +2.0 in every other run): one JVM's 125 detailed steps leave that
-   * much noise. A guard at 4 until the comparison pools more steps (two JVMs per job).
+   * How far counted steps may be from detailed ones, in every category: the issue's 3 points. While a detailed step's
+   * own recording was billed to framework, counted GEMM read 0.3 to 3.3 points above detailed (10 runs of the 12 jobs;
+   * 3.3 once, the DJL LSTM fed by its dataset): the recording diluted every other share of the detailed steps. Billed
+   * to {@code mltrace} and left out ({@link #PAUSES}), the worst category read 1.7 points (see docs/benchmarks.md).
    */
-  static final double MAX_POINTS_AGAINST_DETAILED = 4;
+  static final double MAX_POINTS_AGAINST_DETAILED = 3;
   /** Head sampling so sparse that no step of the interleaved run is detailed. */
   static final int NO_DETAIL = 1_000_000;
   /**
@@ -203,7 +209,7 @@ class ProductionModeTruthIT {
     /**
      * Each category's share of the time of the steps after the warm-up of one {@link Kind}, in percent:
      * the category's total over those steps against their total wall time, less the JVM's pauses ({@code gc},
-     * {@code jit_safepoint}) in both. Not the median of per-step shares: this job's steps switch between a fast and
+     * {@code jit_safepoint}) and mltrace's recording ({@link #PAUSES}) in both. Not the median of per-step shares: this job's steps switch between a fast and
      * a slow regime (the CNN's conv ops take 1.3 or 4.4 ms from one step to the next on a loaded 2-core machine), and
      * the median of such a two-humped distribution jumps by several points with which hump holds the middle step;
      * the two kinds of step alternate in one JVM, so a stretch of slow steps weighs on both totals alike. Not the
@@ -261,7 +267,8 @@ class ProductionModeTruthIT {
           wall -= breakdown.get(pause).asDouble();
         }
         // A JVM pause inside the loading is in what the job measured but is gc or jit_safepoint, not data (pauses
-        // rank above data): data short of the measured loading by up to the step's pauses is not an error.
+        // rank above data), as is mltrace's recording of the ops a detailed step's loading runs (DJL's batchify):
+        // data short of the measured loading by up to those is not an error.
         double pauses = s.get("wall_ns").asDouble() - wall;
         double loading = truth.getOrDefault(step, 0L);
         double data = breakdown.get("data").asDouble();
@@ -292,6 +299,19 @@ class ProductionModeTruthIT {
       sums.replaceAll((k, v) -> v / steps);
       sums.put("stalled", (double) stalled);
       return sums;
+    }
+
+    /** A category's share of the wall time of one {@link Kind}'s steps after the warm-up, in percent. */
+    double shareOfWall(Kind kind, String category) {
+      double part = 0;
+      double wall = 0;
+      for (JsonNode s : steps) {
+        if (s.get("step").asInt() > WARM_UP && kindOf.apply(s) == kind) {
+          part += s.get("breakdown_ns").get(category).asDouble();
+          wall += s.get("wall_ns").asDouble();
+        }
+      }
+      return wall == 0 ? 0 : 100 * part / wall;
     }
 
     /** Each category's time over the steps after the warm-up, and "wall" for their wall time. */
@@ -414,10 +434,9 @@ class ProductionModeTruthIT {
    * The issue's comparison in one JVM: counted steps against detailed ones (one in {@link #DETAILED_EVERY}), 500
    * steps after the warm-up, by the method above, in every category within {@link #MAX_POINTS_AGAINST_DETAILED};
    * steps the machine stalled ({@link #STALLED_OVER_MEDIAN}) apart (all steps printed, not bounded: one stall of
-   * 319 ms in a counted step moved the DJL LSTM's GEMM by 12.5 points). Measured over 6 runs of the 12 jobs on the
-   * 2-core VM (two of them clean-clone CI runs): at most 1.9 points without the stalled steps (the counted steps'
-   * framework mostly under the detailed steps', which hold their own recording); with them, in the first 4 runs, 41
-   * of 48 within 3, the others 3.2-12.5. A third CI run read 3.3 once ({@link #MAX_POINTS_AGAINST_DETAILED}).
+   * 319 ms in a counted step moved the DJL LSTM's GEMM by 12.5 points), mltrace's recording of the detailed steps
+   * left out as the JVM's pauses are ({@link #PAUSES}; a counted step must have none). The measurements are on
+   * {@link #MAX_POINTS_AGAINST_DETAILED}.
    */
   @ParameterizedTest(name = "{0}")
   @MethodSource("singleThreadedJobs")
@@ -437,9 +456,13 @@ class ProductionModeTruthIT {
     Map<String, Double> d = run.perStep(Kind.DETAILED, STALLED_OVER_MEDIAN);
     Map<String, Double> typical = points(categories, c, d);
     Map<String, Double> all = points(categories, run.perStep(Kind.ESTIMATED), run.perStep(Kind.DETAILED));
+    double ownCounted = run.shareOfWall(Kind.ESTIMATED, "mltrace");
+    double ownDetailed = run.shareOfWall(Kind.DETAILED, "mltrace");
     System.out.printf(java.util.Locale.ROOT, "ProductionModeTruthIT %s: counted-detailed points:%s (stalled steps"
-        + " left out: %.0f counted, %.0f detailed); all steps:%s%n", job, describe(typical), c.get("stalled"),
-        d.get("stalled"), describe(all));
+        + " left out: %.0f counted, %.0f detailed); all steps:%s; mltrace's recording %.1f %% of the detailed steps%n",
+        job, describe(typical), c.get("stalled"), d.get("stalled"), describe(all), ownDetailed);
+    assertEquals(0, ownCounted, job + ": a counted step records no op, so none of it is mltrace's recording");
+    assertTrue(ownDetailed > 0, job + ": a detailed step's recording is measured");
     assertTrue(c.get("stalled") <= 0.1 * 3 * expected && d.get("stalled") <= 0.1 * expected,
         job + ": at most one step in 10 stalled: " + c.get("stalled") + " counted, " + d.get("stalled") + " detailed");
     for (Map.Entry<String, Double> e : typical.entrySet()) {
@@ -504,9 +527,9 @@ class ProductionModeTruthIT {
     assertTrue(t.get("unattributed") <= 0.03 * wall, what + ": unattributed " + t);
     long truth = r.truthAfterWarmUp();
     long data = t.get("data");
-    // JVM pauses and copies rank above data (a GC during a fetch is gc, the loader's copies are memcpy): they are
-    // allowed on top of the 5 %.
-    long above = t.get("gc") + t.get("jit_safepoint") + t.get("memcpy");
+    // JVM pauses, mltrace's recording and copies rank above data (a GC during a fetch is gc, the loader's copies
+    // are memcpy): they are allowed on top of the 5 %.
+    long above = t.get("gc") + t.get("jit_safepoint") + t.get("mltrace") + t.get("memcpy");
     // With async prefetch the truth is what the training thread can have waited for its batch; taking a batch
     // from the prefetch queue costs a little more, which is data too.
     long queue = job.label.endsWith("async") ? (long) (steps - WARM_UP) * 1_000_000L : 0;

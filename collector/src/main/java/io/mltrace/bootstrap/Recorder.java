@@ -143,15 +143,37 @@ public final class Recorder {
 
   /** Exits a span entered with {@link #enterSpan} or {@link #enterOwnedSpan}, with up to three shapes. */
   public static void exitSpan(ThreadRecorder tr, int kind, String name, long[] a, long[] b, long[] c) {
+    exitSpan(tr, kind, name, a, b, c, 0);
+  }
+
+  /**
+   * The end of a span whose exit hook is about to read what only its record needs (shapes, names): now when the
+   * span will be written as a record, so that the reading is billed to {@code mltrace} and not to the span; 0 when it
+   * will not be (no clock read). Safe with null.
+   */
+  public static long endOfRecordedSpan(ThreadRecorder tr) {
+    return tr != null && tr.recordsSpans() ? System.nanoTime() : 0;
+  }
+
+  /**
+   * As {@link #exitSpan(ThreadRecorder, int, String, long[], long[], long[])}, for a span that ended at {@code endNs}
+   * ({@link #endOfRecordedSpan}; 0: it ends now): the time since then, spent reading its shapes and writing its
+   * record, travels in the record ({@link Slots#recordingNs}).
+   */
+  public static void exitSpan(ThreadRecorder tr, int kind, String name, long[] a, long[] b, long[] c, long endNs) {
     if (tr == null) {
       return;
     }
     int ra = rank(a, Slots.MAX_DIMS);
     int rb = rank(b, Slots.MAX_DIMS - ra);
     int rc = rank(c, Slots.MAX_DIMS - ra - rb);
-    int base = tr.pop(System.nanoTime(), kind, ra, rb, rc);
+    int base = tr.pop(endNs != 0 ? endNs : System.nanoTime(), kind, ra, rb, rc);
     if (base >= 0) {
-      writeDims(tr.ring(), base, a, ra, b, rb, c, rc);
+      long[] r = tr.ring();
+      writeDims(r, base, a, ra, b, rb, c, rc);
+      if (endNs != 0) {
+        r[base + Slots.HEADER] = Slots.withRecording(r[base + Slots.HEADER], System.nanoTime() - endNs);
+      }
       tr.commit(base, name);
     }
   }
@@ -344,6 +366,9 @@ public final class Recorder {
       r[base + Slots.FLOPS] = flops;
       r[base + Slots.BYTES] = bytes;
       writeDims(r, base, a, ra, b, rb, c, rc);
+      // Everything since the op's end (its hook reading shapes and types, the counting, this record) is mltrace's:
+      // one clock read, in recorded ops only.
+      r[base + Slots.HEADER] = Slots.withRecording(r[base + Slots.HEADER], System.nanoTime() - now);
       tr.commit(base, name);
     }
   }
@@ -358,16 +383,12 @@ public final class Recorder {
 
   /** Exits a layer entered with {@link #enterSpan}, with its input and output shapes (either may be null). */
   public static void exitLayer(ThreadRecorder tr, String name, long[] input, long[] output) {
-    if (tr == null) {
-      return;
-    }
-    int ra = rank(input, Slots.MAX_DIMS);
-    int rb = rank(output, Slots.MAX_DIMS - ra);
-    int base = tr.pop(System.nanoTime(), Kind.LAYER, ra, rb, 0);
-    if (base >= 0) {
-      writeDims(tr.ring(), base, input, ra, output, rb, null, 0);
-      tr.commit(base, name);
-    }
+    exitSpan(tr, Kind.LAYER, name, input, output, null, 0);
+  }
+
+  /** As {@link #exitLayer(ThreadRecorder, String, long[], long[])}, for a layer that ended at {@code endNs}. */
+  public static void exitLayer(ThreadRecorder tr, String name, long[] input, long[] output, long endNs) {
+    exitSpan(tr, Kind.LAYER, name, input, output, null, endNs);
   }
 
   /**

@@ -106,6 +106,24 @@ public final class Slots {
   public static final int CHECK_ESTIMATED_NS = DIMS + 6;
   public static final int CHECK_MEASURED_NS = DIMS + 7;
 
+  /**
+   * Header bits 32-62 of op and layer records: how long the hook took after the span's end to read its shapes and
+   * write its record, in ns (0: not measured), capped at {@link #MAX_RECORDING_NS}. That time follows the span at once
+   * on its thread; the collector bills it to {@code mltrace}, not to whatever span ran around it.
+   */
+  static final int RECORDING_SHIFT = 32;
+  public static final long MAX_RECORDING_NS = (1L << 31) - 1;
+
+  /** The header with its recording time set to {@code ns} (capped; bits 32-62 must be clear). */
+  public static long withRecording(long header, long ns) {
+    return header | (Math.max(0, Math.min(ns, MAX_RECORDING_NS)) << RECORDING_SHIFT);
+  }
+
+  /** The recording time the header carries, in ns (0: none measured). */
+  public static long recordingNs(long header) {
+    return (header >>> RECORDING_SHIFT) & MAX_RECORDING_NS;
+  }
+
   /** True when the record carries op time in its dimension slots ({@link #FLAG_OP_TIME}). */
   public static boolean hasOpTime(long header) {
     return (header & FLAG_OP_TIME) != 0;

@@ -10,6 +10,13 @@ package io.mltrace.collector;
 public enum Category {
   GC("gc"),
   JIT_SAFEPOINT("jit_safepoint"),
+  /**
+   * mltrace's own work in a detailed step, measured: after an op or layer ends, the time its hook spends reading
+   * shapes and types and writing the record. It is neither the job's framework nor its op, so it is not billed to
+   * either (it would otherwise inflate {@code framework} in every detailed step by the cost of recording it). Counted
+   * steps write no such records and have none.
+   */
+  MLTRACE("mltrace"),
   MEMCPY("memcpy"),
   /** Fetching and batching data, including the tensor ops the data pipeline runs (batchify's stack, transforms). */
   DATA("data"),

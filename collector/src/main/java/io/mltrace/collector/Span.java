@@ -132,6 +132,14 @@ public final class Span {
     return Slots.isEstimate(header);
   }
 
+  /**
+   * How long mltrace spent right after this span's end reading its shapes and writing its record, in ns (0: not
+   * measured); that time, {@code [endNs, endNs + recordingNs)}, is {@link Category#MLTRACE}.
+   */
+  public long recordingNs() {
+    return Slots.recordingNs(header);
+  }
+
   /** Shapes of the recorded inputs; empty when none were recorded. Do not modify. */
   public long[][] inputShapes() {
     return inputShapes;

@@ -28,6 +28,11 @@ import java.util.Set;
  * own code between two iterations' compute: in a hand-written loop, the user's batch loading. XProf counts host
  * time spent before a step's compute the same way (as input time). Where no phase starts inside the step, there is
  * no gap.
+ *
+ * <p><b>mltrace's own time.</b> A recorded op or layer carries how long its hook took after the span's end to read
+ * its shapes and write the record ({@link Span#recordingNs}); that time right after the span is
+ * {@link Category#MLTRACE}, which outranks every category of the job's own work, so the recording of a detailed step
+ * is not billed to the framework call (or data fetch, or enclosing op) around it.
  */
 final class StepIntervals {
   private static final Category[] PLACEMENT = {Category.GEMM, Category.MEMCPY, Category.OTHER_COMPUTE};
@@ -70,6 +75,9 @@ final class StepIntervals {
       }
       ids.add(s.spanId());
       out.intervals.add(new StepAccounting.Interval(s.startNs(), s.endNs(), s.category()));
+      if (s.recordingNs() > 0) {
+        out.intervals.add(new StepAccounting.Interval(s.endNs(), s.endNs() + s.recordingNs(), Category.MLTRACE));
+      }
       if (s.kind() == Kind.PHASE) {
         if (s.startNs() >= stepStart) {
           gapEnd = Math.min(gapEnd, s.startNs());
@@ -128,7 +136,7 @@ final class StepIntervals {
     }
     List<long[]> taken = new ArrayList<>();
     for (Span c : children) {
-      taken.add(new long[] {c.startNs(), c.endNs()});
+      taken.add(new long[] {c.startNs(), c.endNs() + c.recordingNs()});
     }
     for (StepAccounting.Interval iv : jvm) {
       taken.add(new long[] {iv.start, iv.end});

@@ -181,6 +181,37 @@ class OpTimingTest {
   }
 
   @Test
+  void aRecordedOpOrLayerCarriesTheTimeItsHookSpentAfterItsEnd() {
+    tr.skipWarmUp();
+    tr.openStep(System.nanoTime(), true);
+    tr.push(System.nanoTime()); // a layer
+    long layerEnd = Recorder.endOfRecordedSpan(tr);
+    assertTrue(layerEnd != 0, "a detailed step's layer is recorded: its end is read before its shapes");
+    Recorder.enterOp(tr);
+    spinNanos(20_000);
+    Recorder.markOpEnd(tr);
+    spinNanos(300_000); // the hook reading the op's shapes and types
+    Recorder.exitOp(tr, Kind.OP_OTHER, "relu", 0, 0, new long[] {2, 3}, null, null);
+    tr.closeStep(System.nanoTime(), 1);
+    tr.openStep(System.nanoTime(), false);
+    assertEquals(0, Recorder.endOfRecordedSpan(tr), "a counted step records no layer: no clock read");
+    tr.closeStep(System.nanoTime(), 2);
+    List<long[]> ops = new ArrayList<>();
+    tr.drain((source, slots, base, name) -> {
+      if (Slots.kind(slots[base + Slots.HEADER]) == Kind.OP_OTHER) {
+        ops.add(Arrays.copyOfRange(slots, base, base + Slots.WIDTH));
+      }
+    });
+    assertEquals(1, ops.size());
+    long[] op = ops.get(0);
+    long recording = Slots.recordingNs(op[Slots.HEADER]);
+    assertTrue(recording >= 300_000 && recording < 300_000_000L, "recording " + recording);
+    assertTrue(op[Slots.END] - op[Slots.START] < 300_000, "the op ends before its hook reads its shapes");
+    assertEquals(Kind.OP_OTHER, Slots.kind(op[Slots.HEADER]));
+    assertEquals(2, Slots.rank(op[Slots.HEADER], 0), "the recording time leaves the header's other fields alone");
+  }
+
+  @Test
   void everyOpTakesTheSpanPathWhenNIsOneOrTheStepIsDetailed() {
     tr.skipWarmUp();
     Sampling.update(sp -> sp.withOpTimingEvery(1));

@@ -83,8 +83,13 @@ class StepAccountingTest {
       ivs.add(new Interval(i * 10L, 100, all[all.length - 2 - i]));
     }
     Breakdown b = StepAccounting.account(0, 100, ivs);
-    // The last interval added starts at 70 with the highest priority (GC) and takes [70,100).
-    assertEquals(30, b.ns(Category.GC));
+    // The last interval added starts latest with the highest priority (GC) and takes the rest; every other category
+    // holds the 10 ns before the next higher one starts.
+    long last = (all.length - 2) * 10L;
+    assertEquals(100 - last, b.ns(Category.GC));
+    for (int i = 0; i < all.length - 2; i++) {
+      assertEquals(10, b.ns(all[all.length - 2 - i]), all[all.length - 2 - i].key());
+    }
     assertEquals(100, b.total());
   }
 

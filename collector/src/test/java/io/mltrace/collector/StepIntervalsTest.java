@@ -48,6 +48,37 @@ class StepIntervalsTest {
   }
 
   @Test
+  void theRecordingAfterAnOpOrLayerIsMltracesNotTheFrameworksOrTheDataFetchsAroundIt() {
+    List<Span> spans = new ArrayList<>();
+    Span phase = span(Kind.PHASE, "forward", 0, 1000, STEP);
+    spans.add(phase);
+    Span fetch = span(Kind.DATA, "batchify", 0, 300, phase.spanId());
+    spans.add(fetch);
+    // An op run by the fetch (100-150) whose hook then spent 40 ns on its record; a layer (400-800) whose hook spent 60;
+    // inside the layer a GEMM (450-650) recorded in 30, and a GC pause during the layer's recording (800-820).
+    spans.add(recorded(span(Kind.OP_OTHER, "stack", 100, 150, fetch.spanId()), 40));
+    Span layer = recorded(span(Kind.LAYER, "Linear", 400, 800, phase.spanId()), 60);
+    spans.add(layer);
+    spans.add(recorded(span(Kind.OP_GEMM, "matmul", 450, 650, layer.spanId()), 30));
+    List<StepAccounting.Interval> jvm = List.of(new StepAccounting.Interval(800, 820, Category.GC));
+    Breakdown b = account(0, 1000, spans, jvm);
+    assertEquals(40 + 30 + 60 - 20, b.ns(Category.MLTRACE), "a pause during the recording is the pause's");
+    assertEquals(20, b.ns(Category.GC));
+    assertEquals(300 - 40, b.ns(Category.DATA), "the fetch's op is data, as ever; its recording is not");
+    assertEquals(200, b.ns(Category.GEMM));
+    assertEquals(0, b.ns(Category.OTHER_COMPUTE));
+    assertEquals(1000 - 300 - 200 - 30 - 60, b.ns(Category.FRAMEWORK));
+    assertEquals(1000, b.total());
+  }
+
+  /** The span as read from a record whose hook spent {@code ns} after its end. */
+  private static Span recorded(Span s, long ns) {
+    long header = Slots.withRecording(Slots.header(s.kind()), ns);
+    assertEquals(ns, Slots.recordingNs(header));
+    return new Span(header, s.name(), 1, s.startNs(), s.endNs(), s.spanId(), s.parentId(), 0, 0, new long[0][], null);
+  }
+
+  @Test
   void anEstimateLargerThanItsSpanNeverTakesTimeFromAnotherCategory() {
     List<Span> spans = new ArrayList<>();
     Span phase = span(Kind.PHASE, "forward", 0, 1000, STEP, 900, 0, 400, 900, 0, 400);

@@ -27,6 +27,7 @@ final class LayerAdvice {
     if (tr == null) {
       return;
     }
+    long end = Recorder.endOfRecordedSpan(tr);
     String name = "block";
     long[] in = null;
     long[] out = null;
@@ -49,6 +50,6 @@ final class LayerAdvice {
     } catch (Throwable ignored) {
       // Shapes are optional; the span is still closed below.
     }
-    Recorder.exitLayer(tr, name, in, out);
+    Recorder.exitLayer(tr, name, in, out, end);
   }
 }

@@ -29,6 +29,7 @@ final class LayerActivateAdvice {
     if (tr == null) {
       return;
     }
+    long end = Recorder.endOfRecordedSpan(tr);
     String name = "layer";
     long[] in = null;
     long[] out = null;
@@ -41,6 +42,6 @@ final class LayerActivateAdvice {
     } catch (Throwable ignored) {
       // Names and shapes are optional; the span is still closed below.
     }
-    Recorder.exitSpan(tr, Kind.LAYER, name, in, out, null);
+    Recorder.exitSpan(tr, Kind.LAYER, name, in, out, null, end);
   }
 }

@@ -30,6 +30,7 @@ final class LayerBackpropAdvice {
     if (tr == null) {
       return;
     }
+    long end = Recorder.endOfRecordedSpan(tr);
     String name = "layer.backprop";
     long[] in = null;
     long[] out = null;
@@ -42,6 +43,6 @@ final class LayerBackpropAdvice {
       // Names and shapes are optional; the span is still closed below.
     }
     // An output layer gets no gradient in (it starts from its labels): its one shape is the gradient out.
-    Recorder.exitSpan(tr, Kind.LAYER, name, in == null ? out : in, in == null ? null : out, null);
+    Recorder.exitSpan(tr, Kind.LAYER, name, in == null ? out : in, in == null ? null : out, null, end);
   }
 }
