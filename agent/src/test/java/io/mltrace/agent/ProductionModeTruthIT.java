@@ -73,7 +73,8 @@ class ProductionModeTruthIT {
    * one, and over 3 runs of the 12 jobs (300 steps) the counted steps' framework read 1.9 points above the detailed
    * steps' on average (31 of 36 above; 11 of 36 job runs over 3 points in some category). Why was not found (the
    * counted steps right after a detailed one were no slower than the others in a run with one in four). One in four,
-   * 600 steps: 1.1 points below on average (the detailed steps' own recording is framework time).
+   * 600 steps: 1.1 points below on average while the detailed steps' own recording was framework time (it is
+   * {@code mltrace} now).
    */
   static final int DETAILED_EVERY = 4;
   static final String DETAILED_RUN = "detailed";
