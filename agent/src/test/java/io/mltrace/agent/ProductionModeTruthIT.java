@@ -29,8 +29,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * detailed), so that the two kinds of step run in one JVM and can be compared. Why in one JVM: two JVMs of the same
  * job and mode on this machine differ by up to 13 points in a category's share of the step (the job's own ops run up
  * to 30 % faster in one JVM than in another), which would drown the 3 points asked of the accounting. Why the timed
- * steps are the truth, not the detailed ones: a detailed step's framework time includes its own recording (in
- * production, rare and so run cold). On the DJL MLP,
+ * steps are the truth, not the detailed ones: a detailed step's time includes its own recording (billed to
+ * {@code mltrace}, but for the ops' entry hooks, which stay in framework; in production, rare and so run cold). On
+ * the DJL MLP,
  * CNN and LSTM fed by DJL's {@code DataIterable}, by a dataset's own iterable and by a hand-written loop, and on the
  * DL4J MLP fed by an iterator, by DL4J's async prefetch and by the user's own loop calling {@code fit(DataSet)}.
  * Every batch's loading costs a known sleep and a known stretch of CPU work, which the job measures itself.
