@@ -54,10 +54,11 @@ final class LockstepExperiment implements Experiment {
         results.get(mode).add(r);
         loads.get(mode).add(load);
         System.err.printf(Locale.ROOT, "%s %s pair %d (load %.2f): median step A %.3f ms, B %.3f ms; per-step "
-            + "ratio median %.4f (halves %.4f, %.4f); total ratio %.4f; CPU A %.2f s, B %.2f s, ratio %.4f%n",
+            + "ratio median %.4f (halves %.4f, %.4f); total ratio %.4f; CPU A %.2f s, B %.2f s, ratio %.4f; "
+            + "training thread CPU ratio %.4f%n",
             job.cliName, mode, i, load, r.a.medianStepNs() / 1e6, r.b.medianStepNs() / 1e6, r.medianStepRatio(),
             r.medianStepRatio(0, steps / 2), r.medianStepRatio(steps / 2, steps), r.totalRatio(),
-            r.a.cpuNs / 1e9, r.b.cpuNs / 1e9, r.cpuRatio());
+            r.a.cpuNs / 1e9, r.b.cpuNs / 1e9, r.cpuRatio(), r.trainingCpuRatio());
         printDetails("A", r.a);
         printDetails("B", r.b);
       }
@@ -72,6 +73,17 @@ final class LockstepExperiment implements Experiment {
       Stats.Spread ratio = Stats.Spread.of(ratios);
       Stats.Spread cpu = Stats.Spread.of(cpuRatios);
       Stats.Spread load = Stats.Spread.of(loads.get(mode));
+      List<Double> trainingCpu = new ArrayList<>();
+      for (LockstepPair.Result r : results.get(mode)) {
+        if (!Double.isNaN(r.trainingCpuRatio())) {
+          trainingCpu.add(r.trainingCpuRatio());
+        }
+      }
+      if (!trainingCpu.isEmpty()) {
+        Stats.Spread t = Stats.Spread.of(trainingCpu);
+        System.err.printf(Locale.ROOT, "%s %s: training thread CPU ratio median %.4f (%.4f-%.4f) over %d pairs%n",
+            job.cliName, mode, t.median(), t.min(), t.max(), trainingCpu.size());
+      }
       Comparison shown = catalogue.of(job, mode, 0);
       table.row("| %s | %s | %s | %s | %d | %.4fx | %.4f | %.4f | %s | %.3f (%.3f–%.3f) | %.2f–%.2f |", job.cliName,
           mode, shown.a().shown(), shown.b().shown(), options.pairs(), ratio.median(), ratio.min(), ratio.max(),
