@@ -93,13 +93,14 @@ public class DjlAdviceBenchmark {
     Recorder.exitOp(tr, Kind.OP_OTHER, "relu", 0, 0, a, null, null);
   }
 
-  /** {@code LayerAdvice}: the block's class name, and input and output shapes only when recording. */
+  /** {@code LayerAdvice}: its end read first when recording, the block's class name, and shapes only when recording. */
   @Benchmark
   public void layer() {
     ThreadRecorder tr = Recorder.enterSpan();
     if (tr == null) {
       return;
     }
+    long end = Recorder.endOfRecordedSpan(tr);
     String name = input.getClass().getSimpleName();
     long[] in = null;
     long[] out = null;
@@ -107,6 +108,6 @@ public class DjlAdviceBenchmark {
       in = input.getShape();
       out = weight.getShape();
     }
-    Recorder.exitLayer(tr, name, in, out);
+    Recorder.exitLayer(tr, name, in, out, end);
   }
 }
