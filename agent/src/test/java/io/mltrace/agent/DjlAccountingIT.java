@@ -79,17 +79,20 @@ class DjlAccountingIT {
     // Step 1's first fetch also loads and initialises classes (jit_safepoint ranks above data): it is checked
     // for the sleep only, pauses included (a JVM pause over the sleep is the pause's, by the same rule: once in a
     // suite run, step 1 read data 38.5 ms of the 40 ms sleep beside 17.7 ms of safepoints and 8.2 ms of GC).
-    assertTrue(ns(step(1), "data") + ns(step(1), "gc") + ns(step(1), "jit_safepoint") >= SLEEP_MS * 1_000_000L,
+    assertTrue(ns(step(1), "data") + ns(step(1), "gc") + ns(step(1), "jit_safepoint") + ns(step(1), "mltrace")
+        >= SLEEP_MS * 1_000_000L,
         step(1).toString());
     // JVM pauses rank above data (a GC or a safepoint during a fetch is gc or jit_safepoint, by the documented
-    // rule), so the fetch is data plus whatever pause overlapped it; never more than the fetch (+5 %).
+    // rule), and so does the agent's own recording of the ops inside the fetch (DJL's batchify: mltrace), so the
+    // fetch is data plus whatever of those overlapped it; never more than the fetch (+5 %). (Once, in a run of this
+    // class, detailed step 2 read 4.6 ms of mltrace, the recording still interpreted, beside a 45 ms fetch.)
     for (int n = 2; n <= STEPS; n++) {
       long truth = fetchNs.get(n);
       long data = ns(step(n), "data");
-      long pauses = ns(step(n), "gc") + ns(step(n), "jit_safepoint");
+      long pauses = ns(step(n), "gc") + ns(step(n), "jit_safepoint") + ns(step(n), "mltrace");
       assertTrue(truth >= SLEEP_MS * 1_000_000L, "the loader slept");
       assertTrue(data <= 1.05 * truth && data + pauses >= 0.95 * truth, "step " + n + ": data " + data
-          + " (+ pauses " + pauses + ") vs fetch " + truth + ": " + step(n));
+          + " (+ pauses and recording " + pauses + ") vs fetch " + truth + ": " + step(n));
     }
   }
 

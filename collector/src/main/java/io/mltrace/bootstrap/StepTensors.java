@@ -30,7 +30,15 @@ final class StepTensors {
   /** Holders told apart per step; the tensors of any further holder are summed under index {@link #MAX_HOLDERS}. */
   static final int MAX_HOLDERS = 8;
 
-  private final TensorTable table = new TensorTable(256, MAX_SLOTS);
+  private TensorTable table = new TensorTable(256, MAX_SLOTS);
+  /**
+   * The step before's survivors, kept one step more for their sizes only: a tensor closed soon after its step (DJL
+   * closes a batch's arrays after the step that used them) is then closed without a native call to read its size
+   * ({@link TensorLife#closedWithKnownSize}). No flow or level reads it.
+   */
+  private TensorTable stepBefore = new TensorTable(256, MAX_SLOTS);
+  /** Whether the last {@link #closedReturningBytes} found its tensor among {@link #stepBefore}'s. */
+  private boolean removedFromStepBefore;
   /** Index 0 unused (tag 0: no holder); 1..MAX_HOLDERS - 1 one holder each; MAX_HOLDERS the others. */
   private final Object[] holders = new Object[MAX_HOLDERS + 1];
   private final long[] holderAliveBytes = new long[MAX_HOLDERS + 1];
@@ -111,17 +119,45 @@ final class StepTensors {
   }
 
   void closed(Object tensor, int key) {
-    if (table.size() == 0) {
-      return;
-    }
-    long bytes = table.remove(key, tensor);
-    if (bytes >= 0 && holdersSeen > 0) {
-      int h = table.removedTag();
-      if (h > 0) {
-        holderAliveBytes[h] -= bytes;
-        holderAlive[h]--;
+    closedReturningBytes(tensor, key);
+  }
+
+  /**
+   * As {@link #closed}; the bytes the tensor was created with, or -1 when neither this step nor the step before
+   * created it (or followed it). {@link #removedFromStepBefore} then tells which step did.
+   */
+  long closedReturningBytes(Object tensor, int key) {
+    removedFromStepBefore = false;
+    long bytes = table.size() == 0 ? -1 : table.remove(key, tensor);
+    if (bytes >= 0) {
+      if (holdersSeen > 0) {
+        int h = table.removedTag();
+        if (h > 0) {
+          holderAliveBytes[h] -= bytes;
+          holderAlive[h]--;
+        }
       }
+      return bytes;
     }
+    bytes = stepBefore.size() == 0 ? -1 : stepBefore.remove(key, tensor);
+    removedFromStepBefore = bytes >= 0;
+    return bytes;
+  }
+
+  /** True when the last {@link #closedReturningBytes} that found its tensor found it among the step before's. */
+  boolean removedFromStepBefore() {
+    return removedFromStepBefore;
+  }
+
+  /**
+   * The step's flows are written: its survivors become the step before's (those of the step before are forgotten),
+   * and the table is empty for the next step.
+   */
+  void endStep() {
+    TensorTable emptied = stepBefore;
+    emptied.clear();
+    stepBefore = table;
+    table = emptied;
   }
 
   /**
@@ -160,11 +196,12 @@ final class StepTensors {
 
   /** Tensors not followed since the thread began because its table was full. */
   long overflowed() {
-    return table.overflowed();
+    return table.overflowed() + stepBefore.overflowed();
   }
 
   void abandon() {
     table.clear();
+    stepBefore.clear();
     clearHolders();
     createdBytes = 0;
     overflowBytes = 0;

@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Cost in a counted step: two counter adds, the thread's recorder, one identity hash and a probe of the step's
  * table, and on close one read of a bit filter that says whether the tensor may be an outliving one (only then a
- * lock). Bounds: {@link StepTensors#MAX_SLOTS} per thread and step, {@link #OUTLIVING_MAX_SLOTS} outliving tensors,
+ * lock). Bounds: {@link StepTensors#MAX_SLOTS} per thread and step (twice: the step before's survivors are kept one
+ * step more, for their sizes), {@link #OUTLIVING_MAX_SLOTS} outliving tensors,
  * {@link #COLLECTABLE_MAX_SLOTS} collectable ones; what does not fit is counted ({@link #overflowed()}).
  */
 public final class TensorLife {
@@ -151,6 +152,36 @@ public final class TensorLife {
     LIVE_BYTES.add(-bytes);
     LIVE.decrement();
     closedInStep(tensor);
+  }
+
+  /**
+   * A tensor counted by {@link #created} was closed, and the calling thread's open step or the step before it created
+   * it: counts it closed with the bytes its creation counted, as {@link #closed} would, and returns true. False, with
+   * nothing counted, when neither knows it (created earlier, on another thread, or not followed): the hook then reads
+   * its size and calls {@link #closed}. Most tensors die in the step that made them or right after it (DJL closes a
+   * batch's arrays after the step), and reading a tensor's size is a native call (DJL: about 0.3 us, which every
+   * tensor paid twice before this, at its creation and at its close).
+   */
+  public static boolean closedWithKnownSize(Object tensor) {
+    ThreadRecorder tr = Recorder.current();
+    if (tr == null || !tr.inStep()) {
+      return false;
+    }
+    int key = TensorTable.key(tensor);
+    StepTensors step = tr.tensors();
+    long bytes = step.closedReturningBytes(tensor, key);
+    if (bytes < 0) {
+      return false;
+    }
+    LIVE_BYTES.add(-bytes);
+    LIVE.decrement();
+    // A survivor of the step before may have joined the outliving tensors (its site was taken); this step's may not.
+    if (step.removedFromStepBefore() && mayBeOutliving(key)) {
+      synchronized (OUTLIVING_LOCK) {
+        OUTLIVING.remove(key, tensor);
+      }
+    }
+    return true;
   }
 
   /**
@@ -346,7 +377,7 @@ public final class TensorLife {
       writeSnapshot(tr, now);
       follow(step.table(), tr.threadId());
     }
-    step.table().clear();
+    step.endStep();
   }
 
   /** The step's survivors that carry a reference (their site was taken) join the outliving tensors. */

@@ -140,6 +140,61 @@ class TensorLifeTest {
     assertEquals(0, memory.get(MemorySlots.STEP_ARRAYS_ALIVE_BYTES), "kept was created in the step before");
   }
 
+  @Test
+  void aTensorClosedInItsStepOrTheNextIsClosedWithItsCreationBytesAndNoOtherIs() {
+    Object parameter = new Object();
+    TensorLife.created(parameter, 4000);
+    TensorLife.labelHoldersWith(h -> ((Holder) h).name);
+    open(false);
+    assertFalse(TensorLife.closedWithKnownSize(parameter), "created before any step: the hook must read its size");
+    Object temp = new Object();
+    Object batch = new Object();
+    Object kept = new Object();
+    TensorLife.created(temp, 30, holder("model"));
+    TensorLife.created(batch, 70, holder("model"));
+    TensorLife.created(kept, 500);
+    assertEquals(4600, TensorLife.liveBytes());
+    assertTrue(TensorLife.closedWithKnownSize(temp));
+    assertFalse(TensorLife.closedWithKnownSize(temp), "a second close frees nothing");
+    assertEquals(4570, TensorLife.liveBytes());
+    assertEquals(3, TensorLife.live());
+    close();
+    assertEquals(4570, memory.get(MemorySlots.ARRAYS_LIVE_BYTES));
+    assertEquals(600, memory.get(MemorySlots.ARRAYS_CREATED_BYTES));
+    assertEquals(570, memory.get(MemorySlots.STEP_ARRAYS_ALIVE_BYTES), "temp left the step's survivors");
+    assertEquals(2, memory.get(MemorySlots.STEP_ARRAYS_ALIVE));
+    assertArrayEquals(new long[] {70, 1}, holders.get("model"), "temp left its holder's survivors too");
+
+    open(false);
+    assertTrue(TensorLife.closedWithKnownSize(batch), "created in the step before: its size is still known");
+    assertEquals(4500, TensorLife.liveBytes());
+    close();
+    assertEquals(4500, memory.get(MemorySlots.ARRAYS_LIVE_BYTES));
+    assertEquals(0, memory.get(MemorySlots.STEP_ARRAYS_ALIVE_BYTES), "the step before's tensors are not this step's");
+
+    open(false);
+    assertFalse(TensorLife.closedWithKnownSize(kept), "two steps ago: forgotten, the hook reads its size");
+    TensorLife.closed(kept, 500);
+    close();
+    assertEquals(4000, memory.get(MemorySlots.ARRAYS_LIVE_BYTES));
+    assertFalse(TensorLife.closedWithKnownSize(parameter), "no step open");
+    assertEquals(4000, TensorLife.liveBytes());
+  }
+
+  @Test
+  void aSurvivorWhoseSiteWasTakenLeavesTheOutlivingTensorsWhenClosedWithItsKnownSize() {
+    open(true); // a detailed step takes the sites of its survivors (captureSitesInSampledSteps)
+    Object leaked = new Object();
+    TensorLife.created(leaked, 8192);
+    close();
+    assertEquals(1, TensorLife.outliving(), "followed from its step's end");
+    open(false);
+    assertTrue(TensorLife.closedWithKnownSize(leaked));
+    assertEquals(0, TensorLife.outliving(), "closed: no longer a leak suspect");
+    assertEquals(0, TensorLife.liveBytes());
+    close();
+  }
+
   /** A stand-in for a framework's holder (a DJL {@code NDManager}): told apart by identity, labelled by name. */
   private static final class Holder {
     final String name;

@@ -9,7 +9,8 @@ import net.bytebuddy.asm.Advice;
 
 /**
  * {@code PtNDArray.close()}: the tensor is freed, unless it was already (a second close frees nothing). Read on
- * entry, while its handle and type are still there; its elements counted as at its creation
+ * entry, while its handle and type are still there. A tensor created in the thread's open step or the one before is
+ * closed with the bytes its creation counted (no native call); any other has its elements counted as at its creation
  * ({@link ArrayCreatedAdvice}), so that both read the same size.
  */
 final class ArrayClosedAdvice {
@@ -21,7 +22,7 @@ final class ArrayClosedAdvice {
       return;
     }
     NDArray a = (NDArray) array;
-    if (a.getDataType() != ai.djl.ndarray.types.DataType.STRING) {
+    if (a.getDataType() != ai.djl.ndarray.types.DataType.STRING && !TensorLife.closedWithKnownSize(array)) {
       long elements = TensorLife.elements(array, ((NativeResource<?>) array).getHandle());
       if (elements < 0) {
         elements = a.getShape().size();
