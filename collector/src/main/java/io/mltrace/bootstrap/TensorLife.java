@@ -94,13 +94,17 @@ public final class TensorLife {
    * them.
    */
   public static void created(Object tensor, long bytes, Object holder) {
-    LIVE_BYTES.add(bytes);
-    LIVE.increment();
     if (!active) {
       activate();
     }
     ThreadRecorder tr = Recorder.current();
-    if (tr != null && tr.inStep()) {
+    if (tr == null) {
+      LIVE_BYTES.add(bytes);
+      LIVE.increment();
+      return;
+    }
+    tr.countLiveTensors(bytes, 1);
+    if (tr.inStep()) {
       tr.tensors().created(tensor, TensorTable.key(tensor), bytes, holder);
     }
   }
@@ -149,8 +153,13 @@ public final class TensorLife {
 
   /** A tensor counted by {@link #created} was closed (its memory freed); {@code bytes} as when created. */
   public static void closed(Object tensor, long bytes) {
-    LIVE_BYTES.add(-bytes);
-    LIVE.decrement();
+    ThreadRecorder tr = Recorder.current();
+    if (tr != null) {
+      tr.countLiveTensors(-bytes, -1);
+    } else {
+      LIVE_BYTES.add(-bytes);
+      LIVE.decrement();
+    }
     closedInStep(tensor);
   }
 
@@ -173,8 +182,7 @@ public final class TensorLife {
     if (bytes < 0) {
       return false;
     }
-    LIVE_BYTES.add(-bytes);
-    LIVE.decrement();
+    tr.countLiveTensors(-bytes, -1);
     // A survivor of the step before may have joined the outliving tensors (its site was taken); this step's may not.
     if (step.removedFromStepBefore() && mayBeOutliving(key)) {
       synchronized (OUTLIVING_LOCK) {
@@ -261,14 +269,33 @@ public final class TensorLife {
 
   // ---- readings -------------------------------------------------------------------------------------------------
 
-  /** Bytes of the live tensors (created since the agent started and not yet freed). */
+  /**
+   * Bytes of the live tensors (created since the agent started and not yet freed): the process-wide count (tensors
+   * created or closed while recording was off, collected ones) plus each recording thread's own share
+   * ({@link ThreadRecorder#countLiveTensors}), which another thread reads at most a moment late.
+   */
   public static long liveBytes() {
-    return Math.max(0, LIVE_BYTES.sum());
+    long n = LIVE_BYTES.sum();
+    for (ThreadRecorder tr : ThreadRegistry.threads()) {
+      n += tr.liveTensorBytes();
+    }
+    return Math.max(0, n);
   }
 
-  /** Count of the live tensors. */
+  /** Count of the live tensors, as {@link #liveBytes}. */
   public static long live() {
-    return Math.max(0, LIVE.sum());
+    long n = LIVE.sum();
+    for (ThreadRecorder tr : ThreadRegistry.threads()) {
+      n += tr.liveTensors();
+    }
+    return Math.max(0, n);
+  }
+
+  /** A thread's recorder is forgotten (the thread ended): its share of the live tensors joins the process-wide one. */
+  static void keepLiveShareOf(ThreadRecorder tr) {
+    LIVE_BYTES.add(tr.liveTensorBytes());
+    LIVE.add(tr.liveTensors());
+    tr.countLiveTensors(-tr.liveTensorBytes(), -tr.liveTensors());
   }
 
   /** Tensors not followed because a bound was reached (steps' tables, outliving, collectable), in all. */
@@ -307,6 +334,9 @@ public final class TensorLife {
     }
     LIVE_BYTES.reset();
     LIVE.reset();
+    for (ThreadRecorder tr : ThreadRegistry.threads()) {
+      tr.countLiveTensors(-tr.liveTensorBytes(), -tr.liveTensors());
+    }
   }
 
   // ---- the step (the owning thread, from ThreadRecorder) ------------------------------------------------------------

@@ -52,6 +52,15 @@ public final class ThreadRecorder {
   /** Open inference roots ({@link Recorder#enterRoot}); while any is open no step opens on this thread. */
   private int rootDepth;
 
+  /**
+   * This thread's share of {@link TensorLife}'s live level: the bytes and count of the tensors counted live here
+   * (created here, minus those closed here, whichever thread created them). Plain fields, written by this thread
+   * only and summed by the level's readers: a {@code LongAdder} per tensor event cost 4 CAS through a VarHandle,
+   * slow in C1's code, which is what a job's first thousands of steps run (issue 22).
+   */
+  private long liveTensorBytes;
+  private long liveTensors;
+
   private final OpPath ops;
   private final ProfiledStep profile = new ProfiledStep();
   /** The tensors this thread created in its open step ({@link TensorLife}). */
@@ -98,6 +107,25 @@ public final class ThreadRecorder {
   /** Hands every published record to the visitor, oldest first, and frees their slots. Returns the count. */
   public int drain(RecordVisitor visitor) {
     return ring.drain(this, visitor);
+  }
+
+  /** This thread's share of the live tensors' bytes ({@link #countLiveTensors}); any thread, a moment late. */
+  long liveTensorBytes() {
+    return liveTensorBytes;
+  }
+
+  /** This thread's share of the live tensors' count; any thread, a moment late. */
+  long liveTensors() {
+    return liveTensors;
+  }
+
+  /**
+   * Adds to this thread's share of the live tensors. The owning thread only, or the collector once the thread has
+   * ended ({@link TensorLife#keepLiveShareOf}), or a test's reset.
+   */
+  void countLiveTensors(long bytes, long count) {
+    liveTensorBytes += bytes;
+    liveTensors += count;
   }
 
   // ---- producer: the step ------------------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ public final class ThreadRegistry {
   /** Forgets a thread that has ended and been drained. Collector thread. */
   public static void forget(ThreadRecorder tr) {
     THREADS.remove(tr);
+    TensorLife.keepLiveShareOf(tr); // after the removal: a reading meanwhile misses it, never counts it twice
     if (lastLoopRecorder == tr) {
       lastLoopRecorder = null; // its ring (1.3 MB by default) is not kept alive by the cache
     }

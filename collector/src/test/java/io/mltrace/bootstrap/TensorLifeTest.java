@@ -182,6 +182,38 @@ class TensorLifeTest {
   }
 
   @Test
+  @SuppressWarnings("deprecation") // Thread.getId(), as the registry uses on JDK 17
+  void theLevelSumsEveryThreadsShareAndAnEndedThreadsShareStaysInIt() throws Exception {
+    Object made = new Object();
+    Object kept = new Object();
+    Thread loader = new Thread(() -> {
+      TensorLife.created(made, 300);
+      TensorLife.created(kept, 200);
+    }, "loader");
+    loader.start();
+    loader.join();
+    assertEquals(500, TensorLife.liveBytes());
+    TensorLife.closed(made, 300); // here: this thread's share goes below zero, the sum stays right
+    assertEquals(200, TensorLife.liveBytes());
+    assertEquals(1, TensorLife.live());
+    ThreadRecorder ended = ThreadRegistry.threads().stream().filter(t -> t.threadId() == loader.getId())
+        .findFirst().orElseThrow();
+    ThreadRegistry.forget(ended);
+    assertFalse(ThreadRegistry.threads().contains(ended));
+    assertEquals(200, TensorLife.liveBytes(), "the ended thread's share stays in the level");
+    assertEquals(1, TensorLife.live());
+    TensorLife.closed(kept, 200);
+    assertEquals(0, TensorLife.liveBytes());
+    assertEquals(0, TensorLife.live());
+    Recorder.setEnabled(false); // recording off: the hooks still count, process-wide
+    TensorLife.created(made, 64);
+    assertEquals(64, TensorLife.liveBytes());
+    Recorder.setEnabled(true);
+    TensorLife.closed(made, 64);
+    assertEquals(0, TensorLife.liveBytes());
+  }
+
+  @Test
   void aSurvivorWhoseSiteWasTakenLeavesTheOutlivingTensorsWhenClosedWithItsKnownSize() {
     open(true); // a detailed step takes the sites of its survivors (captureSitesInSampledSteps)
     Object leaked = new Object();
