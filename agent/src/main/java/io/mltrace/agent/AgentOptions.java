@@ -59,6 +59,7 @@ final class AgentOptions {
   static final String WEAVE_CACHE = "weave_cache";
   static final String WEAVE_CACHE_DIR = "weave_cache_dir";
   static final String MEMORY = "memory";
+  static final String WARM_UP = "warm_up";
 
   /** Every valid key with its default, in the order the usage text lists them. */
   private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
@@ -102,6 +103,7 @@ final class AgentOptions {
     DEFAULTS.put(STARTUP_LOG, "false");
     DEFAULTS.put(WEAVE_CACHE, "on");
     DEFAULTS.put(WEAVE_CACHE_DIR, "");
+    DEFAULTS.put(WARM_UP, "on");
   }
 
   /** Options a running agent can change (a second attach); the others are fixed when the agent starts. */
@@ -184,6 +186,9 @@ final class AgentOptions {
     }
     if (!ON_OFF.contains(values.get(WEAVE_CACHE))) {
       reject(WEAVE_CACHE, "must be on or off");
+    }
+    if (!ON_OFF.contains(values.get(WARM_UP))) {
+      reject(WARM_UP, "must be on or off");
     }
     if (!isPath(values.get(WEAVE_CACHE_DIR))) {
       reject(WEAVE_CACHE_DIR, "must name a folder");
@@ -507,6 +512,14 @@ final class AgentOptions {
   /** Whether a JVM at launch answers classes from the weaving cache and keeps what Byte Buddy wove there. */
   boolean weaveCache() {
     return values.get(WEAVE_CACHE).equals("on");
+  }
+
+  /**
+   * Whether the step boundary is compiled beside the first steps ({@code HotPathWarmUp}: a thread of its own runs
+   * it a few thousand times from the first step's end), so that the training thread does not run it interpreted.
+   */
+  boolean warmUp() {
+    return values.get(WARM_UP).equals("on");
   }
 
   /** The weaving cache's folder; null: {@code $XDG_CACHE_HOME/mltrace/woven}, else {@code ~/.cache/mltrace/woven}. */

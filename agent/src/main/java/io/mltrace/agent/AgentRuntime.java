@@ -17,6 +17,7 @@ import io.mltrace.agent.instrument.FrameworkInstrumentation;
 import io.mltrace.agent.instrument.Installer;
 import io.mltrace.agent.memory.HeapAllocation;
 import io.mltrace.bootstrap.HotPathCalibration;
+import io.mltrace.bootstrap.HotPathWarmUp;
 import io.mltrace.bootstrap.MemoryGauges;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.Sampling;
@@ -202,6 +203,7 @@ public final class AgentRuntime {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         StartupLog.mark("shutdown hook entered");
+        HotPathWarmUp.stop();
         Collector collector = collectorStart.await();
         if (collector == null) {
           return; // its build failed (and said so) or never finished: nothing to write
@@ -241,6 +243,7 @@ public final class AgentRuntime {
     if (jvm != null && attached) {
       StartupLog.mark(jvm.awaitRecording(JFR_RECORDING_WAIT_MILLIS) ? "JFR recording" : "JFR not recording yet");
     }
+    HotPathWarmUp.enable(options.warmUp());
     collectorStart.enableRecording();
     RetransformTimer timer = new RetransformTimer(attached ? ATTACH_BATCH_REST_MILLIS : 0);
     if (prepared != null) {

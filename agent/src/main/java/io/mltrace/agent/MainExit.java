@@ -1,5 +1,6 @@
 package io.mltrace.agent;
 
+import io.mltrace.bootstrap.HotPathWarmUp;
 import io.mltrace.collector.Collector;
 import io.mltrace.jfr.JfrSource;
 import java.util.function.Supplier;
@@ -53,6 +54,7 @@ final class MainExit {
    * sinks (the JFR events of {@code jfr=}) while the recordings still run.
    */
   static void drainTheRest(Collector collector, JfrSource jvm) {
+    HotPathWarmUp.stop(); // its CPU would slow the exit's own work
     if (jvm != null) {
       StartupLog.mark("JVM events " + (jvm.finish() ? "read from a dump" : "left to the ending stream"));
     }

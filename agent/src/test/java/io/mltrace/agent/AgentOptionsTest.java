@@ -1,6 +1,7 @@
 package io.mltrace.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Paths;
@@ -45,6 +46,18 @@ class AgentOptionsTest {
     assertEquals(10, o.reportIntervalSeconds());
     assertEquals(100, o.sampleEvery());
     assertEquals("steps", o.console());
+  }
+
+  @Test
+  void theStepBoundaryWarmUpIsOnByDefaultAndTakesOnOrOff() {
+    assertTrue(AgentOptions.parse(null, Map.of(), Map.of()).warmUp());
+    AgentOptions o = AgentOptions.parse("warm_up=off", Map.of(), Map.of());
+    assertTrue(o.problems().isEmpty());
+    assertFalse(o.warmUp());
+    o = AgentOptions.parse("warm_up=later", Map.of(), Map.of());
+    assertEquals(1, o.problems().size(), o.problems().toString());
+    assertTrue(o.problems().get(0).contains("warm_up"), o.problems().get(0));
+    assertTrue(o.warmUp(), "a bad value falls back to the default");
   }
 
   @Test

@@ -47,6 +47,11 @@ public final class ThreadRecorder {
   private boolean traceContextRead;
   /** True once this thread ran a training loop (or closed a step): its loop parts may open steps. */
   private boolean loopThread;
+  /**
+   * A recorder no collector sees ({@link HotPathWarmUp}): it reads no application state (trace context, memory
+   * gauges, which may read the calling thread's framework state) and captures no creation sites (process-wide).
+   */
+  private boolean privateRecorder;
   /** Open spans that end a step ({@link Recorder#enterStepEnd}); only the outermost one ends it. */
   private int stepEnders;
   /** Open inference roots ({@link Recorder#enterRoot}); while any is open no step opens on this thread. */
@@ -140,7 +145,7 @@ public final class ThreadRecorder {
   }
 
   void openStep(long now, boolean detailed) {
-    if (!traceContextRead) {
+    if (!traceContextRead && !privateRecorder) {
       readTraceContext(now);
     }
     stepSpanId = spans.nextId();
@@ -151,7 +156,12 @@ public final class ThreadRecorder {
     Arrays.fill(stepMemory, 0);
     stepMemoryMask = 0;
     heapAllocatedAtOpen = MemoryGauges.threadAllocatedBytes();
-    tensors.open(TensorLife.capturesSites(detailed, now), TensorLife.splitsByHolder());
+    tensors.open(!privateRecorder && TensorLife.capturesSites(detailed, now), TensorLife.splitsByHolder());
+  }
+
+  /** Makes this a recorder that no collector sees ({@link #privateRecorder}); before its first step. */
+  void privateRecorder() {
+    privateRecorder = true;
   }
 
   /**
@@ -225,6 +235,9 @@ public final class ThreadRecorder {
     stepSpanId = 0;
     ops.endStep(true);
     loopThread = true;
+    if (!privateRecorder) {
+      HotPathWarmUp.startOnce(); // a training thread has closed a step: compile the boundary beside it from now on
+    }
     return System.nanoTime();
   }
 
@@ -262,7 +275,7 @@ public final class ThreadRecorder {
       return;
     }
     long[] r = ring.slots();
-    long mask = MemoryGauges.read(r, base + Slots.DIMS) | stepMemoryMask;
+    long mask = (privateRecorder ? 0 : MemoryGauges.read(r, base + Slots.DIMS)) | stepMemoryMask;
     for (int i = 0; i < MemorySlots.COUNT; i++) {
       if ((stepMemoryMask & (1L << i)) != 0) {
         r[base + Slots.DIMS + i] = stepMemory[i];
