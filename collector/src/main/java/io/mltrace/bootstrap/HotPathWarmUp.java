@@ -1,17 +1,17 @@
 package io.mltrace.bootstrap;
 
 /**
- * Runs the step boundary's code (the step's close and the next step's open, with a step's tensors, memory record,
- * holders and op counts) on a thread of its own, on a private recorder that no collector sees, so that the JIT
+ * Runs the code a training thread runs once a step (the backward pass's estimate, the step's close and the next
+ * step's open, with a step's tensors, memory record, holders and op counts) on a thread of its own, on a private recorder that no collector sees, so that the JIT
  * compiles it before the training thread has run it often enough to compile it itself.
  *
  * <p>Why (issue 22): the agent's work on a training thread costs about 1 % of a step once compiled, but 7-10 % of each
  * of a DJL job's first 3000 steps; async-profiler on the lockstep harness put nearly all of the difference in the
  * agent's own frames, interpreted or in C1. Code run dozens of times a step (the op and tensor hooks) is compiled
- * within the job's first steps; the step's close runs once a step, so the training thread alone brings it to C1
+ * within the job's first steps; the step's close and the backward pass's exit run once a step, so the training thread alone brings it to C1
  * only after about 1,400 steps and to C2 (5,000 calls) never within the first 3000. Here it runs 20,000 times in a
- * fraction of a second: C1 about 0.1 s after the first step, C2 about 1.2 s after. Only the boundary: a warm-up of
- * the op paths too (tried) queued so many compiles in front of the job's own that the job lost what it gained.
+ * fraction of a second: C1 about 0.1 s after the first step, C2 about 1 s after. Only that: a warm-up of the op
+ * paths too (tried) queued so many compiles in front of the job's own that the job lost what it gained.
  *
  * <p>What it never touches: the process-wide levels and tables ({@link TensorLife}'s live tensors, the outliving
  * tensors), the step counter, the sampling policy's state, the GPU correlation, the engine profiler, the memory
@@ -86,12 +86,14 @@ public final class HotPathWarmUp {
   }
 
   /**
-   * The step boundary only (the step's close and the next step's open, with a step's tensors and one op so that
-   * its records are written): the per-op paths run dozens of times a step and the job compiles them itself within
-   * its first steps; the boundary runs once a step and would stay interpreted or in C1 for thousands.
+   * What runs once a step (a backward pass after a forward GEMM, the step's close and the next step's open, with a
+   * step's tensors, so that every record of a counted step is written), with as few ops as that takes: the per-op
+   * paths run dozens of times a step and the job compiles them itself within its first steps.
    */
   private static final class Synthetic {
     private static final ThreadRecorder.RecordVisitor DISCARD = (source, slots, base, name) -> { };
+    private static final long[] INPUT = {64, 784};
+    private static final long[] WEIGHT = {128, 784};
 
     private final ThreadRecorder tr = new ThreadRecorder(Thread.currentThread(), 0xffffe, 1024);
     private final Object[] tensors = new Object[4];
@@ -115,10 +117,17 @@ public final class HotPathWarmUp {
         tr.tensors().created(tensors[t], TensorTable.key(tensors[t]), 4096, holder);
         tr.tensors().created(tensors[t + 1], TensorTable.key(tensors[t + 1]), 4096, holder);
         tr.tensors().closed(tensors[t + 1], TensorTable.key(tensors[t + 1]));
-        tr.push(System.nanoTime());
+        tr.push(System.nanoTime()); // the forward pass: one GEMM, whose FLOPs the backward pass then estimates from
         ThreadRecorder op = Recorder.enterOp(tr);
         Recorder.markOpEnd(op);
-        Recorder.exitOp(op, Kind.OP_OTHER, "relu", 0, 0, null, null, null);
+        Recorder.exitGemm(op, "linear", GemmShapes.LINEAR, INPUT, WEIGHT);
+        Recorder.exitSpan(tr, Kind.PHASE, "forward");
+        tr.push(System.nanoTime()); // the backward pass, once a step like the boundary
+        Recorder.exitBackward(tr, "backward", "backward gemm");
+        tr.push(System.nanoTime());
+        op = Recorder.enterOp(tr);
+        Recorder.markOpEnd(op);
+        Recorder.exitOp(op, Kind.OP_OTHER, "sgdUpdate", 0, 0, null, null, null);
         int base = tr.pop(System.nanoTime(), Kind.PHASE, 0, 0, 0); // the step-ending span
         if (base >= 0) {
           tr.commit(base, "step");
