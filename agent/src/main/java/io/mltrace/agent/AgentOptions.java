@@ -515,8 +515,9 @@ final class AgentOptions {
   }
 
   /**
-   * Whether the step boundary is compiled beside the first steps ({@code HotPathWarmUp}: a thread of its own runs
-   * it a few thousand times from the first step's end), so that the training thread does not run it interpreted.
+   * Whether what the agent does once a step (the backward pass's estimate, the step's close and open) is compiled
+   * beside the first steps ({@code HotPathWarmUp}: a thread of its own runs it 20,000 times from the first step's
+   * end), so that the training thread does not run it interpreted or in C1 for thousands of steps.
    */
   boolean warmUp() {
     return values.get(WARM_UP).equals("on");

@@ -2,16 +2,17 @@ package io.mltrace.bootstrap;
 
 /**
  * Runs the code a training thread runs once a step (the backward pass's estimate, the step's close and the next
- * step's open, with a step's tensors, memory record, holders and op counts) on a thread of its own, on a private recorder that no collector sees, so that the JIT
- * compiles it before the training thread has run it often enough to compile it itself.
+ * step's open, with a step's tensors, memory record, holders and op counts) on a thread of its own, on a private
+ * recorder that no collector sees, so that the JIT compiles it before the training thread has run it often enough to
+ * compile it itself.
  *
  * <p>Why (issue 22): the agent's work on a training thread costs about 1 % of a step once compiled, but 7-10 % of each
  * of a DJL job's first 3000 steps; async-profiler on the lockstep harness put nearly all of the difference in the
  * agent's own frames, interpreted or in C1. Code run dozens of times a step (the op and tensor hooks) is compiled
- * within the job's first steps; the step's close and the backward pass's exit run once a step, so the training thread alone brings it to C1
- * only after about 1,400 steps and to C2 (5,000 calls) never within the first 3000. Here it runs 20,000 times in a
- * fraction of a second: C1 about 0.1 s after the first step, C2 about 1 s after. Only that: a warm-up of the op
- * paths too (tried) queued so many compiles in front of the job's own that the job lost what it gained.
+ * within the job's first steps; code run once a step (the step's close, the backward pass's exit) reached C1 only
+ * after about 1,400 steps and C2 (5,000 calls) never within the first 3000. Here it runs 20,000 times in a fraction
+ * of a second: C1 about 0.1 s after the first step, C2 about 1 s after. Only that: a warm-up of the op paths too
+ * (tried) queued so many compiles in front of the job's own that the job lost what it gained.
  *
  * <p>What it never touches: the process-wide levels and tables ({@link TensorLife}'s live tensors, the outliving
  * tensors), the step counter, the sampling policy's state, the GPU correlation, the engine profiler, the memory
