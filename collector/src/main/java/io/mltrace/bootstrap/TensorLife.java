@@ -276,7 +276,7 @@ public final class TensorLife {
    */
   public static long liveBytes() {
     long n = LIVE_BYTES.sum();
-    for (ThreadRecorder tr : ThreadRegistry.threads()) {
+    for (ThreadRecorder tr : ThreadRegistry.registered()) {
       n += tr.liveTensorBytes();
     }
     return Math.max(0, n);
@@ -285,7 +285,7 @@ public final class TensorLife {
   /** Count of the live tensors, as {@link #liveBytes}. */
   public static long live() {
     long n = LIVE.sum();
-    for (ThreadRecorder tr : ThreadRegistry.threads()) {
+    for (ThreadRecorder tr : ThreadRegistry.registered()) {
       n += tr.liveTensors();
     }
     return Math.max(0, n);

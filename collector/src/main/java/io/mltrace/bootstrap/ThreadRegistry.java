@@ -12,6 +12,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ThreadRegistry {
   private static final List<ThreadRecorder> THREADS = new CopyOnWriteArrayList<>();
+  /**
+   * The same recorders as an array, replaced on each registration and removal: what a step's close iterates (the
+   * live tensor level sums every thread's share) without the iterator a list would allocate there.
+   */
+  private static volatile ThreadRecorder[] registered = new ThreadRecorder[0];
   /** Registrations so far: a thread's index, never reused (THREADS shrinks as ended threads are forgotten). */
   private static final AtomicInteger REGISTERED = new AtomicInteger();
   private static volatile int ringCapacity = 8192;
@@ -19,7 +24,10 @@ public final class ThreadRegistry {
     @Override
     protected ThreadRecorder initialValue() {
       ThreadRecorder tr = new ThreadRecorder(Thread.currentThread(), REGISTERED.getAndIncrement(), ringCapacity);
-      THREADS.add(tr);
+      synchronized (THREADS) {
+        THREADS.add(tr);
+        registered = THREADS.toArray(new ThreadRecorder[0]);
+      }
       return tr;
     }
   };
@@ -46,9 +54,17 @@ public final class ThreadRegistry {
     return THREADS;
   }
 
+  /** Every thread that has recorded so far, as an array not to be changed; read without allocating. Any thread. */
+  static ThreadRecorder[] registered() {
+    return registered;
+  }
+
   /** Forgets a thread that has ended and been drained. Collector thread. */
   public static void forget(ThreadRecorder tr) {
-    THREADS.remove(tr);
+    synchronized (THREADS) {
+      THREADS.remove(tr);
+      registered = THREADS.toArray(new ThreadRecorder[0]);
+    }
     TensorLife.keepLiveShareOf(tr); // after the removal: a reading meanwhile misses it, never counts it twice
     if (lastLoopRecorder == tr) {
       lastLoopRecorder = null; // its ring (1.3 MB by default) is not kept alive by the cache
