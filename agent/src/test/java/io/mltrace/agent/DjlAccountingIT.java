@@ -34,7 +34,7 @@ class DjlAccountingIT {
   Path out;
   ChildJvm run;
   JsonNode summary;
-  final Map<Integer, Long> fetchNs = new HashMap<>();
+  final Map<Integer, Long> inputNs = new HashMap<>();
 
   /** The mode's options: here every step detailed; {@code Default} runs the same checks in the production mode. */
   String modeOptions() {
@@ -55,14 +55,16 @@ class DjlAccountingIT {
         "--gc-steps", "8,16", "--listener-busy-ms", String.valueOf(BUSY_MS));
     assertEquals(0, run.exitCode, run::toString);
     summary = JSON.readTree(out.resolve("summary.json").toFile());
-    // A step's data work: fetching its batch, and releasing the previous step's batch (closed after the optimizer).
-    Matcher m = Pattern.compile("groundtruth step (\\d+) fetch_ns (\\d+) close_ns (\\d+)").matcher(run.stdout);
-    long previousClose = 0;
+    // A step's data work, as the job timed it: everything between the previous step's trainer.step() returning and
+    // this step's trainBatch: releasing the previous batch, fetching this one, and the loop's bookkeeping. (Timing
+    // only the fetch and the release left the bookkeeping untimed: once in CI a 3 ms descheduling of the training
+    // thread fell there, data read 43.8 ms against 40.8 ms of fetch and release.)
+    Matcher m = Pattern.compile("groundtruth step (\\d+) fetch_ns \\d+ close_ns \\d+ gc_call_ns \\d+ input_ns (\\d+)")
+        .matcher(run.stdout);
     while (m.find()) {
-      fetchNs.put(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)) + previousClose);
-      previousClose = Long.parseLong(m.group(3));
+      inputNs.put(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)));
     }
-    assertEquals(STEPS, fetchNs.size(), run::toString);
+    assertEquals(STEPS, inputNs.size(), run::toString);
     assertEquals(STEPS, summary.get("steps").size(), run::toString);
   }
 
@@ -87,12 +89,12 @@ class DjlAccountingIT {
     // fetch is data plus whatever of those overlapped it; never more than the fetch (+5 %). (Once, in a run of this
     // class, detailed step 2 read 4.6 ms of mltrace, the recording still interpreted, beside a 45 ms fetch.)
     for (int n = 2; n <= STEPS; n++) {
-      long truth = fetchNs.get(n);
+      long truth = inputNs.get(n);
       long data = ns(step(n), "data");
       long pauses = ns(step(n), "gc") + ns(step(n), "jit_safepoint") + ns(step(n), "mltrace");
       assertTrue(truth >= SLEEP_MS * 1_000_000L, "the loader slept");
       assertTrue(data <= 1.05 * truth && data + pauses >= 0.95 * truth, "step " + n + ": data " + data
-          + " (+ pauses and recording " + pauses + ") vs fetch " + truth + ": " + step(n));
+          + " (+ pauses and recording " + pauses + ") vs the job's input time " + truth + ": " + step(n));
     }
   }
 

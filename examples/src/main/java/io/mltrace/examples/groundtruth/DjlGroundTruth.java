@@ -31,8 +31,10 @@ import java.util.Set;
  * A DJL MLP whose data loader sleeps {@code --data-sleep-ms} per batch, which forces a GC ({@link ForcedGc}) in the steps
  * listed by {@code --gc-steps 3,7}, and whose training listener spins {@code --listener-busy-ms} per batch in
  * {@link BusyListener#spin}. Prints, per step, the batch fetch-and-release time and {@code System.gc()} time it measured itself
- * ({@code groundtruth step N fetch_ns X close_ns Y gc_call_ns Z}; the batch is closed after the optimizer step,
- * so its release falls in the next step), and at the end {@code final loss <value>}.
+ * ({@code groundtruth step N fetch_ns X close_ns Y gc_call_ns Z input_ns W}; the batch is closed after the optimizer
+ * step, so its release falls in the next step; {@code input_ns} is all of the loop's own time between the previous
+ * step's {@code trainer.step()} returning and this step's {@code trainBatch} call: the release, the fetch, and the
+ * loop's bookkeeping between them), and at the end {@code final loss <value>}.
  */
 public final class DjlGroundTruth {
   private DjlGroundTruth() {}
@@ -132,6 +134,7 @@ public final class DjlGroundTruth {
         int step = 0;
         StringBuilder log = new StringBuilder();
         Iterator<Batch> batches = trainer.iterateDataset(dataset).iterator();
+        long previousStepReturned = System.nanoTime();
         while (step < steps) {
           // Ground truth, measured by the application itself around each call: getting a batch (hasNext and
           // next) and releasing it (close) are the data pipeline's work for the step.
@@ -142,6 +145,7 @@ public final class DjlGroundTruth {
           Batch b = batches.next();
           long fetchNs = System.nanoTime() - t0;
           step++;
+          long inputNs = System.nanoTime() - previousStepReturned;
           EasyTrain.trainBatch(trainer, b);
           long gcNs = 0;
           if (gcSteps.contains(step)) {
@@ -150,13 +154,14 @@ public final class DjlGroundTruth {
             gcNs = System.nanoTime() - g0;
           }
           trainer.step();
-          long c0 = System.nanoTime();
+          previousStepReturned = System.nanoTime();
+          long c0 = previousStepReturned;
           b.close();
           long closeNs = System.nanoTime() - c0;
           // Printed after the loop: printing here would be the loop's own work between two iterations, which
           // the agent counts as the next step's input time (data), and the first print loads classes.
           log.append("groundtruth step ").append(step).append(" fetch_ns ").append(fetchNs).append(" close_ns ")
-              .append(closeNs).append(" gc_call_ns ").append(gcNs).append('\n');
+              .append(closeNs).append(" gc_call_ns ").append(gcNs).append(" input_ns ").append(inputNs).append('\n');
         }
         System.out.print(log);
         float value = loss.evaluate(new NDList(y.get("0:" + batch)), trainer.forward(new NDList(x.get("0:" + batch))))
