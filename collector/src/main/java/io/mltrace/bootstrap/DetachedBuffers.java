@@ -80,7 +80,7 @@ public final class DetachedBuffers {
 
   private static synchronized void installGauge() {
     if (!gaugeInstalled) {
-      MemoryGauges.install(MemorySlots.DETACHED_LIVE_BYTES, DetachedBuffers::liveBytes);
+      MemoryGauges.installAnyThread(MemorySlots.DETACHED_LIVE_BYTES, DetachedBuffers::liveBytes);
       gaugeInstalled = true;
     }
   }

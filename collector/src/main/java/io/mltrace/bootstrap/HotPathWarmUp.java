@@ -16,7 +16,9 @@ package io.mltrace.bootstrap;
  *
  * <p>What it never touches: the process-wide levels and tables ({@link TensorLife}'s live tensors, the outliving
  * tensors), the step counter, the sampling policy's state, the GPU correlation, the engine profiler, the memory
- * gauges (which may read the calling thread's framework state). Its tensors are plain objects that live only in its
+ * gauges that may read the calling thread's framework state (ND4J's workspaces). It reads, at each synthetic close,
+ * the gauges that read process-wide counters only ({@link MemoryGauges#installAnyThread}: the tensor levels, the
+ * detached buffers), which a training thread reads once a step. Its tensors are plain objects that live only in its
  * own recorder's step tables. Started once, by the first step that closes on a training thread (a job that never
  * trains pays nothing), when the agent turned it on ({@link #enable}); it stops after {@link #STEPS} synthetic steps,
  * or after its current one when the JVM begins to exit ({@link #stop}).

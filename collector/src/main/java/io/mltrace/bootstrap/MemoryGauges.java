@@ -22,16 +22,35 @@ public final class MemoryGauges {
   /** Changes with every install and clear: publishes {@link #GAUGES} to the reading threads. */
   private static volatile int installed;
   private static volatile boolean any;
+  /** The series whose gauge any thread may read ({@link #installAnyThread}). */
+  private static volatile long anyThread;
   private static volatile LongSupplier threadAllocated;
   /** False with {@code memory=off}: no step carries memory (no record, no reading, no flow). */
   private static volatile boolean enabled = true;
 
-  /** Installs the gauge of a level series ({@link MemorySlots}); replaces an earlier one. */
+  /**
+   * Installs the gauge of a level series ({@link MemorySlots}); replaces an earlier one. It is read only by training
+   * threads at their steps' close: it may read the calling thread's framework state (ND4J's workspaces).
+   */
   public static synchronized void install(int series, LongSupplier gauge) {
+    installAs(series, gauge, false);
+  }
+
+  /**
+   * Installs the gauge of a level series that reads nothing but process-wide counters, so that any thread may read
+   * it: besides the training threads, the step boundary's warm-up ({@link HotPathWarmUp}) reads it, which compiles the
+   * gauges' reading before a training thread has read them often enough to compile it itself (once a step).
+   */
+  public static synchronized void installAnyThread(int series, LongSupplier gauge) {
+    installAs(series, gauge, true);
+  }
+
+  private static void installAs(int series, LongSupplier gauge, boolean anyThreadMayRead) {
     if (!MemorySlots.isLevel(series)) {
       throw new IllegalArgumentException(MemorySlots.name(series) + " is not a level");
     }
     GAUGES[series] = gauge;
+    anyThread = anyThreadMayRead ? anyThread | (1L << series) : anyThread & ~(1L << series);
     any = true;
     installed = installed + 1;
   }
@@ -57,6 +76,7 @@ public final class MemoryGauges {
   /** Visible for tests: no gauge installed. */
   public static synchronized void clear() {
     java.util.Arrays.fill(GAUGES, null);
+    anyThread = 0;
     threadAllocated = null;
     any = false;
     installed = installed + 1;
@@ -84,16 +104,18 @@ public final class MemoryGauges {
 
   /**
    * Writes every installed gauge's value into {@code slots[base + i]} and returns the bit mask of the series
-   * written.
+   * written; with {@code anyThreadOnly} (the warm-up's private recorder), only the gauges that any thread may read.
+   * One method for both, so that what the warm-up compiles is what a training thread runs.
    */
-  static long read(long[] slots, int base) {
+  static long read(long[] slots, int base, boolean anyThreadOnly) {
     if (installed == 0 || !any) {
       return 0;
     }
+    long readable = anyThreadOnly ? anyThread : -1L;
     long mask = 0;
     for (int i = 0; i < GAUGES.length; i++) {
       LongSupplier g = GAUGES[i];
-      if (g == null) {
+      if (g == null || (readable & (1L << i)) == 0) {
         continue;
       }
       try {

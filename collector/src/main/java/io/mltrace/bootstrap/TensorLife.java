@@ -493,8 +493,8 @@ public final class TensorLife {
 
   private static synchronized void activate() {
     if (!active) {
-      MemoryGauges.install(MemorySlots.ARRAYS_LIVE_BYTES, TensorLife::liveBytes);
-      MemoryGauges.install(MemorySlots.ARRAYS_LIVE, TensorLife::live);
+      MemoryGauges.installAnyThread(MemorySlots.ARRAYS_LIVE_BYTES, TensorLife::liveBytes);
+      MemoryGauges.installAnyThread(MemorySlots.ARRAYS_LIVE, TensorLife::live);
       activateSteps();
       active = true;
     }

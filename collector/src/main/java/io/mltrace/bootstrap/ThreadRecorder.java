@@ -275,7 +275,7 @@ public final class ThreadRecorder {
       return;
     }
     long[] r = ring.slots();
-    long mask = (privateRecorder ? 0 : MemoryGauges.read(r, base + Slots.DIMS)) | stepMemoryMask;
+    long mask = MemoryGauges.read(r, base + Slots.DIMS, privateRecorder) | stepMemoryMask;
     for (int i = 0; i < MemorySlots.COUNT; i++) {
       if ((stepMemoryMask & (1L << i)) != 0) {
         r[base + Slots.DIMS + i] = stepMemory[i];

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -53,6 +54,26 @@ class HotPathWarmUpTest {
     assertEquals(1, TensorLife.live());
     assertEquals(0, TensorLife.outliving(), "no creation site taken");
     assertEquals(pending, tr.pending(), "nothing written to a registered thread's ring");
+  }
+
+  @Test
+  void readsTheGaugesAnyThreadMayReadAndNeverOneThatReadsTheTrainingThreadsState() {
+    AtomicLong processWideReads = new AtomicLong();
+    AtomicLong threadBoundReads = new AtomicLong();
+    MemoryGauges.installAnyThread(MemorySlots.DETACHED_LIVE_BYTES, () -> processWideReads.incrementAndGet());
+    MemoryGauges.install(MemorySlots.WORKSPACE_BYTES, () -> threadBoundReads.incrementAndGet());
+    try {
+      assertEquals(500, HotPathWarmUp.run(500));
+      assertEquals(500, processWideReads.get(), "read at each synthetic step's close");
+      assertEquals(0, threadBoundReads.get(), "a gauge that may read the calling thread's framework state");
+
+      tr.openStep(System.nanoTime(), false); // a training thread's close reads both
+      tr.closeStep(System.nanoTime(), 1);
+      assertEquals(501, processWideReads.get());
+      assertEquals(1, threadBoundReads.get());
+    } finally {
+      MemoryGauges.clear();
+    }
   }
 
   @Test
