@@ -86,8 +86,9 @@ class DjlAccountingIT {
         step(1).toString());
     // JVM pauses rank above data (a GC or a safepoint during a fetch is gc or jit_safepoint, by the documented
     // rule), and so does the agent's own recording of the ops inside the fetch (DJL's batchify: mltrace), so the
-    // fetch is data plus whatever of those overlapped it; never more than the fetch (+5 %). (Once, in a run of this
-    // class, detailed step 2 read 4.6 ms of mltrace, the recording still interpreted, beside a 45 ms fetch.)
+    // job's input time is data plus whatever of those overlapped it; data is never more than it (+5 %). (Once, in a
+    // run of this class, detailed step 2 read 4.6 ms of mltrace, the recording still interpreted, beside a 45 ms
+    // fetch.)
     for (int n = 2; n <= STEPS; n++) {
       long truth = inputNs.get(n);
       long data = ns(step(n), "data");
