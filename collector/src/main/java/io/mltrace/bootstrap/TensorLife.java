@@ -160,7 +160,7 @@ public final class TensorLife {
       LIVE_BYTES.add(-bytes);
       LIVE.decrement();
     }
-    closedInStep(tensor);
+    closedInStep(tensor, tr);
   }
 
   /**
@@ -250,8 +250,11 @@ public final class TensorLife {
    * the step is still open) and the outliving tensors (when its site was taken). {@link #closed} does this too.
    */
   public static void closedInStep(Object tensor) {
+    closedInStep(tensor, Recorder.current());
+  }
+
+  private static void closedInStep(Object tensor, ThreadRecorder tr) {
     int key = TensorTable.key(tensor);
-    ThreadRecorder tr = Recorder.current();
     if (tr != null && tr.inStep()) {
       tr.tensors().closed(tensor, key);
     }
