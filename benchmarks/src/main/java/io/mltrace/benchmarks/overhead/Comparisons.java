@@ -2,6 +2,7 @@ package io.mltrace.benchmarks.overhead;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The catalogue of the agent's comparisons named by {@code --modes}: {@code aa} (no agent on either side, the
@@ -10,7 +11,8 @@ import java.nio.file.Path;
  * {@code mode=off,jvm_events=off}: the JFR streaming that every mode starts); {@code default-vs-b} ({@code default}
  * with this build against {@code default} with {@code --agent-b PATH}); {@code vs:PATH} (the same against the jar
  * at PATH, so that one batch can hold several other builds); {@code memory} ({@code default} against
- * {@code default,memory=off}: what each step's memory readings cost).
+ * {@code default,memory=off}: what each step's memory readings cost); {@code bare:PATH} (the agent jar at PATH, with no
+ * options, against no agent: the price of any agent, e.g. one whose {@code premain} does nothing).
  */
 final class Comparisons {
   private final Path agent;
@@ -74,6 +76,12 @@ final class Comparisons {
           return new Comparison(mode, mltrace(agent, "mode=default," + extra, ",sample_every=" + sampleEvery,
               work.resolve(prefix)), Arm.none());
         }
+        if (mode.startsWith("bare:")) {
+          // any agent jar, with no options, against no agent: what attaching an agent at all costs the job
+          Path other = agentJar(mode.substring("bare:".length()));
+          return new Comparison(mode, new Arm("bare", "`-javaagent:" + other.getFileName() + "`",
+              List.of("-javaagent:" + other), List.of(), null, ""), Arm.none());
+        }
         if (mode.startsWith("vs:")) {
           Path other = Path.of(mode.substring(3)).toAbsolutePath();
           if (!Files.isRegularFile(other)) {
@@ -83,7 +91,7 @@ final class Comparisons {
         }
         throw new IllegalArgumentException(
             "unknown comparison '" + mode + "' (aa, off, off-nojfr, default, full, jfr, memory, memory-full,"
-                + " default-vs-b, vs:PATH, with:OPTIONS, shipped, shipped-vs:PATH)");
+                + " default-vs-b, vs:PATH, bare:PATH, with:OPTIONS, shipped, shipped-vs:PATH)");
     }
   }
 

@@ -59,6 +59,12 @@ final class LockstepExperiment implements Experiment {
             job.cliName, mode, i, load, r.a.medianStepNs() / 1e6, r.b.medianStepNs() / 1e6, r.medianStepRatio(),
             r.medianStepRatio(0, steps / 2), r.medianStepRatio(steps / 2, steps), r.totalRatio(),
             r.a.cpuNs / 1e9, r.b.cpuNs / 1e9, r.cpuRatio(), r.trainingCpuRatio());
+        // Where in the run the difference lies: a warm-up shows as a hump in the early tenths (issue 22).
+        StringBuilder tenths = new StringBuilder();
+        for (int k = 0; k < 10; k++) {
+          tenths.append(String.format(Locale.ROOT, " %.3f", r.medianStepRatio(k * steps / 10, (k + 1) * steps / 10)));
+        }
+        System.err.println("  ratio by tenth:" + tenths);
         printDetails("A", r.a);
         printDetails("B", r.b);
       }

@@ -50,6 +50,17 @@ class ComparisonsTest {
   }
 
   @Test
+  void bareIsAnyAgentJarWithNoOptionsAgainstNoAgent() throws Exception {
+    Path nothing = Files.createFile(work.resolve("does-nothing.jar"));
+    Comparison c = catalogue(null).of(Job.DJL_MLP, "bare:" + nothing, 1);
+    assertEquals(List.of("-javaagent:" + nothing), c.a().jvmArgs());
+    assertEquals("`-javaagent:does-nothing.jar`", c.a().shown());
+    assertTrue(c.b().isNone());
+    assertThrows(IllegalArgumentException.class,
+        () -> catalogue(null).of(Job.DJL_MLP, "bare:" + work.resolve("missing.jar"), 1));
+  }
+
+  @Test
   void withAddsItsOptionsToDefaultAgainstNoAgent() {
     Comparison c = catalogue(null).of(Job.DJL_MLP, "with:memory=off+sample_period_ms=0", 2);
     assertEquals("`mode=default,memory=off,sample_period_ms=0,console=off,report_interval=0,output=<tmp>,"
