@@ -60,6 +60,7 @@ final class AgentOptions {
   static final String WEAVE_CACHE_DIR = "weave_cache_dir";
   static final String MEMORY = "memory";
   static final String WARM_UP = "warm_up";
+  static final String JIT_YIELD = "jit_yield_s";
 
   /** Every valid key with its default, in the order the usage text lists them. */
   private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
@@ -104,6 +105,7 @@ final class AgentOptions {
     DEFAULTS.put(WEAVE_CACHE, "on");
     DEFAULTS.put(WEAVE_CACHE_DIR, "");
     DEFAULTS.put(WARM_UP, "on");
+    DEFAULTS.put(JIT_YIELD, "5");
   }
 
   /** Options a running agent can change (a second attach); the others are fixed when the agent starts. */
@@ -161,6 +163,7 @@ final class AgentOptions {
     positiveLong(RING_CAPACITY, false);
     positiveLong(SAMPLE_PERIOD_MS, true);
     positiveLong(WAIT_THRESHOLD_MS, true);
+    positiveLong(JIT_YIELD, true);
     if (!ON_OFF.contains(values.get(JVM_EVENTS))) {
       reject(JVM_EVENTS, "must be on or off");
     }
@@ -521,6 +524,14 @@ final class AgentOptions {
    */
   boolean warmUp() {
     return values.get(WARM_UP).equals("on");
+  }
+
+  /**
+   * At most how many seconds, from a launched job's first records, the collector holds its analysis while the JVM's
+   * compilers are busy with the job's warm-up (0: never): its own hot code is then compiled after the job's.
+   */
+  long jitYieldSeconds() {
+    return Long.parseLong(values.get(JIT_YIELD));
   }
 
   /** The weaving cache's folder; null: {@code $XDG_CACHE_HOME/mltrace/woven}, else {@code ~/.cache/mltrace/woven}. */

@@ -61,6 +61,9 @@ public final class AgentRuntime {
   /** The categories the current instrumentation measures; the others stay 0 in the outputs. */
   static final List<Category> MEASURED = List.of(Category.GEMM, Category.OTHER_COMPUTE, Category.MEMCPY,
       Category.DATA, Category.FRAMEWORK, Category.MLTRACE, Category.UNATTRIBUTED);
+  /** Records the collector holds at most while it yields to the JIT: 65,536 of 168 bytes, about 11 MB. */
+  private static final int JIT_YIELD_MAX_RECORDS = 65536;
+
   /** Rest between two retransformation batches on attach, so the application runs between pauses. */
   static final long ATTACH_BATCH_REST_MILLIS = 10;
   /** What JVM events add to {@link #MEASURED}. */
@@ -172,6 +175,12 @@ public final class AgentRuntime {
       Collector collector = Collector.create(sinks, 50, options.reportIntervalSeconds() * 1000, 1_000_000);
       collector.setLeakFinder(new LeakFinder(LeakRule.DEFAULT, AgentRuntime::newLeakSuspect));
       windows.setStats(collector::stats);
+      if (!attached && options.jfrFile() == null) {
+        // A launched job's first seconds are its JIT warm-up: the collector's analysis waits for it (issue 22). Not
+        // with jfr=FILE: the recording that JFR writes at exit must hold each step's events, so they are committed as
+        // each step closes. Not on attach: the job is warm by then.
+        collector.yieldToJit(options.jitYieldSeconds() * 1000, JIT_YIELD_MAX_RECORDS);
+      }
       if (jfrEvents != null) {
         collector.addEarlySink(jfrEvents);
       }

@@ -27,8 +27,10 @@ class Dl4jMemoryLeakIT {
   @Test
   void aDetachedArrayKeptPerIterationIsNamedWithItsGrowthAndCreationLine() throws Exception {
     // memory=full: ND4J's buffers are followed as tensors only when asked. 160 steps: the leak is suspected by step
-    // 64, and its sites are taken from the suspicion on, in the sampled steps that follow.
-    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,console=summary,sample_every=10,memory=full",
+    // 64, and its sites are taken from the suspicion on, in the sampled steps that follow. jit_yield_s=0: the job
+    // ends inside the collector's JIT hold otherwise, and the suspicion comes from the collector's analysis.
+    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,console=summary,sample_every=10,memory=full"
+        + ",jit_yield_s=0",
         List.of(), "io.mltrace.examples.dl4j.LeakyDl4jTraining", "--steps", "160", "--leak-bytes",
         String.valueOf(LEAK_BYTES));
     assertEquals(0, run.exitCode, run::toString);
@@ -68,7 +70,9 @@ class Dl4jMemoryLeakIT {
   void inTheDefaultModeTheKeptArrayIsNamedThroughTheDetachedLevelAndEveryStepCountsIt() throws Exception {
     // memory=on (the default): ND4J's buffers are followed within their step only, and its detached buffers by
     // address until libnd4j frees them (detached_live_bytes); the leak is named there, with the same creation line.
-    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,console=summary,sample_every=10", List.of(),
+    // jit_yield_s=0, as above.
+    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,console=summary,sample_every=10,jit_yield_s=0",
+        List.of(),
         "io.mltrace.examples.dl4j.LeakyDl4jTraining", "--steps", "160", "--leak-bytes", String.valueOf(LEAK_BYTES));
     assertEquals(0, run.exitCode, run::toString);
     Matcher m = Pattern.compile("leak site (\\S+)").matcher(run.stdout);

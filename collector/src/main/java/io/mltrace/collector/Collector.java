@@ -59,6 +59,12 @@ public final class Collector implements AutoCloseable {
   private volatile LeakFinder leaks = new LeakFinder(LeakRule.DEFAULT, Collector::printSuspect);
   private volatile boolean running;
   private Thread thread;
+  /** Holds the analysis while the job's JIT warm-up runs ({@link #yieldToJit}); null: never or no longer. */
+  private JitYield jitYield;
+  private final HeldRecords held = new HeldRecords();
+  private String jitYieldEndedBy = "";
+  /** Set by {@link #close()}: the hold ends, so that the last drains analyse everything. */
+  private boolean closing;
 
   private Collector(List<StepSink> sinks, long drainIntervalNanos, long reportIntervalNanos, int maxPendingSpans) {
     this.sinks = new CopyOnWriteArrayList<>(sinks);
@@ -96,6 +102,33 @@ public final class Collector implements AutoCloseable {
    */
   public void addEarlySink(StepSink sink) {
     earlySinks.add(sink);
+  }
+
+  /**
+   * From the first records on, holds the analysis (records are copied out of the rings and wait) while the JVM's
+   * compilers are busy, at most {@code maxHoldMillis} and {@code maxRecords} records: the collector's own hot code is
+   * then compiled after the job's, not before it ({@link JitYield}). Before {@link #start()}; not for collectors
+   * whose early sinks must see each step at once. Ignored where the JVM does not report its compile time.
+   */
+  public void yieldToJit(long maxHoldMillis, int maxRecords) {
+    synchronized (lock) {
+      jitYield = maxHoldMillis <= 0 ? null : JitYield.ofThisJvm(TimeUnit.MILLISECONDS.toNanos(maxHoldMillis),
+          maxRecords);
+    }
+  }
+
+  /** As {@link #yieldToJit(long, int)}, with the hold given (tests: a hold whose compilers are made up). */
+  void yieldToJit(JitYield hold) {
+    synchronized (lock) {
+      jitYield = hold;
+    }
+  }
+
+  /** How the JIT hold ended ({@code quiet}, {@code bound}, {@code cap}, {@code end}); "" when none ran or it holds. */
+  public String jitYieldEndedBy() {
+    synchronized (lock) {
+      return jitYieldEndedBy;
+    }
   }
 
   /** How long {@link #close()} waits for the sources to deliver the last steps' activities (default 3 s). */
@@ -155,6 +188,23 @@ public final class Collector implements AutoCloseable {
         watermark = Math.min(watermark, safeWatermark(source));
       }
       int n = 0;
+      if (jitYield != null) {
+        if (!force && !closing && holdsForJit()) {
+          for (ThreadRecorder tr : ThreadRegistry.threads()) {
+            n += tr.drain(held); // copied only; ended threads are forgotten once the hold is over
+          }
+          pollSources();
+          return n;
+        }
+        if (force || closing) {
+          jitYield.release();
+        }
+      }
+      if (jitYield != null && jitYield.over()) {
+        jitYieldEndedBy = jitYield.endedBy();
+        jitYield = null;
+        held.replayInto(drainer);
+      }
       for (ThreadRecorder tr : ThreadRegistry.threads()) {
         boolean ended = !tr.isAlive();
         n += tr.drain(drainer);
@@ -163,24 +213,47 @@ public final class Collector implements AutoCloseable {
           ThreadRegistry.forget(tr);
         }
       }
-      long gpuMemoryUntil = Long.MIN_VALUE;
-      for (ActivitySource source : sources) {
-        try {
-          gpuMemoryUntil = Math.max(gpuMemoryUntil, source.gpuMemoryMeasuredUntilNs());
-          source.drainTo(polled);
-        } catch (Throwable t) {
-          sourceErrors++;
-        }
-      }
-      assembler.gpuMemoryMeasuredUntil(gpuMemoryUntil);
-      n += polled.size();
-      assembler.addActivities(polled);
-      polled.clear();
+      n += pollSources();
       for (Step step : assembler.release(watermark, System.nanoTime(), force)) {
         deliver(step);
       }
       return n;
     }
+  }
+
+  /**
+   * Whether the JIT hold goes on: the rings' pending records count towards its cap. Any failure ends it (the
+   * analysis then simply runs as without it).
+   */
+  private boolean holdsForJit() {
+    try {
+      long pending = 0;
+      for (ThreadRecorder tr : ThreadRegistry.threads()) {
+        pending += tr.pending();
+      }
+      return jitYield.holds(System.nanoTime(), held.count(), pending);
+    } catch (Throwable t) {
+      jitYield.release();
+      return false;
+    }
+  }
+
+  /** Hands what the sources delivered to the assembler (while the JIT hold goes on too: their queues stay small). */
+  private int pollSources() {
+    long gpuMemoryUntil = Long.MIN_VALUE;
+    for (ActivitySource source : sources) {
+      try {
+        gpuMemoryUntil = Math.max(gpuMemoryUntil, source.gpuMemoryMeasuredUntilNs());
+        source.drainTo(polled);
+      } catch (Throwable t) {
+        sourceErrors++;
+      }
+    }
+    assembler.gpuMemoryMeasuredUntil(gpuMemoryUntil);
+    int n = polled.size();
+    assembler.addActivities(polled);
+    polled.clear();
+    return n;
   }
 
   private long safeWatermark(ActivitySource source) {
@@ -269,6 +342,9 @@ public final class Collector implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    synchronized (lock) {
+      closing = true;
     }
     settle(closeWaitMillis);
     for (ActivitySource source : sources) {

@@ -25,6 +25,8 @@ class CollectorTest {
   private final List<Step> steps = new ArrayList<>();
   private final List<Span> outside = new ArrayList<>();
   private Collector collector;
+  private final AtomicLong compiledMillis = new AtomicLong();
+  private static final long ITERATION_FLOPS = 2L * 64 * 128 * 784 + 2L * 64 * 10 * 128;
 
   private final StepSink sink = new StepSink() {
     @Override
@@ -381,5 +383,87 @@ class CollectorTest {
 
   private static Span find(Step step, String name) {
     return step.spans().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  // ---- the JIT hold (JitYield): nothing reaches the sinks while it holds, the rings are emptied all the same, and
+  // once it ends every step comes out as it would have, in order.
+
+  /** Compilers that are always busy: each look finds a second more of compiling. */
+  private JitYield busyHold(int maxRecords) {
+    return new JitYield(3_600_000_000_000L, maxRecords, () -> compiledMillis.addAndGet(1000));
+  }
+
+  private static void iterations(int n) throws InterruptedException {
+    runInNewThread(() -> {
+      for (int i = 0; i < n; i++) {
+        iteration();
+      }
+    });
+  }
+
+  @Test
+  void heldStepsComeOutWhenTheHoldEndsInOrderAndWhole() throws Exception {
+    // A ring smaller than what the held steps write: the hold must keep emptying it, or records would be dropped.
+    ThreadRegistry.setRingCapacity(16);
+    int cap = 200;
+    collector.yieldToJit(busyHold(cap));
+    int n = 0;
+    for (int round = 0; round < 5; round++) {
+      iterations(2);
+      n += 2;
+      collector.drainOnce();
+      assertEquals(0, steps.size(), "held: no step reaches the sinks (round " + round + ")");
+    }
+    assertEquals("", collector.jitYieldEndedBy());
+    // more records than the cap: the hold ends, and everything held comes out first
+    while (steps.isEmpty()) {
+      iterations(2);
+      n += 2;
+      collector.drainOnce();
+    }
+    assertEquals("cap", collector.jitYieldEndedBy());
+    assertEquals(n, steps.size(), "every step, none lost");
+    assertEquals(0, collector.stats().droppedRecords(), "the 16-record rings never overflowed");
+    for (int i = 0; i < steps.size(); i++) {
+      Step step = steps.get(i);
+      assertEquals(ITERATION_FLOPS, step.flops(), "step " + i + " read whole from its copied records");
+      assertEquals(6, step.spans().size(), "data, 2 gemm, relu, trainBatch, optimizer");
+      if (i > 0 && step.threadId() == steps.get(i - 1).threadId()) {
+        assertTrue(step.number() > steps.get(i - 1).number(), "each thread's steps in order");
+      }
+    }
+  }
+
+  @Test
+  void closingEndsTheHoldAndDeliversWhatItHeld() throws Exception {
+    collector.yieldToJit(busyHold(1_000_000));
+    iterations(3);
+    collector.drainOnce();
+    assertEquals(0, steps.size());
+    collector.close();
+    assertEquals(3, steps.size());
+    assertEquals("end", collector.jitYieldEndedBy());
+    for (Step step : steps) {
+      assertEquals(ITERATION_FLOPS, step.flops());
+    }
+  }
+
+  @Test
+  void quietCompilersEndTheHoldAndTheAnalysisRunsAsBefore() throws Exception {
+    // compilers that never compile: the hold ends after two quiet windows (half a second)
+    collector.yieldToJit(new JitYield(3_600_000_000_000L, 1_000_000, compiledMillis::get));
+    iterations(3);
+    collector.drainOnce();
+    assertEquals(0, steps.size(), "the hold starts with the first records");
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (steps.size() < 3 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+      collector.drainOnce();
+    }
+    assertEquals("quiet", collector.jitYieldEndedBy());
+    assertEquals(3, steps.size());
+    iterations(2);
+    collector.drainOnce();
+    assertEquals(5, steps.size(), "after the hold, each drain delivers at once");
   }
 }
