@@ -35,29 +35,59 @@ class JitYieldTest {
   void goesOnWhileTheCompilersAreBusyAndEndsAfterTwoQuietWindowsInARow() {
     JitYield y = hold(3_600_000 * MS, 1_000_000);
     long now = 0;
-    assertTrue(y.holds(now, 0, 1));
-    // busy: the compilers spend half of each window compiling
+    long held = 0;
+    assertTrue(y.holds(now, held, 1));
+    // busy: the compilers spend half of each window compiling, and the job writes many records
     for (int i = 0; i < 5; i++) {
       now += WINDOW;
+      held += 3000;
       compiledMillis.addAndGet(WINDOW / MS / 2);
-      assertTrue(y.holds(now, 0, 1), "busy window " + i);
+      assertTrue(y.holds(now, held, 1), "busy window " + i);
     }
     // one quiet window between busy ones is a lull, not the end
     now += WINDOW;
-    assertTrue(y.holds(now, 0, 1), "a single quiet window");
+    held += 3000;
+    assertTrue(y.holds(now, held, 1), "a single quiet window");
     now += WINDOW;
+    held += 3000;
     compiledMillis.addAndGet(WINDOW / MS / 2);
-    assertTrue(y.holds(now, 0, 1), "busy again");
+    assertTrue(y.holds(now, held, 1), "busy again");
     // two quiet windows in a row (under a tenth of each compiling) end it
     now += WINDOW;
+    held += 3000;
     compiledMillis.addAndGet(WINDOW / MS / 20);
-    assertTrue(y.holds(now, 0, 1));
+    assertTrue(y.holds(now, held, 1));
     now += WINDOW;
-    assertFalse(y.holds(now, 0, 1));
+    held += 3000;
+    assertFalse(y.holds(now, held, 1));
     assertTrue(y.over());
     assertEquals("quiet", y.endedBy());
     compiledMillis.addAndGet(WINDOW / MS * 10);
-    assertFalse(y.holds(now + WINDOW, 0, 1), "once over, never again");
+    assertFalse(y.holds(now + WINDOW, held, 1), "once over, never again");
+  }
+
+  @Test
+  void endsAfterTwoWindowsInARowThatBroughtFewRecords() {
+    JitYield y = hold(3_600_000 * MS, 1_000_000);
+    long now = 0;
+    long held = 0;
+    assertTrue(y.holds(now, held, 10));
+    // the compilers stay busy throughout; the job's steps are slow (a Spark executor's, say)
+    for (int i = 0; i < 3; i++) {
+      now += WINDOW;
+      held += i == 1 ? JitYield.FEW_RECORDS - 1 : 5000; // a single sparse window is not enough
+      compiledMillis.addAndGet(WINDOW / MS);
+      assertTrue(y.holds(now, held, 0), "window " + i);
+    }
+    now += WINDOW;
+    held += JitYield.FEW_RECORDS - 1;
+    compiledMillis.addAndGet(WINDOW / MS);
+    assertTrue(y.holds(now, held, 0));
+    now += WINDOW;
+    held += 10;
+    compiledMillis.addAndGet(WINDOW / MS);
+    assertFalse(y.holds(now, held, 0));
+    assertEquals("few", y.endedBy());
   }
 
   @Test
@@ -65,12 +95,14 @@ class JitYieldTest {
     JitYield y = hold(1_000 * MS, 1_000_000);
     assertTrue(y.holds(0, 0, 1));
     long now = 0;
+    long held = 0;
     while (now < 1_000 * MS - WINDOW) {
       now += WINDOW / 2;
+      held += 2000;
       compiledMillis.addAndGet(WINDOW / MS);
-      assertTrue(y.holds(now, 0, 1), "busy at " + now / MS + " ms");
+      assertTrue(y.holds(now, held, 1), "busy at " + now / MS + " ms");
     }
-    assertFalse(y.holds(1_000 * MS, 0, 1));
+    assertFalse(y.holds(1_000 * MS, held, 1));
     assertEquals("bound", y.endedBy());
   }
 
