@@ -220,6 +220,7 @@ public final class AgentRuntime {
         // First the drain that hands the last steps to the early sinks (JFR events): the JVM's JFR hook, running
         // concurrently, stops the recordings soon. After System.exit or a signal the drain before the hooks
         // (ShutdownHookIn) has done this already; this one covers a JVM where it could not be woven.
+        collector.endJitYield();
         collector.drainOnce();
         if (gpu != null) {
           gpu.finish(); // the last window's records reach the collector before it closes

@@ -58,6 +58,7 @@ final class MainExit {
     if (jvm != null) {
       StartupLog.mark("JVM events " + (jvm.finish() ? "read from a dump" : "left to the ending stream"));
     }
+    collector.endJitYield(); // nothing is left to yield to, and the early sinks must get every step now
     collector.drainOnce();
   }
 

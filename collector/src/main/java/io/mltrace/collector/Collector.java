@@ -63,7 +63,7 @@ public final class Collector implements AutoCloseable {
   private JitYield jitYield;
   private final HeldRecords held = new HeldRecords();
   private String jitYieldEndedBy = "";
-  /** Set by {@link #close()}: the hold ends, so that the last drains analyse everything. */
+  /** Set by {@link #close()} and {@link #endJitYield()}: the hold ends, so that the last drains analyse everything. */
   private boolean closing;
 
   private Collector(List<StepSink> sinks, long drainIntervalNanos, long reportIntervalNanos, int maxPendingSpans) {
@@ -124,7 +124,20 @@ public final class Collector implements AutoCloseable {
     }
   }
 
-  /** How the JIT hold ended ({@code quiet}, {@code bound}, {@code cap}, {@code end}); "" when none ran or it holds. */
+  /**
+   * The job is ending: the JIT hold, if any, ends now, so that the next drain analyses what it held and hands the
+   * steps to the early sinks while the JVM's recordings still run. The exit paths call this before their drain.
+   */
+  public void endJitYield() {
+    synchronized (lock) {
+      closing = true;
+    }
+  }
+
+  /**
+   * How the JIT hold ended ({@code quiet}, {@code few}, {@code bound}, {@code cap}, {@code end}, {@code unknown});
+   * "" when none ran or it still holds.
+   */
   public String jitYieldEndedBy() {
     synchronized (lock) {
       return jitYieldEndedBy;
@@ -343,9 +356,7 @@ public final class Collector implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    synchronized (lock) {
-      closing = true;
-    }
+    endJitYield();
     settle(closeWaitMillis);
     for (ActivitySource source : sources) {
       try {

@@ -449,6 +449,18 @@ class CollectorTest {
   }
 
   @Test
+  void theJobsEndEndsTheHoldBeforeTheExitsDrain() throws Exception {
+    collector.yieldToJit(busyHold(1_000_000));
+    iterations(3);
+    collector.drainOnce();
+    assertEquals(0, steps.size());
+    collector.endJitYield(); // main returned, or System.exit: the exit paths' drain must hand out every step
+    collector.drainOnce();
+    assertEquals(3, steps.size());
+    assertEquals("end", collector.jitYieldEndedBy());
+  }
+
+  @Test
   void quietCompilersEndTheHoldAndTheAnalysisRunsAsBefore() throws Exception {
     // compilers that never compile: the hold ends after two quiet windows (half a second)
     collector.yieldToJit(new JitYield(3_600_000_000_000L, 1_000_000, compiledMillis::get));
