@@ -71,7 +71,7 @@ final class JitYield {
 
   /**
    * True while the analysis should wait: {@code held} records are held now and {@code pending} more are about to
-   * be. Once false, always false.
+   * be. False before the first records (the hold has not started) and, once it has ended ({@link #over}), always.
    */
   boolean holds(long now, long held, long pending) {
     if (released) {

@@ -122,7 +122,7 @@ class JitYieldTest {
     assertEquals("unknown", unknown.endedBy());
 
     JitYield failing = new JitYield(3_600_000 * MS, 1000, () -> {
-      throw new UnsupportedOperationException("no compilation time here");
+      throw new IllegalStateException("no compilation time here");
     });
     assertFalse(failing.holds(0, 0, 1));
     assertTrue(failing.over());
