@@ -59,12 +59,9 @@ public final class Collector implements AutoCloseable {
   private volatile LeakFinder leaks = new LeakFinder(LeakRule.DEFAULT, Collector::printSuspect);
   private volatile boolean running;
   private Thread thread;
-  /** Holds the analysis while the job's JIT warm-up runs ({@link #yieldToJit}); null: never or no longer. */
+  /** Holds the analysis while the job's JIT warm-up runs ({@link #yieldToJit}); null: never. */
   private JitYield jitYield;
   private final HeldRecords held = new HeldRecords();
-  private String jitYieldEndedBy = "";
-  /** Set by {@link #close()} and {@link #endJitYield()}: the hold ends, so that the last drains analyse everything. */
-  private boolean closing;
 
   private Collector(List<StepSink> sinks, long drainIntervalNanos, long reportIntervalNanos, int maxPendingSpans) {
     this.sinks = new CopyOnWriteArrayList<>(sinks);
@@ -130,7 +127,9 @@ public final class Collector implements AutoCloseable {
    */
   public void endJitYield() {
     synchronized (lock) {
-      closing = true;
+      if (jitYield != null) {
+        jitYield.release();
+      }
     }
   }
 
@@ -140,7 +139,7 @@ public final class Collector implements AutoCloseable {
    */
   public String jitYieldEndedBy() {
     synchronized (lock) {
-      return jitYieldEndedBy;
+      return jitYield == null ? "" : jitYield.endedBy();
     }
   }
 
@@ -202,21 +201,17 @@ public final class Collector implements AutoCloseable {
       }
       int n = 0;
       if (jitYield != null) {
-        if (!force && !closing && holdsForJit()) {
+        if (force) {
+          jitYield.release();
+        }
+        if (holdsForJit()) {
           for (ThreadRecorder tr : ThreadRegistry.threads()) {
             n += tr.drain(held); // copied only; ended threads are forgotten once the hold is over
           }
           pollSources();
           return n;
         }
-        if (force || closing) {
-          jitYield.release();
-        }
-      }
-      if (jitYield != null && jitYield.over()) {
-        jitYieldEndedBy = jitYield.endedBy();
-        jitYield = null;
-        held.replayInto(drainer);
+        held.replayInto(drainer); // what the hold kept first, once; empty from then on
       }
       for (ThreadRecorder tr : ThreadRegistry.threads()) {
         boolean ended = !tr.isAlive();
@@ -239,6 +234,9 @@ public final class Collector implements AutoCloseable {
    * analysis then simply runs as without it).
    */
   private boolean holdsForJit() {
+    if (jitYield.over()) {
+      return false;
+    }
     try {
       long pending = 0;
       for (ThreadRecorder tr : ThreadRegistry.threads()) {
