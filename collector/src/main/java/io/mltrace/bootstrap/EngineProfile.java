@@ -18,8 +18,9 @@ import java.util.List;
  *
  * <p>Times: the profiler's {@code ts} counts microseconds from when it was enabled; the advice records
  * {@link System#nanoTime()} right after enabling it, which is that origin to within tens of microseconds (measured
- * on this project's machines), unless the thread was descheduled in between: then the profile's first autograd
- * function is put at the backward span's start ({@link #origin}). Events are clipped to the backward span.
+ * on this project's machines), and late by more where the thread was descheduled in between: then the origin is moved
+ * by just enough to bring the profile's autograd functions inside the backward span ({@link #origin}). Events are
+ * clipped to the backward span.
  *
  * <p>Runs on the training thread, in profiled steps only (which pay the profiler anyway): it allocates and reads a
  * file, unlike the rest of the hot path. The advice that drives the engine's profiler calls the public methods
@@ -103,6 +104,7 @@ public final class EngineProfile {
     List<String> names = new ArrayList<>();
     List<double[]> times = new ArrayList<>();
     double firstAutograd = Double.NaN;
+    double lastAutogradEnd = Double.NaN;
     int at = json.indexOf("\"name\"");
     while (at >= 0) {
       int next = json.indexOf("\"name\"", at + 6);
@@ -116,11 +118,16 @@ public final class EngineProfile {
       }
       names.add(name);
       times.add(new double[] {ts, dur});
-      if (kindOf(name) == Kind.OP_OTHER && (Double.isNaN(firstAutograd) || ts < firstAutograd)) {
-        firstAutograd = ts;
+      if (kindOf(name) == Kind.OP_OTHER) {
+        if (Double.isNaN(firstAutograd) || ts < firstAutograd) {
+          firstAutograd = ts;
+        }
+        if (Double.isNaN(lastAutogradEnd) || ts + dur > lastAutogradEnd) {
+          lastAutogradEnd = ts + dur;
+        }
       }
     }
-    long origin = origin(profile.originNs(), from, firstAutograd);
+    long origin = origin(profile.originNs(), from, to, firstAutograd, lastAutogradEnd);
     int added = 0;
     for (int i = 0; i < names.size(); i++) {
       String name = names.get(i);
@@ -142,25 +149,32 @@ public final class EngineProfile {
   }
 
   /**
-   * How far the advice's reading of the profiler's start may be from it before the profile's own backward pass
-   * decides: the reading is taken right after enabling the profiler, within tens of microseconds of its origin, unless
-   * the thread was descheduled in between. Read late by more than a whole backward pass, it puts every event past the
-   * span: a clean-clone CI run once merged none (not reproduced; this is the cause the code allows).
+   * The profile's origin on this JVM's clock. The advice reads {@code advised} right after enabling the profiler, so
+   * it is late by however long the profiler took after taking its own origin, or by more where the thread was
+   * descheduled in between; never early. The autograd functions (from {@code firstAutogradUs} to
+   * {@code lastAutogradEndUs} after the origin; NaN: none) run inside the backward span
+   * {@code [backwardStartNs, backwardEndNs]}, so an origin that maps any of them outside it is off, and is moved by
+   * just enough to bring them inside: a late reading puts the last function's end at the span's end. Why not a
+   * tolerance: the DJL MLP's backward pass lasts a few hundred microseconds, and a reading late by less than a
+   * tolerance of 1 ms could clip its last GEMM off the span (a clean-clone CI run once found 2 of its 3 backward
+   * GEMMs: not reproduced, and this is the cause the old code allowed); late by more than the whole pass, every event
+   * (another run once merged none). Where the functions span more than the
+   * backward span (not seen), the first is put at its start.
    */
-  static final long ORIGIN_TOLERANCE_NS = 1_000_000;
-
-  /**
-   * The profile's origin on this JVM's clock: {@code advised} (read right after the profiler started) unless the
-   * profile's first autograd function ({@code firstAutogradUs} after its origin; NaN: none) would then start over
-   * {@link #ORIGIN_TOLERANCE_NS} away from the backward span's start {@code backwardStartNs}, where the first
-   * function of a backward pass starts (tens of microseconds after it); then the origin that puts it there.
-   */
-  static long origin(long advised, long backwardStartNs, double firstAutogradUs) {
-    if (Double.isNaN(firstAutogradUs)) {
+  static long origin(long advised, long backwardStartNs, long backwardEndNs, double firstAutogradUs,
+      double lastAutogradEndUs) {
+    if (Double.isNaN(firstAutogradUs) || Double.isNaN(lastAutogradEndUs)) {
       return advised;
     }
-    long aligned = backwardStartNs - (long) (firstAutogradUs * 1000);
-    return Math.abs(aligned - advised) > ORIGIN_TOLERANCE_NS ? aligned : advised;
+    long first = advised + (long) (firstAutogradUs * 1000);
+    long last = advised + (long) (lastAutogradEndUs * 1000);
+    if (last - first > backwardEndNs - backwardStartNs) {
+      return advised + backwardStartNs - first;
+    }
+    if (first < backwardStartNs) {
+      return advised + backwardStartNs - first;
+    }
+    return last > backwardEndNs ? advised - (last - backwardEndNs) : advised;
   }
 
   /** {@link Kind#OP_GEMM} for a GEMM kernel, {@link Kind#OP_OTHER} for an autograd function, else 0. */

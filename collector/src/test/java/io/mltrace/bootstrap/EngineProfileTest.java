@@ -41,7 +41,7 @@ class EngineProfileTest {
     long origin = 1_000_000_000L;
     ThreadRecorder tr = profiledStep(origin, origin);
     long backwardId = 77;
-    tr.profile().backward(backwardId, origin + 900_000, origin + 1_200_000);
+    tr.profile().backward(backwardId, origin + 900_000, origin + 1_400_000);
 
     assertEquals(2, EngineProfile.merge(tr, file.toString()));
     assertFalse(Files.exists(file));
@@ -56,21 +56,21 @@ class EngineProfileTest {
     assertEquals(List.of("MmBackward0", "aten::mm"), names, "the forward mm lies outside backward");
     assertEquals(Kind.OP_OTHER, records.get(0)[0]);
     assertEquals(origin + 1_000_000, records.get(0)[1]);
-    assertEquals(origin + 1_200_000, records.get(0)[2], "clipped to the end of backward");
+    assertEquals(origin + 1_300_000, records.get(0)[2]);
     assertEquals(Kind.OP_GEMM, records.get(1)[0]);
     assertEquals(origin + 1_010_000, records.get(1)[1]);
-    assertEquals(origin + 1_200_000, records.get(1)[2]);
+    assertEquals(origin + 1_290_000, records.get(1)[2]);
     assertEquals(backwardId, records.get(1)[3]);
     assertFalse(Slots.isEstimate(records.get(1)[4]), "measured, not estimated");
   }
 
   /**
-   * The advice reads the profiler's start right after enabling it; a thread descheduled in between reads it late, and
-   * with that origin every event would map past the backward span (a clean-clone CI run merged none so). The
-   * profile's first autograd function then marks where backward began.
+   * The advice reads the profiler's start right after enabling it, so late; a thread descheduled in between reads it
+   * later still, and with that origin the events map past the backward span (a clean-clone CI run once merged none).
+   * The origin is moved by just enough to bring the profile's autograd functions inside the span.
    */
   @Test
-  void anOriginReadLateIsTakenFromTheProfilesOwnBackwardPass(@TempDir Path dir) throws Exception {
+  void anOriginReadLateIsMovedUntilTheProfilesBackwardPassFitsTheSpan(@TempDir Path dir) throws Exception {
     Path file = writeTrace(dir);
     long origin = 1_000_000_000L;
     ThreadRecorder tr = profiledStep(origin, origin + 4_000_000); // read 4 ms after the profiler's real start
@@ -79,13 +79,33 @@ class EngineProfileTest {
     assertEquals(2, EngineProfile.merge(tr, file.toString()));
     List<long[]> records = new ArrayList<>();
     tr.drain((source, r, base, name) -> records.add(new long[] {r[base + Slots.START], r[base + Slots.END]}));
-    // The autograd function (ts 1000 us) starts where backward starts; the mm 10 us later, for its 280 us.
-    assertEquals(origin + 990_000, records.get(0)[0]);
-    assertEquals(origin + 1_000_000, records.get(1)[0]);
-    assertEquals(origin + 1_280_000, records.get(1)[1]);
-    // Within the tolerance the advice's reading stands (the case above: the function 100 us after backward began).
-    assertEquals(origin, EngineProfile.origin(origin, origin + 900_000, 1000.0));
-    assertEquals(origin, EngineProfile.origin(origin, origin + 900_000, Double.NaN), "no autograd function");
+    // The autograd function (ts 1000 us, 300 us long) ends where backward ends; the mm inside it keeps its place.
+    assertEquals(origin + 1_100_000, records.get(0)[0]);
+    assertEquals(origin + 1_400_000, records.get(0)[1]);
+    assertEquals(origin + 1_110_000, records.get(1)[0]);
+    assertEquals(origin + 1_390_000, records.get(1)[1]);
+  }
+
+  /**
+   * Late by less than a millisecond (the old tolerance), the reading put a short backward pass's last GEMM past the
+   * span's end, where it was clipped away; the autograd functions' own extent decides instead.
+   */
+  @Test
+  void theOriginStandsOnlyWhereTheAutogradFunctionsFitTheBackwardSpan() {
+    long origin = 1_000_000_000L;
+    long from = origin + 950_000;
+    long to = origin + 1_320_000;
+    // Functions from 1000 to 1300 us after the origin; read 150 us late: moved back by the 130 us they overran.
+    assertEquals(origin + 20_000, EngineProfile.origin(origin + 150_000, from, to, 1000.0, 1300.0));
+    assertEquals(origin, EngineProfile.origin(origin, from, to, 1000.0, 1300.0), "inside the span: the reading stands");
+    assertEquals(origin + 50_000, EngineProfile.origin(origin + 50_000, from, to, 1000.0, 1270.0),
+        "inside the span, late by 50 us: not moved, since nothing tells");
+    assertEquals(origin - 50_000, EngineProfile.origin(origin - 100_000, from, to, 1000.0, 1300.0),
+        "early (not seen): moved until the first function starts with the span");
+    assertEquals(origin + 150_000, EngineProfile.origin(origin + 150_000, from, to, Double.NaN, Double.NaN),
+        "no autograd function: nothing to align");
+    assertEquals(origin + 250_000, EngineProfile.origin(origin, origin + 1_250_000, origin + 1_400_000, 1000.0,
+        1300.0), "functions longer than the span (not seen): the first at its start");
   }
 
   @Test
