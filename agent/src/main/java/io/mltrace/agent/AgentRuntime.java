@@ -180,6 +180,7 @@ public final class AgentRuntime {
         // with jfr=FILE: the recording that JFR writes at exit must hold each step's events, so they are committed as
         // each step closes. Not on attach: the job is warm by then.
         collector.yieldToJit(options.jitYieldSeconds() * 1000, JIT_YIELD_MAX_RECORDS);
+        collector.onJitYieldEnd(how -> StartupLog.mark("JIT hold ended: " + how));
       }
       if (jfrEvents != null) {
         collector.addEarlySink(jfrEvents);

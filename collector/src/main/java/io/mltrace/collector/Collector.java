@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
  * Drains the recording rings on its own daemon thread ({@code mltrace-collector}), rebuilds spans, closes steps and
@@ -61,6 +62,8 @@ public final class Collector implements AutoCloseable {
   private Thread thread;
   /** Holds the analysis while the job's JIT warm-up runs ({@link #yieldToJit}); null: never. */
   private JitYield jitYield;
+  /** Told once, on the collector's thread, how the JIT hold ended and what it held; null: nobody asked. */
+  private Consumer<String> jitYieldEnded;
   private final HeldRecords held = new HeldRecords();
 
   private Collector(List<StepSink> sinks, long drainIntervalNanos, long reportIntervalNanos, int maxPendingSpans) {
@@ -130,6 +133,27 @@ public final class Collector implements AutoCloseable {
       if (jitYield != null) {
         jitYield.release();
       }
+    }
+  }
+
+  /**
+   * Has {@code listener} told, once, on the collector's thread, how the JIT hold ended and how many records it held
+   * (a line such as {@code "bound, 24310 records held"}): the start-up log's, so that a user can see when the
+   * analysis began. Before {@link #start()}.
+   */
+  public void onJitYieldEnd(Consumer<String> listener) {
+    synchronized (lock) {
+      jitYieldEnded = listener;
+    }
+  }
+
+  private void tellJitYieldEnded() {
+    Consumer<String> listener = jitYieldEnded;
+    jitYieldEnded = null;
+    try {
+      listener.accept(jitYield.endedBy() + ", " + held.count() + " records held");
+    } catch (Throwable ignored) {
+      // A listener's failure ends nothing but its own line.
     }
   }
 
@@ -210,6 +234,9 @@ public final class Collector implements AutoCloseable {
           }
           pollSources();
           return n;
+        }
+        if (jitYieldEnded != null && jitYield.over()) {
+          tellJitYieldEnded();
         }
         held.replayInto(drainer); // what the hold kept first, once; empty from then on
       }

@@ -451,13 +451,35 @@ class CollectorTest {
   @Test
   void theJobsEndEndsTheHoldBeforeTheExitsDrain() throws Exception {
     collector.yieldToJit(busyHold(1_000_000));
+    List<String> told = new ArrayList<>();
+    collector.onJitYieldEnd(told::add);
+    collector.drainOnce();
+    assertEquals(List.of(), told, "not before the first records, when the hold has not begun");
     iterations(3);
     collector.drainOnce();
     assertEquals(0, steps.size());
+    assertEquals(List.of(), told, "not while it holds");
     collector.endJitYield(); // main returned, or System.exit: the exit paths' drain must hand out every step
     collector.drainOnce();
     assertEquals(3, steps.size());
     assertEquals("end", collector.jitYieldEndedBy());
+    iterations(1);
+    collector.drainOnce();
+    assertEquals(1, told.size(), "told once: " + told);
+    assertTrue(told.get(0).matches("end, [1-9][0-9]* records held"), told::toString);
+  }
+
+  @Test
+  void aListenerThatThrowsEndsNothingButItsOwnLine() throws Exception {
+    collector.yieldToJit(busyHold(1_000_000));
+    collector.onJitYieldEnd(how -> {
+      throw new IllegalStateException("a broken start-up log");
+    });
+    iterations(2);
+    collector.drainOnce();
+    collector.endJitYield();
+    collector.drainOnce();
+    assertEquals(2, steps.size(), "the held steps come out all the same");
   }
 
   @Test

@@ -17,9 +17,10 @@ import java.util.ArrayDeque;
  * A small MLP that, in each step, keeps one float32 array of known size in a manager that lives as long as the
  * job: the memory leak that the leak finder must name, with its creation line.
  *
- * <p>{@code --steps N --leak-bytes B --keep-steps K --batch B --hidden H}: each step creates {@code B} bytes
- * ({@code B/4} floats; 0: none) on one line of {@link #keepOne}, and closes it {@code K} steps later
- * ({@code K < 0}: never, the leak; {@code 0}: in the same step; more: closed late, but closed). Prints the leak's
+ * <p>{@code --steps N --leak-bytes B --keep-steps K --batch B --hidden H --min-seconds S}: each step creates
+ * {@code B} bytes ({@code B/4} floats; 0: none) on one line of {@link #keepOne}, and closes it {@code K} steps later
+ * ({@code K < 0}: never, the leak; {@code 0}: in the same step; more: closed late, but closed); the job trains
+ * {@code N} steps, and on until {@code S} seconds have passed since its first (0: no longer). Prints the leak's
  * creation site ({@code leak site Class.method(File:line)}) as the JVM itself names it, then {@code done}.
  */
 public final class LeakyMlpTraining {
@@ -38,6 +39,7 @@ public final class LeakyMlpTraining {
     int keepSteps = Args.integer(args, "--keep-steps", -1);
     int batch = Args.integer(args, "--batch", 16);
     int hidden = Args.integer(args, "--hidden", 32);
+    long minNanos = Args.longValue(args, "--min-seconds", 0) * 1_000_000_000L;
     int inputs = 64;
     int classes = 4;
     int datasetBatches = 8;
@@ -52,10 +54,11 @@ public final class LeakyMlpTraining {
       NDArray y = x.sum(new int[] {1}).gt(0).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
       ArrayDataset dataset = new ArrayDataset.Builder().setData(x).optLabels(y).setSampling(batch, false).build();
       model.setBlock(MlpTraining.block(inputs, hidden, classes));
+      int done = 0;
       try (Trainer trainer = model.newTrainer(MlpTraining.sgd(Loss.softmaxCrossEntropyLoss()))) {
         trainer.initialize(new Shape(batch, inputs));
-        int done = 0;
-        while (done < steps) {
+        long started = System.nanoTime();
+        while (done < steps || System.nanoTime() - started < minNanos) {
           for (Batch b : trainer.iterateDataset(dataset)) {
             EasyTrain.trainBatch(trainer, b);
             if (leakBytes > 0) {
@@ -66,7 +69,7 @@ public final class LeakyMlpTraining {
             }
             trainer.step();
             b.close();
-            if (++done == steps) {
+            if (++done >= steps && System.nanoTime() - started >= minNanos) {
               break;
             }
           }
@@ -76,7 +79,7 @@ public final class LeakyMlpTraining {
         System.out.println("leak site " + LeakyMlpTraining.class.getName() + ".keepOne(LeakyMlpTraining.java:"
             + leakLine + ")");
       }
-      System.out.println("done " + steps + " steps, " + kept.size() + " arrays kept");
+      System.out.println("done " + done + " steps, " + kept.size() + " arrays kept");
     }
   }
 
