@@ -158,8 +158,8 @@ public final class EngineProfile {
    * tolerance: the DJL MLP's backward pass lasts a few hundred microseconds, and a reading late by less than a
    * tolerance of 1 ms could clip its last GEMM off the span (a clean-clone CI run once found 2 of its 3 backward
    * GEMMs: not reproduced, and this is the cause the old code allowed); late by more than the whole pass, every event
-   * (another run once merged none). Where the functions span more than the
-   * backward span (not seen), the first is put at its start.
+   * (another run once merged none). Where the functions span more than the backward span (not seen), the first is put
+   * at its start.
    */
   static long origin(long advised, long backwardStartNs, long backwardEndNs, double firstAutogradUs,
       double lastAutogradEndUs) {

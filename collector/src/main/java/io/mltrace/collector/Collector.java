@@ -137,9 +137,9 @@ public final class Collector implements AutoCloseable {
   }
 
   /**
-   * Has {@code listener} told, once, on the collector's thread, how the JIT hold ended and how many records it held
-   * (a line such as {@code "bound, 24310 records held"}): the start-up log's, so that a user can see when the
-   * analysis began. Before {@link #start()}.
+   * Tells {@code listener}, once, on the collector's thread, how the JIT hold ended and how many records it held (a
+   * line such as {@code "bound, 24310 records held"}), so that the start-up log shows when the analysis began. Before
+   * {@link #start()}.
    */
   public void onJitYieldEnd(Consumer<String> listener) {
     synchronized (lock) {
