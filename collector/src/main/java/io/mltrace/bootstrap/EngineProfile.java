@@ -168,11 +168,8 @@ public final class EngineProfile {
     }
     long first = advised + (long) (firstAutogradUs * 1000);
     long last = advised + (long) (lastAutogradEndUs * 1000);
-    if (last - first > backwardEndNs - backwardStartNs) {
-      return advised + backwardStartNs - first;
-    }
-    if (first < backwardStartNs) {
-      return advised + backwardStartNs - first;
+    if (first < backwardStartNs || last - first > backwardEndNs - backwardStartNs) {
+      return advised + backwardStartNs - first; // the first function at the span's start
     }
     return last > backwardEndNs ? advised - (last - backwardEndNs) : advised;
   }
