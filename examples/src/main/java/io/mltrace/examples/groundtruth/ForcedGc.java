@@ -1,30 +1,103 @@
 package io.mltrace.examples.groundtruth;
 
+import com.sun.management.GarbageCollectionNotificationInfo;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.management.NotificationEmitter;
+import javax.management.openmbean.CompositeData;
 
 /**
  * A collection that certainly ran. Why: {@code System.gc()} is a request; HotSpot skips it when a JNI critical
  * section holds the GC locker or another collection came first, and returns in microseconds (measured: 36 us in a
  * step whose other forced GCs took 30 ms, under load). A test that injects "a forced GC" as ground truth needs the
- * collection itself, so this asks again until the JVM's collection count moves.
+ * collection itself, so this asks again until the JVM says that a collection with the cause {@code System.gc()} ran.
+ *
+ * <p>The JVM's collection count alone is not that proof: when G1 drops a full collection because the GC locker is
+ * held, the locker's release runs a young collection ("GCLocker Initiated GC"), which moves the count. A clean-clone
+ * CI run found one forced step without its {@code System.gc()} pause in the JVM's own recording that way. The cause
+ * comes with the collection's notification, which the JVM's service thread sends shortly after the collection ends:
+ * each request waits for the notifications of the collections that ran meanwhile, and asks again unless one of them
+ * was {@code System.gc()}'s.
  */
 public final class ForcedGc {
   /** At most this many requests; a JVM that ignores them all (-XX:+DisableExplicitGC) is not waited on forever. */
-  static final int MAX_REQUESTS = 5;
+  static final int MAX_REQUESTS = 20;
+
+  /** How long one request waits for the notifications of the collections that ran meanwhile. */
+  static final long NOTIFICATION_WAIT_MILLIS = 2000;
+
+  static final String SYSTEM_GC = "System.gc()";
+
+  private static final AtomicLong EXPLICIT = new AtomicLong();
+  private static final AtomicLong NOTIFIED = new AtomicLong();
+  private static final Object LOCK = new Object();
+
+  static {
+    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      if (gc instanceof NotificationEmitter) {
+        ((NotificationEmitter) gc).addNotificationListener((n, handback) -> {
+          if (!n.getType().equals(GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION)) {
+            return;
+          }
+          GarbageCollectionNotificationInfo info =
+              GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData());
+          synchronized (LOCK) {
+            if (SYSTEM_GC.equals(info.getGcCause())) {
+              EXPLICIT.incrementAndGet();
+            }
+            NOTIFIED.incrementAndGet();
+            LOCK.notifyAll();
+          }
+        }, null, null);
+      }
+    }
+  }
 
   private ForcedGc() {}
 
-  /** Requests collections until one ran; returns how many requests that took (MAX_REQUESTS + 1 if none ran). */
+  /**
+   * Requests collections until one with the cause {@code System.gc()} ran; returns how many requests that took
+   * (MAX_REQUESTS + 1 if none ran).
+   */
   public static int collect() {
-    long before = collections();
+    long explicitBefore = EXPLICIT.get();
     for (int i = 1; i <= MAX_REQUESTS; i++) {
+      long notifiedBefore = NOTIFIED.get();
+      long before = collections();
       System.gc();
-      if (collections() > before) {
+      long ran = collections() - before;
+      if (ran > 0 && awaitNotifications(notifiedBefore + ran) && EXPLICIT.get() != explicitBefore) {
         return i;
       }
+      // Nothing ran, or only other collections (the GC locker's): ask again.
     }
     return MAX_REQUESTS + 1;
+  }
+
+  /** How many collections with the cause {@code System.gc()} this JVM has announced since this class loaded. */
+  static long explicitCollections() {
+    return EXPLICIT.get();
+  }
+
+  /** Waits until {@code count} collections were announced; false if they were not within the wait. */
+  private static boolean awaitNotifications(long count) {
+    long deadline = System.nanoTime() + NOTIFICATION_WAIT_MILLIS * 1_000_000L;
+    synchronized (LOCK) {
+      while (NOTIFIED.get() < count) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        try {
+          LOCK.wait(Math.max(1, left / 1_000_000L));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+      return true;
+    }
   }
 
   private static long collections() {
