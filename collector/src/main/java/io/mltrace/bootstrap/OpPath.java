@@ -27,6 +27,12 @@ final class OpPath {
   /** Op time without op records, per open span (level 0: the step), placed inside that span by the collector. */
   private final SpanOpTime opTime;
   private final EstimateCheck check = new EstimateCheck();
+  /**
+   * Per span level: the time of the outermost ops that ran directly inside the span open there, measured or
+   * estimated by position (an op that only a rate can estimate adds nothing). Read by the backward estimate, which
+   * must not cover the ops its span already holds ({@link #opNsAt}); reset as a span opens at the level.
+   */
+  private final long[] opNsInSpan;
   private final BackwardWindow backward = new BackwardWindow();
 
   private boolean inStep;
@@ -57,6 +63,7 @@ final class OpPath {
 
   OpPath(int levels, long seed) {
     this.opTime = new SpanOpTime(levels);
+    this.opNsInSpan = new long[levels];
     this.random = seed | 1;
   }
 
@@ -165,6 +172,7 @@ final class OpPath {
     }
     if (opDepth == 0) {
       countTimed(name, kind == Kind.OP_GEMM, flops, elapsedNs);
+      addOpNs(level, elapsedNs);
       if (!recorded && inStep) {
         opTime.measured(level, SpanOpTime.classOf(kind), elapsedNs);
       }
@@ -188,6 +196,24 @@ final class OpPath {
     opsTimed++;
     if (gemm) {
       backward.timed(flops, elapsedNs);
+    }
+  }
+
+  /** A span opened at {@code level}: it holds no op yet. */
+  void spanOpened(int level) {
+    if (level < opNsInSpan.length) {
+      opNsInSpan[level] = 0;
+    }
+  }
+
+  /** The op time the span open at {@code level} holds so far (see {@link #opNsInSpan}). */
+  long opNsAt(int level) {
+    return level < opNsInSpan.length ? opNsInSpan[level] : 0;
+  }
+
+  private void addOpNs(int level, long ns) {
+    if (level < opNsInSpan.length) {
+      opNsInSpan[level] += ns;
     }
   }
 
@@ -232,6 +258,7 @@ final class OpPath {
       long elapsed = end() - start;
       countTimed(name, gemm, flops, elapsed);
       opTime.measured(level, cls, elapsed);
+      addOpNs(level, elapsed);
       return true;
     }
     int position = (int) Math.min(opCount, Integer.MAX_VALUE);
@@ -239,6 +266,7 @@ final class OpPath {
     long estimate = rates.recall(position, name, flops);
     if (estimate >= 0) {
       opTime.byPosition(level, cls, estimate);
+      addOpNs(level, estimate);
       if (gemm) {
         backward.estimated(flops, estimate);
       }

@@ -396,8 +396,9 @@ public final class Recorder {
    * call hides its GEMMs, so an estimated GEMM span ({@link Slots#FLAG_ESTIMATE}) is recorded as its child at its
    * end. Estimated FLOPs: twice the forward GEMM FLOPs since the step opened or the previous backward pass;
    * estimated time: those FLOPs at the throughput the forward GEMMs achieved in that window, at most the backward
-   * span. The estimated time counts as GEMM in the step's counters; the step's FLOPs stay the measured ones. In a
-   * step that records no op spans, the estimate is placed inside the backward span like a counted op's time.
+   * span less the ops that ran inside it. The estimated time counts as GEMM in the step's counters; the step's FLOPs
+   * stay the measured ones. In a step that records no op spans, the estimate is placed inside the backward span like
+   * a counted op's time.
    */
   public static void exitBackward(ThreadRecorder tr, String name, String estimateName) {
     if (tr == null) {
@@ -420,7 +421,10 @@ public final class Recorder {
     long forwardNs = tr.gemmNsSinceBackward();
     long estimatedNs = 0;
     if (forwardFlops > 0 && forwardNs > 0 && spanId != 0) {
-      estimatedNs = Math.min(now - start, (long) (2.0 * forwardNs));
+      // At most what the span's own ops left of it: a backward pass that also runs Java-visible ops (DJL's LSTM seeds
+      // its gradient with createOnesNdArray, 25 us a step) must not have those covered by the estimate too.
+      long room = Math.max(0, now - start - tr.opNsInInnermost());
+      estimatedNs = Math.min(room, (long) (2.0 * forwardNs));
     }
     boolean estimateAsSpan = tr.recordsSpans();
     if (estimatedNs > 0 && !estimateAsSpan) {

@@ -415,7 +415,16 @@ public final class ThreadRecorder {
 
   /** Opens a span; returns false (and records nothing) when nesting is too deep. */
   boolean push(long now) {
-    return spans.push(now);
+    if (!spans.push(now)) {
+      return false;
+    }
+    ops.spanOpened(spans.depth());
+    return true;
+  }
+
+  /** The time of the ops that ran directly inside the innermost open span so far, measured or estimated. */
+  long opNsInInnermost() {
+    return ops.opNsAt(spans.depth());
   }
 
   long startOfInnermost() {

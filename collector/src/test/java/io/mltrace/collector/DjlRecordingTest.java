@@ -40,6 +40,14 @@ class DjlRecordingTest {
 
   /** One iteration: a forward GEMM lasting {@code gemmMs}, a backward lasting {@code backwardMs}, the optimizer. */
   private static void iteration(long gemmMs, long backwardMs) throws InterruptedException {
+    iteration(gemmMs, 0, backwardMs);
+  }
+
+  /**
+   * As {@link #iteration(long, long)}, with the backward pass first running a Java-visible op for {@code opMs} when
+   * that is over 0 ({@code createOnesNdArray}, as DJL's LSTM seeds its gradient), then waiting {@code restMs}.
+   */
+  private static void iteration(long gemmMs, long opMs, long restMs) throws InterruptedException {
     ThreadRecorder forward = Recorder.enterStepPart();
     ThreadRecorder gemm = Recorder.enterOp();
     Thread.sleep(gemmMs);
@@ -47,7 +55,12 @@ class DjlRecordingTest {
         DataTypes.code("FLOAT32"));
     Recorder.exitSpan(forward, Kind.PHASE, "forward");
     ThreadRecorder backward = Recorder.enterSpan();
-    Thread.sleep(backwardMs);
+    if (opMs > 0) {
+      ThreadRecorder ones = Recorder.enterOp();
+      Thread.sleep(opMs);
+      Recorder.exitOp(ones, Kind.OP_OTHER, "createOnesNdArray");
+    }
+    Thread.sleep(restMs);
     Recorder.exitBackward(backward, "backward", "backward_gemm");
     ThreadRecorder opt = Recorder.enterStepPart();
     Recorder.exitStepEnd(opt, "optimizer");
@@ -87,6 +100,36 @@ class DjlRecordingTest {
     Span estimate = named(step, "backward_gemm");
     assertEquals(backward.durationNs(), estimate.durationNs());
     assertEquals(backward.startNs(), estimate.startNs());
+  }
+
+  @Test
+  void theCappedEstimateLeavesTheBackwardSpansOwnOpsTheirTime() throws Exception {
+    iteration(20, 6, 3);
+    collector.drainOnce();
+    Step step = steps.get(steps.size() - 1);
+    Span backward = named(step, "backward");
+    Span ones = named(step, "createOnesNdArray");
+    Span estimate = named(step, "backward_gemm");
+    assertEquals(backward.spanId(), ones.parentId());
+    assertEquals(backward.durationNs() - ones.durationNs(), estimate.durationNs(), "the span less its own op");
+    assertEquals(backward.endNs(), estimate.endNs());
+    // The estimate ends with the span, so it may overlap the op by the moment between the span's start and the op's.
+    long other = step.breakdown().ns(Category.OTHER_COMPUTE);
+    assertTrue(other >= ones.durationNs() - (ones.startNs() - backward.startNs()), "other_compute " + other
+        + " against the op's " + ones.durationNs());
+  }
+
+  @Test
+  void inACountedStepTheCappedEstimateLeavesTheBackwardSpansOwnOpsTheirTimeToo() throws Exception {
+    Sampling.update(sp -> sp.withSampleEvery(Long.MAX_VALUE));
+    iteration(20, 6, 3);
+    collector.drainOnce();
+    Step step = steps.get(steps.size() - 1);
+    assertFalse(step.detailed());
+    long other = step.breakdown().ns(Category.OTHER_COMPUTE);
+    long gemm = step.breakdown().ns(Category.GEMM);
+    assertTrue(other >= 6_000_000L, "the op's sleep: other_compute " + other);
+    assertTrue(gemm >= 20_000_000L + 3_000_000L, "the forward GEMM and what the op left of the backward pass: " + gemm);
   }
 
   @Test
