@@ -38,10 +38,11 @@ class DjlVersionRangeIT {
     ADVISED.put("ai.djl.pytorch.jni.JniUtils", List.of("linear", "matmul", "bmm", "dot", "convolution", "lstm",
         "gru", "rnn", "to", "relu", "add", "softmax", "sgdUpdate", "zeroGrad", "getByteBuffer", "set"));
     ADVISED.put("ai.djl.nn.AbstractBaseBlock", List.of("forward"));
-    ADVISED.put("ai.djl.training.Trainer", List.of("step", "forward", "notifyListeners", "iterateDataset"));
+    ADVISED.put("ai.djl.training.Trainer", List.of("step", "forward", "notifyListeners", "iterateDataset",
+        "evaluate"));
     ADVISED.put("ai.djl.training.dataset.DataIterable", List.of("next"));
     ADVISED.put("ai.djl.translate.StackBatchifier", List.of("batchify"));
-    ADVISED.put("ai.djl.training.EasyTrain", List.of("trainBatch"));
+    ADVISED.put("ai.djl.training.EasyTrain", List.of("trainBatch", "validateBatch", "evaluateDataset"));
     ADVISED.put("ai.djl.training.loss.SoftmaxCrossEntropyLoss", List.of("evaluate"));
     ADVISED.put("ai.djl.training.loss.L2Loss", List.of("evaluate"));
     ADVISED.put("ai.djl.pytorch.engine.PtGradientCollector", List.of("backward"));

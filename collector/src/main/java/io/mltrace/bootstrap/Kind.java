@@ -21,7 +21,10 @@ public final class Kind {
   public static final int OP_COPY = 6;
   /** A layer (block) of the model. */
   public static final int LAYER = 7;
-  /** A root span of inference: one {@code Predictor.predict}/{@code batchPredict} call. */
+  /**
+   * A root span of inference outside training steps: one {@code Predictor.predict}/{@code batchPredict} call, or an
+   * evaluation pass between two training iterations ({@code Trainer.evaluate}, DL4J's {@code doEvaluation}).
+   */
   public static final int INFERENCE = 8;
   /**
    * Not a span: the op time of a step that ran outside any of its spans, and the step's estimate check

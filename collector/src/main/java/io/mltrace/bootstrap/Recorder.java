@@ -50,6 +50,7 @@ public final class Recorder {
     }
     ThreadRecorder tr = ThreadRegistry.local();
     long now = System.nanoTime();
+    tr.afterEvaluation(false);
     if (!tr.inStep() && tr.rootDepth() == 0) {
       if (StepGate.pass()) {
         now = System.nanoTime(); // the step starts after the wait
@@ -85,6 +86,7 @@ public final class Recorder {
     }
     ThreadRecorder tr = ThreadRegistry.local();
     long now = System.nanoTime();
+    tr.afterEvaluation(false);
     if (!tr.inStep() && tr.loopThread() && tr.rootDepth() == 0) {
       if (StepGate.pass()) {
         now = System.nanoTime();
@@ -97,15 +99,17 @@ public final class Recorder {
   }
 
   /**
-   * Enters a root span outside any training step (an inference call): a step left open on this thread is
-   * forgotten, and no step opens until the root exits with {@link #exitRoot}.
+   * Enters a root span outside any training step (an inference call, an evaluation pass between training steps): a
+   * step left open on this thread between two iterations (no span open: the loop's own code since the last step
+   * ended) is forgotten, and no step opens until the root exits with {@link #exitRoot}. Called inside a step's span
+   * instead (a listener that evaluates during {@code fit}), it is a span of that step: the step took that long.
    */
   public static ThreadRecorder enterRoot() {
     if (!enabled) {
       return null;
     }
     ThreadRecorder tr = ThreadRegistry.local();
-    if (tr.rootDepth() == 0) {
+    if (tr.rootDepth() == 0 && !(tr.inStep() && tr.openSpans() > 0)) {
       tr.abandonStep();
     }
     tr.enterRoot();
@@ -113,13 +117,33 @@ public final class Recorder {
     return tr;
   }
 
-  /** Exits a span entered with {@link #enterRoot}. */
+  /**
+   * Exits a span entered with {@link #enterRoot}. On a training loop's thread, the outermost root entered between
+   * two steps (no span open around it) opens the next step where it ends, as a step's end does: the loop's code after
+   * an evaluation pass (loading the next batch) is that step's input time, and the pass itself is in no step.
+   */
   public static void exitRoot(ThreadRecorder tr, int kind, String name) {
     if (tr == null) {
       return;
     }
     tr.exitRoot();
     exitSpan(tr, kind, name);
+    if (tr.rootDepth() == 0 && tr.loopThread() && !tr.inStep() && tr.openSpans() == 0) {
+      long now = System.nanoTime();
+      tr.openStep(now, Sampling.isSampled(STEPS.get() + 1, now));
+      tr.profile().reset(false);
+      tr.afterEvaluation(true);
+    }
+  }
+
+  /**
+   * True when a loss computed now belongs to the evaluation pass that just ended on this thread, not to a training
+   * iteration: a root ended here ({@link #exitRoot}) and no phase, data fetch or layer began since. A hand-written
+   * loop computes its validation loss after {@code Trainer.evaluate} returns; counted as the next step's first phase,
+   * it ended that step's input time there, and the batch loading after it was billed to no category.
+   */
+  public static boolean afterEvaluation() {
+    return enabled && ThreadRegistry.local().afterEvaluation();
   }
 
   /**
@@ -223,6 +247,7 @@ public final class Recorder {
       return null;
     }
     ThreadRecorder tr = ThreadRegistry.local();
+    tr.afterEvaluation(false);
     tr.push(System.nanoTime());
     return tr;
   }

@@ -56,6 +56,11 @@ public final class ThreadRecorder {
   private int stepEnders;
   /** Open inference roots ({@link Recorder#enterRoot}); while any is open no step opens on this thread. */
   private int rootDepth;
+  /**
+   * A root ended here and opened the open step, and no phase, fetch or layer began since
+   * ({@link Recorder#afterEvaluation}).
+   */
+  private boolean afterEvaluation;
 
   /**
    * This thread's share of {@link TensorLife}'s live level: the bytes and count of the tensors counted live here
@@ -387,6 +392,14 @@ public final class ThreadRecorder {
     rootDepth++;
   }
 
+  boolean afterEvaluation() {
+    return afterEvaluation;
+  }
+
+  void afterEvaluation(boolean justEnded) {
+    afterEvaluation = justEnded;
+  }
+
   void exitRoot() {
     if (rootDepth > 0) {
       rootDepth--;
@@ -411,6 +424,11 @@ public final class ThreadRecorder {
   /** Marks the innermost open span as opened by {@code owner} (the slot is cleared when that span closes). */
   void ownInnermost(Object owner) {
     spans.ownInnermost(owner);
+  }
+
+  /** How many spans are open on this thread. */
+  int openSpans() {
+    return spans.depth();
   }
 
   /** Opens a span; returns false (and records nothing) when nesting is too deep. */

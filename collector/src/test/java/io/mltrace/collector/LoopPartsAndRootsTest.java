@@ -116,6 +116,61 @@ class LoopPartsAndRootsTest {
     assertEquals(0, output.parentId(), "a root");
   }
 
+  /**
+   * An evaluation pass between two iterations of a hand-written loop (a root with no span open around it) is in no
+   * step: the step after it starts where it ended, so the loop's loading after it is that step's input time; a loss
+   * computed right after it belongs to it ({@link Recorder#afterEvaluation}) until a phase or fetch begins.
+   */
+  @Test
+  void aRootBetweenIterationsOpensTheNextStepWhereItEnds() throws Exception {
+    long[] rootEnd = new long[1];
+    boolean[] evaluation = new boolean[3];
+    onNewThread(() -> {
+      Recorder.loopStart();
+      iteration();
+      ThreadRecorder root = Recorder.enterRoot();
+      ThreadRecorder op = Recorder.enterOp();
+      Recorder.exitOp(op, Kind.OP_GEMM, "linear", 100, 0, null, null, null);
+      Recorder.exitRoot(root, Kind.INFERENCE, "evaluate");
+      rootEnd[0] = System.nanoTime();
+      evaluation[0] = Recorder.afterEvaluation();
+      iteration();
+      evaluation[1] = Recorder.afterEvaluation();
+      iteration();
+      evaluation[2] = Recorder.afterEvaluation();
+    });
+    collector.close();
+    assertEquals(3, steps.size(), "the iterations only: " + steps);
+    Step after = steps.get(1);
+    assertTrue(after.startNs() <= rootEnd[0], "opened at the root's end");
+    Span evaluate = outside.stream().filter(s -> s.name().equals("evaluate")).findFirst().orElseThrow();
+    assertEquals(0, evaluate.parentId(), "a root");
+    assertTrue(after.startNs() >= evaluate.endNs(), "the step after it starts where it ended");
+    assertTrue(steps.get(0).endNs() <= evaluate.startNs(), "the step before it ended before it");
+    assertTrue(after.spans().stream().noneMatch(s -> s.name().equals("linear")), "its op is not in the step");
+    assertTrue(outside.stream().anyMatch(s -> s.name().equals("linear") && s.parentId() == evaluate.spanId()));
+    assertTrue(evaluation[0], "right after the root: a loss now is the evaluation's");
+    assertTrue(!evaluation[1] && !evaluation[2], "a fetch began since: not any more");
+  }
+
+  /** A root entered inside a step's span (a listener that evaluates inside fit) is a span of that step. */
+  @Test
+  void aRootInsideAStepsSpanIsPartOfThatStep() throws Exception {
+    onNewThread(() -> {
+      Recorder.loopStart();
+      iteration();
+      Recorder.exitSpan(Recorder.enterLoopPart(), Kind.DATA, "etl");
+      ThreadRecorder fit = Recorder.enterStepEnd();
+      ThreadRecorder root = Recorder.enterRoot();
+      Recorder.exitRoot(root, Kind.INFERENCE, "evaluate");
+      Recorder.exitStepEnd(fit, "fit");
+    });
+    collector.close();
+    assertEquals(2, steps.size(), "the step that ran the evaluation is kept: " + steps);
+    List<String> names = steps.get(1).spans().stream().map(Span::name).toList();
+    assertTrue(names.containsAll(List.of("etl", "evaluate", "fit")), names::toString);
+  }
+
   @Test
   void aSpanOwnedByAnObjectIsNotOpenedTwiceByIt() throws Exception {
     Object layer = new Object();

@@ -4,6 +4,7 @@ import io.mltrace.collector.Breakdown;
 import io.mltrace.collector.Category;
 import io.mltrace.collector.GpuTimeline;
 import io.mltrace.collector.RunStats;
+import io.mltrace.collector.Span;
 import io.mltrace.collector.Step;
 import io.mltrace.collector.StepGpu;
 import io.mltrace.collector.StepSink;
@@ -26,6 +27,7 @@ public final class ConsoleReporter implements StepSink {
   private long gpuGemmNs;
   private long gpuFlops;
   private long gpuSteps;
+  private final OutsideCalls outside = new OutsideCalls();
 
   public ConsoleReporter(PrintStream out, boolean perStep) {
     this.out = out;
@@ -111,6 +113,11 @@ public final class ConsoleReporter implements StepSink {
   }
 
   @Override
+  public void onSpanOutsideStep(Span span) {
+    outside.add(span);
+  }
+
+  @Override
   public void close() {
     out.print(summary());
     out.flush();
@@ -120,6 +127,17 @@ public final class ConsoleReporter implements StepSink {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "mltrace summary: %d steps, %.1f ms in steps, mean %.3f ms/step%n",
         steps, ms(wall), steps == 0 ? 0.0 : ms(wall) / steps));
+    if (!outside.byName().isEmpty()) {
+      // Inference and evaluation calls are in no step: their time is said here, not lost.
+      sb.append("  outside steps:");
+      String between = " ";
+      for (Map.Entry<String, long[]> e : outside.byName().entrySet()) {
+        sb.append(between).append(String.format(Locale.ROOT, "%s %d calls in %.1f ms", e.getKey(), e.getValue()[0],
+            ms(e.getValue()[1])));
+        between = ", ";
+      }
+      sb.append(System.lineSeparator());
+    }
     if (steps == 0) {
       return sb.toString();
     }

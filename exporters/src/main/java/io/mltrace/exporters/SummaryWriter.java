@@ -7,6 +7,7 @@ import io.mltrace.collector.Leak;
 import io.mltrace.collector.MemorySeries;
 import io.mltrace.collector.MemorySite;
 import io.mltrace.collector.RunStats;
+import io.mltrace.collector.Span;
 import io.mltrace.collector.Step;
 import io.mltrace.collector.StepMemory;
 import io.mltrace.collector.StepSink;
@@ -65,6 +66,8 @@ public final class SummaryWriter implements StepSink {
   private long totalUnplaced;
   private long omitted;
   private int writeErrors;
+  /** Inference and evaluation calls outside the steps, written as {@code outside_steps}. */
+  private final OutsideCalls outside = new OutsideCalls();
 
   /**
    * @param measured the categories this run can measure; the others are present in the file and always 0
@@ -149,6 +152,11 @@ public final class SummaryWriter implements StepSink {
     } else {
       omitted++;
     }
+  }
+
+  @Override
+  public void onSpanOutsideStep(Span span) {
+    outside.add(span);
   }
 
   @Override
@@ -250,6 +258,14 @@ public final class SummaryWriter implements StepSink {
       out.append(", \"utilization\": ").append(ratio(totalFlops, totalWall * peak));
     }
     out.append("},\n");
+    out.append("  \"outside_steps\": {");
+    String between = "\n    ";
+    for (Map.Entry<String, long[]> e : outside.byName().entrySet()) {
+      Json.string(out.append(between), e.getKey()).append(": {\"calls\": ").append(e.getValue()[0])
+          .append(", \"total_ns\": ").append(e.getValue()[1]).append('}');
+      between = ",\n    ";
+    }
+    out.append(outside.byName().isEmpty() ? "},\n" : "\n  },\n");
     if (peak > 0) {
       out.append("  \"peak_gflops\": ").append(String.format(java.util.Locale.ROOT, "%.3f", peak)).append(",\n");
     }

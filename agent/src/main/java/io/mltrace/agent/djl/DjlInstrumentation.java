@@ -35,7 +35,8 @@ import net.bytebuddy.matcher.ElementMatcher;
  * calls (native methods cannot take advice): GEMM-like ones with shapes, type and FLOPs, copies with bytes, the
  * rest as other compute. Tensor lifetimes: {@code PtNDArray}'s constructors and {@code close} ({@code TensorLife}).
  * Inference: {@code Predictor.batchPredict} as a root span with the translator's pre- and
- * post-processing and the model forward inside.
+ * post-processing and the model forward inside. Evaluation ({@code Trainer.evaluate}, {@code EasyTrain}'s validation)
+ * as root spans too, so that a validation pass between two training iterations counts in neither.
  */
 public final class DjlInstrumentation implements FrameworkInstrumentation {
   static final String JNI_UTILS = "ai.djl.pytorch.jni.JniUtils";
@@ -147,14 +148,28 @@ public final class DjlInstrumentation implements FrameworkInstrumentation {
         Hook.onTypes("Loss subclasses", implementing("ai.djl.training.loss.Loss", "evaluate"))
             .methods("evaluate(2)", named("evaluate").and(takesArguments(2)).and(not(isAbstract()))
                 .and(not(isBridge())))
-            .stepPart(Kind.PHASE, "loss"),
+            .advice(LossAdvice.class),
         Hook.on("ai.djl.pytorch.engine.PtGradientCollector")
             .methods("backward(1)", named("backward").and(takesArguments(1)))
             .advice(BackwardAdvice.class),
+        // ---- evaluation between training steps: roots outside any step ----------------------------------------
+        // A validation pass a training loop runs between two iterations is in neither of them: without these it was
+        // billed to the next step (as its forward compute). EasyTrain's pass (its batch fetches included), one
+        // validation batch of it, and the forward call a hand-written loop makes.
+        Hook.on("ai.djl.training.EasyTrain")
+            .methods("evaluateDataset", named("evaluateDataset").and(isStatic()))
+            .root(Kind.INFERENCE, "evaluateDataset"),
+        Hook.on("ai.djl.training.EasyTrain")
+            .methods("validateBatch", named("validateBatch").and(isStatic()))
+            .root(Kind.INFERENCE, "validateBatch"),
+        Hook.on("ai.djl.training.Trainer")
+            .methods("evaluate(NDList)", named("evaluate").and(takesArguments(1))
+                .and(takesArgument(0, named(NDLIST))))
+            .root(Kind.INFERENCE, "evaluate"),
         // ---- inference --------------------------------------------------------------------------------------
         Hook.on("ai.djl.inference.Predictor")
             .methods("batchPredict", named("batchPredict").and(takesArguments(1)))
-            .span(Kind.INFERENCE, "predict"),
+            .root(Kind.INFERENCE, "predict"),
         Hook.on("ai.djl.inference.Predictor")
             .methods("predictInternal", named("predictInternal"))
             .span(Kind.PHASE, "forward"),

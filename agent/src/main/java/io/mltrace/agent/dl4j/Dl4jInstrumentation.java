@@ -193,6 +193,27 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
       hooks.addAll(tensors ? tensorHooks(BufferCreatedAdvice.class, BufferClosedAdvice.class)
           : tensorHooks(BufferCreatedInStepAdvice.class, BufferClosedInStepAdvice.class));
     }
+    hooks.addAll(evaluationHooks());
+    return hooks;
+  }
+
+  /**
+   * Evaluation between training steps, as roots outside any step: without them a validation pass in a loop that
+   * calls {@code fit(DataSet)} was billed to the next step as its input time (it runs before the step's first
+   * phase). Every {@code evaluate*}, {@code evaluateROC*} and {@code evaluateRegression} ends in
+   * {@code doEvaluation}; {@code score(DataSet)} in {@code score(.., boolean)}.
+   */
+  private static List<Hook> evaluationHooks() {
+    List<Hook> hooks = new ArrayList<>();
+    for (String network : List.of(MLN, GRAPH)) {
+      hooks.add(Hook.on(network)
+          .methods("doEvaluation", named("doEvaluation"))
+          .root(Kind.INFERENCE, "evaluate"));
+      hooks.add(Hook.on(network)
+          .methods("score(DataSet|MultiDataSet, boolean)", named("score").and(takesArguments(2))
+              .and(takesArgument(1, boolean.class)))
+          .root(Kind.INFERENCE, "score"));
+    }
     return hooks;
   }
 

@@ -14,8 +14,9 @@ import net.bytebuddy.matcher.ElementMatcher;
  *
  * <p>Build with {@link #on(String)} (one named type) or {@link #onTypes(String, ElementMatcher)} (a family, such as
  * every subclass), then {@link #methods}, and the advice: a span of a fixed kind and name ({@link #span},
- * {@link #stepPart}) or an advice class of its own ({@link #advice}). What the advice needs from the framework
- * is not declared here: the installer reads it from the advice's bytecode ({@link AdviceReferences}).
+ * {@link #stepPart}), a root span outside steps ({@link #root}) or an advice class of its own ({@link #advice}).
+ * What the advice needs from the framework is not declared here: the installer reads it from the advice's bytecode
+ * ({@link AdviceReferences}).
  */
 public final class Hook {
   final String typeLabel;
@@ -62,6 +63,15 @@ public final class Hook {
   /** As {@link #span}, and on a training loop's thread the span opens the step when none is open. */
   public Hook stepPart(int kind, String name) {
     return spanAdvice(kind, name, true);
+  }
+
+  /**
+   * The advice is a root span of {@code kind} named {@code name} outside any training step ({@code
+   * Recorder.enterRoot}): an inference or evaluation call, which a training loop may run between two iterations
+   * without it counting in either.
+   */
+  public Hook root(int kind, String name) {
+    return advice(RootAdvice.class).bind(BoundKind.class, kind).bind(BoundName.class, name);
   }
 
   private Hook spanAdvice(int kind, String name, boolean opensStep) {

@@ -4,7 +4,8 @@
  * <p>A {@link io.mltrace.agent.instrument.FrameworkInstrumentation} lists {@link io.mltrace.agent.instrument.Hook}s:
  * which types, which methods, and which advice: a span of a fixed kind and name (one shared advice class,
  * {@code SpanAdvice}, with the kind and name bound per hook through Byte Buddy's
- * {@code Advice.withCustomMapping()}), or an advice class of its own. The {@link io.mltrace.agent.instrument.Installer}
+ * {@code Advice.withCustomMapping()}; {@code RootAdvice} likewise for root spans outside steps: inference and
+ * evaluation calls), or an advice class of its own. The {@link io.mltrace.agent.instrument.Installer}
  * builds one Byte Buddy {@code AgentBuilder} for all of them.
  *
  * <p>Before a hook is applied to a type, it is checked against that type's class loader (the OpenTelemetry agent's

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
@@ -23,6 +24,10 @@ import org.nd4j.linalg.dataset.DataSet;
  * own code; for {@code async}, how long the training thread can have waited for batch N,
  * {@code max(0, ready(N) - done(N-1))}, from the time the prefetch thread finished batch N and the time iteration
  * N-1 ended (a listener). Then {@code final loss <value> after <n> steps}. {@code --steps N --seed S}.
+ *
+ * <p>{@code --validate-every N --validate-batches M} (loop only): before every N-th step after the first, a
+ * validation pass as a loop that calls {@code fit(DataSet)} writes one: {@code evaluate} over an iterator of M
+ * batches, then {@code score} of each. The job prints the time of those calls, {@code valtruth step N ns X calls C}.
  */
 public final class Dl4jDataSources {
   private Dl4jDataSources() {}
@@ -70,12 +75,29 @@ public final class Dl4jDataSources {
       }
     });
     long[] truth = new long[steps + 1];
+    int validateEvery = (int) Args.longValue(args, "--validate-every", 0);
+    List<DataSet> validation = validateEvery > 0
+        ? Dl4jModels.batches("mlp", (int) Args.longValue(args, "--validate-batches", 1), 64, seed + 2) : List.of();
+    StringBuilder passes = new StringBuilder();
     if (source.equals("loop")) {
       for (int step = 1; step <= steps; step++) {
+        long passEnd = 0;
+        if (validateEvery > 0 && step > 1 && (step - 1) % validateEvery == 0) {
+          long v0 = System.nanoTime();
+          net.evaluate(new ListDataSetIterator<>(validation, 64));
+          for (DataSet batch : validation) {
+            net.score(batch);
+          }
+          passEnd = System.nanoTime();
+          // Printed after training: a print here would be the loop's own code before the next step's loading.
+          passes.append("valtruth step ").append(step).append(" ns ").append(passEnd - v0)
+              .append(" calls ").append(1 + validation.size()).append('\n');
+        }
         long t0 = System.nanoTime();
         pay(sleepMs, spinMs);
         DataSet batch = copyOf(batches.get(step - 1));
-        truth[step] = System.nanoTime() - t0;
+        // After a pass the step opens where its last call returned: the loop's code since is input time too.
+        truth[step] = System.nanoTime() - (passEnd != 0 ? passEnd : t0);
         net.fit(batch);
       }
     } else {
@@ -103,6 +125,7 @@ public final class Dl4jDataSources {
         }
       }
     }
+    System.out.print(passes);
     for (int step = 1; step <= steps; step++) {
       System.out.println("datatruth step " + step + " ns " + truth[step]);
     }

@@ -46,6 +46,10 @@ import java.util.Random;
  * {@code --data-spin-ms} of computing on the CPU. The job measures its own loading around each fetch (and the
  * release of the previous batch) and prints it per step ({@code datatruth step N ns X}), then
  * {@code final loss <value> after <n> steps}. {@code --steps N --seed S}.
+ *
+ * <p>{@code --validate-every N --validate-batches M} (loop only): before every N-th step after the first, a
+ * validation pass as a hand-written loop writes one: M batches, each {@code Trainer.evaluate} and the loss on its
+ * output. The job prints the time of those calls, {@code valtruth step N ns X calls C} (the pass before step N).
  */
 public final class DjlDataSources {
   private static final int BATCH = 32;
@@ -223,7 +227,8 @@ public final class DjlDataSources {
             viaIterateDataset(trainer, new StreamingDataset(generator, delay, steps), steps);
             break;
           case "loop":
-            handWritten(trainer, manager, generator, delay, steps);
+            handWritten(trainer, manager, generator, delay, steps, Args.integer(args, "--validate-every", 0),
+                Args.integer(args, "--validate-batches", 0), new Generator(seed + 2, spec.input, spec.classes));
             break;
           default:
             throw new IllegalArgumentException("--source must be iterable, dataset or loop");
@@ -284,11 +289,24 @@ public final class DjlDataSources {
     }
   }
 
-  /** The user's own loop: load a batch in plain code, then forward, loss, backward and the optimizer. */
-  private static void handWritten(Trainer trainer, NDManager manager, Generator generator, Delay delay, int steps) {
+  /**
+   * The user's own loop: load a batch in plain code, then forward, loss, backward and the optimizer; every
+   * {@code validateEvery} steps (0: never), a validation pass of {@code validateBatches} batches before the step.
+   */
+  private static void handWritten(Trainer trainer, NDManager manager, Generator generator, Delay delay, int steps,
+      int validateEvery, int validateBatches, Generator validation) {
     long previousClose = 0;
     for (int step = 1; step <= steps; step++) {
+      long passEnd = 0;
+      if (validateEvery > 0 && step > 1 && (step - 1) % validateEvery == 0) {
+        passEnd = validate(trainer, manager, validation, validateBatches, step);
+      }
       long t0 = System.nanoTime();
+      if (passEnd != 0) {
+        // The step opens where the pass's last call returned: the loop's code since (closing the last validation
+        // batch) is its input time, and the previous batch's close went before the pass, into no step.
+        previousClose = t0 - passEnd;
+      }
       delay.pay();
       NDManager batchManager = manager.newSubManager();
       NDList[] xy = generator.next(batchManager);
@@ -305,5 +323,29 @@ public final class DjlDataSources {
       TRUTH.append("datatruth step ").append(step).append(" ns ").append(load + previousClose).append('\n');
       previousClose = close;
     }
+  }
+
+  /**
+   * A validation pass: each batch's forward ({@code Trainer.evaluate}, no gradients) and its loss. The time of those
+   * calls is the truth; the batches' making and closing is the loop's own code around them. Returns when the last
+   * call returned.
+   */
+  private static long validate(Trainer trainer, NDManager manager, Generator validation, int batches, int step) {
+    long ns = 0;
+    long end = 0;
+    for (int i = 0; i < batches; i++) {
+      try (NDManager batchManager = manager.newSubManager()) {
+        NDList[] xy = validation.next(batchManager);
+        long t0 = System.nanoTime();
+        NDList predictions = trainer.evaluate(xy[0]);
+        NDArray l = trainer.getLoss().evaluate(xy[1], predictions);
+        end = System.nanoTime();
+        ns += end - t0;
+        l.getFloat();
+      }
+    }
+    TRUTH.append("valtruth step ").append(step).append(" ns ").append(ns).append(" calls ").append(batches)
+        .append('\n');
+    return end;
   }
 }

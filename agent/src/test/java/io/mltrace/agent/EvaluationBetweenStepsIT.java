@@ -1,0 +1,165 @@
+package io.mltrace.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A training loop that validates between its iterations, as most real jobs do: the validation pass is in no
+ * training step, the step after it gets its own input time and nothing else, and the pass's time is reported
+ * (summary.json's {@code outside_steps}) as the job measured it. Hand-written loops, in the production mode (a
+ * bare {@code -javaagent}) and, for DJL, with every step detailed: DJL's {@code Trainer.evaluate} and the loss on its
+ * output; DL4J's {@code evaluate} over an iterator and {@code score} of each batch, in a loop that calls
+ * {@code fit(DataSet)}.
+ *
+ * <p>Before, the DJL pass ran inside the next step (a step 10 times its neighbours', billed as its forward compute)
+ * and the DL4J pass was billed to the next step as input time ({@code data}), before its {@code fit}.
+ */
+class EvaluationBetweenStepsIT {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final int STEPS = 150;
+  static final int VALIDATE_EVERY = 25;
+  static final int VALIDATE_BATCHES = 40;
+  static final int PASSES = (STEPS - 1) / VALIDATE_EVERY;
+  static final Pattern VALIDATION = Pattern.compile("valtruth step (\\d+) ns (\\d+) calls (\\d+)");
+  static final Pattern LOADING = Pattern.compile("datatruth step (\\d+) ns (\\d+)");
+
+  @TempDir
+  Path out;
+
+  @Test
+  void djlProductionMode() throws Exception {
+    check(run("io.mltrace.examples.groundtruth.DjlDataSources", "", "--model", "mlp"), List.of("evaluate", "loss"),
+        PASSES * VALIDATE_BATCHES);
+  }
+
+  @Test
+  void djlEveryStepDetailed() throws Exception {
+    check(run("io.mltrace.examples.groundtruth.DjlDataSources", ",mode=full", "--model", "mlp"),
+        List.of("evaluate", "loss"), PASSES * VALIDATE_BATCHES);
+  }
+
+  @Test
+  void dl4jProductionMode() throws Exception {
+    Run run = run("io.mltrace.examples.dl4j.Dl4jDataSources", "");
+    check(run, List.of("evaluate", "score"), -1);
+    // One evaluate per pass; a score per validation batch, and the job's final one after training.
+    assertEquals(PASSES, run.outside.get("evaluate")[0], run.output);
+    assertEquals(PASSES * VALIDATE_BATCHES + 1, run.outside.get("score")[0], run.output);
+  }
+
+  private Run run(String mainClass, String agentOptions, String... jobArgs) throws Exception {
+    List<String> args = new ArrayList<>(List.of(jobArgs));
+    args.addAll(List.of("--source", "loop", "--steps", String.valueOf(STEPS), "--data-sleep-ms", "1",
+        "--validate-every", String.valueOf(VALIDATE_EVERY), "--validate-batches", String.valueOf(VALIDATE_BATCHES)));
+    ChildJvm.EXTRA_ENV.get().put("OMP_NUM_THREADS", "1");
+    ChildJvm child;
+    try {
+      child = ChildJvm.run("output=" + out + ",report_interval=0,console=summary" + agentOptions, List.of(),
+          mainClass, args.toArray(new String[0]));
+    } finally {
+      ChildJvm.EXTRA_ENV.get().remove("OMP_NUM_THREADS");
+    }
+    assertEquals(0, child.exitCode, child::toString);
+    assertTrue(Files.exists(out.resolve("summary.json")), child::toString);
+    return new Run(JSON.readTree(out.resolve("summary.json").toFile()), child.stdout, child.toString());
+  }
+
+  /**
+   * @param calls how many calls each of {@code names} made, or -1 when the caller checked them
+   */
+  private static void check(Run run, List<String> names, int calls) {
+    assertEquals(STEPS, run.steps.size(), "every training iteration is a step, and only they: " + run.output);
+    assertEquals(PASSES, run.passNs.size(), run.output);
+    long passes = 0;
+    for (long ns : run.passNs.values()) {
+      passes += ns;
+    }
+    List<Double> beside = new ArrayList<>();
+    for (JsonNode s : run.steps) {
+      beside.add(s.get("wall_ns").asDouble() - run.loadingNs.getOrDefault(s.get("step").asInt(), 0L));
+    }
+    List<Double> sorted = new ArrayList<>(beside);
+    sorted.sort(null);
+    double median = sorted.get(sorted.size() / 2);
+    double excess = 0;
+    StringBuilder afterPasses = new StringBuilder();
+    for (int step : run.passNs.keySet()) {
+      JsonNode s = run.steps.get(step - 1);
+      assertEquals(step, s.get("step").asInt());
+      JsonNode b = s.get("breakdown_ns");
+      long loading = run.loadingNs.get(step);
+      double data = b.get("data").asDouble();
+      // What outranks data in the loading: the JVM's pauses, a sleep overslept (idle), the batch's copies.
+      double outranking = b.get("gc").asDouble() + b.get("jit_safepoint").asDouble() + b.get("idle").asDouble()
+          + b.get("memcpy").asDouble();
+      String what = String.format(Locale.ROOT, "step %d after a %.1f ms pass: wall %.2f ms, data %.2f ms, loading"
+          + " %.2f ms (the job's); %s", step, run.passNs.get(step) / 1e6, s.get("wall_ns").asDouble() / 1e6,
+          data / 1e6, loading / 1e6, b);
+      afterPasses.append("\n  ").append(what);
+      double tolerance = Math.max(0.2 * loading, 500_000);
+      // Its input time is its loading: not the pass's work (DL4J's ran before fit, as input time) ...
+      assertTrue(data < loading + tolerance, what + ": the pass is not data");
+      // ... nor less: the step opens where the pass ended.
+      assertTrue(data + outranking > loading - tolerance, what + ": the loading after the pass is data");
+      excess += beside.get(step - 1) - median;
+    }
+    // A pass folded into the step after it would add its whole time; a stalled step adds a few milliseconds.
+    assertTrue(excess < 0.25 * passes, String.format(Locale.ROOT, "the steps after the passes are %.1f ms longer"
+        + " beside their loading than the median step (%.2f ms), of %.1f ms of passes: the passes are in no step%s",
+        excess / 1e6, median / 1e6, passes / 1e6, afterPasses));
+    long reported = 0;
+    for (String name : names) {
+      long[] c = run.outside.get(name);
+      assertTrue(c != null, name + " in outside_steps: " + run.summary.get("outside_steps"));
+      if (calls >= 0) {
+        assertEquals(calls, c[0], name + " calls");
+      }
+      reported += c[1];
+    }
+    // The roots lie inside what the job timed, which also holds the hooks' own work between two calls.
+    double ratio = (double) reported / passes;
+    assertTrue(ratio > 0.85 && ratio < 1.1, String.format(Locale.ROOT,
+        "outside_steps %s: %.1f ms against the %.1f ms the job measured (%.3f)", names, reported / 1e6,
+        passes / 1e6, ratio));
+  }
+
+  /** One child's summary and what the job printed. */
+  private static final class Run {
+    final JsonNode summary;
+    final List<JsonNode> steps = new ArrayList<>();
+    final Map<String, long[]> outside = new HashMap<>();
+    final Map<Integer, Long> passNs = new HashMap<>();
+    final Map<Integer, Long> loadingNs = new HashMap<>();
+    final String output;
+
+    Run(JsonNode summary, String stdout, String output) {
+      this.summary = summary;
+      this.output = output;
+      summary.get("steps").forEach(steps::add);
+      summary.get("outside_steps").fields().forEachRemaining(e -> outside.put(e.getKey(),
+          new long[] {e.getValue().get("calls").asLong(), e.getValue().get("total_ns").asLong()}));
+      Matcher v = VALIDATION.matcher(stdout);
+      while (v.find()) {
+        passNs.put(Integer.parseInt(v.group(1)), Long.parseLong(v.group(2)));
+      }
+      Matcher l = LOADING.matcher(stdout);
+      while (l.find()) {
+        loadingNs.put(Integer.parseInt(l.group(1)), Long.parseLong(l.group(2)));
+      }
+    }
+  }
+}
