@@ -133,8 +133,9 @@ class EvaluationBetweenStepsIT {
     // The roots lie inside what the job timed, which also holds the hooks' own work between two calls.
     double ratio = (double) reported / passes;
     assertTrue(ratio > 0.85 && ratio < 1.1, String.format(Locale.ROOT,
-        "outside_steps %s: %.1f ms against the %.1f ms the job measured (%.3f)", names, reported / 1e6,
-        passes / 1e6, ratio));
+        "outside_steps %s: %.1f ms against the %.1f ms the job measured (%.3f); %s, dropped records %s; passes %s",
+        names, reported / 1e6, passes / 1e6, ratio, run.summary.get("outside_steps"),
+        run.summary.get("dropped_records"), run.passNs));
   }
 
   /** One child's summary and what the job printed. */

@@ -201,13 +201,16 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
    * Evaluation between training steps, as roots outside any step: without them a validation pass in a loop that
    * calls {@code fit(DataSet)} was billed to the next step as its input time (it runs before the step's first
    * phase). Every {@code evaluate*}, {@code evaluateROC*} and {@code evaluateRegression} ends in
-   * {@code doEvaluation}; {@code score(DataSet)} in {@code score(.., boolean)}.
+   * {@code doEvaluation}; {@code score(DataSet)} in {@code score(.., boolean)}. Nested calls are spans of the
+   * outermost one.
    */
   private static List<Hook> evaluationHooks() {
     List<Hook> hooks = new ArrayList<>();
     for (String network : List.of(MLN, GRAPH)) {
+      // The user's call is the outermost root: evaluate(...) builds its evaluations (on the first call, loading
+      // their classes) before it calls doEvaluation, which DL4J's own callers (listeners, early stopping) call.
       hooks.add(Hook.on(network)
-          .methods("doEvaluation", named("doEvaluation"))
+          .methods("evaluate*|doEvaluation", nameStartsWith("evaluate").or(named("doEvaluation")))
           .root(Kind.INFERENCE, "evaluate"));
       hooks.add(Hook.on(network)
           .methods("score(DataSet|MultiDataSet, boolean)", named("score").and(takesArguments(2))

@@ -83,8 +83,9 @@ public final class Dl4jDataSources {
       for (int step = 1; step <= steps; step++) {
         long passEnd = 0;
         if (validateEvery > 0 && step > 1 && (step - 1) % validateEvery == 0) {
+          ListDataSetIterator<DataSet> iterator = new ListDataSetIterator<>(validation, 64);
           long v0 = System.nanoTime();
-          net.evaluate(new ListDataSetIterator<>(validation, 64));
+          net.evaluate(iterator);
           for (DataSet batch : validation) {
             net.score(batch);
           }
