@@ -27,7 +27,9 @@ import java.util.Set;
  * higher priority (GC, safepoints, copies) holds it. A step starts where the previous one ended, so this is the loop's
  * own code between two iterations' compute: in a hand-written loop, the user's batch loading. XProf counts host
  * time spent before a step's compute the same way (as input time). Where no phase starts inside the step, there is
- * no gap.
+ * no gap. A step whose compute starts again (gradient accumulation: the step's first phase, such as
+ * {@code forward}, runs again after the first micro-batch's backward) has such a gap before each restart: the loop's
+ * loading of the next micro-batch.
  *
  * <p><b>mltrace's own time.</b> A recorded op or layer carries how long its hook took after the span's end to read
  * its shapes and write the record ({@link Span#recordingNs}); that time right after the span is
@@ -55,6 +57,42 @@ final class StepIntervals {
   static StepIntervals of(long stepStart, long stepEnd, long stepSpanId, List<Span> spans,
       List<StepAccounting.Interval> jvm) {
     return of(stepStart, stepEnd, stepSpanId, spans, jvm, Map.of());
+  }
+
+  /**
+   * The input gaps of a step whose compute starts again (gradient accumulation: load, forward, loss, backward, then
+   * the next micro-batch, and one optimizer step): before each later top-level phase named as the step's first one
+   * (the phase that began at {@code firstPhaseStart}), the time since the step's previous top-level span ended is
+   * {@code data}, as the input gap before the first one is. Only top-level spans count, so a gap never lies inside
+   * a framework call; tensor ops in it are the loading's (they count as data, as in the first gap), and anything of
+   * higher priority (copies, the JVM's pauses) keeps its time.
+   */
+  private static void addRestartGaps(List<StepAccounting.Interval> intervals, long stepSpanId, List<Span> spans,
+      long firstPhaseStart) {
+    List<Span> top = new ArrayList<>();
+    String first = null;
+    for (Span s : spans) {
+      // Ops directly in the step (a detailed step's loading: its arrays made) lie in the gap, as in the first one.
+      if (s.parentId() == stepSpanId && s.kind() != Kind.STEP_OPS && !Kind.isOp(s.kind())
+          && s.startNs() >= firstPhaseStart) {
+        top.add(s);
+        if (s.kind() == Kind.PHASE && s.startNs() == firstPhaseStart && first == null) {
+          first = s.name();
+        }
+      }
+    }
+    if (first == null || top.size() < 2) {
+      return;
+    }
+    top.sort(java.util.Comparator.comparingLong(Span::startNs));
+    long previousEnd = top.get(0).endNs();
+    for (int i = 1; i < top.size(); i++) {
+      Span s = top.get(i);
+      if (s.kind() == Kind.PHASE && s.name().equals(first) && s.startNs() > previousEnd) {
+        intervals.add(new StepAccounting.Interval(previousEnd, s.startNs(), Category.DATA));
+      }
+      previousEnd = Math.max(previousEnd, s.endNs());
+    }
   }
 
   /**
@@ -88,6 +126,7 @@ final class StepIntervals {
     }
     if (gapEnd != Long.MAX_VALUE && gapEnd > gapStart) {
       out.intervals.add(new StepAccounting.Interval(gapStart, gapEnd, Category.DATA));
+      addRestartGaps(out.intervals, stepSpanId, spans, gapEnd);
     }
     out.intervals.addAll(jvm);
     if (stepOps != null) {

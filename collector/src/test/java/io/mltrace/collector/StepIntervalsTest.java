@@ -121,6 +121,30 @@ class StepIntervalsTest {
     assertEquals(100, b.ns(Category.UNATTRIBUTED));
   }
 
+  /**
+   * Gradient accumulation: two micro-batches (forward, loss, backward), then the optimizer. The loading before the
+   * second forward (a sleep in it) is data like the loading before the first; the loop's code between loss and
+   * backward, or before the optimizer, is not.
+   */
+  @Test
+  void theLoadingBeforeEachMicroBatchsForwardIsData() {
+    List<Span> spans = new ArrayList<>();
+    spans.add(span(Kind.PHASE, "forward", 100, 200, STEP));
+    spans.add(span(Kind.PHASE, "loss", 200, 250, STEP));
+    spans.add(span(Kind.PHASE, "backward", 300, 400, STEP)); // 250-300: the loop's own code, not loading
+    spans.add(span(Kind.OP_OTHER, "randn", 500, 520, STEP)); // a detailed step's op of that loading
+    spans.add(span(Kind.PHASE, "forward", 600, 700, STEP)); // 400-600: the next micro-batch's loading
+    spans.add(span(Kind.PHASE, "loss", 700, 750, STEP));
+    spans.add(span(Kind.PHASE, "backward", 750, 850, STEP));
+    spans.add(span(Kind.PHASE, "optimizer", 900, 1000, STEP)); // 850-900: not before a forward
+    List<StepAccounting.Interval> jvm = List.of(new StepAccounting.Interval(450, 550, Category.IDLE));
+    Breakdown b = account(0, 1000, spans, jvm);
+    assertEquals(100 + 200, b.ns(Category.DATA), "both micro-batches' loading");
+    assertEquals(0, b.ns(Category.IDLE), "the sleep in the second loading is data");
+    assertEquals(50 + 50, b.ns(Category.UNATTRIBUTED), "the loop's other code between calls");
+    assertEquals(1000, b.total());
+  }
+
   @Test
   void aStepWithoutPhasesHasNoInputGap() {
     List<Span> spans = List.of(span(Kind.DATA, "etl", 0, 300, STEP));

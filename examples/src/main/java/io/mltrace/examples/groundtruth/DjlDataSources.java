@@ -47,6 +47,9 @@ import java.util.Random;
  * release of the previous batch) and prints it per step ({@code datatruth step N ns X}), then
  * {@code final loss <value> after <n> steps}. {@code --steps N --seed S}.
  *
+ * <p>{@code --accumulate K} (loop only): gradient accumulation, K micro-batches a step, each loaded (with the
+ * delay) and run forward and backward, then one optimizer step; the step's truth is the loading of all K.
+ *
  * <p>{@code --validate-every N --validate-batches M} (loop only): before every N-th step after the first, a
  * validation pass as a hand-written loop writes one: M batches, each {@code Trainer.evaluate} and the loss on its
  * output. The job prints the time of those calls, {@code valtruth step N ns X calls C} (the pass before step N).
@@ -227,7 +230,8 @@ public final class DjlDataSources {
             viaIterateDataset(trainer, new StreamingDataset(generator, delay, steps), steps);
             break;
           case "loop":
-            handWritten(trainer, manager, generator, delay, steps, Args.integer(args, "--validate-every", 0),
+            handWritten(trainer, manager, generator, delay, steps, Args.integer(args, "--accumulate", 1),
+                Args.integer(args, "--validate-every", 0),
                 Args.integer(args, "--validate-batches", 0), new Generator(seed + 2, spec.input, spec.classes));
             break;
           default:
@@ -290,11 +294,13 @@ public final class DjlDataSources {
   }
 
   /**
-   * The user's own loop: load a batch in plain code, then forward, loss, backward and the optimizer; every
-   * {@code validateEvery} steps (0: never), a validation pass of {@code validateBatches} batches before the step.
+   * The user's own loop: load a batch in plain code, then forward, loss, backward and the optimizer; with
+   * {@code accumulate} above 1, that many micro-batches (each loaded, then forward, loss and backward into the same
+   * gradients) before the optimizer, the loading of all of them the step's truth; every {@code validateEvery} steps
+   * (0: never), a validation pass of {@code validateBatches} batches before the step.
    */
   private static void handWritten(Trainer trainer, NDManager manager, Generator generator, Delay delay, int steps,
-      int validateEvery, int validateBatches, Generator validation) {
+      int accumulate, int validateEvery, int validateBatches, Generator validation) {
     long previousClose = 0;
     for (int step = 1; step <= steps; step++) {
       long passEnd = 0;
@@ -307,14 +313,18 @@ public final class DjlDataSources {
         // batch) is its input time, and the previous batch's close went before the pass, into no step.
         previousClose = t0 - passEnd;
       }
-      delay.pay();
       NDManager batchManager = manager.newSubManager();
-      NDList[] xy = generator.next(batchManager);
-      long load = System.nanoTime() - t0;
+      long load = 0;
       try (GradientCollector collector = trainer.newGradientCollector()) {
-        NDList predictions = trainer.forward(xy[0]);
-        NDArray l = trainer.getLoss().evaluate(xy[1], predictions);
-        collector.backward(l);
+        for (int micro = 0; micro < accumulate; micro++) {
+          long l0 = micro == 0 ? t0 : System.nanoTime();
+          delay.pay();
+          NDList[] xy = generator.next(batchManager);
+          load += System.nanoTime() - l0;
+          NDList predictions = trainer.forward(xy[0]);
+          NDArray l = trainer.getLoss().evaluate(xy[1], predictions);
+          collector.backward(l);
+        }
       }
       trainer.step();
       long c0 = System.nanoTime();
