@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code fit(DataSet)}.
  *
  * <p>Before, the DJL pass ran inside the next step (a step 10 times its neighbours', billed as its forward compute)
- * and the DL4J pass was billed to the next step as input time ({@code data}), before its {@code fit}.
+ * and the DL4J pass was billed to the next step as input time ({@code data}), before its {@code fit}. A pass is
+ * detailed (its ops recorded) when the step after it is, as a counted step's ops are not.
  */
 class EvaluationBetweenStepsIT {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -42,20 +43,25 @@ class EvaluationBetweenStepsIT {
 
   @Test
   void djlProductionMode() throws Exception {
-    check(run("io.mltrace.examples.groundtruth.DjlDataSources", "", "--model", "mlp"), List.of("evaluate", "loss"),
-        PASSES * VALIDATE_BATCHES);
+    Run run = run("io.mltrace.examples.groundtruth.DjlDataSources", "", "--model", "mlp");
+    check(run, List.of("evaluate", "loss"), PASSES * VALIDATE_BATCHES);
+    // No pass here precedes a detailed step (one in 100): their GEMMs are in no record, only the passes' time.
+    assertTrue(run.gemmSpans < PASSES * VALIDATE_BATCHES / 4, run.gemmSpans + " GEMM spans in the trace");
   }
 
   @Test
   void djlEveryStepDetailed() throws Exception {
-    check(run("io.mltrace.examples.groundtruth.DjlDataSources", ",mode=full", "--model", "mlp"),
-        List.of("evaluate", "loss"), PASSES * VALIDATE_BATCHES);
+    Run run = run("io.mltrace.examples.groundtruth.DjlDataSources", ",mode=full", "--model", "mlp");
+    check(run, List.of("evaluate", "loss"), PASSES * VALIDATE_BATCHES);
+    // Every pass precedes a detailed step: each validation batch's two linear layers are GEMM spans in its root.
+    assertTrue(run.gemmSpans >= 2 * PASSES * VALIDATE_BATCHES, run.gemmSpans + " GEMM spans in the trace");
   }
 
   @Test
   void dl4jProductionMode() throws Exception {
     Run run = run("io.mltrace.examples.dl4j.Dl4jDataSources", "");
     check(run, List.of("evaluate", "score"), -1);
+    assertTrue(run.gemmSpans < PASSES * VALIDATE_BATCHES / 4, run.gemmSpans + " GEMM spans in the trace");
     // One evaluate per pass; a score per validation batch, and the job's final one after training.
     assertEquals(PASSES, run.outside.get("evaluate")[0], run.output);
     assertEquals(PASSES * VALIDATE_BATCHES + 1, run.outside.get("score")[0], run.output);
@@ -75,7 +81,24 @@ class EvaluationBetweenStepsIT {
     }
     assertEquals(0, child.exitCode, child::toString);
     assertTrue(Files.exists(out.resolve("summary.json")), child::toString);
-    return new Run(JSON.readTree(out.resolve("summary.json").toFile()), child.stdout, child.toString());
+    Run run = new Run(JSON.readTree(out.resolve("summary.json").toFile()), child.stdout, child.toString());
+    // GEMM spans inside the passes' root spans (the jobs also make their data with GEMMs before training).
+    List<double[]> roots = new ArrayList<>();
+    List<Double> gemms = new ArrayList<>();
+    for (JsonNode e : JSON.readTree(out.resolve("trace.json").toFile()).get("traceEvents")) {
+      String cat = e.path("cat").asText();
+      if (cat.equals("inference")) {
+        roots.add(new double[] {e.get("ts").asDouble(), e.get("ts").asDouble() + e.get("dur").asDouble()});
+      } else if (cat.equals("gemm")) {
+        gemms.add(e.get("ts").asDouble());
+      }
+    }
+    for (double ts : gemms) {
+      if (roots.stream().anyMatch(r -> ts >= r[0] && ts < r[1])) {
+        run.gemmSpans++;
+      }
+    }
+    return run;
   }
 
   /**
@@ -146,6 +169,8 @@ class EvaluationBetweenStepsIT {
     final Map<Integer, Long> passNs = new HashMap<>();
     final Map<Integer, Long> loadingNs = new HashMap<>();
     final String output;
+    /** GEMM spans in trace.json inside the passes' roots (a detailed pass's GEMM ops). */
+    int gemmSpans;
 
     Run(JsonNode summary, String stdout, String output) {
       this.summary = summary;

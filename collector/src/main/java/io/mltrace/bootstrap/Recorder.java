@@ -111,6 +111,10 @@ public final class Recorder {
     ThreadRecorder tr = ThreadRegistry.local();
     if (tr.rootDepth() == 0 && !(tr.inStep() && tr.openSpans() > 0)) {
       tr.abandonStep();
+      // On a training thread, a root between steps (an evaluation pass) is detailed when the next step will be:
+      // otherwise its ops and layers record nothing, as in a counted step, and only its time is kept. A thread that
+      // never trained (an inference service) records every call whole.
+      tr.rootUndetailed(tr.loopThread() && !Sampling.isSampled(STEPS.get() + 1));
     }
     tr.enterRoot();
     tr.push(System.nanoTime());
@@ -278,6 +282,9 @@ public final class Recorder {
 
   /** {@link #enterOp()} on a given recorder: the op path itself, which {@link HotPathCalibration} measures. */
   static ThreadRecorder enterOp(ThreadRecorder tr) {
+    if (tr.skipsRootOps()) {
+      return null; // an evaluation pass between steps that is not detailed: its ops are its root's time
+    }
     if (!tr.enterCountedOp()) {
       tr.enterOp();
       tr.push(System.nanoTime());

@@ -61,6 +61,8 @@ public final class ThreadRecorder {
    * ({@link Recorder#afterEvaluation}).
    */
   private boolean afterEvaluation;
+  /** The open roots (outside any step) record no ops or layers: a training thread's root before an undetailed step. */
+  private boolean rootUndetailed;
 
   /**
    * This thread's share of {@link TensorLife}'s live level: the bytes and count of the tensors counted live here
@@ -396,6 +398,19 @@ public final class ThreadRecorder {
     return afterEvaluation;
   }
 
+  /** Sets whether the roots entered now, outside any step, leave their ops and layers unrecorded. */
+  void rootUndetailed(boolean undetailed) {
+    rootUndetailed = undetailed;
+  }
+
+  /**
+   * True inside a root outside any step that is not detailed ({@link Recorder#enterRoot}), unless GPU work is
+   * traced.
+   */
+  boolean skipsRootOps() {
+    return rootUndetailed && rootDepth > 0 && stepSpanId == 0 && !GpuCorrelation.active;
+  }
+
   void afterEvaluation(boolean justEnded) {
     afterEvaluation = justEnded;
   }
@@ -534,16 +549,19 @@ public final class ThreadRecorder {
   }
 
   /**
-   * True when a layer span would record nothing and nothing needs its id: inside a step that is not detailed, with
-   * no GPU correlation (whose records name the span that launched them).
+   * True when a layer span would record nothing and nothing needs its id: inside a step that is not detailed, or a
+   * root outside steps that is not, with no GPU correlation (whose records name the span that launched them).
    */
   boolean skipsLayers() {
-    return stepSpanId != 0 && !stepDetailed && !GpuCorrelation.active;
+    return (stepSpanId != 0 ? !stepDetailed : rootUndetailed && rootDepth > 0) && !GpuCorrelation.active;
   }
 
-  /** True when spans end up in records now: outside any step, or inside a detailed (sampled) step. */
+  /**
+   * True when spans end up in records now: outside any step (but in an undetailed root), or inside a detailed
+   * (sampled) step.
+   */
   boolean recordsSpans() {
-    return stepSpanId == 0 || stepDetailed;
+    return stepSpanId == 0 ? !(rootUndetailed && rootDepth > 0) : stepDetailed;
   }
 
   // ---- producer: ops (see OpPath) ---------------------------------------------------------------------------

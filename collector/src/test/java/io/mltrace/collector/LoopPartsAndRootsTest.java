@@ -153,6 +153,36 @@ class LoopPartsAndRootsTest {
     assertTrue(!evaluation[1] && !evaluation[2], "a fetch began since: not any more");
   }
 
+  /**
+   * On a training thread, a root before a step that is not detailed records no ops (as a counted step's ops): only
+   * its own span. A thread that never trained (an inference service) records every call whole.
+   */
+  @Test
+  void aRootBeforeAnUndetailedStepKeepsItsTimeNotItsOps() throws Exception {
+    Sampling.update(sp -> sp.withSampleEvery(1_000_000));
+    boolean[] untimed = new boolean[2];
+    onNewThread(() -> {
+      Recorder.loopStart();
+      iteration();
+      ThreadRecorder root = Recorder.enterRoot();
+      ThreadRecorder op = Recorder.enterOp();
+      untimed[0] = op == null;
+      Recorder.exitOp(op, Kind.OP_GEMM, "linear", 100, 0, null, null, null);
+      Recorder.exitRoot(root, Kind.INFERENCE, "evaluate");
+    });
+    onNewThread(() -> {
+      ThreadRecorder root = Recorder.enterRoot();
+      ThreadRecorder op = Recorder.enterOp();
+      untimed[1] = op == null;
+      Recorder.exitOp(op, Kind.OP_GEMM, "matmul", 100, 0, null, null, null);
+      Recorder.exitRoot(root, Kind.INFERENCE, "predict");
+    });
+    collector.close();
+    List<String> names = outside.stream().map(Span::name).toList();
+    assertTrue(untimed[0] && names.contains("evaluate") && !names.contains("linear"), names::toString);
+    assertTrue(!untimed[1] && names.containsAll(List.of("predict", "matmul")), names::toString);
+  }
+
   /** A root entered inside a step's span (a listener that evaluates inside fit) is a span of that step. */
   @Test
   void aRootInsideAStepsSpanIsPartOfThatStep() throws Exception {
