@@ -124,8 +124,10 @@ final class StepIntervals {
         }
       }
     }
-    if (gapEnd != Long.MAX_VALUE && gapEnd > gapStart) {
-      out.intervals.add(new StepAccounting.Interval(gapStart, gapEnd, Category.DATA));
+    if (gapEnd != Long.MAX_VALUE) {
+      if (gapEnd > gapStart) {
+        out.intervals.add(new StepAccounting.Interval(gapStart, gapEnd, Category.DATA));
+      }
       addRestartGaps(out.intervals, stepSpanId, spans, gapEnd);
     }
     out.intervals.addAll(jvm);
