@@ -445,10 +445,10 @@ class ProductionModeTruthIT {
   void aCountedStepsBreakdownIsCloseToADetailedOne(Job job) throws Exception {
     Map<String, Double> typical = countedAgainstDetailed(job);
     if (worst(typical) > MAX_POINTS_AGAINST_DETAILED) {
-      // One more JVM before failing: on the loaded 2-core CI machine one category of all the jobs' read over the
-      // bound in 3 of about 9 clean-clone runs (3.1 and 3.4 points, DJL GEMM, counted above detailed), while the
-      // passing runs' worst was 1.7-2.2. A bias of the counting path over the bound would miss twice; the noise of
-      // 125 detailed steps rarely does.
+      // One more JVM before failing: on the loaded 2-core CI machine some job's category went over the bound in 3
+      // of about 9 clean-clone runs (DJL jobs, counted GEMM above detailed: 3.1 and 3.4 points where recorded), while
+      // the passing runs' worst was 1.7-2.2. A bias of the counting path over the bound would miss twice; the noise
+      // of 125 detailed steps rarely does.
       System.out.printf(java.util.Locale.ROOT, "ProductionModeTruthIT %s: %.1f points, over the bound: run again%n",
           job, worst(typical));
       typical = countedAgainstDetailed(job);
