@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.mltrace.agent.Dl4jTrace.Event;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,6 +38,15 @@ class Dl4jGraphIT {
       assertFalse(step.children("etl").isEmpty(), "the graph's adapter iterator and ours: " + step.children);
       long gemms = step.descendants().stream().filter(e -> e.cat().equals("gemm")).count();
       assertEquals(8, gemms, "as in the MultiLayerNetwork");
+    }
+  }
+
+  @Test
+  void eachStepCarriesTheGraphsIterationCountAsItBegan() {
+    // As for the MultiLayerNetwork: the optimize advice reads the Solver's ComputationGraph.
+    for (int i = 0; i < t.summary.get("steps").size(); i++) {
+      JsonNode step = t.summary.get("steps").get(i);
+      assertEquals(i, step.path("iteration").asLong(-1), step::toString);
     }
   }
 

@@ -53,6 +53,16 @@ class Dl4jMlpIT {
   }
 
   @Test
+  void eachStepCarriesTheNetworksIterationCountAsItBegan() {
+    // The job's network starts at 0 and fit counts one per batch: step k (from 1) began at iteration k - 1, read by
+    // the optimize advice from the Solver's MultiLayerNetwork.
+    JsonNode steps = t.summary.get("steps");
+    for (int i = 0; i < steps.size(); i++) {
+      assertEquals(i, steps.get(i).path("iteration").asLong(-1), steps.get(i)::toString);
+    }
+  }
+
+  @Test
   void stepsNestEtlAndOptimizeAndPhasesAndLayersAndOps() {
     for (Event step : t.steps) {
       assertEquals(1, step.children("optimize").size(), "one Solver.optimize per step: " + step);

@@ -4,6 +4,7 @@ import io.mltrace.agent.instrument.HookId;
 import io.mltrace.bootstrap.HookHealth;
 import io.mltrace.bootstrap.TensorLife;
 import net.bytebuddy.asm.Advice;
+import org.nd4j.linalg.api.buffer.BaseDataBuffer;
 import org.nd4j.linalg.api.buffer.DataBuffer;
 
 /**
@@ -17,10 +18,12 @@ final class BufferCreatedAdvice {
 
   @Advice.OnMethodEnter(suppress = Throwable.class)
   static void enter(@HookId int hook, @Advice.Argument(0) Object deallocatable) {
-    if (HookHealth.isOff(hook) || !(deallocatable instanceof DataBuffer)) {
+    if (HookHealth.isOff(hook) || !(deallocatable instanceof BaseDataBuffer)) {
       return;
     }
-    DataBuffer buffer = (DataBuffer) deallocatable;
+    // The class, not the DataBuffer interface: ND4J's buffers (a dozen classes, one per data type) all extend it
+    // without overriding these methods, so the calls below bind statically instead of through an interface stub.
+    BaseDataBuffer buffer = (BaseDataBuffer) deallocatable;
     DataBuffer wrapped = buffer.underlyingDataBuffer();
     if ((wrapped == null || wrapped == buffer) && !buffer.isAttached() && !buffer.isConstant()) {
       TensorLife.createdCollectable(buffer, buffer.length() * buffer.getElementSize());
