@@ -28,6 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Before, the DJL pass ran inside the next step (a step 10 times its neighbours', billed as its forward compute)
  * and the DL4J pass was billed to the next step as input time ({@code data}), before its {@code fit}. A pass is
  * detailed (its ops recorded) when the step after it is, as a counted step's ops are not.
+ *
+ * <p>The same for a checkpoint the loop saves between two iterations (DJL's {@code Model.save}, DL4J's
+ * {@code net.save}): before, its write was the next step's input time.
  */
 class EvaluationBetweenStepsIT {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -35,7 +38,10 @@ class EvaluationBetweenStepsIT {
   static final int VALIDATE_EVERY = 25;
   static final int VALIDATE_BATCHES = 40;
   static final int PASSES = (STEPS - 1) / VALIDATE_EVERY;
-  static final Pattern VALIDATION = Pattern.compile("valtruth step (\\d+) ns (\\d+) calls (\\d+)");
+  static final int CHECKPOINT_EVERY = 30;
+  static final int CHECKPOINTS = (STEPS - 1) / CHECKPOINT_EVERY;
+  /** What the job timed between two steps: a validation pass, or a checkpoint's save. */
+  static final Pattern VALIDATION = Pattern.compile("(?:val|save)truth step (\\d+) ns (\\d+) calls (\\d+)");
   static final Pattern LOADING = Pattern.compile("datatruth step (\\d+) ns (\\d+)");
 
   @TempDir
@@ -67,10 +73,32 @@ class EvaluationBetweenStepsIT {
     assertEquals(PASSES * VALIDATE_BATCHES + 1, run.outside.get("score")[0], run.output);
   }
 
+  @Test
+  void djlCheckpointsProductionMode() throws Exception {
+    Run run = checkpoints("io.mltrace.examples.groundtruth.DjlDataSources", "--model", "mlp");
+    check(run, List.of("save"), CHECKPOINTS, CHECKPOINTS);
+  }
+
+  @Test
+  void dl4jCheckpointsProductionMode() throws Exception {
+    Run run = checkpoints("io.mltrace.examples.dl4j.Dl4jDataSources");
+    check(run, List.of("save"), CHECKPOINTS, CHECKPOINTS);
+  }
+
   private Run run(String mainClass, String agentOptions, String... jobArgs) throws Exception {
+    return run(mainClass, agentOptions, List.of("--validate-every", String.valueOf(VALIDATE_EVERY),
+        "--validate-batches", String.valueOf(VALIDATE_BATCHES)), jobArgs);
+  }
+
+  /** A loop that saves a checkpoint between two iterations, in the production mode: the save is in no step. */
+  private Run checkpoints(String mainClass, String... jobArgs) throws Exception {
+    return run(mainClass, "", List.of("--checkpoint-every", String.valueOf(CHECKPOINT_EVERY)), jobArgs);
+  }
+
+  private Run run(String mainClass, String agentOptions, List<String> between, String... jobArgs) throws Exception {
     List<String> args = new ArrayList<>(List.of(jobArgs));
-    args.addAll(List.of("--source", "loop", "--steps", String.valueOf(STEPS), "--data-sleep-ms", "1",
-        "--validate-every", String.valueOf(VALIDATE_EVERY), "--validate-batches", String.valueOf(VALIDATE_BATCHES)));
+    args.addAll(List.of("--source", "loop", "--steps", String.valueOf(STEPS), "--data-sleep-ms", "1"));
+    args.addAll(between);
     ChildJvm.EXTRA_ENV.get().put("OMP_NUM_THREADS", "1");
     ChildJvm child;
     try {
@@ -101,12 +129,18 @@ class EvaluationBetweenStepsIT {
     return run;
   }
 
+  /** As {@link #check(Run, List, int, int)} for the validating loop. */
+  private static void check(Run run, List<String> names, int calls) {
+    check(run, names, calls, PASSES);
+  }
+
   /**
    * @param calls how many calls each of {@code names} made, or -1 when the caller checked them
+   * @param count how many times the loop worked between two steps (validated, or saved)
    */
-  private static void check(Run run, List<String> names, int calls) {
+  private static void check(Run run, List<String> names, int calls, int count) {
     assertEquals(STEPS, run.steps.size(), "every training iteration is a step, and only they: " + run.output);
-    assertEquals(PASSES, run.passNs.size(), run.output);
+    assertEquals(count, run.passNs.size(), run.output);
     long passes = 0;
     for (long ns : run.passNs.values()) {
       passes += ns;

@@ -166,6 +166,11 @@ public final class DjlInstrumentation implements FrameworkInstrumentation {
             .methods("evaluate(NDList)", named("evaluate").and(takesArguments(1))
                 .and(takesArgument(0, named(NDLIST))))
             .root(Kind.INFERENCE, "evaluate"),
+        // A checkpoint a loop saves between two iterations: without this root its write was the next step's input
+        // time (data).
+        Hook.onTypes("Model implementations", implementing("ai.djl.Model", "save"))
+            .methods("save(Path, String)", named("save").and(takesArguments(2)).and(not(isAbstract())))
+            .root(Kind.INFERENCE, "save"),
         // ---- inference --------------------------------------------------------------------------------------
         Hook.on("ai.djl.inference.Predictor")
             .methods("batchPredict", named("batchPredict").and(takesArguments(1)))

@@ -4,6 +4,7 @@ import static net.bytebuddy.matcher.ElementMatchers.declaresMethod;
 import static net.bytebuddy.matcher.ElementMatchers.hasSuperType;
 import static net.bytebuddy.matcher.ElementMatchers.isBridge;
 import static net.bytebuddy.matcher.ElementMatchers.isInterface;
+import static net.bytebuddy.matcher.ElementMatchers.isStatic;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 import static net.bytebuddy.matcher.ElementMatchers.not;
@@ -194,6 +195,12 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
           : tensorHooks(BufferCreatedInStepAdvice.class, BufferClosedInStepAdvice.class));
     }
     hooks.addAll(evaluationHooks());
+    // A checkpoint a loop saves between two iterations (net.save, ModelSerializer.writeModel: every overload ends in
+    // the one that writes a stream; nested calls are spans of the outermost), as evaluation is: without this root
+    // its write was the next step's input time (data).
+    hooks.add(Hook.on("org.deeplearning4j.util.ModelSerializer")
+        .methods("writeModel(...)", named("writeModel").and(isStatic()))
+        .root(Kind.INFERENCE, "save"));
     return hooks;
   }
 

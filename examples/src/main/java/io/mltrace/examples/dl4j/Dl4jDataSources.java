@@ -1,6 +1,9 @@
 package io.mltrace.examples.dl4j;
 
 import io.mltrace.examples.Args;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -28,6 +31,10 @@ import org.nd4j.linalg.dataset.DataSet;
  * <p>{@code --validate-every N --validate-batches M} (loop only): before every N-th step after the first, a
  * validation pass as a loop that calls {@code fit(DataSet)} writes one: {@code evaluate} over an iterator of M
  * batches, then {@code score} of each. The job prints the time of those calls, {@code valtruth step N ns X calls C}.
+ *
+ * <p>{@code --checkpoint-every N} (loop only): before every N-th step after the first (after a validation pass due
+ * then), the loop saves a checkpoint, {@code net.save(file, true)}, and prints its time,
+ * {@code savetruth step N ns X calls 1}.
  */
 public final class Dl4jDataSources {
   private Dl4jDataSources() {}
@@ -48,6 +55,25 @@ public final class Dl4jDataSources {
     }
     if (x == 42) {
       System.out.print("");
+    }
+  }
+
+  /** Where the checkpoints go: one file, overwritten by each save, deleted at the end. */
+  private static File checkpointFile() {
+    try {
+      File f = File.createTempFile("dl4j-checkpoint", ".zip");
+      f.deleteOnExit();
+      return f;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void save(MultiLayerNetwork net, File file) {
+    try {
+      net.save(file, true);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -79,6 +105,8 @@ public final class Dl4jDataSources {
     List<DataSet> validation = validateEvery > 0
         ? Dl4jModels.batches("mlp", (int) Args.longValue(args, "--validate-batches", 1), 64, seed + 2) : List.of();
     StringBuilder passes = new StringBuilder();
+    int checkpointEvery = (int) Args.longValue(args, "--checkpoint-every", 0);
+    File checkpoint = checkpointEvery > 0 ? checkpointFile() : null;
     if (source.equals("loop")) {
       for (int step = 1; step <= steps; step++) {
         long passEnd = 0;
@@ -93,6 +121,12 @@ public final class Dl4jDataSources {
           // Printed after training: a print here would be the loop's own code before the next step's loading.
           passes.append("valtruth step ").append(step).append(" ns ").append(passEnd - v0)
               .append(" calls ").append(1 + validation.size()).append('\n');
+        }
+        if (checkpointEvery > 0 && step > 1 && (step - 1) % checkpointEvery == 0) {
+          long s0 = System.nanoTime();
+          save(net, checkpoint);
+          passEnd = System.nanoTime();
+          passes.append("savetruth step ").append(step).append(" ns ").append(passEnd - s0).append(" calls 1\n");
         }
         long t0 = System.nanoTime();
         pay(sleepMs, spinMs);
@@ -125,6 +159,9 @@ public final class Dl4jDataSources {
           truth[step] = Math.max(0, ready[step] - done[step - 1]);
         }
       }
+    }
+    if (checkpoint != null) {
+      checkpoint.delete();
     }
     System.out.print(passes);
     for (int step = 1; step <= steps; step++) {

@@ -28,10 +28,14 @@ import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.Batchifier;
 import ai.djl.util.Progress;
 import io.mltrace.examples.Args;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.NoSuchElementException;
 import java.util.Random;
+import java.util.stream.Stream;
 
 /**
  * One DJL model ({@code --model mlp|cnn|lstm}) fed from one kind of data source ({@code --source}):
@@ -53,6 +57,9 @@ import java.util.Random;
  * <p>{@code --validate-every N --validate-batches M} (loop only): before every N-th step after the first, a
  * validation pass as a hand-written loop writes one: M batches, each {@code Trainer.evaluate} and the loss on its
  * output. The job prints the time of those calls, {@code valtruth step N ns X calls C} (the pass before step N).
+ *
+ * <p>{@code --checkpoint-every N} (loop only): before every N-th step after the first (after a validation pass due
+ * then), the loop saves a checkpoint, {@code Model.save}, and prints its time, {@code savetruth step N ns X calls 1}.
  */
 public final class DjlDataSources {
   private static final int BATCH = 32;
@@ -232,7 +239,8 @@ public final class DjlDataSources {
           case "loop":
             handWritten(trainer, manager, generator, delay, steps, Args.integer(args, "--accumulate", 1),
                 Args.integer(args, "--validate-every", 0),
-                Args.integer(args, "--validate-batches", 0), new Generator(seed + 2, spec.input, spec.classes));
+                Args.integer(args, "--validate-batches", 0), new Generator(seed + 2, spec.input, spec.classes),
+                Args.integer(args, "--checkpoint-every", 0));
             break;
           default:
             throw new IllegalArgumentException("--source must be iterable, dataset or loop");
@@ -300,12 +308,20 @@ public final class DjlDataSources {
    * (0: never), a validation pass of {@code validateBatches} batches before the step.
    */
   private static void handWritten(Trainer trainer, NDManager manager, Generator generator, Delay delay, int steps,
-      int accumulate, int validateEvery, int validateBatches, Generator validation) {
+      int accumulate, int validateEvery, int validateBatches, Generator validation, int checkpointEvery)
+      throws IOException {
+    Path checkpoints = checkpointEvery > 0 ? Files.createTempDirectory("djl-checkpoint") : null;
     long previousClose = 0;
     for (int step = 1; step <= steps; step++) {
       long passEnd = 0;
       if (validateEvery > 0 && step > 1 && (step - 1) % validateEvery == 0) {
         passEnd = validate(trainer, manager, validation, validateBatches, step);
+      }
+      if (checkpointEvery > 0 && step > 1 && (step - 1) % checkpointEvery == 0) {
+        long s0 = System.nanoTime();
+        trainer.getModel().save(checkpoints, "checkpoint");
+        passEnd = System.nanoTime();
+        TRUTH.append("savetruth step ").append(step).append(" ns ").append(passEnd - s0).append(" calls 1\n");
       }
       long t0 = System.nanoTime();
       if (passEnd != 0) {
@@ -332,6 +348,14 @@ public final class DjlDataSources {
       long close = System.nanoTime() - c0;
       TRUTH.append("datatruth step ").append(step).append(" ns ").append(load + previousClose).append('\n');
       previousClose = close;
+    }
+    if (checkpoints != null) {
+      try (Stream<Path> files = Files.list(checkpoints)) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          Files.delete(f);
+        }
+      }
+      Files.delete(checkpoints);
     }
   }
 
