@@ -54,6 +54,11 @@ enum Peer {
     return framework == null || framework == job.framework;
   }
 
+  /** One of mltrace's own arms (its JVM runs the agent). */
+  boolean isMltrace() {
+    return name().startsWith("MLTRACE_");
+  }
+
   /** The arm's name on the command line ({@code --arms}). */
   String cliName() {
     return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');

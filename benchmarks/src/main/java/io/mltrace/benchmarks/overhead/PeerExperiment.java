@@ -30,11 +30,16 @@ final class PeerExperiment implements Experiment {
     final List<Long> outputBytes = new ArrayList<>();
     Arm arm;
     String failure;
+    /** Runs of this arm whose JVM crashed in the JVM itself (hs_err), each rerun once. */
+    int crashes;
 
     Outcome(Peer peer) {
       this.peer = peer;
     }
   }
+
+  /** What HotSpot prints when it dies of a fatal error (and writes an hs_err file). */
+  static final String JVM_CRASH = "A fatal error has been detected by the Java Runtime Environment";
 
   PeerExperiment(Launcher launcher, HarnessOptions options, Path peersFolder) {
     this.launcher = launcher;
@@ -70,7 +75,16 @@ final class PeerExperiment implements Experiment {
   }
 
   private void runPair(Job job, Outcome o, int pair) throws IOException {
-    String prefix = job.cliName + "-" + o.peer.cliName() + "-" + pair;
+    runPair(job, o, pair, false);
+  }
+
+  /**
+   * A JVM that another tool crashed (async-profiler 3.0's itimer arm once died in C2's compiler, with no mltrace in
+   * that JVM) is run again once and counted in the row's "how" cell; mltrace's own arms never are: a crash there is
+   * the agent's, and the row says it did not run.
+   */
+  private void runPair(Job job, Outcome o, int pair, boolean rerun) throws IOException {
+    String prefix = job.cliName + "-" + o.peer.cliName() + "-" + pair + (rerun ? "-rerun" : "");
     Path out = Files.createDirectories(launcher.work.resolve(prefix));
     try {
       o.arm = o.peer.arm(tools, out);
@@ -89,14 +103,22 @@ final class PeerExperiment implements Experiment {
           r.b.vitals.totalCpuNs() / 1e9);
       LockstepExperiment.printDetails("A", r.a);
     } catch (Exception e) {
+      String message = e.getMessage() == null ? e.toString() : e.getMessage();
+      if (!rerun && !o.peer.isMltrace() && message.contains(JVM_CRASH)) {
+        o.crashes++;
+        System.err.println(job.cliName + " " + o.peer.cliName() + " pair " + pair + ": the JVM crashed; run again");
+        runPair(job, o, pair, true);
+        return;
+      }
       // An arm that does not load or breaks the job here gets its reason in the table instead of figures.
-      o.failure = firstLines(e.getMessage() == null ? e.toString() : e.getMessage());
+      o.failure = firstLines(message);
       System.err.println(job.cliName + " " + o.peer.cliName() + " did not run: " + e);
     }
   }
 
   private String row(Job job, Outcome o) {
-    String how = o.arm == null ? "" : o.arm.shown();
+    String how = (o.arm == null ? "" : o.arm.shown())
+        + (o.crashes == 0 ? "" : " (its JVM crashed in " + o.crashes + " run(s), each run again)");
     if (o.results.isEmpty()) {
       return String.format(Locale.ROOT, "| %s | %s | %s | 0 | did not run: %s | | | | | | %s | |", job.cliName,
           o.peer.title, how, o.failure, o.peer.sees);
