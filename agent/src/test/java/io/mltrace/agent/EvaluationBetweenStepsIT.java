@@ -43,6 +43,7 @@ class EvaluationBetweenStepsIT {
   /** What the job timed between two steps: a validation pass, or a checkpoint's save. */
   static final Pattern VALIDATION = Pattern.compile("(?:val|save)truth step (\\d+) ns (\\d+) calls (\\d+)");
   static final Pattern LOADING = Pattern.compile("datatruth step (\\d+) ns (\\d+)");
+  static final Pattern INSIDE = Pattern.compile("stepsave step (\\d+) ns (\\d+)");
 
   @TempDir
   Path out;
@@ -83,6 +84,25 @@ class EvaluationBetweenStepsIT {
   void dl4jCheckpointsProductionMode() throws Exception {
     Run run = checkpoints("io.mltrace.examples.dl4j.Dl4jDataSources");
     check(run, List.of("save"), CHECKPOINTS, CHECKPOINTS);
+  }
+
+  /**
+   * A checkpoint saved inside the iteration (between the backward pass and {@code Trainer.step}, no span open) is part
+   * of that step: before, the root forgot the open step, and every step that saved was missing from the summary.
+   */
+  @Test
+  void djlCheckpointInsideTheIterationIsPartOfItsStep() throws Exception {
+    Run run = run("io.mltrace.examples.groundtruth.DjlDataSources", "", List.of("--checkpoint-every",
+        String.valueOf(CHECKPOINT_EVERY), "--checkpoint-inside", "true"), "--model", "mlp");
+    assertEquals(STEPS, run.steps.size(), "every iteration is a step, those that saved too: " + run.output);
+    assertEquals(CHECKPOINTS, run.insideNs.size(), run.output);
+    assertTrue(!run.outside.containsKey("save"), "no save outside steps: " + run.summary.get("outside_steps"));
+    for (Map.Entry<Integer, Long> e : run.insideNs.entrySet()) {
+      JsonNode s = run.steps.get(e.getKey() - 1);
+      assertEquals((int) e.getKey(), s.get("step").asInt());
+      assertTrue(s.get("wall_ns").asLong() > e.getValue(), "step " + e.getKey() + " holds its " + e.getValue()
+          + " ns save: " + s);
+    }
   }
 
   private Run run(String mainClass, String agentOptions, String... jobArgs) throws Exception {
@@ -202,6 +222,8 @@ class EvaluationBetweenStepsIT {
     final Map<String, long[]> outside = new HashMap<>();
     final Map<Integer, Long> passNs = new HashMap<>();
     final Map<Integer, Long> loadingNs = new HashMap<>();
+    /** Saves the job made inside a step, by step. */
+    final Map<Integer, Long> insideNs = new HashMap<>();
     final String output;
     /** GEMM spans in trace.json inside the passes' roots (a detailed pass's GEMM ops). */
     int gemmSpans;
@@ -215,6 +237,10 @@ class EvaluationBetweenStepsIT {
       Matcher v = VALIDATION.matcher(stdout);
       while (v.find()) {
         passNs.put(Integer.parseInt(v.group(1)), Long.parseLong(v.group(2)));
+      }
+      Matcher in = INSIDE.matcher(stdout);
+      while (in.find()) {
+        insideNs.put(Integer.parseInt(in.group(1)), Long.parseLong(in.group(2)));
       }
       Matcher l = LOADING.matcher(stdout);
       while (l.find()) {

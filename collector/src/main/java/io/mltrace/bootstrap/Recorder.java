@@ -102,14 +102,16 @@ public final class Recorder {
    * Enters a root span outside any training step (an inference call, an evaluation pass between training steps): a
    * step left open on this thread between two iterations (no span open: the loop's own code since the last step
    * ended) is forgotten, and no step opens until the root exits with {@link #exitRoot}. Called inside a step's span
-   * instead (a listener that evaluates during {@code fit}), it is a span of that step: the step took that long.
+   * instead (a listener that evaluates during {@code fit}), or after a phase of the step's iteration ended (a loop
+   * that saves a checkpoint between {@code backward} and the optimizer), it is a span of that step: the step took
+   * that long. Before, that step was forgotten whole.
    */
   public static ThreadRecorder enterRoot() {
     if (!enabled) {
       return null;
     }
     ThreadRecorder tr = ThreadRegistry.local();
-    if (tr.rootDepth() == 0 && !(tr.inStep() && tr.openSpans() > 0)) {
+    if (tr.rootDepth() == 0 && !(tr.inStep() && (tr.openSpans() > 0 || tr.iterationBegan()))) {
       tr.abandonStep();
       // On a training thread, a root between steps (an evaluation pass) is detailed when the next step will be:
       // otherwise its ops and layers record nothing, as in a counted step, and only its time is kept. A thread that

@@ -1,6 +1,7 @@
 package io.mltrace.collector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -199,6 +200,43 @@ class LoopPartsAndRootsTest {
     assertEquals(2, steps.size(), "the step that ran the evaluation is kept: " + steps);
     List<String> names = steps.get(1).spans().stream().map(Span::name).toList();
     assertTrue(names.containsAll(List.of("etl", "evaluate", "fit")), names::toString);
+  }
+
+  /**
+   * A root after a phase of the iteration ended (a checkpoint saved between backward and the optimizer, no span open)
+   * is a span of that step; before, the step was forgotten whole. Phases that leave the loop between iterations do not
+   * count: one nested in a fetch (DJL's batchify), one that began before the step (DL4J's fit, inside which the step
+   * before ended).
+   */
+  @Test
+  void aRootAfterAPhaseOfTheIterationIsPartOfItsStep() throws Exception {
+    onNewThread(() -> {
+      Recorder.loopStart();
+      iteration();
+      ThreadRecorder etl = Recorder.enterLoopPart();
+      Recorder.exitSpan(Recorder.enterSpan(), Kind.PHASE, "batchify");
+      Recorder.exitSpan(etl, Kind.DATA, "etl");
+      Recorder.exitRoot(Recorder.enterRoot(), Kind.INFERENCE, "between"); // after a fetch: between iterations
+      Recorder.exitSpan(Recorder.enterLoopPart(), Kind.DATA, "etl");
+      Recorder.exitSpan(Recorder.enterStepPart(), Kind.PHASE, "backward");
+      Recorder.exitRoot(Recorder.enterRoot(), Kind.INFERENCE, "save"); // after the backward pass: inside
+      ThreadRecorder opt = Recorder.enterStepEnd();
+      Recorder.exitStepEnd(opt, "optimize");
+      // DL4J's shape: the step before ends inside fit, so fit began before the step it leaves open.
+      ThreadRecorder fit = Recorder.enterStepPart();
+      iteration();
+      Recorder.exitSpan(fit, Kind.PHASE, "fit");
+      Recorder.exitRoot(Recorder.enterRoot(), Kind.INFERENCE, "after fit");
+      iteration();
+    });
+    collector.close();
+    List<String> outsideNames = outside.stream().filter(s -> s.parentId() == 0).map(Span::name).toList();
+    assertTrue(outsideNames.containsAll(List.of("between", "after fit")), outsideNames::toString);
+    assertFalse(outsideNames.contains("save"), outsideNames::toString);
+    Step saved = steps.stream().filter(st -> st.spans().stream().anyMatch(x -> x.name().equals("save")))
+        .findFirst().orElseThrow(() -> new AssertionError("no step holds the save: " + steps));
+    List<String> names = saved.spans().stream().map(Span::name).toList();
+    assertTrue(names.containsAll(List.of("etl", "backward", "save", "optimize")), names::toString);
   }
 
   @Test

@@ -60,6 +60,8 @@ import java.util.stream.Stream;
  *
  * <p>{@code --checkpoint-every N} (loop only): before every N-th step after the first (after a validation pass due
  * then), the loop saves a checkpoint, {@code Model.save}, and prints its time, {@code savetruth step N ns X calls 1}.
+ * With {@code --checkpoint-inside true} it saves inside those steps instead, between the backward pass and
+ * {@code Trainer.step}, and prints {@code stepsave step N ns X}.
  */
 public final class DjlDataSources {
   private static final int BATCH = 32;
@@ -240,7 +242,8 @@ public final class DjlDataSources {
             handWritten(trainer, manager, generator, delay, steps, Args.integer(args, "--accumulate", 1),
                 Args.integer(args, "--validate-every", 0),
                 Args.integer(args, "--validate-batches", 0), new Generator(seed + 2, spec.input, spec.classes),
-                Args.integer(args, "--checkpoint-every", 0));
+                Args.integer(args, "--checkpoint-every", 0),
+                Boolean.parseBoolean(Args.string(args, "--checkpoint-inside", "false")));
             break;
           default:
             throw new IllegalArgumentException("--source must be iterable, dataset or loop");
@@ -308,8 +311,8 @@ public final class DjlDataSources {
    * (0: never), a validation pass of {@code validateBatches} batches before the step.
    */
   private static void handWritten(Trainer trainer, NDManager manager, Generator generator, Delay delay, int steps,
-      int accumulate, int validateEvery, int validateBatches, Generator validation, int checkpointEvery)
-      throws IOException {
+      int accumulate, int validateEvery, int validateBatches, Generator validation, int checkpointEvery,
+      boolean checkpointInside) throws IOException {
     Path checkpoints = checkpointEvery > 0 ? Files.createTempDirectory("djl-checkpoint") : null;
     long previousClose = 0;
     for (int step = 1; step <= steps; step++) {
@@ -317,7 +320,8 @@ public final class DjlDataSources {
       if (validateEvery > 0 && step > 1 && (step - 1) % validateEvery == 0) {
         passEnd = validate(trainer, manager, validation, validateBatches, step);
       }
-      if (checkpointEvery > 0 && step > 1 && (step - 1) % checkpointEvery == 0) {
+      boolean checkpoint = checkpointEvery > 0 && step > 1 && (step - 1) % checkpointEvery == 0;
+      if (checkpoint && !checkpointInside) {
         long s0 = System.nanoTime();
         trainer.getModel().save(checkpoints, "checkpoint");
         passEnd = System.nanoTime();
@@ -341,6 +345,11 @@ public final class DjlDataSources {
           NDArray l = trainer.getLoss().evaluate(xy[1], predictions);
           collector.backward(l);
         }
+      }
+      if (checkpoint && checkpointInside) {
+        long s0 = System.nanoTime();
+        trainer.getModel().save(checkpoints, "checkpoint");
+        TRUTH.append("stepsave step ").append(step).append(" ns ").append(System.nanoTime() - s0).append('\n');
       }
       trainer.step();
       long c0 = System.nanoTime();
