@@ -428,8 +428,11 @@ public final class JfrSource implements ActivitySource {
       } else {
         recentOverflowed = true;
       }
+      // Queued under the lock: finish() skips what recent holds and then reports the source complete, and the
+      // collector closes the last steps at once; offered after the lock, an event could reach the queue after that
+      // (a step's GC pause lost at exit).
+      offer(a);
     }
-    offer(a);
   }
 
   private void offer(ExternalActivity a) {
