@@ -63,6 +63,21 @@ public final class Recorder {
   }
 
   /**
+   * Enters a phase of a training iteration ({@code Trainer.forward}, the loss, {@code EasyTrain.trainBatch}): like
+   * {@link #enterStepPart}, and from here until the step ends a root entered on this thread (a checkpoint saved
+   * between {@code backward} and the optimizer) is a span of the step, not a call between two iterations. Not for
+   * spans that also run between iterations (a fetch and what it calls, such as DJL's {@code batchify}; training
+   * listeners at an epoch's end): those are {@link #enterStepPart} or {@link #enterSpan}.
+   */
+  public static ThreadRecorder enterPhase() {
+    ThreadRecorder tr = enterStepPart();
+    if (tr != null) {
+      tr.iterationBegins();
+    }
+    return tr;
+  }
+
+  /**
    * Enters a span whose end ends the training iteration ({@link #exitStepEnd}): like {@link #enterStepPart}, and
    * while it is open a nested one (DL4J's {@code Solver.optimize} inside a single-batch {@code fit}) ends no step:
    * the outermost one does, so that no span of the iteration ends in the next step.
@@ -102,9 +117,9 @@ public final class Recorder {
    * Enters a root span outside any training step (an inference call, an evaluation pass between training steps): a
    * step left open on this thread between two iterations (no span open: the loop's own code since the last step
    * ended) is forgotten, and no step opens until the root exits with {@link #exitRoot}. Called inside a step's span
-   * instead (a listener that evaluates during {@code fit}), or after a phase of the step's iteration ended (a loop
-   * that saves a checkpoint between {@code backward} and the optimizer), it is a span of that step: the step took
-   * that long. Before, that step was forgotten whole.
+   * instead (a listener that evaluates during {@code fit}), or once a phase of the step's iteration began
+   * ({@link #enterPhase}: a loop that saves a checkpoint between {@code backward} and the optimizer), it is a span of
+   * that step: the step took that long. Before, that step was forgotten whole.
    */
   public static ThreadRecorder enterRoot() {
     if (!enabled) {

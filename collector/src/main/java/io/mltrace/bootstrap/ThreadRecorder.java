@@ -64,8 +64,9 @@ public final class ThreadRecorder {
   /** The open roots (outside any step) record no ops or layers: a training thread's root before an undetailed step. */
   private boolean rootUndetailed;
   /**
-   * A top-level phase began and ended inside the open step: the iteration is under way, so a root entered now (a
-   * checkpoint saved between {@code backward} and the optimizer) is part of it, not between two iterations.
+   * A phase of the open step's iteration began ({@link Recorder#enterPhase}): the iteration is under way, so a root
+   * entered now (a checkpoint saved between {@code backward} and the optimizer) is part of it, not between two
+   * iterations.
    */
   private boolean iterationBegan;
 
@@ -421,9 +422,13 @@ public final class ThreadRecorder {
     afterEvaluation = justEnded;
   }
 
-  /** A top-level phase began and ended inside the open step ({@link #pop}). */
+  /** A phase of the open step's iteration began ({@link Recorder#enterPhase}). */
   boolean iterationBegan() {
     return iterationBegan && stepSpanId != 0;
+  }
+
+  void iterationBegins() {
+    iterationBegan = stepSpanId != 0;
   }
 
   void exitRoot() {
@@ -490,11 +495,6 @@ public final class ThreadRecorder {
         ring.countDropped();
       }
       return -1;
-    }
-    // Not a phase that began before the step (DL4J's fit(DataSet), inside which the step before it ended), nor one
-    // nested in a fetch (DJL's batchify): those leave the loop between two iterations.
-    if (kind == Kind.PHASE && level == 0 && stepSpanId != 0 && spans.start(level) >= stepStart) {
-      iterationBegan = true;
     }
     // A step that is not detailed keeps its skeleton (phases, data fetches: a handful of records), not its ops or
     // layers, so that its op time can be placed inside the span that ran it.

@@ -203,10 +203,10 @@ class LoopPartsAndRootsTest {
   }
 
   /**
-   * A root after a phase of the iteration ended (a checkpoint saved between backward and the optimizer, no span open)
-   * is a span of that step; before, the step was forgotten whole. Phases that leave the loop between iterations do not
-   * count: one nested in a fetch (DJL's batchify), one that began before the step (DL4J's fit, inside which the step
-   * before ended).
+   * A root once a phase of the iteration began (a checkpoint saved between backward and the optimizer, no span open)
+   * is a span of that step; before, the step was forgotten whole. Spans that also run between iterations do not begin
+   * it: a fetch and a phase nested in it (DJL's batchify), the training listeners at an epoch's end, a step part that
+   * began before the step (DL4J's fit, inside which the step before ended).
    */
   @Test
   void aRootAfterAPhaseOfTheIterationIsPartOfItsStep() throws Exception {
@@ -217,8 +217,11 @@ class LoopPartsAndRootsTest {
       Recorder.exitSpan(Recorder.enterSpan(), Kind.PHASE, "batchify");
       Recorder.exitSpan(etl, Kind.DATA, "etl");
       Recorder.exitRoot(Recorder.enterRoot(), Kind.INFERENCE, "between"); // after a fetch: between iterations
+      Recorder.exitSpan(Recorder.enterSpan(), Kind.PHASE, "listeners");
+      Recorder.exitRoot(Recorder.enterRoot(), Kind.INFERENCE, "after listeners");
       Recorder.exitSpan(Recorder.enterLoopPart(), Kind.DATA, "etl");
-      Recorder.exitSpan(Recorder.enterStepPart(), Kind.PHASE, "backward");
+      Recorder.exitSpan(Recorder.enterPhase(), Kind.PHASE, "forward");
+      Recorder.exitSpan(Recorder.enterSpan(), Kind.PHASE, "backward");
       Recorder.exitRoot(Recorder.enterRoot(), Kind.INFERENCE, "save"); // after the backward pass: inside
       ThreadRecorder opt = Recorder.enterStepEnd();
       Recorder.exitStepEnd(opt, "optimize");
@@ -231,12 +234,12 @@ class LoopPartsAndRootsTest {
     });
     collector.close();
     List<String> outsideNames = outside.stream().filter(s -> s.parentId() == 0).map(Span::name).toList();
-    assertTrue(outsideNames.containsAll(List.of("between", "after fit")), outsideNames::toString);
+    assertTrue(outsideNames.containsAll(List.of("between", "after listeners", "after fit")), outsideNames::toString);
     assertFalse(outsideNames.contains("save"), outsideNames::toString);
     Step saved = steps.stream().filter(st -> st.spans().stream().anyMatch(x -> x.name().equals("save")))
         .findFirst().orElseThrow(() -> new AssertionError("no step holds the save: " + steps));
     List<String> names = saved.spans().stream().map(Span::name).toList();
-    assertTrue(names.containsAll(List.of("etl", "backward", "save", "optimize")), names::toString);
+    assertTrue(names.containsAll(List.of("etl", "forward", "backward", "save", "optimize")), names::toString);
   }
 
   @Test

@@ -22,7 +22,7 @@ final class LossAdvice {
       return null;
     }
     evaluation = Recorder.afterEvaluation();
-    return evaluation ? Recorder.enterRoot() : Recorder.enterStepPart();
+    return evaluation ? Recorder.enterRoot() : Recorder.enterPhase();
   }
 
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

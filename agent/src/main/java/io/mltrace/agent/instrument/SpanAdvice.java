@@ -1,6 +1,7 @@
 package io.mltrace.agent.instrument;
 
 import io.mltrace.bootstrap.HookHealth;
+import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.ThreadRecorder;
 import net.bytebuddy.asm.Advice;
@@ -16,11 +17,12 @@ final class SpanAdvice {
   private SpanAdvice() {}
 
   @Advice.OnMethodEnter(suppress = Throwable.class)
-  static ThreadRecorder enter(@HookId int hook, @OpensStep boolean opensStep) {
+  static ThreadRecorder enter(@HookId int hook, @OpensStep boolean opensStep, @BoundKind int kind) {
     if (HookHealth.isOff(hook)) {
       return null;
     }
-    return opensStep ? Recorder.enterStepPart() : Recorder.enterSpan();
+    // A phase that opens the step begins the iteration (a root after it is inside the step); a fetch does not.
+    return !opensStep ? Recorder.enterSpan() : kind == Kind.PHASE ? Recorder.enterPhase() : Recorder.enterStepPart();
   }
 
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
