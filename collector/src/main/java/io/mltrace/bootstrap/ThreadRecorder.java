@@ -427,8 +427,9 @@ public final class ThreadRecorder {
     return iterationBegan && stepSpanId != 0;
   }
 
+  /** Cleared when the next step opens; read only while a step is open ({@link #iterationBegan()}). */
   void iterationBegins() {
-    iterationBegan = stepSpanId != 0;
+    iterationBegan = true;
   }
 
   void exitRoot() {

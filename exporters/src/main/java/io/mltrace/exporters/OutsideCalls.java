@@ -7,11 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Root spans outside training steps, by name: inference calls ({@code predict}, {@code output}) and the evaluation
+ * Root spans outside training steps, by name: inference calls ({@code predict}, {@code output}), the evaluation
  * passes a training loop runs between two iterations ({@code evaluate}, {@code validateBatch}, {@code score}) and
- * the checkpoints it saves there ({@code save}),
- * with their calls and total time. Without these totals, time the agent keeps out of the steps would vanish from
- * the summaries. Names are the hooks' constants; at most {@link #MAX_NAMES} are kept. Collector thread only.
+ * the checkpoints it saves there ({@code save}), with their calls and total time. Without these totals, time the
+ * agent keeps out of the steps would vanish from the summaries. Names are the hooks' constants; at most {@link #MAX_NAMES} are kept. Collector thread only.
  */
 final class OutsideCalls {
   static final int MAX_NAMES = 32;
