@@ -48,6 +48,7 @@ class DjlVersionRangeIT {
     ADVISED.put("ai.djl.pytorch.engine.PtGradientCollector", List.of("backward"));
     ADVISED.put("ai.djl.inference.Predictor", List.of("batchPredict", "predictInternal"));
     ADVISED.put("ai.djl.BaseModel", List.of("save"));
+    ADVISED.put("ai.djl.training.evaluator.AbstractAccuracy", List.of("updateAccumulator"));
     ADVISED.put("ai.djl.translate.NoopTranslator", List.of("processInput", "processOutput"));
   }
 

@@ -56,6 +56,25 @@ class EvaluationBetweenStepsIT {
     assertTrue(run.gemmSpans < PASSES * VALIDATE_BATCHES / 4, run.gemmSpans + " GEMM spans in the trace");
   }
 
+  /**
+   * A pass that also updates the trainer's evaluators ({@code Evaluator.updateAccumulator}, the validation accuracy):
+   * that call is the pass's too. Before its root, its ops ran after the last {@code Trainer.evaluate} returned, in
+   * the step the root's end had opened, and were billed to that step.
+   */
+  @Test
+  void djlValidationMetricsProductionMode() throws Exception {
+    Run run = run("io.mltrace.examples.groundtruth.DjlDataSources", "", List.of("--validate-every",
+        String.valueOf(VALIDATE_EVERY), "--validate-batches", String.valueOf(VALIDATE_BATCHES),
+        "--validate-metrics", "true"), "--model", "mlp");
+    check(run, List.of("evaluate", "loss", "updateAccumulator"), -1);
+    int batches = PASSES * VALIDATE_BATCHES;
+    assertEquals(batches, run.outside.get("evaluate")[0], "evaluate calls");
+    // The loss's own update computes the loss again: inside the update's root, not a root of its own.
+    assertEquals(batches, run.outside.get("loss")[0], "loss calls");
+    // Two evaluators: the accuracy and the trainer's loss.
+    assertEquals(2 * batches, run.outside.get("updateAccumulator")[0], "updateAccumulator calls");
+  }
+
   @Test
   void djlEveryStepDetailed() throws Exception {
     Run run = run("io.mltrace.examples.groundtruth.DjlDataSources", ",mode=full", "--model", "mlp");
@@ -72,6 +91,22 @@ class EvaluationBetweenStepsIT {
     // One evaluate per pass; a score per validation batch, and the job's final one after training.
     assertEquals(PASSES, run.outside.get("evaluate")[0], run.output);
     assertEquals(PASSES * VALIDATE_BATCHES + 1, run.outside.get("score")[0], run.output);
+  }
+
+  /**
+   * A pass that also runs each batch through {@code output} and fills an {@code Evaluation} with it: both are the
+   * pass's. Before, the output calls were in no total and the evaluation's ops were lost with the step the output's
+   * end had opened.
+   */
+  @Test
+  void dl4jValidationMetricsProductionMode() throws Exception {
+    Run run = run("io.mltrace.examples.dl4j.Dl4jDataSources", "", List.of("--validate-every",
+        String.valueOf(VALIDATE_EVERY), "--validate-batches", String.valueOf(VALIDATE_BATCHES),
+        "--validate-metrics", "true"));
+    check(run, List.of("evaluate", "score", "output", "eval"), -1);
+    int batches = PASSES * VALIDATE_BATCHES;
+    assertEquals(batches, run.outside.get("output")[0], run.output);
+    assertEquals(batches, run.outside.get("eval")[0], "evaluate(iterator) fills its evaluation inside its root");
   }
 
   @Test

@@ -122,10 +122,10 @@ public final class Recorder {
    * that step: the step took that long. Before, that step was forgotten whole.
    */
   public static ThreadRecorder enterRoot() {
-    if (!enabled) {
-      return null;
-    }
-    ThreadRecorder tr = ThreadRegistry.local();
+    return enabled ? enterRoot(ThreadRegistry.local()) : null;
+  }
+
+  private static ThreadRecorder enterRoot(ThreadRecorder tr) {
     if (tr.rootDepth() == 0 && !(tr.inStep() && (tr.openSpans() > 0 || tr.iterationBegan()))) {
       tr.abandonStep();
       // On a training thread, a root between steps (an evaluation pass) is detailed when the next step will be:
@@ -136,6 +136,20 @@ public final class Recorder {
     tr.enterRoot();
     tr.push(System.nanoTime());
     return tr;
+  }
+
+  /**
+   * As {@link #enterRoot}, but null (nothing recorded, the exit does nothing) inside an open span: for a call that
+   * needs a root only between steps. An evaluator's update is one: DJL's training listeners make it inside
+   * {@code trainBatch} every step, where its ops are that phase's as they always were, and a span there would cost
+   * a record a step for nothing the step's accounting uses.
+   */
+  public static ThreadRecorder enterRootOutsideSpans() {
+    if (!enabled) {
+      return null;
+    }
+    ThreadRecorder tr = ThreadRegistry.local();
+    return tr.openSpans() > 0 ? null : enterRoot(tr);
   }
 
   /**

@@ -242,6 +242,44 @@ class LoopPartsAndRootsTest {
     assertTrue(names.containsAll(List.of("etl", "forward", "backward", "save", "optimize")), names::toString);
   }
 
+  /**
+   * A root outside spans (an evaluator's update) is a root between steps and after a phase of the iteration, as any
+   * root; inside an open span (the step's {@code trainBatch}, another root) it records nothing and its op is the
+   * span's.
+   */
+  @Test
+  void aRootOutsideSpansRecordsNothingInsideAnOpenSpan() throws Exception {
+    onNewThread(() -> {
+      Recorder.loopStart();
+      iteration();
+      Recorder.exitRoot(Recorder.enterRootOutsideSpans(), Kind.INFERENCE, "between");
+      Recorder.exitSpan(Recorder.enterLoopPart(), Kind.DATA, "etl");
+      ThreadRecorder batch = Recorder.enterPhase();
+      ThreadRecorder nested = Recorder.enterRootOutsideSpans();
+      assertNull(nested, "inside trainBatch: no span");
+      Recorder.exitOp(Recorder.enterOp(), Kind.OP_OTHER, "argMax");
+      Recorder.exitRoot(nested, Kind.INFERENCE, "in trainBatch");
+      Recorder.exitSpan(batch, Kind.PHASE, "trainBatch");
+      Recorder.exitRoot(Recorder.enterRootOutsideSpans(), Kind.INFERENCE, "after trainBatch");
+      ThreadRecorder opt = Recorder.enterStepEnd();
+      Recorder.exitStepEnd(opt, "optimize");
+      ThreadRecorder evaluate = Recorder.enterRoot();
+      assertNull(Recorder.enterRootOutsideSpans(), "inside another root: no span");
+      Recorder.exitRoot(evaluate, Kind.INFERENCE, "evaluate");
+      iteration();
+    });
+    collector.close();
+    List<String> outsideNames = outside.stream().filter(s -> s.parentId() == 0).map(Span::name).toList();
+    assertTrue(outsideNames.containsAll(List.of("between", "evaluate")), outsideNames::toString);
+    assertFalse(outsideNames.contains("after trainBatch"), "after a phase of the iteration: " + outsideNames);
+    assertFalse(outside.stream().anyMatch(s -> s.name().equals("in trainBatch")), outside::toString);
+    Step trained = steps.stream().filter(st -> st.spans().stream().anyMatch(x -> x.name().equals("trainBatch")))
+        .findFirst().orElseThrow(() -> new AssertionError("no step holds trainBatch: " + steps));
+    List<String> names = trained.spans().stream().map(Span::name).toList();
+    assertTrue(names.contains("after trainBatch"), names::toString);
+    assertFalse(names.contains("in trainBatch"), names::toString);
+  }
+
   @Test
   void aSpanOwnedByAnObjectIsNotOpenedTwiceByIt() throws Exception {
     Object layer = new Object();

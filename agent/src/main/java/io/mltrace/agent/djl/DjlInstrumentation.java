@@ -43,6 +43,9 @@ public final class DjlInstrumentation implements FrameworkInstrumentation {
   static final String PT_NDARRAY = "ai.djl.pytorch.engine.PtNDArray";
   static final String NDLIST = "ai.djl.ndarray.NDList";
   static final String PT_NDMANAGER = "ai.djl.pytorch.engine.PtNDManager";
+  static final String EVALUATOR = "ai.djl.training.evaluator.Evaluator";
+  /** The root of an evaluator's update, its name in {@code outside_steps}. */
+  static final String UPDATE_ACCUMULATOR = "updateAccumulator";
 
   /** JniUtils methods with their own advice: not generic ops. */
   static final String[] GEMM_OPS = {"linear", "matmul", "bmm", "dot", "convolution", "lstm", "gru", "rnn"};
@@ -166,6 +169,19 @@ public final class DjlInstrumentation implements FrameworkInstrumentation {
             .methods("evaluate(NDList)", named("evaluate").and(takesArguments(1))
                 .and(takesArgument(0, named(NDLIST))))
             .root(Kind.INFERENCE, "evaluate"),
+        // The evaluators' accumulators a loop updates after Trainer.evaluate (the validation accuracy; the trainer's
+        // loss is an evaluator too): without these roots their ops ran in the step the pass's last root had opened,
+        // which the next root abandoned, so the pass lost their time. Inside a span (EasyTrain's listeners call it in
+        // trainBatch every step; an evaluation root) it records nothing; after a phase of the iteration (a loop's own
+        // call before Trainer.step) it is a span of the step. DJL 0.17 has only the first.
+        Hook.onTypes("Evaluator implementations", implementing(EVALUATOR, "updateAccumulator"))
+            .methods("updateAccumulator(3)", named("updateAccumulator").and(takesArguments(3))
+                .and(not(isAbstract())))
+            .rootOutsideSpans(Kind.INFERENCE, UPDATE_ACCUMULATOR),
+        Hook.onTypes("Evaluator implementations", implementing(EVALUATOR, "updateAccumulators"))
+            .methods("updateAccumulators(3)", named("updateAccumulators").and(takesArguments(3))
+                .and(not(isAbstract())))
+            .rootOutsideSpans(Kind.INFERENCE, UPDATE_ACCUMULATOR),
         // A checkpoint a loop saves between two iterations: without this root its write was the next step's input
         // time (data).
         Hook.onTypes("Model implementations", implementing("ai.djl.Model", "save"))

@@ -3,9 +3,11 @@ package io.mltrace.agent.dl4j;
 import static net.bytebuddy.matcher.ElementMatchers.declaresMethod;
 import static net.bytebuddy.matcher.ElementMatchers.hasSuperType;
 import static net.bytebuddy.matcher.ElementMatchers.isBridge;
+import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
 import static net.bytebuddy.matcher.ElementMatchers.isInterface;
 import static net.bytebuddy.matcher.ElementMatchers.isStatic;
 import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 import static net.bytebuddy.matcher.ElementMatchers.not;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
@@ -44,6 +46,7 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
       "org.nd4j.linalg.cpu.nativecpu.bindings.", "org.bytedeco.", "org.nd4j.shade.", "org.nd4j.ir.", "org.nd4j.imports.",
       "org.nd4j.nativeblas.");
   static final String MEMORY_WORKSPACE = "org.nd4j.linalg.api.memory.MemoryWorkspace";
+  static final String I_EVALUATION = "org.nd4j.evaluation.IEvaluation";
   static final String OPAQUE_DATA_BUFFER = "org.nd4j.nativeblas.OpaqueDataBuffer";
   /** ND4J's CPU backend frees a collected detached buffer here. */
   static final String CPU_DEALLOCATOR = "org.nd4j.linalg.cpu.nativecpu.buffer.CpuDeallocator";
@@ -213,6 +216,12 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
    */
   private static List<Hook> evaluationHooks() {
     List<Hook> hooks = new ArrayList<>();
+    // An evaluation a loop fills itself (eval(labels, network.output(x)) per batch, the validation accuracy): without
+    // this root its ops ran in the step the output root's end had opened, which the next root abandoned, so the pass
+    // lost their time. Inside a span (evaluate(...), a listener during fit) it records nothing: its caller's time.
+    hooks.add(Hook.onTypes("IEvaluation implementations", concrete(I_EVALUATION, evalOfArrays()))
+        .methods("eval|evalTimeSeries(INDArray, INDArray, ...)", evalOfArrays())
+        .rootOutsideSpans(Kind.INFERENCE, "eval"));
     for (String network : List.of(MLN, GRAPH)) {
       // The user's call is the outermost root: evaluate(...) builds its evaluations (on the first call, loading
       // their classes) before it calls doEvaluation, which DL4J's own callers (listeners, early stopping) call.
@@ -225,6 +234,12 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
           .root(Kind.INFERENCE, "score"));
     }
     return hooks;
+  }
+
+  /** {@code eval} and {@code evalTimeSeries} of labels and predictions (not {@code eval(int, int)}, one sample). */
+  private static ElementMatcher.Junction<MethodDescription> evalOfArrays() {
+    return namedOneOf("eval", "evalTimeSeries").and(not(isAbstract())).and(takesArgument(0, named(INDARRAY)))
+        .and(takesArgument(1, named(INDARRAY)));
   }
 
   /**

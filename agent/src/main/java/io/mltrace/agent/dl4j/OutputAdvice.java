@@ -7,7 +7,10 @@ import io.mltrace.bootstrap.Recorder;
 import io.mltrace.bootstrap.ThreadRecorder;
 import net.bytebuddy.asm.Advice;
 
-/** The network's {@code output(...)}: inference, a root span outside any training step. */
+/**
+ * The network's {@code output(...)}: inference, a root span outside any training step, counted by name in the
+ * summary's {@code outside_steps} (an inference span: a validation loop's {@code output} calls between two steps).
+ */
 final class OutputAdvice {
   private OutputAdvice() {}
 
@@ -18,6 +21,6 @@ final class OutputAdvice {
 
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
   static void exit(@Advice.Enter ThreadRecorder tr) {
-    Recorder.exitRoot(tr, Kind.PHASE, "output");
+    Recorder.exitRoot(tr, Kind.INFERENCE, "output");
   }
 }

@@ -71,7 +71,20 @@ public final class Hook {
    * without it counting in either.
    */
   public Hook root(int kind, String name) {
-    return advice(RootAdvice.class).bind(BoundKind.class, kind).bind(BoundName.class, name);
+    return rootAdvice(kind, name, false);
+  }
+
+  /**
+   * As {@link #root}, but inside an open span (a phase of a step, another root) the call records nothing and its
+   * ops stay that span's: for a call a loop also makes in every step, where a span would cost a record for nothing.
+   */
+  public Hook rootOutsideSpans(int kind, String name) {
+    return rootAdvice(kind, name, true);
+  }
+
+  private Hook rootAdvice(int kind, String name, boolean outsideSpansOnly) {
+    return advice(RootAdvice.class).bind(BoundKind.class, kind).bind(BoundName.class, name)
+        .bind(OutsideSpansOnly.class, outsideSpansOnly);
   }
 
   private Hook spanAdvice(int kind, String name, boolean opensStep) {

@@ -12,6 +12,7 @@ import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
 
 /**
@@ -31,6 +32,8 @@ import org.nd4j.linalg.dataset.DataSet;
  * <p>{@code --validate-every N --validate-batches M} (loop only): before every N-th step after the first, a
  * validation pass as a loop that calls {@code fit(DataSet)} writes one: {@code evaluate} over an iterator of M
  * batches, then {@code score} of each. The job prints the time of those calls, {@code valtruth step N ns X calls C}.
+ * With {@code --validate-metrics true} the pass also runs each batch through {@code output} and counts its accuracy
+ * in an {@code Evaluation} ({@code eval(labels, output)}), as a loop that reports its own metrics does.
  *
  * <p>{@code --checkpoint-every N} (loop only): before every N-th step after the first (after a validation pass due
  * then), the loop saves a checkpoint, {@code net.save(file, true)}, and prints its time,
@@ -104,6 +107,7 @@ public final class Dl4jDataSources {
     int validateEvery = (int) Args.longValue(args, "--validate-every", 0);
     List<DataSet> validation = validateEvery > 0
         ? Dl4jModels.batches("mlp", (int) Args.longValue(args, "--validate-batches", 1), 64, seed + 2) : List.of();
+    boolean metrics = Boolean.parseBoolean(Args.string(args, "--validate-metrics", "false"));
     StringBuilder passes = new StringBuilder();
     int checkpointEvery = (int) Args.longValue(args, "--checkpoint-every", 0);
     File checkpoint = checkpointEvery > 0 ? checkpointFile() : null;
@@ -117,10 +121,16 @@ public final class Dl4jDataSources {
           for (DataSet batch : validation) {
             net.score(batch);
           }
+          if (metrics) {
+            Evaluation evaluation = new Evaluation();
+            for (DataSet batch : validation) {
+              evaluation.eval(batch.getLabels(), net.output(batch.getFeatures(), false));
+            }
+          }
           passEnd = System.nanoTime();
           // Printed after training: a print here would be the loop's own code before the next step's loading.
           passes.append("valtruth step ").append(step).append(" ns ").append(passEnd - v0)
-              .append(" calls ").append(1 + validation.size()).append('\n');
+              .append(" calls ").append(1 + (metrics ? 3 : 1) * validation.size()).append('\n');
         }
         if (checkpointEvery > 0 && step > 1 && (step - 1) % checkpointEvery == 0) {
           long s0 = System.nanoTime();

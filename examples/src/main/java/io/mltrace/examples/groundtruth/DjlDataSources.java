@@ -16,6 +16,8 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.nn.recurrent.LSTM;
 import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.evaluator.Accuracy;
+import ai.djl.training.evaluator.Evaluator;
 import ai.djl.training.EasyTrain;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
@@ -56,7 +58,10 @@ import java.util.stream.Stream;
  *
  * <p>{@code --validate-every N --validate-batches M} (loop only): before every N-th step after the first, a
  * validation pass as a hand-written loop writes one: M batches, each {@code Trainer.evaluate} and the loss on its
- * output. The job prints the time of those calls, {@code valtruth step N ns X calls C} (the pass before step N).
+ * output. The job prints the time of those calls, {@code valtruth step N ns X calls C} (the pass before step N). With
+ * {@code --validate-metrics true} the trainer has an {@code Accuracy} evaluator, and each validation batch also updates
+ * every evaluator's accumulator ({@code Evaluator.updateAccumulator}), as a loop that reports validation accuracy
+ * does; that call is in the pass's truth.
  *
  * <p>{@code --checkpoint-every N} (loop only): before every N-th step after the first (after a validation pass due
  * then), the loop saves a checkpoint, {@code Model.save}, and prints its time, {@code savetruth step N ns X calls 1}.
@@ -227,10 +232,19 @@ public final class DjlDataSources {
       m.setBlock(spec.block);
       DefaultTrainingConfig config = new DefaultTrainingConfig(spec.loss)
           .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.01f)).build());
+      boolean metrics = Boolean.parseBoolean(Args.string(args, "--validate-metrics", "false"));
+      if (metrics) {
+        config.addEvaluator(new Accuracy());
+      }
       Generator generator = new Generator(seed, spec.input, spec.classes);
       float loss;
       try (Trainer trainer = m.newTrainer(config)) {
         trainer.initialize(new Shape(BATCH).addAll(spec.input));
+        if (metrics) {
+          for (Evaluator evaluator : trainer.getEvaluators()) {
+            evaluator.addAccumulator("validate");
+          }
+        }
         switch (source) {
           case "iterable":
             viaIterateDataset(trainer, arrayDataset(manager, generator, delay, steps), steps);
@@ -241,8 +255,8 @@ public final class DjlDataSources {
           case "loop":
             handWritten(trainer, manager, generator, delay, steps, Args.integer(args, "--accumulate", 1),
                 Args.integer(args, "--validate-every", 0),
-                Args.integer(args, "--validate-batches", 0), new Generator(seed + 2, spec.input, spec.classes),
-                Args.integer(args, "--checkpoint-every", 0),
+                Args.integer(args, "--validate-batches", 0), metrics,
+                new Generator(seed + 2, spec.input, spec.classes), Args.integer(args, "--checkpoint-every", 0),
                 Boolean.parseBoolean(Args.string(args, "--checkpoint-inside", "false")));
             break;
           default:
@@ -311,14 +325,15 @@ public final class DjlDataSources {
    * (0: never), a validation pass of {@code validateBatches} batches before the step.
    */
   private static void handWritten(Trainer trainer, NDManager manager, Generator generator, Delay delay, int steps,
-      int accumulate, int validateEvery, int validateBatches, Generator validation, int checkpointEvery,
+      int accumulate, int validateEvery, int validateBatches, boolean metrics, Generator validation,
+      int checkpointEvery,
       boolean checkpointInside) throws IOException {
     Path checkpoints = checkpointEvery > 0 ? Files.createTempDirectory("djl-checkpoint") : null;
     long previousClose = 0;
     for (int step = 1; step <= steps; step++) {
       long passEnd = 0;
       if (validateEvery > 0 && step > 1 && (step - 1) % validateEvery == 0) {
-        passEnd = validate(trainer, manager, validation, validateBatches, step);
+        passEnd = validate(trainer, manager, validation, validateBatches, metrics, step);
       }
       boolean checkpoint = checkpointEvery > 0 && step > 1 && (step - 1) % checkpointEvery == 0;
       if (checkpoint && !checkpointInside) {
@@ -369,11 +384,12 @@ public final class DjlDataSources {
   }
 
   /**
-   * A validation pass: each batch's forward ({@code Trainer.evaluate}, no gradients) and its loss. The time of those
-   * calls is the truth; the batches' making and closing is the loop's own code around them. Returns when the last
-   * call returned.
+   * A validation pass: each batch's forward ({@code Trainer.evaluate}, no gradients), its loss and, with
+   * {@code metrics}, every evaluator's accumulator. The time of those calls is the truth; the batches' making and
+   * closing is the loop's own code around them. Returns when the last call returned.
    */
-  private static long validate(Trainer trainer, NDManager manager, Generator validation, int batches, int step) {
+  private static long validate(Trainer trainer, NDManager manager, Generator validation, int batches,
+      boolean metrics, int step) {
     long ns = 0;
     long end = 0;
     for (int i = 0; i < batches; i++) {
@@ -382,6 +398,11 @@ public final class DjlDataSources {
         long t0 = System.nanoTime();
         NDList predictions = trainer.evaluate(xy[0]);
         NDArray l = trainer.getLoss().evaluate(xy[1], predictions);
+        if (metrics) {
+          for (Evaluator evaluator : trainer.getEvaluators()) {
+            evaluator.updateAccumulator("validate", xy[1], predictions);
+          }
+        }
         end = System.nanoTime();
         ns += end - t0;
         l.getFloat();
