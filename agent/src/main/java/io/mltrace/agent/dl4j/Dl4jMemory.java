@@ -11,13 +11,17 @@ import java.util.function.LongSupplier;
  *       {@code Pointer.totalBytes()} plus ND4J's {@code AllocationsTracker} (workspaces, constant and shape
  *       buffers): counters, no system call. JavaCPP's count alone misses ND4J's workspaces, which libnd4j
  *       allocates; neither sees the data buffers libnd4j allocates outside workspaces (those are the
- *       {@link MemorySlots#DETACHED_ALLOC_BYTES} flow).</li>
+ *       {@link MemorySlots#DETACHED_ALLOC_BYTES} flow). Process-wide counters, so any thread may read them
+ *       ({@link MemoryGauges#installAnyThread}): the agent's warm-up thread then compiles ND4J's reading early, which a
+ *       training thread, reading it once a step, would leave interpreted or in C1 for its first thousands of steps
+ *       (about 3 µs a DL4J step by profile, where compiled it is a fraction of one).</li>
  *   <li>{@link MemorySlots#WORKSPACE_BYTES}: the sizes of the calling thread's ND4J workspaces
  *       ({@code MemoryWorkspace.getCurrentSize()}); workspaces belong to a thread, and the gauge runs on the step's
  *       own.</li>
  *   <li>{@link MemorySlots#PHYSICAL_BYTES}: JavaCPP's {@code Pointer.physicalBytes()}, the process's resident
- *       memory. It reads {@code /proc} (about 1 µs), so a step reads it only when {@link #PHYSICAL_EVERY_NS} has
- *       passed since the last reading; the other steps go without (a sparse level, like the heap after a GC).</li>
+ *       memory. It reads {@code /proc} through JNI (10-20 µs a reading on a training thread by profile), so a step
+ *       reads it only when {@link #PHYSICAL_EVERY_NS} has passed since the last reading; the other steps go without
+ *       (a sparse level, like the heap after a GC).</li>
  * </ul>
  * Installing starts a short-lived thread (the caller is a class transformation, which must not load classes) that
  * checks that the agent's class loader sees the ND4J of the loader DL4J's hooks applied in, loading without
@@ -27,7 +31,7 @@ import java.util.function.LongSupplier;
  */
 final class Dl4jMemory {
   /** At most one reading of the resident memory per this many ns, across the process's steps. */
-  static final long PHYSICAL_EVERY_NS = 10_000_000L;
+  static final long PHYSICAL_EVERY_NS = 50_000_000L;
   private static final String ND4J = "org.nd4j.linalg.factory.Nd4j";
 
   private static boolean installing;
@@ -54,7 +58,7 @@ final class Dl4jMemory {
             + " does not see");
         return false;
       }
-      MemoryGauges.install(MemorySlots.OFFHEAP_BYTES, Nd4jLevels::offheap);
+      MemoryGauges.installAnyThread(MemorySlots.OFFHEAP_BYTES, Nd4jLevels::offheap);
       MemoryGauges.install(MemorySlots.WORKSPACE_BYTES, Nd4jLevels::workspaces);
       MemoryGauges.install(MemorySlots.PHYSICAL_BYTES, new Throttled(PHYSICAL_EVERY_NS, Nd4jLevels::physical));
       return true;
