@@ -63,9 +63,7 @@ class EvaluationBetweenStepsIT {
    */
   @Test
   void djlValidationMetricsProductionMode() throws Exception {
-    Run run = run("io.mltrace.examples.groundtruth.DjlDataSources", "", List.of("--validate-every",
-        String.valueOf(VALIDATE_EVERY), "--validate-batches", String.valueOf(VALIDATE_BATCHES),
-        "--validate-metrics", "true"), "--model", "mlp");
+    Run run = run("io.mltrace.examples.groundtruth.DjlDataSources", "", validating(true), "--model", "mlp");
     check(run, List.of("evaluate", "loss", "updateAccumulator"), -1);
     int batches = PASSES * VALIDATE_BATCHES;
     assertEquals(batches, run.outside.get("evaluate")[0], "evaluate calls");
@@ -100,9 +98,7 @@ class EvaluationBetweenStepsIT {
    */
   @Test
   void dl4jValidationMetricsProductionMode() throws Exception {
-    Run run = run("io.mltrace.examples.dl4j.Dl4jDataSources", "", List.of("--validate-every",
-        String.valueOf(VALIDATE_EVERY), "--validate-batches", String.valueOf(VALIDATE_BATCHES),
-        "--validate-metrics", "true"));
+    Run run = run("io.mltrace.examples.dl4j.Dl4jDataSources", "", validating(true));
     check(run, List.of("evaluate", "score", "output", "eval"), -1);
     int batches = PASSES * VALIDATE_BATCHES;
     assertEquals(batches, run.outside.get("output")[0], run.output);
@@ -141,8 +137,13 @@ class EvaluationBetweenStepsIT {
   }
 
   private Run run(String mainClass, String agentOptions, String... jobArgs) throws Exception {
-    return run(mainClass, agentOptions, List.of("--validate-every", String.valueOf(VALIDATE_EVERY),
-        "--validate-batches", String.valueOf(VALIDATE_BATCHES)), jobArgs);
+    return run(mainClass, agentOptions, validating(false), jobArgs);
+  }
+
+  /** The job's arguments for a validation pass every {@link #VALIDATE_EVERY} steps, with metrics or without. */
+  private static List<String> validating(boolean metrics) {
+    return List.of("--validate-every", String.valueOf(VALIDATE_EVERY), "--validate-batches",
+        String.valueOf(VALIDATE_BATCHES), "--validate-metrics", String.valueOf(metrics));
   }
 
   /** A loop that saves a checkpoint between two iterations, in the production mode: the save is in no step. */
@@ -208,6 +209,7 @@ class EvaluationBetweenStepsIT {
     sorted.sort(null);
     double median = sorted.get(sorted.size() / 2);
     double excess = 0;
+    int folded = 0;
     StringBuilder afterPasses = new StringBuilder();
     for (int step : run.passNs.keySet()) {
       JsonNode s = run.steps.get(step - 1);
@@ -227,12 +229,19 @@ class EvaluationBetweenStepsIT {
       assertTrue(data < loading + tolerance, what + ": the pass is not data");
       // ... nor less: the step opens where the pass ended.
       assertTrue(data + outranking > loading - tolerance, what + ": the loading after the pass is data");
-      excess += beside.get(step - 1) - median;
+      double stepExcess = beside.get(step - 1) - median;
+      excess += stepExcess;
+      if (stepExcess > 0.5 * run.passNs.get(step)) {
+        folded++;
+      }
     }
-    // A pass folded into the step after it would add its whole time; a stalled step adds a few milliseconds.
-    assertTrue(excess < 0.25 * passes, String.format(Locale.ROOT, "the steps after the passes are %.1f ms longer"
-        + " beside their loading than the median step (%.2f ms), of %.1f ms of passes: the passes are in no step%s",
-        excess / 1e6, median / 1e6, passes / 1e6, afterPasses));
+    // A pass folded into the step after it would add its whole time to every such step; a stalled step adds a few
+    // milliseconds to one, which outweighs a checkpoint's save of 1-2 ms: at most one step may hold more than half
+    // of its pass (in 2 of 5 local runs one step of 4 stalled by 7 ms after a 1.4-6.7 ms save).
+    assertTrue(folded <= 1, String.format(Locale.ROOT, "%d of %d steps after the passes are longer beside their"
+        + " loading than the median step (%.2f ms) by more than half their pass (in all %.1f ms of %.1f ms of"
+        + " passes): the passes are in no step%s", folded, run.passNs.size(), median / 1e6, excess / 1e6,
+        passes / 1e6, afterPasses));
     long reported = 0;
     for (String name : names) {
       long[] c = run.outside.get(name);

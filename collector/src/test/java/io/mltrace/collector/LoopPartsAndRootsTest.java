@@ -107,7 +107,7 @@ class LoopPartsAndRootsTest {
       ThreadRecorder root = Recorder.enterRoot();
       Recorder.exitSpan(Recorder.enterLoopPart(), Kind.DATA, "etl");
       Recorder.exitSpan(Recorder.enterStepPart(), Kind.PHASE, "forward");
-      Recorder.exitRoot(root, Kind.PHASE, "output");
+      Recorder.exitRoot(root, Kind.INFERENCE, "output");
     });
     collector.close();
     assertEquals(1, steps.size());
@@ -236,9 +236,7 @@ class LoopPartsAndRootsTest {
     List<String> outsideNames = outside.stream().filter(s -> s.parentId() == 0).map(Span::name).toList();
     assertTrue(outsideNames.containsAll(List.of("between", "after listeners", "after fit")), outsideNames::toString);
     assertFalse(outsideNames.contains("save"), outsideNames::toString);
-    Step saved = steps.stream().filter(st -> st.spans().stream().anyMatch(x -> x.name().equals("save")))
-        .findFirst().orElseThrow(() -> new AssertionError("no step holds the save: " + steps));
-    List<String> names = saved.spans().stream().map(Span::name).toList();
+    List<String> names = spanNamesOfTheStepHolding("save");
     assertTrue(names.containsAll(List.of("etl", "forward", "backward", "save", "optimize")), names::toString);
   }
 
@@ -273,11 +271,16 @@ class LoopPartsAndRootsTest {
     assertTrue(outsideNames.containsAll(List.of("between", "evaluate")), outsideNames::toString);
     assertFalse(outsideNames.contains("after trainBatch"), "after a phase of the iteration: " + outsideNames);
     assertFalse(outside.stream().anyMatch(s -> s.name().equals("in trainBatch")), outside::toString);
-    Step trained = steps.stream().filter(st -> st.spans().stream().anyMatch(x -> x.name().equals("trainBatch")))
-        .findFirst().orElseThrow(() -> new AssertionError("no step holds trainBatch: " + steps));
-    List<String> names = trained.spans().stream().map(Span::name).toList();
+    List<String> names = spanNamesOfTheStepHolding("trainBatch");
     assertTrue(names.contains("after trainBatch"), names::toString);
     assertFalse(names.contains("in trainBatch"), names::toString);
+  }
+
+  /** The names of the spans of the first step that holds a span named {@code name}. */
+  private List<String> spanNamesOfTheStepHolding(String name) {
+    Step step = steps.stream().filter(st -> st.spans().stream().anyMatch(x -> x.name().equals(name)))
+        .findFirst().orElseThrow(() -> new AssertionError("no step holds " + name + ": " + steps));
+    return step.spans().stream().map(Span::name).toList();
   }
 
   @Test
