@@ -127,7 +127,7 @@ public final class AgentRuntime {
     // Before the application makes its SparkConf: the driver publishes its clock's port to the executors.
     ClusterClock clusterClock = options.clusterClock() && !worker.isNone()
         ? ClusterClock.start(worker, System.getenv(), System.err) : ClusterClock.NONE;
-    Thread beside = new Thread(() -> finishStartBesideTheJob(inst, jvm, options.jfrFile() != null),
+    Thread beside = new Thread(() -> finishStartBesideTheJob(inst, jvm, options.jfrFile() != null, prepared),
         "mltrace-start");
     beside.setDaemon(true);
     beside.start();
@@ -287,9 +287,10 @@ public final class AgentRuntime {
    * safepoint; without the file they load later, instrumented as they load); then open the gate. Why before the
    * gate: each of those pauses, inside a step, is {@code jit_safepoint} time the job would not have had without the
    * agent (a 16-step DL4J job's steps 2 and 3 read 12-20 ms of it when they came later). A JVM that ends before the
-   * exit entry is woven has the shutdown hook's drain only.
+   * exit entry is woven has the shutdown hook's drain only. After the gate, the weaving cache's housekeeping.
    */
-  private static void finishStartBesideTheJob(Instrumentation inst, JfrSource jvm, boolean jfrFile) {
+  private static void finishStartBesideTheJob(Instrumentation inst, JfrSource jvm, boolean jfrFile,
+      Installer.Prepared prepared) {
     try {
       StartupLog.mark(ShutdownHookIn.weave(inst) ? "exit entry woven" : "exit entry not woven: the hook drains");
       if (jvm != null && StepGate.isHeld()) {
@@ -304,6 +305,9 @@ public final class AgentRuntime {
     } finally {
       StepGate.release();
       StartupLog.mark("steps may open");
+    }
+    if (prepared != null) {
+      prepared.pruneCache(); // after the gate: nothing waits for it
     }
   }
 

@@ -169,11 +169,36 @@ final class BootstrapJar {
   private static String fingerprintOf(Path jar) {
     try (JarFile j = new JarFile(jar.toFile())) {
       String kept = j.getComment();
-      return kept != null && kept.matches("[0-9a-f]+-[0-9]+-[0-9]+") && j.getEntry(PREFIX + "Recorder.class") != null
-          ? kept : null;
+      return isFingerprint(kept) && j.getEntry(PREFIX + "Recorder.class") != null ? kept : null;
     } catch (IOException | RuntimeException e) {
       return null;
     }
+  }
+
+  /**
+   * True for {@code [0-9a-f]+-[0-9]+-[0-9]+}, the form {@link #copyBridge} writes; checked by hand, not by a regular
+   * expression: this runs in premain on every launch (issue 22).
+   */
+  static boolean isFingerprint(String s) {
+    if (s == null) {
+      return false;
+    }
+    int part = 0;
+    int digits = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '-') {
+        if (digits == 0 || ++part > 2) {
+          return false;
+        }
+        digits = 0;
+      } else if (c >= '0' && c <= '9' || part == 0 && c >= 'a' && c <= 'f') {
+        digits++;
+      } else {
+        return false;
+      }
+    }
+    return part == 2 && digits > 0;
   }
 
   /**

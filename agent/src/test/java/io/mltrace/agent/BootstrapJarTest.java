@@ -174,4 +174,14 @@ class BootstrapJarTest {
     assertEquals(Path.of("/home/u/.cache/mltrace/woven"), BootstrapJar.cacheRoot("weave_cache=on", props,
         java.util.Map.of()), "the agent's arguments win over the property");
   }
+
+  @Test
+  void theFingerprintCheckAcceptsWhatTheRegularExpressionItReplacedAccepted() {
+    String[] samples = {"969493f4-36-12", "0-0-0", "abc-1-2", "ABC-1-2", "abc-1a-2", "abc-1-2-3", "abc--2", "-1-2",
+        "abc-1-", "abc-1", "abc", "", "g1-2-3", "12 -3-4", "1f-22-333"};
+    for (String s : samples) {
+      assertEquals(s.matches("[0-9a-f]+-[0-9]+-[0-9]+"), BootstrapJar.isFingerprint(s), "'" + s + "'");
+    }
+    assertFalse(BootstrapJar.isFingerprint(null));
+  }
 }

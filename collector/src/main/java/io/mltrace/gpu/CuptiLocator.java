@@ -1,7 +1,7 @@
 package io.mltrace.gpu;
 
+import java.io.File;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -27,16 +27,16 @@ final class CuptiLocator {
     return procMaps.contains("/libcupti.so");
   }
 
+  /** The names the bridge's search loads ({@code find_cupti} in mltrace_cupti.c), nothing else. */
+  static final String[] NAMES = {"libcupti.so", "libcupti.so.13", "libcupti.so.12"};
+
   static boolean inFolders(List<Path> folders) {
     for (Path dir : folders) {
-      // File.list, not a DirectoryStream with a glob: a system library folder holds thousands of names, and matching
-      // each against the glob's pattern in a cold JVM took 20-25 ms of premain on a machine without CUDA (issue 22).
-      String[] names = dir.toFile().list();
-      if (names == null) {
-        continue; // not a folder, or unreadable: holds nothing we could load
-      }
-      for (String name : names) {
-        if (name.startsWith("libcupti.so")) {
+      // A stat for each name the bridge would load, not a listing: a system library folder holds thousands of names
+      // (listing and matching them took 5-25 ms of premain on a machine without CUDA, issue 22).
+      File folder = dir.toFile();
+      for (String name : NAMES) {
+        if (new File(folder, name).exists()) {
           return true;
         }
       }
@@ -54,17 +54,18 @@ final class CuptiLocator {
         }
       }
     }
-    try (DirectoryStream<Path> confs = Files.newDirectoryStream(Paths.get("/etc/ld.so.conf.d"), "*.conf")) {
-      for (Path conf : confs) {
-        for (String line : read(conf).split("\n")) {
-          String l = line.trim();
-          if (l.startsWith("/")) {
-            dirs.add(Paths.get(l));
-          }
+    // Listings with a plain name test, not DirectoryStreams with globs: a glob compiles a regular expression, and
+    // the two cost 10-18 ms of a cold premain (issue 22).
+    for (String conf : names(new File("/etc/ld.so.conf.d"))) {
+      if (!conf.endsWith(".conf")) {
+        continue;
+      }
+      for (String line : read(Paths.get("/etc/ld.so.conf.d", conf)).split("\n")) {
+        String l = line.trim();
+        if (l.startsWith("/")) {
+          dirs.add(Paths.get(l));
         }
       }
-    } catch (IOException | RuntimeException e) {
-      // no ld.so.conf.d: the fixed folders below remain
     }
     for (String d : new String[] {"/lib", "/usr/lib", "/lib64", "/usr/lib64", "/usr/lib/x86_64-linux-gnu",
         "/usr/local/lib", "/usr/local/cuda/lib64", "/usr/local/cuda/extras/CUPTI/lib64"}) {
@@ -75,15 +76,23 @@ final class CuptiLocator {
       dirs.add(Paths.get(cudaHome, "lib64"));
       dirs.add(Paths.get(cudaHome, "extras", "CUPTI", "lib64"));
     }
-    try (DirectoryStream<Path> cudas = Files.newDirectoryStream(Paths.get("/usr/local"), "cuda-*")) {
-      for (Path c : cudas) {
-        dirs.add(c.resolve("lib64"));
-        dirs.add(c.resolve("extras/CUPTI/lib64"));
+    for (String c : names(new File("/usr/local"))) {
+      if (c.startsWith("cuda-")) {
+        dirs.add(Paths.get("/usr/local", c, "lib64"));
+        dirs.add(Paths.get("/usr/local", c, "extras/CUPTI/lib64"));
       }
-    } catch (IOException | RuntimeException e) {
-      // no toolkit folders
     }
     return dirs;
+  }
+
+  /** The names in {@code dir}, sorted; none when it is not a readable folder. */
+  private static String[] names(File dir) {
+    String[] names = dir.list();
+    if (names == null) {
+      return new String[0];
+    }
+    java.util.Arrays.sort(names);
+    return names;
   }
 
   private static String read(Path p) {

@@ -23,6 +23,20 @@ class CuptiLocatorTest {
   }
 
   @Test
+  void onlyTheNamesTheBridgeLoadsCount() throws Exception {
+    Path other = Files.createDirectory(dir.resolve("other"));
+    // dlopen("libcupti.so.12") does not open these: a hit here would load the bridge for nothing.
+    Files.writeString(other.resolve("libcupti.so.11.8"), "x");
+    Files.writeString(other.resolve("libcupti.so.2024.1.0"), "x");
+    assertFalse(CuptiLocator.inFolders(List.of(other)));
+    for (String name : CuptiLocator.NAMES) {
+      Path one = Files.createDirectory(dir.resolve("with-" + name));
+      Files.writeString(one.resolve(name), "x");
+      assertTrue(CuptiLocator.inFolders(List.of(other, one)), name);
+    }
+  }
+
+  @Test
   void seesALibcuptiAlreadyMappedInTheProcess() {
     assertTrue(CuptiLocator.mapped("7f00-7f10 r-xp 0 08:01 42 /opt/torch/lib/libcupti.so.12\n"));
     assertFalse(CuptiLocator.mapped("7f00-7f10 r-xp 0 08:01 42 /usr/lib/libc.so.6\n"));

@@ -46,11 +46,25 @@ public final class WorkerIdentity {
   /** Reads this process: its command line ({@code sun.java.command}), environment, pid and host name. */
   public static WorkerIdentity ofThisProcess() {
     try {
-      return detect(System.getProperty("sun.java.command", ""), System.getenv(), ProcessHandle.current().pid(),
-          WorkerIdentity::localHostName);
+      String command = System.getProperty("sun.java.command", "");
+      Map<String, String> env = System.getenv();
+      if (!mayBeSpark(command, env)) {
+        // Premain's common case, answered without a regular expression, ProcessHandle or a lambda (issue 22: 7 ms).
+        return NONE;
+      }
+      return detect(command, env, ProcessHandle.current().pid(), WorkerIdentity::localHostName);
     } catch (Throwable t) {
       return NONE; // identity is a label: never worth failing the agent's start for
     }
+  }
+
+  /**
+   * False when {@link #detect} would answer {@link #NONE} whatever else it read: the main class is not Spark's and
+   * no executor id is in the environment.
+   */
+  static boolean mayBeSpark(String javaCommand, Map<String, String> env) {
+    return javaCommand.strip().startsWith("org.apache.spark.")
+        || !env.getOrDefault("SPARK_EXECUTOR_ID", "").trim().isEmpty();
   }
 
   /**

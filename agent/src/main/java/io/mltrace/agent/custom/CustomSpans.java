@@ -38,13 +38,19 @@ public final class CustomSpans implements FrameworkInstrumentation {
   }
 
   private final String name;
-  private final List<Hook> hooks;
+  /** Each entry as {class pattern, method pattern, category}, checked. */
+  private final List<String[]> entries;
   /** What each entry's class pattern starts with, up to its first wildcard. */
   private final List<String> prefixes;
+  /**
+   * Built at the first {@link #hooks()}: Byte Buddy's matchers and their regular expressions cost 10-20 ms of premain
+   * (issue 22), and a JVM whose classes all come from the weaving cache never asks for them.
+   */
+  private List<Hook> hooks;
 
-  private CustomSpans(String name, List<Hook> hooks, List<String> prefixes) {
+  private CustomSpans(String name, List<String[]> entries, List<String> prefixes) {
     this.name = name;
-    this.hooks = hooks;
+    this.entries = entries;
     this.prefixes = prefixes;
   }
 
@@ -54,7 +60,7 @@ public final class CustomSpans implements FrameworkInstrumentation {
    */
   public static CustomSpans builtIn(String name, String entries) {
     CustomSpans parsed = parse(entries);
-    return new CustomSpans(name, parsed.hooks, parsed.prefixes);
+    return new CustomSpans(name, parsed.entries, parsed.prefixes);
   }
 
   /**
@@ -62,10 +68,10 @@ public final class CustomSpans implements FrameworkInstrumentation {
    * what is accepted; the caller reports it on one line and leaves custom spans off.
    */
   public static CustomSpans parse(String value) {
-    List<Hook> hooks = new ArrayList<>();
+    List<String[]> entries = new ArrayList<>();
     List<String> prefixes = new ArrayList<>();
     if (value == null || value.isBlank()) {
-      return new CustomSpans("custom", hooks, prefixes);
+      return new CustomSpans("custom", entries, prefixes);
     }
     for (String raw : value.split(";")) {
       String entry = raw.trim();
@@ -80,23 +86,37 @@ public final class CustomSpans implements FrameworkInstrumentation {
       String type = entry.substring(0, hash);
       String method = entry.substring(hash + 1, colon);
       String category = entry.substring(colon + 1);
-      Integer kind = CATEGORIES.get(category);
-      if (kind == null) {
+      if (!CATEGORIES.containsKey(category)) {
         throw new IllegalArgumentException("entry '" + entry + "': category must be one of "
             + String.join(", ", CATEGORIES.keySet()));
       }
-      if (!type.matches("[\\w.$*]+") || !method.matches("[\\w$*]+")) {
+      if (!namePattern(type, true) || !namePattern(method, false)) {
         throw new IllegalArgumentException("entry '" + entry + "': class and method may hold letters, digits, "
             + "'.', '$', '_' and the wildcard '*'");
       }
-      hooks.add(Hook.onTypes("spans " + type, nameMatches(glob(type)).and(not(isInterface())))
-          .methods(method + ":" + category, isMethod().and(nameMatches(glob(method))).and(not(isAbstract()))
-              .and(not(isNative())))
-          .advice(CustomSpanAdvice.class)
-          .bind(BoundKind.class, kind));
+      entries.add(new String[] {type, method, category});
       prefixes.add(type.indexOf('*') < 0 ? type : type.substring(0, type.indexOf('*')));
     }
-    return new CustomSpans("custom", hooks, prefixes);
+    return new CustomSpans("custom", entries, prefixes);
+  }
+
+  /**
+   * True when {@code s} holds only word characters ({@code [A-Za-z0-9_]}, as the regular expression {@code \w}
+   * reads them), {@code $}, {@code *} and, in a class pattern, {@code .}; and at least one of them.
+   */
+  static boolean namePattern(String s, boolean dots) {
+    if (s.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '$'
+          || c == '*' || dots && c == '.';
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** A regular expression for a name pattern whose only special character is {@code *}. */
@@ -110,7 +130,7 @@ public final class CustomSpans implements FrameworkInstrumentation {
 
   /** How many entries the option named. */
   public int size() {
-    return hooks.size();
+    return entries.size();
   }
 
   @Override
@@ -124,7 +144,18 @@ public final class CustomSpans implements FrameworkInstrumentation {
   }
 
   @Override
-  public List<Hook> hooks() {
+  public synchronized List<Hook> hooks() {
+    if (hooks == null) {
+      List<Hook> built = new ArrayList<>();
+      for (String[] e : entries) {
+        built.add(Hook.onTypes("spans " + e[0], nameMatches(glob(e[0])).and(not(isInterface())))
+            .methods(e[1] + ":" + e[2], isMethod().and(nameMatches(glob(e[1]))).and(not(isAbstract()))
+                .and(not(isNative())))
+            .advice(CustomSpanAdvice.class)
+            .bind(BoundKind.class, CATEGORIES.get(e[2])));
+      }
+      hooks = List.copyOf(built);
+    }
     return hooks;
   }
 }

@@ -243,6 +243,8 @@ public final class Installer {
     private final List<FrameworkInstrumentation> frameworks;
     private final Consumer<String> marks;
     private final WovenCache cache;
+    /** The plan's folder as opened, used or not: {@link #pruneCache} tidies beside it. */
+    private final WovenCache opened;
     /** Answered from the cache: the build waits for a class the cache does not know. */
     private final boolean lazy;
     private volatile boolean installing;
@@ -263,6 +265,7 @@ public final class Installer {
         marks.accept("weaving cache not used: its hook ids are not this JVM's");
       }
       this.cache = usable ? cache : null;
+      this.opened = cache;
       build = new FutureTask<>(() -> {
         ClassFileTransformer raw = builder(frameworks, false, Integer.MAX_VALUE,
             AgentBuilder.RedefinitionStrategy.Listener.NoOp.INSTANCE).makeRaw();
@@ -292,6 +295,16 @@ public final class Installer {
       }, "mltrace-hooks");
       thread.setDaemon(true);
       thread.start();
+    }
+
+    /**
+     * Deletes the weaving cache's least recently used plans beyond its bound (another agent build's, other options'):
+     * housekeeping that premain leaves to a thread beside the job. Never throws.
+     */
+    public void pruneCache() {
+      if (opened != null) {
+        opened.pruneOtherPlans();
+      }
     }
 
     /**

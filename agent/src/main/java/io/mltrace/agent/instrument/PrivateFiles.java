@@ -19,6 +19,8 @@ import java.util.Set;
 public final class PrivateFiles {
   /** This process's user as the file system names it: the owner of a file it created (user.name may not be). */
   private static volatile UserPrincipal me;
+  /** {@link #posixStore} by folder: the few folders the agent keeps files in. */
+  private static final java.util.Map<Path, Boolean> POSIX_STORES = new java.util.concurrent.ConcurrentHashMap<>();
 
   private PrivateFiles() {}
 
@@ -29,29 +31,54 @@ public final class PrivateFiles {
    */
   public static void check(Path dir, Path file, boolean closedFolder) throws IOException {
     Path[] paths = file == null ? new Path[] {dir} : new Path[] {dir, file};
-    for (Path p : paths) {
-      if (Files.isSymbolicLink(p)) {
-        throw new IOException(p + " is a symbolic link");
+    if (!posixStore(dir)) {
+      for (Path p : paths) {
+        if (Files.isSymbolicLink(p)) {
+          throw new IOException(p + " is a symbolic link");
+        }
       }
-    }
-    if (!Files.getFileStore(dir).supportsFileAttributeView(PosixFileAttributeView.class)) {
       return;
     }
-    for (Path p : paths) {
-      Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
+    // One stat a path answers all three questions (a weaving cache checks its folder and a file for every class it
+    // answers, in premain and on the loading threads: issue 22).
+    PosixFileAttributes[] attributes = new PosixFileAttributes[paths.length];
+    for (int i = 0; i < paths.length; i++) {
+      attributes[i] = Files.readAttributes(paths[i], PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    }
+    for (int i = 0; i < paths.length; i++) {
+      if (attributes[i].isSymbolicLink()) {
+        throw new IOException(paths[i] + " is a symbolic link");
+      }
+    }
+    for (int i = 0; i < paths.length; i++) {
+      Set<PosixFilePermission> perms = attributes[i].permissions();
       if (perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)
-          || closedFolder && p == dir && (perms.contains(PosixFilePermission.GROUP_EXECUTE)
+          || closedFolder && i == 0 && (perms.contains(PosixFilePermission.GROUP_EXECUTE)
               || perms.contains(PosixFilePermission.OTHERS_EXECUTE))) {
-        throw new IOException(p + " is open to other users (" + PosixFilePermissions.toString(perms) + ")");
+        throw new IOException(paths[i] + " is open to other users (" + PosixFilePermissions.toString(perms) + ")");
       }
     }
     UserPrincipal user = me == null ? probeUser(dir) : me;
-    for (Path p : paths) {
-      PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      if (!a.owner().equals(user)) {
-        throw new IOException(p + " belongs to " + a.owner().getName() + ", not " + user.getName());
+    for (int i = 0; i < paths.length; i++) {
+      if (!attributes[i].owner().equals(user)) {
+        throw new IOException(paths[i] + " belongs to " + attributes[i].owner().getName() + ", not " + user.getName());
       }
     }
+  }
+
+  /**
+   * Whether {@code dir}'s file store has POSIX owners and modes; asked once a folder: on Linux each answer reads the
+   * mount table (about 0.5 ms interpreted, and a cache check runs for every class it answers).
+   */
+  private static boolean posixStore(Path dir) throws IOException {
+    Boolean known = POSIX_STORES.get(dir);
+    if (known == null) {
+      known = Files.getFileStore(dir).supportsFileAttributeView(PosixFileAttributeView.class);
+      if (POSIX_STORES.size() < 64) {
+        POSIX_STORES.put(dir, known);
+      }
+    }
+    return known;
   }
 
   /**

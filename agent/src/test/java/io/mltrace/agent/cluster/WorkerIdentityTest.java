@@ -80,4 +80,25 @@ class WorkerIdentityTest {
         + " --executor-id ../x --app-id ..", Map.of(), 1, () -> "h");
     assertEquals(Paths.get("/o/_/executor-.._x"), id.outputFolder(Paths.get("/o")));
   }
+
+  @Test
+  void theQuickNoIsGivenOnlyWhereTheFullReadingSaysNone() {
+    String[] commands = {"", "  ", "io.mltrace.examples.djl.MlpTraining --steps 3", "/opt/job.jar", STANDALONE_EXECUTOR,
+        " org.apache.spark.deploy.SparkSubmit --master local x.jar", "org.apache.spark.deploy.worker.DriverWrapper a",
+        "org.apache.spark.deploy.yarn.ApplicationMaster --class X", "org.apache.spark.repl.Main",
+        "com.acme.Main org.apache.spark.deploy.SparkSubmit"};
+    java.util.List<Map<String, String>> envs = java.util.List.of(Map.of(), Map.of("SPARK_EXECUTOR_ID", " "),
+        Map.of("SPARK_EXECUTOR_ID", "3"), Map.of("SPARK_APPLICATION_ID", "app-1"));
+    for (String command : commands) {
+      for (Map<String, String> env : envs) {
+        boolean none = WorkerIdentity.detect(command, env, 1, () -> "h") == WorkerIdentity.NONE;
+        if (!WorkerIdentity.mayBeSpark(command, env)) {
+          assertTrue(none, command + " " + env);
+        }
+      }
+    }
+    assertFalse(WorkerIdentity.mayBeSpark("io.mltrace.examples.djl.MlpTraining", Map.of()));
+    assertTrue(WorkerIdentity.mayBeSpark(STANDALONE_EXECUTOR, Map.of()));
+    assertTrue(WorkerIdentity.mayBeSpark("com.acme.Main", Map.of("SPARK_EXECUTOR_ID", "3")));
+  }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The {@code spans} option: what it accepts, and the one-line reason for what it does not. */
@@ -37,5 +38,23 @@ class CustomSpansTest {
     assertThrows(IllegalArgumentException.class, () -> CustomSpans.parse("com.acme.Loader#lo(ad:data"));
     assertThrows(IllegalArgumentException.class, () -> CustomSpans.parse("#load:data"));
     assertThrows(IllegalArgumentException.class, () -> CustomSpans.parse("com.acme.Loader#:data"));
+  }
+
+  @Test
+  void theNameCheckAcceptsWhatTheRegularExpressionItReplacedAccepted() {
+    String[] samples = {"com.acme.Loader", "com.acme.*", "Loader$1", "*", "load_2", "a.b", "lo(ad", "a-b", "a b",
+        "é", "ab\u0661", "", ".", "x\ty", "a#b", "a:b", "Ä"};
+    for (String s : samples) {
+      assertEquals(s.matches("[\\w.$*]+"), CustomSpans.namePattern(s, true), "class pattern '" + s + "'");
+      assertEquals(s.matches("[\\w$*]+"), CustomSpans.namePattern(s, false), "method pattern '" + s + "'");
+    }
+  }
+
+  @Test
+  void theHooksAreBuiltWhenFirstAskedForOneAnEntry() {
+    CustomSpans spans = CustomSpans.parse("com.acme.Loader#load*:data; com.acme.*#mul:gemm");
+    assertEquals(2, spans.hooks().size());
+    assertTrue(spans.hooks() == spans.hooks(), "built once");
+    assertEquals(List.of("com.acme.Loader", "com.acme."), spans.namedPackages());
   }
 }

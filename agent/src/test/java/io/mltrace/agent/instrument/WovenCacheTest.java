@@ -125,6 +125,7 @@ class WovenCacheTest {
       c.store(WovenCache.key("a/B", ORIGINAL), WOVEN, "", "");
       // Folder times of one second apart, oldest first (a file system's times may be coarse).
       Files.setLastModifiedTime(c.folder(), FileTime.fromMillis(1_000_000L + 1000L * i));
+      c.pruneOtherPlans();
     }
     try (var plans = Files.list(root)) {
       List<String> names = plans.map(p -> p.getFileName().toString()).sorted().toList();
