@@ -3,6 +3,8 @@ package io.mltrace.agent;
 import io.mltrace.bootstrap.HotPathWarmUp;
 import io.mltrace.collector.Collector;
 import io.mltrace.jfr.JfrSource;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.function.Supplier;
 
 /**
@@ -55,11 +57,44 @@ final class MainExit {
    */
   static void drainTheRest(Collector collector, JfrSource jvm) {
     HotPathWarmUp.stop(); // its CPU would slow the exit's own work
-    if (jvm != null) {
-      StartupLog.mark("JVM events " + (jvm.finish() ? "read from a dump" : "left to the ending stream"));
-    }
     collector.endJitYield(); // nothing is left to yield to, and the early sinks must get every step now
+    if (jvm != null) {
+      // The dump (written, then parsed: 100-120 ms of a short job's exit) is read on a thread of its own while this
+      // one replays the JIT hold's records and closes the steps the stream already covered: the job's thread is done,
+      // so a CPU is free. Safe to overlap: a drain reads each source's watermark before polling it, and a step closes
+      // only below the watermark (the dump's events raise it only once they are queued).
+      FutureTask<Boolean> read = new FutureTask<>(jvm::finish);
+      Thread reader = new Thread(read, "mltrace-exit-read");
+      reader.setDaemon(true);
+      boolean readBeside = startedOrRun(reader, read);
+      if (readBeside) {
+        collector.drainOnce();
+      }
+      StartupLog.mark("JVM events " + (finished(read) ? "read from a dump" : "left to the ending stream"));
+    }
     collector.drainOnce();
+  }
+
+  /** Starts {@code reader}; where no thread can be started (the JVM is too far in its exit), runs it here. */
+  private static boolean startedOrRun(Thread reader, FutureTask<Boolean> read) {
+    try {
+      reader.start();
+      return true;
+    } catch (Throwable t) {
+      read.run();
+      return false;
+    }
+  }
+
+  private static boolean finished(FutureTask<Boolean> read) {
+    try {
+      return read.get(); // JfrSource.finish is bounded by the dump and its parse; it never blocks on the job
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (ExecutionException | RuntimeException e) {
+      return false;
+    }
   }
 
   /** Whether every live thread but this one is a daemon (the JVM's own DestroyJavaVM thread aside). */

@@ -197,7 +197,22 @@ public final class HtmlReportWriter implements StepSink {
     return template().replace(DATA_MARKER, data);
   }
 
+  /**
+   * The template, read from the jar once. Plain ASCII (non-ASCII characters written as JavaScript escapes): a Latin-1
+   * string, which the replace and the UTF-8 write of every flush copy byte by byte; a single "…" made it a UTF-16
+   * string, and the render at a short job's exit took twice as long (issue 22).
+   */
+  private static volatile String template;
+
   private static String template() {
+    String t = template;
+    if (t == null) {
+      template = t = readTemplate();
+    }
+    return t;
+  }
+
+  private static String readTemplate() {
     try (InputStream in = HtmlReportWriter.class.getResourceAsStream(TEMPLATE)) {
       if (in == null) {
         throw new UncheckedIOException(new IOException("resource " + TEMPLATE + " missing from the agent jar"));
