@@ -6,6 +6,7 @@ import io.mltrace.collector.StepSink;
 import java.nio.file.Path;
 import java.util.Arrays;
 import jdk.jfr.EventType;
+import jdk.jfr.FlightRecorder;
 import jdk.jfr.Recording;
 
 /**
@@ -62,9 +63,19 @@ public final class JfrEventWriter implements StepSink {
     return new JfrEventWriter(r);
   }
 
+  /**
+   * Whether any recording could take these events: none before JFR is initialized. Asked before
+   * {@link EventType#getEventType}, which initializes JFR's metadata (150-250 ms, at a short job's exit) in a JVM where
+   * nothing else did ({@code jvm_events=off}, no recording of the user's). A recording started later with
+   * {@code jcmd JFR.start} initializes JFR, and the steps after it commit.
+   */
+  static boolean anyRecordingPossible() {
+    return FlightRecorder.isInitialized();
+  }
+
   @Override
   public void onStep(Step step) {
-    if (!EventType.getEventType(StepEvent.class).isEnabled()) {
+    if (!anyRecordingPossible() || !EventType.getEventType(StepEvent.class).isEnabled()) {
       return;
     }
     StepEvent e = new StepEvent();

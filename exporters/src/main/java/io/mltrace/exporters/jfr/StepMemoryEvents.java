@@ -16,7 +16,8 @@ final class StepMemoryEvents implements StepSink {
 
   @Override
   public void onStep(Step step) {
-    if (step.memory().isEmpty() || !EventType.getEventType(StepMemoryEvent.class).isEnabled()) {
+    if (step.memory().isEmpty() || !JfrEventWriter.anyRecordingPossible()
+        || !EventType.getEventType(StepMemoryEvent.class).isEnabled()) {
       return;
     }
     StepMemoryEvent e = new StepMemoryEvent();
