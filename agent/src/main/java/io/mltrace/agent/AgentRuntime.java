@@ -287,7 +287,10 @@ public final class AgentRuntime {
    * safepoint; without the file they load later, instrumented as they load); then open the gate. Why before the
    * gate: each of those pauses, inside a step, is {@code jit_safepoint} time the job would not have had without the
    * agent (a 16-step DL4J job's steps 2 and 3 read 12-20 ms of it when they came later). A JVM that ends before the
-   * exit entry is woven has the shutdown hook's drain only. After the gate, the weaving cache's housekeeping.
+   * exit entry is woven has the shutdown hook's drain only. After the gate, the weaving cache's housekeeping and,
+   * without a {@code jfr=} file, the event types' registration: loaded now, with JFR recording, they are instrumented
+   * as they load (no safepoint), and JFR's work for them (its ASM, 10-35 ms) leaves a short job's exit, where the first
+   * step's commit did it before.
    */
   private static void finishStartBesideTheJob(Instrumentation inst, JfrSource jvm, boolean jfrFile,
       Installer.Prepared prepared) {
@@ -308,6 +311,14 @@ public final class AgentRuntime {
     }
     if (prepared != null) {
       prepared.pruneCache(); // after the gate: nothing waits for it
+    }
+    if (jvm != null && !jfrFile && jvm.awaitRecording(0)) { // recording, or JFR failed: then this fails, caught
+      try {
+        JfrEventWriter.registerEventTypes();
+        StartupLog.mark("JFR event types registered");
+      } catch (Throwable t) {
+        // They register at the first step's commit instead.
+      }
     }
   }
 

@@ -102,18 +102,19 @@ class ExitWaitIT {
   /**
    * With {@code jvm_events=off} the agent never initializes JFR (its step events commit only where a recording could
    * take them): before, the first step's JFR event initialized JFR's metadata at exit, 150-250 ms of a short job's
-   * 0.5 s added. A recording of the user's still gets the steps.
+   * 0.5 s added. A recording of the user's gets every step, with JVM events off or on (on, the agent registers its
+   * event types beside the job's first steps rather than at the first commit).
    */
-  @ParameterizedTest(name = "user recording: {0}")
-  @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
-  void withoutJvmEventsJfrStartsOnlyForARecordingOfTheUsers(boolean userRecording, @TempDir Path out)
-      throws Exception {
+  @ParameterizedTest(name = "jvm_events={0}, user recording: {1}")
+  @org.junit.jupiter.params.provider.CsvSource({"off,false", "off,true", "on,true"})
+  void stepEventsReachAUsersRecordingAndJfrStartsOnlyForOne(String jvmEvents, boolean userRecording,
+      @TempDir Path out) throws Exception {
     Path jfrLog = out.resolve("jfr-system.log");
     List<String> jvm = new ArrayList<>(List.of("-Xlog:jfr+system=info:file=" + jfrLog));
     if (userRecording) {
       jvm.add("-XX:StartFlightRecording:filename=" + out.resolve("user.jfr"));
     }
-    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,console=summary,jvm_events=off", jvm,
+    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,console=summary,jvm_events=" + jvmEvents, jvm,
         ExitAfterTraining.class.getName(), "return", "--steps", String.valueOf(STEPS), "--gc-steps", "2");
     assertEquals(0, run.exitCode, run::toString);
     assertEquals(STEPS, JSON.readTree(out.resolve("summary.json").toFile()).get("steps").size(), run::toString);
