@@ -2,7 +2,6 @@ package io.mltrace.gpu;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -95,9 +94,10 @@ final class CuptiLocator {
     return names;
   }
 
+  /** A text file, or "" when unreadable; through {@code FileInputStream}: NIO's first read costs premain (issue 22). */
   private static String read(Path p) {
-    try {
-      return Files.readString(p);
+    try (java.io.InputStream in = new java.io.FileInputStream(p.toFile())) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     } catch (IOException | RuntimeException e) {
       return "";
     }

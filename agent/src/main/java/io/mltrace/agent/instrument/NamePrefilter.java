@@ -30,7 +30,12 @@ final class NamePrefilter implements ClassFileTransformer {
   }
 
   private static String[] internal(List<String> prefixes) {
-    return prefixes.stream().map(p -> p.replace('.', '/')).distinct().toArray(String[]::new);
+    // A loop, not a stream: premain runs it, and the stream's classes and lambdas cost a cold JVM a few ms (issue 22).
+    java.util.LinkedHashSet<String> distinct = new java.util.LinkedHashSet<>();
+    for (String p : prefixes) {
+      distinct.add(p.replace('.', '/'));
+    }
+    return distinct.toArray(new String[0]);
   }
 
   boolean admits(String internalName) {

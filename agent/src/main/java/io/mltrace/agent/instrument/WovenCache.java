@@ -1,6 +1,8 @@
 package io.mltrace.agent.instrument;
 
+import java.io.FileInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -80,7 +82,7 @@ final class WovenCache {
     Path planFile = dir.resolve(PLAN);
     if (Files.isRegularFile(planFile, LinkOption.NOFOLLOW_LINKS)) {
       PrivateFiles.check(dir, planFile);
-      if (!Files.readString(planFile, StandardCharsets.UTF_8).equals(plan)) {
+      if (!new String(readAllBytes(planFile), StandardCharsets.UTF_8).equals(plan)) {
         throw new IOException(dir + " holds another plan");
       }
     } else {
@@ -90,7 +92,7 @@ final class WovenCache {
     Path hooksFile = dir.resolve(HOOKS);
     if (Files.isRegularFile(hooksFile, LinkOption.NOFOLLOW_LINKS)) {
       PrivateFiles.check(dir, hooksFile);
-      for (String line : Files.readAllLines(hooksFile, StandardCharsets.UTF_8)) {
+      for (String line : lines(hooksFile)) {
         String[] f = line.split("\t", -1);
         if (f.length == 3) {
           hooks.add(f);
@@ -101,7 +103,7 @@ final class WovenCache {
     Path index = dir.resolve(INDEX);
     if (Files.isRegularFile(index, LinkOption.NOFOLLOW_LINKS)) {
       PrivateFiles.check(dir, index);
-      for (String line : Files.readAllLines(index, StandardCharsets.UTF_8)) {
+      for (String line : lines(index)) {
         // name, length, CRC, file, frameworks, notes, and "." last: a line torn by a crash has no end mark
         String[] f = line.split("\t", -1);
         if (f.length == 7 && f[6].equals(END) && cache.entries.size() < MAX_ENTRIES) {
@@ -110,6 +112,34 @@ final class WovenCache {
       }
     }
     return cache;
+  }
+
+  /**
+   * A file's bytes through {@link FileInputStream}, not {@link Files#readAllBytes}: in premain, on a JVM that has not
+   * used NIO's channels yet, the NIO read loaded two dozen classes and cost 10-15 ms for three small files (issue 22).
+   * The caller checked the file ({@link PrivateFiles}).
+   */
+  static byte[] readAllBytes(Path file) throws IOException {
+    try (InputStream in = new FileInputStream(file.toFile())) {
+      return in.readAllBytes();
+    }
+  }
+
+  /** The lines of a UTF-8 file that {@link #store} or {@link #storeHooks} wrote ("\n" ends each; "\r\n" too). */
+  static List<String> lines(Path file) throws IOException {
+    String text = new String(readAllBytes(file), StandardCharsets.UTF_8);
+    List<String> lines = new ArrayList<>();
+    int start = 0;
+    while (start < text.length()) {
+      int end = text.indexOf('\n', start);
+      if (end < 0) {
+        end = text.length();
+      }
+      int last = end > start && text.charAt(end - 1) == '\r' ? end - 1 : end;
+      lines.add(text.substring(start, last));
+      start = end + 1;
+    }
+    return lines;
   }
 
   /**
@@ -164,7 +194,7 @@ final class WovenCache {
     try {
       Path file = dir.resolve(e.file());
       PrivateFiles.check(dir, file);
-      byte[] content = Files.readAllBytes(file);
+      byte[] content = readAllBytes(file);
       byte[] header = header(key);
       if (content.length < header.length || !java.util.Arrays.equals(content, 0, header.length, header, 0,
           header.length)) {

@@ -134,4 +134,15 @@ class WovenCacheTest {
       assertTrue(names.contains("plan" + (WovenCache.MAX_PLANS + 2)), names::toString);
     }
   }
+
+  @Test
+  void itsLinesReadAsFilesReadAllLinesReadsThem() throws IOException {
+    String[] contents = {"", "a", "a\n", "a\nb", "a\nb\n", "a\n\nb\n", "\n", "a\r\nb\r\n", "é\tß\t.\n",
+        "x\ty\t.\nhalf"};
+    for (String text : contents) {
+      Path f = Files.writeString(root.resolve("lines"), text, StandardCharsets.UTF_8);
+      assertEquals(Files.readAllLines(f, StandardCharsets.UTF_8), WovenCache.lines(f), "'" + text + "'");
+      assertArrayEquals(Files.readAllBytes(f), WovenCache.readAllBytes(f));
+    }
+  }
 }
