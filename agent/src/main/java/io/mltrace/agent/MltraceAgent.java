@@ -7,7 +7,8 @@ import java.lang.instrument.Instrumentation;
  * command line). Each does the minimum, catches {@link Throwable} and prints one line on failure: the application
  * always runs on.
  *
- * <p>This class references nothing outside {@code java.base} and this package's {@link BootstrapJar} directly;
+ * <p>This class references nothing outside {@code java.base} and this package's {@link BootstrapJar},
+ * {@link StartupLog} and {@link JfrEarlyStart} directly;
  * the runtime is loaded by name after the bridge is on the bootstrap path.
  */
 public final class MltraceAgent {
@@ -17,6 +18,7 @@ public final class MltraceAgent {
 
   public static void premain(String args, Instrumentation inst) {
     StartupLog.begin();
+    JfrEarlyStart.unlessJvmEventsNamed(args, System.getenv()); // the longest wait of a launch, begun first
     start(args, inst, false);
   }
 
