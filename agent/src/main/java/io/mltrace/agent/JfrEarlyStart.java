@@ -8,8 +8,9 @@ import java.util.Map;
  * read, when nothing names {@code jvm_events} (its default is on). At launch the first steps wait for JFR to record
  * ({@code StepGate}); with premain at 0.15 s, a DJL job reached its first step before JFR and waited 0.1-0.2 s in 5
  * of 8 runs (issue 22). JFR's initialization takes no option of the agent's: the stream that {@code JfrSource} makes
- * later finds it done or waits for it. Whoever names {@code jvm_events} (on or off) gets the start after the options,
- * as before.
+ * later finds it done or waits for it. Whoever names {@code jvm_events} (on or off; a plain substring test, so
+ * {@code jvm_events_min_free_mb} counts too, which only costs the early start) gets the start after the options, as
+ * before.
  *
  * <p>References nothing outside {@code java.base} (the runtime may lack the {@code jdk.jfr} module): JFR is reached
  * by name, and any failure leaves the start to {@code JfrSource}, which reports it.
