@@ -111,6 +111,8 @@ public final class AgentRuntime {
     JfrSource jvm = options.jvmEvents() ? startJvmEvents(options) : null;
     if (jvm == null) {
       StepGate.release();
+    } else {
+      jvm.flushWith(JfrFlushNow.lazy(inst)); // the job's end: its last JVM events without a dump
     }
     StartupLog.mark("JFR stream starting");
     Installer installer = new Installer();
@@ -319,6 +321,9 @@ public final class AgentRuntime {
       } catch (Throwable t) {
         // They register at the first step's commit instead.
       }
+    }
+    if (jvm != null && jvm.awaitRecording(0) && jvm.flushNow()) {
+      StartupLog.mark("JFR flushed: the stream reads its metadata now");
     }
   }
 

@@ -59,10 +59,11 @@ final class MainExit {
     HotPathWarmUp.stop(); // its CPU would slow the exit's own work
     collector.endJitYield(); // nothing is left to yield to, and the early sinks must get every step now
     if (jvm != null) {
-      // The dump (written, then parsed: 100-120 ms of a short job's exit) is read on a thread of its own while this
-      // one replays the JIT hold's records and closes the steps the stream already covered: the job's thread is done,
-      // so a CPU is free. Safe to overlap: a drain reads each source's watermark before polling it, and a step closes
-      // only below the watermark (the dump's events raise it only once they are queued).
+      // The last events (a flush the stream reads: 10-20 ms; or a dump written, then parsed: 100-150 ms of a short
+      // job's exit) are read on a thread of its own while this one replays the JIT hold's records and closes the
+      // steps the stream already covered: the job's thread is done, so a CPU is free. Safe to overlap: a drain reads
+      // each source's watermark before polling it, and a step closes only below the watermark (the last events raise
+      // it only once they are queued).
       FutureTask<Boolean> read = new FutureTask<>(jvm::finish);
       Thread reader = new Thread(read, "mltrace-exit-read");
       reader.setDaemon(true);
@@ -70,7 +71,8 @@ final class MainExit {
       if (readBeside) {
         collector.drainOnce();
       }
-      StartupLog.mark("JVM events " + (finished(read) ? "read from a dump" : "left to the ending stream"));
+      StartupLog.mark("JVM events " + (!finished(read) ? "left to the ending stream"
+          : jvm.finishedByFlush() ? "delivered after a flush" : "read from a dump"));
     }
     collector.drainOnce();
   }

@@ -29,7 +29,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * only a complete read of JFR's data at exit can deliver. Before issue 22 the exit waited 3 s for JFR's stream (3.16
  * and 3.18 s measured by this test); the bound is above a prompt exit on a busy 2-core machine and well below that.
  *
- * <p>Three endings: main returns (the agent's main-exit watcher reads the recording from a dump before shutdown);
+ * <p>Three endings: main returns (the agent's main-exit watcher makes JFR flush and its stream deliver the rest
+ * before shutdown; a dump of the recording where it cannot);
  * {@code System.exit} from another thread and SIGTERM (both end in {@code java.lang.Shutdown.exit}, where the agent's
  * woven entry does the same before the shutdown hooks). Before that entry (wave 2, session 10) the agent's shutdown
  * hook raced the JVM's JFR hook: the JDK's stream drops what it has not flushed when the recording stops, and the
@@ -90,6 +91,9 @@ class ExitWaitIT {
     if (!ending.equals("return")) {
       assertTrue(run.stderr.contains("exit: before the shutdown hooks"), "the woven exit entry ran\n" + run);
     }
+    // The last steps' JVM events came through the stream after a flush on demand (JfrFlushNow), not from a dump
+    // parsed again: the JDK's internals it reaches differ between 17 and 25, both run here.
+    assertTrue(run.stderr.contains("JVM events delivered after a flush"), "no flush at the end\n" + run);
     long jfrSteps = 0;
     for (RecordedEvent e : RecordingFile.readAllEvents(out.resolve("run.jfr"))) {
       if (e.getEventType().getName().equals("mltrace.Step")) {
@@ -97,6 +101,32 @@ class ExitWaitIT {
       }
     }
     assertEquals(STEPS, jfrSteps, "mltrace.Step events in run.jfr");
+  }
+
+  /**
+   * In the agent's defaults no class of the agent's is redefined to become a JFR event: on JDK 17 an event class
+   * loaded before a recording runs is instrumented by a class redefinition once one enables it, a safepoint of
+   * 7-12 ms that also throws away every compilation in flight (the stream's heartbeat did, 0.1 s into the job's
+   * first steps, and C2's compile of JFR's own ASM, 0.2-0.6 s of CPU, began again). The only redefinitions are the
+   * agent's exit entry ({@code java.lang.Shutdown}) and JFR's own of the JDK's file, socket and exception classes.
+   */
+  @org.junit.jupiter.api.Test
+  void noAgentClassIsRedefinedForJfr(@TempDir Path out) throws Exception {
+    Path log = out.resolve("redefine.log");
+    ChildJvm run = ChildJvm.run("output=" + out + ",report_interval=0,console=summary",
+        List.of("-Xlog:redefine+class+load=info,jfr+system=info:file=" + log), ExitAfterTraining.class.getName(),
+        "return", "--steps", String.valueOf(STEPS), "--gc-steps", "2");
+    assertEquals(0, run.exitCode, run::toString);
+    JsonNode steps = JSON.readTree(out.resolve("summary.json").toFile()).get("steps");
+    assertEquals(STEPS, steps.size(), run::toString);
+    assertTrue(GroundTruth.ns(steps.get(1), "gc") > 0, "step 2 lacks its GC pause: " + steps.get(1) + "\n" + run);
+    String lines = Files.readString(log);
+    assertTrue(lines.contains("redefined name=java.lang.Shutdown"), "the exit entry was woven\n" + lines);
+    assertTrue(lines.contains("mltrace.Heartbeat"), "the heartbeat was registered\n" + lines);
+    for (String line : lines.split("\n")) {
+      assertFalse(line.contains("redefined name=io.mltrace") || line.contains("using retransform"),
+          "an agent class was redefined for JFR: " + line + "\n" + run);
+    }
   }
 
   /**

@@ -34,7 +34,8 @@ import jdk.jfr.consumer.RecordingStream;
  * <p>The end: the stream delivers about once a second, and a JVM that exits does not wait for that. When the JVM's
  * own JFR shutdown hook stops the recording, the stream reads what was written and ends, and an ended stream has
  * delivered all it ever will ({@link #completeUpToNs()} is then unbounded). Before shutdown, {@link #finish()}
- * reads the events recorded since the last delivery from a dump of the recording instead of waiting for the next.
+ * gets the events recorded since the last delivery without waiting for the next: through a flush on demand where the
+ * agent can make one ({@link #flushWith}), else from a dump of the recording.
  */
 public final class JfrSource implements ActivitySource {
   /** Events ending this much before the watermark are read from the dump too (and dropped if already delivered). */
@@ -83,9 +84,22 @@ public final class JfrSource implements ActivitySource {
       // Another recording (jfr=, jcmd JFR.start, the application's own) starting meanwhile is not the stream's.
       if (r.getState() == RecordingState.RUNNING && (own < 0 || r.getId() == own)) {
         recording.countDown();
+        beatOnce();
       }
     }
   };
+  /** The stream, for the heartbeat's enabling once it records (set on the stream's thread before it starts). */
+  private volatile RecordingStream made;
+  private final java.util.concurrent.atomic.AtomicBoolean beating = new java.util.concurrent.atomic.AtomicBoolean();
+  private volatile java.util.function.BooleanSupplier flushNow;
+  private volatile boolean finishedByFlush;
+  private final Object flushMonitor = new Object();
+  /**
+   * How long a finish waits for the stream to deliver what a flush wrote before it dumps instead. The stream wakes at
+   * the flush and reads only the new events (5-30 ms measured); the bound covers a busy machine, and JFR's own
+   * periodic flush comes within a second anyway.
+   */
+  static final long FLUSH_WAIT_MILLIS = 500;
 
   private JfrSource(int maxQueued) {
     this.maxQueued = maxQueued;
@@ -195,8 +209,11 @@ public final class JfrSource implements ActivitySource {
       rs.enable("jdk.NativeMethodSample").withPeriod(Duration.ofMillis(sampleMillis));
     }
     new JvmEvents(clock, this::fromStream).handle(rs);
-    FlightRecorder.addPeriodicEvent(HeartbeatEvent.class, BEAT);
-    rs.enable(HeartbeatEvent.class).withPeriod(Duration.ofMillis(100));
+    // The heartbeat's class loads once the recording runs (beatOnce), not here: on JDK 17 an event class loaded
+    // before any recording runs is instrumented by a class redefinition when a recording enables it, a 7-12 ms
+    // safepoint that also throws away every compilation in flight (C2's 0.2-0.6 s compile of JFR's own ASM among
+    // them, done again); loaded while one runs, it is instrumented as it loads.
+    made = rs;
     rs.onEvent("mltrace.Heartbeat", this::heartbeat);
     rs.onFlush(this::flushed);
     // At exit the JVM's JFR hook stops the recording; the stream then delivers the rest and ends.
@@ -270,9 +287,9 @@ public final class JfrSource implements ActivitySource {
   }
 
   /**
-   * Delivers every event recorded until now without waiting for the stream's next flush (up to a second): dumps the
-   * recording, which writes out every thread's buffer, and queues the dump's events that the stream has not
-   * delivered. Afterwards the source is complete and the stream's deliveries are ignored; call it when the job is
+   * Delivers every event recorded until now without waiting for the stream's next flush (up to a second): flushes
+   * now and waits for the stream ({@link #finishByFlush}), or else dumps the recording, which writes out every
+   * thread's buffer, and queues the dump's events that the stream has not delivered. Afterwards the source is complete and the stream's deliveries are ignored; call it when the job is
    * done (its main thread returned, or {@code System.exit} or a signal entered {@code Shutdown.exit}), before the JVM
    * runs its shutdown hooks: a dump racing with the JVM's JFR shutdown hook logs JFR errors. Returns false, changing nothing, when the recording can no longer be dumped (the
    * stream then ends on its own).
@@ -287,6 +304,9 @@ public final class JfrSource implements ActivitySource {
     }
     if (rs == null) {
       return false; // JFR is still starting: nothing recorded yet
+    }
+    if (finishByFlush()) {
+      return true;
     }
     Path file = null;
     try {
@@ -332,6 +352,80 @@ public final class JfrSource implements ActivitySource {
     }
   }
 
+  /**
+   * Where JFR can be flushed on demand ({@link #flushWith}): commits a heartbeat marking now, flushes, and waits until
+   * the stream delivered it; everything recorded before it was then delivered as well (the stream dispatches each
+   * flush's events in time order, then runs {@link #flushed}). The stream parses only what JFR wrote since its last
+   * flush, where a dump is the whole recording parsed again (50-100 ms for a 3-step job's 0.15 MB, more for a long
+   * job's up to {@code maxAge}). False, changing nothing, when there is no flush, the heartbeat is not enabled, or the
+   * stream did not deliver within {@link #FLUSH_WAIT_MILLIS}: the caller dumps.
+   */
+  private boolean finishByFlush() {
+    java.util.function.BooleanSupplier flush = flushNow;
+    if (flush == null || !beating.get()) {
+      return false;
+    }
+    long marker = System.nanoTime();
+    try {
+      HeartbeatEvent beat = new HeartbeatEvent();
+      beat.nanoTime = marker;
+      beat.commit();
+      if (!flush.getAsBoolean()) {
+        return false;
+      }
+    } catch (Throwable t) {
+      return false;
+    }
+    long deadline = marker + FLUSH_WAIT_MILLIS * 1_000_000L;
+    synchronized (flushMonitor) {
+      long left;
+      while (watermark < marker && !complete && (left = deadline - System.nanoTime()) > 0) {
+        try {
+          flushMonitor.wait(Math.max(1, left / 1_000_000L));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+    }
+    if (watermark < marker && !complete) {
+      return false;
+    }
+    synchronized (intakeLock) {
+      live = false; // what the stream delivers later ended after the job did, as with a dump
+      recent.clear();
+    }
+    complete = true;
+    finishedByFlush = true;
+    return true;
+  }
+
+  /**
+   * JFR's flush on demand, used by {@link #finish()} before a dump: true when it flushed and woke the streams. The
+   * agent passes one that reaches JFR's internals (JDK 17's public API has no flush); without it every finish dumps.
+   */
+  public void flushWith(java.util.function.BooleanSupplier flush) {
+    this.flushNow = flush;
+  }
+
+  /**
+   * Flushes now, if a flush was given ({@link #flushWith}): the stream then parses JFR's event metadata (the bulk of
+   * its first read: 50-100 ms for a short job) beside the job rather than at its end. True when it flushed.
+   */
+  public boolean flushNow() {
+    java.util.function.BooleanSupplier flush = flushNow;
+    try {
+      return flush != null && beating.get() && flush.getAsBoolean();
+    } catch (Throwable t) {
+      return false;
+    }
+  }
+
+  /** Whether {@link #finish()} completed through a flush rather than a dump (for the start-up log and tests). */
+  public boolean finishedByFlush() {
+    return finishedByFlush;
+  }
+
   @Override
   public void close() {
     complete = true;
@@ -370,6 +464,9 @@ public final class JfrSource implements ActivitySource {
     synchronized (intakeLock) {
       recent.values().removeIf(end -> end < forget);
     }
+    synchronized (flushMonitor) {
+      flushMonitor.notifyAll(); // a finish waiting for its heartbeat (finishByFlush)
+    }
   }
 
   /**
@@ -406,6 +503,24 @@ public final class JfrSource implements ActivitySource {
     Thread stopper = new Thread(this::close, "mltrace-jfr-stop");
     stopper.setDaemon(true);
     stopper.start();
+  }
+
+  /**
+   * Enables the heartbeat, once, when the stream's recording runs: called by the recording's state listener on the
+   * thread that starts it (the stream's, before its loop), outside JFR's lock. Until the first heartbeat is delivered
+   * the watermark stays where the source began, as it did while JFR started.
+   */
+  private void beatOnce() {
+    RecordingStream rs = made;
+    if (rs == null || !beating.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      FlightRecorder.addPeriodicEvent(HeartbeatEvent.class, BEAT);
+      rs.enable(HeartbeatEvent.class).withPeriod(Duration.ofMillis(100));
+    } catch (Throwable t) {
+      // JFR closed under us: the stream ends and completes without a watermark, as before it started.
+    }
   }
 
   private void heartbeat(jdk.jfr.consumer.RecordedEvent e) {

@@ -88,6 +88,53 @@ class JfrSourceTest {
     }
   }
 
+  /**
+   * A flush that cannot be made (another JDK's internals: false), that fails, or that claims to have flushed but
+   * wakes no stream: the finish still delivers the GC from a dump (or, for the last, from JFR's own next flush if it
+   * comes within the wait), never loses it and never throws.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"unavailable", "throws", "flushes nothing"})
+  void aFinishWhoseFlushFailsStillDeliversEverything(String flush) throws Exception {
+    JfrSource source = JfrSource.start(0, 1000, 100_000);
+    int[] calls = new int[1];
+    source.flushWith(() -> {
+      calls[0]++;
+      switch (flush) {
+        case "unavailable":
+          return false;
+        case "throws":
+          throw new IllegalStateException("no flush here");
+        default:
+          return true;
+      }
+    });
+    try {
+      assertTrue(source.awaitRecording(10_000), "the stream's recording runs");
+      awaitRunning(source);
+      long before = System.nanoTime();
+      System.gc();
+      long after = System.nanoTime();
+      long finishing = System.nanoTime();
+      assertTrue(source.finish(), "finished");
+      long tookMs = (System.nanoTime() - finishing) / 1_000_000;
+      assertEquals(1, calls[0], "the flush was tried once");
+      List<ExternalActivity> got = new ArrayList<>();
+      source.drainTo(got);
+      assertTrue(got.stream().anyMatch(a -> a.category() == Category.GC && a.startNs() >= before - 5_000_000
+          && a.endNs() <= after + 5_000_000), "the GC pause: " + got);
+      if (!flush.equals("flushes nothing")) {
+        assertTrue(!source.finishedByFlush(), "read from a dump");
+      } else {
+        assertTrue(source.finishedByFlush() || tookMs >= JfrSource.FLUSH_WAIT_MILLIS,
+            "a dump after waiting for the heartbeat, or JFR's own flush delivered it: " + tookMs + " ms");
+      }
+      assertEquals(Long.MAX_VALUE, source.completeUpToNs(), "complete");
+    } finally {
+      source.close();
+    }
+  }
+
   @Test
   void gcPausesAndSamplesArriveOnTheAgentClock() throws Exception {
     JfrSource source = JfrSource.start(10, 1, 100_000);
