@@ -18,6 +18,8 @@ public final class StepGate {
   private static volatile long boundMillis;
   /** How long threads waited in all, in ns (a start-up figure for the agent's log). */
   private static volatile long waitedNanos;
+  private static volatile boolean stepReached;
+  private static final CountDownLatch FIRST_STEP = new CountDownLatch(1);
 
   private StepGate() {}
 
@@ -44,8 +46,30 @@ public final class StepGate {
     return waitedNanos;
   }
 
+  /**
+   * Waits until some thread reached its first step (passed this gate), at most {@code millis}; true when one did.
+   * For the agent's start-up work that may come later but should not delay the first step.
+   */
+  public static boolean awaitFirstStep(long millis) {
+    try {
+      return FIRST_STEP.await(millis, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** Whether some thread reached its first step. Visible for tests. */
+  static boolean firstStepReached() {
+    return stepReached;
+  }
+
   /** Waits until the gate opens, at most its bound; true when this thread waited at all. */
   static boolean pass() {
+    if (!stepReached) { // a volatile read per step opened; written once
+      stepReached = true;
+      FIRST_STEP.countDown();
+    }
     CountDownLatch l = held;
     if (l == null) {
       return false;

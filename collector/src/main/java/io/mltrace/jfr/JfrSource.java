@@ -415,7 +415,7 @@ public final class JfrSource implements ActivitySource {
   public boolean flushNow() {
     java.util.function.BooleanSupplier flush = flushNow;
     try {
-      return flush != null && beating.get() && flush.getAsBoolean();
+      return flush != null && beating.get() && !complete && flush.getAsBoolean();
     } catch (Throwable t) {
       return false;
     }

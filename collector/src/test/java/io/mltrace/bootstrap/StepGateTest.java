@@ -43,6 +43,28 @@ class StepGateTest {
     assertFalse(StepGate.isHeld());
   }
 
+  /**
+   * The agent's later start-up work waits for the first step to begin: a step opening ends the wait, open gate or
+   * held. (Once reached, for good: where an earlier test in this JVM passed the gate, only that part is checked.)
+   */
+  @Test
+  void aWaitForTheFirstStepEndsWhenAStepOpens() throws Exception {
+    if (!StepGate.firstStepReached()) {
+      assertFalse(StepGate.awaitFirstStep(50), "no step has opened yet");
+    }
+    CountDownLatch reached = new CountDownLatch(1);
+    Thread waiter = new Thread(() -> {
+      if (StepGate.awaitFirstStep(10_000)) {
+        reached.countDown();
+      }
+    });
+    waiter.start();
+    StepGate.release();
+    StepGate.pass();
+    assertTrue(reached.await(5, TimeUnit.SECONDS), "the wait did not end when a step opened");
+    assertTrue(StepGate.awaitFirstStep(0), "reached for good");
+  }
+
   @Test
   void theBoundOpensTheGateForGood() {
     StepGate.hold(100);
