@@ -158,6 +158,7 @@ public final class JfrSource implements ActivitySource {
         // JFR unavailable or closed under us: the steps go on without JVM events (complete, below).
       } finally {
         source.complete = true; // a stream that ended or failed delivers nothing more
+        source.wakeFinish();
         source.recording.countDown();
         FlightRecorder.removeListener(source.recordingStarted);
       }
@@ -217,7 +218,10 @@ public final class JfrSource implements ActivitySource {
     rs.onEvent("mltrace.Heartbeat", this::heartbeat);
     rs.onFlush(this::flushed);
     // At exit the JVM's JFR hook stops the recording; the stream then delivers the rest and ends.
-    rs.onClose(() -> complete = true);
+    rs.onClose(() -> {
+      complete = true;
+      wakeFinish();
+    });
     FlightRecorder.addListener(recordingStarted);
     return rs;
   }
@@ -289,10 +293,11 @@ public final class JfrSource implements ActivitySource {
   /**
    * Delivers every event recorded until now without waiting for the stream's next flush (up to a second): flushes
    * now and waits for the stream ({@link #finishByFlush}), or else dumps the recording, which writes out every
-   * thread's buffer, and queues the dump's events that the stream has not delivered. Afterwards the source is complete and the stream's deliveries are ignored; call it when the job is
-   * done (its main thread returned, or {@code System.exit} or a signal entered {@code Shutdown.exit}), before the JVM
-   * runs its shutdown hooks: a dump racing with the JVM's JFR shutdown hook logs JFR errors. Returns false, changing nothing, when the recording can no longer be dumped (the
-   * stream then ends on its own).
+   * thread's buffer, and queues the dump's events that the stream has not delivered. Afterwards the source is
+   * complete and the stream's deliveries are ignored; call it when the job is done (its main thread returned, or
+   * {@code System.exit} or a signal entered {@code Shutdown.exit}), before the JVM runs its shutdown hooks: a dump
+   * racing with the JVM's JFR shutdown hook logs JFR errors. Returns false, changing nothing, when the recording can
+   * no longer be dumped (the stream then ends on its own).
    */
   public synchronized boolean finish() {
     if (complete) {
@@ -464,8 +469,13 @@ public final class JfrSource implements ActivitySource {
     synchronized (intakeLock) {
       recent.values().removeIf(end -> end < forget);
     }
+    wakeFinish();
+  }
+
+  /** Wakes a finish waiting for its heartbeat ({@link #finishByFlush}): the stream delivered a flush, or ended. */
+  private void wakeFinish() {
     synchronized (flushMonitor) {
-      flushMonitor.notifyAll(); // a finish waiting for its heartbeat (finishByFlush)
+      flushMonitor.notifyAll();
     }
   }
 
