@@ -91,7 +91,7 @@ public final class JfrSource implements ActivitySource {
   /** The stream, for the heartbeat's enabling once it records (set on the stream's thread before it starts). */
   private volatile RecordingStream made;
   private final java.util.concurrent.atomic.AtomicBoolean beating = new java.util.concurrent.atomic.AtomicBoolean();
-  private volatile java.util.function.BooleanSupplier flushNow;
+  private volatile java.util.function.BooleanSupplier flushOnDemand;
   private volatile boolean finishedByFlush;
   private final Object flushMonitor = new Object();
   /**
@@ -366,7 +366,7 @@ public final class JfrSource implements ActivitySource {
    * stream did not deliver within {@link #FLUSH_WAIT_MILLIS}: the caller dumps.
    */
   private boolean finishByFlush() {
-    java.util.function.BooleanSupplier flush = flushNow;
+    java.util.function.BooleanSupplier flush = flushOnDemand;
     if (flush == null || !beating.get()) {
       return false;
     }
@@ -410,7 +410,7 @@ public final class JfrSource implements ActivitySource {
    * agent passes one that reaches JFR's internals (JDK 17's public API has no flush); without it every finish dumps.
    */
   public void flushWith(java.util.function.BooleanSupplier flush) {
-    this.flushNow = flush;
+    this.flushOnDemand = flush;
   }
 
   /**
@@ -418,7 +418,7 @@ public final class JfrSource implements ActivitySource {
    * its first read: 50-100 ms for a short job) beside the job rather than at its end. True when it flushed.
    */
   public boolean flushNow() {
-    java.util.function.BooleanSupplier flush = flushNow;
+    java.util.function.BooleanSupplier flush = flushOnDemand;
     try {
       return flush != null && beating.get() && !complete && flush.getAsBoolean();
     } catch (Throwable t) {
