@@ -38,6 +38,28 @@ public final class Json {
     return out.append(value / unit).append('.').append(value % unit * 10 / unit);
   }
 
+  /**
+   * Appends {@code value} with {@code decimals} digits after the point: the text of {@code String.format(Locale.ROOT,
+   * "%.<decimals>f", value)} (which rounds the shortest decimal form of the double half-up), without the formatter.
+   * Why: the summary writes a ratio per step row, thousands at a job's end; through {@code String.format} (a regular
+   * expression parse of the pattern per call, cold code at exit) those took 48 ms of a 1000-step DJL job's 0.3 s exit
+   * on the exit threads. Not finite: the formatter's text ({@code NaN}, {@code Infinity}).
+   */
+  public static StringBuilder fixed(StringBuilder out, double value, int decimals) {
+    if (Double.isNaN(value) || Double.isInfinite(value)) {
+      return out.append(String.format(java.util.Locale.ROOT, "%." + decimals + "f", value));
+    }
+    if (value == 0 && 1 / value < 0) {
+      out.append('-'); // the formatter keeps the sign of -0.0, which BigDecimal drops
+    }
+    String text = new java.math.BigDecimal(Double.toString(value)).setScale(decimals, java.math.RoundingMode.HALF_UP)
+        .toPlainString();
+    if (value < 0 && text.charAt(0) != '-') {
+      out.append('-'); // a negative value that rounds to zero keeps its sign, as the formatter's does
+    }
+    return out.append(text);
+  }
+
   /** Appends nanoseconds as microseconds with three decimals (Chrome trace units). */
   static StringBuilder micros(StringBuilder out, long nanos) {
     if (nanos < 0) {

@@ -233,7 +233,7 @@ public final class SummaryWriter implements StepSink {
       }
       out.append(", \"detailed\": ").append(row[4] != 0);
       if (peak > 0 && row[1] > 0) {
-        out.append(", \"utilization\": ").append(ratio(row[2], row[1] * peak));
+        ratio(out.append(", \"utilization\": "), row[2], row[1] * peak);
       }
       if (!rowFrames.get(i).isEmpty()) {
         out.append(", \"top_frames\": ");
@@ -255,7 +255,7 @@ public final class SummaryWriter implements StepSink {
     estimated(out, totalEstimated, 0);
     out.append(", \"unplaced_ns\": ").append(totalUnplaced);
     if (peak > 0 && totalWall > 0) {
-      out.append(", \"utilization\": ").append(ratio(totalFlops, totalWall * peak));
+      ratio(out.append(", \"utilization\": "), totalFlops, totalWall * peak);
     }
     out.append("},\n");
     out.append("  \"outside_steps\": {");
@@ -363,8 +363,8 @@ public final class SummaryWriter implements StepSink {
     out.append(']');
   }
 
-  private static String ratio(long flops, double nsTimesGflops) {
-    return String.format(java.util.Locale.ROOT, "%.6f", flops / nsTimesGflops);
+  private static StringBuilder ratio(StringBuilder out, long flops, double nsTimesGflops) {
+    return Json.fixed(out, flops / nsTimesGflops, 6);
   }
 
   private static Map<String, Integer> top(Map<String, Integer> frames, int n) {

@@ -24,6 +24,30 @@ class JsonTest {
     assertEquals(-12.034, parse(Json.micros(new StringBuilder(), -12_034)));
   }
 
+  @Test
+  void fixedWritesWhatTheFormatterWrites() {
+    double[] edges = {0, -0.0, 0.5e-6, 0.25e-6, 1.5e-6, 2.5e-6, -0.5e-6, -1e-9, 0.1234565, 0.1234575, 1.0000005,
+        0.9999995, 123456.789, 1e300, -1e-300, Double.MIN_VALUE, 1e-7, 0.3, Double.NaN, Double.POSITIVE_INFINITY,
+        Double.NEGATIVE_INFINITY};
+    for (double v : edges) {
+      for (int decimals : new int[] {0, 1, 3, 6}) {
+        assertFixedAsFormatter(v, decimals);
+      }
+    }
+    java.util.SplittableRandom random = new java.util.SplittableRandom(42);
+    for (int i = 0; i < 20_000; i++) {
+      // ratios near 0..1 at every scale, and values whose 7th digit is a tie in decimal
+      double v = i % 2 == 0 ? random.nextDouble() * Math.pow(10, random.nextInt(-8, 6))
+          : (random.nextLong(0, 2_000_000_000L) * 10 + 5) / 1e10;
+      assertFixedAsFormatter(i % 3 == 0 ? -v : v, 6);
+    }
+  }
+
+  private static void assertFixedAsFormatter(double v, int decimals) {
+    assertEquals(String.format(java.util.Locale.ROOT, "%." + decimals + "f", v),
+        Json.fixed(new StringBuilder(), v, decimals).toString(), "value " + v + ", " + decimals + " decimals");
+  }
+
   private static double parse(StringBuilder number) throws Exception {
     return JSON.readTree(number.toString()).asDouble();
   }
