@@ -49,6 +49,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -585,26 +586,13 @@ public final class AgentRuntime {
   }
 
   /** Measures the hot path's cost per call off the training threads, for the overhead guard's estimate. */
-  private static final int CALIBRATION_ROUNDS = 3;
+  static final int CALIBRATION_ROUNDS = 3;
   private static final long FIRST_CALIBRATION_DELAY_MILLIS = 5_000;
 
   private static void startCalibration(OverheadGuard guard) {
     Thread t = new Thread(() -> {
       try {
-        // At start the JVM is busy loading, transforming and compiling (a first reading came out 2-3x high on a
-        // 2-core machine), so measure again twice, 10 s apart, and keep the cheapest reading. The first round waits
-        // too: it compiles the hot path in C2 (CPU a job's start-up competes for), and a job done within seconds
-        // would pay for a guard it never needs (issue 22); until then the guard keeps its default costs.
-        double recorded = Double.MAX_VALUE;
-        double counted = Double.MAX_VALUE;
-        for (int round = 0; round < CALIBRATION_ROUNDS; round++) {
-          Thread.sleep(round == 0 ? FIRST_CALIBRATION_DELAY_MILLIS : 10_000);
-          double[] ns = HotPathCalibration.measure(20_000, 5);
-          recorded = Math.min(recorded, ns[0]);
-          counted = Math.min(counted, ns[1]);
-          // The advice adds a recorder look-up and a volatile read per call; count them in.
-          guard.setCosts(recorded + 10, counted + 10);
-        }
+        calibrateGuard(guard, Thread::sleep, HotPathWarmUp::stopped);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } catch (Throwable e) {
@@ -613,6 +601,37 @@ public final class AgentRuntime {
     }, "mltrace-calibrate");
     t.setDaemon(true);
     t.start();
+  }
+
+  /** How the calibration waits between its rounds ({@code Thread::sleep}; a test's own). */
+  interface Pause {
+    void sleep(long millis) throws InterruptedException;
+  }
+
+  /**
+   * Measures the hot path's cost for the overhead guard, {@link #CALIBRATION_ROUNDS} times, and returns how many
+   * rounds ran. At start the JVM is busy loading, transforming and compiling (a first reading came out 2-3x high on a
+   * 2-core machine), so it measures again twice, 10 s apart, and keeps the cheapest reading. The first round waits too:
+   * it compiles the hot path in C2 (CPU a job's start-up competes for), and a job done within seconds would pay for a
+   * guard it never needs (issue 22); until then the guard keeps its default costs. No round starts once the job is
+   * ending ({@code exiting}): a 1000-step DJL job that ended 5 s in had its first round take CPU from the exit's own
+   * work.
+   */
+  static int calibrateGuard(OverheadGuard guard, Pause pause, BooleanSupplier exiting) throws InterruptedException {
+    double recorded = Double.MAX_VALUE;
+    double counted = Double.MAX_VALUE;
+    for (int round = 0; round < CALIBRATION_ROUNDS; round++) {
+      pause.sleep(round == 0 ? FIRST_CALIBRATION_DELAY_MILLIS : 10_000);
+      if (exiting.getAsBoolean()) {
+        return round;
+      }
+      double[] ns = HotPathCalibration.measure(20_000, 5);
+      recorded = Math.min(recorded, ns[0]);
+      counted = Math.min(counted, ns[1]);
+      // The advice adds a recorder look-up and a volatile read per call; count them in.
+      guard.setCosts(recorded + 10, counted + 10);
+    }
+    return CALIBRATION_ROUNDS;
   }
 
   private static void reply(ControlArgs request, boolean ok, String message) {

@@ -70,6 +70,7 @@ final class MainExit {
       boolean readBeside = startedOrRun(reader, read);
       if (readBeside) {
         collector.drainOnce();
+        StartupLog.mark("steps drained while the last JVM events are read");
       }
       StartupLog.mark("JVM events " + (!finished(read) ? "left to the ending stream"
           : jvm.finishedByFlush() ? "delivered after a flush" : "read from a dump"));

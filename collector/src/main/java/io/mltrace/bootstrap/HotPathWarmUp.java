@@ -44,6 +44,11 @@ public final class HotPathWarmUp {
     stopped = true;
   }
 
+  /** Whether {@link #stop} was called: the JVM is exiting, and work that only pays off later had better not start. */
+  public static boolean stopped() {
+    return stopped;
+  }
+
   /** The warm-up's thread, while it runs or after; null when it never started. Visible for tests. */
   static Thread thread() {
     return running;
