@@ -15,6 +15,18 @@ import io.mltrace.bootstrap.ModelMemory;
  * </ul>
  */
 final class Dl4jModelMemory implements ModelMemory.Reader {
+  /** The network's {@code getUpdater(boolean)}, looked up once per class (a reading runs too rarely to be compiled). */
+  private static final ClassValue<java.lang.reflect.Method> GET_UPDATER = new ClassValue<>() {
+    @Override
+    protected java.lang.reflect.Method computeValue(Class<?> c) {
+      try {
+        return c.getMethod("getUpdater", boolean.class);
+      } catch (NoSuchMethodException e) {
+        throw new IllegalStateException("no getUpdater(boolean) on " + c.getName(), e);
+      }
+    }
+  };
+
   @Override
   public boolean read(Object solverOrNetwork, long[] out) throws Exception {
     Object network = Reflection.has(solverOrNetwork, "params") ? solverOrNetwork
@@ -25,8 +37,7 @@ final class Dl4jModelMemory implements ModelMemory.Reader {
     }
     put(out, ModelMemory.PARAMETERS, Reflection.call(network, "params"));
     put(out, ModelMemory.GRADIENTS, Reflection.call(network, "getFlattenedGradients"));
-    java.lang.reflect.Method getUpdater = network.getClass().getMethod("getUpdater", boolean.class);
-    Object updater = getUpdater.invoke(network, false);
+    Object updater = GET_UPDATER.get(network.getClass()).invoke(network, false);
     if (updater != null && Reflection.has(updater, "getStateViewArray")) {
       Object state = Reflection.call(updater, "getStateViewArray");
       out[2 * ModelMemory.OPTIMIZER_STATE] = state == null ? 0 : bytes(state);
