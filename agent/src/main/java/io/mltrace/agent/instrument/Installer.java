@@ -343,7 +343,7 @@ public final class Installer {
       installing = true;
       ClassFileTransformer transformer;
       if (lazy) {
-        transformer = new CachedWeaving(cache, this::byteBuddyForAMiss, Installer.this);
+        transformer = new CachedWeaving(cache, this::byteBuddyForAMiss, Installer.this, hookedNames(frameworks));
         cached = (CachedWeaving) transformer;
       } else {
         ClassFileTransformer raw;
@@ -361,7 +361,7 @@ public final class Installer {
           throw new IllegalStateException("interrupted while the hooks were built", e);
         }
         if (cache != null) {
-          transformer = new CachedWeaving(cache, () -> raw, Installer.this);
+          transformer = new CachedWeaving(cache, () -> raw, Installer.this, hookedNames(frameworks));
           cached = (CachedWeaving) transformer;
         } else {
           transformer = raw;
@@ -574,6 +574,20 @@ public final class Installer {
       named.addAll(f.namedPackages());
     }
     return named;
+  }
+
+  /**
+   * Name prefixes under which a hook may match a class whatever its supertypes: each library's own packages (a hook
+   * on one named type there) and the names hooks give (custom spans, Spark's phases). Outside them a hook matches
+   * only by a supertype ({@link CachedWeaving}).
+   */
+  static List<String> hookedNames(List<FrameworkInstrumentation> frameworks) {
+    List<String> names = new ArrayList<>();
+    for (FrameworkInstrumentation f : frameworks) {
+      names.addAll(f.ownPackages());
+      names.addAll(f.namedPackages());
+    }
+    return names;
   }
 
   /** Types whose name starts with one of the prefixes (matched on the name alone: no class file is parsed). */

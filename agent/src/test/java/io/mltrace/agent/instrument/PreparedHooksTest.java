@@ -83,18 +83,10 @@ class PreparedHooksTest {
     cold.install(recording(added));
     byte[] woven = added.get(0).transform(loader, AdviceReferencesTest.JNI_UTILS, null, null, original);
     assertNotNull(woven, "JniUtils is woven");
-    assertTrue(first.weavingReport().endsWith("0 classes from it, 1 through Byte Buddy, 1 stored"),
+    assertTrue(first.weavingReport().contains("0 classes from it, 1 through Byte Buddy, 1 stored, 0 unchanged"),
         first.weavingReport());
 
-    // The next JVM registers the plan's hooks first, so they get the ids the woven bytes carry. In this test JVM
-    // other hooks came before: the plan's ids are moved to where this JVM's next ids will be.
-    WovenCache stored = WovenCache.open(root, "plan");
-    int next = io.mltrace.bootstrap.HookHealth.register("a test's probe") + 1;
-    StringBuilder hooks = new StringBuilder();
-    for (String[] h : stored.hooks()) {
-      hooks.append(h[0]).append('\t').append(h[1]).append('\t').append(next++).append('\n');
-    }
-    java.nio.file.Files.writeString(stored.folder().resolve("hooks"), hooks);
+    giveThePlansHooksTheNextIds(root);
     List<String> marks = Collections.synchronizedList(new ArrayList<>());
     Installer second = new Installer();
     Installer.Prepared warm = second.prepare(List.of(new DjlInstrumentation()), marks::add,
@@ -112,8 +104,68 @@ class PreparedHooksTest {
     assertNull(added.get(0).transform(loader, "ai/djl/pytorch/jni/NotHooked", null, null, original));
     assertTrue(warm.buildStarted(), marks::toString);
     assertTrue(marks.contains("a class the weaving cache does not know: building the hooks"), marks::toString);
-    assertTrue(second.weavingReport().endsWith("1 classes from it, 1 through Byte Buddy, 1 stored"),
+    assertTrue(second.weavingReport().contains("1 classes from it, 1 through Byte Buddy, 1 stored, 0 unchanged"),
         second.weavingReport());
+  }
+
+  @Test
+  void aMissNoHookCanMatchIsAnsweredWithoutByteBuddyAndKept(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path root) throws Exception {
+    ClassLoader loader = getClass().getClassLoader();
+    // A warm cache (the first JVM wove JniUtils), whose hooks get this JVM's ids, as in the test above.
+    Installer first = new Installer();
+    Installer.Prepared cold = first.prepare(List.of(new DjlInstrumentation()), m -> { },
+        WovenCache.open(root, "plan"));
+    List<ClassFileTransformer> added = new ArrayList<>();
+    cold.install(recording(added));
+    assertNotNull(added.get(0).transform(loader, AdviceReferencesTest.JNI_UTILS, null, null, jniUtils()));
+    giveThePlansHooksTheNextIds(root);
+    List<String> marks = Collections.synchronizedList(new ArrayList<>());
+    Installer second = new Installer();
+    Installer.Prepared warm = second.prepare(List.of(new DjlInstrumentation()), marks::add,
+        WovenCache.open(root, "plan"));
+    added.clear();
+    warm.install(recording(added));
+    ClassFileTransformer t = added.get(0);
+
+    // The job's own class, new to the cache (edited, or another job): an Object with the platform's interfaces.
+    byte[] plain = classBytes(ClassHeaderTest.Plain.class);
+    assertNull(t.transform(loader, "userjob/Plain", null, null, plain));
+    assertFalse(warm.buildStarted(), "no Byte Buddy for a class no hook can match: " + marks);
+    assertTrue(second.weavingReport().endsWith("0 through Byte Buddy, 1 stored, 1 unchanged by their supertypes"),
+        second.weavingReport());
+    assertNull(t.transform(loader, "userjob/Plain", null, null, plain));
+    assertTrue(second.weavingReport().contains(": 1 classes from it,"), "kept for the next load: "
+        + second.weavingReport());
+
+    // The same bytes under a hooked library's name: a hook there may name the class itself, so Byte Buddy decides.
+    assertNull(t.transform(loader, "ai/djl/Plain", null, null, plain));
+    assertTrue(warm.buildStarted(), marks::toString);
+    // And a class of the job's whose super class is the job's too: a hook may match that one's supertypes.
+    assertNull(t.transform(loader, "userjob/Derived", null, null, classBytes(ClassHeaderTest.Derived.class)));
+    assertTrue(second.weavingReport().endsWith("2 through Byte Buddy, 3 stored, 1 unchanged by their supertypes"),
+        second.weavingReport());
+  }
+
+  /**
+   * The next JVM registers the plan's hooks first, so they get the ids the woven bytes carry. In this test JVM other
+   * hooks came before: the plan's ids are moved to where this JVM's next ids will be.
+   */
+  private static void giveThePlansHooksTheNextIds(java.nio.file.Path root) throws java.io.IOException {
+    WovenCache stored = WovenCache.open(root, "plan");
+    int next = io.mltrace.bootstrap.HookHealth.register("a test's probe") + 1;
+    StringBuilder hooks = new StringBuilder();
+    for (String[] h : stored.hooks()) {
+      hooks.append(h[0]).append('\t').append(h[1]).append('\t').append(next++).append('\n');
+    }
+    java.nio.file.Files.writeString(stored.folder().resolve("hooks"), hooks);
+  }
+
+  private static byte[] classBytes(Class<?> c) throws java.io.IOException {
+    try (InputStream in = c.getResourceAsStream(c.getName().substring(c.getName().lastIndexOf('.') + 1)
+        + ".class")) {
+      return in.readAllBytes();
+    }
   }
 
   @Test

@@ -1,0 +1,2 @@
+/** A job's own code outside the agent's packages, for the weaving cache's tests. */
+package userjob;
