@@ -103,6 +103,49 @@ class WeavingCacheIT {
     assertTrue(opsPerStep("djl").get(3) > 0, "DJL's ops traced");
   }
 
+  /**
+   * A DJL job with its own dataset and block, run again after its classes changed (their lines taken out of the
+   * cache's index, as an edit leaves them unknown): they are answered from their class files' headers, Byte Buddy is
+   * never built, and the job is traced as before.
+   */
+  @Test
+  void aJobsEditedClassesOutsideEveryHookFamilyNeedNoByteBuddy() throws Exception {
+    Path cache = dir.resolve("cache");
+    String cp = ChildJvm.examplesClasspath() + java.io.File.pathSeparator + Path.of("target", "test-classes")
+        .toAbsolutePath();
+    ChildJvm first = ChildJvm.runWithClasspath("output=" + dir.resolve("own1") + ",console=off,startup_log=true,"
+        + "weave_cache_dir=" + cache, List.of(), cp, "userjob.OwnDatasetJob", "--steps", "4");
+    assertEquals(0, first.exitCode, first::toString);
+    Path index;
+    try (var plans = Files.list(cache)) {
+      index = plans.filter(Files::isDirectory).map(p -> p.resolve("index")).filter(Files::exists).findFirst()
+          .orElseThrow();
+    }
+    List<String> lines = Files.readAllLines(index);
+    List<String> kept = new ArrayList<>();
+    for (String line : lines) {
+      if (!line.startsWith("userjob/")) {
+        kept.add(line);
+      }
+    }
+    assertTrue(lines.size() - kept.size() >= 4, "the job's main, dataset, its builder and block were kept: " + lines);
+    Files.write(index, kept);
+
+    ChildJvm edited = ChildJvm.runWithClasspath("output=" + dir.resolve("own2") + ",console=off,startup_log=true,"
+        + "weave_cache_dir=" + cache, List.of(), cp, "userjob.OwnDatasetJob", "--steps", "4");
+    assertEquals(0, edited.exitCode, edited::toString);
+    long[] r = report(edited);
+    assertEquals(0, r[1], "Byte Buddy sees none: " + edited.stderr);
+    assertTrue(r[3] >= lines.size() - kept.size(), "the job's classes answered by their supertypes: " + edited.stderr);
+    assertFalse(edited.stderr.contains("building the hooks"), edited::toString);
+    assertEquals(opsPerStep("own1"), opsPerStep("own2"), "traced as before");
+    JsonNode steps = JSON.readTree(dir.resolve("own2").resolve("summary.json").toFile()).get("steps");
+    assertEquals(4, steps.size());
+    for (JsonNode step : steps) {
+      assertTrue(step.get("breakdown_ns").get("data").asLong() > 0, "the dataset's batches are timed: " + step);
+    }
+  }
+
   @Test
   void aCacheFolderOpenToOthersIsRefusedWithOneLine() throws Exception {
     Path cache = dir.resolve("shared");

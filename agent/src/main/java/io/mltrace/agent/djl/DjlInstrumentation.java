@@ -66,6 +66,15 @@ public final class DjlInstrumentation implements FrameworkInstrumentation {
     return List.of("ai.djl.");
   }
 
+  @Override
+  public List<String> familySupertypes() {
+    return FAMILIES;
+  }
+
+  /** The supertypes its family hooks match below. */
+  static final List<String> FAMILIES = List.of("ai.djl.translate.Batchifier", "ai.djl.training.loss.Loss", EVALUATOR,
+      "ai.djl.Model", "ai.djl.translate.PreProcessor", "ai.djl.translate.PostProcessor");
+
   private final boolean memory;
 
   /** The hooks, with the tensor lifetimes ({@code memory=on}, the default). */
@@ -142,13 +151,15 @@ public final class DjlInstrumentation implements FrameworkInstrumentation {
         Hook.on("ai.djl.training.dataset.Batch")
             .methods("close()", named("close").and(takesArguments(0)))
             .span(Kind.DATA, "batch.close"),
-        Hook.onTypes("Batchifier implementations", implementing("ai.djl.translate.Batchifier", "batchify"))
+        Hook.onSubtypesOf("ai.djl.translate.Batchifier", "Batchifier implementations",
+                implementing("ai.djl.translate.Batchifier", "batchify"))
             .methods("batchify", named("batchify").and(not(isAbstract())))
             .span(Kind.PHASE, "batchify"),
         Hook.on("ai.djl.training.EasyTrain")
             .methods("trainBatch", named("trainBatch").and(isStatic()))
             .stepPart(Kind.PHASE, "trainBatch"),
-        Hook.onTypes("Loss subclasses", implementing("ai.djl.training.loss.Loss", "evaluate"))
+        Hook.onSubtypesOf("ai.djl.training.loss.Loss", "Loss subclasses",
+                implementing("ai.djl.training.loss.Loss", "evaluate"))
             .methods("evaluate(2)", named("evaluate").and(takesArguments(2)).and(not(isAbstract()))
                 .and(not(isBridge())))
             .advice(LossAdvice.class),
@@ -174,17 +185,17 @@ public final class DjlInstrumentation implements FrameworkInstrumentation {
         // which the next root abandoned, so the pass lost their time. Inside a span (EasyTrain's listeners call it in
         // trainBatch every step; an evaluation root) it records nothing; after a phase of the iteration (a loop's own
         // call before Trainer.step) it is a span of the step. DJL 0.17 has only the first.
-        Hook.onTypes("Evaluator implementations", implementing(EVALUATOR, "updateAccumulator"))
+        Hook.onSubtypesOf(EVALUATOR, "Evaluator implementations", implementing(EVALUATOR, "updateAccumulator"))
             .methods("updateAccumulator(3)", named("updateAccumulator").and(takesArguments(3))
                 .and(not(isAbstract())))
             .rootOutsideSpans(Kind.INFERENCE, UPDATE_ACCUMULATOR),
-        Hook.onTypes("Evaluator implementations", implementing(EVALUATOR, "updateAccumulators"))
+        Hook.onSubtypesOf(EVALUATOR, "Evaluator implementations", implementing(EVALUATOR, "updateAccumulators"))
             .methods("updateAccumulators(3)", named("updateAccumulators").and(takesArguments(3))
                 .and(not(isAbstract())))
             .rootOutsideSpans(Kind.INFERENCE, UPDATE_ACCUMULATOR),
         // A checkpoint a loop saves between two iterations: without this root its write was the next step's input
         // time (data).
-        Hook.onTypes("Model implementations", implementing("ai.djl.Model", "save"))
+        Hook.onSubtypesOf("ai.djl.Model", "Model implementations", implementing("ai.djl.Model", "save"))
             .methods("save(Path, String)", named("save").and(takesArguments(2)).and(not(isAbstract())))
             .root(Kind.INFERENCE, "save"),
         // ---- inference --------------------------------------------------------------------------------------
@@ -194,11 +205,12 @@ public final class DjlInstrumentation implements FrameworkInstrumentation {
         Hook.on("ai.djl.inference.Predictor")
             .methods("predictInternal", named("predictInternal"))
             .span(Kind.PHASE, "forward"),
-        Hook.onTypes("PreProcessor implementations", implementing("ai.djl.translate.PreProcessor", "processInput"))
+        Hook.onSubtypesOf("ai.djl.translate.PreProcessor", "PreProcessor implementations",
+                implementing("ai.djl.translate.PreProcessor", "processInput"))
             .methods("processInput", named("processInput").and(takesArguments(2)).and(not(isAbstract()))
                 .and(not(isBridge())))
             .span(Kind.PHASE, "preprocess"),
-        Hook.onTypes("PostProcessor implementations",
+        Hook.onSubtypesOf("ai.djl.translate.PostProcessor", "PostProcessor implementations",
                 implementing("ai.djl.translate.PostProcessor", "processOutput"))
             .methods("processOutput", named("processOutput").and(takesArguments(2)).and(not(isAbstract()))
                 .and(not(isBridge())))

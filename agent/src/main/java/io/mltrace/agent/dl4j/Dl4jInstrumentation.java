@@ -47,6 +47,10 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
       "org.nd4j.nativeblas.");
   static final String MEMORY_WORKSPACE = "org.nd4j.linalg.api.memory.MemoryWorkspace";
   static final String I_EVALUATION = "org.nd4j.evaluation.IEvaluation";
+  static final String STEP_FUNCTION = "org.deeplearning4j.optimize.api.StepFunction";
+  /** The supertypes its family hooks match below (its layers' hooks are confined to its own package). */
+  static final List<String> FAMILIES = List.of(DATA_SET_ITERATOR, MULTI_DATA_SET_ITERATOR, STEP_FUNCTION,
+      I_EVALUATION);
   static final String OPAQUE_DATA_BUFFER = "org.nd4j.nativeblas.OpaqueDataBuffer";
   /** ND4J's CPU backend frees a collected detached buffer here. */
   static final String CPU_DEALLOCATOR = "org.nd4j.linalg.cpu.nativecpu.buffer.CpuDeallocator";
@@ -85,6 +89,11 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
   @Override
   public List<String> ownPackages() {
     return List.of("org.deeplearning4j.", "org.nd4j.");
+  }
+
+  @Override
+  public List<String> familySupertypes() {
+    return FAMILIES;
   }
 
   /** ND4J's thousands of op classes, SameDiff, the native bindings and shaded libraries: no hook matches there. */
@@ -127,10 +136,11 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
         Hook.on(GRAPH)
             .methods("fit(INDArray[] x4)", named("fit").and(takesArguments(4))) // the graph's only 4-argument fit
             .advice(FitBatchAdvice.class),
-        Hook.onTypes("DataSetIterator+", concrete(DATA_SET_ITERATOR, fetch))
+        Hook.onSubtypesOf(DATA_SET_ITERATOR, "DataSetIterator+", concrete(DATA_SET_ITERATOR, fetch))
             .methods("next()|hasNext()", fetch)
             .advice(DataAdvice.class),
-        Hook.onTypes("MultiDataSetIterator+", concrete(MULTI_DATA_SET_ITERATOR, fetch))
+        Hook.onSubtypesOf(MULTI_DATA_SET_ITERATOR, "MultiDataSetIterator+",
+            concrete(MULTI_DATA_SET_ITERATOR, fetch))
             .methods("next()|hasNext()", fetch)
             .advice(DataAdvice.class),
         Hook.on(MLN)
@@ -148,7 +158,7 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
         Hook.on("org.deeplearning4j.nn.updater.BaseMultiLayerUpdater")
             .methods("update(6)", named("update").and(takesArguments(6)))
             .span(Kind.PHASE, "updater"),
-        Hook.onTypes("StepFunction+", concrete("org.deeplearning4j.optimize.api.StepFunction",
+        Hook.onSubtypesOf(STEP_FUNCTION, "StepFunction+", concrete(STEP_FUNCTION,
                 named("step").and(takesArguments(2))))
             .methods("step(2)", named("step").and(takesArguments(2)))
             .span(Kind.PHASE, "updater"),
@@ -219,7 +229,8 @@ public final class Dl4jInstrumentation implements FrameworkInstrumentation {
     // An evaluation a loop fills itself (eval(labels, network.output(x)) per batch, the validation accuracy): without
     // this root its ops ran in the step the output root's end had opened, which the next root abandoned, so the pass
     // lost their time. Inside a span (evaluate(...), a listener during fit) it records nothing: its caller's time.
-    hooks.add(Hook.onTypes("IEvaluation implementations", concrete(I_EVALUATION, evalOfArrays()))
+    hooks.add(Hook.onSubtypesOf(I_EVALUATION, "IEvaluation implementations",
+            concrete(I_EVALUATION, evalOfArrays()))
         .methods("eval|evalTimeSeries(INDArray, INDArray, ...)", evalOfArrays())
         .rootOutsideSpans(Kind.INFERENCE, "eval"));
     for (String network : List.of(MLN, GRAPH)) {

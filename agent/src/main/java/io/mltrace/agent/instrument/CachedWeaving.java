@@ -13,29 +13,43 @@ import java.util.function.Supplier;
  * for only on a miss: with a warm cache it is never built.
  *
  * <p>A miss that no hook can match is answered without Byte Buddy too: a class outside every hooked library's
- * packages and every name a hook gives, whose direct supertypes are all the platform's ({@link ClassHeader}). Why:
- * the job's own classes change with each edit, and each new one was a miss that built Byte Buddy on the thread
- * loading it (1.2 s of a 3-step DJL job whose main class was new, measured) to say "unchanged".
+ * packages and every name a hook gives, none of whose supertypes is a family hook's ({@link Hook#onSubtypesOf}); its
+ * supertypes are read from class file headers through its loader ({@link ClassHeader}), up the hierarchy until the
+ * platform's {@code java/} types. Why: the job's own classes (its main class, its dataset, its model) change with each
+ * edit, and each new one was a miss that built Byte Buddy on the thread loading it (1.2 s of a 3-step job whose main
+ * class was new, measured) to say "unchanged".
  */
 final class CachedWeaving implements ClassFileTransformer {
   private final WovenCache cache;
   private final Supplier<ClassFileTransformer> byteBuddy;
   private final Installer installer;
+  /** At most this many supertypes are read for one class; a deeper hierarchy is left to Byte Buddy. */
+  static final int MAX_SUPERTYPES_READ = 64;
+
   /** Internal names a hook may match by name alone: the hooked libraries' packages, the names hooks give. */
   private final String[] hookedNames;
+  /** The family hooks' supertypes, internal names. */
+  private final java.util.Set<String> families = new java.util.HashSet<>();
   private final LongAdder fromCache = new LongAdder();
   private final LongAdder byByteBuddy = new LongAdder();
   private final LongAdder bySupertypes = new LongAdder();
 
-  /** @param hookedNames name prefixes ({@code ai.djl.}) that no class is answered for by its supertypes alone */
+  /**
+   * @param hookedNames name prefixes ({@code ai.djl.}) that no class is answered for by its supertypes alone
+   * @param families the family hooks' supertypes ({@code ai.djl.training.loss.Loss}): a class below one goes to
+   *     Byte Buddy
+   */
   CachedWeaving(WovenCache cache, Supplier<ClassFileTransformer> byteBuddy, Installer installer,
-      java.util.List<String> hookedNames) {
+      java.util.List<String> hookedNames, java.util.List<String> families) {
     this.cache = cache;
     this.byteBuddy = byteBuddy;
     this.installer = installer;
     this.hookedNames = new String[hookedNames.size()];
     for (int i = 0; i < this.hookedNames.length; i++) {
       this.hookedNames[i] = hookedNames.get(i).replace('.', '/');
+    }
+    for (String f : families) {
+      this.families.add(f.replace('.', '/'));
     }
   }
 
@@ -58,7 +72,7 @@ final class CachedWeaving implements ClassFileTransformer {
         return woven;
       }
     }
-    if (className != null && !namedByAHook(className) && ClassHeader.onlyJdkSupertypes(classFile)) {
+    if (className != null && !namedByAHook(className) && noFamilyAbove(loader, classFile)) {
       bySupertypes.increment();
       cache.store(key, null, "", "");
       return null;
@@ -80,6 +94,40 @@ final class CachedWeaving implements ClassFileTransformer {
       cache.store(key, woven, o.frameworks(), o.notes());
     }
     return woven;
+  }
+
+  /**
+   * True when none of the class's supertypes is a family hook's, read through {@code loader}; false when one is,
+   * or when one cannot be read (then Byte Buddy decides, as it would have).
+   */
+  private boolean noFamilyAbove(ClassLoader loader, byte[] classFile) {
+    String[] direct = ClassHeader.supertypes(classFile);
+    if (direct == null) {
+      return false;
+    }
+    java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(java.util.Arrays.asList(direct));
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    int read = 0;
+    while (!todo.isEmpty()) {
+      String type = todo.poll();
+      if (ClassHeader.inJavaPackage(type) || !seen.add(type)) {
+        continue; // the platform's types have only the platform's supertypes
+      }
+      if (families.contains(type) || loader == null || ++read > MAX_SUPERTYPES_READ) {
+        return false;
+      }
+      String[] up;
+      try (java.io.InputStream in = loader.getResourceAsStream(type + ".class")) {
+        up = in == null ? null : ClassHeader.supertypes(in.readAllBytes());
+      } catch (java.io.IOException | RuntimeException e) {
+        up = null;
+      }
+      if (up == null) {
+        return false;
+      }
+      todo.addAll(java.util.Arrays.asList(up));
+    }
+    return true;
   }
 
   private boolean namedByAHook(String internalName) {

@@ -2,29 +2,35 @@ package io.mltrace.agent.instrument;
 
 /**
  * Reads a class file's direct supertypes from its header (constant pool, super class, interfaces) without Byte
- * Buddy: the weaving cache's answer for a class it does not know, when no hook can match it (see
- * {@link #onlyJdkSupertypes}).
+ * Buddy: the weaving cache's answer for a class it does not know, when no hook can match it ({@link CachedWeaving}).
  */
 final class ClassHeader {
   private ClassHeader() {}
 
   /**
-   * True when the class has a super class and it and every interface the class names directly are in {@code java/}:
-   * only the platform defines classes there (the JVM refuses them to any other loader), and none of them has a
-   * framework type among its own supertypes, so no hook that matches a type by its supertypes matches this one.
-   * False for anything it cannot read (then Byte Buddy decides, as before).
+   * The super class and then the interfaces the class names directly, in the JVM's internal form
+   * ({@code java/lang/Object}); null for a class without a super class ({@code java/lang/Object} itself,
+   * {@code module-info}) and for anything it cannot read.
    */
-  static boolean onlyJdkSupertypes(byte[] classFile) {
+  static String[] supertypes(byte[] classFile) {
     try {
       return read(classFile);
     } catch (RuntimeException malformed) {
-      return false;
+      return null;
     }
   }
 
-  private static boolean read(byte[] b) {
+  /**
+   * Whether an internal name is in the platform's {@code java/} tree: only the platform defines classes there (the
+   * JVM refuses them to any other loader), so none has a framework type among its supertypes.
+   */
+  static boolean inJavaPackage(String internalName) {
+    return internalName.startsWith("java/");
+  }
+
+  private static String[] read(byte[] b) {
     if (b.length < 10 || u4(b, 0) != 0xCAFEBABE) {
-      return false;
+      return null;
     }
     int count = u2(b, 8);
     int[] offsets = new int[count]; // of each constant's tag
@@ -38,39 +44,43 @@ final class ClassHeader {
         case 5: case 6: p += 9; i++; break; // Long and Double take two entries
         case 7: case 8: case 16: case 19: case 20: p += 3; break;
         case 15: p += 4; break;
-        default: return false;
+        default: return null;
       }
     }
     p += 2; // access flags
     p += 2; // this class
     int superIndex = u2(b, p);
     p += 2;
-    if (superIndex == 0 || !inJavaPackage(b, offsets, superIndex)) {
-      return false; // java/lang/Object itself or module-info, or a super class outside the platform
+    if (superIndex == 0) {
+      return null;
     }
     int interfaces = u2(b, p);
     p += 2;
+    String[] names = new String[1 + interfaces];
+    names[0] = className(b, offsets, superIndex);
     for (int i = 0; i < interfaces; i++) {
-      if (!inJavaPackage(b, offsets, u2(b, p + 2 * i))) {
-        return false;
+      names[1 + i] = className(b, offsets, u2(b, p + 2 * i));
+    }
+    for (String n : names) {
+      if (n == null) {
+        return null;
       }
     }
-    return true;
+    return names;
   }
 
-  /** Whether constant {@code classIndex} (a Class entry) names a type under {@code java/}. */
-  private static boolean inJavaPackage(byte[] b, int[] offsets, int classIndex) {
+  /** The name constant {@code classIndex} (a Class entry) gives; null when it is not one. */
+  private static String className(byte[] b, int[] offsets, int classIndex) {
     int c = offsets[classIndex];
     if ((b[c] & 0xff) != 7) {
-      return false;
+      return null;
     }
     int u = offsets[u2(b, c + 1)];
     if ((b[u] & 0xff) != 1) {
-      return false;
+      return null;
     }
-    int length = u2(b, u + 1);
-    return length > 5 && b[u + 3] == 'j' && b[u + 4] == 'a' && b[u + 5] == 'v' && b[u + 6] == 'a'
-        && b[u + 7] == '/';
+    // Class names are plain ASCII in practice; modified UTF-8 decodes the rest as the JVM would for these checks.
+    return new String(b, u + 3, u2(b, u + 1), java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static int u2(byte[] b, int p) {

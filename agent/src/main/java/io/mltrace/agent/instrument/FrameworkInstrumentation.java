@@ -32,6 +32,15 @@ public interface FrameworkInstrumentation {
     return List.of();
   }
 
+  /**
+   * The supertypes of its family hooks ({@link Hook#onSubtypesOf}), by name: a class outside the library's packages
+   * with none of them among its supertypes is no hook's. A constant list, so that the weaving cache can use it without
+   * evaluating {@link #hooks()}; a test checks it against them.
+   */
+  default List<String> familySupertypes() {
+    return List.of();
+  }
+
   /** The hooks; evaluated once at install time. */
   List<Hook> hooks();
 

@@ -21,25 +21,42 @@ import net.bytebuddy.matcher.ElementMatcher;
 public final class Hook {
   final String typeLabel;
   final ElementMatcher<? super TypeDescription> types;
+  /** The supertype a family hook matches below ({@link #onSubtypesOf}); null for the other hooks. */
+  final String family;
   ElementMatcher<? super MethodDescription> methods;
   String methodsLabel = "?";
   String adviceClass;
   /** Values bound to the advice's custom annotations ({@code Advice.withCustomMapping()}), annotation → value. */
   final Map<Class<? extends Annotation>, Object> bindings = new LinkedHashMap<>();
 
-  private Hook(String typeLabel, ElementMatcher<? super TypeDescription> types) {
+  private Hook(String typeLabel, ElementMatcher<? super TypeDescription> types, String family) {
     this.typeLabel = typeLabel;
     this.types = types;
+    this.family = family;
   }
 
   /** A hook on the class or interface with this exact name. */
   public static Hook on(String typeName) {
-    return new Hook(typeName, named(typeName));
+    return new Hook(typeName, named(typeName), null);
   }
 
-  /** A hook on every type the matcher accepts; {@code label} names the family in log lines. */
+  /**
+   * A hook on every type the matcher accepts, which must accept only names under its library's
+   * {@link FrameworkInstrumentation#ownPackages} or {@link FrameworkInstrumentation#namedPackages}: the weaving cache
+   * answers a class elsewhere without Byte Buddy when none of its supertypes is a family's ({@link #onSubtypesOf}).
+   * {@code label} names the types in log lines.
+   */
   public static Hook onTypes(String label, ElementMatcher<? super TypeDescription> types) {
-    return new Hook(label, types);
+    return new Hook(label, types, null);
+  }
+
+  /**
+   * A hook on types below {@code superType} (a class or interface, by name) that the matcher accepts, in any package:
+   * a job's own iterator or loss. The library lists {@code superType} in
+   * {@link FrameworkInstrumentation#familySupertypes}.
+   */
+  public static Hook onSubtypesOf(String superType, String label, ElementMatcher<? super TypeDescription> types) {
+    return new Hook(label, types, superType);
   }
 
   /** The methods to advise; {@code label} names them in log lines (for example {@code linear(3)}). */

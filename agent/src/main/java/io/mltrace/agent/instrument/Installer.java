@@ -343,7 +343,8 @@ public final class Installer {
       installing = true;
       ClassFileTransformer transformer;
       if (lazy) {
-        transformer = new CachedWeaving(cache, this::byteBuddyForAMiss, Installer.this, hookedNames(frameworks));
+        transformer = new CachedWeaving(cache, this::byteBuddyForAMiss, Installer.this, hookedNames(frameworks),
+            familySupertypes(frameworks));
         cached = (CachedWeaving) transformer;
       } else {
         ClassFileTransformer raw;
@@ -361,7 +362,8 @@ public final class Installer {
           throw new IllegalStateException("interrupted while the hooks were built", e);
         }
         if (cache != null) {
-          transformer = new CachedWeaving(cache, () -> raw, Installer.this, hookedNames(frameworks));
+          transformer = new CachedWeaving(cache, () -> raw, Installer.this, hookedNames(frameworks),
+            familySupertypes(frameworks));
           cached = (CachedWeaving) transformer;
         } else {
           transformer = raw;
@@ -579,7 +581,7 @@ public final class Installer {
   /**
    * Name prefixes under which a hook may match a class whatever its supertypes: each library's own packages (a hook
    * on one named type there) and the names hooks give (custom spans, Spark's phases). Outside them a hook matches
-   * only by a supertype ({@link CachedWeaving}).
+   * only below a family's supertype ({@link CachedWeaving}).
    */
   static List<String> hookedNames(List<FrameworkInstrumentation> frameworks) {
     List<String> names = new ArrayList<>();
@@ -588,6 +590,15 @@ public final class Installer {
       names.addAll(f.namedPackages());
     }
     return names;
+  }
+
+  /** The supertypes the libraries' family hooks match below ({@link Hook#onSubtypesOf}). */
+  static List<String> familySupertypes(List<FrameworkInstrumentation> frameworks) {
+    List<String> types = new ArrayList<>();
+    for (FrameworkInstrumentation f : frameworks) {
+      types.addAll(f.familySupertypes());
+    }
+    return types;
   }
 
   /** Types whose name starts with one of the prefixes (matched on the name alone: no class file is parsed). */

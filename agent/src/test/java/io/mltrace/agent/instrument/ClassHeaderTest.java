@@ -1,6 +1,8 @@
 package io.mltrace.agent.instrument;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -44,33 +46,32 @@ class ClassHeaderTest {
     }
   }
 
-  @Test
-  void aClassWhoseDirectSupertypesAreAllThePlatformsNeedsNoByteBuddy() throws Exception {
-    assertTrue(ClassHeader.onlyJdkSupertypes(bytesOf(Plain.class)));
-    assertTrue(ClassHeader.onlyJdkSupertypes(bytesOf(ListLike.class)));
-  }
+  private static final String OUTER = "io/mltrace/agent/instrument/ClassHeaderTest$";
 
   @Test
-  void aSupertypeOutsideThePlatformOrNoneAtAllLeavesItToByteBuddy() throws Exception {
-    assertFalse(ClassHeader.onlyJdkSupertypes(bytesOf(Derived.class)), "its super class is the job's");
-    assertFalse(ClassHeader.onlyJdkSupertypes(bytesOf(WithMine.class)), "one interface is the job's");
-    assertFalse(ClassHeader.onlyJdkSupertypes(bytesOf(Object.class)), "java/lang/Object has no super class");
-    // A framework class that extends Object: by its header alone it would pass; its package keeps it from this path
-    // (CachedWeaving), which this reader does not know about.
-    assertTrue(ClassHeader.onlyJdkSupertypes(bytesOf(OwnBase.class)));
+  void theDirectSupertypesComeSuperClassFirst() throws Exception {
+    assertArrayEquals(new String[] {"java/lang/Object", "java/lang/Runnable", "java/io/Serializable"},
+        ClassHeader.supertypes(bytesOf(Plain.class)));
+    assertArrayEquals(new String[] {"java/util/ArrayList"}, ClassHeader.supertypes(bytesOf(ListLike.class)));
+    assertArrayEquals(new String[] {OUTER + "OwnBase"}, ClassHeader.supertypes(bytesOf(Derived.class)));
+    assertArrayEquals(new String[] {"java/lang/Object", "java/lang/Runnable", OUTER + "Mine"},
+        ClassHeader.supertypes(bytesOf(WithMine.class)));
+    assertNull(ClassHeader.supertypes(bytesOf(Object.class)), "java/lang/Object has no super class");
+    assertTrue(ClassHeader.inJavaPackage("java/util/ArrayList"));
+    assertFalse(ClassHeader.inJavaPackage("javax/inject/Provider"), "javax is not the platform's alone");
   }
 
   @Test
   void whatItCannotReadIsLeftToByteBuddy() throws Exception {
     byte[] plain = bytesOf(Plain.class);
-    assertFalse(ClassHeader.onlyJdkSupertypes(new byte[0]));
-    assertFalse(ClassHeader.onlyJdkSupertypes("not a class file".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    assertNull(ClassHeader.supertypes(new byte[0]));
+    assertNull(ClassHeader.supertypes("not a class file".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     // Cut inside the constant pool (a cut after the header is the JVM's to refuse, not this reader's).
     for (int cut : new int[] {9, 10, 11, 40}) {
-      assertFalse(ClassHeader.onlyJdkSupertypes(Arrays.copyOf(plain, cut)), "cut at " + cut);
+      assertNull(ClassHeader.supertypes(Arrays.copyOf(plain, cut)), "cut at " + cut);
     }
     byte[] badTag = plain.clone();
     badTag[10] = 99; // the first constant's tag
-    assertFalse(ClassHeader.onlyJdkSupertypes(badTag));
+    assertNull(ClassHeader.supertypes(badTag));
   }
 }

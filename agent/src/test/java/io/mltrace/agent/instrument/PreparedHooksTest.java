@@ -141,10 +141,31 @@ class PreparedHooksTest {
     // The same bytes under a hooked library's name: a hook there may name the class itself, so Byte Buddy decides.
     assertNull(t.transform(loader, "ai/djl/Plain", null, null, plain));
     assertTrue(warm.buildStarted(), marks::toString);
-    // And a class of the job's whose super class is the job's too: a hook may match that one's supertypes.
+    // Classes of the job's below DJL's types: a block (DJL's blocks are hooked on DJL's own base class) and one below
+    // the job's own base class are answered from the headers up their hierarchy; a loss, below the loss hook's family
+    // type, goes to Byte Buddy, which weaves it.
+    assertNull(t.transform(loader, "userjob/OwnBlock", null, null, classBytes(userjob.OwnBlock.class)));
     assertNull(t.transform(loader, "userjob/Derived", null, null, classBytes(ClassHeaderTest.Derived.class)));
-    assertTrue(second.weavingReport().endsWith("2 through Byte Buddy, 3 stored, 1 unchanged by their supertypes"),
+    assertNotNull(t.transform(loader, "userjob/OwnLoss", null, null, classBytes(userjob.OwnLoss.class)),
+        "the job's loss is woven");
+    assertTrue(second.weavingReport().endsWith("2 through Byte Buddy, 5 stored, 3 unchanged by their supertypes"),
         second.weavingReport());
+  }
+
+  @Test
+  void everyFamilyHookIsInItsLibrarysFamilyList() {
+    // Each library with its options at their most hooks and at their fewest.
+    for (FrameworkInstrumentation f : List.of(new DjlInstrumentation(true), new DjlInstrumentation(false),
+        new io.mltrace.agent.dl4j.Dl4jInstrumentation(true, true),
+        new io.mltrace.agent.dl4j.Dl4jInstrumentation(false, false))) {
+      java.util.Set<String> declared = new java.util.TreeSet<>();
+      for (Hook h : f.hooks()) {
+        if (h.family != null) {
+          declared.add(h.family);
+        }
+      }
+      assertEquals(new java.util.TreeSet<>(f.familySupertypes()), declared, f.name());
+    }
   }
 
   /**
