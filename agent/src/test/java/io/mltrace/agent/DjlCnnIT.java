@@ -91,9 +91,16 @@ class DjlCnnIT {
       assertEquals(BATCH * SIZE * SIZE * 4, copy.bytes, "float32 bytes of the converted batch");
       assertEquals("uint8", copy.dtype, "the source's type");
     }
+    // A collection that pauses the thread inside the conversion takes that time as gc (the conversion allocates:
+    // in one CI run a 9 ms young GC inside step 5 left its copy 0 ns of memcpy), so the steps without one must show it.
+    int withoutGc = 0;
     for (var step : trace.summary.get("steps")) {
-      assertTrue(step.get("breakdown_ns").get("memcpy").asLong() > 0, step::toString);
+      if (step.get("breakdown_ns").get("gc").asLong() == 0) {
+        withoutGc++;
+        assertTrue(step.get("breakdown_ns").get("memcpy").asLong() > 0, step::toString);
+      }
     }
+    assertTrue(withoutGc >= trace.summary.get("steps").size() / 2, "most steps have no collection");
   }
 
   /**
