@@ -44,7 +44,8 @@ public final class Hook {
    * A hook on every type the matcher accepts, which must accept only names under its library's
    * {@link FrameworkInstrumentation#ownPackages} or {@link FrameworkInstrumentation#namedPackages}: the weaving cache
    * answers a class elsewhere without Byte Buddy when none of its supertypes is a family's ({@link #onSubtypesOf}).
-   * {@code label} names the types in log lines.
+   * {@code label} names the types in log lines. {@code PreparedHooksTest} reads every such matcher's description for
+   * a name test first.
    */
   public static Hook onTypes(String label, ElementMatcher<? super TypeDescription> types) {
     return new Hook(label, types, null);

@@ -152,6 +152,29 @@ class PreparedHooksTest {
         second.weavingReport());
   }
 
+  /**
+   * The weaving cache answers a job's class outside the hooked names without Byte Buddy unless it is below a family
+   * type: so every hook that is not a family's must match by name (a named type, a package, a custom span's pattern).
+   * Read from the matchers' descriptions; a hook written otherwise fails here and belongs in {@link Hook#onSubtypesOf}.
+   */
+  @Test
+  void everyOtherHookMatchesItsTypesByName() {
+    List<FrameworkInstrumentation> all = new ArrayList<>(List.of(new DjlInstrumentation(true),
+        new io.mltrace.agent.dl4j.Dl4jInstrumentation(true, true), io.mltrace.agent.cluster.SparkPhases.instrumentation(),
+        io.mltrace.agent.custom.CustomSpans.parse("com.example.*Loader#load*:data")));
+    int compound = 0;
+    for (FrameworkInstrumentation f : all) {
+      for (Hook h : f.hooks()) {
+        String types = h.types.toString();
+        assertTrue(h.family != null || types.startsWith("name(") || types.startsWith("(name("),
+            f.name() + " " + h.label() + ": " + types);
+        compound += h.family == null && types.startsWith("(name(") ? 1 : 0;
+      }
+    }
+    // DL4J's two layer hooks and the custom span: a name test and more (the check reads compound matchers too).
+    assertTrue(compound >= 3, "compound name matchers checked: " + compound);
+  }
+
   @Test
   void everyFamilyHookIsInItsLibrarysFamilyList() {
     // Each library with its options at their most hooks and at their fewest.
