@@ -39,7 +39,7 @@ import jdk.jfr.consumer.RecordingStream;
  */
 public final class JfrSource implements ActivitySource {
   /** Events ending this much before the watermark are read from the dump too (and dropped if already delivered). */
-  private static final long OVERLAP_NS = 100_000_000L;
+  static final long OVERLAP_NS = 100_000_000L;
   /** The longest {@link #close()} waits for JFR to close the stream (its final flush takes well under a second). */
   static final long CLOSE_BOUND_MILLIS = 3_000;
 
@@ -335,10 +335,8 @@ public final class JfrSource implements ActivitySource {
           return false;
         }
         live = false;
-        for (int i = 0; i < read.size(); i++) {
-          if (!recent.containsKey(keys.get(i))) {
-            offer(read.get(i));
-          }
+        for (ExternalActivity a : notDelivered(read, keys, recent, watermark)) {
+          offer(a);
         }
         recent.clear();
       }
@@ -355,6 +353,26 @@ public final class JfrSource implements ActivitySource {
         }
       }
     }
+  }
+
+  /**
+   * The dump's events the stream has not delivered: not in {@code recent}, and not ending more than twice
+   * {@link #OVERLAP_NS} before the stream's {@code watermark} now. Why the second test: the stream goes on while the
+   * dump is read (the flush that {@link #finishByFlush} asked for may arrive late), and each of its flushes forgets
+   * from {@code recent} what ended that long before its watermark, events the dump read from its earlier cut; queued
+   * again, a job's last GC pause counted twice (a CI run of {@code JfrSourceTest}). The stream delivered those: a
+   * delivered heartbeat (the watermark) comes after every event that ended before it.
+   */
+  static List<ExternalActivity> notDelivered(List<ExternalActivity> read, List<Delivered> keys,
+      Map<Delivered, Long> recent, long watermark) {
+    long delivered = watermark - 2 * OVERLAP_NS;
+    List<ExternalActivity> rest = new ArrayList<>();
+    for (int i = 0; i < read.size(); i++) {
+      if (read.get(i).endNs() >= delivered && !recent.containsKey(keys.get(i))) {
+        rest.add(read.get(i));
+      }
+    }
+    return rest;
   }
 
   /**
@@ -570,7 +588,7 @@ public final class JfrSource implements ActivitySource {
   }
 
   /** Identifies one JFR event's activity by its raw end instant, whichever stream read it. */
-  private static final class Delivered {
+  static final class Delivered {
     private final String name;
     private final String detail;
     private final long threadId;

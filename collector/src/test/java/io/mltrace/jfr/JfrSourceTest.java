@@ -257,4 +257,34 @@ class JfrSourceTest {
       source.close();
     }
   }
+
+  /**
+   * The dump's events after a late flush of the stream: what the stream forgot from its recent deliveries (it ended
+   * long before the new watermark) is not queued again, what it still holds is not either, and what it never
+   * delivered is. In a CI run the stream's late flush, arriving while the dump was read, made a job's last GC pause
+   * count twice.
+   */
+  @Test
+  void aDumpReadWhileTheStreamFlushedQueuesOnlyWhatTheStreamNeverDelivered() {
+    long watermark = 10_000_000_000L;
+    ExternalActivity forgotten = gc(watermark - 2 * JfrSource.OVERLAP_NS - 50_000_000L); // delivered, then forgotten
+    ExternalActivity held = gc(watermark - 50_000_000L); // delivered, still in the stream's recent deliveries
+    ExternalActivity fresh = gc(watermark + 30_000_000L); // recorded after the stream's last flush
+    List<ExternalActivity> read = List.of(forgotten, held, fresh);
+    List<JfrSource.Delivered> keys = new ArrayList<>();
+    for (ExternalActivity a : read) {
+      keys.add(new JfrSource.Delivered(a, a.endNs())); // the raw end: any long the two readings share
+    }
+    java.util.Map<JfrSource.Delivered, Long> recent = new java.util.HashMap<>();
+    recent.put(keys.get(1), held.endNs());
+    assertEquals(List.of(fresh), JfrSource.notDelivered(read, keys, recent, watermark));
+    // Before the stream moved its watermark past it, the forgotten one was still held, and skipped for that.
+    recent.put(keys.get(0), forgotten.endNs());
+    assertEquals(List.of(fresh), JfrSource.notDelivered(read, keys, recent, watermark - JfrSource.OVERLAP_NS));
+  }
+
+  private static ExternalActivity gc(long endNs) {
+    return new ExternalActivity(ExternalActivity.Origin.JVM, Category.GC, "GC Pause", ExternalActivity.ALL_THREADS,
+        endNs - 5_000_000L, endNs, 0, -1, -1, 0, "System.gc()");
+  }
 }
