@@ -437,35 +437,60 @@ class ProductionModeTruthIT {
    * steps after the warm-up, by the method above, in every category within {@link #MAX_POINTS_AGAINST_DETAILED};
    * steps the machine stalled ({@link #STALLED_OVER_MEDIAN}) apart (all steps printed, not bounded: one stall of
    * 319 ms in a counted step moved the DJL LSTM's GEMM by 12.5 points), mltrace's recording of the detailed steps
-   * left out as the JVM's pauses are ({@link #PAUSES}; a counted step must have none). The measurements are on
-   * {@link #MAX_POINTS_AGAINST_DETAILED}.
+   * left out as the JVM's pauses are ({@link #PAUSES}; a counted step's is only the step boundary's). The
+   * measurements are on {@link #MAX_POINTS_AGAINST_DETAILED}.
    */
   @ParameterizedTest(name = "{0}")
   @MethodSource("singleThreadedJobs")
   void aCountedStepsBreakdownIsCloseToADetailedOne(Job job) throws Exception {
-    Map<String, Double> typical = countedAgainstDetailed(job);
-    if (worst(typical) > MAX_POINTS_AGAINST_DETAILED) {
+    Comparison first = countedAgainstDetailed(job);
+    Map<String, Double> typical = first.points;
+    String runs = "in one run";
+    if (first.stalls != null || worst(typical) > MAX_POINTS_AGAINST_DETAILED) {
       // One more JVM before failing: on the loaded 2-core CI machine some job's category went over the bound in 3
       // of about 9 clean-clone runs (DJL jobs, counted GEMM above detailed: 3.1 and 3.4 points where recorded), while
-      // the passing runs' worst was 1.7-2.2. A bias of the counting path over the bound would miss twice; the noise
-      // of 125 detailed steps rarely does.
-      System.out.printf(java.util.Locale.ROOT, "ProductionModeTruthIT %s: %.1f points, over the bound: run again%n",
-          job, worst(typical));
-      typical = countedAgainstDetailed(job);
+      // the passing runs' worst was 1.7-2.2; and a run whose machine stalled one step in 10 compares too few steps.
+      // The bound then holds for the mean of the two runs' points: one run's noise is of the bound's size (DL4J's
+      // async MLP read GEMM +3.9 then -2.3 points, framework -2.4 then +4.2, in two runs back to back on a quiet
+      // machine), while a bias of the counting path over the bound stays in the mean.
+      System.out.printf(java.util.Locale.ROOT, "ProductionModeTruthIT %s: %.1f points (%s): run again%n",
+          job, worst(typical), first.stalls == null ? "over the bound" : first.stalls);
+      Comparison second = countedAgainstDetailed(job);
+      assertTrue(first.stalls == null || second.stalls == null, second.stalls + ", twice");
+      typical = first.stalls != null ? second.points : second.stalls != null ? first.points
+          : mean(first.points, second.points);
+      runs = first.stalls == null && second.stalls == null ? "as the mean of two runs" : "in the run not stalled";
     }
     for (Map.Entry<String, Double> e : typical.entrySet()) {
       assertTrue(Math.abs(e.getValue()) <= MAX_POINTS_AGAINST_DETAILED, job + ": " + e.getKey() + ", counted vs"
-          + " detailed steps, within " + MAX_POINTS_AGAINST_DETAILED + " points of the mean step, in two runs:"
+          + " detailed steps, within " + MAX_POINTS_AGAINST_DETAILED + " points of the mean step, " + runs + ":"
           + describe(typical));
     }
+  }
+
+  private static Map<String, Double> mean(Map<String, Double> a, Map<String, Double> b) {
+    Map<String, Double> mean = new LinkedHashMap<>();
+    a.forEach((category, points) -> mean.put(category, (points + b.get(category)) / 2));
+    return mean;
   }
 
   private static double worst(Map<String, Double> points) {
     return points.values().stream().mapToDouble(Math::abs).max().orElse(0);
   }
 
+  /** One run's counted-against-detailed points per category; {@code stalls}: why the run is not comparable, or null. */
+  private static final class Comparison {
+    final Map<String, Double> points;
+    final String stalls;
+
+    Comparison(Map<String, Double> points, String stalls) {
+      this.points = points;
+      this.stalls = stalls;
+    }
+  }
+
   /** One detailed run of {@code job}: its own checks, and its counted-against-detailed points per category. */
-  private Map<String, Double> countedAgainstDetailed(Job job) throws Exception {
+  private Comparison countedAgainstDetailed(Job job) throws Exception {
     Run run = run(job, DETAILED_RUN);
     checkOnItsOwn(job, run);
     int detailed = 0;
@@ -484,13 +509,17 @@ class ProductionModeTruthIT {
     double ownCounted = run.shareOfWall(Kind.ESTIMATED, "mltrace");
     double ownDetailed = run.shareOfWall(Kind.DETAILED, "mltrace");
     System.out.printf(java.util.Locale.ROOT, "ProductionModeTruthIT %s: counted-detailed points:%s (stalled steps"
-        + " left out: %.0f counted, %.0f detailed); all steps:%s; mltrace's recording %.1f %% of the detailed steps%n",
-        job, describe(typical), c.get("stalled"), d.get("stalled"), describe(all), ownDetailed);
-    assertEquals(0, ownCounted, job + ": a counted step records no op, so none of it is mltrace's recording");
-    assertTrue(ownDetailed > 0, job + ": a detailed step's recording is measured");
-    assertTrue(c.get("stalled") <= 0.1 * 3 * expected && d.get("stalled") <= 0.1 * expected,
-        job + ": at most one step in 10 stalled: " + c.get("stalled") + " counted, " + d.get("stalled") + " detailed");
-    return typical;
+        + " left out: %.0f counted, %.0f detailed); all steps:%s; mltrace's own time %.2f %% of the counted steps,"
+        + " %.1f %% of the detailed steps%n",
+        job, describe(typical), c.get("stalled"), d.get("stalled"), describe(all), ownCounted, ownDetailed);
+    // A counted step records no op: its mltrace time is the step boundary's own (opening the step after the last
+    // one's record), a few microseconds, under the production mode's 1 % budget; a detailed step records its ops too.
+    assertTrue(ownCounted > 0 && ownCounted < 1.0, job + ": a counted step's mltrace time is the boundary's, "
+        + ownCounted + " % of its time");
+    assertTrue(ownDetailed > ownCounted, job + ": a detailed step's recording is measured: " + ownDetailed + " %");
+    boolean comparable = c.get("stalled") <= 0.1 * 3 * expected && d.get("stalled") <= 0.1 * expected;
+    return new Comparison(typical, comparable ? null : job + ": at most one step in 10 stalled: " + c.get("stalled")
+        + " counted, " + d.get("stalled") + " detailed");
   }
 
   /**

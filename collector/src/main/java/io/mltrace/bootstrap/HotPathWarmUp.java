@@ -142,6 +142,7 @@ public final class HotPathWarmUp {
         }
         long end = tr.closeStep(System.nanoTime(), n);
         tr.openStep(end, false);
+        tr.stepOpened(System.nanoTime());
         tr.drain(DISCARD);
       }
       tr.abandonStep();

@@ -57,6 +57,7 @@ public final class Recorder {
       }
       tr.openStep(now, Sampling.isSampled(STEPS.get() + 1, now));
       tr.profile().reset(false); // only a step opened by the previous one's end can have the profiler running
+      tr.stepOpened(System.nanoTime());
     }
     tr.push(now);
     return tr;
@@ -108,6 +109,7 @@ public final class Recorder {
       }
       tr.openStep(now, Sampling.isSampled(STEPS.get() + 1, now));
       tr.profile().reset(false);
+      tr.stepOpened(System.nanoTime());
     }
     tr.push(now);
     return tr;
@@ -168,6 +170,7 @@ public final class Recorder {
       tr.openStep(now, Sampling.isSampled(STEPS.get() + 1, now));
       tr.profile().reset(false);
       tr.afterEvaluation(true);
+      tr.stepOpened(System.nanoTime());
     }
   }
 
@@ -547,6 +550,7 @@ public final class Recorder {
       tr.profile().reset(every > 0 && Sampling.isSampled(number + 1)
           && Math.floorMod(Sampling.countedNumber(number + 1), every) == 0);
       GpuCorrelation.stepBoundary(number);
+      tr.stepOpened(System.nanoTime());
     }
   }
 

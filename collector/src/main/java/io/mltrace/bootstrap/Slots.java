@@ -35,6 +35,11 @@ public final class Slots {
   public static final int STEP_ATTRIBUTES = DIMS + 3;
   public static final int STEP_ATTRIBUTE_COUNT = 6;
   /**
+   * Step records: mltrace's own time at the step's start, opening it (and, at a step's end, the boundary's work after
+   * the closed step's record): {@code [START, START + this)} is {@code mltrace}, not the job's input time.
+   */
+  public static final int STEP_OPENING_NS = STEP_ATTRIBUTES + STEP_ATTRIBUTE_COUNT;
+  /**
    * Step attribute, set by the recorder: outermost ops whose time was measured. Equal to the op count in a
    * detailed step; in a step that is not, the rest of the op time is estimated ({@link SamplingPolicy#withOpTimingEvery}).
    */

@@ -35,7 +35,8 @@
  *       the estimated part of each; {@code STEP_OPS} adds {@code CHECK_ESTIMATED_NS} and
  *       {@code CHECK_MEASURED_NS}, written just before its step record.</li>
  *   <li>Step records ({@code Kind.STEP}): {@code FLOPS}, {@code STEP_OP_COUNT}, {@code STEP_DETAILED},
- *       {@code STEP_DROPPED}, then {@code STEP_ATTRIBUTE_COUNT} framework attributes ({@code ATTR_*}).</li>
+ *       {@code STEP_DROPPED}, then {@code STEP_ATTRIBUTE_COUNT} framework attributes ({@code ATTR_*}), then
+ *       {@code STEP_OPENING_NS}: mltrace's own time at the step's start.</li>
  *   <li>Memory records ({@code Kind.STEP_MEMORY}, {@code MEMORY_SITE}, {@code MEMORY_HOLDER}): their slots are in
  *       {@link io.mltrace.bootstrap.MemorySlots}.</li>
  * </ul>

@@ -519,6 +519,7 @@ public final class Collector implements AutoCloseable {
         r[base + Slots.STEP_OP_COUNT], r[base + Slots.STEP_DETAILED] != 0, Collections.unmodifiableList(spans),
         System.nanoTime(), JvmFacts.sample());
     draft.attributes = SpanRecords.stepAttributes(r, base);
+    draft.openingNs = r[base + Slots.STEP_OPENING_NS];
     draft.traceParent = traceParents.get(source);
     StepMemory memory = pendingMemory.remove(stepSpanId);
     Map<MemorySeries, Long> holders = latestHolders.get(source);

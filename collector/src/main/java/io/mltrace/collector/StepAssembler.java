@@ -48,6 +48,8 @@ final class StepAssembler {
     StepMemory memory = new StepMemory();
     /** The application's span the step joins, or null. */
     TraceParent traceParent;
+    /** mltrace's own time at the step's start ({@code Slots.STEP_OPENING_NS}). */
+    long openingNs;
 
     Draft(long number, long spanId, long threadId, String threadName, long startNs, long endNs, long flops,
         long opCount, boolean detailed, List<Span> recorded, long arrivedNs, JvmFacts jvm) {
@@ -192,10 +194,23 @@ final class StepAssembler {
 
   /** The step as its own ring records show it, before any external activity joins it. */
   Step fromRecordsOnly(Draft d) {
-    StepIntervals intervals = StepIntervals.of(d.startNs, d.endNs, d.spanId, d.recorded, Collections.emptyList());
+    StepIntervals intervals = StepIntervals.of(d.startNs, d.endNs, d.spanId, d.recorded,
+        withOpening(d, new ArrayList<>(1)));
     Breakdown breakdown = StepAccounting.account(d.startNs, d.endNs, intervals.intervals);
     return new Step(d, breakdown, Collections.emptyList(), Collections.emptyMap(), Estimates.of(intervals, breakdown),
         null);
+  }
+
+  /**
+   * Adds mltrace's own time at the step's start to the intervals the job's work cannot take (as a JVM pause, no op
+   * estimate is placed there): the boundary's work after it took the step's start time is the agent's, not the
+   * loop's input time.
+   */
+  private static List<StepAccounting.Interval> withOpening(Draft d, List<StepAccounting.Interval> jvm) {
+    if (d.openingNs > 0) {
+      jvm.add(new StepAccounting.Interval(d.startNs, Math.min(d.endNs, d.startNs + d.openingNs), Category.MLTRACE));
+    }
+    return jvm;
   }
 
   private Step assemble(Draft d) {
@@ -216,6 +231,7 @@ final class StepAssembler {
     }
     // What a counted step's estimates leave of a phase goes by what the thread's timed steps taught (PhaseFramework);
     // a step that teaches is accounted as measured, or it would teach back what it was taught.
+    withOpening(d, jvm);
     boolean teaches = PhaseFramework.teaches(d);
     StepIntervals intervals = StepIntervals.of(d.startNs, d.endNs, d.spanId, d.recorded, jvm,
         d.detailed || teaches ? Map.of() : phaseFramework.splits(d.threadId, d.recorded));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mltrace.bootstrap.GemmShapes;
+import io.mltrace.bootstrap.GpuCorrelation;
 import io.mltrace.bootstrap.Kind;
 import io.mltrace.bootstrap.MemoryGauges;
 import io.mltrace.bootstrap.MemorySlots;
@@ -86,6 +87,51 @@ class CollectorTest {
     t.join();
     if (error.get() != null) {
       throw new AssertionError(error.get());
+    }
+  }
+
+  /**
+   * The boundary's work after a step closed (here the GPU window controller, which enables CUPTI there on a GPU) is
+   * mltrace's time at the next step's start, not the loop's input time: before, a training thread held up there read
+   * as data loading the job never did (4.6 ms more than the job timed, once in CI).
+   */
+  @Test
+  void theBoundarysWorkAtAStepsStartIsMltraceNotData() throws Exception {
+    long boundaryMs = 30;
+    long inputMs = 10;
+    GpuCorrelation.setWindowControl(closed -> {
+      if (closed % 2 == 1) {
+        sleepMs(boundaryMs);
+      }
+    });
+    try {
+      runInNewThread(() -> {
+        for (int i = 0; i < 4; i++) {
+          sleepMs(inputMs); // the loop's own input work, before the step's first phase
+          iteration();
+        }
+      });
+    } finally {
+      GpuCorrelation.setWindowControl(null);
+    }
+    collector.drainOnce();
+    assertEquals(4, steps.size());
+    for (Step step : steps.subList(1, 4)) {
+      long mltrace = step.breakdown().ns(Category.MLTRACE);
+      long data = step.breakdown().ns(Category.DATA);
+      boolean heldUp = step.number() % 2 == 0; // the step after an odd one opened behind the controller's wait
+      assertEquals(step.wallNs(), step.breakdown().total());
+      assertTrue(data >= inputMs * 1_000_000L, step.number() + ": " + step.breakdown().asMap());
+      assertTrue(data < (inputMs + boundaryMs - 1) * 1_000_000L, step.number() + ": " + step.breakdown().asMap());
+      assertEquals(heldUp, mltrace >= boundaryMs * 1_000_000L, step.number() + ": " + step.breakdown().asMap());
+    }
+  }
+
+  private static void sleepMs(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
