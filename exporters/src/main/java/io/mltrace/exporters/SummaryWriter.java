@@ -46,6 +46,10 @@ public final class SummaryWriter implements StepSink {
   private final int maxSteps;
   private final List<Category> measured;
   private final List<long[]> rows = new ArrayList<>();
+  /** {@link #rows}' JSON up to {@link #renderedRowCount}, at utilization's {@link #renderedPeak}. */
+  private final StringBuilder renderedRows = new StringBuilder();
+  private int renderedRowCount;
+  private double renderedPeak = Double.NaN;
   private final List<Map<String, Integer>> rowFrames = new ArrayList<>();
   private final RunAggregates aggregates = new RunAggregates();
   private final GpuSummary gpu = new GpuSummary();
@@ -213,40 +217,8 @@ public final class SummaryWriter implements StepSink {
       Json.string(out.append(i == 0 ? "" : ", "), measured.get(i).key());
     }
     out.append("],\n  \"steps\": [");
-    for (int i = 0; i < rows.size(); i++) {
-      long[] row = rows.get(i);
-      out.append(i == 0 ? "\n    " : ",\n    ");
-      out.append("{\"step\": ").append(row[0]);
-      if (row[ITERATION_COLUMN] >= 0) {
-        out.append(", \"iteration\": ").append(row[ITERATION_COLUMN]);
-      }
-      if (row[PARTITION_COLUMN] >= 0) {
-        out.append(", \"partition\": ").append(row[PARTITION_COLUMN]);
-      }
-      out.append(", \"start_ns\": ").append(row[START_COLUMN]).append(", \"wall_ns\": ").append(row[1]);
-      breakdown(out, row, COLUMNS);
-      out.append(", \"flops\": ").append(row[2]).append(", \"ops\": ").append(row[3]);
-      out.append(", \"ops_timed\": ").append(row[5]);
-      estimated(out, row, ESTIMATED_COLUMN);
-      if (row[UNPLACED_COLUMN] > 0) {
-        out.append(", \"unplaced_ns\": ").append(row[UNPLACED_COLUMN]);
-      }
-      out.append(", \"detailed\": ").append(row[4] != 0);
-      if (peak > 0 && row[1] > 0) {
-        ratio(out.append(", \"utilization\": "), row[2], row[1] * peak);
-      }
-      if (!rowFrames.get(i).isEmpty()) {
-        out.append(", \"top_frames\": ");
-        frames(out, rowFrames.get(i));
-      }
-      if (rowGpu.get(i) != null) {
-        out.append(rowGpu.get(i));
-      }
-      if (rowMemory.get(i) != null) {
-        out.append(", \"memory\": ").append(rowMemory.get(i));
-      }
-      out.append('}');
-    }
+    renderNewRows(peak);
+    out.append(renderedRows);
     out.append(rows.isEmpty() ? "],\n" : "\n  ],\n");
     out.append("  \"totals\": {\"steps\": ").append(totalSteps).append(", \"wall_ns\": ").append(totalWall);
     breakdown(out, totalBreakdown, 0);
@@ -306,6 +278,55 @@ public final class SummaryWriter implements StepSink {
     }
     out.append("  \"exporter_errors\": ").append(stats.sinkErrors()).append("\n}\n");
     return out.toString();
+  }
+
+  /**
+   * Renders the rows stored since the last write into {@link #renderedRows}, each once (the file is written every
+   * report interval, and its rows grow with the run: 100,000 by default); all again when the peak, which each row's
+   * utilization divides by, changed (the GEMM calibration ends after the first steps).
+   */
+  private void renderNewRows(double peak) {
+    if (Double.compare(peak, renderedPeak) != 0) {
+      renderedRows.setLength(0);
+      renderedRowCount = 0;
+      renderedPeak = peak;
+    }
+    StringBuilder out = renderedRows;
+    for (int i = renderedRowCount; i < rows.size(); i++) {
+      long[] row = rows.get(i);
+      out.append(i == 0 ? "\n    " : ",\n    ");
+      out.append("{\"step\": ").append(row[0]);
+      if (row[ITERATION_COLUMN] >= 0) {
+        out.append(", \"iteration\": ").append(row[ITERATION_COLUMN]);
+      }
+      if (row[PARTITION_COLUMN] >= 0) {
+        out.append(", \"partition\": ").append(row[PARTITION_COLUMN]);
+      }
+      out.append(", \"start_ns\": ").append(row[START_COLUMN]).append(", \"wall_ns\": ").append(row[1]);
+      breakdown(out, row, COLUMNS);
+      out.append(", \"flops\": ").append(row[2]).append(", \"ops\": ").append(row[3]);
+      out.append(", \"ops_timed\": ").append(row[5]);
+      estimated(out, row, ESTIMATED_COLUMN);
+      if (row[UNPLACED_COLUMN] > 0) {
+        out.append(", \"unplaced_ns\": ").append(row[UNPLACED_COLUMN]);
+      }
+      out.append(", \"detailed\": ").append(row[4] != 0);
+      if (peak > 0 && row[1] > 0) {
+        ratio(out.append(", \"utilization\": "), row[2], row[1] * peak);
+      }
+      if (!rowFrames.get(i).isEmpty()) {
+        out.append(", \"top_frames\": ");
+        frames(out, rowFrames.get(i));
+      }
+      if (rowGpu.get(i) != null) {
+        out.append(rowGpu.get(i));
+      }
+      if (rowMemory.get(i) != null) {
+        out.append(", \"memory\": ").append(rowMemory.get(i));
+      }
+      out.append('}');
+    }
+    renderedRowCount = rows.size();
   }
 
   /** A step's measured memory series and, in a detailed step, its top sites; null when nothing was measured. */
