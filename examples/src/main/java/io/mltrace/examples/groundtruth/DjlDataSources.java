@@ -232,6 +232,16 @@ public final class DjlDataSources {
       m.setBlock(spec.block);
       DefaultTrainingConfig config = new DefaultTrainingConfig(spec.loss)
           .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.01f)).build());
+      int prefetchThreads = Args.integer(args, "--prefetch-threads", 0);
+      if (prefetchThreads > 0) {
+        // DJL's DataIterable then fetches the next batches on the pool while the step computes: the loop waits
+        // only for what is not ready.
+        config.optExecutorService(java.util.concurrent.Executors.newFixedThreadPool(prefetchThreads, r -> {
+          Thread t = new Thread(r, "prefetch");
+          t.setDaemon(true);
+          return t;
+        }));
+      }
       boolean metrics = Boolean.parseBoolean(Args.string(args, "--validate-metrics", "false"));
       if (metrics) {
         config.addEvaluator(new Accuracy());
