@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mltrace.collector.Category;
-import io.mltrace.collector.RunStats;
-import io.mltrace.collector.Span;
-import io.mltrace.collector.Step;
-import io.mltrace.collector.StepSink;
+import io.mltrace.exporters.testing.FedAlong;
 import io.mltrace.exporters.testing.RecordedSteps;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,30 +31,14 @@ class SummaryRowsTest {
     Path onceFile = dir.resolve("once.json");
     SummaryWriter growing = new SummaryWriter(growingFile, 100, List.of(Category.values()), () -> peak[0], Map.of());
     SummaryWriter once = new SummaryWriter(onceFile, 100, List.of(Category.values()), () -> peak[0], Map.of());
-    RunStats[] last = new RunStats[1];
-    StepSink alsoOnce = new StepSink() {
-      @Override
-      public void onStep(Step step) {
-        once.onStep(step);
-      }
-
-      @Override
-      public void onSpanOutsideStep(Span span) {
-        once.onSpanOutsideStep(span);
-      }
-
-      @Override
-      public void flush(RunStats stats) {
-        last[0] = stats;
-      }
-    };
+    FedAlong alsoOnce = new FedAlong(once);
     for (int run = 0; run < 6; run++) {
       if (run == 3) {
         peak[0] = 7.5; // from here on every row has a utilization, the ones written before too
       }
       RecordedSteps.run(2, growing, alsoOnce); // each run's collector writes the file when it closes
     }
-    once.flush(last[0]);
+    once.flush(alsoOnce.lastStats());
     String whole = Files.readString(onceFile);
     assertEquals(whole, Files.readString(growingFile));
     JsonNode steps = new ObjectMapper().readTree(whole).get("steps");

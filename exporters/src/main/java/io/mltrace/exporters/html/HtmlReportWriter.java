@@ -59,6 +59,9 @@ public final class HtmlReportWriter implements StepSink {
   private final int maxSteps;
   private final List<Category> measured;
   private final List<long[]> rows = new ArrayList<>();
+  /** {@link #rows}' JSON up to {@link #renderedRowCount}. */
+  private final StringBuilder renderedRows = new StringBuilder();
+  private int renderedRowCount;
   /**
    * Per kept step with memory: its number, then each series' value or {@link Long#MIN_VALUE} when not measured. A
    * leak shows over the whole run, so past {@code maxSteps} rows every other row is dropped and every
@@ -245,13 +248,16 @@ public final class HtmlReportWriter implements StepSink {
         .append("}, \"dropped_records\": ").append(stats.droppedRecords())
         .append(", \"op_names_omitted\": ").append(opNamesOmitted)
         .append(", \"steps_shown\": ").append(rows.size()).append(", \"steps\": [");
-    for (int i = 0; i < rows.size(); i++) {
+    // Each row rendered once: the report is written every report interval, its rows (up to maxSteps) only grow.
+    for (int i = renderedRowCount; i < rows.size(); i++) {
       long[] r = rows.get(i);
-      out.append(i == 0 ? "" : ", ").append("[").append(r[0]).append(", ").append(r[1]).append(", ").append(r[2])
-          .append(", ");
-      longs(out, r, 3, r.length);
-      out.append(']');
+      renderedRows.append(i == 0 ? "" : ", ").append("[").append(r[0]).append(", ").append(r[1]).append(", ")
+          .append(r[2]).append(", ");
+      longs(renderedRows, r, 3, r.length);
+      renderedRows.append(']');
     }
+    renderedRowCount = rows.size();
+    out.append(renderedRows);
     out.append("], \"ops\": [");
     List<Map.Entry<String, long[]>> opList = new ArrayList<>(ops.entrySet());
     opList.sort(Comparator.comparingLong((Map.Entry<String, long[]> e) -> e.getValue()[1]).reversed());
