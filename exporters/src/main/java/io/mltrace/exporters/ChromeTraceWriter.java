@@ -68,7 +68,7 @@ public final class ChromeTraceWriter implements StepSink {
   private int writeErrors;
   /**
    * The stored steps' and spans' events, rendered once each (the file is written every report interval: rendering
-   * all of it each time cost a job's first 3000 steps 0.58 s of CPU, and at the event cap 1.4 s every 10 s). They
+   * all of it each time grew with the run, to about 1.4 s every 10 s at the event limit; TraceFlushBenchmark). They
    * depend on the time base and on whether flows are per thread: when either changes, all is rendered again.
    */
   private final StringBuilder counterEvents = new StringBuilder();
