@@ -136,7 +136,7 @@ final class OpPath {
       opTime.fold(level);
       return false;
     }
-    opTime.resolve(level, rates, r, base + Slots.OP_TIME);
+    opTime.resolve(level, rates, r, base + Slots.OP_TIME, base + Slots.OP_TIMING_NS);
     return true;
   }
 
@@ -147,7 +147,7 @@ final class OpPath {
 
   /** Writes the step's own op time and the estimate check into a {@link Kind#STEP_OPS} record. */
   void writeStepOps(long[] r, int base) {
-    opTime.resolve(0, rates, r, base + Slots.OP_TIME);
+    opTime.resolve(0, rates, r, base + Slots.OP_TIME, base + Slots.OP_TIMING_NS);
     r[base + Slots.CHECK_ESTIMATED_NS] = check.estimatedNs(rates);
     r[base + Slots.CHECK_MEASURED_NS] = check.measuredNs();
   }
@@ -178,6 +178,17 @@ final class OpPath {
       }
     }
     stepFlops += flops;
+  }
+
+  /**
+   * The hook of an op that took the span path without a record returns: what it did since the op ended at
+   * {@code opEndNs} (learning the op's time, reading its FLOPs) is mltrace's, in the span at {@code level}. Only for an
+   * outermost op in a step: a nested op's hook runs inside the op around it, whose time it is.
+   */
+  void timingDone(int level, long opEndNs) {
+    if (inStep && opDepth == 0) {
+      opTime.timing(level, System.nanoTime() - opEndNs);
+    }
   }
 
   /** Counts an outermost op whose time was measured, and learns from it when it ran inside a step. */
@@ -259,6 +270,7 @@ final class OpPath {
       countTimed(name, gemm, flops, elapsed);
       opTime.measured(level, cls, elapsed);
       addOpNs(level, elapsed);
+      opTime.timing(level, System.nanoTime() - (start + elapsed));
       return true;
     }
     int position = (int) Math.min(opCount, Integer.MAX_VALUE);

@@ -426,7 +426,10 @@ public final class Recorder {
     int rc = rank(c, Slots.MAX_DIMS - ra - rb);
     int base = Sampling.policy().opSpans ? tr.pop(now, kind, ra, rb, rc) : tr.popWithoutRecord();
     tr.exitOp(name, elapsed, kind, flops, base >= 0);
-    if (base >= 0) {
+    if (base < 0) {
+      // A timed op without a record (a timed step's): its hook's work since the op's end is mltrace's too.
+      tr.opTimingDone(now);
+    } else {
       long[] r = tr.ring();
       r[base + Slots.HEADER] = Slots.withDtype(r[base + Slots.HEADER], dtype);
       r[base + Slots.FLOPS] = flops;

@@ -110,6 +110,13 @@ public final class Slots {
    */
   public static final int CHECK_ESTIMATED_NS = DIMS + 6;
   public static final int CHECK_MEASURED_NS = DIMS + 7;
+  /**
+   * Span records with {@link #FLAG_OP_TIME}, and {@link Kind#STEP_OPS} records: mltrace's own work on the timed ops
+   * that ran inside the span without records of their own (from each op's end to its hook's return: learning its
+   * time, reading its FLOPs), in ns. That time runs between the ops, where it would read as the framework's; the
+   * collector bills it to {@code mltrace}.
+   */
+  public static final int OP_TIMING_NS = DIMS + 8;
 
   /**
    * Header bits 32-62 of op and layer records: how long the hook took after the span's end to read its shapes and

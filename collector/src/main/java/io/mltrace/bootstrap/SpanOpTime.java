@@ -12,7 +12,7 @@ package io.mltrace.bootstrap;
  *
  * <p>Per class (GEMM, copy, other): measured ns, ns estimated by position, and what only a rate can estimate
  * (GEMM FLOPs, GEMMs without FLOPs, op counts), resolved with the thread's {@link OpCosts} when the span closes.
- * Owning thread only.
+ * Beside them, mltrace's own work on the timed ops ({@link #timing}). Owning thread only.
  */
 final class SpanOpTime {
   static final int GEMM = 0;
@@ -26,7 +26,8 @@ final class SpanOpTime {
   private static final int UNTIMED_GEMMS_WITHOUT_FLOPS = UNTIMED_GEMM_FLOPS + 1;
   private static final int UNTIMED_COPIES = UNTIMED_GEMMS_WITHOUT_FLOPS + 1;
   private static final int UNTIMED_OTHERS = UNTIMED_COPIES + 1;
-  private static final int WIDTH = UNTIMED_OTHERS + 1;
+  private static final int TIMING = UNTIMED_OTHERS + 1;
+  private static final int WIDTH = TIMING + 1;
 
   /** Longs {@link #resolve} writes: per class the total ns, then per class the estimated part of it. */
   static final int RESOLVED = 2 * CLASSES;
@@ -47,6 +48,14 @@ final class SpanOpTime {
   void measured(int level, int cls, long ns) {
     acc[level * WIDTH + MEASURED + cls] += ns;
     mark(level);
+  }
+
+  /** mltrace's own work on a timed op (after its end) that ran at {@code level}: {@link Slots#OP_TIMING_NS}. */
+  void timing(int level, long ns) {
+    if (ns > 0) {
+      acc[level * WIDTH + TIMING] += ns;
+      mark(level);
+    }
   }
 
   void byPosition(int level, int cls, long ns) {
@@ -90,17 +99,19 @@ final class SpanOpTime {
 
   /**
    * Writes the level's time into {@code out[offset...]} ({@link #RESOLVED} longs: total ns per class, then the
-   * estimated part per class), with the untimed ops estimated at the thread's current rates, and clears the level.
-   * Returns false (writing zeros) when the level holds nothing.
+   * estimated part per class), with the untimed ops estimated at the thread's current rates, and mltrace's timing
+   * work into {@code out[timingAt]}, and clears the level. Returns false (writing zeros) when the level holds nothing.
    */
-  boolean resolve(int level, OpCosts costs, long[] out, int offset) {
+  boolean resolve(int level, OpCosts costs, long[] out, int offset, int timingAt) {
     int base = level * WIDTH;
     if (!holds(level)) {
       for (int i = 0; i < RESOLVED; i++) {
         out[offset + i] = 0;
       }
+      out[timingAt] = 0;
       return false;
     }
+    out[timingAt] = acc[base + TIMING];
     long gemmByRate = costs.gemmNs(acc[base + UNTIMED_GEMM_FLOPS], acc[base + UNTIMED_GEMMS_WITHOUT_FLOPS]);
     long copyByRate = costs.otherNs(acc[base + UNTIMED_COPIES]);
     long otherByRate = costs.otherNs(acc[base + UNTIMED_OTHERS]);

@@ -611,6 +611,14 @@ public final class ThreadRecorder {
     ops.exit(name, elapsedNs, kind, flops, recorded, spans.depth());
   }
 
+  /**
+   * The hook of an op that took the span path without writing a record is done: its work since {@code opEndNs} (one
+   * clock read) is mltrace's, kept with the op time of the span that ran it ({@link Slots#OP_TIMING_NS}).
+   */
+  void opTimingDone(long opEndNs) {
+    ops.timingDone(spans.depth(), opEndNs);
+  }
+
   /** Enters an op on the counting path; false when it must take the span path ({@link #enterOp}, {@link #push}). */
   boolean enterCountedOp() {
     return ops.enterCounted();

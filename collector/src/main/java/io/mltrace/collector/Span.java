@@ -44,8 +44,9 @@ public final class Span {
   }
 
   /**
-   * As the constructor above, with the op time that ran inside the span without op spans: {@link Slots#OP_TIME_SLOTS}
-   * values laid out as in the record (GEMM, copy, other ns; then the estimated part of each), or null.
+   * As the constructor above, with the op time that ran inside the span without op spans: the record's slots from
+   * {@link Slots#OP_TIME} to {@link Slots#OP_TIMING_NS} (GEMM, copy, other ns; then the estimated part of each; the
+   * estimate check; mltrace's timing work), or null.
    */
   Span(long header, String name, long threadId, long startNs, long endNs, long spanId, long parentId, long flops,
       long bytes, long[][] inputShapes, long[] opTime) {
@@ -119,6 +120,14 @@ public final class Span {
   /** Op time inside the span without op spans of its own (GEMM, copy, other ns; then their estimated parts). */
   long[] opTime() {
     return opTime;
+  }
+
+  /**
+   * mltrace's own work on the timed ops inside the span that wrote no records ({@link Slots#OP_TIMING_NS}); 0 if
+   * none.
+   */
+  long opTimingNs() {
+    return opTimeCheck(Slots.OP_TIMING_NS);
   }
 
   /** A slot of a {@link Kind#STEP_OPS} record past the op time ({@link Slots#CHECK_ESTIMATED_NS}...); 0 if absent. */

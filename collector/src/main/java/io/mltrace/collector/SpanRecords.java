@@ -19,7 +19,7 @@ final class SpanRecords {
     long[][] shapes = opTime ? NO_SHAPES : shapes(header, r, base);
     return new Span(header, name, threadId, r[base + Slots.START], r[base + Slots.END], r[base + Slots.SPAN_ID],
         r[base + Slots.PARENT_ID], r[base + Slots.FLOPS], r[base + Slots.BYTES], shapes,
-        opTime ? Arrays.copyOfRange(r, base + Slots.OP_TIME, base + Slots.CHECK_MEASURED_NS + 1) : null);
+        opTime ? Arrays.copyOfRange(r, base + Slots.OP_TIME, base + Slots.OP_TIMING_NS + 1) : null);
   }
 
   /** A step record's framework-specific attributes ({@code Slots.ATTR_*}). */

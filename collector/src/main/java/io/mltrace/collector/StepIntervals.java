@@ -158,17 +158,18 @@ final class StepIntervals {
       long owner = s.kind() == Kind.STEP_OPS ? stepSpanId : s.spanId();
       long from = s == stepOps ? stepStart : Math.max(stepStart, s.startNs());
       long to = s == stepOps ? stepEnd : Math.min(stepEnd, s.endNs());
-      place(s.opTime(), from, to, children.getOrDefault(owner, Collections.emptyList()), jvm,
+      place(s.opTime(), s.opTimingNs(), from, to, children.getOrDefault(owner, Collections.emptyList()), jvm,
           splits.get(s));
     }
   }
 
   /**
-   * Lays {@code opTime} out in the free time of {@code [from, to)}; given the phase's learned split, the time left
-   * over is first added to its estimated part (see {@link #split}).
+   * Lays {@code timingNs} of mltrace's own work on the timed ops, then {@code opTime}, out in the free time of
+   * {@code [from, to)}; given the phase's learned split, its estimated part first takes what that leaves free beyond
+   * the estimates and the framework's learned range, or gives back what it lacks (see {@link #split}).
    */
-  private void place(long[] opTime, long from, long to, List<Span> children, List<StepAccounting.Interval> jvm,
-      PhaseFramework.Split learned) {
+  private void place(long[] opTime, long timingNs, long from, long to, List<Span> children,
+      List<StepAccounting.Interval> jvm, PhaseFramework.Split learned) {
     if (to <= from) {
       for (int c = 0; c < PLACEMENT.length; c++) {
         unplacedNs += opTime[c];
@@ -199,6 +200,9 @@ final class StepIntervals {
     }
     if (cursor < to) {
       free.add(new long[] {cursor, to});
+    }
+    if (timingNs > 0) {
+      free = takeFromStart(free, timingNs, Category.MLTRACE);
     }
     if (learned != null) {
       long freeNs = 0;
@@ -233,11 +237,33 @@ final class StepIntervals {
   }
 
   /**
-   * {@code opTime} with what the ops' own estimates and the framework's learned time leave of the free time added to
-   * its estimated parts by the learned shares of such excess; the framework keeps the share the ops do not take (it
-   * is what stays free), and the ops never get less than their estimates. Unchanged when nothing in {@code opTime}
-   * is estimated (every op of the span was timed, or it ran none), or when nothing is left over (an estimate that
-   * does not fit is then clipped as anywhere else).
+   * Places up to {@code ns} of {@code category} at the start of the {@code free} segments; returns what stays free.
+   * What does not fit is dropped: the span's ops and framework then have none of its time.
+   */
+  private List<long[]> takeFromStart(List<long[]> free, long ns, Category category) {
+    List<long[]> left = new ArrayList<>();
+    long want = ns;
+    for (long[] f : free) {
+      long take = Math.min(want, f[1] - f[0]);
+      if (take > 0) {
+        intervals.add(new StepAccounting.Interval(f[0], f[0] + take, category));
+        want -= take;
+      }
+      if (f[0] + take < f[1]) {
+        left.add(new long[] {f[0] + take, f[1]});
+      }
+    }
+    return left;
+  }
+
+  /**
+   * {@code opTime} with its estimated parts moved so that what they leave of the free time for the framework lies in
+   * the range the timed steps' framework took ({@link PhaseFramework.Split}): what the estimates leave beyond the
+   * most is added to them by the learned shares of such variations (the framework keeps the share the ops do not
+   * take), and what they leave short of the least is taken back from them by the same shares (the framework gives up
+   * its share of that). An estimated part never goes below zero, and measured time never changes. Unchanged when
+   * nothing in {@code opTime} is estimated (every op of the span was timed, or it ran none), or when what the
+   * estimates leave lies in the range. Estimates that still do not fit are clipped as anywhere else.
    */
   static long[] split(long[] opTime, long freeNs, PhaseFramework.Split learned) {
     int n = PLACEMENT.length;
@@ -247,15 +273,17 @@ final class StepIntervals {
       estimated += opTime[n + c];
       ops += opTime[c];
     }
-    long excess = freeNs - ops - learned.frameworkNs;
-    if (estimated <= 0 || excess <= 0) {
+    long left = freeNs - ops;
+    long difference = left > learned.frameworkNs ? left - learned.frameworkNs
+        : left < learned.leastFrameworkNs ? left - learned.leastFrameworkNs : 0;
+    if (estimated <= 0 || difference == 0) {
       return opTime;
     }
     long[] out = opTime.clone();
     for (int c = 0; c < n; c++) {
-      long e = Math.round(excess * learned.opShares[c]);
-      out[c] += e;
-      out[n + c] += e;
+      long d = Math.max(-opTime[n + c], Math.round(difference * learned.opShares[c]));
+      out[c] += d;
+      out[n + c] += d;
     }
     return out;
   }

@@ -212,6 +212,48 @@ class OpTimingTest {
   }
 
   @Test
+  void aTimedOpsHookWorkAfterItsEndIsCarriedAsMltraceBesideItsSpansOpTime() {
+    Sampling.update(sp -> sp.withOpTimingEvery(16));
+    Sampling.timedStepEvery(1);
+    tr.skipWarmUp();
+    // A timed step (every op on the span path, no records): the hook's 300 us after the op's end is not the op's.
+    tr.openStep(System.nanoTime(), false);
+    timedOpWithSlowHook();
+    tr.closeStep(System.nanoTime(), 1);
+    drainSteps();
+    long[] timed = stepOps.get(0);
+    assertTrue(timed[Slots.OP_TIMING_NS] >= 300_000 && timed[Slots.OP_TIMING_NS] < 300_000_000L,
+        "the hook's work: " + timed[Slots.OP_TIMING_NS]);
+    assertTrue(opNs(timed, SpanOpTime.OTHER) >= 20_000 && opNs(timed, SpanOpTime.OTHER) < 300_000,
+        "the op's own time: " + opNs(timed, SpanOpTime.OTHER));
+    // A counting step's timed op (its first: a fresh thread's gap starts at one) carries it too.
+    Sampling.timedStepEvery(0);
+    tr = new ThreadRecorder(Thread.currentThread(), 7, 1024);
+    tr.skipWarmUp();
+    tr.openStep(System.nanoTime(), false);
+    timedOpWithSlowHook();
+    tr.closeStep(System.nanoTime(), 1);
+    long[] step = drainSteps().get(0);
+    assertEquals(1, opsTimed(step), "the counting path timed it");
+    assertTrue(stepOps.get(0)[Slots.OP_TIMING_NS] >= 300_000, "" + stepOps.get(0)[Slots.OP_TIMING_NS]);
+    // A detailed step's op writes its record, which carries that time itself.
+    tr.openStep(System.nanoTime(), true);
+    timedOpWithSlowHook();
+    tr.closeStep(System.nanoTime(), 2);
+    drainSteps();
+    assertEquals(0, stepOps.get(0)[Slots.OP_TIMING_NS]);
+  }
+
+  /** An op of 20 us whose hook then works 300 us (reading shapes, learning its time) before it returns. */
+  private void timedOpWithSlowHook() {
+    ThreadRecorder entered = Recorder.enterOp(tr);
+    spinNanos(20_000);
+    Recorder.markOpEnd(entered);
+    spinNanos(300_000);
+    Recorder.exitOp(entered, Kind.OP_OTHER, "relu");
+  }
+
+  @Test
   void everyOpTakesTheSpanPathWhenNIsOneOrTheStepIsDetailed() {
     tr.skipWarmUp();
     Sampling.update(sp -> sp.withOpTimingEvery(1));
