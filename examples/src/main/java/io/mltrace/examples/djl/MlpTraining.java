@@ -20,12 +20,14 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import io.mltrace.examples.Args;
+import io.mltrace.examples.StopFile;
 import java.util.Locale;
 
 /**
  * An MLP (784-128-10 by default) trained with SGD on synthetic, learnable data for a fixed number of steps.
  *
- * <p>{@code --steps N --batch B --hidden H --seed S [--dataset-batches D] [--optimizer sgd|adam]}. Prints one line at the end:
+ * <p>{@code --steps N --batch B --hidden H --seed S [--dataset-batches D] [--optimizer sgd|adam] [--stop-file F]}
+ * ({@link io.mltrace.examples.StopFile}: end before N steps when told). Prints one line at the end:
  * {@code final loss <value>}.
  */
 public final class MlpTraining {
@@ -39,6 +41,7 @@ public final class MlpTraining {
     int seed = Args.integer(args, "--seed", 42);
     // Batches in the synthetic dataset; fewer than --steps: the loop goes over it again (a long soak's memory).
     int datasetBatches = Math.min(steps, Args.integer(args, "--dataset-batches", steps));
+    StopFile stop = StopFile.of(args);
     int inputs = 784;
     int classes = 10;
 
@@ -65,12 +68,14 @@ public final class MlpTraining {
       try (Trainer trainer = model.newTrainer(config)) {
         trainer.initialize(new Shape(batch, inputs));
         int done = 0;
-        while (done < steps) {
+        boolean stopped = false;
+        while (done < steps && !stopped) {
           for (Batch b : trainer.iterateDataset(dataset)) {
             EasyTrain.trainBatch(trainer, b);
             trainer.step();
             b.close();
-            if (++done == steps) {
+            stopped = stop.reached(++done);
+            if (done == steps || stopped) {
               break;
             }
           }

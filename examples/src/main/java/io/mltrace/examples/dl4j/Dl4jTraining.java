@@ -1,6 +1,7 @@
 package io.mltrace.examples.dl4j;
 
 import io.mltrace.examples.Args;
+import io.mltrace.examples.StopFile;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -23,6 +24,7 @@ import org.nd4j.linalg.dataset.DataSet;
  * --allocate-at-step S --allocate-kb A --detached-kb-per-step D --report-workspaces true} add a listener that keeps
  * K KiB of heap per step, allocates A KiB once in step S, creates (and closes) a D KiB ND4J array outside any
  * workspace in every step, and prints ND4J's workspace sizes after each step (memory ground truth).
+ * {@code --stop-file F} ends training after an epoch once told ({@link StopFile}).
  * Prints {@code final loss <value> after <n> steps} at the end, and the time the iterator measured inside its
  * own {@code next()} ({@code iterator next() ns <n>}).
  */
@@ -73,12 +75,18 @@ public final class Dl4jTraining {
     // The same network as a ComputationGraph, trained through the graph's own fit and output.
     ComputationGraph cg = graph ? net.toComputationGraph() : null;
     SyntheticIterator iterator = new SyntheticIterator(batches, sleepMicros, async);
-    for (int e = 0; e < epochs; e++) {
+    StopFile stop = StopFile.of(args);
+    int epochsDone = 0;
+    while (epochsDone < epochs) {
       iterator.reset();
       if (graph) {
         cg.fit(iterator);
       } else {
         net.fit(iterator);
+      }
+      epochsDone++;
+      if (stop.reached((long) steps * epochsDone)) {
+        break;
       }
     }
     DataSet first = batches.get(0);
@@ -87,7 +95,7 @@ public final class Dl4jTraining {
       predicted = graph ? cg.outputSingle(first.getFeatures()) : net.output(first.getFeatures());
     }
     double loss = graph ? cg.score(first) : net.score(first);
-    System.out.println(String.format(Locale.ROOT, "final loss %.6f after %d steps%s", loss, steps * epochs,
+    System.out.println(String.format(Locale.ROOT, "final loss %.6f after %d steps%s", loss, steps * epochsDone,
         predicted == null ? "" : ", output " + Arrays.toString(predicted.shape())));
     System.out.println("iterator next() ns " + iterator.nanosInNext());
   }
