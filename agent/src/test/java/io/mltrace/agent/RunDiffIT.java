@@ -46,15 +46,21 @@ class RunDiffIT {
   static void runTwoJobs() throws Exception {
     baseline = dir.resolve("baseline");
     delayed = dir.resolve("delayed");
+    double[] fetch = runBoth(baseline, delayed);
+    baselineFetchMedianNs = fetch[0];
+    delayedFetchMedianNs = fetch[1];
+  }
+
+  /** The baseline job into {@code a} and the delayed one into {@code b}; their median fetch times, as measured. */
+  private static double[] runBoth(Path a, Path b) throws Exception {
     // Both jobs run at once, so that the machine's other load (this is a shared machine) weighs on both alike: run
     // one after the other under a load average of 6 on 2 cores, the baseline's framework time once came out 1 ms
     // (57 %) higher than the other run's, a real difference between the two runs, but not the injected one.
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
-      Future<Double> a = pool.submit(() -> run(baseline, BASE_SLEEP_MS));
-      Future<Double> b = pool.submit(() -> run(delayed, BASE_SLEEP_MS + INJECTED_MS));
-      baselineFetchMedianNs = a.get();
-      delayedFetchMedianNs = b.get();
+      Future<Double> fa = pool.submit(() -> run(a, BASE_SLEEP_MS));
+      Future<Double> fb = pool.submit(() -> run(b, BASE_SLEEP_MS + INJECTED_MS));
+      return new double[] {fa.get(), fb.get()};
     } finally {
       pool.shutdownNow();
     }
@@ -101,16 +107,43 @@ class RunDiffIT {
 
   @Test
   void aTenMillisecondDataDelayIsDataUpByItAndNothingElse() throws Exception {
-    JsonNode diff = diff(baseline, delayed, "delay");
+    String first = delayIsDataOnly(baseline, delayed, baselineFetchMedianNs, delayedFetchMedianNs, "delay");
+    if (first == null) {
+      return;
+    }
+    // Once more before failing: the two jobs share 2 cores, and in one clean-clone CI run the delayed job's compute
+    // ran twice as slow as the baseline's (trainBatch 4.0 against 8.4 ms a step, measured spans in mode=full, nothing
+    // estimated): a real difference between the two runs, not the injected one. A delay put into another category
+    // would show in every run.
+    System.out.println("RunDiffIT: " + first + ": run again");
+    Path a = dir.resolve("baseline-2");
+    Path b = dir.resolve("delayed-2");
+    double[] fetch = runBoth(a, b);
+    String second = delayIsDataOnly(a, b, fetch[0], fetch[1], "delay-2");
+    assertTrue(second == null, "twice: " + first + "\nthen: " + second);
+  }
+
+  /**
+   * Null when the diff of {@code a} against {@code b} (the loader 10 ms slower) puts the delay in data, as the jobs
+   * measured it, and nothing else; else what it found instead.
+   */
+  private static String delayIsDataOnly(Path a, Path b, double aFetchNs, double bFetchNs, String name)
+      throws Exception {
+    JsonNode diff = diff(a, b, name);
     // The injected 10 ms as the job measured it: on a loaded machine a wake-up from either sleep can be late, so
     // the measured difference is what the diff must match (it was 10.1 ms on a quiet machine, 8.5 ms under load 6).
-    double truth = delayedFetchMedianNs - baselineFetchMedianNs;
-    assertTrue(truth >= 0.5 * INJECTED_MS * 1e6, "the loader waited " + truth + " ns more");
-    String text = Files.readString(dir.resolve("delay").resolve("diff.json"));
+    double truth = bFetchNs - aFetchNs;
+    if (truth < 0.5 * INJECTED_MS * 1e6) {
+      return "the loader waited only " + truth + " ns more";
+    }
+    String text = Files.readString(dir.resolve(name).resolve("diff.json"));
     JsonNode data = change(diff, "category", "data", "time");
-    assertTrue(data.get("significant").asBoolean(), data.toString());
-    assertTrue(Math.abs(data.get("delta").asDouble() - truth) <= 0.05 * truth,
-        "data delta " + data.get("delta") + " vs " + truth + " measured by the application");
+    if (!data.get("significant").asBoolean()) {
+      return "data not significant: " + data;
+    }
+    if (Math.abs(data.get("delta").asDouble() - truth) > 0.05 * truth) {
+      return "data delta " + data.get("delta") + " vs " + truth + " measured by the application";
+    }
     // What a slower loader must move: the data category and span, the step, and the step's GFLOP/s. Anything else
     // the diff finds must be the job's own side effect of sleeping, small beside the delay: a thread that slept
     // 10 ms wakes to cold caches (a clean-clone CI run read the trainBatch phase 0.45 ms slower a step in the delayed
@@ -119,11 +152,12 @@ class RunDiffIT {
         "step|gflops|gflops");
     for (JsonNode c : diff.get("changes")) {
       String key = c.get("section").asText() + "|" + c.get("name").asText() + "|" + c.get("measure").asText();
-      if (c.get("significant").asBoolean() && !expected.contains(key)) {
-        assertTrue(c.get("unit").asText().equals("ns") && Math.abs(c.get("delta").asDouble()) <= 0.1 * truth,
-            "unexpected significant change " + c + " in " + text);
+      if (c.get("significant").asBoolean() && !expected.contains(key)
+          && !(c.get("unit").asText().equals("ns") && Math.abs(c.get("delta").asDouble()) <= 0.1 * truth)) {
+        return "unexpected significant change " + c + " in " + text;
       }
     }
+    return null;
   }
 
   private static JsonNode change(JsonNode diff, String section, String name, String measure) {
