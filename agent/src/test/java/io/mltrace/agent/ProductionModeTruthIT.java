@@ -453,8 +453,8 @@ class ProductionModeTruthIT {
     String runs = "in one run";
     if (first.stalls != null || worst(typical) > MAX_POINTS_AGAINST_DETAILED) {
       // One more JVM before failing: on the loaded 2-core CI machine some job's category went over the bound in 3
-      // of about 9 clean-clone runs (DJL jobs, counted GEMM above detailed: 3.1 and 3.4 points where recorded: a bias,
-      // stalls counted twice by the counted phases' split, fixed in session 28: docs/benchmarks.md), while
+      // of about 9 clean-clone runs (DJL jobs, counted GEMM above detailed: 3.1 and 3.4 points where recorded; about
+      // a point of it was this test's own data truth, fixed in session 28: docs/benchmarks.md), while
       // the passing runs' worst was 1.7-2.2; and a run whose machine stalled one step in 10 compares too few steps.
       // The bound then holds for the mean of the two runs' points: one run's noise is of the bound's size (DL4J's
       // async MLP read GEMM +3.9 then -2.3 points, framework -2.4 then +4.2, in two runs back to back on a quiet

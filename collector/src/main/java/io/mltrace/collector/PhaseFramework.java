@@ -11,10 +11,10 @@ import java.util.Map;
 
 /**
  * How each phase of a thread's steps spends its own time, learned from the thread's timed steps (counted steps that
- * time every op, {@code timed_step_every}): the range of the framework's time there (the Java between and around
- * its ops), and where its time above the usual went (the framework, GEMM, copies or other ops). {@link StepIntervals}
- * uses it where what a counted phase's op estimates leave for the framework is outside that range: the difference
- * is divided as the timed steps' own variations were.
+ * time every op, {@code timed_step_every}): how much the framework's code takes (the Java between and around its
+ * ops), and where its time above the usual went (the framework, GEMM, copies or other ops). {@link StepIntervals}
+ * uses it where a counted phase took longer than its ops' estimates and that framework time: the time left over is
+ * divided as the timed steps' own excesses were.
  *
  * <p>Why: the ops are what varies from step to step. On a busy 2-core machine with a native thread per core, the same
  * DJL convolution takes 1.3 ms in one step and 4.4 ms in the next, and any ND4J op of the DL4J MLP, 10-400 us in most
@@ -29,23 +29,19 @@ import java.util.Map;
  * steps. Given to the ops alone, the single-threaded DL4J MLP's counted steps read 14.1 % other ops against the timed
  * steps' 7.8, and 20.4 % framework against 26.0. Until anything has varied, the ops take it by their time.
  *
- * <p>Why a range, from the least to the most framework time of the last {@link #SAMPLES}, and not the whole phase
- * split as they split it: that variant also rewrites the ops' estimates where nothing stalled, and in one suite run
- * it was no closer to the timed steps (the DL4J MLP's other ops 5.5 points high against 3.6 with the ceiling); a
- * ceiling at the mean of a quantity that varies cuts every step above it (the DL4J MLP's {@code framework} came out
- * 10 points under), and the difference taken both ways around the mean (its expectation zero only if the timed
- * steps' mean were exactly the counted steps') read the DL4J MLP's counted {@code framework} 2-5 points above its
- * detailed steps'. Why a floor too: the ops' estimates are means of their recent samples, slow ones included, so
- * they hold the average of the stalls; with a ceiling alone each stall counted twice (in every step's estimates, and
- * again in the step it hit) and the steps whose ops ran faster than their mean took the difference from the
- * framework: the DJL LSTM's counted GEMM read 50-75 us a step too much (1-2 points above its detailed steps', in
- * every run), its framework as much too little. Within the range, a counted step is accounted as before: only what
- * no recent timed step spent in the framework, more or less, is moved.
- *
  * <p>Why timed steps and not detailed ones: a detailed step's framework time includes its own recording (in the
  * production mode, one step in 100, run cold); learned from detailed steps, the demo job's counted {@code framework}
- * read 16.7-21.2 % where counted steps timing every op measured 10.0-12.6 %. A timed step's hooks' own work on its
- * ops (learning their times, about 1 us an op) is {@code mltrace}'s, measured, not the framework's.
+ * read 16.7-21.2 % where counted steps timing every op measured 10.0-12.6 %. Why a ceiling at the most of the last
+ * {@link #SAMPLES}, and not the whole phase split as they split it: that variant also rewrites the ops' estimates
+ * where nothing stalled, and in one suite run it was no closer to the timed steps (the DL4J MLP's other ops 5.5
+ * points high against 3.6 with the ceiling); a ceiling at the mean of a quantity that varies cuts every step above it
+ * (the DL4J MLP's {@code framework} came out 10 points under). At the most, it only moves time that no recent timed
+ * step spent in the framework; where nothing stalls, a counted step is accounted as before. Tried in session 28 and
+ * not kept: a floor at the least framework time (estimates leaving less give the difference back; they are means,
+ * slow samples included), which read the DL4J MLP's counted {@code framework} 1.6-2.0 points above its detailed steps'
+ * in 4 of 4 runs (0.1, -0.6, 1.1, -1.4 without it), and the difference divided both ways around the mean framework
+ * time (2-5 points). A timed step's hooks' own work on its ops (learning their times, about 1 us an op) is
+ * {@code mltrace}'s, measured, not the framework's: it would raise what the timed steps teach.
  *
  * <p>A phase's own time is its span less its skeleton children (phases and data fetches, which every step records);
  * JVM pauses and anything else in it belong to none of these parts. A phase is known by its name and its rank among
@@ -69,24 +65,19 @@ final class PhaseFramework {
   static final int WARM_STEPS = 3;
 
   /**
-   * What a phase is learned to spend: the range of the framework's time over the last samples, and how a counted
-   * step's difference (what its ops' estimates leave for the framework beyond that range, or short of it) divides
-   * between GEMM, copies, other ops and, for the rest, the framework.
+   * What a phase is learned to spend: the framework's time, and how a counted step's excess (what its ops' estimates
+   * and that framework time leave of it) divides between GEMM, copies, other ops and, for the rest, the framework.
    */
   static final class Split {
-    /** The most framework time of the last samples. */
     final long frameworkNs;
-    /** The least framework time of the last samples. */
-    final long leastFrameworkNs;
     /**
-     * GEMM, copy and other ops' shares of the difference, in {@link StepIntervals}' placement order; what they leave
+     * GEMM, copy and other ops' shares of the excess, in {@link StepIntervals}' placement order; what they leave
      * (1 less their sum) stays the framework's.
      */
     final double[] opShares;
 
-    Split(long frameworkNs, long leastFrameworkNs, double[] opShares) {
+    Split(long frameworkNs, double[] opShares) {
       this.frameworkNs = frameworkNs;
-      this.leastFrameworkNs = leastFrameworkNs;
       this.opShares = opShares;
     }
   }
@@ -121,21 +112,19 @@ final class PhaseFramework {
       int n = Math.min(seen, SAMPLES);
       long[] sum = new long[4];
       long mostFramework = 0;
-      long leastFramework = Long.MAX_VALUE;
       for (int i = 0; i < n; i++) {
         mostFramework = Math.max(mostFramework, samples[i][0]);
-        leastFramework = Math.min(leastFramework, samples[i][0]);
         for (int j = 1; j < 4; j++) {
           sum[j] += samples[i][j];
         }
       }
       double excessTotal = excess[0] + excess[1] + excess[2] + excess[3];
       if (excessTotal > 0) {
-        return new Split(mostFramework, leastFramework, new double[] {excess[1] / excessTotal,
-            excess[2] / excessTotal, excess[3] / excessTotal});
+        return new Split(mostFramework, new double[] {excess[1] / excessTotal, excess[2] / excessTotal,
+            excess[3] / excessTotal});
       }
       long ops = sum[1] + sum[2] + sum[3]; // nothing has varied yet: the ops take it, by their time
-      return new Split(mostFramework, leastFramework, new double[] {(double) sum[1] / ops, (double) sum[2] / ops,
+      return new Split(mostFramework, new double[] {(double) sum[1] / ops, (double) sum[2] / ops,
           (double) sum[3] / ops});
     }
   }

@@ -165,8 +165,8 @@ final class StepIntervals {
 
   /**
    * Lays {@code timingNs} of mltrace's own work on the timed ops, then {@code opTime}, out in the free time of
-   * {@code [from, to)}; given the phase's learned split, its estimated part first takes what that leaves free beyond
-   * the estimates and the framework's learned range, or gives back what it lacks (see {@link #split}).
+   * {@code [from, to)}; given the phase's learned split, the time left over is first added to its estimated part
+   * (see {@link #split}).
    */
   private void place(long[] opTime, long timingNs, long from, long to, List<Span> children,
       List<StepAccounting.Interval> jvm, PhaseFramework.Split learned) {
@@ -257,13 +257,11 @@ final class StepIntervals {
   }
 
   /**
-   * {@code opTime} with its estimated parts moved so that what they leave of the free time for the framework lies in
-   * the range the timed steps' framework took ({@link PhaseFramework.Split}): what the estimates leave beyond the
-   * most is added to them by the learned shares of such variations (the framework keeps the share the ops do not
-   * take), and what they leave short of the least is taken back from them by the same shares (the framework gives up
-   * its share of that). An estimated part never goes below zero, and measured time never changes. Unchanged when
-   * nothing in {@code opTime} is estimated (every op of the span was timed, or it ran none), or when what the
-   * estimates leave lies in the range. Estimates that still do not fit are clipped as anywhere else.
+   * {@code opTime} with what the ops' own estimates and the framework's learned time leave of the free time added to
+   * its estimated parts by the learned shares of such excess; the framework keeps the share the ops do not take (it
+   * is what stays free), and the ops never get less than their estimates. Unchanged when nothing in {@code opTime}
+   * is estimated (every op of the span was timed, or it ran none), or when nothing is left over (an estimate that
+   * does not fit is then clipped as anywhere else).
    */
   static long[] split(long[] opTime, long freeNs, PhaseFramework.Split learned) {
     int n = PLACEMENT.length;
@@ -273,17 +271,15 @@ final class StepIntervals {
       estimated += opTime[n + c];
       ops += opTime[c];
     }
-    long left = freeNs - ops;
-    long difference = left > learned.frameworkNs ? left - learned.frameworkNs
-        : left < learned.leastFrameworkNs ? left - learned.leastFrameworkNs : 0;
-    if (estimated <= 0 || difference == 0) {
+    long excess = freeNs - ops - learned.frameworkNs;
+    if (estimated <= 0 || excess <= 0) {
       return opTime;
     }
     long[] out = opTime.clone();
     for (int c = 0; c < n; c++) {
-      long d = Math.max(-opTime[n + c], Math.round(difference * learned.opShares[c]));
-      out[c] += d;
-      out[n + c] += d;
+      long e = Math.round(excess * learned.opShares[c]);
+      out[c] += e;
+      out[n + c] += e;
     }
     return out;
   }
