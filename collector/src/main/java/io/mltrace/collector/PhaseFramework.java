@@ -41,7 +41,7 @@ import java.util.Map;
  * slow samples included), which read the DL4J MLP's counted {@code framework} 1.6-2.0 points above its detailed steps'
  * in 4 of 4 runs (0.1, -0.6, 1.1, -1.4 without it), and the difference divided both ways around the mean framework
  * time (2-5 points). A timed step's hooks' own work on its ops (learning their times, about 1 us an op) is
- * {@code mltrace}'s, measured, not the framework's: it would raise what the timed steps teach.
+ * {@code mltrace}'s, measured: left in the framework's time, it raised what the timed steps teach.
  *
  * <p>A phase's own time is its span less its skeleton children (phases and data fetches, which every step records);
  * JVM pauses and anything else in it belong to none of these parts. A phase is known by its name and its rank among
