@@ -2,6 +2,9 @@
 # Issue 22: what the agent adds at a JVM's edges (start-up and exit), whole processes, interleaved.
 #   benchmarks/edges.sh [ROUNDS]            (default 5; run from anywhere, after mvn -DskipTests package)
 #   AGENT_JAR=/path/to/mltrace-agent.jar    the agent to measure (default: this checkout's build)
+#   VARIANTS="none default nojfr"           which variants to run (default: none default nocache full; nojfr is the
+#                                           defaults with jvm_events=off: JFR never starts; jfronly is no agent and
+#                                           -XX:StartFlightRecording:settings=none: the JDK's own JFR start, alone)
 #   BEFORE_JAR=/path/to/mltrace-agent.jar   also runs another build (variants before_default, before_full) in the
 #                                           same rounds, for a before/after comparison under the same load
 # Per round, each job (DJL MLP and DL4J MLP, 3 steps, one compute thread) runs without the agent, with the
@@ -27,9 +30,10 @@ declare -A FIRST=([djl]=ai.djl.training.EasyTrain [dl4j]=org.deeplearning4j.opti
 CACHE="weave_cache_dir=$WORK/cache"
 declare -A AGENT=([none]="" [default]="=output=$WORK/out,console=off,startup_log=true,$CACHE"
   [nocache]="=output=$WORK/out,console=off,startup_log=true,weave_cache=off"
-  [full]="=output=$WORK/out,console=off,startup_log=true,mode=full,$CACHE")
-declare -A AGENT_JAR_OF=([default]=$JAR [nocache]=$JAR [full]=$JAR)
-VARIANTS="none default nocache full"
+  [full]="=output=$WORK/out,console=off,startup_log=true,mode=full,$CACHE"
+  [nojfr]="=output=$WORK/out,console=off,startup_log=true,jvm_events=off,$CACHE")
+declare -A AGENT_JAR_OF=([default]=$JAR [nocache]=$JAR [full]=$JAR [nojfr]=$JAR)
+VARIANTS=${VARIANTS:-"none default nocache full"}
 if [[ -n ${BEFORE_JAR:-} ]]; then
   # (a build without the weaving cache names its option unknown on stderr, which is discarded, and runs as it did)
   AGENT[before_default]=${AGENT[default]}
@@ -51,7 +55,11 @@ for round in $(seq 1 "$ROUNDS"); do
   for job in djl dl4j; do
     for variant in $VARIANTS; do
       agent=()
-      [[ $variant != none ]] && agent=("-javaagent:${AGENT_JAR_OF[$variant]}${AGENT[$variant]}")
+      if [[ $variant == jfronly ]]; then
+        agent=(-XX:StartFlightRecording:settings=none) # no agent: what the JVM's own JFR start costs the job
+      elif [[ $variant != none ]]; then
+        agent=("-javaagent:${AGENT_JAR_OF[$variant]}${AGENT[$variant]}")
+      fi
       rm -rf "$WORK/out" "$WORK/classes.log"
       start=$(date +%s%N)
       /usr/bin/time -f '%U %S' -o "$WORK/cpu" java "${agent[@]}" -Xlog:class+load=info:file="$WORK/classes.log":uptime \
