@@ -6,7 +6,8 @@
 #                                           defaults with jvm_events=off: JFR never starts; jfronly is no agent and
 #                                           -XX:StartFlightRecording:settings=none: the JDK's own JFR start, alone)
 #   BEFORE_JAR=/path/to/mltrace-agent.jar   also runs another build (variants before_default, before_full) in the
-#                                           same rounds, for a before/after comparison under the same load
+#                                           same rounds, for a before/after comparison under the same load (with
+#                                           VARIANTS given, name them there)
 # Per round, each job (DJL MLP and DL4J MLP, 3 steps, one compute thread) runs without the agent, with the
 # agent's defaults (its weaving cache warm: a folder of this run's, filled by one run of each job before the rounds),
 # with the defaults and no weaving cache (weave_cache=off: what a JVM pays when the cache does not know its classes,
@@ -33,6 +34,7 @@ declare -A AGENT=([none]="" [default]="=output=$WORK/out,console=off,startup_log
   [full]="=output=$WORK/out,console=off,startup_log=true,mode=full,$CACHE"
   [nojfr]="=output=$WORK/out,console=off,startup_log=true,jvm_events=off,$CACHE")
 declare -A AGENT_JAR_OF=([default]=$JAR [nocache]=$JAR [full]=$JAR [nojfr]=$JAR)
+USER_VARIANTS=${VARIANTS:-}
 VARIANTS=${VARIANTS:-"none default nocache full"}
 if [[ -n ${BEFORE_JAR:-} ]]; then
   # (a build without the weaving cache names its option unknown on stderr, which is discarded, and runs as it did)
@@ -40,7 +42,7 @@ if [[ -n ${BEFORE_JAR:-} ]]; then
   AGENT[before_full]=${AGENT[full]}
   AGENT_JAR_OF[before_default]=$BEFORE_JAR
   AGENT_JAR_OF[before_full]=$BEFORE_JAR
-  VARIANTS="none before_default default nocache before_full full"
+  VARIANTS=${USER_VARIANTS:-"none before_default default nocache before_full full"}
 fi
 
 echo "java: $(java -version 2>&1 | head -1); cpus: $CPUS; load: $(cut -d" " -f1-3 /proc/loadavg); jar: $JAR; before: ${BEFORE_JAR:-none}; rounds: $ROUNDS"
