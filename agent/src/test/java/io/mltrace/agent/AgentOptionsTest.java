@@ -49,15 +49,32 @@ class AgentOptionsTest {
   }
 
   @Test
-  void theStepBoundaryWarmUpIsOnByDefaultAndTakesOnOrOff() {
-    assertTrue(AgentOptions.parse(null, Map.of(), Map.of()).warmUp());
+  void theStepBoundaryWarmUpIsAutoByDefaultAndTakesOnOffOrAuto() {
+    boolean spareCpus = Runtime.getRuntime().availableProcessors() > AgentOptions.WARM_UP_MIN_CPUS;
+    assertEquals(spareCpus, AgentOptions.parse(null, Map.of(), Map.of()).warmUp());
     AgentOptions o = AgentOptions.parse("warm_up=off", Map.of(), Map.of());
     assertTrue(o.problems().isEmpty());
     assertFalse(o.warmUp());
+    o = AgentOptions.parse("warm_up=on", Map.of(), Map.of());
+    assertTrue(o.problems().isEmpty());
+    assertTrue(o.warmUp());
+    o = AgentOptions.parse("warm_up=auto", Map.of(), Map.of());
+    assertTrue(o.problems().isEmpty());
+    assertEquals(spareCpus, o.warmUp());
     o = AgentOptions.parse("warm_up=later", Map.of(), Map.of());
     assertEquals(1, o.problems().size(), o.problems().toString());
     assertTrue(o.problems().get(0).contains("warm_up"), o.problems().get(0));
-    assertTrue(o.warmUp(), "a bad value falls back to the default");
+    assertEquals(spareCpus, o.warmUp(), "a bad value falls back to the default");
+  }
+
+  @Test
+  void autoWarmsUpOnlyWithACpuToSpare() {
+    assertFalse(AgentOptions.warmUp("auto", 1));
+    assertFalse(AgentOptions.warmUp("auto", 2));
+    assertTrue(AgentOptions.warmUp("auto", 3));
+    assertTrue(AgentOptions.warmUp("auto", 64));
+    assertTrue(AgentOptions.warmUp("on", 2));
+    assertFalse(AgentOptions.warmUp("off", 64));
   }
 
   @Test
