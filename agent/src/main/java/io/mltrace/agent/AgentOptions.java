@@ -527,18 +527,18 @@ final class AgentOptions {
   }
 
   /**
-   * {@code auto} (the default) warms up where the JVM has more than {@link #WARM_UP_MIN_CPUS} CPUs. Why: the warm-up
-   * pays where it has a core of its own (in lockstep pairs with the training thread pinned apart, the DJL MLP's first
-   * 3000 steps 1.075x against 1.103x without it); on two CPUs it competes with the job and its JIT instead (unpinned,
-   * 6 interleaved runs each: the DJL MLP's first 3000 steps 89 ms longer with it, its first 300 steps 17 % longer;
-   * the DL4J MLP 100 ms longer).
+   * {@code auto} (the default) warms up where the JVM has more than {@link #AUTO_WARM_UP_ABOVE_CPUS} CPUs. Why: the
+   * warm-up pays where it has a core of its own (in lockstep pairs with the training thread pinned apart, the DJL
+   * MLP's first 3000 steps 1.075x against 1.103x without it); on two CPUs it competes with the job and its JIT
+   * instead (unpinned, 6 interleaved runs each: the DJL MLP's first 3000 steps 89 ms longer with it, its first 300
+   * steps 17 % longer; the DL4J MLP 100 ms longer).
    */
   static boolean warmUp(String value, int cpus) {
-    return value.equals("on") || value.equals("auto") && cpus > WARM_UP_MIN_CPUS;
+    return value.equals("on") || value.equals("auto") && cpus > AUTO_WARM_UP_ABOVE_CPUS;
   }
 
-  /** With at most this many CPUs, {@code warm_up=auto} does not warm up. */
-  static final int WARM_UP_MIN_CPUS = 2;
+  /** {@code warm_up=auto} warms up only where the JVM has more CPUs than this. */
+  static final int AUTO_WARM_UP_ABOVE_CPUS = 2;
 
   /**
    * At most how many seconds, from a launched job's first records, the collector holds its analysis while the JVM's

@@ -50,7 +50,7 @@ class AgentOptionsTest {
 
   @Test
   void theStepBoundaryWarmUpIsAutoByDefaultAndTakesOnOffOrAuto() {
-    boolean spareCpus = Runtime.getRuntime().availableProcessors() > AgentOptions.WARM_UP_MIN_CPUS;
+    boolean spareCpus = Runtime.getRuntime().availableProcessors() > AgentOptions.AUTO_WARM_UP_ABOVE_CPUS;
     assertEquals(spareCpus, AgentOptions.parse(null, Map.of(), Map.of()).warmUp());
     AgentOptions o = AgentOptions.parse("warm_up=off", Map.of(), Map.of());
     assertTrue(o.problems().isEmpty());
